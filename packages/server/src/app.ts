@@ -1,0 +1,111 @@
+import type { FastifyInstance } from 'fastify';
+import { type AuthService, createAuthService } from './auth/auth-service.ts';
+import { type Config, parseHostPort } from './config.ts';
+import type { Database } from './db/database.ts';
+import { openDatabase } from './db/open.ts';
+import { createHttpServer } from './http/server.ts';
+import { createMigrationRunner, type MigrationRunner } from './migrations/migration-runner.ts';
+import { createLogger, type Logger } from './observability/logger.ts';
+import { createRecordService, type RecordService } from './records/record-service.ts';
+import { SUPERUSERS } from './schema/collection.ts';
+import { type CollectionService, createCollectionService } from './schema/collection-service.ts';
+
+export type { Config } from './config.ts';
+export { loadConfig } from './config.ts';
+
+/** One ForgeBase instance: config, database, services and HTTP server, with no global state. */
+export interface App {
+  config: Config;
+  logger: Logger;
+  db: Database;
+  collections: CollectionService;
+  records: RecordService;
+  auth: AuthService;
+  migrations: MigrationRunner;
+  http: FastifyInstance;
+  /** Listens on `config.http`; returns the bound URL. */
+  start(): Promise<string>;
+  /** Stops accepting requests, lets in-flight ones finish, closes the database. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Builds an App from a Config (the composition root): opens the database, loads the
+ * schema, makes sure `_superusers` exists, applies pending migrations when asked, and
+ * wires the services into the HTTP server.
+ */
+export async function createApp(
+  config: Config,
+  opts: { logger?: Logger; applyMigrations?: boolean } = {},
+): Promise<App> {
+  const logger = opts.logger ?? createLogger(config.logLevel);
+  const db = await openDatabase({
+    dataDir: config.dataDir,
+    sqliteSync: config.sqliteSync,
+    ...(config.db ? { db: config.db } : {}),
+  });
+  try {
+    let runner: MigrationRunner | undefined;
+    const collections = createCollectionService({
+      db,
+      onChange: async (tx, changes) => {
+        if (config.automigrate && runner) await runner.record(tx, changes);
+      },
+    });
+    await collections.reload();
+    const migrations = createMigrationRunner({ db, collections, dir: config.migrationsDir });
+    runner = migrations;
+    if (!collections.find(SUPERUSERS)) {
+      // a system collection, not a user migration: created without a migration file
+      runner = undefined;
+      await collections.create(
+        { name: SUPERUSERS, type: 'auth', fields: superuserFields() },
+        { system: true },
+      );
+      runner = migrations;
+    }
+    if (opts.applyMigrations) {
+      const ran = await migrations.up();
+      if (ran.length) logger.info({ migrations: ran }, 'applied migrations');
+    }
+    const records = createRecordService({ db, collections });
+    const auth = createAuthService({ collections, records });
+    const http = await createHttpServer({ config, collections, records, auth }, logger);
+
+    let stopped = false;
+    return {
+      config,
+      logger,
+      db,
+      collections,
+      records,
+      auth,
+      migrations,
+      http,
+      async start() {
+        const { host, port } = parseHostPort(config.http);
+        await http.listen({ host, port });
+        const addr = http.server.address();
+        const bound = typeof addr === 'object' && addr ? addr.port : port;
+        return `http://${host.includes(':') ? `[${host}]` : host}:${bound}`;
+      },
+      async stop() {
+        if (stopped) return;
+        stopped = true;
+        await http.close();
+        await db.close();
+        logger.flush?.();
+      },
+    };
+  } catch (e) {
+    await db.close();
+    throw e;
+  }
+}
+
+function superuserFields(): Record<string, unknown>[] {
+  return [
+    { name: 'created', type: 'autodate', onCreate: true, onUpdate: false, system: true },
+    { name: 'updated', type: 'autodate', onCreate: true, onUpdate: true, system: true },
+  ];
+}

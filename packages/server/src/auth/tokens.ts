@@ -1,0 +1,40 @@
+import { decodeJwt, jwtVerify, SignJWT } from 'jose';
+import type { RecordValues } from '../records/record-codec.ts';
+import type { Collection } from '../schema/collection.ts';
+
+const enc = new TextEncoder();
+
+/** The signing key of a record's tokens: its tokenKey plus the collection's secret (like PocketBase). */
+function authKey(c: Collection, record: RecordValues): Uint8Array {
+  return enc.encode(`${String(record.tokenKey ?? '')}${c.authToken?.secret ?? ''}`);
+}
+
+/** Signs an auth token (HS256) for a record of an auth collection. */
+export async function signAuthToken(c: Collection, record: RecordValues): Promise<string> {
+  const duration = c.authToken?.duration ?? 86400;
+  return new SignJWT({ id: String(record.id), type: 'auth', collectionId: c.id, refreshable: true })
+    .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+    .setExpirationTime(Math.floor(Date.now() / 1000) + duration)
+    .sign(authKey(c, record));
+}
+
+/** The unverified claims a token says it carries; undefined when it is not a JWT. */
+export function peekClaims(
+  token: string,
+): { id?: unknown; type?: unknown; collectionId?: unknown } | undefined {
+  try {
+    return decodeJwt(token);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Verifies an auth token against the record it names; false for a bad signature or expiry. */
+export async function verifyAuthToken(token: string, c: Collection, record: RecordValues): Promise<boolean> {
+  try {
+    await jwtVerify(token, authKey(c, record), { algorithms: ['HS256'] });
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,47 @@
+import type { Command } from 'commander';
+import { createApp } from '../app.ts';
+import { SUPERUSERS } from '../schema/collection.ts';
+import { configFrom } from './common.ts';
+
+/** `forgebase serve`: starts the server; stops gracefully on SIGINT/SIGTERM. */
+export function registerServeCommand(program: Command): void {
+  program
+    .command('serve')
+    .description('start the server')
+    .option('--http <host:port>', 'address to listen on (default 127.0.0.1:8090)')
+    .action(async (opts: { http?: string }, cmd: Command) => {
+      const config = configFrom(cmd, opts.http ? { http: opts.http } : {});
+      const started = performance.now();
+      const app = await createApp(config, { applyMigrations: true });
+      const url = await app.start();
+      app.logger.info(
+        { url, db: app.db.dialect, dataDir: config.dataDir, ms: Math.round(performance.now() - started) },
+        'ForgeBase is serving',
+      );
+      const first = await app.records.list(SUPERUSERS, { perPage: 1, skipTotal: true }, { superuser: true });
+      if (first.items.length === 0) {
+        process.stdout.write(
+          `\nNo superuser yet. Create the first one (this token works once, for one hour):\n` +
+            `  curl -X POST ${url}/api/collections/_superusers/records -H 'Authorization: ${app.auth.installToken}' ` +
+            `-H 'Content-Type: application/json' -d '{"email":"you@example.com","password":"…","passwordConfirm":"…"}'\n` +
+            `  (dashboard: ${url}/_/#/install/${app.auth.installToken})\n` +
+            `or run: forgebase superuser upsert EMAIL PASSWORD\n\n`,
+        );
+      }
+      let stopping = false;
+      const shutdown = (signal: string) => {
+        if (stopping) return;
+        stopping = true;
+        app.logger.info({ signal }, 'shutting down');
+        app.stop().then(
+          () => process.exit(0),
+          (e: unknown) => {
+            app.logger.error({ err: e }, 'shutdown failed');
+            process.exit(1);
+          },
+        );
+      };
+      process.on('SIGINT', () => shutdown('SIGINT'));
+      process.on('SIGTERM', () => shutdown('SIGTERM'));
+    });
+}

@@ -1,0 +1,27 @@
+import { join } from 'node:path';
+import type { Database } from './database.ts';
+import { PostgresDatabase } from './postgres.ts';
+import { SqliteDatabase } from './sqlite.ts';
+import { runSystemMigrations } from './system-migrations.ts';
+
+/**
+ * Opens the database a config names: a postgres:// URL, or a SQLite file path (default
+ * `<dataDir>/data.db`), and brings the system tables up to date.
+ */
+export async function openDatabase(opts: {
+  db?: string;
+  dataDir: string;
+  sqliteSync?: 'NORMAL' | 'FULL';
+}): Promise<Database> {
+  const target = opts.db ?? join(opts.dataDir, 'data.db');
+  const db: Database = /^postgres(ql)?:\/\//.test(target)
+    ? await PostgresDatabase.open({ url: target })
+    : new SqliteDatabase({ path: target, ...(opts.sqliteSync ? { synchronous: opts.sqliteSync } : {}) });
+  try {
+    await runSystemMigrations(db);
+  } catch (e) {
+    await db.close();
+    throw e;
+  }
+  return db;
+}

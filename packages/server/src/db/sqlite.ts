@@ -1,0 +1,450 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { DatabaseSync, type StatementSync } from 'node:sqlite';
+import {
+  DummyDriver,
+  Kysely,
+  type RawBuilder,
+  SqliteAdapter,
+  SqliteIntrospector,
+  SqliteQueryCompiler,
+  sql,
+} from 'kysely';
+import {
+  type ColumnKind,
+  type ColumnSpec,
+  type Database,
+  DbError,
+  type Executor,
+  type Query,
+  type RunResult,
+  type TablePlan,
+  type Transaction,
+  toSql,
+} from './database.ts';
+import { type KindSql, zeroLiteral } from './kinds.ts';
+import { copySelectList, createIndexSql, createTableSql, execAll, isAppendOnly } from './rebuild.ts';
+
+export interface SqliteOptions {
+  /** File path, or ':memory:' for tests that need no file. */
+  path: string;
+  /** `FULL` survives power loss; `NORMAL` (default) survives a process crash. */
+  synchronous?: 'NORMAL' | 'FULL';
+  /** How many queued write jobs share one commit at most. */
+  maxGroup?: number;
+}
+
+const CACHE_LIMIT = 500;
+
+/** One node:sqlite connection with a bounded prepared-statement cache. */
+class Connection {
+  readonly raw: DatabaseSync;
+  readonly #cache = new Map<string, StatementSync>();
+
+  constructor(path: string, readOnly: boolean) {
+    this.raw = new DatabaseSync(path, { timeout: 5000, readOnly });
+  }
+
+  stmt(sql: string): StatementSync {
+    let s = this.#cache.get(sql);
+    if (!s) {
+      s = this.raw.prepare(sql);
+      if (this.#cache.size >= CACHE_LIMIT) this.#cache.delete(this.#cache.keys().next().value!);
+      this.#cache.set(sql, s);
+    }
+    return s;
+  }
+
+  clearCache(): void {
+    this.#cache.clear();
+  }
+
+  all(q: Query): any[] {
+    const { sql, parameters } = toSql(q);
+    try {
+      return this.stmt(sql).all(...(parameters as any[]));
+    } catch (e) {
+      throw mapSqliteError(e);
+    }
+  }
+
+  run(q: Query): RunResult {
+    const { sql, parameters } = toSql(q);
+    try {
+      const r = this.stmt(sql).run(...(parameters as any[]));
+      return { changes: Number(r.changes) };
+    } catch (e) {
+      throw mapSqliteError(e);
+    }
+  }
+
+  exec(sql: string): void {
+    try {
+      this.raw.exec(sql);
+    } catch (e) {
+      throw mapSqliteError(e);
+    }
+    // DDL may invalidate cached statements' column lists
+    if (!/^\s*(BEGIN|COMMIT|ROLLBACK|SAVEPOINT|RELEASE)/i.test(sql)) this.clearCache();
+  }
+}
+
+/** Maps node:sqlite errors to DbError codes (extended result codes, see sqlite.org/rescode.html). */
+export function mapSqliteError(e: unknown): unknown {
+  const err = e as { errcode?: number; message?: string };
+  if (typeof err?.errcode !== 'number') return e;
+  const msg = err.message ?? '';
+  switch (err.errcode) {
+    case 2067: // SQLITE_CONSTRAINT_UNIQUE
+    case 1555: {
+      // SQLITE_CONSTRAINT_PRIMARYKEY
+      const m = /constraint failed: (.+)$/i.exec(msg);
+      const cols = m ? m[1]!.split(',').map((c) => c.trim().split('.').pop()!) : [];
+      return new DbError('unique_violation', msg, cols, e);
+    }
+    case 1299:
+      return new DbError('not_null_violation', msg, [], e);
+    case 787:
+      return new DbError('foreign_key_violation', msg, [], e);
+    case 5:
+    case 6:
+      return new DbError('busy', msg, [], e);
+    case 1:
+      return new DbError('syntax_error', msg, [], e);
+    default:
+      return new DbError('unknown', msg, [], e);
+  }
+}
+
+const sqliteKinds: KindSql = {
+  ident: quoteIdent,
+  indexColumn: (name, nocase) => `${quoteIdent(name)}${nocase ? ' COLLATE NOCASE' : ''}`,
+  columnDef(c: ColumnSpec): string {
+    const name = quoteIdent(c.name);
+    if (c.primaryKey) return `${name} TEXT PRIMARY KEY NOT NULL`;
+    switch (c.kind) {
+      case 'text':
+        return `${name} TEXT DEFAULT '' NOT NULL`;
+      case 'number':
+        return `${name} NUMERIC DEFAULT 0 NOT NULL`;
+      case 'bool':
+        return `${name} BOOLEAN DEFAULT FALSE NOT NULL`;
+      case 'json':
+        return `${name} JSON DEFAULT NULL`;
+      case 'jsonArray':
+        return `${name} JSON DEFAULT '[]' NOT NULL`;
+    }
+  },
+  convert(col: string, from: ColumnKind, to: ColumnKind): string {
+    if (from === to) return col;
+    const key = `${from}>${to}`;
+    switch (key) {
+      case 'text>number':
+        return `CAST(${col} AS REAL)`;
+      case 'text>bool':
+        return `(lower(${col}) IN ('true', '1', 'yes', 'on'))`;
+      case 'text>json':
+        return `(CASE WHEN ${col} = '' THEN NULL ELSE json_quote(${col}) END)`;
+      case 'text>jsonArray':
+        return `(CASE WHEN ${col} = '' THEN '[]' ELSE json_array(${col}) END)`;
+      case 'number>text':
+        return `CAST(${col} AS TEXT)`;
+      case 'number>bool':
+        return `(${col} != 0)`;
+      case 'number>json':
+        return `CAST(${col} AS TEXT)`;
+      case 'bool>text':
+        return `(CASE WHEN ${col} THEN 'true' ELSE 'false' END)`;
+      case 'bool>number':
+        return `(CASE WHEN ${col} THEN 1 ELSE 0 END)`;
+      case 'bool>json':
+        return `(CASE WHEN ${col} THEN 'true' ELSE 'false' END)`;
+      case 'json>text':
+        return `COALESCE(CASE WHEN json_type(${col}) = 'text' THEN json_extract(${col}, '$') ELSE ${col} END, '')`;
+      case 'json>jsonArray':
+        return `(CASE WHEN json_type(${col}) = 'array' THEN ${col} ELSE '[]' END)`;
+      case 'jsonArray>text':
+        return `COALESCE(json_extract(${col}, '$[#-1]'), '')`;
+      case 'jsonArray>json':
+        return col;
+      default:
+        return zeroLiteral(to);
+    }
+  },
+};
+
+function quoteIdent(name: string): string {
+  return `"${name.replaceAll('"', '""')}"`;
+}
+
+interface WriteJob {
+  fn: (tx: Transaction) => Promise<unknown>;
+  resolve: (v: unknown) => void;
+  reject: (e: unknown) => void;
+}
+
+/**
+ * SQLite on node:sqlite. One writer connection serialises all writes through a queue;
+ * jobs queued together share one commit (each in its own savepoint, so one failure
+ * rolls back only its own job). Reads use a separate connection and never wait for it:
+ * WAL lets them see the last committed state.
+ */
+export class SqliteDatabase implements Database {
+  readonly dialect = 'sqlite' as const;
+  readonly rowIdColumn = '_rowid_';
+  readonly qb: Kysely<any>;
+  readonly #writer: Connection;
+  readonly #reader: Connection;
+  readonly #queue: WriteJob[] = [];
+  readonly #maxGroup: number;
+  #draining = false;
+  #closed = false;
+
+  constructor(opts: SqliteOptions) {
+    if (opts.path !== ':memory:') mkdirSync(dirname(opts.path), { recursive: true });
+    this.#writer = new Connection(opts.path, false);
+    const w = this.#writer.raw;
+    w.exec('PRAGMA journal_mode = WAL');
+    w.exec(`PRAGMA synchronous = ${opts.synchronous ?? 'NORMAL'}`);
+    w.exec('PRAGMA foreign_keys = OFF');
+    w.exec('PRAGMA temp_store = MEMORY');
+    w.exec('PRAGMA cache_size = -16000');
+    w.exec('PRAGMA journal_size_limit = 67108864');
+    this.#reader = opts.path === ':memory:' ? this.#writer : new Connection(opts.path, false);
+    if (this.#reader !== this.#writer) {
+      this.#reader.raw.exec('PRAGMA query_only = ON');
+      this.#reader.raw.exec('PRAGMA cache_size = -16000');
+    }
+    this.#maxGroup = opts.maxGroup ?? 64;
+    this.qb = new Kysely<any>({
+      dialect: {
+        createAdapter: () => new SqliteAdapter(),
+        createDriver: () => new DummyDriver(),
+        createIntrospector: (db) => new SqliteIntrospector(db),
+        createQueryCompiler: () => new SqliteQueryCompiler(),
+      },
+    });
+  }
+
+  ident(name: string): string {
+    return quoteIdent(name);
+  }
+
+  bool(value: boolean): unknown {
+    return value ? 1 : 0;
+  }
+
+  jsonArrayHas(column: string, value: unknown): RawBuilder<boolean> {
+    return sql<boolean>`EXISTS (SELECT 1 FROM json_each(${sql.ref(column)}) WHERE json_each.value = ${value})`;
+  }
+
+  async all<T>(q: Query): Promise<T[]> {
+    return this.#reader.all(q) as T[];
+  }
+
+  async first<T>(q: Query): Promise<T | undefined> {
+    return this.#reader.all(q)[0] as T | undefined;
+  }
+
+  run(q: Query): Promise<RunResult> {
+    return this.transaction(async (tx) => tx.run(q));
+  }
+
+  exec(sql: string): Promise<void> {
+    return this.transaction(async (tx) => tx.exec(sql));
+  }
+
+  transaction<T>(fn: (tx: Transaction) => Promise<T>): Promise<T> {
+    if (this.#closed) return Promise.reject(new Error('database is closed'));
+    return new Promise<T>((resolve, reject) => {
+      this.#queue.push({ fn, resolve: resolve as (v: unknown) => void, reject });
+      if (!this.#draining) void this.#drain();
+    });
+  }
+
+  async #drain(): Promise<void> {
+    this.#draining = true;
+    try {
+      while (this.#queue.length > 0) {
+        const group = this.#queue.splice(0, this.#maxGroup);
+        await this.#runGroup(group);
+      }
+    } finally {
+      this.#draining = false;
+    }
+  }
+
+  async #runGroup(group: WriteJob[]): Promise<void> {
+    const w = this.#writer;
+    const outcomes: { ok: boolean; value: unknown; after: (() => void)[] }[] = [];
+    try {
+      w.exec('BEGIN IMMEDIATE');
+    } catch (e) {
+      for (const job of group) job.reject(e);
+      return;
+    }
+    for (const job of group) {
+      const after: (() => void)[] = [];
+      const tx = this.#txExecutor(after, 0);
+      w.exec('SAVEPOINT fb_job');
+      try {
+        const value = await job.fn(tx);
+        w.exec('RELEASE fb_job');
+        outcomes.push({ ok: true, value, after });
+      } catch (e) {
+        w.exec('ROLLBACK TO fb_job');
+        w.exec('RELEASE fb_job');
+        outcomes.push({ ok: false, value: e, after: [] });
+      }
+    }
+    try {
+      w.exec('COMMIT');
+    } catch (e) {
+      try {
+        w.exec('ROLLBACK');
+      } catch {
+        // the failed COMMIT may already have rolled back
+      }
+      for (const job of group) job.reject(e);
+      return;
+    }
+    group.forEach((job, i) => {
+      const o = outcomes[i]!;
+      if (o.ok) {
+        job.resolve(o.value);
+        for (const fn of o.after) queueMicrotask(fn);
+      } else job.reject(o.value);
+    });
+  }
+
+  #txExecutor(
+    after: (() => void)[],
+    depth: number,
+  ): Transaction & {
+    transaction<T>(fn: (tx: Transaction) => Promise<T>): Promise<T>;
+  } {
+    const w = this.#writer;
+    return {
+      all: async <T>(q: Query) => w.all(q) as T[],
+      first: async <T>(q: Query) => w.all(q)[0] as T | undefined,
+      run: async (q: Query) => w.run(q),
+      exec: async (sql: string) => w.exec(sql),
+      afterCommit: (fn: () => void) => {
+        after.push(fn);
+      },
+      transaction: async <T>(fn: (tx: Transaction) => Promise<T>): Promise<T> => {
+        const name = `fb_nested_${depth + 1}`;
+        w.exec(`SAVEPOINT ${name}`);
+        try {
+          const v = await fn(this.#txExecutor(after, depth + 1));
+          w.exec(`RELEASE ${name}`);
+          return v;
+        } catch (e) {
+          w.exec(`ROLLBACK TO ${name}`);
+          w.exec(`RELEASE ${name}`);
+          throw e;
+        }
+      },
+    };
+  }
+
+  async applyTablePlan(tx: Transaction, plan: TablePlan): Promise<void> {
+    const k = sqliteKinds;
+    if (!plan.from) {
+      await execAll(tx, [
+        createTableSql(k, plan.name, plan.columns),
+        ...plan.indexes.map((i) => createIndexSql(k, plan.name, i)),
+      ]);
+      return;
+    }
+    const existing = (
+      await tx.all<{ name: string }>({
+        sql: 'SELECT name FROM pragma_table_info(?)',
+        parameters: [plan.from],
+      })
+    ).map((r) => r.name);
+    const oldIndexes = await tx.all<{ name: string }>({
+      sql: "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL",
+      parameters: [plan.from],
+    });
+    const statements = oldIndexes.map((i) => `DROP INDEX ${k.ident(i.name)}`);
+    if (isAppendOnly(plan, existing)) {
+      for (const c of plan.columns.filter((c) => !c.from)) {
+        statements.push(`ALTER TABLE ${k.ident(plan.name)} ADD COLUMN ${k.columnDef(c)}`);
+      }
+    } else {
+      // SQLite cannot change a column's type or drop indexed columns in place: rebuild
+      // the table, keeping rowids so insertion order survives.
+      const tmp = `_fb_rebuild_${plan.name}`;
+      const copy = copySelectList(k, plan.columns);
+      statements.push(
+        'PRAGMA legacy_alter_table = ON',
+        createTableSql(k, tmp, plan.columns),
+        `INSERT INTO ${k.ident(tmp)} (_rowid_${copy.names ? `, ${copy.names}` : ''}) SELECT _rowid_${copy.values ? `, ${copy.values}` : ''} FROM ${k.ident(plan.from)}`,
+        `DROP TABLE ${k.ident(plan.from)}`,
+        `ALTER TABLE ${k.ident(tmp)} RENAME TO ${k.ident(plan.name)}`,
+        'PRAGMA legacy_alter_table = OFF',
+      );
+    }
+    statements.push(...plan.indexes.map((i) => createIndexSql(k, plan.name, i)));
+    await execAll(tx, statements);
+  }
+
+  async dropTable(tx: Transaction, name: string): Promise<void> {
+    await tx.exec(`DROP TABLE IF EXISTS ${quoteIdent(name)}`);
+  }
+
+  async createView(tx: Transaction, name: string, select: string, replace?: string): Promise<void> {
+    if (replace) await tx.exec(`DROP VIEW IF EXISTS ${quoteIdent(replace)}`);
+    await tx.exec(`DROP VIEW IF EXISTS ${quoteIdent(name)}`);
+    await tx.exec(`CREATE VIEW ${quoteIdent(name)} AS ${select}`);
+  }
+
+  async dropView(tx: Transaction, name: string): Promise<void> {
+    await tx.exec(`DROP VIEW IF EXISTS ${quoteIdent(name)}`);
+  }
+
+  async queryColumns(
+    _ex: Executor,
+    select: string,
+  ): Promise<{ name: string; kind: ColumnKind | 'unknown' }[]> {
+    let stmt: StatementSync;
+    try {
+      stmt = this.#writer.raw.prepare(select);
+    } catch (e) {
+      throw mapSqliteError(e);
+    }
+    return stmt.columns().map((c) => ({ name: c.name, kind: declaredKind(c.type) }));
+  }
+
+  async hasTable(ex: Executor, name: string): Promise<boolean> {
+    const row = await ex.first({
+      sql: "SELECT 1 AS x FROM sqlite_master WHERE type IN ('table', 'view') AND lower(name) = lower(?)",
+      parameters: [name],
+    });
+    return row !== undefined;
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    // let queued writes finish first
+    await this.transaction(async () => undefined).catch(() => undefined);
+    this.#closed = true;
+    try {
+      this.#writer.raw.exec('PRAGMA wal_checkpoint(TRUNCATE)');
+    } catch {
+      // a checkpoint is an optimisation; closing still keeps every commit
+    }
+    if (this.#reader !== this.#writer) this.#reader.raw.close();
+    this.#writer.raw.close();
+  }
+}
+
+function declaredKind(type: string | null): ColumnKind | 'unknown' {
+  const t = (type ?? '').toUpperCase();
+  if (t === 'TEXT') return 'text';
+  if (t === 'NUMERIC' || t === 'REAL' || t === 'INTEGER') return 'number';
+  if (t === 'BOOLEAN') return 'bool';
+  if (t === 'JSON') return 'json';
+  return 'unknown';
+}

@@ -1,0 +1,58 @@
+import type { Database } from './database.ts';
+
+/**
+ * Migrations of ForgeBase's own tables, per dialect, applied in order at start-up and
+ * recorded in `_system_migrations`. Append only: never edit a released entry.
+ */
+interface SystemMigration {
+  name: string;
+  sqlite: string;
+  postgres: string;
+}
+
+const MIGRATIONS: SystemMigration[] = [
+  {
+    name: '0001_init',
+    sqlite: `
+      CREATE TABLE _collections (
+        id TEXT PRIMARY KEY NOT NULL, name TEXT NOT NULL, type TEXT NOT NULL,
+        data JSON NOT NULL, created TEXT NOT NULL, updated TEXT NOT NULL);
+      CREATE UNIQUE INDEX _collections_name ON _collections (name COLLATE NOCASE);
+      CREATE TABLE _migrations (file TEXT PRIMARY KEY NOT NULL, applied TEXT NOT NULL);
+      CREATE TABLE _params (id TEXT PRIMARY KEY NOT NULL, value JSON, created TEXT NOT NULL, updated TEXT NOT NULL);
+      CREATE TABLE _changes (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT, collection_id TEXT NOT NULL, record_id TEXT NOT NULL,
+        action TEXT NOT NULL, record JSON, created TEXT NOT NULL);`,
+    postgres: `
+      CREATE TABLE _collections (
+        id TEXT PRIMARY KEY NOT NULL, name TEXT NOT NULL, type TEXT NOT NULL,
+        data TEXT NOT NULL, created TEXT NOT NULL, updated TEXT NOT NULL);
+      CREATE UNIQUE INDEX _collections_name ON _collections (lower(name));
+      CREATE TABLE _migrations (file TEXT PRIMARY KEY NOT NULL, applied TEXT NOT NULL);
+      CREATE TABLE _params (id TEXT PRIMARY KEY NOT NULL, value TEXT, created TEXT NOT NULL, updated TEXT NOT NULL);
+      CREATE TABLE _changes (
+        seq BIGSERIAL PRIMARY KEY, collection_id TEXT NOT NULL, record_id TEXT NOT NULL,
+        action TEXT NOT NULL, record TEXT, created TEXT NOT NULL);`,
+  },
+];
+
+/** Brings ForgeBase's own tables up to date. Safe to run on every start. */
+export async function runSystemMigrations(db: Database): Promise<void> {
+  await db.exec(
+    'CREATE TABLE IF NOT EXISTS _system_migrations (name TEXT PRIMARY KEY NOT NULL, applied TEXT NOT NULL)',
+  );
+  const done = new Set(
+    (await db.all<{ name: string }>(db.qb.selectFrom('_system_migrations').select('name'))).map(
+      (r) => r.name,
+    ),
+  );
+  for (const m of MIGRATIONS) {
+    if (done.has(m.name)) continue;
+    await db.transaction(async (tx) => {
+      await tx.exec(db.dialect === 'sqlite' ? m.sqlite : m.postgres);
+      await tx.run(
+        db.qb.insertInto('_system_migrations').values({ name: m.name, applied: new Date().toISOString() }),
+      );
+    });
+  }
+}

@@ -1,0 +1,72 @@
+import multipart from '@fastify/multipart';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { BadRequestError } from '../errors/api-error.ts';
+
+/**
+ * Registers the body formats the records API accepts: JSON (Fastify's own), multipart
+ * form data and urlencoded forms.
+ */
+export async function registerBodyParsers(app: FastifyInstance, bodyLimit: number): Promise<void> {
+  await app.register(multipart, {
+    limits: { fileSize: bodyLimit, fieldSize: bodyLimit, fields: 1000, parts: 1100 },
+  });
+  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) => {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of new URLSearchParams(body as string)) appendValue(out, k, v);
+    done(null, out);
+  });
+}
+
+function appendValue(out: Record<string, unknown>, key: string, value: unknown): void {
+  if (key in out) {
+    const cur = out[key];
+    out[key] = Array.isArray(cur) ? [...cur, value] : [cur, value];
+  } else out[key] = value;
+}
+
+/**
+ * The request body as a plain object, whatever its format. Multipart text fields are
+ * merged with a `@jsonPayload` part (how the PocketBase SDK sends non-file values).
+ * File parts are refused until record file storage exists.
+ */
+export async function readBody(req: FastifyRequest): Promise<Record<string, unknown>> {
+  if (req.isMultipart()) {
+    const out: Record<string, unknown> = {};
+    try {
+      for await (const part of req.parts()) {
+        if (part.type === 'file') {
+          part.file.resume();
+          throw new BadRequestError('File uploads are not supported yet.', {
+            [part.fieldname]: {
+              code: 'validation_file_unsupported',
+              message: 'File uploads are not supported yet.',
+            },
+          });
+        }
+        if (part.fieldname === '@jsonPayload') {
+          const parsed = parseJsonObject(String(part.value));
+          for (const [k, v] of Object.entries(parsed)) out[k] = v;
+        } else appendValue(out, part.fieldname, part.value);
+      }
+    } catch (e) {
+      if (e instanceof BadRequestError) throw e;
+      throw new BadRequestError('Failed to read the submitted data.', {}, { cause: e });
+    }
+    return out;
+  }
+  const body = req.body;
+  if (body === undefined || body === null) return {};
+  if (typeof body !== 'object' || Array.isArray(body))
+    throw new BadRequestError('Failed to read the submitted data.');
+  return body as Record<string, unknown>;
+}
+
+function parseJsonObject(text: string): Record<string, unknown> {
+  try {
+    const v = JSON.parse(text);
+    if (v && typeof v === 'object' && !Array.isArray(v)) return v;
+  } catch {
+    // reported below
+  }
+  throw new BadRequestError('Failed to read the submitted data.');
+}

@@ -1,0 +1,12 @@
+import type { AuthService } from '../auth/auth-service.ts';
+import type { Config } from '../config.ts';
+import type { RecordService } from '../records/record-service.ts';
+import type { CollectionService } from '../schema/collection-service.ts';
+
+/** The services route files call. */
+export interface HttpDeps {
+  config: Config;
+  collections: CollectionService;
+  records: RecordService;
+  auth: AuthService;
+}

@@ -1,0 +1,58 @@
+import type { FastifyError, FastifyInstance } from 'fastify';
+import { ApiError } from '../errors/api-error.ts';
+
+/** PocketBase's message style: capitalised first letter, ending punctuation. */
+function sentence(message: string): string {
+  const t = message.trim();
+  if (!t) return t;
+  const s = t[0]!.toUpperCase() + t.slice(1);
+  return /[.!?]$/.test(s) ? s : `${s}.`;
+}
+
+/**
+ * The one place errors become responses: ApiErrors keep their status and data, client
+ * mistakes Fastify detects (bad JSON, too large, wrong content type) are 4xx in the same
+ * shape, anything else is a logged 500 whose details never reach the client.
+ */
+export function registerErrorHandling(app: FastifyInstance): void {
+  app.setErrorHandler((err: FastifyError | ApiError, req, reply) => {
+    let status = 500;
+    let message = 'Something went wrong while processing your request.';
+    let data: unknown = {};
+    if (err instanceof ApiError) {
+      status = err.status;
+      message = err.message;
+      data = err.data;
+    } else if (
+      typeof (err as FastifyError).statusCode === 'number' &&
+      (err as FastifyError).statusCode! < 500
+    ) {
+      status = (err as FastifyError).statusCode!;
+      message = clientMessage(err as FastifyError);
+    }
+    if (status >= 500) req.log.error({ err, reqId: req.id }, 'request failed');
+    reply
+      .status(status)
+      .type('application/json')
+      .send({ data, message: sentence(message), status });
+  });
+  app.setNotFoundHandler((_req, reply) => {
+    reply.status(404).send({ data: {}, message: "The requested resource wasn't found.", status: 404 });
+  });
+}
+
+function clientMessage(err: FastifyError): string {
+  switch (err.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return 'The request body is too large.';
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return 'Unsupported content type.';
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+      return 'Failed to read the submitted data.';
+    default:
+      return err.statusCode === 404
+        ? "The requested resource wasn't found."
+        : 'Something went wrong while processing your request.';
+  }
+}

@@ -1,0 +1,55 @@
+import type { FastifyInstance } from 'fastify';
+import { NotFoundError } from '../../errors/api-error.ts';
+import { SUPERUSERS } from '../../schema/collection.ts';
+import { readBody } from '../body.ts';
+import type { HttpDeps } from '../deps.ts';
+import { listParams } from '../query-params.ts';
+import { viewerOf } from '../viewer.ts';
+
+type Params = { c: string; id: string };
+
+/** The records API (PocketBase's): list, view, create, update, delete. */
+export function recordRoutes(app: FastifyInstance, { collections, records, auth }: HttpDeps): void {
+  const collectionOf = (name: string) => {
+    const c = collections.find(name);
+    if (!c) throw new NotFoundError('Missing collection context.');
+    return c;
+  };
+
+  app.get<{ Params: Params }>('/api/collections/:c/records', async (req) => {
+    const c = collectionOf(req.params.c);
+    return records.list(c.id, listParams(req.query as Record<string, unknown>), await viewerOf(req, auth));
+  });
+
+  app.get<{ Params: Params }>('/api/collections/:c/records/:id', async (req) => {
+    const c = collectionOf(req.params.c);
+    return records.view(c.id, req.params.id, await viewerOf(req, auth));
+  });
+
+  app.post<{ Params: Params }>('/api/collections/:c/records', async (req) => {
+    const c = collectionOf(req.params.c);
+    const body = await readBody(req);
+    let viewer = await viewerOf(req, auth);
+    // the one-time install token may create the first superuser, and nothing else
+    if (
+      c.name === SUPERUSERS &&
+      !viewer.superuser &&
+      auth.isInstallToken(String(req.headers.authorization ?? '').replace(/^bearer\s+/i, ''))
+    ) {
+      const existing = await records.list(c.id, { perPage: 1, skipTotal: true }, { superuser: true });
+      if (existing.items.length === 0) viewer = { superuser: true };
+    }
+    return records.create(c.id, body, viewer);
+  });
+
+  app.patch<{ Params: Params }>('/api/collections/:c/records/:id', async (req) => {
+    const c = collectionOf(req.params.c);
+    return records.update(c.id, req.params.id, await readBody(req), await viewerOf(req, auth));
+  });
+
+  app.delete<{ Params: Params }>('/api/collections/:c/records/:id', async (req, reply) => {
+    const c = collectionOf(req.params.c);
+    await records.delete(c.id, req.params.id, await viewerOf(req, auth));
+    reply.status(204).send();
+  });
+}

@@ -1,0 +1,66 @@
+import { randomBytes } from 'node:crypto';
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { Logger } from '../observability/logger.ts';
+import { parseFields, pickFields } from '../records/pick-fields.ts';
+import { registerBodyParsers } from './body.ts';
+import type { HttpDeps } from './deps.ts';
+import { registerErrorHandling } from './error-handler.ts';
+import { fieldsParam } from './query-params.ts';
+import { authRoutes } from './routes/auth.ts';
+import { collectionRoutes } from './routes/collections.ts';
+import { healthRoutes } from './routes/health.ts';
+import { recordRoutes } from './routes/records.ts';
+
+const REQUEST_ID_RE = /^[\w.:-]{1,128}$/;
+
+/** Builds the Fastify server: hooks, error mapping, then every route group in one list. */
+export async function createHttpServer(deps: HttpDeps, logger: Logger): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: logger,
+    disableRequestLogging: true,
+    bodyLimit: deps.config.bodyLimit,
+    trustProxy: false,
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 500 },
+    genReqId: (req) => {
+      const incoming = req.headers['x-request-id'];
+      return typeof incoming === 'string' && REQUEST_ID_RE.test(incoming)
+        ? incoming
+        : randomBytes(8).toString('hex');
+    },
+  }) as unknown as FastifyInstance;
+  registerErrorHandling(app);
+  await registerBodyParsers(app, deps.config.bodyLimit);
+
+  app.addHook('onRequest', async (req, reply) => {
+    reply.header('x-request-id', req.id);
+  });
+  if (deps.config.logRequests) {
+    app.addHook('onResponse', async (req, reply) => {
+      req.log.info(
+        {
+          reqId: req.id,
+          method: req.method,
+          url: req.url,
+          status: reply.statusCode,
+          ms: Math.round(reply.elapsedTime * 100) / 100,
+        },
+        'request',
+      );
+    });
+  }
+  // PocketBase's `fields` projection applies to every successful JSON response
+  app.addHook('preSerialization', async (req, reply, payload) => {
+    if (reply.statusCode >= 300 || !payload || typeof payload !== 'object') return payload;
+    const fields = fieldsParam(req.query as Record<string, unknown>);
+    const tree = parseFields(fields);
+    if (!tree) return payload;
+    const p = payload as Record<string, unknown>;
+    if (Array.isArray(p.items) && 'page' in p) return { ...p, items: pickFields(p.items, tree) };
+    return pickFields(payload, tree);
+  });
+
+  for (const routes of [healthRoutes, collectionRoutes, recordRoutes, authRoutes]) routes(app, deps);
+  return app;
+}

@@ -1,0 +1,22 @@
+#!/usr/bin/env node
+import { Command } from 'commander';
+import { registerMigrateCommand } from './commands/migrate.ts';
+import { registerServeCommand } from './commands/serve.ts';
+import { registerSuperuserCommand } from './commands/superuser.ts';
+
+/** The `forgebase` CLI: parses argv and hands off to one command file per command. */
+const program = new Command('forgebase')
+  .description('ForgeBase: database, REST API, auth, storage and realtime in one process')
+  .option('--dir <path>', 'data directory (default ./fb_data)')
+  .option('--db <target>', 'SQLite file path or postgres:// URL')
+  .option('--migrations-dir <path>', 'migration files directory (default ./fb_migrations)')
+  .showHelpAfterError();
+
+registerServeCommand(program);
+registerSuperuserCommand(program);
+registerMigrateCommand(program);
+
+program.parseAsync(process.argv).catch((e: unknown) => {
+  process.stderr.write(`forgebase: ${e instanceof Error ? e.message : String(e)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,81 @@
+import { BadRequestError } from '../errors/api-error.ts';
+
+interface PickNode {
+  all: boolean;
+  children: Map<string, PickNode>;
+  excerpt?: { max: number; ellipsis: boolean };
+}
+
+const EXCERPT_RE = /^(.*):excerpt\(\s*(\d+)\s*(?:,\s*(true|false|1|0|t|f)\s*)?\)$/i;
+
+/**
+ * Parses the `fields` query parameter (`id,title,expand.author.name,body:excerpt(100,true)`,
+ * `*` for all keys of a level) into a tree; undefined when no projection is asked for.
+ */
+export function parseFields(param: string | undefined): PickNode | undefined {
+  if (!param?.trim()) return undefined;
+  const root: PickNode = { all: false, children: new Map() };
+  for (const rawPart of param.split(',')) {
+    let part = rawPart.trim();
+    if (!part) continue;
+    let excerpt: PickNode['excerpt'];
+    const m = EXCERPT_RE.exec(part);
+    if (m) {
+      part = m[1]!;
+      excerpt = { max: Number(m[2]), ellipsis: /^(true|1|t)$/i.test(m[3] ?? '') };
+    } else if (part.includes(':')) {
+      throw new BadRequestError(`Invalid fields modifier in "${part}".`);
+    }
+    let node = root;
+    const segments = part.split('.');
+    segments.forEach((seg, i) => {
+      if (seg === '*') {
+        node.all = true;
+        return;
+      }
+      let child = node.children.get(seg);
+      if (!child) {
+        child = { all: i === segments.length - 1, children: new Map() };
+        node.children.set(seg, child);
+      } else if (i === segments.length - 1) child.all = true;
+      if (i === segments.length - 1 && excerpt) child.excerpt = excerpt;
+      node = child;
+    });
+  }
+  return root;
+}
+
+/** Shortens HTML or text to plain text of at most `max` characters. */
+export function excerpt(value: string, max: number, ellipsis: boolean): string {
+  const text = value
+    .replace(/<(script|style)[\s\S]*?<\/\1>/gi, ' ')
+    .replace(/<[^>]*>/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
+  const chars = [...text];
+  if (chars.length <= max) return text;
+  return chars.slice(0, max).join('').trimEnd() + (ellipsis ? '...' : '');
+}
+
+/** Applies a parsed projection to a JSON value (objects and arrays of objects). */
+export function pickFields(value: unknown, node: PickNode): unknown {
+  if (Array.isArray(value)) return value.map((v) => pickFields(v, node));
+  if (!value || typeof value !== 'object') return value;
+  const src = value as Record<string, unknown>;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(src)) {
+    const child = node.children.get(k);
+    if (child) {
+      let picked =
+        child.children.size > 0 && !child.all
+          ? pickFields(v, child)
+          : child.children.size > 0
+            ? pickFields(v, { ...child, all: true })
+            : v;
+      if (child.excerpt && typeof picked === 'string')
+        picked = excerpt(picked, child.excerpt.max, child.excerpt.ellipsis);
+      out[k] = picked;
+    } else if (node.all) out[k] = v;
+  }
+  return out;
+}

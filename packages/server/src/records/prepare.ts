@@ -1,0 +1,105 @@
+import { type ErrorData, fieldError } from '../errors/api-error.ts';
+import type { Collection } from '../schema/collection.ts';
+import { type FieldModel, type Modifier, REQUIRED, type ValueContext } from '../schema/field.ts';
+import { fieldType } from '../schema/field-registry.ts';
+import { isPasswordValue, type PasswordValue } from '../schema/fields/password.ts';
+import { randomFromPattern } from '../tools/pattern.ts';
+import { nowDate } from '../tools/time.ts';
+import type { RecordValues } from './record-codec.ts';
+
+/** A body key split into its field and modifier (`name+`, `+name`, `name-`). */
+function splitKey(key: string): { name: string; mod?: Modifier } {
+  if (key.endsWith('+')) return { name: key.slice(0, -1), mod: 'append' };
+  if (key.startsWith('+')) return { name: key.slice(1), mod: 'prepend' };
+  if (key.endsWith('-')) return { name: key.slice(0, -1), mod: 'remove' };
+  return { name: key };
+}
+
+export interface PrepareOptions {
+  superuser: boolean;
+  /** Looks up which ids exist, for relation checks. */
+  existingIds: ValueContext['existingIds'];
+}
+
+/**
+ * Lays a create/update body over a record's values and validates the result, field by
+ * field in collection order (only the first error per field, like PocketBase). Returns
+ * the new values; throws nothing: errors come back in `errors`.
+ */
+export async function prepareValues(
+  c: Collection,
+  body: Record<string, unknown>,
+  previous: RecordValues | undefined,
+  opts: PrepareOptions,
+): Promise<{ values: RecordValues; errors: ErrorData; changed: Set<string> }> {
+  const isNew = previous === undefined;
+  const values: RecordValues = {};
+  const changed = new Set<string>();
+  const byName = new Map(c.fields.map((f) => [f.name, f]));
+  for (const f of c.fields) {
+    values[f.name] = previous ? previous[f.name] : fieldType(f.type).zero(f);
+  }
+  // matches PocketBase: plain keys first, then modifiers, shorter keys before longer ones
+  const keys = Object.keys(body).sort((a, b) => a.length - b.length);
+  for (const key of keys) {
+    const { name, mod } = splitKey(key);
+    const f = byName.get(name);
+    if (!f) continue;
+    const t = fieldType(f.type);
+    if (t.readOnly) continue;
+    if (f.hidden && !opts.superuser && f.type !== 'password') continue;
+    if (f.primaryKey && !isNew) continue;
+    if (c.type === 'auth' && f.name === 'tokenKey' && !opts.superuser) continue;
+    const raw = body[key];
+    if (mod) {
+      if (!t.modify) continue;
+      values[name] = t.modify(values[name], mod, raw, f);
+    } else {
+      values[name] = t.normalize(raw, f);
+    }
+    changed.add(name);
+  }
+  const errors: ErrorData = {};
+  const now = nowDate();
+  for (const f of c.fields) {
+    const t = fieldType(f.type);
+    if (f.type === 'autodate') {
+      if ((isNew && f.onCreate) || (!isNew && f.onUpdate)) values[f.name] = now;
+      continue;
+    }
+    if (f.type === 'text' && isNew && values[f.name] === '' && f.autogeneratePattern) {
+      values[f.name] = randomFromPattern(String(f.autogeneratePattern));
+    }
+    if (f.type === 'password' && !isPasswordValue(values[f.name])) {
+      values[f.name] = { hash: '' } satisfies PasswordValue;
+    }
+    const err = await t.validate(values[f.name], f, {
+      isNew,
+      previous: previous?.[f.name],
+      existingIds: opts.existingIds,
+    });
+    if (err) errors[f.name] = err;
+  }
+  if (c.type === 'auth') checkPasswordConfirm(c, body, values, isNew, errors);
+  return { values, errors, changed };
+}
+
+/** Auth records: a new password needs a matching `passwordConfirm`. */
+function checkPasswordConfirm(
+  c: Collection,
+  body: Record<string, unknown>,
+  values: RecordValues,
+  isNew: boolean,
+  errors: ErrorData,
+): void {
+  const pw = c.fields.find((f: FieldModel) => f.type === 'password' && f.name === 'password');
+  if (!pw) return;
+  const v = values.password as PasswordValue;
+  if (v.plain === undefined || v.plain === '') {
+    if (isNew && !errors.password) errors.password = REQUIRED;
+    return;
+  }
+  if (body.passwordConfirm !== v.plain) {
+    errors.passwordConfirm = fieldError('validation_values_mismatch', "Values don't match.");
+  }
+}

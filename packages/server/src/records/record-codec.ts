@@ -1,0 +1,41 @@
+import type { Collection } from '../schema/collection.ts';
+import { fieldType } from '../schema/field-registry.ts';
+
+/** A record's values by field name, decoded to their canonical form. */
+export type RecordValues = Record<string, unknown>;
+
+/** Who is asking: decides which hidden values a response may carry. */
+export interface Viewer {
+  superuser: boolean;
+  /** The signed-in auth record, when any. */
+  authId?: string;
+  authCollectionId?: string;
+}
+
+/** Decodes a table row into canonical values for every field of the collection. */
+export function decodeRow(c: Collection, row: Record<string, unknown>): RecordValues {
+  const out: RecordValues = {};
+  for (const f of c.fields) out[f.name] = fieldType(f.type).decode(row[f.name], f);
+  return out;
+}
+
+/**
+ * The record as a client sees it (PocketBase's export): collectionId, collectionName, then
+ * fields in collection order. Hidden fields are only shown to superusers; password and
+ * tokenKey never; an auth record's email only when visible, owned, or to a superuser.
+ */
+export function exportRecord(c: Collection, values: RecordValues, viewer: Viewer): Record<string, unknown> {
+  const out: Record<string, unknown> = { collectionId: c.id, collectionName: c.name };
+  const isAuth = c.type === 'auth';
+  for (const f of c.fields) {
+    if (f.type === 'password') continue;
+    if (isAuth && f.name === 'tokenKey') continue;
+    if (f.hidden && !viewer.superuser) continue;
+    out[f.name] = values[f.name];
+  }
+  if (isAuth && !viewer.superuser && !values.emailVisibility) {
+    const owner = viewer.authCollectionId === c.id && viewer.authId === values.id;
+    if (!owner) delete out.email;
+  }
+  return out;
+}

@@ -1,0 +1,308 @@
+import type { Kysely } from 'kysely';
+import { hashPassword } from '../auth/password.ts';
+import { type Database, DbError, type Executor, type Transaction } from '../db/database.ts';
+import {
+  BadRequestError,
+  type ErrorData,
+  fieldError,
+  NotFoundError,
+  ValidationError,
+} from '../errors/api-error.ts';
+import type { Collection } from '../schema/collection.ts';
+import type { CollectionService } from '../schema/collection-service.ts';
+import { isMulti } from '../schema/field.ts';
+import { fieldType } from '../schema/field-registry.ts';
+import type { PasswordValue } from '../schema/fields/password.ts';
+import { randomString } from '../tools/id.ts';
+import { nowDate } from '../tools/time.ts';
+import { ruleGrant } from './access.ts';
+import { type ListParams, type ListResult, listRecords } from './list.ts';
+import { prepareValues } from './prepare.ts';
+import { decodeRow, exportRecord, type RecordValues, type Viewer } from './record-codec.ts';
+
+/** A committed change, delivered to listeners after commit. */
+export interface RecordChange {
+  action: 'create' | 'update' | 'delete';
+  collection: Collection;
+  record: RecordValues;
+}
+
+export interface RecordServiceDeps {
+  db: Database;
+  collections: CollectionService;
+}
+
+export type RecordService = ReturnType<typeof createRecordService>;
+
+const TOKEN_KEY_CHARS = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
+
+/**
+ * The only path that writes collection tables: validates, enforces rules, writes in a
+ * transaction with one `_changes` row per changed record, and notifies listeners after
+ * commit.
+ */
+export function createRecordService({ db, collections }: RecordServiceDeps) {
+  const qb: Kysely<any> = db.qb;
+  const listeners = new Set<(change: RecordChange) => void>();
+
+  function writable(c: Collection): void {
+    if (c.type === 'view') throw new BadRequestError('Unsupported collection type.');
+  }
+
+  async function findValues(ex: Executor, c: Collection, id: string): Promise<RecordValues | undefined> {
+    const row = await ex.first<Record<string, unknown>>(
+      qb.selectFrom(c.name).selectAll().where('id', '=', id),
+    );
+    return row ? decodeRow(c, row) : undefined;
+  }
+
+  async function existingIds(ex: Executor, collectionId: string, ids: string[]): Promise<Set<string>> {
+    const target = collections.find(collectionId);
+    if (!target || ids.length === 0) return new Set();
+    const rows = await ex.all<{ id: string }>(qb.selectFrom(target.name).select('id').where('id', 'in', ids));
+    return new Set(rows.map((r) => String(r.id)));
+  }
+
+  /** Hashes new plain passwords before the transaction, so no write waits on argon2. */
+  async function hashPasswords(c: Collection, body: Record<string, unknown>): Promise<Map<string, string>> {
+    const out = new Map<string, string>();
+    for (const f of c.fields) {
+      const plain = body[f.name];
+      if (f.type === 'password' && typeof plain === 'string' && plain !== '')
+        out.set(f.name, await hashPassword(plain));
+    }
+    return out;
+  }
+
+  function encodeRow(c: Collection, values: RecordValues): Record<string, unknown> {
+    const row: Record<string, unknown> = {};
+    for (const f of c.fields) {
+      const v = fieldType(f.type).encode(values[f.name], f);
+      row[f.name] = typeof v === 'boolean' ? db.bool(v) : v;
+    }
+    return row;
+  }
+
+  function uniqueErrors(c: Collection, e: DbError): ErrorData {
+    const data: ErrorData = {};
+    const cols = e.columns.length ? e.columns : ['id'];
+    for (const col of cols) {
+      const name =
+        c.fields.find((f) => col === f.name || col.includes(`(${f.name}`) || col.includes(`${f.name})`))
+          ?.name ?? col;
+      data[name] = fieldError('validation_not_unique', 'Value must be unique.');
+    }
+    return data;
+  }
+
+  async function logChange(tx: Transaction, change: RecordChange): Promise<void> {
+    const record = exportRecord(change.collection, change.record, { superuser: true });
+    await tx.run(
+      qb.insertInto('_changes').values({
+        collection_id: change.collection.id,
+        record_id: String(change.record.id),
+        action: change.action,
+        record: JSON.stringify(record),
+        created: nowDate(),
+      }),
+    );
+    tx.afterCommit(() => {
+      for (const l of listeners) l(change);
+    });
+  }
+
+  async function saveValues(
+    tx: Transaction,
+    c: Collection,
+    values: RecordValues,
+    isNew: boolean,
+    failMessage: string,
+  ): Promise<void> {
+    const row = encodeRow(c, values);
+    try {
+      if (isNew) await tx.run(qb.insertInto(c.name).values(row));
+      else {
+        const { id, ...rest } = row;
+        await tx.run(qb.updateTable(c.name).set(rest).where('id', '=', id));
+      }
+    } catch (e) {
+      if (e instanceof DbError && e.code === 'unique_violation')
+        throw new ValidationError(failMessage, uniqueErrors(c, e));
+      throw e;
+    }
+  }
+
+  /** Deletes a record and, following relation fields, detaches or cascades its references. */
+  async function deleteInTx(
+    tx: Transaction,
+    c: Collection,
+    values: RecordValues,
+    seen: Set<string>,
+  ): Promise<void> {
+    const key = `${c.id}/${String(values.id)}`;
+    if (seen.has(key)) return;
+    seen.add(key);
+    await tx.run(qb.deleteFrom(c.name).where('id', '=', values.id));
+    await logChange(tx, { action: 'delete', collection: c, record: values });
+    for (const other of collections.all()) {
+      if (other.type === 'view') continue;
+      for (const f of other.fields) {
+        if (f.type !== 'relation' || f.collectionId !== c.id) continue;
+        const multi = isMulti(f);
+        const cond = multi ? db.jsonArrayHas(f.name, values.id) : undefined;
+        const query = qb.selectFrom(other.name).selectAll();
+        const rows = await tx.all<Record<string, unknown>>(
+          cond ? query.where(cond) : query.where(f.name, '=', values.id),
+        );
+        for (const row of rows) {
+          const refValues = decodeRow(other, row);
+          if (seen.has(`${other.id}/${String(refValues.id)}`)) continue;
+          const current = refValues[f.name];
+          const remaining = Array.isArray(current) ? current.filter((x) => x !== values.id) : [];
+          if (remaining.length === 0 && f.cascadeDelete) {
+            await deleteInTx(tx, other, refValues, seen);
+            continue;
+          }
+          if (remaining.length === 0 && f.required) {
+            throw new BadRequestError(
+              'Failed to delete record. Make sure that the record is not part of a required relation reference.',
+            );
+          }
+          refValues[f.name] = multi ? remaining : '';
+          await tx.run(
+            qb
+              .updateTable(other.name)
+              .set({ [f.name]: fieldType(f.type).encode(refValues[f.name], f) })
+              .where('id', '=', refValues.id),
+          );
+          await logChange(tx, { action: 'update', collection: other, record: refValues });
+        }
+      }
+    }
+  }
+
+  return {
+    /** Subscribes to committed changes; returns the unsubscribe function. */
+    onChange(listener: (change: RecordChange) => void): () => void {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+
+    async list(collection: string, params: ListParams, viewer: Viewer): Promise<ListResult> {
+      const c = collections.get(collection);
+      const grant = ruleGrant(c.listRule, viewer);
+      return listRecords(db, c, params, viewer, grant);
+    },
+
+    async view(collection: string, id: string, viewer: Viewer): Promise<Record<string, unknown>> {
+      const c = collections.get(collection);
+      const grant = ruleGrant(c.viewRule, viewer);
+      const values = grant === 'all' ? await findValues(db, c, id) : undefined;
+      if (!values) throw new NotFoundError();
+      return exportRecord(c, values, viewer);
+    },
+
+    async create(
+      collection: string,
+      body: Record<string, unknown>,
+      viewer: Viewer,
+    ): Promise<Record<string, unknown>> {
+      const c = collections.get(collection);
+      writable(c);
+      if (ruleGrant(c.createRule, viewer) === 'none') throw new BadRequestError('Failed to create record.');
+      const hashes = await hashPasswords(c, body);
+      const values = await db.transaction(async (tx) => {
+        const prepared = await prepareValues(c, body, undefined, {
+          superuser: viewer.superuser,
+          existingIds: (cid, ids) => existingIds(tx, cid, ids),
+        });
+        if (Object.keys(prepared.errors).length)
+          throw new ValidationError('Failed to create record.', prepared.errors);
+        const v = prepared.values;
+        for (const [name, hash] of hashes) (v[name] as PasswordValue).hash = hash;
+        await saveValues(tx, c, v, true, 'Failed to create record.');
+        await logChange(tx, { action: 'create', collection: c, record: v });
+        return v;
+      });
+      return exportRecord(c, values, viewer);
+    },
+
+    async update(
+      collection: string,
+      id: string,
+      body: Record<string, unknown>,
+      viewer: Viewer,
+    ): Promise<Record<string, unknown>> {
+      const c = collections.get(collection);
+      writable(c);
+      const grant = ruleGrant(c.updateRule, viewer);
+      const hashes = await hashPasswords(c, body);
+      const values = await db.transaction(async (tx) => {
+        const previous = grant === 'all' ? await findValues(tx, c, id) : undefined;
+        if (!previous) throw new NotFoundError();
+        const prepared = await prepareValues(c, body, previous, {
+          superuser: viewer.superuser,
+          existingIds: (cid, ids) => existingIds(tx, cid, ids),
+        });
+        if (Object.keys(prepared.errors).length)
+          throw new ValidationError('Failed to update record.', prepared.errors);
+        const v = prepared.values;
+        for (const [name, hash] of hashes) (v[name] as PasswordValue).hash = hash;
+        // a new password signs out every session of the record
+        if (c.type === 'auth' && hashes.has('password')) v.tokenKey = randomString(50, TOKEN_KEY_CHARS);
+        await saveValues(tx, c, v, false, 'Failed to update record.');
+        await logChange(tx, { action: 'update', collection: c, record: v });
+        return v;
+      });
+      return exportRecord(c, values, viewer);
+    },
+
+    async delete(collection: string, id: string, viewer: Viewer): Promise<void> {
+      const c = collections.get(collection);
+      writable(c);
+      const grant = ruleGrant(c.deleteRule, viewer);
+      await db.transaction(async (tx) => {
+        const values = grant === 'all' ? await findValues(tx, c, id) : undefined;
+        if (!values) throw new NotFoundError();
+        await deleteInTx(tx, c, values, new Set());
+      });
+    },
+
+    /** Deletes every record of a collection, with the same reference handling as delete. */
+    async truncate(collection: string): Promise<void> {
+      const c = collections.get(collection);
+      if (c.type === 'view') {
+        throw new BadRequestError(
+          "View collections cannot be truncated since they don't store their own records.",
+        );
+      }
+      try {
+        await db.transaction(async (tx) => {
+          const seen = new Set<string>();
+          const rows = await tx.all<Record<string, unknown>>(qb.selectFrom(c.name).selectAll());
+          for (const row of rows) await deleteInTx(tx, c, decodeRow(c, row), seen);
+        });
+      } catch (e) {
+        if (e instanceof BadRequestError) {
+          throw new BadRequestError(
+            'Failed to truncate collection (most likely due to required cascade delete record references).',
+          );
+        }
+        throw e;
+      }
+    },
+
+    /** Finds a record's canonical values by id (no rules: for auth and internal use). */
+    findById(c: Collection, id: string): Promise<RecordValues | undefined> {
+      return findValues(db, c, id);
+    },
+
+    /** Finds an auth record by an identity field (no rules: for sign-in). */
+    async findByField(c: Collection, field: string, value: string): Promise<RecordValues | undefined> {
+      const row = await db.first<Record<string, unknown>>(
+        qb.selectFrom(c.name).selectAll().where(field, '=', value).limit(1),
+      );
+      return row ? decodeRow(c, row) : undefined;
+    },
+  };
+}

@@ -1,0 +1,372 @@
+import { type Database, DbError, type Transaction } from '../db/database.ts';
+import {
+  BadRequestError,
+  type ErrorData,
+  fieldError,
+  NotFoundError,
+  ValidationError,
+} from '../errors/api-error.ts';
+import { nowDate } from '../tools/time.ts';
+import {
+  AUTH_KEYS,
+  type Collection,
+  type CollectionType,
+  cloneCollection,
+  defaultCollectionId,
+  defaultFieldId,
+  ensureSystemFields,
+  fieldWithDefaults,
+  scaffold,
+  WRITABLE_KEYS,
+} from './collection.ts';
+import { loadCollections, removeCollection, storeCollection } from './collection-store.ts';
+import type { FieldModel } from './field.ts';
+import { buildIndex, parseIndex } from './indexes.ts';
+import { planIsNoop, planTable } from './table-plan.ts';
+import { validateCollection } from './validate-collection.ts';
+import { inferViewFields } from './view-fields.ts';
+
+/** One schema change, as the migration writer records it. */
+export interface SchemaChange {
+  before: Collection | undefined;
+  after: Collection | undefined;
+}
+
+export interface CollectionServiceDeps {
+  db: Database;
+  /** Called inside the transaction of every schema change (e.g. to write a migration file). */
+  onChange?: (tx: Transaction, changes: SchemaChange[]) => Promise<void>;
+}
+
+export type CollectionService = ReturnType<typeof createCollectionService>;
+
+/**
+ * The runtime schema: collections kept in `_collections` and cached in memory, each with
+ * a real table (or view). Every change alters the table in the same transaction as the
+ * definition, so a failed change leaves both as they were.
+ */
+export function createCollectionService({ db, onChange }: CollectionServiceDeps) {
+  let byId = new Map<string, Collection>();
+  let byName = new Map<string, Collection>();
+
+  function setCache(list: Collection[]): void {
+    byId = new Map(list.map((c) => [c.id, c]));
+    byName = new Map(list.map((c) => [c.name.toLowerCase(), c]));
+  }
+
+  function find(idOrName: string): Collection | undefined {
+    return byId.get(idOrName) ?? byName.get(idOrName.toLowerCase());
+  }
+
+  function get(idOrName: string): Collection {
+    const c = find(idOrName);
+    if (!c) throw new NotFoundError();
+    return c;
+  }
+
+  function all(): Collection[] {
+    return [...byId.values()];
+  }
+
+  /** Builds the collection a create request describes, without saving it. */
+  function prepareNew(input: Record<string, unknown>, others: Collection[]): Collection {
+    const type = (input.type ?? 'base') as CollectionType;
+    const name = typeof input.name === 'string' ? input.name : '';
+    const c = scaffold(['base', 'auth', 'view'].includes(type) ? type : ('base' as CollectionType), name);
+    c.type = type;
+    overlay(c, input);
+    if (!c.id) {
+      let id = defaultCollectionId(c.type, c.name);
+      for (let n = 2; others.some((o) => o.id === id) && n < 1000; n++)
+        id = `${defaultCollectionId(c.type, c.name)}${n}`;
+      c.id = id;
+    }
+    return c;
+  }
+
+  /** Lays client input over a collection: known keys only; auth option objects merge one level. */
+  function overlay(c: Collection, input: Record<string, unknown>): void {
+    const target = c as unknown as Record<string, unknown>;
+    for (const key of WRITABLE_KEYS) {
+      if (!(key in input) || input[key] === undefined) continue;
+      const v = input[key];
+      if ((AUTH_KEYS as readonly string[]).includes(key) && c.type !== 'auth') continue;
+      if (key === 'viewQuery' && c.type !== 'view') continue;
+      const cur = target[key];
+      if (
+        (AUTH_KEYS as readonly string[]).includes(key) &&
+        v &&
+        typeof v === 'object' &&
+        !Array.isArray(v) &&
+        cur &&
+        typeof cur === 'object'
+      ) {
+        target[key] = { ...(cur as object), ...(v as object) };
+      } else target[key] = structuredClone(v);
+    }
+    if (!Array.isArray(c.fields)) c.fields = [];
+    if (!Array.isArray(c.indexes)) c.indexes = [];
+  }
+
+  /** Fills field defaults and ids; a field without id reuses the id of a same-named old field. */
+  function normalizeFields(c: Collection, prev: Collection | undefined): void {
+    const taken = new Set<string>();
+    c.fields = c.fields.map((raw) => {
+      const input = raw && typeof raw === 'object' ? (raw as Record<string, unknown>) : {};
+      const f = fieldWithDefaults(input);
+      if (!f.id) {
+        const same = prev?.fields.find((p) => p.name === f.name);
+        let id = same?.id ?? defaultFieldId(f.type, f.name);
+        for (
+          let n = 2;
+          taken.has(id) || c.fields.some((x) => x !== raw && (x as FieldModel).id === id);
+          n++
+        ) {
+          id = `${defaultFieldId(f.type, f.name)}${n}`;
+        }
+        f.id = id;
+      }
+      taken.add(f.id);
+      return f;
+    });
+  }
+
+  /** Keeps index strings pointing at the collection's current table name. */
+  function retargetIndexes(c: Collection): void {
+    c.indexes = c.indexes.map((text) => {
+      const p = typeof text === 'string' ? parseIndex(text) : undefined;
+      return p && p.table !== c.name ? buildIndex({ ...p, table: c.name }) : text;
+    });
+  }
+
+  async function resolveViewFields(
+    tx: Transaction,
+    c: Collection,
+    prev: Collection | undefined,
+  ): Promise<ErrorData | undefined> {
+    const query = String(c.viewQuery ?? '')
+      .trim()
+      .replace(/;+\s*$/, '');
+    if (!query) return undefined;
+    if (query.includes(';') || !/^(select|with)\b/i.test(query)) {
+      return {
+        viewQuery: fieldError(
+          'validation_invalid_view_query',
+          'Invalid query - only a single SELECT statement is allowed.',
+        ),
+      };
+    }
+    c.viewQuery = query;
+    try {
+      const columns = await db.queryColumns(tx, query);
+      if (!columns.some((col) => col.name === 'id')) {
+        return {
+          viewQuery: fieldError(
+            'validation_invalid_view_query',
+            'Invalid query - missing required id column.',
+          ),
+        };
+      }
+      c.fields = inferViewFields(columns, query, all(), prev?.fields);
+    } catch (e) {
+      const msg = e instanceof DbError ? e.message : 'the query could not be prepared';
+      return { viewQuery: fieldError('validation_invalid_view_query', `Invalid query - ${msg}.`) };
+    }
+    return undefined;
+  }
+
+  /** Recreates every view so they follow table changes (PostgreSQL drops them on rebuild). */
+  async function refreshViews(tx: Transaction, collections: Collection[]): Promise<void> {
+    for (const v of collections.filter((c) => c.type === 'view')) {
+      try {
+        await db.createView(tx, v.name, v.viewQuery ?? '');
+      } catch (e) {
+        throw new BadRequestError(`The change breaks the view collection "${v.name}".`, {}, { cause: e });
+      }
+    }
+  }
+
+  /**
+   * Saves one collection inside `tx`: validates, syncs the table or view, stores the row.
+   * `pending` are the collections as they will be after the surrounding change.
+   */
+  async function saveInTx(
+    tx: Transaction,
+    next: Collection,
+    prev: Collection | undefined,
+    pending: Map<string, Collection>,
+    failMessage: string,
+  ): Promise<void> {
+    normalizeFields(next, prev);
+    if (next.type !== 'view') ensureSystemFields(next);
+    retargetIndexes(next);
+    const others = [...pending.values()].filter((o) => o.id !== next.id);
+    let errors: ErrorData = {};
+    if (next.type === 'view') {
+      const viewErrors = await resolveViewFields(tx, next, prev);
+      if (viewErrors) errors = viewErrors;
+    }
+    errors = { ...validateCollection(next, prev, others), ...errors };
+    if (Object.keys(errors).length) throw new ValidationError(failMessage, errors);
+    const now = nowDate();
+    next.created = prev?.created ?? now;
+    next.updated = now;
+    try {
+      if (next.type === 'view') {
+        await db.createView(
+          tx,
+          next.name,
+          next.viewQuery ?? '',
+          prev && prev.name !== next.name ? prev.name : undefined,
+        );
+      } else if (!prev || !planIsNoop(next, prev)) {
+        await db.applyTablePlan(tx, planTable(next, prev));
+      }
+    } catch (e) {
+      if (e instanceof DbError) {
+        throw new ValidationError(failMessage, {
+          indexes: fieldError('validation_invalid_index_expression', 'Failed to apply the table change.'),
+        });
+      }
+      throw e;
+    }
+    await storeCollection(db.qb, tx, next, !prev);
+    pending.set(next.id, next);
+  }
+
+  async function commit<T>(
+    fn: (tx: Transaction, pending: Map<string, Collection>) => Promise<{ value: T; changes: SchemaChange[] }>,
+  ): Promise<T> {
+    const pending = new Map(all().map((c) => [c.id, cloneCollection(c)]));
+    const result = await db.transaction(async (tx) => {
+      const r = await fn(tx, pending);
+      if (r.changes.length) {
+        await refreshViews(tx, [...pending.values()]);
+        if (onChange) await onChange(tx, r.changes);
+      }
+      return r;
+    });
+    setCache([...pending.values()]);
+    return result.value;
+  }
+
+  return {
+    find,
+    get,
+    all,
+
+    /** Loads the cache from the database (at start-up, or when another node changed it). */
+    async reload(): Promise<void> {
+      setCache(await loadCollections(db.qb, db));
+    },
+
+    /** Creates a collection from PocketBase-shaped input. */
+    create(input: Record<string, unknown>, opts: { system?: boolean } = {}): Promise<Collection> {
+      return commit(async (tx, pending) => {
+        const next = prepareNew(input, [...pending.values()]);
+        if (opts.system) next.system = true;
+        await saveInTx(tx, next, undefined, pending, 'Failed to create collection.');
+        return { value: next, changes: [{ before: undefined, after: next }] };
+      });
+    },
+
+    /** Applies PocketBase-shaped changes to a collection. */
+    update(idOrName: string, input: Record<string, unknown>): Promise<Collection> {
+      const prev = get(idOrName);
+      return commit(async (tx, pending) => {
+        const next = cloneCollection(prev);
+        overlay(next, { ...input, id: prev.id, type: input.type ?? prev.type });
+        if (input.type !== undefined && input.type !== prev.type) next.type = input.type as CollectionType;
+        await saveInTx(tx, next, prev, pending, 'Failed to update collection.');
+        return { value: next, changes: [{ before: prev, after: next }] };
+      });
+    },
+
+    /** Deletes a collection and its table; refused while other collections relate to it. */
+    delete(idOrName: string): Promise<void> {
+      const c = get(idOrName);
+      return commit(async (tx, pending) => {
+        await deleteInTx(tx, c, pending);
+        return { value: undefined, changes: [{ before: c, after: undefined }] };
+      });
+    },
+
+    /**
+     * Replaces the schema with the given collections in one transaction (PocketBase's
+     * import): matched by id, then by name; with `deleteMissing`, others are deleted.
+     */
+    import(list: Record<string, unknown>[], deleteMissing: boolean): Promise<void> {
+      return commit(async (tx, pending) => {
+        const changes: SchemaChange[] = [];
+        const ordered = [...list].sort((a, b) => Number(a.type === 'view') - Number(b.type === 'view'));
+        const seen = new Set<string>();
+        for (const [i, item] of ordered.entries()) {
+          const existing =
+            (typeof item.id === 'string' && pending.get(item.id)) ||
+            [...pending.values()].find(
+              (c) => typeof item.name === 'string' && c.name.toLowerCase() === item.name.toLowerCase(),
+            );
+          try {
+            if (existing) {
+              const prev = cloneCollection(existing);
+              const next = cloneCollection(existing);
+              const input = { ...item };
+              if (!deleteMissing && Array.isArray(input.fields)) {
+                const incoming = input.fields as Record<string, unknown>[];
+                const kept = prev.fields.filter(
+                  (f) => !incoming.some((x) => x.id === f.id || x.name === f.name),
+                );
+                input.fields = [...incoming, ...kept];
+              }
+              overlay(next, { ...input, id: prev.id });
+              await saveInTx(tx, next, prev, pending, 'Failed to import collections.');
+              changes.push({ before: prev, after: next });
+              seen.add(next.id);
+            } else {
+              const next = prepareNew(item, [...pending.values()]);
+              await saveInTx(tx, next, undefined, pending, 'Failed to import collections.');
+              changes.push({ before: undefined, after: next });
+              seen.add(next.id);
+            }
+          } catch (e) {
+            if (e instanceof ValidationError) {
+              throw new BadRequestError('Failed to import collections.', {
+                collections: fieldError(
+                  'validation_collections_import_failure',
+                  `Data validations failed for collection "${String(item.name ?? '')}" (${String(item.id ?? i)}): ${JSON.stringify(e.data)}`,
+                ),
+              });
+            }
+            throw e;
+          }
+        }
+        if (deleteMissing) {
+          const missing = [...pending.values()].filter((c) => !seen.has(c.id) && !c.system);
+          // views first: they may read from the tables being dropped
+          missing.sort((a, b) => Number(b.type === 'view') - Number(a.type === 'view'));
+          for (const c of missing) {
+            await deleteInTx(tx, c, pending);
+            changes.push({ before: c, after: undefined });
+          }
+        }
+        return { value: undefined, changes };
+      });
+    },
+  };
+
+  async function deleteInTx(tx: Transaction, c: Collection, pending: Map<string, Collection>): Promise<void> {
+    if (c.system) throw new BadRequestError('Failed to delete collection.');
+    const refs = [...pending.values()].filter(
+      (o) => o.id !== c.id && o.fields.some((f) => f.type === 'relation' && f.collectionId === c.id),
+    );
+    if (refs.length) {
+      throw new BadRequestError(
+        `Failed to delete collection probably due to existing reference in ${refs.map((r) => r.name).join(', ')}.`,
+      );
+    }
+    pending.delete(c.id);
+    if (c.type === 'view') await db.dropView(tx, c.name);
+    else await db.dropTable(tx, c.name);
+    await removeCollection(db.qb, tx, c.id);
+  }
+}

@@ -1,0 +1,40 @@
+import { fieldError } from '../../errors/api-error.ts';
+import { commonOptions, domainAllowed, type FieldModel, type FieldType, REQUIRED, toText } from '../field.ts';
+
+// a pragmatic form of the HTML5 email grammar
+const EMAIL_RE =
+  /^[a-zA-Z0-9.!#$%&'*+/=?^_`{|}~-]+@[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*$/;
+
+/** True for a syntactically valid email address. */
+export function isEmail(v: string): boolean {
+  return v.length <= 254 && EMAIL_RE.test(v);
+}
+
+export function validateDomainLists(f: FieldModel) {
+  const only = (f.onlyDomains as unknown[] | null) ?? [];
+  const except = (f.exceptDomains as unknown[] | null) ?? [];
+  if (only.length && except.length) {
+    return { exceptDomains: fieldError('validation_empty', 'Must be blank.') };
+  }
+  return undefined;
+}
+
+export const emailField: FieldType = {
+  type: 'email',
+  defaults: () => ({ ...commonOptions(), exceptDomains: null, onlyDomains: null, required: false }),
+  column: () => ({ kind: 'text' }),
+  zero: () => '',
+  normalize: (raw) => toText(raw).trim(),
+  validateOptions: validateDomainLists,
+  validate(value, f) {
+    const v = value as string;
+    if (v === '') return f.required ? REQUIRED : undefined;
+    if (!isEmail(v)) return fieldError('validation_is_email', 'Must be a valid email address.');
+    if (!domainAllowed(v.slice(v.lastIndexOf('@') + 1), f)) {
+      return fieldError('validation_email_domain_not_allowed', 'Email domain is not allowed.');
+    }
+    return undefined;
+  },
+  encode: (v) => v,
+  decode: (raw) => (raw === null || raw === undefined ? '' : String(raw)),
+};

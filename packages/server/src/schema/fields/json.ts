@@ -1,0 +1,57 @@
+import { fieldError } from '../../errors/api-error.ts';
+import { commonOptions, type FieldType, num, REQUIRED } from '../field.ts';
+
+const DEFAULT_MAX_SIZE = 1024 * 1024;
+const RAW_JSON_START = /^\s*[-0-9"[{]/;
+
+/**
+ * Canonical JSON field value: the raw JSON text. Like PocketBase, a string that already is
+ * JSON (a number, string, array, object, null, true or false) is kept; any other string is
+ * stored as a JSON string.
+ */
+function toJsonText(raw: unknown): string {
+  if (raw === undefined) return 'null';
+  if (typeof raw === 'string') {
+    const t = raw.trim();
+    if (t === 'null' || t === 'true' || t === 'false') return t;
+    if (RAW_JSON_START.test(t)) {
+      try {
+        JSON.parse(t);
+        return t;
+      } catch {
+        // not JSON: fall through and store it as a string
+      }
+    }
+    return JSON.stringify(raw);
+  }
+  return JSON.stringify(raw) ?? 'null';
+}
+
+export const jsonField: FieldType = {
+  type: 'json',
+  defaults: () => ({ ...commonOptions(), maxSize: 0, required: false }),
+  column: () => ({ kind: 'json', nullable: true }),
+  zero: () => null,
+  normalize: (raw) => toJsonText(raw),
+  validate(value, f) {
+    const text = value as string;
+    const maxSize = num(f.maxSize) > 0 ? num(f.maxSize) : DEFAULT_MAX_SIZE;
+    if (Buffer.byteLength(text) > maxSize) {
+      return fieldError('validation_json_size_limit', `The maximum allowed JSON size is ${maxSize} bytes.`, {
+        maxSize,
+      });
+    }
+    if (f.required && ['null', '""', '[]', '{}', ''].includes(text.replace(/\s+/g, ''))) return REQUIRED;
+    return undefined;
+  },
+  encode: (v) => (v === 'null' ? null : v),
+  decode(raw) {
+    if (raw === null || raw === undefined) return null;
+    if (typeof raw !== 'string') return raw;
+    try {
+      return JSON.parse(raw);
+    } catch {
+      return null;
+    }
+  },
+};

@@ -1,0 +1,59 @@
+import { type ErrorData, fieldError } from '../../errors/api-error.ts';
+import { commonOptions, type FieldType, num, REQUIRED, toText } from '../field.ts';
+import { compilePattern } from './text.ts';
+
+const DEFAULT_MAX = 71;
+
+/**
+ * A password's canonical value while a record is saved: the stored hash, plus the plain
+ * text when the client set a new one (hashed by the record service before writing).
+ */
+export interface PasswordValue {
+  hash: string;
+  plain?: string;
+}
+
+export function isPasswordValue(v: unknown): v is PasswordValue {
+  return typeof v === 'object' && v !== null && 'hash' in v;
+}
+
+export const passwordField: FieldType = {
+  type: 'password',
+  defaults: () => ({ ...commonOptions(), cost: 0, max: 0, min: 0, pattern: '', required: false }),
+  column: () => ({ kind: 'text' }),
+  zero: () => '',
+  normalize: (raw) => ({ hash: '', plain: toText(raw) }) satisfies PasswordValue,
+  validateOptions(f): ErrorData | undefined {
+    const min = num(f.min);
+    const max = num(f.max);
+    if (min < 0 || min > DEFAULT_MAX) {
+      return {
+        min: fieldError('validation_max_less_equal_than_required', `Must be no greater than ${DEFAULT_MAX}.`),
+      };
+    }
+    if (max !== 0 && (max < min || max > DEFAULT_MAX)) {
+      return {
+        max: fieldError('validation_max_less_equal_than_required', `Must be no greater than ${DEFAULT_MAX}.`),
+      };
+    }
+    return undefined;
+  },
+  validate(value, f) {
+    const p = value as PasswordValue;
+    if (p.plain !== undefined && p.plain !== '') {
+      const len = [...p.plain].length;
+      const min = num(f.min);
+      if (len < min)
+        return fieldError('validation_min_text_constraint', `Must be at least ${min} character(s).`);
+      const max = num(f.max) || DEFAULT_MAX;
+      if (len > max)
+        return fieldError('validation_max_text_constraint', `Must be less than ${max} character(s).`);
+      const re = compilePattern(f.pattern);
+      if (re && !re.test(p.plain)) return fieldError('validation_invalid_format', 'Invalid value format.');
+      return undefined;
+    }
+    return f.required && !p.hash ? REQUIRED : undefined;
+  },
+  encode: (v) => (v as PasswordValue).hash,
+  decode: (raw) => ({ hash: raw === null || raw === undefined ? '' : String(raw) }) satisfies PasswordValue,
+};

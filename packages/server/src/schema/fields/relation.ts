@@ -1,0 +1,91 @@
+import { type ErrorData, fieldError } from '../../errors/api-error.ts';
+import {
+  commonOptions,
+  decodeList,
+  type FieldType,
+  isMulti,
+  modifyMulti,
+  normalizeMulti,
+  num,
+  REQUIRED,
+} from '../field.ts';
+
+export const relationField: FieldType = {
+  type: 'relation',
+  defaults: () => ({
+    ...commonOptions(),
+    cascadeDelete: false,
+    collectionId: '',
+    maxSelect: 1,
+    minSelect: 0,
+    required: false,
+  }),
+  column: (f) => ({ kind: isMulti(f) ? 'jsonArray' : 'text' }),
+  zero: (f) => (isMulti(f) ? [] : ''),
+  normalize: normalizeMulti,
+  modify: modifyMulti,
+  validateOptions(f, ctx): ErrorData | undefined {
+    const target = typeof f.collectionId === 'string' ? f.collectionId : '';
+    if (!target) return { collectionId: fieldError('validation_required', 'Cannot be blank.') };
+    const targetType = ctx.collectionType(target);
+    if (!targetType) {
+      return {
+        collectionId: fieldError(
+          'validation_field_relation_missing_collection',
+          "The relation collection doesn't exist.",
+        ),
+      };
+    }
+    if (ctx.previous && ctx.previous.type === 'relation' && ctx.previous.collectionId !== f.collectionId) {
+      return {
+        collectionId: fieldError(
+          'validation_field_relation_change',
+          'The relation collection cannot be changed.',
+        ),
+      };
+    }
+    if (targetType === 'view' && ctx.ownerType !== 'view') {
+      return {
+        collectionId: fieldError(
+          'validation_relation_field_non_view_base_collection',
+          'Only view collections are allowed to have relations to other views.',
+        ),
+      };
+    }
+    const min = num(f.minSelect);
+    const max = num(f.maxSelect);
+    if (min < 0)
+      return {
+        minSelect: fieldError('validation_min_greater_equal_than_required', 'Must be no less than 0.'),
+      };
+    if (min > 0 && max < min) {
+      return {
+        maxSelect: fieldError('validation_min_greater_equal_than_required', `Must be no less than ${min}.`, {
+          threshold: min,
+        }),
+      };
+    }
+    return undefined;
+  },
+  async validate(value, f, ctx) {
+    const list = Array.isArray(value) ? (value as string[]) : value === '' ? [] : [value as string];
+    if (list.length === 0) return f.required ? REQUIRED : undefined;
+    const min = num(f.minSelect);
+    if (min > 0 && list.length < min) {
+      return fieldError('validation_not_enough_values', `Select at least ${min}.`, { minSelect: min });
+    }
+    const max = Math.max(num(f.maxSelect), 1);
+    if (list.length > max)
+      return fieldError('validation_too_many_values', `Select no more than ${max}.`, { maxSelect: max });
+    const found = await ctx.existingIds(f.collectionId as string, list);
+    if (list.some((id) => !found.has(id))) {
+      return fieldError(
+        'validation_missing_rel_records',
+        'Failed to find all relation records with the provided ids.',
+      );
+    }
+    return undefined;
+  },
+  encode: (v, f) => (isMulti(f) ? JSON.stringify(v) : v),
+  decode: (raw, f) => (isMulti(f) ? decodeList(raw) : raw === null || raw === undefined ? '' : String(raw)),
+};

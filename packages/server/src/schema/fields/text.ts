@@ -1,0 +1,90 @@
+import { fieldError } from '../../errors/api-error.ts';
+import { randomFromPattern } from '../../tools/pattern.ts';
+import { commonOptions, type FieldModel, type FieldType, num, REQUIRED, toText } from '../field.ts';
+
+const DEFAULT_MAX = 5000;
+
+/** Compiles a field's `pattern`, or undefined when it has none. Cached per pattern text. */
+const patternCache = new Map<string, RegExp>();
+export function compilePattern(pattern: unknown): RegExp | undefined {
+  if (typeof pattern !== 'string' || pattern === '') return undefined;
+  let re = patternCache.get(pattern);
+  if (!re) {
+    re = new RegExp(pattern, 'u');
+    if (patternCache.size > 1000) patternCache.clear();
+    patternCache.set(pattern, re);
+  }
+  return re;
+}
+
+export const textField: FieldType = {
+  type: 'text',
+  defaults: () => ({
+    ...commonOptions(),
+    min: 0,
+    max: 0,
+    pattern: '',
+    autogeneratePattern: '',
+    required: false,
+    primaryKey: false,
+  }),
+  column: () => ({ kind: 'text' }),
+  zero: () => '',
+  normalize: (raw) => toText(raw),
+  validateOptions(f) {
+    const errors: Record<string, { code: string; message: string }> = {};
+    if (num(f.min) < 0)
+      errors.min = fieldError('validation_min_greater_equal_than_required', 'Must be no less than 0.');
+    if (num(f.max) !== 0 && num(f.max) < num(f.min)) {
+      errors.max = fieldError(
+        'validation_min_greater_equal_than_required',
+        `Must be no less than ${num(f.min)}.`,
+      );
+    }
+    for (const key of ['pattern', 'autogeneratePattern'] as const) {
+      const p = f[key];
+      if (typeof p !== 'string' || p === '') continue;
+      try {
+        if (key === 'pattern') new RegExp(p, 'u');
+        else {
+          const sample = randomFromPattern(p);
+          const re = compilePattern(f.pattern);
+          if (re && !re.test(sample)) {
+            errors[key] = fieldError(
+              'validation_invalid_autogenerate_pattern_value',
+              `The provided autogenerate pattern could produce invalid field values, ex.: "${sample}".`,
+            );
+          }
+        }
+      } catch (e) {
+        errors[key] = fieldError('validation_invalid_regex', (e as Error).message);
+      }
+    }
+    if (f.primaryKey) {
+      if (f.name !== 'id') errors.name = fieldError('validation_in_invalid', 'Must be a valid value.');
+      if (f.hidden) errors.hidden = fieldError('validation_empty', 'Must be blank.');
+      if (!f.pattern) errors.pattern = REQUIRED;
+    }
+    return Object.keys(errors).length ? errors : undefined;
+  },
+  validate(value, f: FieldModel) {
+    const v = value as string;
+    if (v === '') return f.required || f.primaryKey ? REQUIRED : undefined;
+    const len = [...v].length;
+    const min = num(f.min);
+    if (min > 0 && len < min) {
+      return fieldError('validation_min_text_constraint', `Must be at least ${min} character(s).`, { min });
+    }
+    const max = num(f.max) || DEFAULT_MAX;
+    if (len > max) {
+      return fieldError('validation_max_text_constraint', `Must be no more than ${max} character(s).`, {
+        max,
+      });
+    }
+    const re = compilePattern(f.pattern);
+    if (re && !re.test(v)) return fieldError('validation_invalid_format', 'Invalid value format.');
+    return undefined;
+  },
+  encode: (v) => v,
+  decode: (raw) => (raw === null || raw === undefined ? '' : String(raw)),
+};

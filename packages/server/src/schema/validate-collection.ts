@@ -1,0 +1,301 @@
+import { type ErrorData, type FieldError, fieldError } from '../errors/api-error.ts';
+import { type Collection, RULE_KEYS, TOKEN_KEYS } from './collection.ts';
+import type { FieldModel } from './field.ts';
+import { FIELD_TYPES } from './field-registry.ts';
+import { parseIndex } from './indexes.ts';
+
+const NAME_RE = /^\w+$/;
+const RESERVED_FIELD_NAMES = [
+  'null',
+  'true',
+  'false',
+  '_rowid_',
+  '_rowid',
+  'collectionid',
+  'collectionname',
+  'expand',
+];
+const AUTH_RESERVED_FIELD_NAMES = ['passwordconfirm', 'oldpassword'];
+/** Tables of the system itself; no collection may take their names. */
+export const INTERNAL_TABLES = ['_collections', '_migrations', '_system_migrations', '_params', '_changes'];
+
+/**
+ * Checks a collection about to be saved against PocketBase's rules; returns the errors
+ * keyed like the collection JSON (`name`, `fields.<i>.<option>`, `indexes.<i>`, ...).
+ * `others` are all other stored collections.
+ */
+export function validateCollection(
+  next: Collection,
+  prev: Collection | undefined,
+  others: Collection[],
+): ErrorData {
+  const errors: ErrorData = {};
+  validateIdAndName(next, prev, others, errors);
+  if (!['base', 'auth', 'view'].includes(next.type)) {
+    errors.type = fieldError('validation_in_invalid', 'Must be a valid value.');
+    return errors;
+  }
+  if (prev && prev.type !== next.type)
+    errors.type = fieldError('validation_collection_type_change', 'Collection type cannot be changed.');
+  if (prev?.system && next.system) {
+    for (const k of RULE_KEYS) {
+      if (prev[k] !== next[k])
+        errors[k] = fieldError(
+          'validation_collection_system_rule_change',
+          'System collection API rule cannot be changed.',
+        );
+    }
+  }
+  for (const k of [...RULE_KEYS, ...(next.type === 'auth' ? (['authRule', 'manageRule'] as const) : [])]) {
+    const v = next[k];
+    if (v !== null && typeof v !== 'string')
+      errors[k] = fieldError('validation_invalid_rule', 'Invalid rule.');
+  }
+  if (next.type === 'auth' && next.manageRule === '') {
+    errors.manageRule = fieldError('validation_nil_or_not_empty_required', 'Cannot be blank.');
+  }
+  if (next.type === 'view') {
+    for (const k of ['createRule', 'updateRule', 'deleteRule'] as const) {
+      if (next[k] !== null) errors[k] = fieldError('validation_nil', 'Must be blank.');
+    }
+    if (!next.viewQuery || !String(next.viewQuery).trim())
+      errors.viewQuery = fieldError('validation_required', 'Cannot be blank.');
+    if (next.indexes.length)
+      errors.indexes = fieldError(
+        'validation_indexes_not_supported',
+        "View collections don't support indexes.",
+      );
+  }
+  if (next.type === 'auth') validateAuthOptions(next, errors);
+  const fieldErrors = validateFields(next, prev, others);
+  if (Object.keys(fieldErrors).length) errors.fields = fieldErrors;
+  if (next.type !== 'view') {
+    const indexErrors = validateIndexes(next, others);
+    if (indexErrors) errors.indexes = indexErrors;
+  }
+  return errors;
+}
+
+function validateIdAndName(
+  next: Collection,
+  prev: Collection | undefined,
+  others: Collection[],
+  errors: ErrorData,
+): void {
+  if (typeof next.id !== 'string' || next.id.length < 1 || next.id.length > 100 || !NAME_RE.test(next.id)) {
+    errors.id = fieldError('validation_invalid_or_existing_id', 'The model id is invalid or already exists.');
+  } else if (!prev && others.some((o) => o.id === next.id)) {
+    errors.id = fieldError('validation_invalid_or_existing_id', 'The model id is invalid or already exists.');
+  }
+  const name = next.name;
+  if (typeof name !== 'string' || name === '') {
+    errors.name = fieldError('validation_required', 'Cannot be blank.');
+  } else if (name.length > 255) {
+    errors.name = fieldError('validation_length_too_long', 'The length must be no more than 255.', {
+      max: 255,
+    });
+  } else if (!NAME_RE.test(name)) {
+    errors.name = fieldError('validation_match_invalid', 'Must be in a valid format.');
+  } else if (/_via_/i.test(name)) {
+    errors.name = fieldError('validation_found_via', 'The value cannot contain "_via_".');
+  } else if (prev?.system && prev.name !== name) {
+    errors.name = fieldError(
+      'validation_collection_system_name_change',
+      'System collection name cannot be changed.',
+    );
+  } else if (others.some((o) => o.name.toLowerCase() === name.toLowerCase())) {
+    errors.name = fieldError(
+      'validation_collection_name_exists',
+      'Collection name must be unique (case insensitive).',
+    );
+  } else if (others.some((o) => o.id === name)) {
+    errors.name = fieldError(
+      'validation_collection_name_id_duplicate',
+      'The name must not match an existing collection id.',
+    );
+  } else if (
+    INTERNAL_TABLES.includes(name.toLowerCase()) ||
+    /^_fb_/i.test(name) ||
+    /^(sqlite_|pg_)/i.test(name)
+  ) {
+    errors.name = fieldError(
+      'validation_collection_name_invalid',
+      "The name shouldn't match with an existing internal table.",
+    );
+  }
+  if (prev && prev.system !== next.system) {
+    errors.system = fieldError(
+      'validation_collection_system_flag_change',
+      'System collection state cannot be changed.',
+    );
+  }
+}
+
+function validateAuthOptions(c: Collection, errors: ErrorData): void {
+  for (const k of TOKEN_KEYS) {
+    const t = c[k];
+    const e: ErrorData = {};
+    if (!t || typeof t !== 'object') {
+      errors[k] = fieldError('validation_required', 'Cannot be blank.');
+      continue;
+    }
+    if (typeof t.duration !== 'number' || t.duration < 10 || t.duration > 94670856) {
+      e.duration = fieldError(
+        'validation_min_greater_equal_than_required',
+        'Must be between 10 and 94670856.',
+      );
+    }
+    if (typeof t.secret !== 'string' || t.secret.length < 30 || t.secret.length > 255) {
+      e.secret = fieldError('validation_length_out_of_range', 'The length must be between 30 and 255.', {
+        min: 30,
+        max: 255,
+      });
+    }
+    if (Object.keys(e).length) errors[k] = e;
+  }
+  const pa = c.passwordAuth;
+  if (pa && Array.isArray(pa.identityFields)) {
+    for (const [i, name] of pa.identityFields.entries()) {
+      const hasUnique = c.indexes.some((idx) => {
+        const p = parseIndex(idx);
+        return p?.unique && p.columns.length === 1 && p.columns[0]!.name === name;
+      });
+      if (!hasUnique) {
+        errors.passwordAuth = {
+          identityFields: {
+            [i]: fieldError(
+              'validation_missing_unique_constraint',
+              `The field ${name} doesn't have a UNIQUE constraint.`,
+              {
+                fieldName: name,
+              },
+            ),
+          },
+        };
+      }
+    }
+  }
+}
+
+function validateFields(c: Collection, prev: Collection | undefined, others: Collection[]): ErrorData {
+  const errors: ErrorData = {};
+  const ids = new Set<string>();
+  const names = new Set<string>();
+  const typeOf = (idOrName: string) => {
+    if (idOrName === c.id || idOrName === c.name) return c.type;
+    return others.find((o) => o.id === idOrName || o.name === idOrName)?.type;
+  };
+  c.fields.forEach((f, i) => {
+    const e: Record<string, FieldError | ErrorData> = {};
+    const t = FIELD_TYPES.get(f.type);
+    if (!t) e.type = fieldError('validation_in_invalid', 'Must be a valid value.');
+    if (typeof f.id !== 'string' || f.id === '' || f.id.length > 100 || ids.has(f.id)) {
+      e.id = fieldError('validation_duplicated_field_id', `Duplicated or invalid field id "${f.id}".`);
+    }
+    ids.add(f.id);
+    const lname = typeof f.name === 'string' ? f.name.toLowerCase() : '';
+    if (!f.name || typeof f.name !== 'string') e.name = fieldError('validation_required', 'Cannot be blank.');
+    else if (f.name.length > 100)
+      e.name = fieldError('validation_length_too_long', 'The length must be no more than 100.', { max: 100 });
+    else if (!NAME_RE.test(f.name))
+      e.name = fieldError('validation_match_invalid', 'Must be in a valid format.');
+    else if (
+      RESERVED_FIELD_NAMES.includes(lname) ||
+      (c.type === 'auth' && AUTH_RESERVED_FIELD_NAMES.includes(lname))
+    ) {
+      e.name = fieldError('validation_not_in_invalid', 'Must not be in list.');
+    } else if (/_via_/i.test(f.name))
+      e.name = fieldError('validation_found_via', 'The value cannot contain "_via_".');
+    else if (names.has(lname)) {
+      e.name = fieldError('validation_duplicated_field_name', `Duplicated or invalid field name ${f.name}.`, {
+        fieldName: f.name,
+      });
+    }
+    names.add(lname);
+    const before = prev?.fields.find((p) => p.id === f.id);
+    if (before?.system && (before.name !== f.name || !f.system)) {
+      e.name = fieldError('validation_system_field_change', 'System fields cannot be deleted or renamed.');
+    }
+    if (t && !e.type) {
+      const optErrors = t.validateOptions?.(f, {
+        collectionType: typeOf,
+        previous: before,
+        ownerType: c.type,
+      });
+      if (optErrors) Object.assign(e, optErrors);
+      if (f.primaryKey && c.type !== 'view' && f.name !== 'id')
+        e.primaryKey = fieldError('validation_invalid_value', 'Invalid value.');
+    }
+    if (Object.keys(e).length) errors[i] = e;
+  });
+  if (prev) {
+    for (const p of prev.fields) {
+      if (p.system && !c.fields.some((f) => f.id === p.id)) {
+        errors[String(prev.fields.indexOf(p))] ??= {
+          id: fieldError('validation_system_field_change', 'System fields cannot be deleted or renamed.'),
+        };
+      }
+    }
+  }
+  if (c.type !== 'view' && !c.fields.some((f) => f.name === 'id' && f.primaryKey)) {
+    errors.id = fieldError('validation_missing_primary_key', 'Missing or invalid "id" PK field.');
+  }
+  return errors;
+}
+
+function validateIndexes(c: Collection, others: Collection[]): ErrorData | undefined {
+  const errors: ErrorData = {};
+  const seen = new Set<string>();
+  const defs = new Set<string>();
+  const otherNames = new Map<string, string>();
+  for (const o of others) {
+    for (const idx of o.indexes) {
+      const p = parseIndex(idx);
+      if (p) otherNames.set(p.name.toLowerCase(), o.name);
+    }
+  }
+  c.indexes.forEach((text, i) => {
+    const p = typeof text === 'string' ? parseIndex(text) : undefined;
+    if (!p) {
+      errors[i] = fieldError('validation_invalid_index_expression', 'Invalid CREATE INDEX expression.');
+      return;
+    }
+    const missing = p.columns.find((col) => !c.fields.some((f) => f.name === col.name));
+    if (missing || (p.where && !c.fields.some((f) => f.name === p.where!.notEmpty))) {
+      errors[i] = fieldError('validation_invalid_index_expression', 'Invalid CREATE INDEX expression.');
+      return;
+    }
+    const lname = p.name.toLowerCase();
+    if (seen.has(lname)) {
+      errors[i] = fieldError('validation_duplicated_index_name', 'The index name already exists.');
+      return;
+    }
+    seen.add(lname);
+    const used = otherNames.get(lname);
+    if (used) {
+      errors[i] = fieldError(
+        'validation_existing_index_name',
+        `The index name is already used in ${used} collection.`,
+        {
+          usedTableName: used,
+        },
+      );
+      return;
+    }
+    const def = JSON.stringify([p.unique, p.columns, p.where]);
+    if (defs.has(def))
+      errors[i] = fieldError(
+        'validation_duplicated_index_definition',
+        'The index definition already exists.',
+      );
+    defs.add(def);
+  });
+  return Object.keys(errors).length ? errors : undefined;
+}
+
+/** Fields whose option or name mistakes make the whole list invalid (used by import). */
+export function hasErrors(e: ErrorData): boolean {
+  return Object.keys(e).length > 0;
+}
+
+export type { FieldModel };

@@ -1,0 +1,62 @@
+import type { ColumnKind } from '../db/database.ts';
+import type { Collection } from './collection.ts';
+import { defaultFieldId, fieldWithDefaults } from './collection.ts';
+import type { FieldModel } from './field.ts';
+import { fieldType } from './field-registry.ts';
+
+const KIND_TYPE: Record<string, string> = {
+  text: 'text',
+  number: 'number',
+  bool: 'bool',
+  json: 'json',
+  jsonArray: 'json',
+};
+
+/** Names of the collections a SELECT reads from (FROM and JOIN clauses). */
+function sourceNames(query: string): string[] {
+  const out: string[] = [];
+  for (const m of query.matchAll(/\b(?:from|join)\s+[`"[]?(\w+)[`"\]]?/gi)) out.push(m[1]!);
+  return out;
+}
+
+/**
+ * Fields of a view collection, inferred from its query's columns: a column named like a
+ * field of a source collection (with a compatible column) takes that field's definition,
+ * any other column becomes a plain field of its SQL kind.
+ */
+export function inferViewFields(
+  columns: { name: string; kind: ColumnKind | 'unknown' }[],
+  query: string,
+  collections: Collection[],
+  previous: FieldModel[] = [],
+): FieldModel[] {
+  const sources = sourceNames(query)
+    .map((n) => collections.find((c) => c.name.toLowerCase() === n.toLowerCase()))
+    .filter((c): c is Collection => !!c);
+  return columns.map((col) => {
+    let field: FieldModel | undefined;
+    for (const s of sources) {
+      const f = s.fields.find((x) => x.name === col.name);
+      if (
+        f &&
+        f.type !== 'password' &&
+        (col.kind === 'unknown' ||
+          fieldType(f.type).column(f).kind === col.kind ||
+          (col.kind === 'json' && fieldType(f.type).column(f).kind === 'jsonArray'))
+      ) {
+        field = { ...structuredClone(f), system: false, primaryKey: false, required: false };
+        if (f.type === 'autodate') field = fieldWithDefaults({ ...field, type: 'autodate' });
+        break;
+      }
+    }
+    if (!field) {
+      const type = col.name === 'id' ? 'text' : (KIND_TYPE[col.kind] ?? 'json');
+      field = fieldWithDefaults({ name: col.name, type });
+    }
+    field.name = col.name;
+    const prev = previous.find((p) => p.name === col.name && p.type === field!.type);
+    field.id = prev?.id ?? defaultFieldId(field.type, col.name);
+    if (col.name === 'id') Object.assign(field, { primaryKey: false, system: true, hidden: false });
+    return field;
+  });
+}

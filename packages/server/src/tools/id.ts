@@ -1,0 +1,42 @@
+import { randomBytes, randomInt } from 'node:crypto';
+
+const LOWER_ALNUM = 'abcdefghijklmnopqrstuvwxyz0123456789';
+
+/**
+ * A random string of `length` characters drawn uniformly from `alphabet`.
+ * Uses rejection sampling on random bytes so no character is favoured.
+ */
+export function randomString(length: number, alphabet: string = LOWER_ALNUM): string {
+  const n = alphabet.length;
+  const limit = 256 - (256 % n);
+  let out = '';
+  while (out.length < length) {
+    const bytes = randomBytes(Math.ceil((length - out.length) * 1.3) + 4);
+    for (const b of bytes) {
+      if (b >= limit) continue;
+      out += alphabet[b % n];
+      if (out.length === length) break;
+    }
+  }
+  return out;
+}
+
+/** The default record id: 15 lowercase alphanumeric characters, like PocketBase. */
+export function newRecordId(): string {
+  return randomString(15);
+}
+
+/** A collection id in PocketBase's style (`pbc_` + digits). */
+export function newCollectionId(): string {
+  return `pbc_${randomInt(1_000_000_000, 9_999_999_999)}`;
+}
+
+/** A field id: the field type plus ten digits, e.g. `text3208210256`. */
+export function newFieldId(type: string): string {
+  return `${type}${randomInt(1_000_000_000, 4_294_967_295)}`;
+}
+
+/** A url-safe secret with `bytes` bytes of entropy. */
+export function randomSecret(bytes = 32): string {
+  return randomBytes(bytes).toString('base64url');
+}
