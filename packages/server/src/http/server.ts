@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, LogController } from 'fastify';
 import type { Logger } from '../observability/logger.ts';
 import { parseFields, pickFields } from '../records/pick-fields.ts';
 import { registerBodyParsers } from './body.ts';
@@ -17,7 +17,8 @@ const REQUEST_ID_RE = /^[\w.:-]{1,128}$/;
 export async function createHttpServer(deps: HttpDeps, logger: Logger): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: logger,
-    disableRequestLogging: true,
+    // request lines are written by our own onResponse hook (one line, when enabled)
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: deps.config.bodyLimit,
     trustProxy: false,
     return503OnClosing: true,

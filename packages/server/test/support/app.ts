@@ -1,0 +1,132 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { type App, createApp } from '../../src/app.ts';
+import { type Config, loadConfig } from '../../src/config.ts';
+import { createLogger } from '../../src/observability/logger.ts';
+import { dropSchema, newSchemaName, schemaUrl } from './pg.ts';
+
+export type Dialect = 'sqlite' | 'postgres';
+
+/** Every data-layer and HTTP suite runs once per dialect: `for (const dialect of DIALECTS) describe(...)`. */
+export const DIALECTS: Dialect[] = ['sqlite', 'postgres'];
+
+export const SUPERUSER_EMAIL = 'root@example.com';
+export const SUPERUSER_PASSWORD = 'root-password-123';
+
+export interface TestResponse {
+  status: number;
+  headers: Headers;
+  /** Parsed JSON, or the raw text when the body is not JSON; undefined when empty. */
+  body: any;
+}
+
+export interface RequestOptions {
+  body?: unknown;
+  /** An auth token; `'superuser'` uses the suite's superuser token. */
+  token?: string;
+  headers?: Record<string, string>;
+}
+
+export interface TestApp {
+  app: App;
+  dialect: Dialect;
+  url: string;
+  dir: string;
+  config: Config;
+  superuserToken: string;
+  /** Sends a real HTTP request to the listening server. */
+  request(method: string, path: string, opts?: RequestOptions): Promise<TestResponse>;
+  /** Stops the server and removes its data (temp dir, PostgreSQL schema). */
+  close(): Promise<void>;
+}
+
+/** Logs nowhere (tests keep stdout for the test runner). */
+export const silentLogger = () =>
+  createLogger(
+    'silent',
+    new Writable({
+      write(_c, _e, cb) {
+        cb();
+      },
+    }),
+  );
+
+/** Config for a test app on a temp dir (SQLite) or a fresh schema (PostgreSQL). */
+export function testConfig(dialect: Dialect, dir: string, schema: string, overrides: Partial<Config> = {}): Config {
+  return loadConfig(
+    {
+      http: '127.0.0.1:0',
+      dataDir: join(dir, 'fb_data'),
+      migrationsDir: join(dir, 'fb_migrations'),
+      logRequests: false,
+      ...(dialect === 'postgres' ? { db: schemaUrl(schema) } : {}),
+      ...overrides,
+    },
+    {},
+    dir,
+  );
+}
+
+/**
+ * Starts a real ForgeBase on a random port with its own temp dir (and, for PostgreSQL,
+ * its own schema), creates a superuser and signs it in.
+ */
+export async function startTestApp(dialect: Dialect, overrides: Partial<Config> = {}): Promise<TestApp> {
+  const dir = mkdtempSync(join(tmpdir(), 'fb-test-'));
+  const schema = newSchemaName();
+  const config = testConfig(dialect, dir, schema, overrides);
+  const app = await createApp(config, { logger: silentLogger() });
+  const url = await app.start();
+  await app.records.create(
+    '_superusers',
+    { email: SUPERUSER_EMAIL, password: SUPERUSER_PASSWORD, passwordConfirm: SUPERUSER_PASSWORD },
+    { superuser: true },
+  );
+  const request = makeRequester(url, () => superuserToken);
+  const auth = await request('POST', '/api/collections/_superusers/auth-with-password', {
+    body: { identity: SUPERUSER_EMAIL, password: SUPERUSER_PASSWORD },
+  });
+  if (auth.status !== 200) throw new Error(`superuser sign-in failed: ${JSON.stringify(auth.body)}`);
+  const superuserToken: string = auth.body.token;
+  return {
+    app,
+    dialect,
+    url,
+    dir,
+    config,
+    superuserToken,
+    request,
+    async close() {
+      await app.stop();
+      rmSync(dir, { recursive: true, force: true });
+      if (dialect === 'postgres') await dropSchema(schema);
+    },
+  };
+}
+
+/** A `request` function bound to a base URL. */
+export function makeRequester(url: string, superuserToken: () => string) {
+  return async function request(method: string, path: string, opts: RequestOptions = {}): Promise<TestResponse> {
+    const headers: Record<string, string> = { ...opts.headers };
+    if (opts.token) headers.authorization = opts.token === 'superuser' ? superuserToken() : opts.token;
+    let body: FormData | string | undefined;
+    if (opts.body instanceof FormData || typeof opts.body === 'string') body = opts.body;
+    else if (opts.body !== undefined) {
+      headers['content-type'] = 'application/json';
+      body = JSON.stringify(opts.body);
+    }
+    const res = await fetch(url + path, { method, headers, ...(body !== undefined ? { body } : {}) });
+    const text = await res.text();
+    let parsed: unknown;
+    if (text) {
+      try {
+        parsed = JSON.parse(text);
+      } catch {
+        parsed = text;
+      }
+    }
+    return { status: res.status, headers: res.headers, body: parsed };
+  };
+}
