@@ -16,9 +16,6 @@ export interface AuthServiceDeps {
 
 export type AuthService = ReturnType<typeof createAuthService>;
 
-/** A hash to compare against when the identity is unknown, so timing does not reveal it. */
-let dummyHash: Promise<string> | undefined;
-
 /**
  * Password sign-in and token resolution for auth collections. The full set of flows
  * (OTP, OAuth2, MFA...) builds on this in the auth issue.
@@ -27,6 +24,8 @@ export function createAuthService({ collections, records }: AuthServiceDeps) {
   // one-time install token: lets the first superuser be created, only while none exists
   const installToken = randomBytes(24).toString('base64url');
   const installExpires = Date.now() + 60 * 60 * 1000;
+  // a hash to compare against when the identity is unknown, so timing does not reveal it
+  let dummyHash: Promise<string> | undefined;
 
   return {
     installToken,

@@ -66,14 +66,8 @@ export function pickFields(value: unknown, node: PickNode): unknown {
   for (const [k, v] of Object.entries(src)) {
     const child = node.children.get(k);
     if (child) {
-      let picked =
-        child.children.size > 0 && !child.all
-          ? pickFields(v, child)
-          : child.children.size > 0
-            ? pickFields(v, { ...child, all: true })
-            : v;
-      if (child.excerpt && typeof picked === 'string')
-        picked = excerpt(picked, child.excerpt.max, child.excerpt.ellipsis);
+      let picked = child.children.size > 0 ? pickFields(v, child) : v;
+      if (child.excerpt && typeof picked === 'string') picked = excerpt(picked, child.excerpt.max, child.excerpt.ellipsis);
       out[k] = picked;
     } else if (node.all) out[k] = v;
   }

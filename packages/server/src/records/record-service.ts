@@ -18,6 +18,7 @@ import { nowDate } from '../tools/time.ts';
 import { ruleGrant } from './access.ts';
 import { type ListParams, type ListResult, listRecords } from './list.ts';
 import { prepareValues } from './prepare.ts';
+import { statementsFor } from './statements.ts';
 import { decodeRow, exportRecord, type RecordValues, type Viewer } from './record-codec.ts';
 
 /** A committed change, delivered to listeners after commit. */
@@ -50,9 +51,7 @@ export function createRecordService({ db, collections }: RecordServiceDeps) {
   }
 
   async function findValues(ex: Executor, c: Collection, id: string): Promise<RecordValues | undefined> {
-    const row = await ex.first<Record<string, unknown>>(
-      qb.selectFrom(c.name).selectAll().where('id', '=', id),
-    );
+    const row = await ex.first<Record<string, unknown>>({ sql: statementsFor(db, c).byId, parameters: [id] });
     return row ? decodeRow(c, row) : undefined;
   }
 
@@ -119,11 +118,12 @@ export function createRecordService({ db, collections }: RecordServiceDeps) {
     failMessage: string,
   ): Promise<void> {
     const row = encodeRow(c, values);
+    const statements = statementsFor(db, c);
     try {
-      if (isNew) await tx.run(qb.insertInto(c.name).values(row));
+      if (isNew) await tx.run({ sql: statements.insert, parameters: c.fields.map((f) => row[f.name]) });
       else {
-        const { id, ...rest } = row;
-        await tx.run(qb.updateTable(c.name).set(rest).where('id', '=', id));
+        const parameters = c.fields.filter((f) => f.name !== 'id').map((f) => row[f.name]);
+        await tx.run({ sql: statements.update, parameters: [...parameters, row.id] });
       }
     } catch (e) {
       if (e instanceof DbError && e.code === 'unique_violation')
