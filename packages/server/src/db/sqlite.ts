@@ -35,6 +35,49 @@ export interface SqliteOptions {
 }
 
 const CACHE_LIMIT = 500;
+const RESULT_CACHE_ENTRIES = 256;
+const RESULT_CACHE_MAX_ROWS = 200;
+// results of these depend on more than the data, so they are never cached
+const VOLATILE_SQL = /random\(|\bnow\b|current_(date|time|timestamp)|changes\(|last_insert_rowid/i;
+
+/**
+ * Results of recent reads, valid while the database has not changed. `PRAGMA
+ * data_version` on the reading connection changes whenever any other connection commits
+ * (our writer, or another process on the same file), so a hit is never stale.
+ */
+class ResultCache {
+  readonly #version: StatementSync;
+  readonly #entries = new Map<string, unknown[]>();
+  #seen = -1;
+
+  constructor(conn: DatabaseSync) {
+    this.#version = conn.prepare('PRAGMA data_version');
+  }
+
+  #fresh(): void {
+    const v = Number((this.#version.get() as { data_version: number }).data_version);
+    if (v !== this.#seen) {
+      this.#entries.clear();
+      this.#seen = v;
+    }
+  }
+
+  get(key: string): unknown[] | undefined {
+    this.#fresh();
+    const hit = this.#entries.get(key);
+    if (hit) {
+      this.#entries.delete(key);
+      this.#entries.set(key, hit);
+    }
+    return hit;
+  }
+
+  set(key: string, rows: unknown[]): void {
+    if (rows.length > RESULT_CACHE_MAX_ROWS) return;
+    if (this.#entries.size >= RESULT_CACHE_ENTRIES) this.#entries.delete(this.#entries.keys().next().value!);
+    this.#entries.set(key, rows);
+  }
+}
 
 /** One node:sqlite connection with a bounded prepared-statement cache. */
 class Connection {
@@ -196,6 +239,7 @@ export class SqliteDatabase implements Database {
   readonly #writer: Connection;
   readonly #reader: Connection;
   readonly #queue: WriteJob[] = [];
+  readonly #results: ResultCache | undefined;
   readonly #maxGroup: number;
   #draining = false;
   #closed = false;
@@ -215,6 +259,8 @@ export class SqliteDatabase implements Database {
       this.#reader.raw.exec('PRAGMA query_only = ON');
       this.#reader.raw.exec('PRAGMA cache_size = -16000');
     }
+    // with one connection for both, data_version would not see our own writes
+    this.#results = this.#reader !== this.#writer ? new ResultCache(this.#reader.raw) : undefined;
     this.#maxGroup = opts.maxGroup ?? 64;
     this.qb = new Kysely<any>({
       dialect: {
@@ -238,12 +284,28 @@ export class SqliteDatabase implements Database {
     return sql<boolean>`EXISTS (SELECT 1 FROM json_each(${sql.ref(column)}) WHERE json_each.value = ${value})`;
   }
 
+  /** Reads through the result cache; rows are shared, so callers must not mutate them. */
+  #read(q: Query): unknown[] {
+    if (!this.#results) return this.#reader.all(q);
+    const compiled = toSql(q);
+    if (VOLATILE_SQL.test(compiled.sql)) return this.#reader.all(compiled);
+    const key = compiled.parameters.length
+      ? `${compiled.sql}\u0000${JSON.stringify(compiled.parameters)}`
+      : compiled.sql;
+    let rows = this.#results.get(key);
+    if (!rows) {
+      rows = this.#reader.all(compiled);
+      this.#results.set(key, rows);
+    }
+    return rows;
+  }
+
   async all<T>(q: Query): Promise<T[]> {
-    return this.#reader.all(q) as T[];
+    return this.#read(q) as T[];
   }
 
   async first<T>(q: Query): Promise<T | undefined> {
-    return this.#reader.all(q)[0] as T | undefined;
+    return this.#read(q)[0] as T | undefined;
   }
 
   run(q: Query): Promise<RunResult> {

@@ -34,14 +34,15 @@ export async function createHttpServer(deps: HttpDeps, logger: Logger): Promise<
   registerErrorHandling(app);
   await registerBodyParsers(app, deps.config.bodyLimit);
 
-  app.addHook('onRequest', async (req, reply) => {
+  app.addHook('onRequest', (req, reply, done) => {
     reply.header('x-request-id', req.id);
+    done();
   });
   if (deps.config.logRequests) {
-    app.addHook('onResponse', async (req, reply) => {
+    app.addHook('onResponse', (req, reply, done) => {
+      done();
       req.log.info(
         {
-          reqId: req.id,
           method: req.method,
           url: req.url,
           status: reply.statusCode,
@@ -52,14 +53,24 @@ export async function createHttpServer(deps: HttpDeps, logger: Logger): Promise<
     });
   }
   // PocketBase's `fields` projection applies to every successful JSON response
-  app.addHook('preSerialization', async (req, reply, payload) => {
-    if (reply.statusCode >= 300 || !payload || typeof payload !== 'object') return payload;
-    const fields = fieldsParam(req.query as Record<string, unknown>);
-    const tree = parseFields(fields);
-    if (!tree) return payload;
-    const p = payload as Record<string, unknown>;
-    if (Array.isArray(p.items) && 'page' in p) return { ...p, items: pickFields(p.items, tree) };
-    return pickFields(payload, tree);
+  app.addHook('preSerialization', (req, reply, payload, done) => {
+    const query = req.query as Record<string, unknown>;
+    if (reply.statusCode >= 300 || !payload || typeof payload !== 'object' || query.fields === undefined) {
+      return done(null, payload);
+    }
+    try {
+      const tree = parseFields(fieldsParam(query));
+      if (!tree) return done(null, payload);
+      const p = payload as Record<string, unknown>;
+      done(
+        null,
+        Array.isArray(p.items) && 'page' in p
+          ? { ...p, items: pickFields(p.items, tree) }
+          : pickFields(payload, tree),
+      );
+    } catch (e) {
+      done(e as Error);
+    }
   });
 
   for (const routes of [healthRoutes, collectionRoutes, recordRoutes, authRoutes]) routes(app, deps);
