@@ -169,7 +169,8 @@ const sqliteKinds: KindSql = {
       case 'text':
         return `${name} TEXT DEFAULT '' NOT NULL`;
       case 'number':
-        return `${name} NUMERIC DEFAULT 0 NOT NULL`;
+        // REAL, not NUMERIC: integers past 2^53 would come back as int64 and fail to read
+        return `${name} REAL DEFAULT 0 NOT NULL`;
       case 'bool':
         return `${name} BOOLEAN DEFAULT FALSE NOT NULL`;
       case 'json':
@@ -191,11 +192,11 @@ const sqliteKinds: KindSql = {
       case 'text>jsonArray':
         return `(CASE WHEN ${col} = '' THEN '[]' ELSE json_array(${col}) END)`;
       case 'number>text':
-        return `CAST(${col} AS TEXT)`;
+      case 'number>json':
+        // REAL 7.0 reads back as 7: keep integral values free of the ".0"
+        return `(CASE WHEN ${col} = CAST(${col} AS INTEGER) THEN CAST(CAST(${col} AS INTEGER) AS TEXT) ELSE CAST(${col} AS TEXT) END)`;
       case 'number>bool':
         return `(${col} != 0)`;
-      case 'number>json':
-        return `CAST(${col} AS TEXT)`;
       case 'bool>text':
         return `(CASE WHEN ${col} THEN 'true' ELSE 'false' END)`;
       case 'bool>number':
