@@ -49,12 +49,22 @@ class ResultCache {
   readonly #version: StatementSync;
   readonly #entries = new Map<string, unknown[]>();
   #seen = -1;
+  #checkedAt = 0;
 
   constructor(conn: DatabaseSync) {
     this.#version = conn.prepare('PRAGMA data_version');
   }
 
+  /** Our own writer calls this on every commit: its writes are seen at once. */
+  invalidate(): void {
+    this.#entries.clear();
+  }
+
+  // other processes' commits are noticed within a millisecond (one PRAGMA per ms at most)
   #fresh(): void {
+    const now = performance.now();
+    if (now - this.#checkedAt < 1) return;
+    this.#checkedAt = now;
     const v = Number((this.#version.get() as { data_version: number }).data_version);
     if (v !== this.#seen) {
       this.#entries.clear();
@@ -128,7 +138,16 @@ class Connection {
       throw mapSqliteError(e);
     }
     // DDL may invalidate cached statements' column lists
-    if (!/^\s*(BEGIN|COMMIT|ROLLBACK|SAVEPOINT|RELEASE)/i.test(sql)) this.clearCache();
+    this.clearCache();
+  }
+
+  /** Runs a transaction-control statement (BEGIN, SAVEPOINT, ...) from the statement cache. */
+  control(sql: string): void {
+    try {
+      this.stmt(sql).run();
+    } catch (e) {
+      throw mapSqliteError(e);
+    }
   }
 }
 
@@ -341,7 +360,7 @@ export class SqliteDatabase implements Database {
     const w = this.#writer;
     const outcomes: { ok: boolean; value: unknown; after: (() => void)[] }[] = [];
     try {
-      w.exec('BEGIN IMMEDIATE');
+      w.control('BEGIN IMMEDIATE');
     } catch (e) {
       for (const job of group) job.reject(e);
       return;
@@ -349,22 +368,23 @@ export class SqliteDatabase implements Database {
     for (const job of group) {
       const after: (() => void)[] = [];
       const tx = this.#txExecutor(after, 0);
-      w.exec('SAVEPOINT fb_job');
+      w.control('SAVEPOINT fb_job');
       try {
         const value = await job.fn(tx);
-        w.exec('RELEASE fb_job');
+        w.control('RELEASE fb_job');
         outcomes.push({ ok: true, value, after });
       } catch (e) {
-        w.exec('ROLLBACK TO fb_job');
-        w.exec('RELEASE fb_job');
+        w.control('ROLLBACK TO fb_job');
+        w.control('RELEASE fb_job');
         outcomes.push({ ok: false, value: e, after: [] });
       }
     }
     try {
-      w.exec('COMMIT');
+      w.control('COMMIT');
+      this.#results?.invalidate();
     } catch (e) {
       try {
-        w.exec('ROLLBACK');
+        w.control('ROLLBACK');
       } catch {
         // the failed COMMIT may already have rolled back
       }
@@ -397,14 +417,14 @@ export class SqliteDatabase implements Database {
       },
       transaction: async <T>(fn: (tx: Transaction) => Promise<T>): Promise<T> => {
         const name = `fb_nested_${depth + 1}`;
-        w.exec(`SAVEPOINT ${name}`);
+        w.control(`SAVEPOINT ${name}`);
         try {
           const v = await fn(this.#txExecutor(after, depth + 1));
-          w.exec(`RELEASE ${name}`);
+          w.control(`RELEASE ${name}`);
           return v;
         } catch (e) {
-          w.exec(`ROLLBACK TO ${name}`);
-          w.exec(`RELEASE ${name}`);
+          w.control(`ROLLBACK TO ${name}`);
+          w.control(`RELEASE ${name}`);
           throw e;
         }
       },

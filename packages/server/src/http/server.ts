@@ -15,6 +15,9 @@ const REQUEST_ID_RE = /^[\w.:-]{1,128}$/;
 
 /** Builds the Fastify server: hooks, error mapping, then every route group in one list. */
 export async function createHttpServer(deps: HttpDeps, logger: Logger): Promise<FastifyInstance> {
+  // request ids: a random per-server prefix and a counter (unique, and no crypto per request)
+  const idPrefix = randomBytes(4).toString('hex');
+  const requestCount = 0;
   const app = Fastify({
     loggerInstance: logger,
     // request lines are written by our own onResponse hook (one line, when enabled)

@@ -1,9 +1,9 @@
-import { sql } from 'kysely';
+import { type CompiledQuery, sql } from 'kysely';
 import type { Database } from '../db/database.ts';
 import { BadRequestError } from '../errors/api-error.ts';
 import type { Collection } from '../schema/collection.ts';
 import { decodeRow, exportRecord, type Viewer } from './record-codec.ts';
-import { parseSort } from './sort.ts';
+import { parseSort, type SortTerm } from './sort.ts';
 
 export interface ListParams {
   page?: number;
@@ -19,6 +19,49 @@ export interface ListResult {
   perPage: number;
   totalItems: number;
   totalPages: number;
+}
+
+interface CompiledList {
+  list: CompiledQuery;
+  count: CompiledQuery;
+}
+
+// compiled SQL per collection version and page shape; collections are replaced on every
+// schema change, so a WeakMap drops stale entries with them
+const compiledCache = new WeakMap<Database, WeakMap<Collection, Map<string, CompiledList>>>();
+const COMPILED_PER_COLLECTION = 200;
+
+function compiledList(
+  db: Database,
+  c: Collection,
+  sort: string,
+  terms: SortTerm[],
+  perPage: number,
+  page: number,
+): CompiledList {
+  let perDb = compiledCache.get(db);
+  if (!perDb) compiledCache.set(db, (perDb = new WeakMap()));
+  let perCollection = perDb.get(c);
+  if (!perCollection) perDb.set(c, (perCollection = new Map()));
+  const key = `${perPage}|${page}|${sort}`;
+  let hit = perCollection.get(key);
+  if (!hit) {
+    let query = db.qb.selectFrom(c.name).selectAll();
+    for (const t of terms) query = query.orderBy(t.expr, t.desc ? 'desc' : 'asc');
+    if (c.type !== 'view' && !terms.some((t) => t.rowid))
+      query = query.orderBy(sql.ref(db.rowIdColumn), 'asc');
+    hit = {
+      list: query
+        .limit(perPage)
+        .offset((page - 1) * perPage)
+        .compile(),
+      count: db.qb.selectFrom(c.name).select(sql<number>`COUNT(*)`.as('total')).compile(),
+    };
+    if (perCollection.size >= COMPILED_PER_COLLECTION)
+      perCollection.delete(perCollection.keys().next().value!);
+    perCollection.set(key, hit);
+  }
+  return hit;
 }
 
 export const DEFAULT_PER_PAGE = 30;
@@ -59,19 +102,12 @@ export async function listRecords(
       totalPages: params.skipTotal ? -1 : 0,
     };
 
-  let query = db.qb.selectFrom(c.name).selectAll();
-  for (const t of sortTerms) query = query.orderBy(t.expr, t.desc ? 'desc' : 'asc');
-  if (c.type !== 'view' && !sortTerms.some((t) => t.rowid))
-    query = query.orderBy(sql.ref(db.rowIdColumn), 'asc');
-  query = query.limit(perPage).offset((page - 1) * perPage);
-
+  const { list, count } = compiledList(db, c, params.sort ?? '', sortTerms, perPage, page);
   const [rows, total] = await Promise.all([
-    db.all<Record<string, unknown>>(query),
+    db.all<Record<string, unknown>>(list),
     params.skipTotal
       ? Promise.resolve(-1)
-      : db
-          .first<{ total: number }>(db.qb.selectFrom(c.name).select(sql<number>`COUNT(*)`.as('total')))
-          .then((r) => Number(r?.total ?? 0)),
+      : db.first<{ total: number }>(count).then((r) => Number(r?.total ?? 0)),
   ]);
   return {
     items: rows.map((r) => exportRecord(c, decodeRow(c, r), viewer)),

@@ -18,8 +18,8 @@ import { nowDate } from '../tools/time.ts';
 import { ruleGrant } from './access.ts';
 import { type ListParams, type ListResult, listRecords } from './list.ts';
 import { prepareValues } from './prepare.ts';
-import { statementsFor } from './statements.ts';
 import { decodeRow, exportRecord, type RecordValues, type Viewer } from './record-codec.ts';
+import { statementsFor } from './statements.ts';
 
 /** A committed change, delivered to listeners after commit. */
 export interface RecordChange {
@@ -45,6 +45,10 @@ const TOKEN_KEY_CHARS = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ012
 export function createRecordService({ db, collections }: RecordServiceDeps) {
   const qb: Kysely<any> = db.qb;
   const listeners = new Set<(change: RecordChange) => void>();
+  const insertChangeSql = qb
+    .insertInto('_changes')
+    .values({ collection_id: '', record_id: '', action: '', record: '', created: '' })
+    .compile().sql;
 
   function writable(c: Collection): void {
     if (c.type === 'view') throw new BadRequestError('Unsupported collection type.');
@@ -96,15 +100,16 @@ export function createRecordService({ db, collections }: RecordServiceDeps) {
 
   async function logChange(tx: Transaction, change: RecordChange): Promise<void> {
     const record = exportRecord(change.collection, change.record, { superuser: true });
-    await tx.run(
-      qb.insertInto('_changes').values({
-        collection_id: change.collection.id,
-        record_id: String(change.record.id),
-        action: change.action,
-        record: JSON.stringify(record),
-        created: nowDate(),
-      }),
-    );
+    await tx.run({
+      sql: insertChangeSql,
+      parameters: [
+        change.collection.id,
+        String(change.record.id),
+        change.action,
+        JSON.stringify(record),
+        nowDate(),
+      ],
+    });
     tx.afterCommit(() => {
       for (const l of listeners) l(change);
     });

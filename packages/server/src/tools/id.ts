@@ -2,6 +2,23 @@ import { randomBytes, randomInt } from 'node:crypto';
 
 const LOWER_ALNUM = 'abcdefghijklmnopqrstuvwxyz0123456789';
 
+const POOL_SIZE = 4096;
+
+/** Random bytes drawn from a refilled pool: one syscall per 4 KiB instead of one per id. */
+function createBytePool() {
+  let pool = randomBytes(POOL_SIZE);
+  let offset = 0;
+  return function nextByte(): number {
+    if (offset === POOL_SIZE) {
+      pool = randomBytes(POOL_SIZE);
+      offset = 0;
+    }
+    return pool[offset++]!;
+  };
+}
+
+const nextByte = createBytePool();
+
 /**
  * A random string of `length` characters drawn uniformly from `alphabet`.
  * Uses rejection sampling on random bytes so no character is favoured.
@@ -11,12 +28,8 @@ export function randomString(length: number, alphabet: string = LOWER_ALNUM): st
   const limit = 256 - (256 % n);
   let out = '';
   while (out.length < length) {
-    const bytes = randomBytes(Math.ceil((length - out.length) * 1.3) + 4);
-    for (const b of bytes) {
-      if (b >= limit) continue;
-      out += alphabet[b % n];
-      if (out.length === length) break;
-    }
+    const b = nextByte();
+    if (b < limit) out += alphabet[b % n];
   }
   return out;
 }

@@ -32,7 +32,9 @@ for (const dialect of DIALECTS) {
     });
 
     test('create, view, update and delete a record', async () => {
-      const created = await t.request('POST', '/api/collections/notes/records', { body: { title: 'hi', n: 2 } });
+      const created = await t.request('POST', '/api/collections/notes/records', {
+        body: { title: 'hi', n: 2 },
+      });
       assert.equal(created.status, 200);
       assert.match(created.body.id, /^[a-z0-9]{15}$/);
       assert.deepEqual(
@@ -47,7 +49,9 @@ for (const dialect of DIALECTS) {
       });
       assert.equal(updated.status, 200);
       assert.equal(updated.body.n, 5);
-      const del = await t.request('DELETE', `/api/collections/notes/records/${created.body.id}`, { token: 'superuser' });
+      const del = await t.request('DELETE', `/api/collections/notes/records/${created.body.id}`, {
+        token: 'superuser',
+      });
       assert.equal(del.status, 204);
       const gone = await t.request('GET', `/api/collections/notes/records/${created.body.id}`);
       assert.equal(gone.status, 404);
@@ -55,7 +59,9 @@ for (const dialect of DIALECTS) {
     });
 
     test('a null rule is superusers only', async () => {
-      const res = await t.request('PATCH', '/api/collections/notes/records/whatever', { body: { title: 'x' } });
+      const res = await t.request('PATCH', '/api/collections/notes/records/whatever', {
+        body: { title: 'x' },
+      });
       assert.equal(res.status, 403);
       assert.equal(res.body.message, 'Only superusers can perform this action.');
     });
