@@ -7,6 +7,7 @@ const FALSE_RE = /^(0|f|false|)$/i;
 function intParam(v: unknown, name: string): number | undefined {
   if (v === undefined || v === '') return undefined;
   if (typeof v !== 'string' || !/^-?\d{1,9}$/.test(v)) {
+    // PocketBase answers a generic 400 here; the status and shape match, the message says what is wrong
     throw new BadRequestError(`Invalid "${name}" value: expected an integer.`, {
       [name]: { code: 'validation_invalid_int', message: 'Must be an integer.' },
     });
@@ -18,7 +19,9 @@ function boolParam(v: unknown, name: string): boolean {
   if (v === undefined) return false;
   if (typeof v === 'string' && TRUE_RE.test(v)) return true;
   if (typeof v === 'string' && FALSE_RE.test(v)) return false;
-  throw new BadRequestError(`Invalid "${name}" value: expected a boolean.`);
+  throw new BadRequestError(`Invalid "${name}" value: expected a boolean.`, {
+    [name]: { code: 'validation_invalid_bool', message: 'Must be a boolean.' },
+  });
 }
 
 function textParam(v: unknown, name: string, max: number): string | undefined {

@@ -8,6 +8,24 @@ interface PickNode {
 
 const EXCERPT_RE = /^(.*):excerpt\(\s*(\d+)\s*(?:,\s*(true|false|1|0|t|f)\s*)?\)$/i;
 
+/** Splits on commas outside parentheses, so `body:excerpt(10,true)` stays one part. */
+function splitTopLevel(text: string): string[] {
+  const parts: string[] = [];
+  let depth = 0;
+  let start = 0;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i];
+    if (ch === '(') depth++;
+    else if (ch === ')') depth = Math.max(0, depth - 1);
+    else if (ch === ',' && depth === 0) {
+      parts.push(text.slice(start, i));
+      start = i + 1;
+    }
+  }
+  parts.push(text.slice(start));
+  return parts;
+}
+
 /**
  * Parses the `fields` query parameter (`id,title,expand.author.name,body:excerpt(100,true)`,
  * `*` for all keys of a level) into a tree; undefined when no projection is asked for.
@@ -15,7 +33,7 @@ const EXCERPT_RE = /^(.*):excerpt\(\s*(\d+)\s*(?:,\s*(true|false|1|0|t|f)\s*)?\)
 export function parseFields(param: string | undefined): PickNode | undefined {
   if (!param?.trim()) return undefined;
   const root: PickNode = { all: false, children: new Map() };
-  for (const rawPart of param.split(',')) {
+  for (const rawPart of splitTopLevel(param)) {
     let part = rawPart.trim();
     if (!part) continue;
     let excerpt: PickNode['excerpt'];
@@ -45,11 +63,24 @@ export function parseFields(param: string | undefined): PickNode | undefined {
   return root;
 }
 
+// matches PocketBase's excerpt modifier (tools/picker/excerpt_modifier.go): excluded
+// elements are dropped with their content, inline ones are joined without a space, any
+// other element separates words
+const EXCLUDED_TAGS =
+  'head|style|script|iframe|embed|applet|object|svg|img|picture|dialog|template|button|form|textarea|input|select|option';
+const EXCLUDED_RE = new RegExp(`<(${EXCLUDED_TAGS})\\b[^>]*>[\\s\\S]*?<\\/\\1\\s*>`, 'gi');
+const DROPPED_TAG_RE = new RegExp(`^(${EXCLUDED_TAGS})$`, 'i');
+const INLINE_TAG_RE =
+  /^(a|abbr|acronym|b|bdo|big|br|button|cite|code|em|i|label|q|small|span|strong|strike|sub|sup|time)$/i;
+
 /** Shortens HTML or text to plain text of at most `max` characters. */
 export function excerpt(value: string, max: number, ellipsis: boolean): string {
   const text = value
-    .replace(/<(script|style)[\s\S]*?<\/\1>/gi, ' ')
-    .replace(/<[^>]*>/g, ' ')
+    .replace(/<!--[\s\S]*?-->/g, '')
+    .replace(EXCLUDED_RE, '')
+    .replace(/<\/?([a-zA-Z][\w-]*)[^>]*>/g, (_tag, name: string) =>
+      INLINE_TAG_RE.test(name) || DROPPED_TAG_RE.test(name) ? '' : ' ',
+    )
     .replace(/\s+/g, ' ')
     .trim();
   const chars = [...text];
@@ -67,7 +98,8 @@ export function pickFields(value: unknown, node: PickNode): unknown {
     const child = node.children.get(k);
     if (child) {
       let picked = child.children.size > 0 ? pickFields(v, child) : v;
-      if (child.excerpt && typeof picked === 'string') picked = excerpt(picked, child.excerpt.max, child.excerpt.ellipsis);
+      if (child.excerpt && typeof picked === 'string')
+        picked = excerpt(picked, child.excerpt.max, child.excerpt.ellipsis);
       out[k] = picked;
     } else if (node.all) out[k] = v;
   }

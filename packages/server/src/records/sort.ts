@@ -28,6 +28,7 @@ export function parseSort(param: string | undefined, c: Collection, rowIdColumn:
     if (name === '@random') return { expr: sql`RANDOM()`, desc: false, rowid: false };
     if (name === '@rowid') return { expr: sql.ref(rowIdColumn), desc, rowid: true };
     const f = c.fields.find((x) => x.name === name);
+    // PocketBase answers a generic 400 here; the status and shape match, the message says what is wrong
     if (!f || f.type === 'password') throw new BadRequestError(`Invalid sort field "${name.slice(0, 100)}".`);
     return { expr: sql.ref(f.name), desc, rowid: false };
   });

@@ -1,6 +1,7 @@
 import { commonOptions, type FieldType, REQUIRED } from '../field.ts';
 
-const TRUE_TEXT = new Set(['1', 't', 'true', 'yes', 'on']);
+// matches PocketBase (Go's strconv.ParseBool): any other text is false
+const TRUE_TEXT = new Set(['1', 't', 'true']);
 
 export const boolField: FieldType = {
   type: 'bool',

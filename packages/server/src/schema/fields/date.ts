@@ -10,6 +10,18 @@ export function toDateText(raw: unknown): string {
   return parseDate(raw) ?? '';
 }
 
+/**
+ * A stored date as PocketBase's ozzo Min/Max error shows its time.Time threshold: Go's
+ * `String()` in the message (`2024-01-01 00:00:00 +0000 UTC`) and RFC 3339 in params.
+ */
+function goThreshold(stored: string): { text: string; json: string } {
+  const [day = '', time = ''] = stored.replace(/Z$/, '').split(' ');
+  const [hms = '', fraction = ''] = time.split('.');
+  const digits = fraction.replace(/0+$/, '');
+  const clock = digits ? `${hms}.${digits}` : hms;
+  return { text: `${day} ${clock} +0000 UTC`, json: `${day}T${clock}Z` };
+}
+
 export const dateField: FieldType = {
   type: 'date',
   defaults: () => ({ ...commonOptions(), min: '', max: '', required: false }),
@@ -32,13 +44,15 @@ export const dateField: FieldType = {
     const min = toDateText(f.min);
     const max = toDateText(f.max);
     if (min && v < min) {
-      return fieldError('validation_min_greater_equal_than_required', `Must be no less than ${min}.`, {
-        threshold: min,
+      const t = goThreshold(min);
+      return fieldError('validation_min_greater_equal_than_required', `Must be no less than ${t.text}.`, {
+        threshold: t.json,
       });
     }
     if (max && v > max) {
-      return fieldError('validation_max_less_equal_than_required', `Must be no greater than ${max}.`, {
-        threshold: max,
+      const t = goThreshold(max);
+      return fieldError('validation_max_less_equal_than_required', `Must be no greater than ${t.text}.`, {
+        threshold: t.json,
       });
     }
     return undefined;

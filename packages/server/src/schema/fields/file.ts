@@ -47,12 +47,6 @@ export const fileField: FieldType = {
   validate(value, f, ctx) {
     const list = Array.isArray(value) ? (value as string[]) : value === '' ? [] : [value as string];
     if (list.length === 0) return f.required ? REQUIRED : undefined;
-    const max = Math.max(num(f.maxSelect), 1);
-    if (list.length > max) {
-      return fieldError('validation_too_many_files', `The maximum allowed files is ${max}.`, {
-        maxSelect: max,
-      });
-    }
     // matches PocketBase: plain names are only accepted when the record already had them
     const before = decodeList(
       Array.isArray(ctx.previous)
@@ -62,9 +56,16 @@ export const fileField: FieldType = {
           : JSON.stringify([ctx.previous]),
     );
     const invalid = list.filter((n) => !before.includes(n));
+    // matches PocketBase: Go renders the list as `[a.txt b.txt]`, and names come before the count
     if (invalid.length) {
-      return fieldError('validation_invalid_file', `Invalid new files: ${invalid.join(', ')}.`, {
+      return fieldError('validation_invalid_file', `Invalid new files: [${invalid.join(' ')}].`, {
         invalidFiles: invalid,
+      });
+    }
+    const max = Math.max(num(f.maxSelect), 1);
+    if (list.length > max) {
+      return fieldError('validation_too_many_files', `The maximum allowed files is ${max}.`, {
+        maxSelect: max,
       });
     }
     return undefined;

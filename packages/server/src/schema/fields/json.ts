@@ -5,7 +5,7 @@ const DEFAULT_MAX_SIZE = 1024 * 1024;
 const RAW_JSON_START = /^\s*[-0-9"[{]/;
 
 /**
- * Canonical JSON field value: the raw JSON text. Like PocketBase, a string that already is
+ * Client input as JSON text. Like PocketBase, a string that already is
  * JSON (a number, string, array, object, null, true or false) is kept; any other string is
  * stored as a JSON string.
  */
@@ -27,24 +27,37 @@ function toJsonText(raw: unknown): string {
   return JSON.stringify(raw) ?? 'null';
 }
 
+/** The JSON text of a canonical value (what is stored and what maxSize measures). */
+function jsonText(value: unknown): string {
+  return JSON.stringify(value) ?? 'null';
+}
+
+/** PocketBase's empty JSON values, which a required field refuses: null, "", [] and {}. */
+function isEmptyJson(value: unknown): boolean {
+  if (value === null || value === '') return true;
+  if (Array.isArray(value)) return value.length === 0;
+  return typeof value === 'object' && Object.keys(value).length === 0;
+}
+
+// The canonical value is the parsed JSON (what a record shows), both after client input
+// and after reading a row.
 export const jsonField: FieldType = {
   type: 'json',
   defaults: () => ({ ...commonOptions(), maxSize: 0, required: false }),
   column: () => ({ kind: 'json', nullable: true }),
   zero: () => null,
-  normalize: (raw) => toJsonText(raw),
+  normalize: (raw) => JSON.parse(toJsonText(raw)),
   validate(value, f) {
-    const text = value as string;
     const maxSize = num(f.maxSize) > 0 ? num(f.maxSize) : DEFAULT_MAX_SIZE;
-    if (Buffer.byteLength(text) > maxSize) {
+    if (Buffer.byteLength(jsonText(value)) > maxSize) {
       return fieldError('validation_json_size_limit', `The maximum allowed JSON size is ${maxSize} bytes.`, {
         maxSize,
       });
     }
-    if (f.required && ['null', '""', '[]', '{}', ''].includes(text.replace(/\s+/g, ''))) return REQUIRED;
+    if (f.required && isEmptyJson(value)) return REQUIRED;
     return undefined;
   },
-  encode: (v) => (v === 'null' ? null : v),
+  encode: (v) => (v === null || v === undefined ? null : jsonText(v)),
   decode(raw) {
     if (raw === null || raw === undefined) return null;
     if (typeof raw !== 'string') return raw;
