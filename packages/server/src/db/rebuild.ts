@@ -41,3 +41,52 @@ export function copySelectList(k: KindSql, columns: ColumnSpec[]): { names: stri
 export async function execAll(tx: Transaction, statements: string[]): Promise<void> {
   for (const s of statements) await tx.exec(s);
 }
+
+/** What a dialect adds to the shared table-plan algorithm below. */
+export interface TableDialect {
+  kinds: KindSql;
+  /** The column that keeps insertion order, copied as is on a rebuild. */
+  rowIdColumn: string;
+  /** Column definitions every table gets besides its fields (e.g. a row-order column). */
+  extraColumns: string[];
+  existingColumns(tx: Transaction, table: string): Promise<string[]>;
+  existingIndexes(tx: Transaction, table: string): Promise<string[]>;
+  dropTableSql(table: string): string;
+  /** Statements around a rebuild: before it, and after the new table took the old name. */
+  rebuildWrap(tmp: string, name: string): { before: string[]; after: string[] };
+}
+
+/**
+ * Brings a table to a plan's shape without losing rows: create when new; append columns
+ * in place when that is all; otherwise rebuild (copy rows with kind conversions into a
+ * new table, drop the old one, rename). Indexes are dropped and recreated either way.
+ */
+export async function applyTablePlan(d: TableDialect, tx: Transaction, plan: TablePlan): Promise<void> {
+  const k = d.kinds;
+  const indexes = plan.indexes.map((i) => createIndexSql(k, plan.name, i));
+  if (!plan.from) {
+    await execAll(tx, [createTableSql(k, plan.name, plan.columns, d.extraColumns), ...indexes]);
+    return;
+  }
+  const existing = await d.existingColumns(tx, plan.from);
+  const statements = (await d.existingIndexes(tx, plan.from)).map((name) => `DROP INDEX ${k.ident(name)}`);
+  if (isAppendOnly(plan, existing)) {
+    for (const c of plan.columns.filter((c) => !c.from)) {
+      statements.push(`ALTER TABLE ${k.ident(plan.name)} ADD COLUMN ${k.columnDef(c)}`);
+    }
+  } else {
+    const tmp = `_fb_rebuild_${plan.name}`;
+    const copy = copySelectList(k, plan.columns);
+    const rowid = k.ident(d.rowIdColumn);
+    const wrap = d.rebuildWrap(tmp, plan.name);
+    statements.push(
+      ...wrap.before,
+      createTableSql(k, tmp, plan.columns, d.extraColumns),
+      `INSERT INTO ${k.ident(tmp)} (${[rowid, copy.names].filter(Boolean).join(', ')}) SELECT ${[rowid, copy.values].filter(Boolean).join(', ')} FROM ${k.ident(plan.from)}`,
+      d.dropTableSql(plan.from),
+      `ALTER TABLE ${k.ident(tmp)} RENAME TO ${k.ident(plan.name)}`,
+      ...wrap.after,
+    );
+  }
+  await execAll(tx, [...statements, ...indexes]);
+}

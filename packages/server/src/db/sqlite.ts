@@ -23,7 +23,7 @@ import {
   toSql,
 } from './database.ts';
 import { type KindSql, zeroLiteral } from './kinds.ts';
-import { copySelectList, createIndexSql, createTableSql, execAll, isAppendOnly } from './rebuild.ts';
+import { applyTablePlan, type TableDialect } from './rebuild.ts';
 
 export interface SqliteOptions {
   /** File path, or ':memory:' for tests that need no file. */
@@ -236,6 +236,31 @@ const sqliteKinds: KindSql = {
   },
 };
 
+// SQLite cannot change a column's type or drop an indexed column in place, so most
+// changes rebuild the table; rowids are copied so insertion order survives.
+const sqliteTables: TableDialect = {
+  kinds: sqliteKinds,
+  rowIdColumn: '_rowid_',
+  extraColumns: [],
+  existingColumns: async (tx, table) =>
+    (
+      await tx.all<{ name: string }>({ sql: 'SELECT name FROM pragma_table_info(?)', parameters: [table] })
+    ).map((r) => r.name),
+  existingIndexes: async (tx, table) =>
+    (
+      await tx.all<{ name: string }>({
+        sql: "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL",
+        parameters: [table],
+      })
+    ).map((r) => r.name),
+  dropTableSql: (table) => `DROP TABLE ${quoteIdent(table)}`,
+  // views are not rewritten (nor checked) while the table is swapped
+  rebuildWrap: () => ({
+    before: ['PRAGMA legacy_alter_table = ON'],
+    after: ['PRAGMA legacy_alter_table = OFF'],
+  }),
+};
+
 function quoteIdent(name: string): string {
   return `"${name.replaceAll('"', '""')}"`;
 }
@@ -431,46 +456,8 @@ export class SqliteDatabase implements Database {
     };
   }
 
-  async applyTablePlan(tx: Transaction, plan: TablePlan): Promise<void> {
-    const k = sqliteKinds;
-    if (!plan.from) {
-      await execAll(tx, [
-        createTableSql(k, plan.name, plan.columns),
-        ...plan.indexes.map((i) => createIndexSql(k, plan.name, i)),
-      ]);
-      return;
-    }
-    const existing = (
-      await tx.all<{ name: string }>({
-        sql: 'SELECT name FROM pragma_table_info(?)',
-        parameters: [plan.from],
-      })
-    ).map((r) => r.name);
-    const oldIndexes = await tx.all<{ name: string }>({
-      sql: "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL",
-      parameters: [plan.from],
-    });
-    const statements = oldIndexes.map((i) => `DROP INDEX ${k.ident(i.name)}`);
-    if (isAppendOnly(plan, existing)) {
-      for (const c of plan.columns.filter((c) => !c.from)) {
-        statements.push(`ALTER TABLE ${k.ident(plan.name)} ADD COLUMN ${k.columnDef(c)}`);
-      }
-    } else {
-      // SQLite cannot change a column's type or drop indexed columns in place: rebuild
-      // the table, keeping rowids so insertion order survives.
-      const tmp = `_fb_rebuild_${plan.name}`;
-      const copy = copySelectList(k, plan.columns);
-      statements.push(
-        'PRAGMA legacy_alter_table = ON',
-        createTableSql(k, tmp, plan.columns),
-        `INSERT INTO ${k.ident(tmp)} (_rowid_${copy.names ? `, ${copy.names}` : ''}) SELECT _rowid_${copy.values ? `, ${copy.values}` : ''} FROM ${k.ident(plan.from)}`,
-        `DROP TABLE ${k.ident(plan.from)}`,
-        `ALTER TABLE ${k.ident(tmp)} RENAME TO ${k.ident(plan.name)}`,
-        'PRAGMA legacy_alter_table = OFF',
-      );
-    }
-    statements.push(...plan.indexes.map((i) => createIndexSql(k, plan.name, i)));
-    await execAll(tx, statements);
+  applyTablePlan(tx: Transaction, plan: TablePlan): Promise<void> {
+    return applyTablePlan(sqliteTables, tx, plan);
   }
 
   async dropTable(tx: Transaction, name: string): Promise<void> {
@@ -481,6 +468,9 @@ export class SqliteDatabase implements Database {
     if (replace) await tx.exec(`DROP VIEW IF EXISTS ${quoteIdent(replace)}`);
     await tx.exec(`DROP VIEW IF EXISTS ${quoteIdent(name)}`);
     await tx.exec(`CREATE VIEW ${quoteIdent(name)} AS ${select}`);
+    // SQLite checks a view's tables and columns only when it is read: read it now, so a
+    // view whose source is gone fails here, as it does on PostgreSQL
+    await tx.all({ sql: `SELECT * FROM ${quoteIdent(name)} LIMIT 0`, parameters: [] });
   }
 
   async dropView(tx: Transaction, name: string): Promise<void> {
