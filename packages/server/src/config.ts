@@ -53,21 +53,42 @@ const TOML: Record<string, keyof Config> = {
   body_limit: 'bodyLimit',
 };
 
-function coerce(key: keyof Config, v: unknown): unknown {
-  if (key === 'automigrate' || key === 'logRequests')
-    return v === true || /^(1|true|yes|on)$/i.test(String(v));
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+/** Turns one raw setting into its typed value; `source` names where it came from, for the error. */
+function coerce(key: keyof Config, v: unknown, source: string): unknown {
+  const invalid = (expected: string) =>
+    new Error(`${source}: invalid value ${JSON.stringify(v)}, expected ${expected}`);
+  if (key === 'automigrate' || key === 'logRequests') {
+    if (typeof v === 'boolean') return v;
+    if (/^(1|true|yes|on)$/i.test(String(v))) return true;
+    if (/^(0|false|no|off)$/i.test(String(v))) return false;
+    throw invalid('true or false');
+  }
   if (key === 'bodyLimit') {
-    const n = Number(v);
-    if (!Number.isFinite(n) || n <= 0) throw new Error(`invalid ${key}: ${String(v)}`);
+    const n = typeof v === 'number' || (typeof v === 'string' && v.trim() !== '') ? Number(v) : Number.NaN;
+    if (!Number.isSafeInteger(n) || n <= 0) throw invalid('a positive number of bytes');
     return n;
   }
   if (key === 'sqliteSync') {
     const s = String(v).toUpperCase();
-    if (s !== 'NORMAL' && s !== 'FULL') throw new Error(`invalid sqlite sync mode: ${String(v)}`);
+    if (s !== 'NORMAL' && s !== 'FULL') throw invalid('NORMAL or FULL');
+    return s;
+  }
+  if (key === 'logLevel') {
+    const s = String(v).toLowerCase();
+    if (!LOG_LEVELS.includes(s)) throw invalid(LOG_LEVELS.join(', '));
     return s;
   }
   return String(v);
 }
+
+const FLAG_NAMES: Partial<Record<keyof Config, string>> = {
+  http: '--http',
+  dataDir: '--dir',
+  db: '--db',
+  migrationsDir: '--migrations-dir',
+};
 
 /**
  * Builds the Config. Precedence: explicit flags, then FORGEBASE_* env, then
@@ -81,17 +102,24 @@ export function loadConfig(
   const out: Record<string, unknown> = {};
   const tomlPath = env.FORGEBASE_CONFIG ? resolve(cwd, env.FORGEBASE_CONFIG) : resolve(cwd, 'forgebase.toml');
   if (existsSync(tomlPath)) {
-    const doc = parseToml(readFileSync(tomlPath, 'utf8')) as Record<string, unknown>;
+    let doc: Record<string, unknown>;
+    try {
+      doc = parseToml(readFileSync(tomlPath, 'utf8')) as Record<string, unknown>;
+    } catch (e) {
+      throw new Error(`${tomlPath}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+    }
     for (const [k, v] of Object.entries(doc)) {
       const key = TOML[k];
       if (!key) throw new Error(`${tomlPath}: unknown setting "${k}"`);
-      out[key] = coerce(key, v);
+      out[key] = coerce(key, v, `${tomlPath}: ${k}`);
     }
   }
   for (const [name, key] of Object.entries(ENV)) {
-    if (env[name] !== undefined && env[name] !== '') out[key] = coerce(key, env[name]);
+    if (env[name] !== undefined && env[name] !== '') out[key] = coerce(key, env[name], name);
   }
-  for (const [k, v] of Object.entries(flags)) if (v !== undefined) out[k] = coerce(k as keyof Config, v);
+  for (const [k, v] of Object.entries(flags)) {
+    if (v !== undefined) out[k] = coerce(k as keyof Config, v, FLAG_NAMES[k as keyof Config] ?? k);
+  }
   const config: Config = {
     http: DEFAULT_HTTP,
     dataDir: DEFAULT_DATA_DIR,
@@ -112,7 +140,7 @@ export function loadConfig(
 
 /** Splits `host:port` (IPv6 in brackets); throws on a malformed value. */
 export function parseHostPort(http: string): { host: string; port: number } {
-  const m = /^(?:\[([^\]]+)\]|([^:]*)):(\d{1,5})$/.exec(http);
+  const m = /^(?:\[([^\]\s]+)\]|([^:\s]*)):(\d{1,5})$/.exec(http);
   if (!m) throw new Error(`invalid --http address "${http}", expected host:port`);
   const port = Number(m[3]);
   if (port > 65535) throw new Error(`invalid port ${port}`);

@@ -24,7 +24,6 @@ export function registerServeCommand(program: Command): void {
           `\nNo superuser yet. Create the first one (this token works once, for one hour):\n` +
             `  curl -X POST ${url}/api/collections/_superusers/records -H 'Authorization: ${app.auth.installToken}' ` +
             `-H 'Content-Type: application/json' -d '{"email":"you@example.com","password":"…","passwordConfirm":"…"}'\n` +
-            `  (dashboard: ${url}/_/#/install/${app.auth.installToken})\n` +
             `or run: forgebase superuser upsert EMAIL PASSWORD\n\n`,
         );
       }

@@ -10,6 +10,14 @@ export async function registerBodyParsers(app: FastifyInstance, bodyLimit: numbe
   await app.register(multipart, {
     limits: { fileSize: bodyLimit, fieldSize: bodyLimit, fields: 1000, parts: 1100 },
   });
+  // matches PocketBase (BindBody skips an empty body): the JS SDK sends
+  // `Content-Type: application/json` with no body on DELETE, which must not be a 400
+  const json = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => {
+    if (body === '') done(null, undefined);
+    else json(req, body as string, done);
+  });
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) => {
     const out: Record<string, unknown> = {};
     for (const [k, v] of new URLSearchParams(body as string)) appendValue(out, k, v);

@@ -41,6 +41,17 @@ export async function createHttpServer(deps: HttpDeps, logger: Logger): Promise<
     reply.header('x-request-id', req.id);
     done();
   });
+  // graceful stop: a request still in flight when close() starts gets its response, then
+  // its keep-alive connection is closed (otherwise close() waits for the 72 s idle timeout)
+  let closing = false;
+  app.addHook('preClose', (done) => {
+    closing = true;
+    done();
+  });
+  app.addHook('onSend', (_req, reply, payload, done) => {
+    if (closing) reply.header('connection', 'close');
+    done(null, payload);
+  });
   if (deps.config.logRequests) {
     app.addHook('onResponse', (req, reply, done) => {
       done();

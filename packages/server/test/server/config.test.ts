@@ -1,0 +1,157 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { DEFAULT_BODY_LIMIT, loadConfig, parseHostPort } from '../../src/config.ts';
+
+const TOML = `http = "0.0.0.0:7000"
+dir = "toml_data"
+db = "toml.db"
+migrations_dir = "toml_migrations"
+automigrate = false
+sqlite_sync = "full"
+log_level = "warn"
+log_requests = false
+body_limit = 1000
+`;
+
+describe('loadConfig', () => {
+  let cwd = '';
+  before(() => {
+    cwd = mkdtempSync(join(tmpdir(), 'fb-config-'));
+  });
+  after(() => rmSync(cwd, { recursive: true, force: true }));
+  const withToml = (text: string, name = 'forgebase.toml') => {
+    const dir = mkdtempSync(join(cwd, 'case-'));
+    writeFileSync(join(dir, name), text);
+    return dir;
+  };
+
+  test('defaults: 127.0.0.1:8090, ./fb_data, ./fb_migrations, automigrate on', () => {
+    assert.deepEqual(loadConfig({}, {}, cwd), {
+      http: '127.0.0.1:8090',
+      dataDir: join(cwd, 'fb_data'),
+      migrationsDir: join(cwd, 'fb_migrations'),
+      automigrate: true,
+      sqliteSync: 'NORMAL',
+      logLevel: 'info',
+      logRequests: true,
+      bodyLimit: DEFAULT_BODY_LIMIT,
+    });
+  });
+
+  test('forgebase.toml sets every key; relative paths resolve against the working directory', () => {
+    const dir = withToml(TOML);
+    assert.deepEqual(loadConfig({}, {}, dir), {
+      http: '0.0.0.0:7000',
+      dataDir: join(dir, 'toml_data'),
+      db: join(dir, 'toml.db'),
+      migrationsDir: join(dir, 'toml_migrations'),
+      automigrate: false,
+      sqliteSync: 'FULL',
+      logLevel: 'warn',
+      logRequests: false,
+      bodyLimit: 1000,
+    });
+  });
+
+  test('FORGEBASE_* env beats forgebase.toml', () => {
+    const dir = withToml(TOML);
+    const env = {
+      FORGEBASE_HTTP: '127.0.0.1:7001',
+      FORGEBASE_DIR: 'env_data',
+      FORGEBASE_DB: 'postgres://u@h:5432/db?schema=s',
+      FORGEBASE_MIGRATIONS_DIR: '/abs/env_migrations',
+      FORGEBASE_AUTOMIGRATE: 'yes',
+      FORGEBASE_SQLITE_SYNC: 'normal',
+      FORGEBASE_LOG_LEVEL: 'DEBUG',
+      FORGEBASE_LOG_REQUESTS: 'on',
+      FORGEBASE_BODY_LIMIT: '2000',
+    };
+    assert.deepEqual(loadConfig({}, env, dir), {
+      http: '127.0.0.1:7001',
+      dataDir: join(dir, 'env_data'),
+      db: 'postgres://u@h:5432/db?schema=s',
+      migrationsDir: '/abs/env_migrations',
+      automigrate: true,
+      sqliteSync: 'NORMAL',
+      logLevel: 'debug',
+      logRequests: true,
+      bodyLimit: 2000,
+    });
+  });
+
+  test('flags beat env, which beats the toml file; an empty env value counts as unset', () => {
+    const dir = withToml(TOML);
+    const env = { FORGEBASE_HTTP: '127.0.0.1:7001', FORGEBASE_DIR: 'env_data', FORGEBASE_LOG_LEVEL: '' };
+    const config = loadConfig({ http: '127.0.0.1:7002', migrationsDir: 'flag_migrations' }, env, dir);
+    assert.equal(config.http, '127.0.0.1:7002');
+    assert.equal(config.dataDir, join(dir, 'env_data'));
+    assert.equal(config.migrationsDir, join(dir, 'flag_migrations'));
+    assert.equal(config.logLevel, 'warn');
+    assert.equal(config.bodyLimit, 1000);
+  });
+
+  test('FORGEBASE_CONFIG names another config file', () => {
+    const dir = withToml('http = "127.0.0.1:7003"\n', 'other.toml');
+    assert.equal(loadConfig({}, { FORGEBASE_CONFIG: 'other.toml' }, dir).http, '127.0.0.1:7003');
+  });
+
+  test('an unknown or malformed toml file is a clear error naming the file', () => {
+    const unknown = withToml('port = 8090\n');
+    assert.throws(() => loadConfig({}, {}, unknown), {
+      message: `${join(unknown, 'forgebase.toml')}: unknown setting "port"`,
+    });
+    const broken = withToml('http = \n');
+    assert.throws(
+      () => loadConfig({}, {}, broken),
+      (e: Error) => e.message.startsWith(`${join(broken, 'forgebase.toml')}: `),
+    );
+  });
+
+  test('invalid values throw errors that say where they came from and what is expected', () => {
+    const cases: [Record<string, string>, string][] = [
+      [
+        { FORGEBASE_BODY_LIMIT: 'lots' },
+        'FORGEBASE_BODY_LIMIT: invalid value "lots", expected a positive number of bytes',
+      ],
+      [
+        { FORGEBASE_BODY_LIMIT: '-5' },
+        'FORGEBASE_BODY_LIMIT: invalid value "-5", expected a positive number of bytes',
+      ],
+      [
+        { FORGEBASE_SQLITE_SYNC: 'OFF' },
+        'FORGEBASE_SQLITE_SYNC: invalid value "OFF", expected NORMAL or FULL',
+      ],
+      [
+        { FORGEBASE_AUTOMIGRATE: 'maybe' },
+        'FORGEBASE_AUTOMIGRATE: invalid value "maybe", expected true or false',
+      ],
+      [
+        { FORGEBASE_LOG_LEVEL: 'loud' },
+        'FORGEBASE_LOG_LEVEL: invalid value "loud", expected fatal, error, warn, info, debug, trace, silent',
+      ],
+      [{ FORGEBASE_HTTP: 'localhost' }, 'invalid --http address "localhost", expected host:port'],
+    ];
+    for (const [env, message] of cases) assert.throws(() => loadConfig({}, env, cwd), { message });
+    const dir = withToml('body_limit = "1MB"\n');
+    assert.throws(() => loadConfig({}, {}, dir), {
+      message: `${join(dir, 'forgebase.toml')}: body_limit: invalid value "1MB", expected a positive number of bytes`,
+    });
+    assert.throws(() => loadConfig({ http: '127.0.0.1:99999' }, {}, cwd), { message: 'invalid port 99999' });
+  });
+
+  test('parseHostPort splits host:port, brackets IPv6, and defaults an empty host to all interfaces', () => {
+    assert.deepEqual(parseHostPort('127.0.0.1:8090'), { host: '127.0.0.1', port: 8090 });
+    assert.deepEqual(parseHostPort('localhost:0'), { host: 'localhost', port: 0 });
+    assert.deepEqual(parseHostPort('[::1]:443'), { host: '::1', port: 443 });
+    assert.deepEqual(parseHostPort(':8090'), { host: '0.0.0.0', port: 8090 });
+    for (const bad of ['8090', 'host:', 'host:port', '::1:80', 'host:123456', 'a b:80']) {
+      assert.throws(() => parseHostPort(bad), {
+        message: `invalid --http address "${bad}", expected host:port`,
+      });
+    }
+    assert.throws(() => parseHostPort('host:65536'), { message: 'invalid port 65536' });
+  });
+});
