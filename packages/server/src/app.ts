@@ -69,7 +69,7 @@ export async function createApp(
       if (ran.length) logger.info({ migrations: ran }, 'applied migrations');
     }
     const records = createRecordService({ db, collections });
-    const auth = createAuthService({ collections, records });
+    const auth = createAuthService({ db, collections, records });
     const http = await createHttpServer({ config, collections, records, auth }, logger);
 
     let stopped = false;

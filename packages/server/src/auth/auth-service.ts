@@ -1,4 +1,5 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
+import type { Database } from '../db/database.ts';
 import { BadRequestError, ForbiddenError, NotFoundError, ValidationError } from '../errors/api-error.ts';
 import type { RecordValues, Viewer } from '../records/record-codec.ts';
 import { exportRecord } from '../records/record-codec.ts';
@@ -10,6 +11,7 @@ import { hashPassword, verifyPassword } from './password.ts';
 import { peekClaims, signAuthToken, verifyAuthToken } from './tokens.ts';
 
 export interface AuthServiceDeps {
+  db: Database;
   collections: CollectionService;
   records: RecordService;
 }
@@ -20,21 +22,45 @@ export type AuthService = ReturnType<typeof createAuthService>;
  * Password sign-in and token resolution for auth collections. The full set of flows
  * (OTP, OAuth2, MFA...) builds on this in the auth issue.
  */
-export function createAuthService({ collections, records }: AuthServiceDeps) {
+export function createAuthService({ db, collections, records }: AuthServiceDeps) {
   // one-time install token: lets the first superuser be created, only while none exists
   const installToken = randomBytes(24).toString('base64url');
   const installExpires = Date.now() + 60 * 60 * 1000;
+  let installUsed = false;
   // a hash to compare against when the identity is unknown, so timing does not reveal it
   let dummyHash: Promise<string> | undefined;
 
   return {
     installToken,
 
-    /** True while the given token is the valid install token. */
+    /** True while the given token is the valid, unused install token. */
     isInstallToken(token: string): boolean {
       const a = Buffer.from(token);
       const b = Buffer.from(installToken);
-      return Date.now() < installExpires && a.length === b.length && timingSafeEqual(a, b);
+      return !installUsed && Date.now() < installExpires && a.length === b.length && timingSafeEqual(a, b);
+    },
+
+    /**
+     * Creates the first superuser with the install token. Refused (403) once any superuser
+     * exists; the check runs under a lock inside the write, so two racing requests cannot
+     * both succeed. The token is spent on success.
+     */
+    async createFirstSuperuser(body: Record<string, unknown>): Promise<Record<string, unknown>> {
+      const su = collections.get(SUPERUSERS);
+      const record = await records.create(
+        SUPERUSERS,
+        body,
+        { superuser: true },
+        {
+          precondition: async (tx) => {
+            await db.lockKey(tx, 'install-superuser');
+            if (await records.hasAny(tx, su))
+              throw new ForbiddenError('Only superusers can perform this action.');
+          },
+        },
+      );
+      installUsed = true;
+      return record;
     },
 
     /** Resolves an Authorization header value into a viewer; invalid tokens mean no auth. */

@@ -89,6 +89,11 @@ export interface Database extends Executor {
   dropView(tx: Transaction, name: string): Promise<void>;
   /** The columns a SELECT would return, without running it on data. */
   queryColumns(tx: Executor, select: string): Promise<{ name: string; kind: ColumnKind | 'unknown' }[]>;
+  /**
+   * Serialises transactions that take the same key, until the calling one ends. SQLite
+   * writes are serialised anyway; PostgreSQL takes a transaction advisory lock.
+   */
+  lockKey(tx: Transaction, key: string): Promise<void>;
   /** True when a table or view with this name exists. */
   hasTable(ex: Executor, name: string): Promise<boolean>;
 }

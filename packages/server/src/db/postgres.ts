@@ -281,6 +281,10 @@ export class PostgresDatabase implements Database {
     return res.fields.map((f) => ({ name: f.name, kind: oidKind(f.dataTypeID) }));
   }
 
+  async lockKey(tx: Transaction, key: string): Promise<void> {
+    await tx.run({ sql: 'SELECT pg_advisory_xact_lock(hashtext($1))', parameters: [key] });
+  }
+
   async hasTable(ex: Executor, name: string): Promise<boolean> {
     const row = await ex.first({
       sql: 'SELECT 1 AS x FROM information_schema.tables WHERE table_schema = current_schema() AND lower(table_name) = lower($1)',

@@ -490,6 +490,10 @@ export class SqliteDatabase implements Database {
     return stmt.columns().map((c) => ({ name: c.name, kind: declaredKind(c.type) }));
   }
 
+  async lockKey(): Promise<void> {
+    // one writer: every write transaction already runs alone
+  }
+
   async hasTable(ex: Executor, name: string): Promise<boolean> {
     const row = await ex.first({
       sql: "SELECT 1 AS x FROM sqlite_master WHERE type IN ('table', 'view') AND lower(name) = lower(?)",

@@ -207,16 +207,22 @@ export function createRecordService({ db, collections }: RecordServiceDeps) {
       return exportRecord(c, values, viewer);
     },
 
+    /**
+     * Creates a record. `precondition` runs first inside the write transaction (e.g. to
+     * check, under a lock, that something does not exist yet).
+     */
     async create(
       collection: string,
       body: Record<string, unknown>,
       viewer: Viewer,
+      opts: { precondition?: (tx: Transaction) => Promise<void> } = {},
     ): Promise<Record<string, unknown>> {
       const c = collections.get(collection);
       writable(c);
       if (ruleGrant(c.createRule, viewer) === 'none') throw new BadRequestError('Failed to create record.');
       const hashes = await hashPasswords(c, body);
       const values = await db.transaction(async (tx) => {
+        await opts.precondition?.(tx);
         const prepared = await prepareValues(c, body, undefined, {
           superuser: viewer.superuser,
           existingIds: (cid, ids) => existingIds(tx, cid, ids),
@@ -300,6 +306,11 @@ export function createRecordService({ db, collections }: RecordServiceDeps) {
     /** Finds a record's canonical values by id (no rules: for auth and internal use). */
     findById(c: Collection, id: string): Promise<RecordValues | undefined> {
       return findValues(db, c, id);
+    },
+
+    /** True when the collection holds at least one record (no rules: for internal checks). */
+    async hasAny(ex: Executor, c: Collection): Promise<boolean> {
+      return (await ex.first(qb.selectFrom(c.name).select('id').limit(1))) !== undefined;
     },
 
     /** Finds an auth record by an identity field (no rules: for sign-in). */
