@@ -9,8 +9,12 @@ import { createLogger, type Logger } from './observability/logger.ts';
 import { createRecordService, type RecordService } from './records/record-service.ts';
 import { SUPERUSERS } from './schema/collection.ts';
 import { type CollectionService, createCollectionService } from './schema/collection-service.ts';
+import { formatDate } from './tools/time.ts';
 
 export type { Config } from './config.ts';
+
+const PRUNE_EVERY_MS = 10 * 60 * 1000;
+
 export { loadConfig } from './config.ts';
 
 /** One ForgeBase instance: config, database, services and HTTP server, with no global state. */
@@ -72,6 +76,14 @@ export async function createApp(
     const auth = createAuthService({ db, collections, records });
     const http = await createHttpServer({ config, collections, records, auth }, logger);
 
+    // the change log keeps a retention window; prune now and then (never keeps the process alive)
+    const prune = () => {
+      const cutoff = formatDate(new Date(Date.now() - config.changesRetentionHours * 3_600_000));
+      records.pruneChanges(cutoff).catch((err: unknown) => logger.error({ err }, 'pruning _changes failed'));
+    };
+    const pruneTimer = setInterval(prune, PRUNE_EVERY_MS);
+    pruneTimer.unref();
+
     let stopped = false;
     return {
       config,
@@ -83,6 +95,7 @@ export async function createApp(
       migrations,
       http,
       async start() {
+        prune();
         const { host, port } = parseHostPort(config.http);
         await http.listen({ host, port });
         const addr = http.server.address();
@@ -92,6 +105,7 @@ export async function createApp(
       async stop() {
         if (stopped) return;
         stopped = true;
+        clearInterval(pruneTimer);
         await http.close();
         await db.close();
         logger.flush?.();

@@ -6,6 +6,7 @@ export const DEFAULT_HTTP = '127.0.0.1:8090';
 export const DEFAULT_DATA_DIR = './fb_data';
 export const DEFAULT_MIGRATIONS_DIR = './fb_migrations';
 export const DEFAULT_BODY_LIMIT = 32 * 1024 * 1024;
+export const DEFAULT_CHANGES_RETENTION_HOURS = 168;
 
 /** Everything ForgeBase reads at start-up, from flags, then env (FORGEBASE_*), then forgebase.toml. */
 export interface Config {
@@ -25,6 +26,8 @@ export interface Config {
   /** Log one line per request. */
   logRequests: boolean;
   bodyLimit: number;
+  /** How long entries of the `_changes` log are kept, in hours. */
+  changesRetentionHours: number;
 }
 
 type Partial_ = { [K in keyof Config]?: Config[K] | undefined };
@@ -39,6 +42,7 @@ const ENV: Record<string, keyof Config> = {
   FORGEBASE_LOG_LEVEL: 'logLevel',
   FORGEBASE_LOG_REQUESTS: 'logRequests',
   FORGEBASE_BODY_LIMIT: 'bodyLimit',
+  FORGEBASE_CHANGES_RETENTION_HOURS: 'changesRetentionHours',
 };
 
 const TOML: Record<string, keyof Config> = {
@@ -51,6 +55,7 @@ const TOML: Record<string, keyof Config> = {
   log_level: 'logLevel',
   log_requests: 'logRequests',
   body_limit: 'bodyLimit',
+  changes_retention_hours: 'changesRetentionHours',
 };
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -65,9 +70,10 @@ function coerce(key: keyof Config, v: unknown, source: string): unknown {
     if (/^(0|false|no|off)$/i.test(String(v))) return false;
     throw invalid('true or false');
   }
-  if (key === 'bodyLimit') {
+  if (key === 'bodyLimit' || key === 'changesRetentionHours') {
     const n = typeof v === 'number' || (typeof v === 'string' && v.trim() !== '') ? Number(v) : Number.NaN;
-    if (!Number.isSafeInteger(n) || n <= 0) throw invalid('a positive number of bytes');
+    if (!Number.isSafeInteger(n) || n <= 0)
+      throw invalid(key === 'bodyLimit' ? 'a positive number of bytes' : 'a positive number of hours');
     return n;
   }
   if (key === 'sqliteSync') {
@@ -129,6 +135,7 @@ export function loadConfig(
     logLevel: 'info',
     logRequests: true,
     bodyLimit: DEFAULT_BODY_LIMIT,
+    changesRetentionHours: DEFAULT_CHANGES_RETENTION_HOURS,
     ...(out as Partial<Config>),
   };
   config.dataDir = resolve(cwd, config.dataDir);

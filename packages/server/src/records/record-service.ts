@@ -308,6 +308,11 @@ export function createRecordService({ db, collections }: RecordServiceDeps) {
       return findValues(db, c, id);
     },
 
+    /** Deletes `_changes` entries written before `before` (a stored date); returns how many. */
+    async pruneChanges(before: string): Promise<number> {
+      return (await db.run(qb.deleteFrom('_changes').where('created', '<', before))).changes;
+    },
+
     /** True when the collection holds at least one record (no rules: for internal checks). */
     async hasAny(ex: Executor, c: Collection): Promise<boolean> {
       return (await ex.first(qb.selectFrom(c.name).select('id').limit(1))) !== undefined;

@@ -3,7 +3,12 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { DEFAULT_BODY_LIMIT, loadConfig, parseHostPort } from '../../src/config.ts';
+import {
+  DEFAULT_BODY_LIMIT,
+  DEFAULT_CHANGES_RETENTION_HOURS,
+  loadConfig,
+  parseHostPort,
+} from '../../src/config.ts';
 
 const TOML = `http = "0.0.0.0:7000"
 dir = "toml_data"
@@ -14,6 +19,7 @@ sqlite_sync = "full"
 log_level = "warn"
 log_requests = false
 body_limit = 1000
+changes_retention_hours = 24
 `;
 
 describe('loadConfig', () => {
@@ -38,6 +44,7 @@ describe('loadConfig', () => {
       logLevel: 'info',
       logRequests: true,
       bodyLimit: DEFAULT_BODY_LIMIT,
+      changesRetentionHours: DEFAULT_CHANGES_RETENTION_HOURS,
     });
   });
 
@@ -53,6 +60,7 @@ describe('loadConfig', () => {
       logLevel: 'warn',
       logRequests: false,
       bodyLimit: 1000,
+      changesRetentionHours: 24,
     });
   });
 
@@ -68,6 +76,7 @@ describe('loadConfig', () => {
       FORGEBASE_LOG_LEVEL: 'DEBUG',
       FORGEBASE_LOG_REQUESTS: 'on',
       FORGEBASE_BODY_LIMIT: '2000',
+      FORGEBASE_CHANGES_RETENTION_HOURS: '48',
     };
     assert.deepEqual(loadConfig({}, env, dir), {
       http: '127.0.0.1:7001',
@@ -79,6 +88,7 @@ describe('loadConfig', () => {
       logLevel: 'debug',
       logRequests: true,
       bodyLimit: 2000,
+      changesRetentionHours: 48,
     });
   });
 

@@ -1,0 +1,92 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { DIALECTS, startTestApp, type TestApp } from '../support/app.ts';
+
+interface ChangeRow {
+  seq: number;
+  record_id: string;
+  action: string;
+  record: string;
+  created: string;
+}
+
+for (const dialect of DIALECTS) {
+  describe(`change log (${dialect})`, () => {
+    let t: TestApp;
+    before(async () => {
+      t = await startTestApp(dialect);
+      const res = await t.request('POST', '/api/collections', {
+        token: 'superuser',
+        body: { name: 'logged', fields: [{ name: 'title', type: 'text', required: true }] },
+      });
+      assert.equal(res.status, 200);
+    });
+    after(() => t.close());
+
+    const changes = async (collectionId: string) => {
+      const { db } = t.app;
+      const rows = await db.all<ChangeRow>(
+        db.qb.selectFrom('_changes').selectAll().where('collection_id', '=', collectionId).orderBy('seq'),
+      );
+      return rows.map((r) => ({ ...r, seq: Number(r.seq) }));
+    };
+
+    test('each committed write appends one entry, in order, with the record', async () => {
+      const c = t.app.collections.get('logged');
+      const created = await t.request('POST', '/api/collections/logged/records', {
+        token: 'superuser',
+        body: { title: 'a' },
+      });
+      const id = created.body.id;
+      await t.request('PATCH', `/api/collections/logged/records/${id}`, {
+        token: 'superuser',
+        body: { title: 'b' },
+      });
+      await t.request('DELETE', `/api/collections/logged/records/${id}`, { token: 'superuser' });
+      const rows = await changes(c.id);
+      assert.deepEqual(
+        rows.map((r) => [r.record_id, r.action, JSON.parse(r.record).title]),
+        [
+          [id, 'create', 'a'],
+          [id, 'update', 'b'],
+          [id, 'delete', 'b'],
+        ],
+      );
+      assert.ok(rows[0]!.seq < rows[1]!.seq && rows[1]!.seq < rows[2]!.seq);
+    });
+
+    test('a failed write leaves no entry', async () => {
+      const c = t.app.collections.get('logged');
+      const before = (await changes(c.id)).length;
+      const res = await t.request('POST', '/api/collections/logged/records', {
+        token: 'superuser',
+        body: {},
+      });
+      assert.equal(res.status, 400);
+      assert.equal((await changes(c.id)).length, before);
+    });
+
+    test('listeners hear a change only after it committed', async () => {
+      const heard: string[] = [];
+      const off = t.app.records.onChange((ch) => heard.push(`${ch.action}:${String(ch.record.title)}`));
+      try {
+        await t.app.records.create('logged', { title: 'heard' }, { superuser: true });
+        await assert.rejects(t.app.records.create('logged', {}, { superuser: true }));
+        await new Promise((r) => setImmediate(r));
+        assert.deepEqual(heard, ['create:heard']);
+      } finally {
+        off();
+      }
+    });
+
+    test('pruning removes entries older than the cutoff only', async () => {
+      const c = t.app.collections.get('logged');
+      const all = await changes(c.id);
+      assert.ok(all.length > 0);
+      assert.equal(await t.app.records.pruneChanges('2000-01-01 00:00:00.000Z'), 0);
+      const removed = await t.app.records.pruneChanges('9999-01-01 00:00:00.000Z');
+      assert.ok(removed >= all.length);
+      assert.deepEqual(await changes(c.id), []);
+    });
+  });
+}
