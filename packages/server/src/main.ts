@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
+import { errorText } from './commands/common.ts';
 import { registerMigrateCommand } from './commands/migrate.ts';
 import { registerServeCommand } from './commands/serve.ts';
 import { registerSuperuserCommand } from './commands/superuser.ts';
@@ -17,6 +18,6 @@ registerSuperuserCommand(program);
 registerMigrateCommand(program);
 
 program.parseAsync(process.argv).catch((e: unknown) => {
-  process.stderr.write(`forgebase: ${e instanceof Error ? e.message : String(e)}\n`);
+  process.stderr.write(`forgebase: ${errorText(e)}\n`);
   process.exit(1);
 });

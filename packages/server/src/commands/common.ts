@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { type App, createApp } from '../app.ts';
 import { type Config, loadConfig } from '../config.ts';
+import { ApiError, type ErrorData } from '../errors/api-error.ts';
 import { createLogger } from '../observability/logger.ts';
 
 /** The Config the global flags and a command's own flags describe. */
@@ -17,4 +18,23 @@ export async function withApp<T>(config: Config, fn: (app: App) => Promise<T>): 
   } finally {
     await app.stop();
   }
+}
+
+/**
+ * One line for a failed command: the message plus each field error, e.g.
+ * `Failed to create record. password: Must be at least 8 character(s).`
+ */
+export function errorText(e: unknown): string {
+  if (!(e instanceof Error)) return String(e);
+  if (!(e instanceof ApiError)) return e.message;
+  const parts: string[] = [];
+  const walk = (data: ErrorData, path: string) => {
+    for (const [key, v] of Object.entries(data)) {
+      const at = path ? `${path}.${key}` : key;
+      if (typeof v.message === 'string' && typeof v.code === 'string') parts.push(`${at}: ${v.message}`);
+      else walk(v as ErrorData, at);
+    }
+  };
+  walk(e.data, '');
+  return [e.message, ...parts].join(' ');
 }

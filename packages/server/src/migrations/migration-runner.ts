@@ -77,6 +77,7 @@ export function createMigrationRunner({ db, collections, dir }: MigrationRunnerD
         if (collections.find(idOrName)) await collections.delete(idOrName);
       },
       find: (idOrName) => collections.find(idOrName),
+      import: (definitions) => collections.import(definitions, false),
     },
     exec: (sql) => db.exec(sql),
   };

@@ -21,7 +21,7 @@ import {
 } from './collection.ts';
 import { loadCollections, removeCollection, storeCollection } from './collection-store.ts';
 import type { FieldModel } from './field.ts';
-import { buildIndex, parseIndex } from './indexes.ts';
+import { buildIndex, indexFailure, parseIndex } from './indexes.ts';
 import { planIsNoop, planTable } from './table-plan.ts';
 import { validateCollection } from './validate-collection.ts';
 import { inferViewFields } from './view-fields.ts';
@@ -39,6 +39,13 @@ export interface CollectionServiceDeps {
 }
 
 export type CollectionService = ReturnType<typeof createCollectionService>;
+
+/** A schema change that a view collection's query no longer works with. */
+class ViewBreakError extends BadRequestError {
+  constructor(view: string, cause: unknown) {
+    super(`The change breaks the view collection "${view}".`, {}, { cause });
+  }
+}
 
 /**
  * The runtime schema: collections kept in `_collections` and cached in memory, each with
@@ -163,7 +170,8 @@ export function createCollectionService({ db, onChange }: CollectionServiceDeps)
         return {
           viewQuery: fieldError(
             'validation_invalid_view_query',
-            'Invalid query - missing required id column.',
+            // PocketBase's wording (core/view.go)
+            "Invalid query - missing required id column (you can use `(ROW_NUMBER() OVER()) as id` if you don't have one).",
           ),
         };
       }
@@ -181,7 +189,7 @@ export function createCollectionService({ db, onChange }: CollectionServiceDeps)
       try {
         await db.createView(tx, v.name, v.viewQuery ?? '');
       } catch (e) {
-        throw new BadRequestError(`The change breaks the view collection "${v.name}".`, {}, { cause: e });
+        throw new ViewBreakError(v.name, e);
       }
     }
   }
@@ -196,11 +204,14 @@ export function createCollectionService({ db, onChange }: CollectionServiceDeps)
     prev: Collection | undefined,
     pending: Map<string, Collection>,
     failMessage: string,
+    upcoming: Collection[] = [],
   ): Promise<void> {
     normalizeFields(next, prev);
     if (next.type !== 'view') ensureSystemFields(next);
     retargetIndexes(next);
-    const others = [...pending.values()].filter((o) => o.id !== next.id);
+    const others = [...pending.values(), ...upcoming.filter((u) => !pending.has(u.id))].filter(
+      (o) => o.id !== next.id,
+    );
     let errors: ErrorData = {};
     if (next.type === 'view') {
       const viewErrors = await resolveViewFields(tx, next, prev);
@@ -223,11 +234,8 @@ export function createCollectionService({ db, onChange }: CollectionServiceDeps)
         await db.applyTablePlan(tx, planTable(next, prev));
       }
     } catch (e) {
-      if (e instanceof DbError) {
-        throw new ValidationError(failMessage, {
-          indexes: fieldError('validation_invalid_index_expression', 'Failed to apply the table change.'),
-        });
-      }
+      if (e instanceof DbError)
+        throw new ValidationError(failMessage, indexFailure(next.indexes, prev?.indexes ?? [], e));
       throw e;
     }
     await storeCollection(db.qb, tx, next, !prev);
@@ -283,12 +291,20 @@ export function createCollectionService({ db, onChange }: CollectionServiceDeps)
     },
 
     /** Deletes a collection and its table; refused while other collections relate to it. */
-    delete(idOrName: string): Promise<void> {
+    async delete(idOrName: string): Promise<void> {
       const c = get(idOrName);
-      return commit(async (tx, pending) => {
-        await deleteInTx(tx, c, pending);
-        return { value: undefined, changes: [{ before: c, after: undefined }] };
-      });
+      try {
+        await commit(async (tx, pending) => {
+          await deleteInTx(tx, c, pending);
+          return { value: undefined, changes: [{ before: c, after: undefined }] };
+        });
+      } catch (e) {
+        // matches PocketBase: a view that depends on the collection fails the delete as a whole
+        if (e instanceof ViewBreakError) {
+          throw new BadRequestError('Failed to delete collection.', {}, { cause: e });
+        }
+        throw e;
+      }
     },
 
     /**
@@ -300,12 +316,18 @@ export function createCollectionService({ db, onChange }: CollectionServiceDeps)
         const changes: SchemaChange[] = [];
         const ordered = [...list].sort((a, b) => Number(a.type === 'view') - Number(b.type === 'view'));
         const seen = new Set<string>();
+        const existingFor = (item: Record<string, unknown>) =>
+          (typeof item.id === 'string' && pending.get(item.id)) ||
+          [...pending.values()].find(
+            (c) => typeof item.name === 'string' && c.name.toLowerCase() === item.name.toLowerCase(),
+          );
+        // PocketBase saves every item before validating any, so new items may relate to
+        // each other in any order: validation sees the ones still to come
+        const upcoming = ordered
+          .filter((item) => !existingFor(item))
+          .map((item) => prepareNew(item, [...pending.values()]));
         for (const [i, item] of ordered.entries()) {
-          const existing =
-            (typeof item.id === 'string' && pending.get(item.id)) ||
-            [...pending.values()].find(
-              (c) => typeof item.name === 'string' && c.name.toLowerCase() === item.name.toLowerCase(),
-            );
+          const existing = existingFor(item);
           try {
             if (existing) {
               const prev = cloneCollection(existing);
@@ -319,12 +341,12 @@ export function createCollectionService({ db, onChange }: CollectionServiceDeps)
                 input.fields = [...incoming, ...kept];
               }
               overlay(next, { ...input, id: prev.id });
-              await saveInTx(tx, next, prev, pending, 'Failed to import collections.');
+              await saveInTx(tx, next, prev, pending, 'Failed to import collections.', upcoming);
               changes.push({ before: prev, after: next });
               seen.add(next.id);
             } else {
               const next = prepareNew(item, [...pending.values()]);
-              await saveInTx(tx, next, undefined, pending, 'Failed to import collections.');
+              await saveInTx(tx, next, undefined, pending, 'Failed to import collections.', upcoming);
               changes.push({ before: undefined, after: next });
               seen.add(next.id);
             }
@@ -344,8 +366,10 @@ export function createCollectionService({ db, onChange }: CollectionServiceDeps)
           const missing = [...pending.values()].filter((c) => !seen.has(c.id) && !c.system);
           // views first: they may read from the tables being dropped
           missing.sort((a, b) => Number(b.type === 'view') - Number(a.type === 'view'));
+          // references among the deleted collections themselves do not block them
+          const going = new Set(missing.map((c) => c.id));
           for (const c of missing) {
-            await deleteInTx(tx, c, pending);
+            await deleteInTx(tx, c, pending, going);
             changes.push({ before: c, after: undefined });
           }
         }
@@ -354,10 +378,18 @@ export function createCollectionService({ db, onChange }: CollectionServiceDeps)
     },
   };
 
-  async function deleteInTx(tx: Transaction, c: Collection, pending: Map<string, Collection>): Promise<void> {
+  async function deleteInTx(
+    tx: Transaction,
+    c: Collection,
+    pending: Map<string, Collection>,
+    ignoreRefsFrom: Set<string> = new Set(),
+  ): Promise<void> {
     if (c.system) throw new BadRequestError('Failed to delete collection.');
     const refs = [...pending.values()].filter(
-      (o) => o.id !== c.id && o.fields.some((f) => f.type === 'relation' && f.collectionId === c.id),
+      (o) =>
+        o.id !== c.id &&
+        !ignoreRefsFrom.has(o.id) &&
+        o.fields.some((f) => f.type === 'relation' && f.collectionId === c.id),
     );
     if (refs.length) {
       throw new BadRequestError(

@@ -214,8 +214,13 @@ const AUTH_FIELDS = (): FieldModel[] => [
 export function ensureSystemFields(c: Collection): void {
   if (c.type === 'view') return;
   const idField = c.fields.find((f) => f.name === 'id');
-  if (!idField) c.fields.unshift(ID_FIELD());
-  else {
+  if (!idField) {
+    // like PocketBase's default field ids: a taken id gets a numeric suffix
+    const f = ID_FIELD();
+    const base = f.id;
+    for (let n = 2; c.fields.some((x) => x.id === f.id); n++) f.id = `${base}${n}`;
+    c.fields.unshift(f);
+  } else {
     Object.assign(idField, { system: true, required: true, primaryKey: true, hidden: false });
     if (!idField.pattern) idField.pattern = '^[a-z0-9]+$';
   }

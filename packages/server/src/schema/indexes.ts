@@ -1,4 +1,5 @@
-import type { IndexSpec } from '../db/database.ts';
+import type { DbError, IndexSpec } from '../db/database.ts';
+import { type ErrorData, fieldError } from '../errors/api-error.ts';
 
 /** An index as PocketBase writes it, parsed. */
 export interface ParsedIndex extends IndexSpec {
@@ -52,4 +53,35 @@ export function buildIndex(idx: ParsedIndex): string {
   const body = idx.columns.length > 1 ? `(\n  ${cols}\n)` : `(${cols})`;
   const where = idx.where ? ` WHERE \`${idx.where.notEmpty}\` != ''` : '';
   return `CREATE ${idx.unique ? 'UNIQUE ' : ''}INDEX \`${idx.name}\` ON \`${idx.table}\` ${body}${where}`;
+}
+
+/**
+ * The error for a table change the database refused, pinned on the index that most likely
+ * caused it (PocketBase: `indexes.<i>` "Failed to create index <name> - <reason>."): a new
+ * or changed index named in the error or covering its columns, else the first new one.
+ */
+export function indexFailure(next: string[], prev: string[], e: DbError): ErrorData {
+  const changed = next
+    .map((text, i) => ({ i, p: parseIndex(text) }))
+    .filter((x): x is { i: number; p: ParsedIndex } => !!x.p && !prev.includes(next[x.i]!));
+  const cols = (p: ParsedIndex) => p.columns.map((c) => c.name).join(',');
+  const blamed =
+    changed.find((x) => e.message.includes(x.p.name)) ??
+    changed.find((x) => e.columns.length > 0 && cols(x.p) === e.columns.join(',')) ??
+    changed[0];
+  if (!blamed) {
+    return {
+      indexes: fieldError('validation_invalid_index_expression', 'Failed to apply the table change.'),
+    };
+  }
+  const reason =
+    e.code === 'unique_violation' ? 'existing records have duplicate values' : 'the database refused it';
+  return {
+    indexes: {
+      [blamed.i]: fieldError(
+        'validation_invalid_index_expression',
+        `Failed to create index ${blamed.p.name} - ${reason}.`,
+      ),
+    },
+  };
 }

@@ -177,13 +177,26 @@ function validateAuthOptions(c: Collection, errors: ErrorData): void {
   }
 }
 
-function validateFields(c: Collection, prev: Collection | undefined, others: Collection[]): ErrorData {
+function validateFields(
+  c: Collection,
+  prev: Collection | undefined,
+  others: Collection[],
+): ErrorData | FieldError {
+  // matches PocketBase's ensureNoSystemFieldsChange: one error for the whole list
+  const systemChanged = prev?.fields.some((p) => {
+    const f = c.fields.find((x) => x.id === p.id);
+    return p.system && (!f || f.name !== p.name || !f.system);
+  });
+  if (systemChanged)
+    return fieldError('validation_system_field_change', 'System fields cannot be deleted or renamed.');
   const errors: ErrorData = {};
   const ids = new Set<string>();
   const names = new Set<string>();
-  const typeOf = (idOrName: string) => {
-    if (idOrName === c.id || idOrName === c.name) return c.type;
-    return others.find((o) => o.id === idOrName || o.name === idOrName)?.type;
+  // relations store the target's id (PocketBase refuses a name): references, cascades
+  // and delete checks all compare ids
+  const typeOf = (id: string) => {
+    if (id === c.id) return c.type;
+    return others.find((o) => o.id === id)?.type;
   };
   c.fields.forEach((f, i) => {
     const e: Record<string, FieldError | ErrorData> = {};
@@ -199,11 +212,11 @@ function validateFields(c: Collection, prev: Collection | undefined, others: Col
       e.name = fieldError('validation_length_too_long', 'The length must be no more than 100.', { max: 100 });
     else if (!NAME_RE.test(f.name))
       e.name = fieldError('validation_match_invalid', 'Must be in a valid format.');
-    else if (
-      RESERVED_FIELD_NAMES.includes(lname) ||
-      (c.type === 'auth' && AUTH_RESERVED_FIELD_NAMES.includes(lname))
-    ) {
+    else if (RESERVED_FIELD_NAMES.includes(lname)) {
       e.name = fieldError('validation_not_in_invalid', 'Must not be in list.');
+    } else if (c.type === 'auth' && AUTH_RESERVED_FIELD_NAMES.includes(lname)) {
+      // matches PocketBase's checkReservedAuthKeys
+      e.name = fieldError('validation_reserved_field_name', 'The field name is reserved and cannot be used.');
     } else if (/_via_/i.test(f.name))
       e.name = fieldError('validation_found_via', 'The value cannot contain "_via_".');
     else if (names.has(lname)) {
@@ -213,9 +226,6 @@ function validateFields(c: Collection, prev: Collection | undefined, others: Col
     }
     names.add(lname);
     const before = prev?.fields.find((p) => p.id === f.id);
-    if (before?.system && (before.name !== f.name || !f.system)) {
-      e.name = fieldError('validation_system_field_change', 'System fields cannot be deleted or renamed.');
-    }
     if (t && !e.type) {
       const optErrors = t.validateOptions?.(f, {
         collectionType: typeOf,
@@ -228,15 +238,6 @@ function validateFields(c: Collection, prev: Collection | undefined, others: Col
     }
     if (Object.keys(e).length) errors[i] = e;
   });
-  if (prev) {
-    for (const p of prev.fields) {
-      if (p.system && !c.fields.some((f) => f.id === p.id)) {
-        errors[String(prev.fields.indexOf(p))] ??= {
-          id: fieldError('validation_system_field_change', 'System fields cannot be deleted or renamed.'),
-        };
-      }
-    }
-  }
   if (c.type !== 'view' && !c.fields.some((f) => f.name === 'id' && f.primaryKey)) {
     errors.id = fieldError('validation_missing_primary_key', 'Missing or invalid "id" PK field.');
   }

@@ -19,6 +19,35 @@ function sourceNames(query: string): string[] {
   return out;
 }
 
+const CAST_TYPES: Record<string, string> = {
+  real: 'number',
+  decimal: 'number',
+  numeric: 'number',
+  int: 'number',
+  integer: 'number',
+  text: 'text',
+  boolean: 'bool',
+  bool: 'bool',
+};
+
+/**
+ * The type PocketBase gives an aliased `count(...)`/`total(...)` (number) or
+ * `cast(... as T)` column (core/view.go). SQLite reports no type for expressions, so
+ * without this they would all become json there while PostgreSQL knows their types.
+ */
+function expressionType(query: string, alias: string): string | undefined {
+  const name = alias.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const re = new RegExp(
+    `\\b(count|total|cast)\\s*\\(((?:[^()]|\\([^()]*\\))*)\\)\\s+as\\s+[\`"']?${name}[\`"']?(?=\\s|,|$)`,
+    'i',
+  );
+  const m = re.exec(query);
+  if (!m) return undefined;
+  if (m[1]!.toLowerCase() !== 'cast') return 'number';
+  const target = /\s+as\s+(\w+)\s*$/i.exec(m[2]!)?.[1]?.toLowerCase();
+  return target ? CAST_TYPES[target] : undefined;
+}
+
 /**
  * Fields of a view collection, inferred from its query's columns: a column named like a
  * field of a source collection (with a compatible column) takes that field's definition,
@@ -50,7 +79,12 @@ export function inferViewFields(
       }
     }
     if (!field) {
-      const type = col.name === 'id' ? 'text' : (KIND_TYPE[col.kind] ?? 'json');
+      const type =
+        col.name === 'id'
+          ? 'text'
+          : (KIND_TYPE[col.kind] ??
+            (col.kind === 'unknown' ? expressionType(query, col.name) : undefined) ??
+            'json');
       field = fieldWithDefaults({ name: col.name, type });
     }
     field.name = col.name;

@@ -54,7 +54,12 @@ export const silentLogger = () =>
   );
 
 /** Config for a test app on a temp dir (SQLite) or a fresh schema (PostgreSQL). */
-export function testConfig(dialect: Dialect, dir: string, schema: string, overrides: Partial<Config> = {}): Config {
+export function testConfig(
+  dialect: Dialect,
+  dir: string,
+  schema: string,
+  overrides: Partial<Config> = {},
+): Config {
   return loadConfig(
     {
       http: '127.0.0.1:0',
@@ -108,7 +113,11 @@ export async function startTestApp(dialect: Dialect, overrides: Partial<Config> 
 
 /** A `request` function bound to a base URL. */
 export function makeRequester(url: string, superuserToken: () => string) {
-  return async function request(method: string, path: string, opts: RequestOptions = {}): Promise<TestResponse> {
+  return async function request(
+    method: string,
+    path: string,
+    opts: RequestOptions = {},
+  ): Promise<TestResponse> {
     const headers: Record<string, string> = { ...opts.headers };
     if (opts.token) headers.authorization = opts.token === 'superuser' ? superuserToken() : opts.token;
     let body: FormData | string | undefined;

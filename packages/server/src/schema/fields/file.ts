@@ -20,7 +20,7 @@ export const fileField: FieldType = {
   type: 'file',
   defaults: () => ({
     ...commonOptions(),
-    maxSelect: 1,
+    maxSelect: 0,
     maxSize: 0,
     mimeTypes: [],
     thumbs: [],

@@ -16,7 +16,7 @@ export const relationField: FieldType = {
     ...commonOptions(),
     cascadeDelete: false,
     collectionId: '',
-    maxSelect: 1,
+    maxSelect: 0,
     minSelect: 0,
     required: false,
   }),

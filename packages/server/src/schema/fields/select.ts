@@ -12,7 +12,7 @@ import {
 
 export const selectField: FieldType = {
   type: 'select',
-  defaults: () => ({ ...commonOptions(), maxSelect: 1, values: [], required: false }),
+  defaults: () => ({ ...commonOptions(), maxSelect: 0, values: [], required: false }),
   column: (f) => ({ kind: isMulti(f) ? 'jsonArray' : 'text' }),
   zero: (f) => (isMulti(f) ? [] : ''),
   normalize: normalizeMulti,
