@@ -137,6 +137,34 @@ export function createRecordService({ db, collections }: RecordServiceDeps) {
     }
   }
 
+  /**
+   * Lays a body over a record (new when `previous` is undefined), validates, writes and
+   * logs it, inside the caller's transaction. `hashes` are the new passwords, pre-hashed.
+   */
+  async function writeRecord(
+    tx: Transaction,
+    c: Collection,
+    body: Record<string, unknown>,
+    previous: RecordValues | undefined,
+    viewer: Viewer,
+    hashes: Map<string, string>,
+  ): Promise<RecordValues> {
+    const isNew = previous === undefined;
+    const failMessage = isNew ? 'Failed to create record.' : 'Failed to update record.';
+    const prepared = await prepareValues(c, body, previous, {
+      superuser: viewer.superuser,
+      existingIds: (cid, ids) => existingIds(tx, cid, ids),
+    });
+    if (Object.keys(prepared.errors).length) throw new ValidationError(failMessage, prepared.errors);
+    const v = prepared.values;
+    for (const [name, hash] of hashes) (v[name] as PasswordValue).hash = hash;
+    // a new password signs out every session of the record
+    if (!isNew && c.type === 'auth' && hashes.has('password')) v.tokenKey = randomString(50, TOKEN_KEY_CHARS);
+    await saveValues(tx, c, v, isNew, failMessage);
+    await logChange(tx, { action: isNew ? 'create' : 'update', collection: c, record: v });
+    return v;
+  }
+
   /** Deletes a record and, following relation fields, detaches or cascades its references. */
   async function deleteInTx(
     tx: Transaction,
@@ -223,17 +251,7 @@ export function createRecordService({ db, collections }: RecordServiceDeps) {
       const hashes = await hashPasswords(c, body);
       const values = await db.transaction(async (tx) => {
         await opts.precondition?.(tx);
-        const prepared = await prepareValues(c, body, undefined, {
-          superuser: viewer.superuser,
-          existingIds: (cid, ids) => existingIds(tx, cid, ids),
-        });
-        if (Object.keys(prepared.errors).length)
-          throw new ValidationError('Failed to create record.', prepared.errors);
-        const v = prepared.values;
-        for (const [name, hash] of hashes) (v[name] as PasswordValue).hash = hash;
-        await saveValues(tx, c, v, true, 'Failed to create record.');
-        await logChange(tx, { action: 'create', collection: c, record: v });
-        return v;
+        return writeRecord(tx, c, body, undefined, viewer, hashes);
       });
       return exportRecord(c, values, viewer);
     },
@@ -251,19 +269,7 @@ export function createRecordService({ db, collections }: RecordServiceDeps) {
       const values = await db.transaction(async (tx) => {
         const previous = grant === 'all' ? await findValues(tx, c, id) : undefined;
         if (!previous) throw new NotFoundError();
-        const prepared = await prepareValues(c, body, previous, {
-          superuser: viewer.superuser,
-          existingIds: (cid, ids) => existingIds(tx, cid, ids),
-        });
-        if (Object.keys(prepared.errors).length)
-          throw new ValidationError('Failed to update record.', prepared.errors);
-        const v = prepared.values;
-        for (const [name, hash] of hashes) (v[name] as PasswordValue).hash = hash;
-        // a new password signs out every session of the record
-        if (c.type === 'auth' && hashes.has('password')) v.tokenKey = randomString(50, TOKEN_KEY_CHARS);
-        await saveValues(tx, c, v, false, 'Failed to update record.');
-        await logChange(tx, { action: 'update', collection: c, record: v });
-        return v;
+        return writeRecord(tx, c, body, previous, viewer, hashes);
       });
       return exportRecord(c, values, viewer);
     },
