@@ -1,27 +1,22 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { type App, createApp } from '../../src/app.ts';
 import { DIALECTS, makeRequester, silentLogger, testConfig } from '../support/app.ts';
-import { dropSchema, newSchemaName } from '../support/pg.ts';
+import { type TestStorage, testStorage } from '../support/storage.ts';
 
 for (const dialect of DIALECTS) {
   describe(`install token (${dialect})`, () => {
     let app: App;
-    let dir: string;
-    const schema = newSchemaName();
+    let storage: TestStorage;
     let request: ReturnType<typeof makeRequester>;
     before(async () => {
-      dir = mkdtempSync(join(tmpdir(), 'fb-install-'));
-      app = await createApp(testConfig(dialect, dir, schema), { logger: silentLogger() });
+      storage = testStorage(dialect, 'fb-install-');
+      app = await createApp(testConfig(dialect, storage.dir, storage.schema), { logger: silentLogger() });
       request = makeRequester(await app.start(), () => '');
     });
     after(async () => {
       await app.stop();
-      rmSync(dir, { recursive: true, force: true });
-      if (dialect === 'postgres') await dropSchema(schema);
+      await storage.remove();
     });
 
     const body = (email: string) => ({

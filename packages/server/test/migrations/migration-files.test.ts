@@ -1,12 +1,11 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { createApp } from '../../src/app.ts';
 import { collectionToJSON } from '../../src/schema/collection.ts';
 import { DIALECTS, silentLogger, startTestApp, type TestApp, testConfig } from '../support/app.ts';
-import { dropSchema, newSchemaName } from '../support/pg.ts';
+import { testStorage } from '../support/storage.ts';
 
 type Row = Record<string, any>;
 
@@ -81,11 +80,7 @@ for (const dialect of DIALECTS) {
 
     test('migration files never contain token secrets', async () => {
       const before = t.app.migrations.files();
-      const res = await t.request('POST', '/api/collections', {
-        ...su,
-        body: { name: 'members', type: 'auth' },
-      });
-      assert.equal(res.status, 200, JSON.stringify(res.body));
+      await t.createCollection({ name: 'members', type: 'auth' });
       const [file] = newFiles(before);
       const text = readFileSync(join(t.config.migrationsDir, file!), 'utf8');
       assert.match(text, /"authToken": \{\s*"duration": 432000\s*\}/);
@@ -139,10 +134,9 @@ for (const dialect of DIALECTS) {
       assert.doesNotMatch(text, /"secret"/);
 
       // the snapshot alone rebuilds the schema on an empty database
-      const dir = mkdtempSync(join(tmpdir(), 'fb-snap-'));
-      const schema = newSchemaName();
-      const migrationsDir = join(dir, 'migrations');
-      const fresh = await createApp(testConfig(dialect, dir, schema, { migrationsDir }), {
+      const storage = testStorage(dialect, 'fb-snap-');
+      const migrationsDir = join(storage.dir, 'migrations');
+      const fresh = await createApp(testConfig(dialect, storage.dir, storage.schema, { migrationsDir }), {
         logger: silentLogger(),
       });
       try {
@@ -163,8 +157,7 @@ for (const dialect of DIALECTS) {
         assert.equal(fresh.collections.find('posts')?.name, 'posts');
       } finally {
         await fresh.stop();
-        rmSync(dir, { recursive: true, force: true });
-        if (dialect === 'postgres') await dropSchema(schema);
+        await storage.remove();
       }
     });
 

@@ -13,7 +13,7 @@ import {
   type TestApp,
   testConfig,
 } from '../support/app.ts';
-import { dropSchema, newSchemaName } from '../support/pg.ts';
+import { testStorage } from '../support/storage.ts';
 
 type Row = Record<string, any>;
 
@@ -34,17 +34,15 @@ async function freshApp(
   dialect: Dialect,
   migrationsDir: string,
 ): Promise<{ app: App; close(): Promise<void> }> {
-  const dir = mkdtempSync(join(tmpdir(), 'fb-mig-'));
-  const schema = newSchemaName();
-  const app = await createApp(testConfig(dialect, dir, schema, { migrationsDir }), {
+  const storage = testStorage(dialect, 'fb-mig-');
+  const app = await createApp(testConfig(dialect, storage.dir, storage.schema, { migrationsDir }), {
     logger: silentLogger(),
   });
   return {
     app,
     async close() {
       await app.stop();
-      rmSync(dir, { recursive: true, force: true });
-      if (dialect === 'postgres') await dropSchema(schema);
+      await storage.remove();
     },
   };
 }
@@ -65,11 +63,7 @@ for (const dialect of DIALECTS) {
     after(() => t.close());
 
     test('down reverts the last schema change and keeps the data; up re-applies it', async () => {
-      const created = await t.request('POST', '/api/collections', {
-        ...su,
-        body: { name: 'notes', fields: [{ name: 'title', type: 'text' }] },
-      });
-      assert.equal(created.status, 200, JSON.stringify(created.body));
+      const created = await t.createCollection({ name: 'notes', fields: [{ name: 'title', type: 'text' }] });
       const rec = await t.request('POST', '/api/collections/notes/records', {
         ...su,
         body: { title: 'keep me' },
@@ -78,7 +72,7 @@ for (const dialect of DIALECTS) {
       noteId = rec.body.id;
       const added = await t.request('PATCH', '/api/collections/notes', {
         ...su,
-        body: { fields: [...created.body.fields, { name: 'body', type: 'text' }] },
+        body: { fields: [...created.fields, { name: 'body', type: 'text' }] },
       });
       assert.equal(added.status, 200, JSON.stringify(added.body));
       const files = t.app.migrations.files();
@@ -131,8 +125,7 @@ for (const dialect of DIALECTS) {
         },
         { name: 'note_titles', type: 'view', viewQuery: 'SELECT id, title FROM notes' },
       ]) {
-        const res = await t.request('POST', '/api/collections', { ...su, body });
-        assert.equal(res.status, 200, JSON.stringify(res.body));
+        await t.createCollection(body);
       }
       const renamed = await t.request('PATCH', '/api/collections/links', { ...su, body: { name: 'refs' } });
       assert.equal(renamed.status, 200, JSON.stringify(renamed.body));

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { DIALECTS, startTestApp, type TestApp, type TestResponse } from '../support/app.ts';
+import { DIALECTS, startTestApp, type TestApp } from '../support/app.ts';
+import { assertInvalid, PUBLIC_RULES, REQUIRED } from '../support/expect.ts';
 
 // select, relation and file-name values: single vs multiple (maxSelect > 1), normalisation
 // and validation, against PocketBase (core/field_select.go, field_relation.go, field_file.go).
 
-const REQUIRED = { code: 'validation_required', message: 'Cannot be blank.' };
 const MISSING_REL = {
   code: 'validation_missing_rel_records',
   message: 'Failed to find all relation records with the provided ids.',
@@ -16,15 +16,6 @@ const A3 = 'author000000003';
 const A4 = 'author000000004';
 const NOPE = 'nosuchauthor000';
 
-function assertInvalid(
-  res: TestResponse,
-  data: Record<string, unknown>,
-  message = 'Failed to create record.',
-) {
-  assert.deepEqual(res.body, { data, message, status: 400 });
-  assert.equal(res.status, 400);
-}
-
 for (const dialect of DIALECTS) {
   describe(`select, relation and file fields (${dialect})`, () => {
     let t: TestApp;
@@ -33,15 +24,7 @@ for (const dialect of DIALECTS) {
 
     before(async () => {
       t = await startTestApp(dialect);
-      const rules = { listRule: '', viewRule: '', createRule: '', updateRule: '' };
-      const create = async (c: Record<string, unknown>) => {
-        const res = await t.request('POST', '/api/collections', {
-          token: 'superuser',
-          body: { ...c, ...rules },
-        });
-        assert.equal(res.status, 200, JSON.stringify(res.body));
-        return res.body;
-      };
+      const create = (c: Record<string, unknown>) => t.createCollection({ ...c, ...PUBLIC_RULES });
       const authors = await create({ name: 'authors', fields: [{ name: 'name', type: 'text' }] });
       for (const id of [A1, A2, A3, A4]) assert.equal((await post('authors', { id, name: id })).status, 200);
       await create({

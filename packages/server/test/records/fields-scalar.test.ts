@@ -1,21 +1,12 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { DIALECTS, startTestApp, type TestApp, type TestResponse } from '../support/app.ts';
+import { DIALECTS, startTestApp, type TestApp } from '../support/app.ts';
+import { assertInvalid, PUBLIC_RULES, REQUIRED } from '../support/expect.ts';
 
 // number, bool, date and autodate values through the records API, against PocketBase
 // (core/field_number.go, field_bool.go, field_date.go, field_autodate.go).
 
 const DATE_RE = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\.\d{3}Z$/;
-const REQUIRED = { code: 'validation_required', message: 'Cannot be blank.' };
-
-function assertInvalid(
-  res: TestResponse,
-  data: Record<string, unknown>,
-  message = 'Failed to create record.',
-) {
-  assert.deepEqual(res.body, { data, message, status: 400 });
-  assert.equal(res.status, 400);
-}
 
 /** The current time in the stored date format, for "set by the server" checks. */
 const nowText = () => new Date().toISOString().replace('T', ' ');
@@ -28,7 +19,6 @@ for (const dialect of DIALECTS) {
 
     before(async () => {
       t = await startTestApp(dialect);
-      const rules = { listRule: '', viewRule: '', createRule: '', updateRule: '' };
       const collections = [
         {
           name: 'nums',
@@ -57,13 +47,7 @@ for (const dialect of DIALECTS) {
           ],
         },
       ];
-      for (const c of collections) {
-        const res = await t.request('POST', '/api/collections', {
-          token: 'superuser',
-          body: { ...c, ...rules },
-        });
-        assert.equal(res.status, 200, JSON.stringify(res.body));
-      }
+      for (const c of collections) await t.createCollection({ ...c, ...PUBLIC_RULES });
     });
     after(() => t.close());
 

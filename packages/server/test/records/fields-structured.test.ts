@@ -1,20 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { DIALECTS, startTestApp, type TestApp, type TestResponse } from '../support/app.ts';
+import { DIALECTS, startTestApp, type TestApp } from '../support/app.ts';
+import { assertInvalid, PUBLIC_RULES, REQUIRED } from '../support/expect.ts';
 
 // json and geoPoint values, and the zero value every field type shows when nothing is
 // stored, against PocketBase (core/field_json.go, field_geo_point.go, pb-spec §3).
-
-const REQUIRED = { code: 'validation_required', message: 'Cannot be blank.' };
-
-function assertInvalid(
-  res: TestResponse,
-  data: Record<string, unknown>,
-  message = 'Failed to create record.',
-) {
-  assert.deepEqual(res.body, { data, message, status: 400 });
-  assert.equal(res.status, 400);
-}
 
 for (const dialect of DIALECTS) {
   describe(`json, geoPoint and zero values (${dialect})`, () => {
@@ -25,15 +15,7 @@ for (const dialect of DIALECTS) {
 
     before(async () => {
       t = await startTestApp(dialect);
-      const rules = { listRule: '', viewRule: '', createRule: '', updateRule: '' };
-      const create = async (c: Record<string, unknown>) => {
-        const res = await t.request('POST', '/api/collections', {
-          token: 'superuser',
-          body: { ...c, ...rules },
-        });
-        assert.equal(res.status, 200, JSON.stringify(res.body));
-        return res.body;
-      };
+      const create = (c: Record<string, unknown>) => t.createCollection({ ...c, ...PUBLIC_RULES });
       await create({
         name: 'jsons',
         fields: [

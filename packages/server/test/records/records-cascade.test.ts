@@ -35,11 +35,8 @@ for (const dialect of DIALECTS) {
 
     before(async () => {
       t = await startTestApp(dialect);
-      const collection = async (name: string, fields: unknown[]) => {
-        const res = await t.request('POST', '/api/collections', { ...su, body: { name, fields } });
-        assert.equal(res.status, 200, JSON.stringify(res.body));
-        return res.body.id as string;
-      };
+      const collection = async (name: string, fields: unknown[]) =>
+        (await t.createCollection({ name, fields })).id as string;
       const parents = await collection('parents', [{ name: 'name', type: 'text' }]);
       const cascading = await collection('kids_cascade', [rel('parent', parents, { cascadeDelete: true })]);
       await collection('grandkids', [rel('kid', cascading, { cascadeDelete: true })]);

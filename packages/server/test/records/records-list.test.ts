@@ -23,26 +23,18 @@ for (const dialect of DIALECTS) {
     before(async () => {
       t = await startTestApp(dialect);
       const rules = { listRule: '', viewRule: '', createRule: '' };
-      const res = await t.request('POST', '/api/collections', {
-        token: 'superuser',
-        body: {
-          name: 'items',
-          ...rules,
-          fields: [
-            { name: 'title', type: 'text' },
-            { name: 'n', type: 'number' },
-            { name: 'body', type: 'editor' },
-            { name: 'secret', type: 'password' },
-          ],
-        },
+      const items = await t.createCollection({
+        name: 'items',
+        ...rules,
+        fields: [
+          { name: 'title', type: 'text' },
+          { name: 'n', type: 'number' },
+          { name: 'body', type: 'editor' },
+          { name: 'secret', type: 'password' },
+        ],
       });
-      assert.equal(res.status, 200, JSON.stringify(res.body));
-      collectionId = res.body.id;
-      const empty = await t.request('POST', '/api/collections', {
-        token: 'superuser',
-        body: { name: 'empties', ...rules, fields: [{ name: 'title', type: 'text' }] },
-      });
-      assert.equal(empty.status, 200);
+      collectionId = items.id;
+      await t.createCollection({ name: 'empties', ...rules, fields: [{ name: 'title', type: 'text' }] });
       for (const [i, title] of TITLES.entries()) {
         const body = i === 0 ? '<p>Hel<b>lo</b>   <i>big</i>\n world</p><p>Second paragraph here</p>' : '';
         const created = await t.request('POST', PATH, { body: { title, n: NS[i], body } });

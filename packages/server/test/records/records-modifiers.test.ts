@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { DIALECTS, startTestApp, type TestApp } from '../support/app.ts';
+import { PUBLIC_RULES } from '../support/expect.ts';
 
 // Body key modifiers (`n+`, `n-`, `tags+`, `+tags`, `tags-`), applied like PocketBase's
 // Record.ReplaceModifiers: shorter keys first, an update starts from the stored value.
@@ -23,34 +24,29 @@ for (const dialect of DIALECTS) {
 
     before(async () => {
       t = await startTestApp(dialect);
-      const rules = { listRule: '', viewRule: '', createRule: '', updateRule: '' };
-      const refs = await t.request('POST', '/api/collections', {
-        token: 'superuser',
-        body: { name: 'refs', ...rules, fields: [{ name: 'x', type: 'text' }] },
+      const refs = await t.createCollection({
+        name: 'refs',
+        ...PUBLIC_RULES,
+        fields: [{ name: 'x', type: 'text' }],
       });
-      assert.equal(refs.status, 200);
       for (const id of [R1, R2, R3, R4]) {
         assert.equal(
           (await t.request('POST', '/api/collections/refs/records', { body: { id } })).status,
           200,
         );
       }
-      const res = await t.request('POST', '/api/collections', {
-        token: 'superuser',
-        body: {
-          name: 'mods',
-          ...rules,
-          fields: [
-            { name: 'title', type: 'text' },
-            { name: 'n', type: 'number' },
-            { name: 'status', type: 'select', values: ['draft', 'published', 'archived'], maxSelect: 1 },
-            { name: 'tags', type: 'select', values: ['a', 'b', 'c', 'd', 'e'], maxSelect: 4 },
-            { name: 'rel', type: 'relation', collectionId: refs.body.id, maxSelect: 1 },
-            { name: 'rels', type: 'relation', collectionId: refs.body.id, maxSelect: 3 },
-          ],
-        },
+      await t.createCollection({
+        name: 'mods',
+        ...PUBLIC_RULES,
+        fields: [
+          { name: 'title', type: 'text' },
+          { name: 'n', type: 'number' },
+          { name: 'status', type: 'select', values: ['draft', 'published', 'archived'], maxSelect: 1 },
+          { name: 'tags', type: 'select', values: ['a', 'b', 'c', 'd', 'e'], maxSelect: 4 },
+          { name: 'rel', type: 'relation', collectionId: refs.id, maxSelect: 1 },
+          { name: 'rels', type: 'relation', collectionId: refs.id, maxSelect: 3 },
+        ],
       });
-      assert.equal(res.status, 200, JSON.stringify(res.body));
     });
     after(() => t.close());
 

@@ -1,22 +1,22 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { DIALECTS, startTestApp, type TestApp } from '../support/app.ts';
+import { NOT_FOUND } from '../support/expect.ts';
 
 for (const dialect of DIALECTS) {
   describe(`collections API (${dialect})`, () => {
     let t: TestApp;
     const su = { token: 'superuser' };
-    const create = async (body: Record<string, unknown>) => {
-      const res = await t.request('POST', '/api/collections', { ...su, body });
-      assert.equal(res.status, 200, JSON.stringify(res.body));
-      return res;
-    };
 
     before(async () => {
       t = await startTestApp(dialect);
-      await create({ name: 'articles', fields: [{ name: 'title', type: 'text' }] });
-      await create({ name: 'members', type: 'auth' });
-      await create({ name: 'article_titles', type: 'view', viewQuery: 'SELECT id, title FROM articles' });
+      await t.createCollection({ name: 'articles', fields: [{ name: 'title', type: 'text' }] });
+      await t.createCollection({ name: 'members', type: 'auth' });
+      await t.createCollection({
+        name: 'article_titles',
+        type: 'view',
+        viewQuery: 'SELECT id, title FROM articles',
+      });
     });
     after(() => t.close());
 
@@ -60,11 +60,7 @@ for (const dialect of DIALECTS) {
       assert.deepEqual(upper.body, byName.body);
       const missing = await t.request('GET', '/api/collections/nope', su);
       assert.equal(missing.status, 404);
-      assert.deepEqual(missing.body, {
-        data: {},
-        message: "The requested resource wasn't found.",
-        status: 404,
-      });
+      assert.deepEqual(missing.body, NOT_FOUND);
     });
 
     test('PATCH overlays the body and keeps what it does not mention', async () => {
@@ -88,13 +84,11 @@ for (const dialect of DIALECTS) {
     });
 
     test('delete returns 204; refused while referenced and for system collections', async () => {
-      const target = await create({ name: 'tags', fields: [{ name: 'label', type: 'text' }] });
-      assert.equal(target.status, 200);
-      const ref = await create({
+      const target = await t.createCollection({ name: 'tags', fields: [{ name: 'label', type: 'text' }] });
+      await t.createCollection({
         name: 'tagged',
-        fields: [{ name: 'tag', type: 'relation', collectionId: target.body.id }],
+        fields: [{ name: 'tag', type: 'relation', collectionId: target.id }],
       });
-      assert.equal(ref.status, 200, JSON.stringify(ref.body));
 
       const refused = await t.request('DELETE', '/api/collections/tags', su);
       assert.equal(refused.status, 400);
@@ -112,7 +106,7 @@ for (const dialect of DIALECTS) {
       assert.equal(del.status, 204);
       assert.equal(del.body, undefined);
       assert.equal((await t.request('GET', '/api/collections/tagged', su)).status, 404);
-      assert.equal((await t.request('DELETE', `/api/collections/${target.body.id}`, su)).status, 204);
+      assert.equal((await t.request('DELETE', `/api/collections/${target.id}`, su)).status, 204);
       assert.equal((await t.request('GET', '/api/collections/tags/records', su)).status, 404);
     });
 

@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { DIALECTS, startTestApp, type TestApp } from '../support/app.ts';
-
-const notUnique = { code: 'validation_not_unique', message: 'Value must be unique.' };
+import { NOT_UNIQUE } from '../support/expect.ts';
 
 for (const dialect of DIALECTS) {
   describe(`unique indexes (${dialect})`, () => {
@@ -16,17 +15,13 @@ for (const dialect of DIALECTS) {
 
     before(async () => {
       t = await startTestApp(dialect);
-      const res = await t.request('POST', '/api/collections', {
-        ...su,
-        body: {
-          name: 'people',
-          fields: [
-            { name: 'nick', type: 'text' },
-            { name: 'team', type: 'text' },
-          ],
-        },
+      await t.createCollection({
+        name: 'people',
+        fields: [
+          { name: 'nick', type: 'text' },
+          { name: 'team', type: 'text' },
+        ],
       });
-      assert.equal(res.status, 200, JSON.stringify(res.body));
     });
     after(() => t.close());
 
@@ -41,7 +36,7 @@ for (const dialect of DIALECTS) {
 
       const dup = await insert({ nick: 'ann', team: 'blue' });
       assert.deepEqual(dup.body, {
-        data: { nick: notUnique },
+        data: { nick: NOT_UNIQUE },
         message: 'Failed to create record.',
         status: 400,
       });
@@ -50,7 +45,7 @@ for (const dialect of DIALECTS) {
         body: { nick: 'ann' },
       });
       assert.deepEqual(upd.body, {
-        data: { nick: notUnique },
+        data: { nick: NOT_UNIQUE },
         message: 'Failed to update record.',
         status: 400,
       });
@@ -92,7 +87,7 @@ for (const dialect of DIALECTS) {
       assert.equal((await insert({ nick: 'ann', team: 'blue' })).status, 200);
       const dup = await insert({ nick: 'ann', team: 'red' });
       assert.deepEqual(dup.body, {
-        data: { nick: notUnique, team: notUnique },
+        data: { nick: NOT_UNIQUE, team: NOT_UNIQUE },
         message: 'Failed to create record.',
         status: 400,
       });
@@ -122,7 +117,7 @@ for (const dialect of DIALECTS) {
       assert.equal((await insert({ nick: 'Dee' })).status, 200);
       const dup = await insert({ nick: 'dEE' });
       assert.deepEqual(dup.body, {
-        data: { nick: notUnique },
+        data: { nick: NOT_UNIQUE },
         message: 'Failed to create record.',
         status: 400,
       });

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import PocketBase, { ClientResponseError } from 'pocketbase';
 import { DIALECTS, SUPERUSER_EMAIL, SUPERUSER_PASSWORD, startTestApp, type TestApp } from '../support/app.ts';
+import { NOT_FOUND } from '../support/expect.ts';
 
 // The official PocketBase JS SDK must work against ForgeBase unchanged (ARCHITECTURE.md, HTTP contract).
 
@@ -92,11 +93,7 @@ for (const dialect of DIALECTS) {
       assert.equal(await pb.collections.delete('scratch'), true);
       const err = await clientError(() => pb.collections.getOne('scratch'));
       assert.equal(err.status, 404);
-      assert.deepEqual(err.response, {
-        data: {},
-        message: "The requested resource wasn't found.",
-        status: 404,
-      });
+      assert.deepEqual(err.response, NOT_FOUND);
     });
 
     test('collections need a superuser: an anonymous client gets 401', async () => {
@@ -134,11 +131,7 @@ for (const dialect of DIALECTS) {
       assert.equal(await tasks.delete(created.id), true);
       const err = await clientError(() => tasks.getOne(created.id));
       assert.equal(err.status, 404);
-      assert.deepEqual(err.response, {
-        data: {},
-        message: "The requested resource wasn't found.",
-        status: 404,
-      });
+      assert.deepEqual(err.response, NOT_FOUND);
     });
 
     test('records: getList pages and sorts, getFullList returns everything', async () => {

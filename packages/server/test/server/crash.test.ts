@@ -1,11 +1,10 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { DIALECTS, type Dialect, SUPERUSER_EMAIL, SUPERUSER_PASSWORD } from '../support/app.ts';
-import { dropSchema, newSchemaName, schemaUrl } from '../support/pg.ts';
+import { schemaUrl } from '../support/pg.ts';
 import { killServer, runCli, type ServerProcess, spawnServer } from '../support/server-process.ts';
+import { type TestStorage, testStorage } from '../support/storage.ts';
 
 const WORKERS = 16;
 const MAX_PER_WORKER = 200;
@@ -50,22 +49,22 @@ async function listAll(url: string, token: string, collection: string): Promise<
 
 for (const dialect of DIALECTS) {
   describe(`crash safety (${dialect})`, () => {
-    const schema = newSchemaName();
+    let storage: TestStorage | undefined;
     let dir = '';
     let args: string[] = [];
     let server: ServerProcess | undefined;
 
     before(async () => {
-      dir = mkdtempSync(join(tmpdir(), 'fb-crash-'));
-      args = dataArgs(dialect, dir, schema);
+      storage = testStorage(dialect, 'fb-crash-');
+      dir = storage.dir;
+      args = dataArgs(dialect, dir, storage.schema);
       const cli = await runCli(['superuser', 'upsert', SUPERUSER_EMAIL, SUPERUSER_PASSWORD, ...args], dir);
       assert.equal(cli.code, 0, cli.stderr);
       assert.equal(cli.stdout, `Superuser ${SUPERUSER_EMAIL} created.\n`);
     });
     after(async () => {
       await killServer(server);
-      if (dir) rmSync(dir, { recursive: true, force: true });
-      if (dialect === 'postgres') await dropSchema(schema);
+      await storage?.remove();
     });
 
     test('every acknowledged create survives kill -9 mid-stream', { timeout: 90_000 }, async () => {

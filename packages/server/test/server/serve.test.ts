@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { DIALECTS, type Dialect, SUPERUSER_EMAIL, SUPERUSER_PASSWORD } from '../support/app.ts';
+import { SUPERUSERS_ONLY } from '../support/expect.ts';
 import { dropSchema, newSchemaName, schemaUrl } from '../support/pg.ts';
 import { killServer, runCli, type ServerProcess, spawnServer } from '../support/server-process.ts';
 
@@ -29,7 +30,6 @@ const SUPERUSER = {
   password: SUPERUSER_PASSWORD,
   passwordConfirm: SUPERUSER_PASSWORD,
 };
-const FORBIDDEN = { data: {}, message: 'Only superusers can perform this action.', status: 403 };
 
 for (const dialect of DIALECTS) {
   describe(`serve process (${dialect})`, () => {
@@ -69,7 +69,7 @@ for (const dialect of DIALECTS) {
 
       assert.deepEqual(await post(endpoint, SUPERUSER, 'not-the-install-token'), {
         status: 403,
-        body: FORBIDDEN,
+        body: SUPERUSERS_ONLY,
       });
       // the install token is no superuser token: it opens nothing else
       const other = await post(`${s.url}/api/collections`, { name: 'x' }, token);
@@ -86,7 +86,7 @@ for (const dialect of DIALECTS) {
       assert.equal(signIn.status, 200);
 
       const second = await post(endpoint, { ...SUPERUSER, email: 'second@example.com' }, token);
-      assert.deepEqual(second, { status: 403, body: FORBIDDEN });
+      assert.deepEqual(second, { status: 403, body: SUPERUSERS_ONLY });
       s.child.kill('SIGTERM');
       assert.deepEqual(await s.exited, { code: 0, signal: null });
     });

@@ -1,11 +1,10 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { type App, createApp } from '../../src/app.ts';
 import { type Config, loadConfig } from '../../src/config.ts';
 import { createLogger } from '../../src/observability/logger.ts';
-import { dropSchema, newSchemaName, schemaUrl } from './pg.ts';
+import { schemaUrl } from './pg.ts';
+import { testStorage } from './storage.ts';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -38,6 +37,11 @@ export interface TestApp {
   superuserToken: string;
   /** Sends a real HTTP request to the listening server. */
   request(method: string, path: string, opts?: RequestOptions): Promise<TestResponse>;
+  /**
+   * Creates a collection as the superuser (POST /api/collections) for a suite's setup and
+   * returns the created collection; throws with the response body unless the answer is 200.
+   */
+  createCollection(def: Record<string, unknown>): Promise<any>;
   /** Stops the server and removes its data (temp dir, PostgreSQL schema). */
   close(): Promise<void>;
 }
@@ -79,9 +83,9 @@ export function testConfig(
  * its own schema), creates a superuser and signs it in.
  */
 export async function startTestApp(dialect: Dialect, overrides: Partial<Config> = {}): Promise<TestApp> {
-  const dir = mkdtempSync(join(tmpdir(), 'fb-test-'));
-  const schema = newSchemaName();
-  const config = testConfig(dialect, dir, schema, overrides);
+  const storage = testStorage(dialect);
+  const { dir } = storage;
+  const config = testConfig(dialect, dir, storage.schema, overrides);
   const app = await createApp(config, { logger: silentLogger() });
   const url = await app.start();
   await app.records.create(
@@ -103,10 +107,18 @@ export async function startTestApp(dialect: Dialect, overrides: Partial<Config> 
     config,
     superuserToken,
     request,
+    async createCollection(def) {
+      const res = await request('POST', '/api/collections', { token: 'superuser', body: def });
+      if (res.status !== 200) {
+        throw new Error(
+          `creating collection ${String(def.name)} failed (${res.status}): ${JSON.stringify(res.body)}`,
+        );
+      }
+      return res.body;
+    },
     async close() {
       await app.stop();
-      rmSync(dir, { recursive: true, force: true });
-      if (dialect === 'postgres') await dropSchema(schema);
+      await storage.remove();
     },
   };
 }

@@ -1,12 +1,11 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type App, createApp } from '../../src/app.ts';
 import { loadConfig } from '../../src/config.ts';
 import { type Dialect, silentLogger } from './app.ts';
-import { dropSchema, newSchemaName, schemaUrl } from './pg.ts';
+import { schemaUrl } from './pg.ts';
+import { testStorage } from './storage.ts';
 
 const MAIN = fileURLToPath(new URL('../../src/main.ts', import.meta.url));
 const BIN = fileURLToPath(new URL('../../../../node_modules/.bin', import.meta.url));
@@ -46,8 +45,8 @@ export interface CliTarget {
 
 /** A fresh CLI target for a dialect; migrations live in `<cwd>/fb_migrations` (the default). */
 export function cliTarget(dialect: Dialect): CliTarget {
-  const cwd = mkdtempSync(join(tmpdir(), 'fb-cli-'));
-  const schema = newSchemaName();
+  const storage = testStorage(dialect, 'fb-cli-');
+  const { dir: cwd, schema } = storage;
   const dataDir = join(cwd, 'data');
   const db = dialect === 'postgres' ? schemaUrl(schema) : join(cwd, 'db', 'main.db');
   const flags = ['--dir', dataDir, '--db', db];
@@ -64,9 +63,6 @@ export function cliTarget(dialect: Dialect): CliTarget {
         await app.stop();
       }
     },
-    async close() {
-      rmSync(cwd, { recursive: true, force: true });
-      if (dialect === 'postgres') await dropSchema(schema);
-    },
+    close: () => storage.remove(),
   };
 }
