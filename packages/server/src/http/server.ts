@@ -17,7 +17,7 @@ const REQUEST_ID_RE = /^[\w.:-]{1,128}$/;
 export async function createHttpServer(deps: HttpDeps, logger: Logger): Promise<FastifyInstance> {
   // request ids: a random per-server prefix and a counter (unique, and no crypto per request)
   const idPrefix = randomBytes(4).toString('hex');
-  const requestCount = 0;
+  let requestCount = 0;
   const app = Fastify({
     loggerInstance: logger,
     // request lines are written by our own onResponse hook (one line, when enabled)
@@ -29,9 +29,9 @@ export async function createHttpServer(deps: HttpDeps, logger: Logger): Promise<
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 500 },
     genReqId: (req) => {
       const incoming = req.headers['x-request-id'];
-      return typeof incoming === 'string' && REQUEST_ID_RE.test(incoming)
-        ? incoming
-        : randomBytes(8).toString('hex');
+      if (typeof incoming === 'string' && REQUEST_ID_RE.test(incoming)) return incoming;
+      requestCount = (requestCount + 1) % Number.MAX_SAFE_INTEGER;
+      return `${idPrefix}${requestCount.toString(16).padStart(8, '0')}`;
     },
   }) as unknown as FastifyInstance;
   registerErrorHandling(app);

@@ -40,9 +40,15 @@ function compiledList(
   page: number,
 ): CompiledList {
   let perDb = compiledCache.get(db);
-  if (!perDb) compiledCache.set(db, (perDb = new WeakMap()));
+  if (!perDb) {
+    perDb = new WeakMap();
+    compiledCache.set(db, perDb);
+  }
   let perCollection = perDb.get(c);
-  if (!perCollection) perDb.set(c, (perCollection = new Map()));
+  if (!perCollection) {
+    perCollection = new Map();
+    perDb.set(c, perCollection);
+  }
   const key = `${perPage}|${page}|${sort}`;
   let hit = perCollection.get(key);
   if (!hit) {
