@@ -8,7 +8,8 @@ import { promisify } from 'node:util';
 
 const ROOT = join(import.meta.dirname, '..');
 /** The ForgeBase CLI entry the benchmark starts. */
-export const MAIN_TS = join(ROOT, 'packages/server/src/main.ts');
+// how users start it (npm start): the bin, which enables the compile cache
+export const MAIN_TS = join(ROOT, 'packages/server/bin/forgebase.js');
 /** The bare Fastify baseline server. */
 export const BASELINE_TS = join(ROOT, 'bench/baseline-server.ts');
 

@@ -1,6 +1,5 @@
 import { join } from 'node:path';
 import type { Database } from './database.ts';
-import { PostgresDatabase } from './postgres.ts';
 import { SqliteDatabase } from './sqlite.ts';
 import { runSystemMigrations } from './system-migrations.ts';
 
@@ -14,8 +13,9 @@ export async function openDatabase(opts: {
   sqliteSync?: 'NORMAL' | 'FULL';
 }): Promise<Database> {
   const target = opts.db ?? join(opts.dataDir, 'data.db');
+  // the PostgreSQL driver loads only when it is used (start-up time and memory on SQLite)
   const db: Database = /^postgres(ql)?:\/\//.test(target)
-    ? await PostgresDatabase.open({ url: target })
+    ? await (await import('./postgres.ts')).PostgresDatabase.open({ url: target })
     : new SqliteDatabase({ path: target, ...(opts.sqliteSync ? { synchronous: opts.sqliteSync } : {}) });
   try {
     await runSystemMigrations(db);

@@ -365,12 +365,16 @@ export class SqliteDatabase implements Database {
     if (this.#closed) return Promise.reject(new Error('database is closed'));
     return new Promise<T>((resolve, reject) => {
       this.#queue.push({ fn, resolve: resolve as (v: unknown) => void, reject });
-      if (!this.#draining) void this.#drain();
+      if (!this.#draining) {
+        // start on the next turn of the event loop, so writes that arrive in the same
+        // turn (concurrent requests) share one commit
+        this.#draining = true;
+        setImmediate(() => void this.#drain());
+      }
     });
   }
 
   async #drain(): Promise<void> {
-    this.#draining = true;
     try {
       while (this.#queue.length > 0) {
         const group = this.#queue.splice(0, this.#maxGroup);
