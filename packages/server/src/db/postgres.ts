@@ -1,12 +1,4 @@
-import {
-  DummyDriver,
-  Kysely,
-  PostgresAdapter,
-  PostgresIntrospector,
-  PostgresQueryCompiler,
-  type RawBuilder,
-  sql,
-} from 'kysely';
+import type { Kysely as KyselyDb, RawBuilder } from 'kysely';
 import pg from 'pg';
 import {
   type ColumnKind,
@@ -21,6 +13,14 @@ import {
   toSql,
 } from './database.ts';
 import { type KindSql, zeroLiteral } from './kinds.ts';
+import {
+  DummyDriver,
+  Kysely,
+  PostgresAdapter,
+  PostgresIntrospector,
+  PostgresQueryCompiler,
+  sql,
+} from './kysely.ts';
 import { applyTablePlan, type TableDialect } from './rebuild.ts';
 
 export interface PostgresOptions {
@@ -158,7 +158,7 @@ const pgTables: TableDialect = {
 export class PostgresDatabase implements Database {
   readonly dialect = 'postgres' as const;
   readonly rowIdColumn = '_rowid';
-  readonly qb: Kysely<any>;
+  readonly qb: KyselyDb<any>;
   readonly pool: pg.Pool;
   readonly schema: string | undefined;
 

@@ -1,15 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
-import {
-  DummyDriver,
-  Kysely,
-  type RawBuilder,
-  SqliteAdapter,
-  SqliteIntrospector,
-  SqliteQueryCompiler,
-  sql,
-} from 'kysely';
+import type { Kysely as KyselyDb, RawBuilder } from 'kysely';
 import {
   type ColumnKind,
   type ColumnSpec,
@@ -23,6 +15,14 @@ import {
   toSql,
 } from './database.ts';
 import { type KindSql, zeroLiteral } from './kinds.ts';
+import {
+  DummyDriver,
+  Kysely,
+  SqliteAdapter,
+  SqliteIntrospector,
+  SqliteQueryCompiler,
+  sql,
+} from './kysely.ts';
 import { applyTablePlan, type TableDialect } from './rebuild.ts';
 
 export interface SqliteOptions {
@@ -280,7 +280,7 @@ interface WriteJob {
 export class SqliteDatabase implements Database {
   readonly dialect = 'sqlite' as const;
   readonly rowIdColumn = '_rowid_';
-  readonly qb: Kysely<any>;
+  readonly qb: KyselyDb<any>;
   readonly #writer: Connection;
   readonly #reader: Connection;
   readonly #queue: WriteJob[] = [];

@@ -1,5 +1,6 @@
-import { type CompiledQuery, sql } from 'kysely';
+import type { CompiledQuery } from 'kysely';
 import type { Database } from '../db/database.ts';
+import { sql } from '../db/kysely.ts';
 import { BadRequestError } from '../errors/api-error.ts';
 import type { Collection } from '../schema/collection.ts';
 import { decodeRow, exportRecord, type Viewer } from './record-codec.ts';

@@ -1,4 +1,5 @@
-import { type RawBuilder, sql } from 'kysely';
+import type { RawBuilder } from 'kysely';
+import { sql } from '../db/kysely.ts';
 import { BadRequestError } from '../errors/api-error.ts';
 import type { Collection } from '../schema/collection.ts';
 
