@@ -10,6 +10,8 @@ const ROOT = join(import.meta.dirname, '..');
 /** The ForgeBase CLI entry the benchmark starts. */
 // how users start it (npm start): the bin, which enables the compile cache
 export const MAIN_TS = join(ROOT, 'packages/server/bin/forgebase.js');
+/** The Node flags `npm start` runs the server with (a small young generation keeps RSS low). */
+export const SERVER_NODE_FLAGS = ['--max-semi-space-size=2'];
 /** The bare Fastify baseline server. */
 export const BASELINE_TS = join(ROOT, 'bench/baseline-server.ts');
 
@@ -41,7 +43,7 @@ export async function freePort(): Promise<number> {
 
 /** Spawns `node <script> <args>` in `cwd`; the process is tracked so `killAll` can end it. */
 export function spawnServer(script: string, args: string[], cwd: string, port: number): ServerProcess {
-  const child = spawn(process.execPath, [script, ...args], {
+  const child = spawn(process.execPath, [...(script === MAIN_TS ? SERVER_NODE_FLAGS : []), script, ...args], {
     cwd,
     env: CHILD_ENV,
     stdio: ['ignore', 'pipe', 'pipe'],
