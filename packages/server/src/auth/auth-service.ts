@@ -80,7 +80,12 @@ export function createAuthService({ db, collections, records }: AuthServiceDeps)
       if (c?.type !== 'auth') return anonymous;
       const record = await records.findById(c, claims.id);
       if (!record || !(await verifyAuthToken(token, c, record))) return anonymous;
-      return { superuser: c.name === SUPERUSERS, authId: String(record.id), authCollectionId: c.id };
+      return {
+        superuser: c.name === SUPERUSERS,
+        authId: String(record.id),
+        authCollectionId: c.id,
+        auth: { collection: c, record },
+      };
     },
 
     /** PocketBase's auth-with-password: `{identity, password, identityField?}` → `{token, record}`. */

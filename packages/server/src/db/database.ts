@@ -1,4 +1,5 @@
 import type { CompiledQuery, Kysely, RawBuilder } from 'kysely';
+import type { FilterDialect } from './filter-dialect.ts';
 
 /** A query ready to run: compiled by Kysely, or raw SQL with positional parameters. */
 export type Query =
@@ -79,6 +80,8 @@ export interface Database extends Executor {
   bool(value: boolean): unknown;
   /** The column expression that gives insertion order (`@rowid`, default sort). */
   readonly rowIdColumn: string;
+  /** SQL pieces of the filter compiler. */
+  readonly filter: FilterDialect;
   /** A condition that is true when the JSON array in `column` holds `value`. */
   jsonArrayHas(column: string, value: unknown): RawBuilder<boolean>;
   /** Creates, alters or rebuilds a collection table as the plan says, keeping its rows. */

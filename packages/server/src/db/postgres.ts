@@ -12,6 +12,7 @@ import {
   type Transaction,
   toSql,
 } from './database.ts';
+import type { FilterDialect } from './filter-dialect.ts';
 import { type KindSql, zeroLiteral } from './kinds.ts';
 import {
   DummyDriver,
@@ -154,10 +155,35 @@ const pgTables: TableDialect = {
   }),
 };
 
+function pgPath(path: (string | number)[]): string {
+  return `{${path.map((p) => `"${String(p).replaceAll('\\', '\\\\').replaceAll('"', '\\"')}"`).join(',')}}`;
+}
+
+// JSON values are compared as jsonb, so numbers compare as numbers and strings as strings
+const pgFilter: FilterDialect = {
+  joinJsonEach: (column, alias) =>
+    sql`LEFT JOIN LATERAL jsonb_array_elements_text(${column}) AS ${sql.id(alias)}(value) ON TRUE`,
+  jsonExtract: (column, path) => (path.length ? sql`(${column} #> ${pgPath(path)}::text[])` : column),
+  jsonExtractText: (column, path) => sql`(${column} #>> ${pgPath(path)}::text[])`,
+  jsonLiteral: (value, type) =>
+    sql`to_jsonb(CAST(${value} AS ${sql.raw(type === 'number' ? 'double precision' : type === 'bool' ? 'boolean' : 'text')}))`,
+  jsonArrayContains: (column, value) =>
+    sql<boolean>`(${column} @> jsonb_build_array(CAST(${value} AS text)))`,
+  jsonArrayLength: (column) =>
+    sql<number>`(CASE WHEN jsonb_typeof(${column}) = 'array' THEN jsonb_array_length(${column}) END)`,
+  isSame: (a, b) => sql<boolean>`(${a} IS NOT DISTINCT FROM ${b})`,
+  isDistinct: (a, b) => sql<boolean>`(${a} IS DISTINCT FROM ${b})`,
+  // PocketBase runs LIKE on SQLite, where it ignores ASCII case: ILIKE matches that
+  like: (a, pattern, negate) =>
+    sql<boolean>`(CAST(${a} AS text) ${sql.raw(negate ? 'NOT ILIKE' : 'ILIKE')} ${pattern} ESCAPE '\\')`,
+  toText: (a) => sql<string>`CAST(${a} AS text)`,
+};
+
 /** PostgreSQL through a `pg` pool. Every collection table carries `_rowid` for insertion order. */
 export class PostgresDatabase implements Database {
   readonly dialect = 'postgres' as const;
   readonly rowIdColumn = '_rowid';
+  readonly filter = pgFilter;
   readonly qb: KyselyDb<any>;
   readonly pool: pg.Pool;
   readonly schema: string | undefined;

@@ -14,6 +14,7 @@ import {
   type Transaction,
   toSql,
 } from './database.ts';
+import type { FilterDialect } from './filter-dialect.ts';
 import { type KindSql, zeroLiteral } from './kinds.ts';
 import {
   DummyDriver,
@@ -88,6 +89,25 @@ class ResultCache {
     this.#entries.set(key, rows);
   }
 }
+
+function jsonPath(path: (string | number)[]): string {
+  return `$${path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${JSON.stringify(p)}`)).join('')}`;
+}
+
+const sqliteFilter: FilterDialect = {
+  joinJsonEach: (column, alias) => sql`LEFT JOIN json_each(${column}) AS ${sql.id(alias)}`,
+  jsonExtract: (column, path) => sql`json_extract(${column}, ${jsonPath(path)})`,
+  jsonExtractText: (column, path) => sql`CAST(json_extract(${column}, ${jsonPath(path)}) AS TEXT)`,
+  jsonLiteral: (value, type) => (type === 'bool' ? sql`(CASE WHEN ${value} THEN 1 ELSE 0 END)` : value),
+  jsonArrayContains: (column, value) =>
+    sql<boolean>`EXISTS (SELECT 1 FROM json_each(${column}) AS fb_jc WHERE fb_jc.value = ${value})`,
+  jsonArrayLength: (column) => sql<number>`json_array_length(${column})`,
+  isSame: (a, b) => sql<boolean>`(${a} IS ${b})`,
+  isDistinct: (a, b) => sql<boolean>`(${a} IS NOT ${b})`,
+  like: (a, pattern, negate) =>
+    sql<boolean>`(${a} ${sql.raw(negate ? 'NOT LIKE' : 'LIKE')} ${pattern} ESCAPE '\\')`,
+  toText: (a) => sql<string>`CAST(${a} AS TEXT)`,
+};
 
 /** One node:sqlite connection with a bounded prepared-statement cache. */
 class Connection {
@@ -280,6 +300,7 @@ interface WriteJob {
 export class SqliteDatabase implements Database {
   readonly dialect = 'sqlite' as const;
   readonly rowIdColumn = '_rowid_';
+  readonly filter = sqliteFilter;
   readonly qb: KyselyDb<any>;
   readonly #writer: Connection;
   readonly #reader: Connection;

@@ -1,6 +1,7 @@
 import type { FastifyRequest } from 'fastify';
 import type { AuthService } from '../auth/auth-service.ts';
 import { ForbiddenError, UnauthorizedError } from '../errors/api-error.ts';
+import type { RequestInfo } from '../query/request-info.ts';
 import type { Viewer } from '../records/record-codec.ts';
 
 const cache = new WeakMap<FastifyRequest, Promise<Viewer>>();
@@ -13,6 +14,39 @@ export function viewerOf(req: FastifyRequest, auth: AuthService): Promise<Viewer
     cache.set(req, v);
   }
   return v;
+}
+
+/**
+ * The viewer of a records request, with what `@request.*` means for it: method, query,
+ * headers (lowercased, `-` as `_`), body and the signed-in record.
+ */
+export async function requestViewer(
+  req: FastifyRequest,
+  auth: AuthService,
+  body: Record<string, unknown> = {},
+): Promise<Viewer> {
+  const viewer = await viewerOf(req, auth);
+  let request: RequestInfo | undefined;
+  // built on first use: most requests meet only empty rules and never need it
+  const build = (): RequestInfo => {
+    const headers: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(req.headers)) headers[k.toLowerCase().replaceAll('-', '_')] = v;
+    return {
+      method: req.method,
+      query: { ...(req.query as Record<string, unknown>) },
+      headers,
+      body,
+      context: 'default',
+      ...(viewer.auth ? { auth: viewer.auth } : {}),
+    };
+  };
+  return {
+    ...viewer,
+    get request() {
+      request ??= build();
+      return request;
+    },
+  };
 }
 
 /** Requires a superuser token (PocketBase's RequireSuperuserAuth: 401 without auth, 403 for others). */

@@ -1,7 +1,6 @@
-import type { CompiledQuery } from 'kysely';
+import type { CompiledQuery, RawBuilder } from 'kysely';
 import type { Database } from '../db/database.ts';
 import { sql } from '../db/kysely.ts';
-import { BadRequestError } from '../errors/api-error.ts';
 import type { Collection } from '../schema/collection.ts';
 import { decodeRow, exportRecord, type Viewer } from './record-codec.ts';
 import { parseSort, type SortTerm } from './sort.ts';
@@ -71,6 +70,32 @@ function compiledList(
   return hit;
 }
 
+/** The page query and the count query of a list, with an optional condition. */
+function buildList(
+  db: Database,
+  c: Collection,
+  terms: SortTerm[],
+  perPage: number,
+  page: number,
+  where: RawBuilder<boolean> | undefined,
+): CompiledList {
+  let query = db.qb.selectFrom(c.name).selectAll(c.name);
+  let countQuery = db.qb.selectFrom(c.name).select(sql<number>`COUNT(*)`.as('total'));
+  if (where) {
+    query = query.where(where);
+    countQuery = countQuery.where(where);
+  }
+  for (const t of terms) query = query.orderBy(t.expr, t.desc ? 'desc' : 'asc');
+  if (c.type !== 'view' && !terms.some((t) => t.rowid)) query = query.orderBy(sql.ref(db.rowIdColumn), 'asc');
+  return {
+    list: query
+      .limit(perPage)
+      .offset((page - 1) * perPage)
+      .compile(),
+    count: countQuery.compile(),
+  };
+}
+
 export const DEFAULT_PER_PAGE = 30;
 export const MAX_PER_PAGE = 1000;
 
@@ -83,33 +108,18 @@ export async function listRecords(
   c: Collection,
   params: ListParams,
   viewer: Viewer,
-  grant: 'all' | 'none',
+  where: RawBuilder<boolean> | undefined,
 ): Promise<ListResult> {
   const page = params.page && params.page > 0 ? Math.floor(params.page) : 1;
   const perPage = Math.min(
     params.perPage && params.perPage > 0 ? Math.floor(params.perPage) : DEFAULT_PER_PAGE,
     MAX_PER_PAGE,
   );
-  if (params.filter?.trim()) {
-    throw new BadRequestError('Filtering is not supported yet.', {
-      filter: {
-        code: 'validation_filter_unsupported',
-        message: 'The filter parameter is not supported yet.',
-      },
-    });
-  }
   const sortTerms = parseSort(params.sort, c, db.rowIdColumn);
-  // matches PocketBase: a list whose rule matches nothing is an empty 200, never a 403
-  if (grant === 'none')
-    return {
-      items: [],
-      page,
-      perPage,
-      totalItems: params.skipTotal ? -1 : 0,
-      totalPages: params.skipTotal ? -1 : 0,
-    };
-
-  const { list, count } = compiledList(db, c, params.sort ?? '', sortTerms, perPage, page);
+  // without conditions the SQL depends only on the page shape, so it is compiled once
+  const { list, count } = where
+    ? buildList(db, c, sortTerms, perPage, page, where)
+    : compiledList(db, c, params.sort ?? '', sortTerms, perPage, page);
   const [rows, total] = await Promise.all([
     db.all<Record<string, unknown>>(list),
     params.skipTotal

@@ -1,3 +1,4 @@
+import type { RequestInfo } from '../query/request-info.ts';
 import type { Collection } from '../schema/collection.ts';
 import { fieldType } from '../schema/field-registry.ts';
 
@@ -7,6 +8,10 @@ export type RecordValues = Record<string, unknown>;
 /** Who is asking: decides which hidden values a response may carry. */
 export interface Viewer {
   superuser: boolean;
+  /** The signed-in auth record and its collection (for `@request.auth.*`). */
+  auth?: { collection: Collection; record: RecordValues };
+  /** The request being served (for `@request.*` in rules); absent for internal calls. */
+  request?: RequestInfo;
   /** The signed-in auth record, when any. */
   authId?: string;
   authCollectionId?: string;

@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import { hashPassword } from '../auth/password.ts';
 import { type Database, DbError, type Executor, type Transaction } from '../db/database.ts';
+import { sql } from '../db/kysely.ts';
 import {
   BadRequestError,
   type ErrorData,
@@ -8,6 +9,7 @@ import {
   NotFoundError,
   ValidationError,
 } from '../errors/api-error.ts';
+import { filterCondition, type RuleCondition, ruleCondition } from '../rules/rule-condition.ts';
 import type { Collection } from '../schema/collection.ts';
 import type { CollectionService } from '../schema/collection-service.ts';
 import { isMulti } from '../schema/field.ts';
@@ -15,7 +17,6 @@ import { fieldType } from '../schema/field-registry.ts';
 import type { PasswordValue } from '../schema/fields/password.ts';
 import { randomString } from '../tools/id.ts';
 import { nowDate } from '../tools/time.ts';
-import { ruleGrant } from './access.ts';
 import { type ListParams, type ListResult, listRecords } from './list.ts';
 import { prepareValues } from './prepare.ts';
 import { decodeRow, exportRecord, type RecordValues, type Viewer } from './record-codec.ts';
@@ -35,6 +36,8 @@ export interface RecordServiceDeps {
 
 export type RecordService = ReturnType<typeof createRecordService>;
 
+const ALL: RuleCondition = { kind: 'all' };
+
 const TOKEN_KEY_CHARS = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
 
 /**
@@ -45,6 +48,7 @@ const TOKEN_KEY_CHARS = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ012
 export function createRecordService({ db, collections }: RecordServiceDeps) {
   const qb: Kysely<any> = db.qb;
   const listeners = new Set<(change: RecordChange) => void>();
+  const ruleDeps = { db, collection: (idOrName: string) => collections.find(idOrName) };
   const insertChangeSql = qb
     .insertInto('_changes')
     .values({ collection_id: '', record_id: '', action: '', record: '', created: '' })
@@ -54,8 +58,19 @@ export function createRecordService({ db, collections }: RecordServiceDeps) {
     if (c.type === 'view') throw new BadRequestError('Unsupported collection type.');
   }
 
-  async function findValues(ex: Executor, c: Collection, id: string): Promise<RecordValues | undefined> {
-    const row = await ex.first<Record<string, unknown>>({ sql: statementsFor(db, c).byId, parameters: [id] });
+  /** A record by id; with a rule condition, only when the record passes it. */
+  async function findValues(
+    ex: Executor,
+    c: Collection,
+    id: string,
+    rule: RuleCondition = ALL,
+  ): Promise<RecordValues | undefined> {
+    const row =
+      rule.kind === 'all'
+        ? await ex.first<Record<string, unknown>>({ sql: statementsFor(db, c).byId, parameters: [id] })
+        : await ex.first<Record<string, unknown>>(
+            qb.selectFrom(c.name).selectAll(c.name).where('id', '=', id).where(rule.sql),
+          );
     return row ? decodeRow(c, row) : undefined;
   }
 
@@ -223,14 +238,36 @@ export function createRecordService({ db, collections }: RecordServiceDeps) {
 
     async list(collection: string, params: ListParams, viewer: Viewer): Promise<ListResult> {
       const c = collections.get(collection);
-      const grant = ruleGrant(c.listRule, viewer);
-      return listRecords(db, c, params, viewer, grant);
+      const rule = ruleCondition(ruleDeps, c, c.listRule, viewer);
+      const filter = params.filter?.trim() ? filterCondition(ruleDeps, c, params.filter, viewer) : undefined;
+      // matches PocketBase: the rule narrows the list (200 with fewer items), never a 403
+      const where =
+        rule.kind === 'where' && filter
+          ? sql<boolean>`(${rule.sql} AND ${filter})`
+          : rule.kind === 'where'
+            ? rule.sql
+            : filter;
+      try {
+        return await listRecords(db, c, params, viewer, where);
+      } catch (e) {
+        // a filter the database still rejects (e.g. a type it cannot compare) is the
+        // client's mistake: never a 500
+        if (filter && e instanceof DbError) {
+          throw new BadRequestError(
+            'Invalid filter: the database could not evaluate it.',
+            {
+              filter: { code: 'validation_invalid_filter', message: 'The filter could not be evaluated.' },
+            },
+            { cause: e },
+          );
+        }
+        throw e;
+      }
     },
 
     async view(collection: string, id: string, viewer: Viewer): Promise<Record<string, unknown>> {
       const c = collections.get(collection);
-      const grant = ruleGrant(c.viewRule, viewer);
-      const values = grant === 'all' ? await findValues(db, c, id) : undefined;
+      const values = await findValues(db, c, id, ruleCondition(ruleDeps, c, c.viewRule, viewer));
       if (!values) throw new NotFoundError();
       return exportRecord(c, values, viewer);
     },
@@ -247,11 +284,17 @@ export function createRecordService({ db, collections }: RecordServiceDeps) {
     ): Promise<Record<string, unknown>> {
       const c = collections.get(collection);
       writable(c);
-      if (ruleGrant(c.createRule, viewer) === 'none') throw new BadRequestError('Failed to create record.');
+      const rule = ruleCondition(ruleDeps, c, c.createRule, viewer);
       const hashes = await hashPasswords(c, body);
       const values = await db.transaction(async (tx) => {
         await opts.precondition?.(tx);
-        return writeRecord(tx, c, body, undefined, viewer, hashes);
+        const v = await writeRecord(tx, c, body, undefined, viewer, hashes);
+        // matches PocketBase: the create rule is checked against the stored record, and a
+        // record that fails it is rolled back with a 400
+        if (rule.kind === 'where' && !(await findValues(tx, c, String(v.id), rule))) {
+          throw new BadRequestError('Failed to create record.');
+        }
+        return v;
       });
       return exportRecord(c, values, viewer);
     },
@@ -264,10 +307,10 @@ export function createRecordService({ db, collections }: RecordServiceDeps) {
     ): Promise<Record<string, unknown>> {
       const c = collections.get(collection);
       writable(c);
-      const grant = ruleGrant(c.updateRule, viewer);
+      const rule = ruleCondition(ruleDeps, c, c.updateRule, viewer);
       const hashes = await hashPasswords(c, body);
       const values = await db.transaction(async (tx) => {
-        const previous = grant === 'all' ? await findValues(tx, c, id) : undefined;
+        const previous = await findValues(tx, c, id, rule);
         if (!previous) throw new NotFoundError();
         return writeRecord(tx, c, body, previous, viewer, hashes);
       });
@@ -277,9 +320,9 @@ export function createRecordService({ db, collections }: RecordServiceDeps) {
     async delete(collection: string, id: string, viewer: Viewer): Promise<void> {
       const c = collections.get(collection);
       writable(c);
-      const grant = ruleGrant(c.deleteRule, viewer);
+      const rule = ruleCondition(ruleDeps, c, c.deleteRule, viewer);
       await db.transaction(async (tx) => {
-        const values = grant === 'all' ? await findValues(tx, c, id) : undefined;
+        const values = await findValues(tx, c, id, rule);
         if (!values) throw new NotFoundError();
         await deleteInTx(tx, c, values, new Set());
       });

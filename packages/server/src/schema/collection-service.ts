@@ -6,6 +6,7 @@ import {
   NotFoundError,
   ValidationError,
 } from '../errors/api-error.ts';
+import { ruleProblem } from '../rules/rule-condition.ts';
 import { nowDate } from '../tools/time.ts';
 import {
   AUTH_KEYS,
@@ -16,6 +17,7 @@ import {
   defaultFieldId,
   ensureSystemFields,
   fieldWithDefaults,
+  RULE_KEYS,
   scaffold,
   WRITABLE_KEYS,
 } from './collection.ts';
@@ -183,6 +185,27 @@ export function createCollectionService({ db, onChange }: CollectionServiceDeps)
     return undefined;
   }
 
+  /** Rules must parse and name real fields (checked against the collection being saved). */
+  function ruleErrors(next: Collection, others: Collection[]): ErrorData {
+    const errors: ErrorData = {};
+    const deps = {
+      db,
+      collection: (idOrName: string) =>
+        idOrName === next.id || idOrName.toLowerCase() === next.name.toLowerCase()
+          ? next
+          : others.find((o) => o.id === idOrName || o.name.toLowerCase() === idOrName.toLowerCase()),
+    };
+    const keys = [...RULE_KEYS, ...(next.type === 'auth' ? (['authRule', 'manageRule'] as const) : [])];
+    for (const key of keys) {
+      const rule = next[key];
+      if (typeof rule !== 'string') continue;
+      const problem = ruleProblem(deps, next, rule);
+      if (problem)
+        errors[key] = fieldError('validation_invalid_rule', `Invalid rule. Raw error: ${problem}.`);
+    }
+    return errors;
+  }
+
   /** Recreates every view so they follow table changes (PostgreSQL drops them on rebuild). */
   async function refreshViews(tx: Transaction, collections: Collection[]): Promise<void> {
     for (const v of collections.filter((c) => c.type === 'view')) {
@@ -217,7 +240,7 @@ export function createCollectionService({ db, onChange }: CollectionServiceDeps)
       const viewErrors = await resolveViewFields(tx, next, prev);
       if (viewErrors) errors = viewErrors;
     }
-    errors = { ...validateCollection(next, prev, others), ...errors };
+    errors = { ...validateCollection(next, prev, others), ...ruleErrors(next, others), ...errors };
     if (Object.keys(errors).length) throw new ValidationError(failMessage, errors);
     const now = nowDate();
     next.created = prev?.created ?? now;

@@ -4,7 +4,7 @@ import { SUPERUSERS } from '../../schema/collection.ts';
 import { readBody } from '../body.ts';
 import type { HttpDeps } from '../deps.ts';
 import { listParams } from '../query-params.ts';
-import { viewerOf } from '../viewer.ts';
+import { requestViewer } from '../viewer.ts';
 
 type Params = { c: string; id: string };
 
@@ -18,18 +18,22 @@ export function recordRoutes(app: FastifyInstance, { collections, records, auth 
 
   app.get<{ Params: Params }>('/api/collections/:c/records', async (req) => {
     const c = collectionOf(req.params.c);
-    return records.list(c.id, listParams(req.query as Record<string, unknown>), await viewerOf(req, auth));
+    return records.list(
+      c.id,
+      listParams(req.query as Record<string, unknown>),
+      await requestViewer(req, auth),
+    );
   });
 
   app.get<{ Params: Params }>('/api/collections/:c/records/:id', async (req) => {
     const c = collectionOf(req.params.c);
-    return records.view(c.id, req.params.id, await viewerOf(req, auth));
+    return records.view(c.id, req.params.id, await requestViewer(req, auth));
   });
 
   app.post<{ Params: Params }>('/api/collections/:c/records', async (req) => {
     const c = collectionOf(req.params.c);
     const body = await readBody(req);
-    const viewer = await viewerOf(req, auth);
+    const viewer = await requestViewer(req, auth, body);
     // the one-time install token may create the first superuser, and nothing else
     const token = String(req.headers.authorization ?? '').replace(/^bearer\s+/i, '');
     if (c.name === SUPERUSERS && !viewer.superuser && auth.isInstallToken(token))
@@ -39,12 +43,13 @@ export function recordRoutes(app: FastifyInstance, { collections, records, auth 
 
   app.patch<{ Params: Params }>('/api/collections/:c/records/:id', async (req) => {
     const c = collectionOf(req.params.c);
-    return records.update(c.id, req.params.id, await readBody(req), await viewerOf(req, auth));
+    const body = await readBody(req);
+    return records.update(c.id, req.params.id, body, await requestViewer(req, auth, body));
   });
 
   app.delete<{ Params: Params }>('/api/collections/:c/records/:id', async (req, reply) => {
     const c = collectionOf(req.params.c);
-    await records.delete(c.id, req.params.id, await viewerOf(req, auth));
+    await records.delete(c.id, req.params.id, await requestViewer(req, auth));
     reply.status(204).send();
   });
 }

@@ -1,0 +1,26 @@
+import type { RawBuilder } from 'kysely';
+
+/**
+ * The SQL pieces the filter compiler needs that differ between dialects. Every argument
+ * is an already-built fragment; results are fragments to embed.
+ */
+export interface FilterDialect {
+  /** A LEFT JOIN over the elements of a JSON array, as rows with a `value` column. */
+  joinJsonEach(column: RawBuilder<unknown>, alias: string): RawBuilder<unknown>;
+  /** A value inside a JSON column, by path; native SQL value (SQLite) or jsonb (PostgreSQL). */
+  jsonExtract(column: RawBuilder<unknown>, path: (string | number)[]): RawBuilder<unknown>;
+  /** The same value as text (for LIKE). */
+  jsonExtractText(column: RawBuilder<unknown>, path: (string | number)[]): RawBuilder<unknown>;
+  /** A bound literal as a value comparable with `jsonExtract` results. */
+  jsonLiteral(value: RawBuilder<unknown>, type: 'text' | 'number' | 'bool'): RawBuilder<unknown>;
+  jsonArrayLength(column: RawBuilder<unknown>): RawBuilder<number>;
+  /** True when the JSON array `column` holds the text `value` (a fragment, e.g. a column). */
+  jsonArrayContains(column: RawBuilder<unknown>, value: RawBuilder<unknown>): RawBuilder<boolean>;
+  /** Null-safe equality and inequality. */
+  isSame(a: RawBuilder<unknown>, b: RawBuilder<unknown>): RawBuilder<boolean>;
+  isDistinct(a: RawBuilder<unknown>, b: RawBuilder<unknown>): RawBuilder<boolean>;
+  /** Case-insensitive LIKE with `\` as the escape character (PocketBase's `~`). */
+  like(a: RawBuilder<unknown>, pattern: RawBuilder<unknown>, negate: boolean): RawBuilder<boolean>;
+  /** Any value as text. */
+  toText(a: RawBuilder<unknown>): RawBuilder<string>;
+}

@@ -1,0 +1,321 @@
+import type { RawBuilder } from 'kysely';
+import type { Database } from '../db/database.ts';
+import { sql } from '../db/kysely.ts';
+import type { Collection } from '../schema/collection.ts';
+import { type FieldModel, isMulti } from '../schema/field.ts';
+import { fieldType } from '../schema/field-registry.ts';
+import { FilterSyntaxError, type Pos } from './ast.ts';
+import { macroValue } from './macros.ts';
+import type { RequestInfo } from './request-info.ts';
+
+/** What a value compares as. `null` is the literal null; `any` adapts to the other side. */
+export type ValueType = 'text' | 'number' | 'bool' | 'json' | 'null';
+
+/**
+ * One operand, resolved. `sql` is its value for the current row. When `many` is set, the
+ * operand has several values: `many` is a subquery whose rows carry them in `fb_v`, and
+ * `sql` is unused.
+ */
+export interface Resolved {
+  sql: RawBuilder<unknown>;
+  type: ValueType;
+  /** A bound literal (drives empty checks and LIKE wrapping). */
+  literal?: { value: string | number | boolean | null };
+  many?: RawBuilder<unknown>;
+}
+
+export interface ResolveContext {
+  db: Database;
+  /** Finds a collection by id or name. */
+  collection(idOrName: string): Collection | undefined;
+  base: Collection;
+  /** How the base table is referred to in the outer query. */
+  baseAlias: string;
+  request: RequestInfo;
+  /** Rules and superusers may use hidden fields; client filters may not. */
+  allowHidden: boolean;
+  /** A fresh alias per joined table. */
+  nextAlias(prefix: string): string;
+}
+
+const MAX_RELATION_HOPS = 6;
+const VIA_RE = /^(\w+)_via_(\w+)$/;
+const MODIFIERS = ['isset', 'changed', 'length', 'each', 'lower'] as const;
+type Modifier = (typeof MODIFIERS)[number];
+
+function splitModifier(segment: string, pos: Pos): { name: string; modifier?: Modifier } {
+  const i = segment.indexOf(':');
+  if (i < 0) return { name: segment };
+  const modifier = segment.slice(i + 1) as Modifier;
+  if (!MODIFIERS.includes(modifier)) throw new FilterSyntaxError(`Unknown modifier ":${modifier}"`, pos);
+  return { name: segment.slice(0, i), modifier };
+}
+
+/** A bound literal operand. */
+export function literal(db: Database, value: string | number | boolean | null): Resolved {
+  if (value === null) return { sql: sql`NULL`, type: 'null', literal: { value } };
+  if (typeof value === 'boolean') return { sql: sql`${db.bool(value)}`, type: 'bool', literal: { value } };
+  return { sql: sql`${value}`, type: typeof value === 'number' ? 'number' : 'text', literal: { value } };
+}
+
+function columnType(f: FieldModel): ValueType {
+  const kind = fieldType(f.type).column(f).kind;
+  if (kind === 'number' || kind === 'bool') return kind;
+  if (kind === 'json' && f.type === 'json') return 'json';
+  return 'text';
+}
+
+/** Resolves an identifier (field path, @request value, macro or keyword) into SQL. */
+export function resolveIdentifier(name: string, pos: Pos, ctx: ResolveContext): Resolved {
+  const lower = name.toLowerCase();
+  if (lower === 'null') return literal(ctx.db, null);
+  if (lower === 'true' || lower === 'false') return literal(ctx.db, lower === 'true');
+  if (name.startsWith('@')) {
+    const macro = macroValue(name);
+    if (macro !== undefined) return literal(ctx.db, macro);
+    if (name.startsWith('@request.')) return resolveRequest(name, pos, ctx);
+    if (name.startsWith('@collection.')) {
+      throw new FilterSyntaxError(`@collection references are not supported yet ("${name}")`, pos);
+    }
+    throw new FilterSyntaxError(`Unknown identifier "${name}"`, pos);
+  }
+  return resolvePath(name.split('.'), pos, ctx, {
+    collection: ctx.base,
+    alias: ctx.baseAlias,
+    joins: [],
+    many: false,
+  });
+}
+
+interface Walk {
+  collection: Collection;
+  /** Alias of the row whose fields the next segment reads. */
+  alias: string;
+  /** Joins so far; when any, the value is read in a subquery that starts from one row. */
+  joins: RawBuilder<unknown>[];
+  many: boolean;
+}
+
+function col(alias: string, name: string): RawBuilder<unknown> {
+  return sql.ref(`${alias}.${name}`);
+}
+
+/** Wraps a walk's final value: a plain column, a scalar subquery, or a set of values. */
+function finish(w: Walk, value: RawBuilder<unknown>, type: ValueType): Resolved {
+  if (w.joins.length === 0) return { sql: value, type };
+  const from = sql`(SELECT 1 AS fb_one) AS fb_start ${sql.join(w.joins, sql` `)}`;
+  if (w.many) return { sql: sql`NULL`, type, many: sql`SELECT ${value} AS fb_v FROM ${from}` };
+  return { sql: sql`(SELECT ${value} FROM ${from} LIMIT 1)`, type };
+}
+
+function resolvePath(segments: string[], pos: Pos, ctx: ResolveContext, start: Walk): Resolved {
+  const w: Walk = { ...start, joins: [...start.joins] };
+  for (let i = 0; i < segments.length; i++) {
+    const last = i === segments.length - 1;
+    const { name, modifier } = last
+      ? splitModifier(segments[i]!, pos)
+      : { name: segments[i]!, modifier: undefined };
+    if (!last && segments[i]!.includes(':'))
+      throw new FilterSyntaxError(`A modifier may only end a path ("${segments.join('.')}")`, pos);
+    if (i >= MAX_RELATION_HOPS)
+      throw new FilterSyntaxError(
+        `Too many relation hops in "${segments.join('.')}" (max ${MAX_RELATION_HOPS})`,
+        pos,
+      );
+    const field = w.collection.fields.find((f) => f.name === name);
+    if (field?.hidden && !ctx.allowHidden)
+      throw new FilterSyntaxError(`Field "${name}" is not filterable`, pos);
+    if (!field) {
+      const via = VIA_RE.exec(name);
+      if (!via || last)
+        throw new FilterSyntaxError(`Unknown field "${segments.slice(0, i + 1).join('.')}"`, pos);
+      joinBackRelation(w, via[1]!, via[2]!, pos, ctx);
+      continue;
+    }
+    if (last) return finishField(w, field, modifier, pos, ctx);
+    if (field.type === 'json' || field.type === 'geoPoint') {
+      const path = segments.slice(i + 1).map((s) => (/^\d+$/.test(s) ? Number(s) : s));
+      const column = col(w.alias, field.name);
+      return finish(w, ctx.db.filter.jsonExtract(column, path), 'json');
+    }
+    if (field.type !== 'relation') throw new FilterSyntaxError(`Field "${name}" is not a relation`, pos);
+    const target = ctx.collection(String(field.collectionId));
+    if (!target) throw new FilterSyntaxError(`The relation "${name}" points to a missing collection`, pos);
+    const alias = ctx.nextAlias('fb_r');
+    if (isMulti(field)) {
+      const je = ctx.nextAlias('fb_je');
+      w.joins.push(ctx.db.filter.joinJsonEach(col(w.alias, field.name), je));
+      w.joins.push(
+        sql`LEFT JOIN ${sql.id(target.name)} AS ${sql.id(alias)} ON ${col(alias, 'id')} = ${col(je, 'value')}`,
+      );
+      w.many = true;
+    } else {
+      w.joins.push(
+        sql`LEFT JOIN ${sql.id(target.name)} AS ${sql.id(alias)} ON ${col(alias, 'id')} = ${col(w.alias, field.name)}`,
+      );
+    }
+    w.collection = target;
+    w.alias = alias;
+  }
+  throw new FilterSyntaxError('Empty field path', pos);
+}
+
+/** `comments_via_post`: records of `comments` whose relation field `post` points here. */
+function joinBackRelation(
+  w: Walk,
+  collectionName: string,
+  fieldName: string,
+  pos: Pos,
+  ctx: ResolveContext,
+): void {
+  const back = ctx.collection(collectionName);
+  const field = back?.fields.find((f) => f.name === fieldName);
+  if (!back || !field || field.type !== 'relation' || field.collectionId !== w.collection.id) {
+    throw new FilterSyntaxError(`Invalid back relation "${collectionName}_via_${fieldName}"`, pos);
+  }
+  if (field.hidden && !ctx.allowHidden)
+    throw new FilterSyntaxError(`Field "${fieldName}" is not filterable`, pos);
+  const alias = ctx.nextAlias('fb_b');
+  const on = isMulti(field)
+    ? ctx.db.filter.jsonArrayContains(col(alias, field.name), col(w.alias, 'id'))
+    : sql`${col(alias, field.name)} = ${col(w.alias, 'id')}`;
+  w.joins.push(sql`LEFT JOIN ${sql.id(back.name)} AS ${sql.id(alias)} ON ${on}`);
+  w.collection = back;
+  w.alias = alias;
+  w.many = true;
+}
+
+function finishField(
+  w: Walk,
+  field: FieldModel,
+  modifier: Modifier | undefined,
+  pos: Pos,
+  ctx: ResolveContext,
+): Resolved {
+  const f = ctx.db.filter;
+  const column = col(w.alias, field.name);
+  const multi = ['select', 'relation', 'file'].includes(field.type) && isMulti(field);
+  if (field.type === 'password') throw new FilterSyntaxError(`Field "${field.name}" is not filterable`, pos);
+  if (modifier === 'isset' || modifier === 'changed') {
+    throw new FilterSyntaxError(`The :${modifier} modifier works only on @request.body fields`, pos);
+  }
+  if (modifier === 'length') {
+    if (!multi)
+      throw new FilterSyntaxError(`The :length modifier needs a multi-value field ("${field.name}")`, pos);
+    return finish(w, f.jsonArrayLength(column), 'number');
+  }
+  if (modifier === 'each') {
+    if (!multi)
+      throw new FilterSyntaxError(`The :each modifier needs a multi-value field ("${field.name}")`, pos);
+    const je = ctx.nextAlias('fb_je');
+    w.joins.push(f.joinJsonEach(column, je));
+    w.many = true;
+    return finish(w, col(je, 'value'), 'text');
+  }
+  let value: RawBuilder<unknown> = column;
+  let type = columnType(field);
+  if (field.type === 'json') value = f.jsonExtract(column, []);
+  // a multi-value column compares as its JSON text, like PocketBase
+  if (multi) value = f.toText(column);
+  // an auth record's email is only visible where its owner made it visible
+  if (w.collection.type === 'auth' && field.name === 'email' && !ctx.allowHidden) {
+    value = sql`(CASE WHEN ${col(w.alias, 'emailVisibility')} THEN ${value} END)`;
+  }
+  if (modifier === 'lower') {
+    value = sql`LOWER(${type === 'text' ? value : f.toText(value)})`;
+    type = 'text';
+  }
+  return finish(w, value, type);
+}
+
+function bodyValue(body: Record<string, unknown>, key: string, base: Collection): unknown {
+  const v = body[key];
+  const field = base.fields.find((f) => f.name === key);
+  if (v === undefined || !field || field.type === 'password' || field.type === 'json') return v;
+  return fieldType(field.type).normalize(v, field);
+}
+
+function toLiteral(ctx: ResolveContext, v: unknown): Resolved {
+  if (v === undefined || v === null) return literal(ctx.db, null);
+  if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') return literal(ctx.db, v);
+  return literal(ctx.db, JSON.stringify(v));
+}
+
+/** `@request.method|context|query.*|headers.*|body.*|auth.*`. */
+function resolveRequest(name: string, pos: Pos, ctx: ResolveContext): Resolved {
+  const [, area = '', ...rest] = name.split('.');
+  const r = ctx.request;
+  switch (area) {
+    case 'method':
+      return literal(ctx.db, r.method.toUpperCase());
+    case 'context':
+      return literal(ctx.db, r.context);
+    case 'query':
+      return toLiteral(ctx, rest.length === 1 ? r.query[rest[0]!] : undefined);
+    case 'headers':
+      return toLiteral(ctx, rest.length === 1 ? r.headers[rest[0]!.toLowerCase()] : undefined);
+    case 'body':
+      return resolveBody(rest, pos, ctx);
+    case 'auth': {
+      if (rest.length === 0) throw new FilterSyntaxError(`Incomplete identifier "${name}"`, pos);
+      if (!r.auth) return literal(ctx.db, null);
+      const { collection, record } = r.auth;
+      if (rest.length === 1 && (rest[0] === 'collectionId' || rest[0] === 'collectionName')) {
+        return literal(ctx.db, rest[0] === 'collectionId' ? collection.id : collection.name);
+      }
+      // a plain field of the signed-in record is a known value: bind it, no query needed
+      const own = rest.length === 1 ? collection.fields.find((f) => f.name === rest[0]) : undefined;
+      if (rest.length === 1 && (!own || own.type === 'password' || own.name === 'tokenKey'))
+        return literal(ctx.db, null);
+      if (own && !own.name.includes(':') && own.type !== 'json') {
+        const v = record[own.name];
+        return Array.isArray(v) ? literal(ctx.db, JSON.stringify(v)) : toLiteral(ctx, v);
+      }
+      const alias = ctx.nextAlias('fb_auth');
+      const start = sql`LEFT JOIN ${sql.id(collection.name)} AS ${sql.id(alias)} ON ${col(alias, 'id')} = ${String(record.id)}`;
+      return resolvePath(
+        rest,
+        pos,
+        { ...ctx, allowHidden: true },
+        { collection, alias, joins: [start], many: false },
+      );
+    }
+    default:
+      throw new FilterSyntaxError(`Unknown identifier "${name}"`, pos);
+  }
+}
+
+function resolveBody(rest: string[], pos: Pos, ctx: ResolveContext): Resolved {
+  if (rest.length === 0) throw new FilterSyntaxError('Incomplete identifier "@request.body"', pos);
+  if (rest.length > 1)
+    throw new FilterSyntaxError('Relation paths in @request.body are not supported yet', pos);
+  const { name, modifier } = splitModifier(rest[0]!, pos);
+  const body = ctx.request.body;
+  const present = Object.hasOwn(body, name);
+  const value = bodyValue(body, name, ctx.base);
+  switch (modifier) {
+    case 'isset':
+      return literal(ctx.db, present);
+    case 'changed': {
+      const field = ctx.base.fields.find((f) => f.name === name);
+      if (!present || !field) return literal(ctx.db, false);
+      const current = col(ctx.baseAlias, field.name);
+      const sent = toLiteral(ctx, value).sql;
+      return {
+        sql: ctx.db.filter.isDistinct(ctx.db.filter.toText(current), ctx.db.filter.toText(sent)),
+        type: 'bool',
+      };
+    }
+    case 'length':
+      return literal(
+        ctx.db,
+        Array.isArray(value) ? value.length : value === undefined || value === null || value === '' ? 0 : 1,
+      );
+    case 'lower':
+      return toLiteral(ctx, typeof value === 'string' ? value.toLowerCase() : value);
+    case 'each':
+      throw new FilterSyntaxError('The :each modifier on @request.body is not supported yet', pos);
+    default:
+      return toLiteral(ctx, Array.isArray(value) ? JSON.stringify(value) : value);
+  }
+}

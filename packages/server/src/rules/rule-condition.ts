@@ -1,0 +1,110 @@
+import type { RawBuilder } from 'kysely';
+import type { Database } from '../db/database.ts';
+import { sql } from '../db/kysely.ts';
+import { BadRequestError, ForbiddenError } from '../errors/api-error.ts';
+import { FilterSyntaxError } from '../query/ast.ts';
+import { compileFilter } from '../query/compile.ts';
+import { parseFilter } from '../query/parser.ts';
+import { emptyRequest, type RequestInfo } from '../query/request-info.ts';
+import type { Viewer } from '../records/record-codec.ts';
+import type { Collection, Rule } from '../schema/collection.ts';
+
+/** What a rule lets through: every record, or those matching a SQL condition. */
+export type RuleCondition = { kind: 'all' } | { kind: 'where'; sql: RawBuilder<boolean> };
+
+export interface RuleDeps {
+  db: Database;
+  collection(idOrName: string): Collection | undefined;
+}
+
+/** The request a viewer's filter or rule runs in. */
+export function requestOf(viewer: Viewer): RequestInfo {
+  return viewer.request ?? { ...emptyRequest(), ...(viewer.auth ? { auth: viewer.auth } : {}) };
+}
+
+/**
+ * Turns a collection rule into a condition for a viewer (PocketBase's semantics):
+ * superusers pass every rule; `null` is superusers only (403); `""` is everyone; any other
+ * rule is a filter over the records, with `@request.*` bound to the viewer's request.
+ * Rules may read hidden fields.
+ */
+export function ruleCondition(
+  deps: RuleDeps,
+  c: Collection,
+  rule: Rule | undefined,
+  viewer: Viewer,
+): RuleCondition {
+  if (viewer.superuser) return { kind: 'all' };
+  if (rule === null || rule === undefined)
+    throw new ForbiddenError('Only superusers can perform this action.');
+  if (rule.trim() === '') return { kind: 'all' };
+  try {
+    const sql = compileFilter(parseFilter(rule), {
+      db: deps.db,
+      collection: deps.collection,
+      base: c,
+      request: requestOf(viewer),
+      allowHidden: true,
+    });
+    return { kind: 'where', sql };
+  } catch (e) {
+    // a stored rule that no longer compiles (e.g. a field was removed) denies, never allows
+    if (e instanceof FilterSyntaxError) return { kind: 'where', sql: falseCondition() };
+    throw e;
+  }
+}
+
+/**
+ * Compiles a client's `filter` parameter. Hidden fields are for superusers only, and so
+ * are `@collection` and `@request` references (like PocketBase).
+ */
+export function filterCondition(
+  deps: RuleDeps,
+  c: Collection,
+  filter: string,
+  viewer: Viewer,
+): RawBuilder<boolean> {
+  if (!viewer.superuser) {
+    for (const key of ['@collection.', '@request.']) {
+      if (filter.includes(key)) throw new ForbiddenError(`Only superusers can filter by ${key}`);
+    }
+  }
+  try {
+    return compileFilter(parseFilter(filter), {
+      db: deps.db,
+      collection: deps.collection,
+      base: c,
+      request: requestOf(viewer),
+      allowHidden: viewer.superuser,
+    });
+  } catch (e) {
+    if (e instanceof FilterSyntaxError) {
+      throw new BadRequestError(`Invalid filter: ${e.message}.`, {
+        filter: { code: 'validation_invalid_filter', message: e.message, params: { position: e.pos } },
+      });
+    }
+    throw e;
+  }
+}
+
+/** Checks that a rule text parses and resolves on a collection; returns the problem, if any. */
+export function ruleProblem(deps: RuleDeps, c: Collection, rule: string): string | undefined {
+  if (rule.trim() === '') return undefined;
+  try {
+    compileFilter(parseFilter(rule), {
+      db: deps.db,
+      collection: deps.collection,
+      base: c,
+      request: emptyRequest(),
+      allowHidden: true,
+    });
+    return undefined;
+  } catch (e) {
+    if (e instanceof FilterSyntaxError) return `${e.message} (at ${e.pos})`;
+    throw e;
+  }
+}
+
+function falseCondition(): RawBuilder<boolean> {
+  return sql<boolean>`(1 = 0)`;
+}
