@@ -43,7 +43,14 @@ export function listParams(q: Record<string, unknown>): ListParams {
   if (perPage !== undefined) out.perPage = perPage;
   if (sort !== undefined) out.sort = sort;
   if (filter !== undefined) out.filter = filter;
+  const expand = textParam(q.expand, 'expand', 2000);
+  if (expand !== undefined) out.expand = expand;
   return out;
+}
+
+/** The `expand` parameter of a single-record request, if any. */
+export function expandParam(q: Record<string, unknown>): string | undefined {
+  return textParam(q.expand, 'expand', 2000);
 }
 
 /** The `fields` projection parameter, if any. */

@@ -11,6 +11,8 @@ export interface ListParams {
   sort?: string;
   filter?: string;
   skipTotal?: boolean;
+  /** Relations to expand (PocketBase's `expand`). */
+  expand?: string;
 }
 
 export interface ListResult {

@@ -17,6 +17,7 @@ import { fieldType } from '../schema/field-registry.ts';
 import type { PasswordValue } from '../schema/fields/password.ts';
 import { randomString } from '../tools/id.ts';
 import { nowDate } from '../tools/time.ts';
+import { expandRecords, parseExpand } from './expand.ts';
 import { type ListParams, type ListResult, listRecords } from './list.ts';
 import { prepareValues } from './prepare.ts';
 import { decodeRow, exportRecord, type RecordValues, type Viewer } from './record-codec.ts';
@@ -248,7 +249,10 @@ export function createRecordService({ db, collections }: RecordServiceDeps) {
             ? rule.sql
             : filter;
       try {
-        return await listRecords(db, c, params, viewer, where);
+        const result = await listRecords(db, c, params, viewer, where);
+        const tree = parseExpand(params.expand);
+        if (tree) await expandRecords(ruleDeps, c, result.items, tree, viewer);
+        return result;
       } catch (e) {
         // a filter the database still rejects (e.g. a type it cannot compare) is the
         // client's mistake: never a 500
@@ -265,11 +269,19 @@ export function createRecordService({ db, collections }: RecordServiceDeps) {
       }
     },
 
-    async view(collection: string, id: string, viewer: Viewer): Promise<Record<string, unknown>> {
+    async view(
+      collection: string,
+      id: string,
+      viewer: Viewer,
+      opts: { expand?: string | undefined } = {},
+    ): Promise<Record<string, unknown>> {
       const c = collections.get(collection);
       const values = await findValues(db, c, id, ruleCondition(ruleDeps, c, c.viewRule, viewer));
       if (!values) throw new NotFoundError();
-      return exportRecord(c, values, viewer);
+      const record = exportRecord(c, values, viewer);
+      const tree = parseExpand(opts.expand);
+      if (tree) await expandRecords(ruleDeps, c, [record], tree, viewer);
+      return record;
     },
 
     /**

@@ -3,7 +3,7 @@ import { NotFoundError } from '../../errors/api-error.ts';
 import { SUPERUSERS } from '../../schema/collection.ts';
 import { readBody } from '../body.ts';
 import type { HttpDeps } from '../deps.ts';
-import { listParams } from '../query-params.ts';
+import { expandParam, listParams } from '../query-params.ts';
 import { requestViewer } from '../viewer.ts';
 
 type Params = { c: string; id: string };
@@ -27,7 +27,8 @@ export function recordRoutes(app: FastifyInstance, { collections, records, auth 
 
   app.get<{ Params: Params }>('/api/collections/:c/records/:id', async (req) => {
     const c = collectionOf(req.params.c);
-    return records.view(c.id, req.params.id, await requestViewer(req, auth));
+    const expand = expandParam(req.query as Record<string, unknown>);
+    return records.view(c.id, req.params.id, await requestViewer(req, auth), { expand });
   });
 
   app.post<{ Params: Params }>('/api/collections/:c/records', async (req) => {

@@ -1,0 +1,129 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { DIALECTS, startTestApp, type TestApp } from '../support/app.ts';
+
+for (const dialect of DIALECTS) {
+  describe(`expand (${dialect})`, () => {
+    let t: TestApp;
+    const ids: Record<string, string> = {};
+    const create = async (collection: string, key: string, body: Record<string, unknown>) => {
+      const res = await t.request('POST', `/api/collections/${collection}/records`, {
+        token: 'superuser',
+        body,
+      });
+      assert.equal(res.status, 200, JSON.stringify(res.body));
+      ids[key] = res.body.id;
+    };
+
+    before(async () => {
+      t = await startTestApp(dialect);
+      const people = await t.createCollection({
+        name: 'people',
+        listRule: '',
+        viewRule: 'secret = false',
+        fields: [
+          { name: 'name', type: 'text' },
+          { name: 'secret', type: 'bool' },
+        ],
+      });
+      const tags = await t.createCollection({
+        name: 'tags',
+        listRule: '',
+        viewRule: '',
+        fields: [{ name: 'label', type: 'text' }],
+      });
+      const hidden = await t.createCollection({ name: 'hidden', fields: [{ name: 'x', type: 'text' }] });
+      const posts = await t.createCollection({
+        name: 'posts',
+        listRule: '',
+        viewRule: '',
+        fields: [
+          { name: 'title', type: 'text' },
+          { name: 'author', type: 'relation', collectionId: people.id },
+          { name: 'tags', type: 'relation', collectionId: tags.id, maxSelect: 5 },
+          { name: 'h', type: 'relation', collectionId: hidden.id },
+        ],
+      });
+      await t.createCollection({
+        name: 'comments',
+        listRule: '',
+        viewRule: '',
+        fields: [
+          { name: 'body', type: 'text' },
+          { name: 'post', type: 'relation', collectionId: posts.id },
+          { name: 'by', type: 'relation', collectionId: people.id },
+        ],
+      });
+      await create('people', 'ann', { name: 'Ann', secret: false });
+      await create('people', 'bob', { name: 'Bob', secret: true });
+      await create('tags', 't1', { label: 'one' });
+      await create('tags', 't2', { label: 'two' });
+      await create('hidden', 'h1', { x: 'x' });
+      await create('posts', 'p1', { title: 'P1', author: ids.ann, tags: [ids.t2, ids.t1], h: ids.h1 });
+      await create('posts', 'p2', { title: 'P2', author: ids.bob, tags: [] });
+      await create('comments', 'c1', { body: 'first', post: ids.p1, by: ids.ann });
+      await create('comments', 'c2', { body: 'second', post: ids.p1, by: ids.bob });
+    });
+    after(() => t.close());
+
+    const view = async (id: string, expand: string, token?: string) => {
+      const res = await t.request(
+        'GET',
+        `/api/collections/posts/records/${id}?expand=${encodeURIComponent(expand)}`,
+        token ? { token } : {},
+      );
+      assert.equal(res.status, 200, JSON.stringify(res.body));
+      return res.body;
+    };
+
+    test('a single relation expands to the record, a multi relation to records in stored order', async () => {
+      const p1 = await view(ids.p1!, 'author,tags');
+      assert.equal(p1.expand.author.name, 'Ann');
+      assert.deepEqual(
+        p1.expand.tags.map((r: { label: string }) => r.label),
+        ['two', 'one'],
+      );
+      assert.equal(p1.expand.author.collectionName, 'people');
+    });
+
+    test('records the viewRule hides, or a superusers-only collection, are left out', async () => {
+      const p2 = await view(ids.p2!, 'author,tags');
+      assert.equal(p2.expand, undefined);
+      const p1 = await view(ids.p1!, 'h');
+      assert.equal(p1.expand, undefined);
+      const asRoot = await view(ids.p1!, 'h', 'superuser');
+      assert.equal(asRoot.expand.h.x, 'x');
+    });
+
+    test('back relations and nested expands', async () => {
+      const p1 = await view(ids.p1!, 'comments_via_post.by');
+      const comments = p1.expand.comments_via_post as { body: string; expand?: { by: { name: string } } }[];
+      assert.deepEqual(comments.map((c) => c.body).sort(), ['first', 'second']);
+      const first = comments.find((c) => c.body === 'first')!;
+      assert.equal(first.expand?.by.name, 'Ann');
+      // Bob is secret: his record is not expanded for an anonymous viewer
+      const second = comments.find((c) => c.body === 'second')!;
+      assert.equal(second.expand, undefined);
+    });
+
+    test('list items expand too, and unknown names are ignored', async () => {
+      const res = await t.request(
+        'GET',
+        '/api/collections/posts/records?sort=title&expand=author,nope,title',
+      );
+      assert.equal(res.status, 200);
+      assert.deepEqual(
+        res.body.items.map((i: { expand?: { author?: { name: string } } }) => i.expand?.author?.name ?? null),
+        ['Ann', null],
+      );
+    });
+
+    test('fields can pick inside expand', async () => {
+      const res = await t.request(
+        'GET',
+        `/api/collections/posts/records/${ids.p1}?expand=author&fields=title,expand.author.name`,
+      );
+      assert.deepEqual(res.body, { title: 'P1', expand: { author: { name: 'Ann' } } });
+    });
+  });
+}
