@@ -7,6 +7,7 @@ export const DEFAULT_DATA_DIR = './fb_data';
 export const DEFAULT_MIGRATIONS_DIR = './fb_migrations';
 export const DEFAULT_BODY_LIMIT = 32 * 1024 * 1024;
 export const DEFAULT_CHANGES_RETENTION_HOURS = 168;
+export const DEFAULT_BATCH_MAX_REQUESTS = 50;
 
 /** Everything ForgeBase reads at start-up, from flags, then env (FORGEBASE_*), then forgebase.toml. */
 export interface Config {
@@ -26,6 +27,8 @@ export interface Config {
   /** Log one line per request. */
   logRequests: boolean;
   bodyLimit: number;
+  /** Most sub-requests one `POST /api/batch` may carry. */
+  batchMaxRequests: number;
   /** How long entries of the `_changes` log are kept, in hours. */
   changesRetentionHours: number;
 }
@@ -43,6 +46,7 @@ const ENV: Record<string, keyof Config> = {
   FORGEBASE_LOG_REQUESTS: 'logRequests',
   FORGEBASE_BODY_LIMIT: 'bodyLimit',
   FORGEBASE_CHANGES_RETENTION_HOURS: 'changesRetentionHours',
+  FORGEBASE_BATCH_MAX_REQUESTS: 'batchMaxRequests',
 };
 
 const TOML: Record<string, keyof Config> = {
@@ -56,6 +60,7 @@ const TOML: Record<string, keyof Config> = {
   log_requests: 'logRequests',
   body_limit: 'bodyLimit',
   changes_retention_hours: 'changesRetentionHours',
+  batch_max_requests: 'batchMaxRequests',
 };
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -70,10 +75,16 @@ function coerce(key: keyof Config, v: unknown, source: string): unknown {
     if (/^(0|false|no|off)$/i.test(String(v))) return false;
     throw invalid('true or false');
   }
-  if (key === 'bodyLimit' || key === 'changesRetentionHours') {
+  if (key === 'bodyLimit' || key === 'changesRetentionHours' || key === 'batchMaxRequests') {
     const n = typeof v === 'number' || (typeof v === 'string' && v.trim() !== '') ? Number(v) : Number.NaN;
     if (!Number.isSafeInteger(n) || n <= 0)
-      throw invalid(key === 'bodyLimit' ? 'a positive number of bytes' : 'a positive number of hours');
+      throw invalid(
+        key === 'bodyLimit'
+          ? 'a positive number of bytes'
+          : key === 'batchMaxRequests'
+            ? 'a positive number'
+            : 'a positive number of hours',
+      );
     return n;
   }
   if (key === 'sqliteSync') {
@@ -136,6 +147,7 @@ export function loadConfig(
     logRequests: true,
     bodyLimit: DEFAULT_BODY_LIMIT,
     changesRetentionHours: DEFAULT_CHANGES_RETENTION_HOURS,
+    batchMaxRequests: DEFAULT_BATCH_MAX_REQUESTS,
     ...(out as Partial<Config>),
   };
   config.dataDir = resolve(cwd, config.dataDir);

@@ -3,6 +3,8 @@ export interface FieldError {
   code: string;
   message: string;
   params?: Record<string, unknown>;
+  /** For a failed batch request: the error it would have answered on its own. */
+  response?: { status: number; message: string; data: ErrorData };
 }
 
 /** Nested per-field errors: a field maps to its error or to the errors of its parts. */

@@ -7,6 +7,7 @@ import type { HttpDeps } from './deps.ts';
 import { registerErrorHandling } from './error-handler.ts';
 import { fieldsParam } from './query-params.ts';
 import { authRoutes } from './routes/auth.ts';
+import { batchRoutes } from './routes/batch.ts';
 import { collectionRoutes } from './routes/collections.ts';
 import { healthRoutes } from './routes/health.ts';
 import { recordRoutes } from './routes/records.ts';
@@ -87,6 +88,7 @@ export async function createHttpServer(deps: HttpDeps, logger: Logger): Promise<
     }
   });
 
-  for (const routes of [healthRoutes, collectionRoutes, recordRoutes, authRoutes]) routes(app, deps);
+  for (const routes of [healthRoutes, collectionRoutes, recordRoutes, authRoutes, batchRoutes])
+    routes(app, deps);
   return app;
 }

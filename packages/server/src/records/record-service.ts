@@ -39,6 +39,23 @@ export type RecordService = ReturnType<typeof createRecordService>;
 
 const ALL: RuleCondition = { kind: 'all' };
 
+/** One write of a batch. */
+export type BatchOperation =
+  | { action: 'create'; collection: string; body: Record<string, unknown> }
+  | { action: 'upsert'; collection: string; body: Record<string, unknown> }
+  | { action: 'update'; collection: string; id: string; body: Record<string, unknown> }
+  | { action: 'delete'; collection: string; id: string };
+
+/** The operation of a batch that failed (its index) and why. */
+export class BatchFailure extends Error {
+  readonly index: number;
+  constructor(index: number, cause: unknown) {
+    super(`batch operation ${index} failed`, { cause });
+    this.name = 'BatchFailure';
+    this.index = index;
+  }
+}
+
 const TOKEN_KEY_CHARS = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
 
 /**
@@ -230,6 +247,74 @@ export function createRecordService({ db, collections }: RecordServiceDeps) {
     }
   }
 
+  /** Checks and hashes what can be done before a write transaction; returns the write. */
+  async function prepareCreate(collection: string, body: Record<string, unknown>, viewer: Viewer) {
+    const c = collections.get(collection);
+    writable(c);
+    const rule = ruleCondition(ruleDeps, c, c.createRule, viewer);
+    const hashes = await hashPasswords(c, body);
+    return async (tx: Transaction): Promise<Record<string, unknown>> => {
+      const v = await writeRecord(tx, c, body, undefined, viewer, hashes);
+      // matches PocketBase: the create rule is checked against the stored record, and a
+      // record that fails it is rolled back with a 400
+      if (rule.kind === 'where' && !(await findValues(tx, c, String(v.id), rule))) {
+        throw new BadRequestError('Failed to create record.');
+      }
+      return exportRecord(c, v, viewer);
+    };
+  }
+
+  async function prepareUpdate(
+    collection: string,
+    id: string,
+    body: Record<string, unknown>,
+    viewer: Viewer,
+  ) {
+    const c = collections.get(collection);
+    writable(c);
+    const rule = ruleCondition(ruleDeps, c, c.updateRule, viewer);
+    const hashes = await hashPasswords(c, body);
+    return async (tx: Transaction): Promise<Record<string, unknown>> => {
+      const previous = await findValues(tx, c, id, rule);
+      if (!previous) throw new NotFoundError();
+      return exportRecord(c, await writeRecord(tx, c, body, previous, viewer, hashes), viewer);
+    };
+  }
+
+  function prepareDelete(collection: string, id: string, viewer: Viewer) {
+    const c = collections.get(collection);
+    writable(c);
+    const rule = ruleCondition(ruleDeps, c, c.deleteRule, viewer);
+    return async (tx: Transaction): Promise<undefined> => {
+      const values = await findValues(tx, c, id, rule);
+      if (!values) throw new NotFoundError();
+      await deleteInTx(tx, c, values, new Set());
+      return undefined;
+    };
+  }
+
+  /** An upsert updates the record with the body's id when it exists, else creates it. */
+  async function prepareOperation(op: BatchOperation, viewer: Viewer) {
+    switch (op.action) {
+      case 'create':
+        return prepareCreate(op.collection, op.body, viewer);
+      case 'update':
+        return prepareUpdate(op.collection, op.id, op.body, viewer);
+      case 'delete':
+        return prepareDelete(op.collection, op.id, viewer);
+      case 'upsert': {
+        const c = collections.get(op.collection);
+        const id = typeof op.body.id === 'string' ? op.body.id : '';
+        const create = await prepareCreate(op.collection, op.body, viewer);
+        const update = id
+          ? await prepareUpdate(op.collection, id, op.body, viewer).catch(() => undefined)
+          : undefined;
+        return async (tx: Transaction) =>
+          update && id && (await findValues(tx, c, id)) ? update(tx) : create(tx);
+      }
+    }
+  }
+
   return {
     /** Subscribes to committed changes; returns the unsubscribe function. */
     onChange(listener: (change: RecordChange) => void): () => void {
@@ -294,21 +379,11 @@ export function createRecordService({ db, collections }: RecordServiceDeps) {
       viewer: Viewer,
       opts: { precondition?: (tx: Transaction) => Promise<void> } = {},
     ): Promise<Record<string, unknown>> {
-      const c = collections.get(collection);
-      writable(c);
-      const rule = ruleCondition(ruleDeps, c, c.createRule, viewer);
-      const hashes = await hashPasswords(c, body);
-      const values = await db.transaction(async (tx) => {
+      const op = await prepareCreate(collection, body, viewer);
+      return db.transaction(async (tx) => {
         await opts.precondition?.(tx);
-        const v = await writeRecord(tx, c, body, undefined, viewer, hashes);
-        // matches PocketBase: the create rule is checked against the stored record, and a
-        // record that fails it is rolled back with a 400
-        if (rule.kind === 'where' && !(await findValues(tx, c, String(v.id), rule))) {
-          throw new BadRequestError('Failed to create record.');
-        }
-        return v;
+        return op(tx);
       });
-      return exportRecord(c, values, viewer);
     },
 
     async update(
@@ -317,26 +392,42 @@ export function createRecordService({ db, collections }: RecordServiceDeps) {
       body: Record<string, unknown>,
       viewer: Viewer,
     ): Promise<Record<string, unknown>> {
-      const c = collections.get(collection);
-      writable(c);
-      const rule = ruleCondition(ruleDeps, c, c.updateRule, viewer);
-      const hashes = await hashPasswords(c, body);
-      const values = await db.transaction(async (tx) => {
-        const previous = await findValues(tx, c, id, rule);
-        if (!previous) throw new NotFoundError();
-        return writeRecord(tx, c, body, previous, viewer, hashes);
-      });
-      return exportRecord(c, values, viewer);
+      const op = await prepareUpdate(collection, id, body, viewer);
+      return db.transaction(op);
     },
 
     async delete(collection: string, id: string, viewer: Viewer): Promise<void> {
-      const c = collections.get(collection);
-      writable(c);
-      const rule = ruleCondition(ruleDeps, c, c.deleteRule, viewer);
-      await db.transaction(async (tx) => {
-        const values = await findValues(tx, c, id, rule);
-        if (!values) throw new NotFoundError();
-        await deleteInTx(tx, c, values, new Set());
+      const op = prepareDelete(collection, id, viewer);
+      await db.transaction(op);
+    },
+
+    /**
+     * Runs several writes in one transaction: all succeed or none does. Each operation is
+     * checked like its single form; the error of the first failing one is thrown with
+     * its index.
+     */
+    async batch(
+      ops: BatchOperation[],
+      viewerOf: (index: number) => Viewer,
+    ): Promise<(Record<string, unknown> | undefined)[]> {
+      const prepared: ((tx: Transaction) => Promise<Record<string, unknown> | undefined>)[] = [];
+      for (const [index, op] of ops.entries()) {
+        try {
+          prepared.push(await prepareOperation(op, viewerOf(index)));
+        } catch (e) {
+          throw new BatchFailure(index, e);
+        }
+      }
+      return db.transaction(async (tx) => {
+        const results: (Record<string, unknown> | undefined)[] = [];
+        for (const [index, run] of prepared.entries()) {
+          try {
+            results.push(await run(tx));
+          } catch (e) {
+            throw new BatchFailure(index, e);
+          }
+        }
+        return results;
       });
     },
 

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import {
+  DEFAULT_BATCH_MAX_REQUESTS,
   DEFAULT_BODY_LIMIT,
   DEFAULT_CHANGES_RETENTION_HOURS,
   loadConfig,
@@ -20,6 +21,7 @@ log_level = "warn"
 log_requests = false
 body_limit = 1000
 changes_retention_hours = 24
+batch_max_requests = 7
 `;
 
 describe('loadConfig', () => {
@@ -45,6 +47,7 @@ describe('loadConfig', () => {
       logRequests: true,
       bodyLimit: DEFAULT_BODY_LIMIT,
       changesRetentionHours: DEFAULT_CHANGES_RETENTION_HOURS,
+      batchMaxRequests: DEFAULT_BATCH_MAX_REQUESTS,
     });
   });
 
@@ -61,6 +64,7 @@ describe('loadConfig', () => {
       logRequests: false,
       bodyLimit: 1000,
       changesRetentionHours: 24,
+      batchMaxRequests: 7,
     });
   });
 
@@ -77,6 +81,7 @@ describe('loadConfig', () => {
       FORGEBASE_LOG_REQUESTS: 'on',
       FORGEBASE_BODY_LIMIT: '2000',
       FORGEBASE_CHANGES_RETENTION_HOURS: '48',
+      FORGEBASE_BATCH_MAX_REQUESTS: '9',
     };
     assert.deepEqual(loadConfig({}, env, dir), {
       http: '127.0.0.1:7001',
@@ -89,6 +94,7 @@ describe('loadConfig', () => {
       logRequests: true,
       bodyLimit: 2000,
       changesRetentionHours: 48,
+      batchMaxRequests: 9,
     });
   });
 

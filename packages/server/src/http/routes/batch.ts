@@ -1,0 +1,84 @@
+import type { FastifyInstance } from 'fastify';
+import { ApiError, BadRequestError, type ErrorData } from '../../errors/api-error.ts';
+import type { Viewer } from '../../records/record-codec.ts';
+import { BatchFailure, type BatchOperation } from '../../records/record-service.ts';
+import { readBody } from '../body.ts';
+import type { HttpDeps } from '../deps.ts';
+import { requestViewer } from '../viewer.ts';
+
+const RECORDS_URL = /^\/api\/collections\/([^/?#]+)\/records(?:\/([^/?#]+))?\/?(?:\?.*)?$/;
+
+function invalid(index: number, message: string): BadRequestError {
+  return new BadRequestError('Batch transaction failed.', {
+    requests: { [index]: { code: 'batch_request_invalid', message } },
+  });
+}
+
+/** Turns one `{method, url, body}` of a batch into a record operation (PocketBase's forms). */
+function toOperation(raw: unknown, index: number): BatchOperation {
+  if (!raw || typeof raw !== 'object' || Array.isArray(raw))
+    throw invalid(index, 'Each request must be an object.');
+  const r = raw as Record<string, unknown>;
+  const method = String(r.method ?? '').toUpperCase();
+  const m = RECORDS_URL.exec(String(r.url ?? ''));
+  if (!m)
+    throw invalid(index, 'Only the records create, upsert, update and delete endpoints can be batched.');
+  const collection = decodeURIComponent(m[1]!);
+  const id = m[2] ? decodeURIComponent(m[2]) : undefined;
+  const body =
+    r.body && typeof r.body === 'object' && !Array.isArray(r.body) ? (r.body as Record<string, unknown>) : {};
+  if (r.body !== undefined && r.body !== null && body !== r.body)
+    throw invalid(index, 'The request body must be an object.');
+  if (!id && method === 'POST') return { action: 'create', collection, body };
+  if (!id && method === 'PUT') return { action: 'upsert', collection, body };
+  if (id && method === 'PATCH') return { action: 'update', collection, id, body };
+  if (id && method === 'DELETE') return { action: 'delete', collection, id };
+  throw invalid(index, `${method || 'A missing method'} is not supported for ${String(r.url)}.`);
+}
+
+/** The JSON a failed sub-request would have answered on its own. */
+function errorResponse(e: unknown): { status: number; message: string; data: ErrorData } {
+  if (e instanceof ApiError) return { status: e.status, message: e.message, data: e.data };
+  return { status: 500, message: 'Something went wrong while processing your request.', data: {} };
+}
+
+/**
+ * `POST /api/batch` (PocketBase's): record creates, upserts, updates and deletes in one
+ * transaction. Any failure rolls back all and names the request that failed.
+ */
+export function batchRoutes(app: FastifyInstance, { config, records, auth }: HttpDeps): void {
+  app.post('/api/batch', async (req) => {
+    const body = await readBody(req);
+    const list = body.requests;
+    if (!Array.isArray(list) || list.length === 0) {
+      throw new BadRequestError('An error occurred while validating the submitted data.', {
+        requests: { code: 'validation_required', message: 'Cannot be blank.' },
+      });
+    }
+    if (list.length > config.batchMaxRequests) {
+      throw new BadRequestError('An error occurred while validating the submitted data.', {
+        requests: {
+          code: 'validation_length_too_long',
+          message: `The length must be no more than ${config.batchMaxRequests}.`,
+          params: { max: config.batchMaxRequests },
+        },
+      });
+    }
+    const ops = list.map(toOperation);
+    const viewers: Viewer[] = [];
+    for (const op of ops) viewers.push(await requestViewer(req, auth, 'body' in op ? op.body : {}));
+    try {
+      const results = await records.batch(ops, (i) => viewers[i]!);
+      return results.map((r) => (r === undefined ? { status: 204, body: null } : { status: 200, body: r }));
+    } catch (e) {
+      if (!(e instanceof BatchFailure)) throw e;
+      const response = errorResponse(e.cause);
+      if (response.status >= 500) throw e.cause;
+      throw new BadRequestError('Batch transaction failed.', {
+        requests: {
+          [e.index]: { code: 'batch_request_failed', message: 'Batch request failed.', response },
+        },
+      });
+    }
+  });
+}
