@@ -167,6 +167,19 @@ for (const dialect of DIALECTS) {
       );
       const byTwoKeys = await ranked.getFullList({ sort: '-done,+title' });
       assert.equal(byTwoKeys.length, 5);
+
+      // filters, including the SDK's own parameter binding (pb.filter)
+      const popular = await ranked.getFullList({ filter: 'votes >= 4', sort: 'title' });
+      assert.deepEqual(
+        popular.map((r) => r.title),
+        ['d', 'e'],
+      );
+      const c = await ranked.getFirstListItem(pb.filter('title = {:t} && votes > {:v}', { t: 'c', v: 1 }));
+      assert.equal(c.title, 'c');
+      const injected = await clientError(() =>
+        ranked.getFirstListItem(pb.filter('title = {:t}', { t: "c' || votes > 0 || title = '" })),
+      );
+      assert.equal(injected.status, 404);
     });
 
     test('a failed validation is a 400 ClientResponseError with per-field data', async () => {
