@@ -12,6 +12,7 @@ import { collectionRoutes } from './routes/collections.ts';
 import { healthRoutes } from './routes/health.ts';
 import { recordRoutes } from './routes/records.ts';
 
+const AGGREGATE_ROUTE = '/api/collections/:c/aggregate';
 const REQUEST_ID_RE = /^[\w.:-]{1,128}$/;
 
 /** Builds the Fastify server: hooks, error mapping, then every route group in one list. */
@@ -70,7 +71,14 @@ export async function createHttpServer(deps: HttpDeps, logger: Logger): Promise<
   // PocketBase's `fields` projection applies to every successful JSON response
   app.addHook('preSerialization', (req, reply, payload, done) => {
     const query = req.query as Record<string, unknown>;
-    if (reply.statusCode >= 300 || !payload || typeof payload !== 'object' || query.fields === undefined) {
+    // the aggregate endpoint uses `fields` for its own purpose
+    if (
+      reply.statusCode >= 300 ||
+      !payload ||
+      typeof payload !== 'object' ||
+      query.fields === undefined ||
+      req.routeOptions.url === AGGREGATE_ROUTE
+    ) {
       return done(null, payload);
     }
     try {

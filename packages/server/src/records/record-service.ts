@@ -17,6 +17,7 @@ import { fieldType } from '../schema/field-registry.ts';
 import type { PasswordValue } from '../schema/fields/password.ts';
 import { randomString } from '../tools/id.ts';
 import { nowDate } from '../tools/time.ts';
+import { type AggregateParams, aggregateRecords } from './aggregate.ts';
 import { expandRecords, parseExpand } from './expand.ts';
 import { type ListParams, type ListResult, listRecords } from './list.ts';
 import { prepareValues } from './prepare.ts';
@@ -247,6 +248,35 @@ export function createRecordService({ db, collections }: RecordServiceDeps) {
     }
   }
 
+  /** The condition of a list: the listRule (which narrows, never 403s) and the filter. */
+  function listWhere(c: Collection, filterText: string | undefined, viewer: Viewer) {
+    const rule = ruleCondition(ruleDeps, c, c.listRule, viewer);
+    const filter = filterText?.trim() ? filterCondition(ruleDeps, c, filterText, viewer) : undefined;
+    const where =
+      rule.kind === 'where' && filter
+        ? sql<boolean>`(${rule.sql} AND ${filter})`
+        : rule.kind === 'where'
+          ? rule.sql
+          : filter;
+    return { where, filtered: filter !== undefined };
+  }
+
+  /** Runs a query shaped by client input: a filter the database still rejects is a 400, never a 500. */
+  async function clientQuery<T>(filtered: boolean, run: () => Promise<T>): Promise<T> {
+    try {
+      return await run();
+    } catch (e) {
+      if (filtered && e instanceof DbError) {
+        throw new BadRequestError(
+          'Invalid filter: the database could not evaluate it.',
+          { filter: { code: 'validation_invalid_filter', message: 'The filter could not be evaluated.' } },
+          { cause: e },
+        );
+      }
+      throw e;
+    }
+  }
+
   /** Checks and hashes what can be done before a write transaction; returns the write. */
   async function prepareCreate(collection: string, body: Record<string, unknown>, viewer: Viewer) {
     const c = collections.get(collection);
@@ -324,34 +354,24 @@ export function createRecordService({ db, collections }: RecordServiceDeps) {
 
     async list(collection: string, params: ListParams, viewer: Viewer): Promise<ListResult> {
       const c = collections.get(collection);
-      const rule = ruleCondition(ruleDeps, c, c.listRule, viewer);
-      const filter = params.filter?.trim() ? filterCondition(ruleDeps, c, params.filter, viewer) : undefined;
-      // matches PocketBase: the rule narrows the list (200 with fewer items), never a 403
-      const where =
-        rule.kind === 'where' && filter
-          ? sql<boolean>`(${rule.sql} AND ${filter})`
-          : rule.kind === 'where'
-            ? rule.sql
-            : filter;
-      try {
+      const { where, filtered } = listWhere(c, params.filter, viewer);
+      return clientQuery(filtered, async () => {
         const result = await listRecords(db, c, params, viewer, where);
         const tree = parseExpand(params.expand);
         if (tree) await expandRecords(ruleDeps, c, result.items, tree, viewer);
         return result;
-      } catch (e) {
-        // a filter the database still rejects (e.g. a type it cannot compare) is the
-        // client's mistake: never a 500
-        if (filter && e instanceof DbError) {
-          throw new BadRequestError(
-            'Invalid filter: the database could not evaluate it.',
-            {
-              filter: { code: 'validation_invalid_filter', message: 'The filter could not be evaluated.' },
-            },
-            { cause: e },
-          );
-        }
-        throw e;
-      }
+      });
+    },
+
+    /** Aggregates over the records a list with the same filter would return. */
+    async aggregate(
+      collection: string,
+      params: AggregateParams & { filter?: string | undefined },
+      viewer: Viewer,
+    ): Promise<{ items: Record<string, unknown>[] }> {
+      const c = collections.get(collection);
+      const { where, filtered } = listWhere(c, params.filter, viewer);
+      return clientQuery(filtered, () => aggregateRecords(db, c, params, viewer, where));
     },
 
     async view(

@@ -25,6 +25,19 @@ export function recordRoutes(app: FastifyInstance, { collections, records, auth 
     );
   });
 
+  // ForgeBase's own: grouped aggregates over what the list would return
+  app.get<{ Params: Params }>('/api/collections/:c/aggregate', async (req) => {
+    const c = collectionOf(req.params.c);
+    const q = req.query as Record<string, unknown>;
+    const { filter } = listParams(q);
+    const text = (name: string) => (typeof q[name] === 'string' ? (q[name] as string) : undefined);
+    return records.aggregate(
+      c.id,
+      { groupBy: text('groupBy'), fields: text('fields'), filter },
+      await requestViewer(req, auth),
+    );
+  });
+
   app.get<{ Params: Params }>('/api/collections/:c/records/:id', async (req) => {
     const c = collectionOf(req.params.c);
     const expand = expandParam(req.query as Record<string, unknown>);
