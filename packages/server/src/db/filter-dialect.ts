@@ -23,4 +23,9 @@ export interface FilterDialect {
   like(a: RawBuilder<unknown>, pattern: RawBuilder<unknown>, negate: boolean): RawBuilder<boolean>;
   /** Any value as text. */
   toText(a: RawBuilder<unknown>): RawBuilder<string>;
+  /**
+   * Bound JSON text (as a JSON column stores it) as a value comparable with such a column:
+   * the text itself on SQLite, jsonb on PostgreSQL.
+   */
+  jsonText(text: RawBuilder<unknown>): RawBuilder<unknown>;
 }

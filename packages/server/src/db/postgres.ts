@@ -177,6 +177,7 @@ const pgFilter: FilterDialect = {
   like: (a, pattern, negate) =>
     sql<boolean>`(CAST(${a} AS text) ${sql.raw(negate ? 'NOT ILIKE' : 'ILIKE')} ${pattern} ESCAPE '\\')`,
   toText: (a) => sql<string>`CAST(${a} AS text)`,
+  jsonText: (text) => sql`CAST(${text} AS jsonb)`,
 };
 
 /** PostgreSQL through a `pg` pool. Every collection table carries `_rowid` for insertion order. */

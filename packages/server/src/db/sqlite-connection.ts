@@ -1,0 +1,147 @@
+// One node:sqlite connection, its statement cache, the read-result cache and error mapping.
+import { DatabaseSync, type StatementSync } from 'node:sqlite';
+import { DbError, type Query, type RunResult, toSql } from './database.ts';
+
+const CACHE_LIMIT = 500;
+const RESULT_CACHE_ENTRIES = 256;
+const RESULT_CACHE_MAX_ROWS = 200;
+// results of these depend on more than the data, so they are never cached
+export const VOLATILE_SQL = /random\(|\bnow\b|current_(date|time|timestamp)|changes\(|last_insert_rowid/i;
+
+/**
+ * Results of recent reads, valid while the database has not changed. `PRAGMA
+ * data_version` on the reading connection changes whenever any other connection commits
+ * (our writer, or another process on the same file), so a hit is never stale.
+ */
+export class ResultCache {
+  readonly #version: StatementSync;
+  readonly #entries = new Map<string, unknown[]>();
+  #seen = -1;
+  #checkedAt = 0;
+
+  constructor(conn: DatabaseSync) {
+    this.#version = conn.prepare('PRAGMA data_version');
+  }
+
+  /** Our own writer calls this on every commit: its writes are seen at once. */
+  invalidate(): void {
+    this.#entries.clear();
+  }
+
+  // other processes' commits are noticed within a millisecond (one PRAGMA per ms at most)
+  #fresh(): void {
+    const now = performance.now();
+    if (now - this.#checkedAt < 1) return;
+    this.#checkedAt = now;
+    const v = Number((this.#version.get() as { data_version: number }).data_version);
+    if (v !== this.#seen) {
+      this.#entries.clear();
+      this.#seen = v;
+    }
+  }
+
+  get(key: string): unknown[] | undefined {
+    this.#fresh();
+    const hit = this.#entries.get(key);
+    if (hit) {
+      this.#entries.delete(key);
+      this.#entries.set(key, hit);
+    }
+    return hit;
+  }
+
+  set(key: string, rows: unknown[]): void {
+    if (rows.length > RESULT_CACHE_MAX_ROWS) return;
+    if (this.#entries.size >= RESULT_CACHE_ENTRIES) this.#entries.delete(this.#entries.keys().next().value!);
+    this.#entries.set(key, rows);
+  }
+}
+
+/** One node:sqlite connection with a bounded prepared-statement cache. */
+export class Connection {
+  readonly raw: DatabaseSync;
+  readonly #cache = new Map<string, StatementSync>();
+
+  constructor(path: string, readOnly: boolean) {
+    this.raw = new DatabaseSync(path, { timeout: 5000, readOnly });
+  }
+
+  stmt(sql: string): StatementSync {
+    let s = this.#cache.get(sql);
+    if (!s) {
+      s = this.raw.prepare(sql);
+      if (this.#cache.size >= CACHE_LIMIT) this.#cache.delete(this.#cache.keys().next().value!);
+      this.#cache.set(sql, s);
+    }
+    return s;
+  }
+
+  clearCache(): void {
+    this.#cache.clear();
+  }
+
+  all(q: Query): any[] {
+    const { sql, parameters } = toSql(q);
+    try {
+      return this.stmt(sql).all(...(parameters as any[]));
+    } catch (e) {
+      throw mapSqliteError(e);
+    }
+  }
+
+  run(q: Query): RunResult {
+    const { sql, parameters } = toSql(q);
+    try {
+      const r = this.stmt(sql).run(...(parameters as any[]));
+      return { changes: Number(r.changes) };
+    } catch (e) {
+      throw mapSqliteError(e);
+    }
+  }
+
+  exec(sql: string): void {
+    try {
+      this.raw.exec(sql);
+    } catch (e) {
+      throw mapSqliteError(e);
+    }
+    // DDL may invalidate cached statements' column lists
+    this.clearCache();
+  }
+
+  /** Runs a transaction-control statement (BEGIN, SAVEPOINT, ...) from the statement cache. */
+  control(sql: string): void {
+    try {
+      this.stmt(sql).run();
+    } catch (e) {
+      throw mapSqliteError(e);
+    }
+  }
+}
+
+/** Maps node:sqlite errors to DbError codes (extended result codes, see sqlite.org/rescode.html). */
+export function mapSqliteError(e: unknown): unknown {
+  const err = e as { errcode?: number; message?: string };
+  if (typeof err?.errcode !== 'number') return e;
+  const msg = err.message ?? '';
+  switch (err.errcode) {
+    case 2067: // SQLITE_CONSTRAINT_UNIQUE
+    case 1555: {
+      // SQLITE_CONSTRAINT_PRIMARYKEY
+      const m = /constraint failed: (.+)$/i.exec(msg);
+      const cols = m ? m[1]!.split(',').map((c) => c.trim().split('.').pop()!) : [];
+      return new DbError('unique_violation', msg, cols, e);
+    }
+    case 1299:
+      return new DbError('not_null_violation', msg, [], e);
+    case 787:
+      return new DbError('foreign_key_violation', msg, [], e);
+    case 5:
+    case 6:
+      return new DbError('busy', msg, [], e);
+    case 1:
+      return new DbError('syntax_error', msg, [], e);
+    default:
+      return new DbError('unknown', msg, [], e);
+  }
+}
