@@ -4,6 +4,7 @@ import { sql } from '../db/kysely.ts';
 import { BadRequestError } from '../errors/api-error.ts';
 import type { Collection } from '../schema/collection.ts';
 import { isMulti } from '../schema/field.ts';
+import { fieldType } from '../schema/field-registry.ts';
 import type { Viewer } from './record-codec.ts';
 
 export interface AggregateParams {
@@ -47,7 +48,11 @@ export async function aggregateRecords(
     .map((s) => s.trim())
     .filter(Boolean);
   if (groups.length > 5) throw bad('Group by at most 5 fields.', 'groupBy');
-  for (const g of groups) if (!usable(g)) throw bad(`Unknown groupBy field "${g.slice(0, 100)}".`, 'groupBy');
+  const groupFields = groups.map((g) => {
+    const f = usable(g);
+    if (!f) throw bad(`Unknown groupBy field "${g.slice(0, 100)}".`, 'groupBy');
+    return f;
+  });
   const terms = (params.fields ?? 'count()')
     .split(',')
     .map((s) => s.trim())
@@ -85,7 +90,10 @@ export async function aggregateRecords(
   return {
     items: rows.map((row) => {
       const out: Record<string, unknown> = {};
-      for (const [k, v] of Object.entries(row)) out[k] = numeric.has(k) && v !== null ? Number(v) : v;
+      for (const f of groupFields) out[f.name] = fieldType(f.type).decode(row[f.name], f);
+      for (const [k, v] of Object.entries(row)) {
+        if (!(k in out)) out[k] = numeric.has(k) && v !== null ? Number(v) : v;
+      }
       return out;
     }),
   };

@@ -55,6 +55,16 @@ for (const dialect of DIALECTS) {
       assert.deepEqual(filtered.body, { items: [{ count: 1 }] });
     });
 
+    test('group values come back in their field type', async () => {
+      const res = await agg('groupBy=hidden&fields=count()', 'superuser');
+      assert.deepEqual(res.body, {
+        items: [
+          { hidden: false, count: 3 },
+          { hidden: true, count: 1 },
+        ],
+      });
+    });
+
     test('bad aggregates are 400s naming the problem', async () => {
       for (const q of [
         'fields=median(amount)',
