@@ -108,6 +108,8 @@ export type DbErrorCode =
   | 'not_null_violation'
   | 'syntax_error'
   | 'busy'
+  /** Text the database cannot store, e.g. a NUL character on PostgreSQL. */
+  | 'invalid_text'
   | 'unknown';
 
 export class DbError extends Error {

@@ -7,7 +7,10 @@ import type { RawBuilder } from 'kysely';
 export interface FilterDialect {
   /** A LEFT JOIN over the elements of a JSON array, as rows with a `value` column. */
   joinJsonEach(column: RawBuilder<unknown>, alias: string): RawBuilder<unknown>;
-  /** A value inside a JSON column, by path; native SQL value (SQLite) or jsonb (PostgreSQL). */
+  /**
+   * A value inside a JSON column, by path; native SQL value (SQLite) or jsonb (PostgreSQL).
+   * A JSON null reads as SQL NULL, as SQLite's json_extract gives it.
+   */
   jsonExtract(column: RawBuilder<unknown>, path: (string | number)[]): RawBuilder<unknown>;
   /** The same value as text (for LIKE). */
   jsonExtractText(column: RawBuilder<unknown>, path: (string | number)[]): RawBuilder<unknown>;
@@ -21,8 +24,10 @@ export interface FilterDialect {
   isDistinct(a: RawBuilder<unknown>, b: RawBuilder<unknown>): RawBuilder<boolean>;
   /** Case-insensitive LIKE with `\` as the escape character (PocketBase's `~`). */
   like(a: RawBuilder<unknown>, pattern: RawBuilder<unknown>, negate: boolean): RawBuilder<boolean>;
-  /** Any value as text. */
+  /** Any value as text (a whole number without a fractional part: 10, not 10.0). */
   toText(a: RawBuilder<unknown>): RawBuilder<string>;
+  /** A `jsonExtract` value as text: a JSON string without its quotes, anything else as JSON. */
+  jsonToText(a: RawBuilder<unknown>): RawBuilder<string>;
   /**
    * Bound JSON text (as a JSON column stores it) as a value comparable with such a column:
    * the text itself on SQLite, jsonb on PostgreSQL.

@@ -63,6 +63,9 @@ export function mapPgError(e: unknown): unknown {
     case '40P01':
     case '55P03':
       return new DbError('busy', msg, [], e);
+    case '22021':
+    case '22P05':
+      return new DbError('invalid_text', msg, [], e);
     default:
       if (err.code.startsWith('42')) return new DbError('syntax_error', msg, [], e);
       return new DbError('unknown', msg, [], e);
@@ -163,7 +166,8 @@ function pgPath(path: (string | number)[]): string {
 const pgFilter: FilterDialect = {
   joinJsonEach: (column, alias) =>
     sql`LEFT JOIN LATERAL jsonb_array_elements_text(${column}) AS ${sql.id(alias)}(value) ON TRUE`,
-  jsonExtract: (column, path) => (path.length ? sql`(${column} #> ${pgPath(path)}::text[])` : column),
+  jsonExtract: (column, path) =>
+    sql`NULLIF(${path.length ? sql`(${column} #> ${pgPath(path)}::text[])` : column}, 'null'::jsonb)`,
   jsonExtractText: (column, path) => sql`(${column} #>> ${pgPath(path)}::text[])`,
   jsonLiteral: (value, type) =>
     sql`to_jsonb(CAST(${value} AS ${sql.raw(type === 'number' ? 'double precision' : type === 'bool' ? 'boolean' : 'text')}))`,
@@ -177,6 +181,7 @@ const pgFilter: FilterDialect = {
   like: (a, pattern, negate) =>
     sql<boolean>`(CAST(${a} AS text) ${sql.raw(negate ? 'NOT ILIKE' : 'ILIKE')} ${pattern} ESCAPE '\\')`,
   toText: (a) => sql<string>`CAST(${a} AS text)`,
+  jsonToText: (a) => sql<string>`(${a} #>> '{}')`,
   jsonText: (text) => sql`CAST(${text} AS jsonb)`,
 };
 

@@ -51,7 +51,10 @@ const sqliteFilter: FilterDialect = {
   isDistinct: (a, b) => sql<boolean>`(${a} IS NOT ${b})`,
   like: (a, pattern, negate) =>
     sql<boolean>`(${a} ${sql.raw(negate ? 'NOT LIKE' : 'LIKE')} ${pattern} ESCAPE '\\')`,
-  toText: (a) => sql<string>`CAST(${a} AS TEXT)`,
+  // a REAL column holds 10 as 10.0: render it 10, as the API does (and PocketBase's NUMERIC)
+  toText: (a) =>
+    sql<string>`(CASE WHEN typeof(${a}) = 'real' AND ${a} = CAST(${a} AS INTEGER) THEN CAST(CAST(${a} AS INTEGER) AS TEXT) ELSE CAST(${a} AS TEXT) END)`,
+  jsonToText: (a) => sql<string>`CAST(${a} AS TEXT)`,
   jsonText: (text) => text,
 };
 

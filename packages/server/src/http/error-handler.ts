@@ -1,3 +1,5 @@
+import { STATUS_CODES } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { ApiError } from '../errors/api-error.ts';
 
@@ -39,6 +41,27 @@ export function registerErrorHandling(app: FastifyInstance): void {
   app.setNotFoundHandler((_req, reply) => {
     reply.status(404).send({ data: {}, message: "The requested resource wasn't found.", status: 404 });
   });
+}
+
+/**
+ * Answers a request Node rejects before Fastify sees it (e.g. a URL over the 16 KiB header
+ * limit, as a very long `filter` makes) in PocketBase's error shape, then closes the socket.
+ */
+export function clientErrorResponse(err: Error & { code?: string }, socket: Duplex): void {
+  if (err.code === 'ECONNRESET' || socket.destroyed) return;
+  const [status, message] =
+    err.code === 'HPE_HEADER_OVERFLOW'
+      ? [431, 'The request URL or headers are too large.']
+      : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? [408, 'The request took too long to arrive.']
+        : [400, 'Something went wrong while processing your request.'];
+  const body = JSON.stringify({ data: {}, message, status });
+  if (socket.writable) {
+    socket.write(
+      `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n${body}`,
+    );
+  }
+  socket.destroy(err);
 }
 
 function clientMessage(err: FastifyError): string {

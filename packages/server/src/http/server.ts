@@ -4,7 +4,7 @@ import type { Logger } from '../observability/logger.ts';
 import { parseFields, pickFields } from '../records/pick-fields.ts';
 import { registerBodyParsers } from './body.ts';
 import type { HttpDeps } from './deps.ts';
-import { registerErrorHandling } from './error-handler.ts';
+import { clientErrorResponse, registerErrorHandling } from './error-handler.ts';
 import { fieldsParam } from './query-params.ts';
 import { authRoutes } from './routes/auth.ts';
 import { batchRoutes } from './routes/batch.ts';
@@ -29,6 +29,7 @@ export async function createHttpServer(deps: HttpDeps, logger: Logger): Promise<
     return503OnClosing: true,
     forceCloseConnections: 'idle',
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 500 },
+    clientErrorHandler: clientErrorResponse,
     genReqId: (req) => {
       const incoming = req.headers['x-request-id'];
       if (typeof incoming === 'string' && REQUEST_ID_RE.test(incoming)) return incoming;

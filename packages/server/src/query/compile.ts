@@ -49,6 +49,9 @@ function resolveOperand(o: Operand, ctx: ResolveContext): Resolved {
     case 'identifier':
       return resolveIdentifier(o.name, o.pos, ctx);
     case 'text':
+      // SQLite's LIKE stops at a NUL and PostgreSQL text cannot hold one: refused on both
+      if (o.value.includes('\0'))
+        throw new FilterSyntaxError('A text value may not contain a NUL character', o.pos);
       return literal(ctx.db, o.value);
     case 'number':
       return literal(ctx.db, o.value);
@@ -58,7 +61,7 @@ function resolveOperand(o: Operand, ctx: ResolveContext): Resolved {
 }
 
 /** Values of one side: the operand's own, or an element of its set under `alias`. */
-function valueOf(r: Resolved, alias: string | undefined): Resolved {
+function sideValue(r: Resolved, alias: string | undefined): Resolved {
   return alias ? { ...r, sql: sql.ref(`${alias}.fb_v`), many: undefined } : r;
 }
 
@@ -67,17 +70,27 @@ function compileComparison(c: Comparison, ctx: ResolveContext): RawBuilder<boole
   const right = resolveOperand(c.right, ctx);
   const la = left.many ? ctx.nextAlias('fb_m') : undefined;
   const ra = right.many ? ctx.nextAlias('fb_m') : undefined;
-  const cond = compare(c.op, valueOf(left, la), valueOf(right, ra), ctx.db);
-  if (!la && !ra) return cond;
+  const cond = compare(c.op, sideValue(left, la), sideValue(right, ra), ctx.db);
+  if (!la && !ra) {
+    const guards = [left.guard, right.guard].filter((g) => g !== undefined);
+    if (guards.length === 0) return cond;
+    const all = sql.join(
+      guards.map((g) => sql`COALESCE(${g}, FALSE)`),
+      sql` AND `,
+    );
+    return sql<boolean>`(${cond} AND ${all})`;
+  }
   const sources = [
     left.many && la ? sql`(${left.many}) AS ${sql.id(la)}` : undefined,
     right.many && ra ? sql`(${right.many}) AS ${sql.id(ra)}` : undefined,
   ].filter((x): x is RawBuilder<unknown> => x !== undefined);
   const from = sql.join(sources, sql`, `);
-  // any-of: one pair of values matches; otherwise no pair may fail (a missing value is one
-  // NULL row, so an empty set behaves like an empty single value)
+  // any-of: one pair of values matches. all-of (PocketBase's multi-match, search/filter.go):
+  // one pair matches and no pair fails; a pair that compares as NULL (e.g. a missing JSON
+  // key) does neither. A missing value is one NULL row, so an empty set behaves like an
+  // empty single value.
   if (c.any) return sql<boolean>`EXISTS (SELECT 1 FROM ${from} WHERE ${cond})`;
-  return sql<boolean>`NOT EXISTS (SELECT 1 FROM ${from} WHERE NOT COALESCE(${cond}, FALSE))`;
+  return sql<boolean>`(EXISTS (SELECT 1 FROM ${from} WHERE ${cond}) AND NOT EXISTS (SELECT 1 FROM ${from} WHERE NOT (${cond})))`;
 }
 
 function isEmptyLiteral(r: Resolved): boolean {
@@ -88,11 +101,9 @@ function isKnownValue(r: Resolved): boolean {
   return r.literal !== undefined && !isEmptyLiteral(r);
 }
 
-/** True/false for "has no value": NULL, or '' for text. */
-function isEmpty(r: Resolved, db: Database): RawBuilder<boolean> {
-  if (r.type === 'text' || r.type === 'null')
-    return sql<boolean>`(COALESCE(${r.type === 'null' ? r.sql : r.sql}, '') = '')`;
-  if (r.type === 'json') return sql<boolean>`(${r.sql} IS NULL OR ${db.filter.toText(r.sql)} = '""')`;
+/** True/false for "has no value": NULL, or '' for text (JSON is handled by the caller). */
+function isEmpty(r: Resolved): RawBuilder<boolean> {
+  if (r.type === 'text' || r.type === 'null') return sql<boolean>`(COALESCE(${r.sql}, '') = '')`;
   return sql<boolean>`(${r.sql} IS NULL)`;
 }
 
@@ -129,28 +140,122 @@ function coerce(a: Resolved, b: Resolved, db: Database): [RawBuilder<unknown>, R
   return [a.type === 'text' ? a.sql : f.toText(a.sql), b.type === 'text' ? b.sql : f.toText(b.sql)];
 }
 
-/** LIKE pattern: a literal is escaped and wrapped in `%` unless it has its own `%`. */
-function likePattern(r: Resolved): RawBuilder<unknown> {
-  if (r.literal && typeof r.literal.value === 'string') {
-    const v = r.literal.value;
-    if (/(^|[^\\])%/.test(v)) return sql`${v}`;
-    return sql`${`%${v.replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`}`;
+/**
+ * LIKE pattern, as PocketBase's wrapLikeParams: a literal without an unescaped `%` gets its
+ * unescaped `\`, `%` and `_` escaped and is wrapped in `%`; one with a `%` is used as is.
+ * Any other value is wrapped in `%` as text.
+ */
+function likePattern(r: Resolved, db: Database): RawBuilder<unknown> {
+  const v = r.literal?.value;
+  if (v !== undefined && v !== null) {
+    // PocketBase binds `true`/`false` as 1/0 and numbers in their shortest form
+    const text = typeof v === 'boolean' ? (v ? '1' : '0') : String(v);
+    return sql`${hasUnescaped(text, '%') ? text : `%${escapeUnescaped(text, '\\%_')}%`}`;
   }
-  return sql`('%' || ${r.sql} || '%')`;
+  return sql`('%' || ${asText(r, db)} || '%')`;
+}
+
+/** A value as text, for LIKE: JSON strings without their quotes. */
+function asText(r: Resolved, db: Database): RawBuilder<unknown> {
+  if (r.type === 'text') return r.sql;
+  return r.type === 'json' ? db.filter.jsonToText(r.sql) : db.filter.toText(r.sql);
+}
+
+/** PocketBase's containsUnescapedChar: `ch` not preceded by a `\` (a `\\` pair escapes nothing). */
+function hasUnescaped(text: string, ch: string): boolean {
+  let prev = '';
+  for (const c of text) {
+    if (c === ch && prev !== '\\') return true;
+    prev = c === '\\' && prev === '\\' ? '' : c;
+  }
+  return false;
+}
+
+/** PocketBase's escapeUnescapedChars: puts a `\` before each of `chars` that has none yet. */
+function escapeUnescaped(text: string, chars: string): string {
+  const rs = [...text];
+  const out: string[] = [];
+  let match = false;
+  for (let i = rs.length - 1; i >= 0; i--) {
+    const c = rs[i]!;
+    if (match) {
+      if (c !== '\\') out.push('\\');
+      match = false;
+    } else {
+      match = chars.includes(c);
+    }
+    out.push(c);
+    if (i === 0 && match) out.push('\\');
+  }
+  return out.reverse().join('');
+}
+
+/** Brings a bound value to the other one's type, as `coerce` does for a literal and a column. */
+function adaptValue(v: LiteralValue, other: LiteralValue): LiteralValue {
+  if (typeof other === 'number' && typeof v === 'string' && v.trim() !== '' && Number.isFinite(Number(v)))
+    return Number(v);
+  if (typeof other === 'boolean' && typeof v === 'string' && /^(true|false|1|0)$/i.test(v))
+    return /^(true|1)$/i.test(v);
+  if (typeof other === 'boolean' && typeof v === 'number') return v !== 0;
+  if (typeof other === 'string' && typeof v !== 'string' && v !== null) return String(v);
+  return v;
+}
+
+/**
+ * Decides a comparison of two bound values (e.g. `@request.auth.verified = true`) here:
+ * PostgreSQL cannot type two bare parameters (`$1 IS NULL` fails, `$1 > $2` compares text).
+ */
+function foldLiterals(op: CompareOp, a: Resolved, b: Resolved): RawBuilder<boolean> | undefined {
+  if (!a.literal || !b.literal || op === '~' || op === '!~') return undefined;
+  let x = a.literal.value;
+  let y = b.literal.value;
+  const empty = (v: LiteralValue) => v === null || v === '';
+  let result: boolean;
+  if (op === '=' || op === '!=') {
+    if (empty(x) || empty(y)) result = empty(x) && empty(y);
+    else {
+      [x, y] = adaptPair(x, y);
+      result = typeof x === typeof y ? x === y : String(x) === String(y);
+    }
+    if (op === '!=') result = !result;
+  } else if (x === null || y === null) {
+    result = false; // NULL never orders
+  } else {
+    [x, y] = adaptPair(x, y);
+    const [p, q] =
+      typeof x === typeof y && typeof x !== 'string' ? [Number(x), Number(y)] : [String(x), String(y)];
+    result = op === '>' ? p > q : op === '>=' ? p >= q : op === '<' ? p < q : p <= q;
+  }
+  return result ? sql<boolean>`(1 = 1)` : sql<boolean>`(1 = 0)`;
+}
+
+type LiteralValue = string | number | boolean | null;
+
+/** Two bound values brought to one type where one adapts to the other. */
+function adaptPair(x: LiteralValue, y: LiteralValue): [LiteralValue, LiteralValue] {
+  if (typeof x === typeof y) return [x, y];
+  const x2 = adaptValue(x, y);
+  return typeof x2 === typeof y ? [x2, y] : [x, adaptValue(y, x)];
 }
 
 function compare(op: CompareOp, a: Resolved, b: Resolved, db: Database): RawBuilder<boolean> {
   const f = db.filter;
-  if (op === '~' || op === '!~') {
-    const text = a.type === 'text' ? a.sql : f.toText(a.sql);
-    return f.like(text, likePattern(b), op === '!~');
-  }
+  const folded = foldLiterals(op, a, b);
+  if (folded) return folded;
+  if (op === '~' || op === '!~') return f.like(asText(a, db), likePattern(b, db), op === '!~');
   if (op === '=' || op === '!=') {
     const eq = op === '=';
     if (isEmptyLiteral(a) || isEmptyLiteral(b)) {
       const other = isEmptyLiteral(a) ? b : a;
       if (isEmptyLiteral(other)) return eq ? sql<boolean>`(1 = 1)` : sql<boolean>`(1 = 0)`;
-      const empty = isEmpty(other, db);
+      // JSON has no null fallback (PocketBase: NullFallbackDisabled): `= null` is a missing
+      // value or a JSON null, `= ''` the JSON string ""
+      const empty =
+        other.type === 'json'
+          ? (isEmptyLiteral(a) ? a : b).literal?.value === null
+            ? sql<boolean>`(${other.sql} IS NULL)`
+            : f.isSame(other.sql, f.jsonLiteral(sql`${''}`, 'text'))
+          : isEmpty(other);
       return eq ? empty : sql<boolean>`(NOT ${empty})`;
     }
     const [x, y] = coerce(a, b, db);

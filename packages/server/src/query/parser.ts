@@ -17,7 +17,9 @@ const MAX_CALL_DEPTH = 3;
 /** Parsed filters kept for reuse: the same rules and filters are parsed over and over. */
 const CACHE_SIZE = 500;
 
-const cache = new Map<string, Expr>();
+const filterCache = new Map<string, Expr>();
+/** Rules apart from filters: a client's filter text must never stand for a rule's tree. */
+const ruleCache = new Map<string, Expr>();
 
 /**
  * Parses a filter or rule into its syntax tree. Results are cached (least recently used
@@ -29,21 +31,31 @@ const cache = new Map<string, Expr>();
  * parseFilter("title ~ 'abc' && score > 5");
  * // { kind: 'and', left: { kind: 'compare', op: '~', ... }, right: { kind: 'compare', op: '>', ... } }
  */
-export function parseFilter(text: string): Expr {
+export function parseFilter(text: string, opts: ParseOptions = {}): Expr {
+  // rules and filters are cached apart: a rule may be longer than a filter
+  const cache = opts.rule ? ruleCache : filterCache;
   const cached = cache.get(text);
   if (cached !== undefined) {
     cache.delete(text);
     cache.set(text, cached);
     return cached;
   }
-  if (text.length > FILTER_LIMITS.maxLength) {
+  if (!opts.rule && text.length > FILTER_LIMITS.maxLength) {
     const max = FILTER_LIMITS.maxLength;
     throw new FilterSyntaxError(`Filter is too long (max ${max} characters) at ${max}`, max);
   }
-  const expr = new Parser(text).parse();
+  const expr = new Parser(text, opts.rule ? Infinity : FILTER_LIMITS.maxExpressions).parse();
   if (cache.size >= CACHE_SIZE) cache.delete(cache.keys().next().value!);
   cache.set(text, expr);
   return expr;
+}
+
+export interface ParseOptions {
+  /**
+   * A collection rule (written by a superuser): like PocketBase, no limit on its length or
+   * number of comparisons. The nesting limit stays: it bounds the parser's recursion.
+   */
+  rule?: boolean;
 }
 
 class Parser {
@@ -55,8 +67,10 @@ class Parser {
   #callDepth = 0;
   /** End of the last consumed token. */
   #prevEnd = 0;
+  readonly #maxComparisons: number;
 
-  constructor(text: string) {
+  constructor(text: string, maxComparisons: number) {
+    this.#maxComparisons = maxComparisons;
     this.#text = text;
     this.#lexer = new Lexer(text);
     this.#token = this.#lexer.next();
@@ -117,8 +131,8 @@ class Parser {
   #comparison(): Expr {
     const start = this.#token;
     if (!isOperandStart(start)) throw this.#unexpected(this.#token);
-    if (++this.#comparisons > FILTER_LIMITS.maxExpressions) {
-      const max = FILTER_LIMITS.maxExpressions;
+    if (++this.#comparisons > this.#maxComparisons) {
+      const max = this.#maxComparisons;
       throw new FilterSyntaxError(`Too many comparisons (max ${max}) at ${start.pos}`, start.pos);
     }
     const left = this.#operand();

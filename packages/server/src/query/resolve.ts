@@ -22,6 +22,11 @@ export interface Resolved {
   /** A bound literal (drives empty checks and LIKE wrapping). */
   literal?: { value: string | number | boolean | null };
   many?: RawBuilder<unknown>;
+  /**
+   * A condition the whole comparison must meet as well: PocketBase compares an auth
+   * record's private email as false, whatever the operator.
+   */
+  guard?: RawBuilder<unknown>;
 }
 
 export interface ResolveContext {
@@ -117,7 +122,7 @@ function resolvePath(segments: string[], pos: Pos, ctx: ResolveContext, start: W
       : { name: segments[i]!, modifier: undefined };
     if (!last && segments[i]!.includes(':'))
       throw new FilterSyntaxError(`A modifier may only end a path ("${segments.join('.')}")`, pos);
-    if (i >= MAX_RELATION_HOPS)
+    if (!last && i >= MAX_RELATION_HOPS)
       throw new FilterSyntaxError(
         `Too many relation hops in "${segments.join('.')}" (max ${MAX_RELATION_HOPS})`,
         pos,
@@ -194,19 +199,21 @@ function finishField(
 ): Resolved {
   const f = ctx.db.filter;
   const column = col(w.alias, field.name);
-  const multi = ['select', 'relation', 'file'].includes(field.type) && isMulti(field);
+  const listable = ['select', 'relation', 'file'].includes(field.type);
+  const multi = listable && isMulti(field);
   if (field.type === 'password') throw new FilterSyntaxError(`Field "${field.name}" is not filterable`, pos);
   if (modifier === 'isset' || modifier === 'changed') {
     throw new FilterSyntaxError(`The :${modifier} modifier works only on @request.body fields`, pos);
   }
-  if (modifier === 'length') {
-    if (!multi)
-      throw new FilterSyntaxError(`The :length modifier needs a multi-value field ("${field.name}")`, pos);
-    return finish(w, f.jsonArrayLength(column), 'number');
+  if ((modifier === 'length' || modifier === 'each') && !listable) {
+    const message = `The :${modifier} modifier needs a select, relation or file field ("${field.name}")`;
+    throw new FilterSyntaxError(message, pos);
   }
-  if (modifier === 'each') {
-    if (!multi)
-      throw new FilterSyntaxError(`The :each modifier needs a multi-value field ("${field.name}")`, pos);
+  // a single-value field is a list of zero or one values (PocketBase's MultiValuer)
+  if (modifier === 'length' && !multi)
+    return finish(w, sql`(CASE WHEN COALESCE(${column}, '') = '' THEN 0 ELSE 1 END)`, 'number');
+  if (modifier === 'length') return finish(w, f.jsonArrayLength(column), 'number');
+  if (modifier === 'each' && multi) {
     const je = ctx.nextAlias('fb_je');
     w.joins.push(f.joinJsonEach(column, je));
     w.many = true;
@@ -218,14 +225,17 @@ function finishField(
   // a multi-value column compares as its JSON text, like PocketBase
   if (multi) value = f.toText(column);
   // an auth record's email is only visible where its owner made it visible
+  let guard: RawBuilder<unknown> | undefined;
   if (w.collection.type === 'auth' && field.name === 'email' && !ctx.allowHidden) {
     value = sql`(CASE WHEN ${col(w.alias, 'emailVisibility')} THEN ${value} END)`;
+    if (!w.many) guard = finish(w, col(w.alias, 'emailVisibility'), 'bool').sql;
   }
   if (modifier === 'lower') {
-    value = sql`LOWER(${type === 'text' ? value : f.toText(value)})`;
+    value = sql`LOWER(${type === 'text' ? value : type === 'json' ? f.jsonToText(value) : f.toText(value)})`;
     type = 'text';
   }
-  return finish(w, value, type);
+  const resolved = finish(w, value, type);
+  return guard ? { ...resolved, guard } : resolved;
 }
 
 function bodyValue(body: Record<string, unknown>, key: string, base: Collection): unknown {
@@ -237,6 +247,9 @@ function bodyValue(body: Record<string, unknown>, key: string, base: Collection)
 
 function toLiteral(ctx: ResolveContext, v: unknown): Resolved {
   if (v === undefined || v === null) return literal(ctx.db, null);
+  // PostgreSQL text cannot hold a NUL: such a request value makes a rule deny, on both dialects
+  if (typeof v === 'string' && v.includes('\0'))
+    throw new FilterSyntaxError('A request value contains a NUL character', 0);
   if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') return literal(ctx.db, v);
   return literal(ctx.db, JSON.stringify(v));
 }
@@ -251,25 +264,27 @@ function resolveRequest(name: string, pos: Pos, ctx: ResolveContext): Resolved {
     case 'context':
       return literal(ctx.db, r.context);
     case 'query':
-      return toLiteral(ctx, rest.length === 1 ? r.query[rest[0]!] : undefined);
     case 'headers':
-      return toLiteral(ctx, rest.length === 1 ? r.headers[rest[0]!.toLowerCase()] : undefined);
+      return resolveSent(area === 'query' ? r.query : r.headers, area === 'headers', rest, pos, ctx);
     case 'body':
       return resolveBody(rest, pos, ctx);
     case 'auth': {
       if (rest.length === 0) throw new FilterSyntaxError(`Incomplete identifier "${name}"`, pos);
       if (!r.auth) return literal(ctx.db, null);
       const { collection, record } = r.auth;
-      if (rest.length === 1 && (rest[0] === 'collectionId' || rest[0] === 'collectionName')) {
-        return literal(ctx.db, rest[0] === 'collectionId' ? collection.id : collection.name);
+      const { name: key, modifier } =
+        rest.length === 1 ? splitModifier(rest[0]!, pos) : { name: '', modifier: undefined };
+      const lower = (v: unknown) => (modifier === 'lower' && typeof v === 'string' ? v.toLowerCase() : v);
+      if (rest.length === 1 && (key === 'collectionId' || key === 'collectionName') && !modifier) {
+        return literal(ctx.db, key === 'collectionId' ? collection.id : collection.name);
       }
       // a plain field of the signed-in record is a known value: bind it, no query needed
-      const own = rest.length === 1 ? collection.fields.find((f) => f.name === rest[0]) : undefined;
+      const own = rest.length === 1 ? collection.fields.find((f) => f.name === key) : undefined;
       if (rest.length === 1 && (!own || own.type === 'password' || own.name === 'tokenKey'))
         return literal(ctx.db, null);
-      if (own && !own.name.includes(':') && own.type !== 'json') {
+      if (own && own.type !== 'json' && (!modifier || modifier === 'lower')) {
         const v = record[own.name];
-        return Array.isArray(v) ? literal(ctx.db, JSON.stringify(v)) : toLiteral(ctx, v);
+        return toLiteral(ctx, lower(Array.isArray(v) ? JSON.stringify(v) : v));
       }
       const alias = ctx.nextAlias('fb_auth');
       const start = sql`LEFT JOIN ${sql.id(collection.name)} AS ${sql.id(alias)} ON ${col(alias, 'id')} = ${String(record.id)}`;
@@ -283,6 +298,27 @@ function resolveRequest(name: string, pos: Pos, ctx: ResolveContext): Resolved {
     default:
       throw new FilterSyntaxError(`Unknown identifier "${name}"`, pos);
   }
+}
+
+/**
+ * `@request.query.*` and `@request.headers.*` (PocketBase's resolveStaticRequestField): a
+ * missing key is null; `:isset` tells whether it was sent, `:lower` lowercases it.
+ */
+function resolveSent(
+  values: Record<string, unknown>,
+  lowerKeys: boolean,
+  rest: string[],
+  pos: Pos,
+  ctx: ResolveContext,
+): Resolved {
+  const split = splitModifier(rest.at(-1) ?? '', pos);
+  const { modifier } = split;
+  const name = lowerKeys ? split.name.toLowerCase() : split.name;
+  const value = rest.length === 1 && Object.hasOwn(values, name) ? values[name] : undefined;
+  if (modifier === 'isset') return literal(ctx.db, value !== undefined);
+  if (modifier && modifier !== 'lower')
+    throw new FilterSyntaxError(`The :${modifier} modifier does not apply to "${rest.join('.')}"`, pos);
+  return toLiteral(ctx, modifier === 'lower' && typeof value === 'string' ? value.toLowerCase() : value);
 }
 
 function resolveBody(rest: string[], pos: Pos, ctx: ResolveContext): Resolved {
@@ -299,12 +335,27 @@ function resolveBody(rest: string[], pos: Pos, ctx: ResolveContext): Resolved {
     case 'changed': {
       const field = ctx.base.fields.find((f) => f.name === name);
       if (!present || !field) return literal(ctx.db, false);
+      // compared as the column stores it: a text compare would see 1 and 1.0 (a bool
+      // bound on SQLite) or two spellings of the same jsonb as different
+      const f = ctx.db.filter;
       const current = col(ctx.baseAlias, field.name);
-      const sent = toLiteral(ctx, value).sql;
-      return {
-        sql: ctx.db.filter.isDistinct(ctx.db.filter.toText(current), ctx.db.filter.toText(sent)),
-        type: 'bool',
-      };
+      const type = fieldType(field.type);
+      const kind = type.column(field).kind;
+      let changed: RawBuilder<boolean>;
+      if (kind === 'json' || kind === 'jsonArray') {
+        const text = type.encode(type.normalize(body[name], field), field);
+        if (typeof text === 'string' && text.includes('\\u0000'))
+          throw new FilterSyntaxError('A request value contains a NUL character', pos);
+        changed = f.isDistinct(current, f.jsonText(sql`${text}`));
+      } else if (kind === 'number' || kind === 'bool') {
+        changed = f.isDistinct(current, sql`${typeof value === 'boolean' ? ctx.db.bool(value) : value}`);
+      } else {
+        changed = f.isDistinct(
+          sql`COALESCE(${current}, '')`,
+          sql`COALESCE(${toLiteral(ctx, value).sql}, '')`,
+        );
+      }
+      return { sql: changed, type: 'bool' };
     }
     case 'length':
       return literal(

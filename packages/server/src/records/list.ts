@@ -117,7 +117,7 @@ export async function listRecords(
     params.perPage && params.perPage > 0 ? Math.floor(params.perPage) : DEFAULT_PER_PAGE,
     MAX_PER_PAGE,
   );
-  const sortTerms = parseSort(params.sort, c, db.rowIdColumn);
+  const sortTerms = parseSort(params.sort, c, db.rowIdColumn, viewer.superuser);
   // without conditions the SQL depends only on the page shape, so it is compiled once
   const { list, count } = where
     ? buildList(db, c, sortTerms, perPage, page, where)

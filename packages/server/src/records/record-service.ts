@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import type { Kysely, RawBuilder } from 'kysely';
 import { hashPassword } from '../auth/password.ts';
 import { type Database, DbError, type Executor, type Transaction } from '../db/database.ts';
 import { sql } from '../db/kysely.ts';
@@ -39,6 +39,8 @@ export interface RecordServiceDeps {
 export type RecordService = ReturnType<typeof createRecordService>;
 
 const ALL: RuleCondition = { kind: 'all' };
+/** How a createRule names the would-be record it checks. */
+const NEW_RECORD = 'fb_new';
 
 /** One write of a batch. */
 export type BatchOperation =
@@ -167,6 +169,8 @@ export function createRecordService({ db, collections }: RecordServiceDeps) {
     } catch (e) {
       if (e instanceof DbError && e.code === 'unique_violation')
         throw new ValidationError(failMessage, uniqueErrors(c, e));
+      // e.g. a NUL character sent to PostgreSQL: the client's data, not a server fault
+      if (e instanceof DbError && e.code === 'invalid_text') throw new ValidationError(failMessage, {});
       throw e;
     }
   }
@@ -182,6 +186,7 @@ export function createRecordService({ db, collections }: RecordServiceDeps) {
     previous: RecordValues | undefined,
     viewer: Viewer,
     hashes: Map<string, string>,
+    check?: (values: RecordValues) => Promise<void>,
   ): Promise<RecordValues> {
     const isNew = previous === undefined;
     const failMessage = isNew ? 'Failed to create record.' : 'Failed to update record.';
@@ -189,6 +194,7 @@ export function createRecordService({ db, collections }: RecordServiceDeps) {
       superuser: viewer.superuser,
       existingIds: (cid, ids) => existingIds(tx, cid, ids),
     });
+    await check?.(prepared.values);
     if (Object.keys(prepared.errors).length) throw new ValidationError(failMessage, prepared.errors);
     const v = prepared.values;
     for (const [name, hash] of hashes) (v[name] as PasswordValue).hash = hash;
@@ -277,19 +283,48 @@ export function createRecordService({ db, collections }: RecordServiceDeps) {
     }
   }
 
+  /**
+   * Matches PocketBase: the createRule is checked against the would-be record before it is
+   * validated or stored, so a caller the rule rejects learns nothing from field errors (not
+   * even which unique values are taken). The record is a one-row CTE typed like the table.
+   */
+  async function checkCreateRule(
+    tx: Transaction,
+    c: Collection,
+    values: RecordValues,
+    cond: RawBuilder<boolean>,
+  ): Promise<void> {
+    const row = encodeRow(c, values);
+    // like PocketBase, a rule may not rely on a `verified` the creator sets
+    if (c.type === 'auth') row.verified = db.bool(false);
+    const columns = sql.join(c.fields.map((f) => sql.id(f.name)));
+    const params = sql.join(c.fields.map((f) => sql`${row[f.name]}`));
+    // the empty first branch gives the parameters the table's column types (PostgreSQL)
+    const newRow = sql`SELECT ${columns} FROM ${sql.id(c.name)} WHERE 1 = 0 UNION ALL SELECT ${params}`;
+    const query = sql`WITH ${sql.id(NEW_RECORD)} AS (${newRow}) SELECT 1 AS ok FROM ${sql.id(NEW_RECORD)} WHERE ${cond}`;
+    let allowed: boolean;
+    try {
+      allowed = (await tx.first(query.compile(qb))) !== undefined;
+    } catch (e) {
+      // text the database cannot hold (a NUL on PostgreSQL) fails like the insert would
+      if (e instanceof DbError && e.code === 'invalid_text') allowed = false;
+      else throw e;
+    }
+    if (!allowed) throw new BadRequestError('Failed to create record.');
+  }
+
   /** Checks and hashes what can be done before a write transaction; returns the write. */
   async function prepareCreate(collection: string, body: Record<string, unknown>, viewer: Viewer) {
     const c = collections.get(collection);
     writable(c);
-    const rule = ruleCondition(ruleDeps, c, c.createRule, viewer);
+    const rule = ruleCondition(ruleDeps, c, c.createRule, viewer, NEW_RECORD);
     const hashes = await hashPasswords(c, body);
     return async (tx: Transaction): Promise<Record<string, unknown>> => {
-      const v = await writeRecord(tx, c, body, undefined, viewer, hashes);
-      // matches PocketBase: the create rule is checked against the stored record, and a
-      // record that fails it is rolled back with a 400
-      if (rule.kind === 'where' && !(await findValues(tx, c, String(v.id), rule))) {
-        throw new BadRequestError('Failed to create record.');
-      }
+      const check =
+        rule.kind === 'where'
+          ? (values: RecordValues) => checkCreateRule(tx, c, values, rule.sql)
+          : undefined;
+      const v = await writeRecord(tx, c, body, undefined, viewer, hashes, check);
       return exportRecord(c, v, viewer);
     };
   }

@@ -13,9 +13,14 @@ const MAX_SORT_TERMS = 8;
 
 /**
  * Parses PocketBase's `sort` parameter: comma-separated field names, `-` for descending,
- * `+` optional for ascending, `@random`, `@rowid`.
+ * `+` optional for ascending, `@random`, `@rowid`. Hidden fields need `allowHidden`.
  */
-export function parseSort(param: string | undefined, c: Collection, rowIdColumn: string): SortTerm[] {
+export function parseSort(
+  param: string | undefined,
+  c: Collection,
+  rowIdColumn: string,
+  allowHidden = false,
+): SortTerm[] {
   if (!param?.trim()) return [];
   const parts = param
     .split(',')
@@ -30,7 +35,9 @@ export function parseSort(param: string | undefined, c: Collection, rowIdColumn:
     if (name === '@rowid') return { expr: sql.ref(rowIdColumn), desc, rowid: true };
     const f = c.fields.find((x) => x.name === name);
     // PocketBase answers a generic 400 here; the status and shape match, the message says what is wrong
-    if (!f || f.type === 'password') throw new BadRequestError(`Invalid sort field "${name.slice(0, 100)}".`);
+    // like PocketBase, hidden fields sort only for superusers (their order would leak them)
+    if (!f || f.type === 'password' || (f.hidden && !allowHidden))
+      throw new BadRequestError(`Invalid sort field "${name.slice(0, 100)}".`);
     return { expr: sql.ref(f.name), desc, rowid: false };
   });
 }

@@ -26,23 +26,26 @@ export function requestOf(viewer: Viewer): RequestInfo {
  * Turns a collection rule into a condition for a viewer (PocketBase's semantics):
  * superusers pass every rule; `null` is superusers only (403); `""` is everyone; any other
  * rule is a filter over the records, with `@request.*` bound to the viewer's request.
- * Rules may read hidden fields.
+ * Rules may read hidden fields. `baseAlias` names the rows the condition reads, when they
+ * are not the collection's table itself (e.g. a would-be record in a CTE).
  */
 export function ruleCondition(
   deps: RuleDeps,
   c: Collection,
   rule: Rule | undefined,
   viewer: Viewer,
+  baseAlias?: string,
 ): RuleCondition {
   if (viewer.superuser) return { kind: 'all' };
   if (rule === null || rule === undefined)
     throw new ForbiddenError('Only superusers can perform this action.');
   if (rule.trim() === '') return { kind: 'all' };
   try {
-    const sql = compileFilter(parseFilter(rule), {
+    const sql = compileFilter(parseFilter(rule, { rule: true }), {
       db: deps.db,
       collection: deps.collection,
       base: c,
+      ...(baseAlias ? { baseAlias } : {}),
       request: requestOf(viewer),
       allowHidden: true,
     });
@@ -91,7 +94,7 @@ export function filterCondition(
 export function ruleProblem(deps: RuleDeps, c: Collection, rule: string): string | undefined {
   if (rule.trim() === '') return undefined;
   try {
-    compileFilter(parseFilter(rule), {
+    compileFilter(parseFilter(rule, { rule: true }), {
       db: deps.db,
       collection: deps.collection,
       base: c,

@@ -1,0 +1,138 @@
+import { describeFilterCases, type FilterCase } from '../support/filter-fixture.ts';
+
+// Multi-value operands: `:each` over a multi select, paths through a multi relation,
+// `:length`, and comparisons of two multi-valued sides. Without `?` every value must match
+// (an empty list has one missing value); with `?` at least one must (PocketBase's
+// multi-match subquery, tools/search/filter.go).
+
+const ALL = ['P1', 'P2', 'P3', 'P4', 'P5', 'P6'] as const;
+
+const each: FilterCase[] = [
+  ["labels:each = 'a'", ['P2']],
+  ["labels:each ?= 'a'", ['P1', 'P2', 'P4']],
+  ["labels:each != 'a'", ['P3', 'P5', 'P6']],
+  ["labels:each ?!= 'a'", ['P1', 'P3', 'P4', 'P5', 'P6']],
+  ["labels:each ~ 'a'", ['P2']],
+  ["labels:each ?~ 'A'", ['P1', 'P2', 'P4']],
+  ["labels:each !~ 'a'", ['P5', 'P6']],
+  ["labels:each ?!~ 'a'", ['P1', 'P4', 'P5', 'P6']],
+  ["labels:each > 'a'", ['P5', 'P6']],
+  ["labels:each ?> 'c'", ['P4', 'P6']],
+  ["labels:each >= 'a'", ['P1', 'P2', 'P4', 'P5', 'P6']],
+  ["labels:each < 'c'", ['P1', 'P2', 'P5']],
+  ["labels:each ?< 'b'", ['P1', 'P2', 'P4']],
+  ["labels:each <= 'b'", ['P1', 'P2', 'P5']],
+  ["labels:each ?<= 'a'", ['P1', 'P2', 'P4']],
+  ["labels:each ?>= 'd'", ['P4', 'P6']],
+  ["labels:each = ''", ['P3']],
+  ["labels:each ?= ''", ['P3']],
+  ["labels:each != ''", ['P1', 'P2', 'P4', 'P5', 'P6']],
+  ['labels:each = null', ['P3']],
+  ["'a' = labels:each", ['P2']],
+  ["'a' ?= labels:each", ['P1', 'P2', 'P4']],
+  ['labels:each = labels:each', ['P2', 'P3', 'P5', 'P6']],
+  ['labels:each ?!= labels:each', ['P1', 'P4']],
+  ["labels:each ?= 'a' || labels:each ?= 'd'", ['P1', 'P2', 'P4', 'P6']],
+  ["labels:each = 'a' || labels:length = 0", ['P2', 'P3']],
+  ["labels:each ?= 'b' && active = true", ['P1', 'P5']],
+];
+
+const length: FilterCase[] = [
+  ['labels:length = 0', ['P3']],
+  ['labels:length = 1', ['P2', 'P5', 'P6']],
+  ['labels:length = 2', ['P1']],
+  ['labels:length = 3', ['P4']],
+  ['labels:length > 1', ['P1', 'P4']],
+  ['labels:length < 2', ['P2', 'P3', 'P5', 'P6']],
+  ['labels:length != 1', ['P1', 'P3', 'P4']],
+  ['labels:length >= 0', ALL],
+  ['labels:length ?= 3', ['P4']],
+  ['labels:length = tags:length', ALL],
+  ['labels:length > tags:length', []],
+  ['labels:length = views', ['P3']],
+  ["labels:length = '2'", ['P1']],
+  ['tags:length = 0', ['P3']],
+  ['tags:length = 3', ['P4']],
+  ['tags:length > 1', ['P1', 'P4']],
+  ['tags:length ?= 1', ['P2', 'P5', 'P6']],
+  ['tags:length != 1', ['P1', 'P3', 'P4']],
+];
+
+const relations: FilterCase[] = [
+  ["tags.name = 'red'", ['P2']],
+  ["tags.name ?= 'red'", ['P1', 'P2', 'P4']],
+  ["tags.name != 'red'", ['P3', 'P5', 'P6']],
+  ["tags.name ?!= 'red'", ['P1', 'P3', 'P4', 'P5', 'P6']],
+  ['tags.weight > 2', ['P5', 'P6']],
+  ['tags.weight ?> 2', ['P1', 'P4', 'P5', 'P6']],
+  ['tags.weight >= 1', ['P1', 'P2', 'P4', 'P5', 'P6']],
+  ['tags.weight ?< 5', ['P1', 'P2', 'P4']],
+  ['tags.weight <= 5', ['P1', 'P2', 'P5']],
+  ['tags.weight = 5', ['P5']],
+  ['tags.weight ?= 5', ['P1', 'P4', 'P5']],
+  ["tags.name ~ 'e'", ['P1', 'P2', 'P4', 'P5', 'P6']],
+  ["tags.name ?~ 'bl'", ['P4', 'P6']],
+  ["tags.name !~ 'bl'", ['P1', 'P2', 'P5']],
+  ["tags.name ?!~ 'bl'", ['P1', 'P2', 'P4', 'P5']],
+  ["tags.name:lower ?= 'red'", ['P1', 'P2', 'P4']],
+  ["tags.name:lower ?= 'RED'", []],
+  ["tags.id ?= 'tagblue00000001'", ['P4', 'P6']],
+  ["tags.id = 'tagblue00000001'", ['P6']],
+  ["tags.id != 'tagblue00000001'", ['P1', 'P2', 'P3', 'P5']],
+  ["tags ~ 'tagblue'", ['P4', 'P6']],
+  ["tags !~ 'tagblue'", ['P1', 'P2', 'P3', 'P5']],
+  ["tags = ''", []],
+  ["tags != ''", ALL],
+  ["tags = '[]'", ['P3']],
+  ["tags:each = 'tagred000000001'", ['P2']],
+  ["tags:each ?= 'tagred000000001'", ['P1', 'P2', 'P4']],
+  ["tags:each != 'tagred000000001'", ['P3', 'P5', 'P6']],
+  ["tags.name = 'red' || tags.name = 'blue'", ['P2', 'P6']],
+  ['tags.name = tags.name', ['P2', 'P3', 'P5', 'P6']],
+  ['tags.name ?= tags.name', ALL],
+  ['tags.name != tags.name', []],
+  ['tags.name ?!= tags.name', ['P1', 'P4']],
+  ['tags.weight ?> views', []],
+  ['tags.weight ?< views', ['P1', 'P2', 'P4', 'P5']],
+  ['views > tags.weight', ['P1', 'P2', 'P4', 'P5']],
+  ['views >= tags.weight', ['P1', 'P2', 'P4', 'P5', 'P6']],
+  // no tags and no owner: two missing values compare as equal
+  ['tags.name ?= owner.bestTag.name', ['P1', 'P3', 'P4']],
+  ['tags.weight ?> author.rank', ['P1', 'P4', 'P5', 'P6']],
+  ['tags.weight > author.rank', ['P5', 'P6']],
+  ["tags.name ?= 'green' && views < 50", ['P1', 'P5']],
+  ["(tags.name ?= 'red' || tags.name ?= 'blue') && labels:length > 1", ['P1', 'P4']],
+];
+
+const fromLinks: FilterCase[] = [
+  ["posts.title ?= 'Future'", ['L3']],
+  ['posts.views > 5', ['L2', 'L3']],
+  ["posts.author.name ?= 'Bo'", ['L1']],
+  ["posts.author.name = 'Ann'", ['L2']],
+  ["posts.tags.name ?= 'blue'", ['L3']],
+  ["posts.tags.name = 'red'", []],
+  ['posts.tags.weight >= 1', ['L1', 'L2', 'L3']],
+  ["posts.comments_via_post.message ?= 'spam'", ['L3']],
+  ['posts:length = 2', ['L1']],
+  ["posts:each ?= 'post00000000001'", ['L1', 'L2']],
+  ["posts.id ?= 'post00000000004'", ['L3']],
+  ["posts.id = 'post00000000001'", ['L2']],
+];
+
+const fromNotes: FilterCase[] = [
+  ["shared.name ?= 'Alice'", ['N2', 'N4']],
+  ["shared.name = 'Alice'", ['N4']],
+  ['shared.level > 0', ['N1', 'N4']],
+  ["shared.email ?= 'carol@example.com'", ['N2']],
+  ["shared.email ?= 'bob@example.com'", []],
+  ['shared:length = 0', ['N3']],
+  ['shared.id ?= owner', ['N3']],
+  ["shared.bestTag.name ?= 'red'", ['N2', 'N4']],
+  ["shared.id ?= 'usrbob000000001' || owner = 'usrbob000000001'", ['N1', 'N2']],
+];
+
+describeFilterCases('filter cases: multi-value fields', {
+  posts: [...each, ...length, ...relations],
+  links: fromLinks,
+  notes: fromNotes,
+});
