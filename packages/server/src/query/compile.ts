@@ -14,6 +14,13 @@ export interface CompileOptions {
   baseAlias?: string;
   request: RequestInfo;
   allowHidden: boolean;
+  /**
+   * For a client's filter (not a rule, not a superuser): records of other collections a
+   * path reaches must pass their listRule, like PocketBase. Gets the rule's parsed text.
+   */
+  listRuleOf?: (target: Collection) => Expr | null | undefined;
+  /** Shares alias numbering with an enclosing compile (nested rules). */
+  nextAlias?: (prefix: string) => string;
 }
 
 /**
@@ -33,8 +40,31 @@ export function compileFilter(expr: Expr, opts: CompileOptions): RawBuilder<bool
     baseAlias: opts.baseAlias ?? opts.base.name,
     request: opts.request,
     allowHidden: opts.allowHidden,
-    nextAlias: (prefix) => `${prefix}${++n}`,
+    nextAlias: opts.nextAlias ?? ((prefix) => `${prefix}${++n}`),
   };
+  const listRuleOf = opts.listRuleOf;
+  if (listRuleOf) {
+    ctx.joinRule = (target, alias, pos) => {
+      const rule = listRuleOf(target);
+      if (rule === null) {
+        throw new FilterSyntaxError(
+          `Filtering through the "${target.name}" collection needs superuser access`,
+          pos,
+        );
+      }
+      if (rule === undefined) return undefined;
+      // the target's own rule runs as a rule: hidden fields allowed, no further checks
+      return compileFilter(rule, {
+        db: opts.db,
+        collection: opts.collection,
+        base: target,
+        baseAlias: alias,
+        request: opts.request,
+        allowHidden: true,
+        nextAlias: ctx.nextAlias,
+      });
+    };
+  }
   return compileExpr(expr, ctx);
 }
 

@@ -41,6 +41,23 @@ export interface ResolveContext {
   allowHidden: boolean;
   /** A fresh alias per joined table. */
   nextAlias(prefix: string): string;
+  /**
+   * The extra join condition a client filter must respect when it reaches into another
+   * collection (its listRule, on the joined alias); undefined for rules and superusers.
+   */
+  joinRule?(target: Collection, alias: string, pos: Pos): RawBuilder<boolean> | undefined;
+}
+
+/** `ON <cond>` plus the joined collection's listRule, when the context enforces one. */
+function joinOn(
+  ctx: ResolveContext,
+  target: Collection,
+  alias: string,
+  on: RawBuilder<unknown>,
+  pos: Pos,
+): RawBuilder<unknown> {
+  const rule = ctx.joinRule?.(target, alias, pos);
+  return rule ? sql`(${on}) AND ${rule}` : on;
 }
 
 const MAX_RELATION_HOPS = 6;
@@ -150,14 +167,12 @@ function resolvePath(segments: string[], pos: Pos, ctx: ResolveContext, start: W
     if (isMulti(field)) {
       const je = ctx.nextAlias('fb_je');
       w.joins.push(ctx.db.filter.joinJsonEach(col(w.alias, field.name), je));
-      w.joins.push(
-        sql`LEFT JOIN ${sql.id(target.name)} AS ${sql.id(alias)} ON ${col(alias, 'id')} = ${col(je, 'value')}`,
-      );
+      const on = joinOn(ctx, target, alias, sql`${col(alias, 'id')} = ${col(je, 'value')}`, pos);
+      w.joins.push(sql`LEFT JOIN ${sql.id(target.name)} AS ${sql.id(alias)} ON ${on}`);
       w.many = true;
     } else {
-      w.joins.push(
-        sql`LEFT JOIN ${sql.id(target.name)} AS ${sql.id(alias)} ON ${col(alias, 'id')} = ${col(w.alias, field.name)}`,
-      );
+      const on = joinOn(ctx, target, alias, sql`${col(alias, 'id')} = ${col(w.alias, field.name)}`, pos);
+      w.joins.push(sql`LEFT JOIN ${sql.id(target.name)} AS ${sql.id(alias)} ON ${on}`);
     }
     w.collection = target;
     w.alias = alias;
@@ -184,7 +199,9 @@ function joinBackRelation(
   const on = isMulti(field)
     ? ctx.db.filter.jsonArrayContains(col(alias, field.name), col(w.alias, 'id'))
     : sql`${col(alias, field.name)} = ${col(w.alias, 'id')}`;
-  w.joins.push(sql`LEFT JOIN ${sql.id(back.name)} AS ${sql.id(alias)} ON ${on}`);
+  w.joins.push(
+    sql`LEFT JOIN ${sql.id(back.name)} AS ${sql.id(alias)} ON ${joinOn(ctx, back, alias, on, pos)}`,
+  );
   w.collection = back;
   w.alias = alias;
   w.many = true;

@@ -2,7 +2,7 @@ import type { RawBuilder } from 'kysely';
 import type { Database } from '../db/database.ts';
 import { sql } from '../db/kysely.ts';
 import { BadRequestError, ForbiddenError } from '../errors/api-error.ts';
-import { FilterSyntaxError } from '../query/ast.ts';
+import { type Expr, FilterSyntaxError } from '../query/ast.ts';
 import { compileFilter } from '../query/compile.ts';
 import { parseFilter } from '../query/parser.ts';
 import { emptyRequest, type RequestInfo } from '../query/request-info.ts';
@@ -79,6 +79,7 @@ export function filterCondition(
       base: c,
       request: requestOf(viewer),
       allowHidden: viewer.superuser,
+      ...(viewer.superuser ? {} : { listRuleOf: listRuleAst }),
     });
   } catch (e) {
     if (e instanceof FilterSyntaxError) {
@@ -86,6 +87,22 @@ export function filterCondition(
         filter: { code: 'validation_invalid_filter', message: e.message, params: { position: e.pos } },
       });
     }
+    throw e;
+  }
+}
+
+/**
+ * A collection's listRule as a client filter meets it through a relation: `null` when
+ * only superusers may list it (or the stored rule no longer parses), undefined when open.
+ */
+function listRuleAst(target: Collection): Expr | null | undefined {
+  const rule = target.listRule;
+  if (rule === null || rule === undefined) return null;
+  if (rule.trim() === '') return undefined;
+  try {
+    return parseFilter(rule, { rule: true });
+  } catch (e) {
+    if (e instanceof FilterSyntaxError) return null;
     throw e;
   }
 }

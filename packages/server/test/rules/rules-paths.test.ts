@@ -32,6 +32,13 @@ for (const dialect of DIALECTS) {
     before(async () => {
       t = await startTestApp(dialect);
       const users = await createUsersCollection(t);
+      // anyone may list users here, so client filters can reach them through `owner`
+      // (filter-join-rules.test.ts covers joins into collections whose listRule hides records)
+      const opened = await t.request('PATCH', '/api/collections/users', {
+        token: 'superuser',
+        body: { listRule: '' },
+      });
+      assert.equal(opened.status, 200);
       a = await createUser(t, 'a@example.com', { name: 'Ann' });
       b = await createUser(t, 'b@example.com', { name: 'Bob', emailVisibility: true });
       await t.createCollection({
