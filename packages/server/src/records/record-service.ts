@@ -1,35 +1,18 @@
 import type { Kysely, RawBuilder } from 'kysely';
-import { hashPassword } from '../auth/password.ts';
 import { type Database, DbError, type Executor, type Transaction } from '../db/database.ts';
 import { sql } from '../db/kysely.ts';
-import {
-  BadRequestError,
-  type ErrorData,
-  fieldError,
-  NotFoundError,
-  ValidationError,
-} from '../errors/api-error.ts';
+import { BadRequestError, NotFoundError } from '../errors/api-error.ts';
 import { filterCondition, type RuleCondition, ruleCondition } from '../rules/rule-condition.ts';
 import type { Collection } from '../schema/collection.ts';
 import type { CollectionService } from '../schema/collection-service.ts';
-import { isMulti } from '../schema/field.ts';
-import { fieldType } from '../schema/field-registry.ts';
-import type { PasswordValue } from '../schema/fields/password.ts';
-import { randomString } from '../tools/id.ts';
-import { nowDate } from '../tools/time.ts';
 import { type AggregateParams, aggregateRecords } from './aggregate.ts';
 import { expandRecords, parseExpand } from './expand.ts';
 import { type ListParams, type ListResult, listRecords } from './list.ts';
-import { prepareValues } from './prepare.ts';
 import { decodeRow, exportRecord, type RecordValues, type Viewer } from './record-codec.ts';
+import { createRecordWriter, type RecordChange } from './record-writer.ts';
 import { statementsFor } from './statements.ts';
 
-/** A committed change, delivered to listeners after commit. */
-export interface RecordChange {
-  action: 'create' | 'update' | 'delete';
-  collection: Collection;
-  record: RecordValues;
-}
+export type { RecordChange } from './record-writer.ts';
 
 export interface RecordServiceDeps {
   db: Database;
@@ -59,8 +42,6 @@ export class BatchFailure extends Error {
   }
 }
 
-const TOKEN_KEY_CHARS = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
-
 /**
  * The only path that writes collection tables: validates, enforces rules, writes in a
  * transaction with one `_changes` row per changed record, and notifies listeners after
@@ -70,10 +51,11 @@ export function createRecordService({ db, collections }: RecordServiceDeps) {
   const qb: Kysely<any> = db.qb;
   const listeners = new Set<(change: RecordChange) => void>();
   const ruleDeps = { db, collection: (idOrName: string) => collections.find(idOrName) };
-  const insertChangeSql = qb
-    .insertInto('_changes')
-    .values({ collection_id: '', record_id: '', action: '', record: '', created: '' })
-    .compile().sql;
+  const { encodeRow, hashPasswords, writeRecord, deleteInTx } = createRecordWriter({
+    db,
+    collections,
+    listeners,
+  });
 
   function writable(c: Collection): void {
     if (c.type === 'view') throw new BadRequestError('Unsupported collection type.');
@@ -93,165 +75,6 @@ export function createRecordService({ db, collections }: RecordServiceDeps) {
             qb.selectFrom(c.name).selectAll(c.name).where('id', '=', id).where(rule.sql),
           );
     return row ? decodeRow(c, row) : undefined;
-  }
-
-  async function existingIds(ex: Executor, collectionId: string, ids: string[]): Promise<Set<string>> {
-    const target = collections.find(collectionId);
-    if (!target || ids.length === 0) return new Set();
-    const rows = await ex.all<{ id: string }>(qb.selectFrom(target.name).select('id').where('id', 'in', ids));
-    return new Set(rows.map((r) => String(r.id)));
-  }
-
-  /** Hashes new plain passwords before the transaction, so no write waits on argon2. */
-  async function hashPasswords(c: Collection, body: Record<string, unknown>): Promise<Map<string, string>> {
-    const out = new Map<string, string>();
-    for (const f of c.fields) {
-      const plain = body[f.name];
-      if (f.type === 'password' && typeof plain === 'string' && plain !== '')
-        out.set(f.name, await hashPassword(plain));
-    }
-    return out;
-  }
-
-  function encodeRow(c: Collection, values: RecordValues): Record<string, unknown> {
-    const row: Record<string, unknown> = {};
-    for (const f of c.fields) {
-      const v = fieldType(f.type).encode(values[f.name], f);
-      row[f.name] = typeof v === 'boolean' ? db.bool(v) : v;
-    }
-    return row;
-  }
-
-  function uniqueErrors(c: Collection, e: DbError): ErrorData {
-    const data: ErrorData = {};
-    const cols = e.columns.length ? e.columns : ['id'];
-    for (const col of cols) {
-      const name =
-        c.fields.find((f) => col === f.name || col.includes(`(${f.name}`) || col.includes(`${f.name})`))
-          ?.name ?? col;
-      data[name] = fieldError('validation_not_unique', 'Value must be unique.');
-    }
-    return data;
-  }
-
-  async function logChange(tx: Transaction, change: RecordChange): Promise<void> {
-    const record = exportRecord(change.collection, change.record, { superuser: true });
-    await tx.run({
-      sql: insertChangeSql,
-      parameters: [
-        change.collection.id,
-        String(change.record.id),
-        change.action,
-        JSON.stringify(record),
-        nowDate(),
-      ],
-    });
-    tx.afterCommit(() => {
-      for (const l of listeners) l(change);
-    });
-  }
-
-  async function saveValues(
-    tx: Transaction,
-    c: Collection,
-    values: RecordValues,
-    isNew: boolean,
-    failMessage: string,
-  ): Promise<void> {
-    const row = encodeRow(c, values);
-    const statements = statementsFor(db, c);
-    try {
-      if (isNew) await tx.run({ sql: statements.insert, parameters: c.fields.map((f) => row[f.name]) });
-      else {
-        const parameters = c.fields.filter((f) => f.name !== 'id').map((f) => row[f.name]);
-        await tx.run({ sql: statements.update, parameters: [...parameters, row.id] });
-      }
-    } catch (e) {
-      if (e instanceof DbError && e.code === 'unique_violation')
-        throw new ValidationError(failMessage, uniqueErrors(c, e));
-      // e.g. a NUL character sent to PostgreSQL: the client's data, not a server fault
-      if (e instanceof DbError && e.code === 'invalid_text') throw new ValidationError(failMessage, {});
-      throw e;
-    }
-  }
-
-  /**
-   * Lays a body over a record (new when `previous` is undefined), validates, writes and
-   * logs it, inside the caller's transaction. `hashes` are the new passwords, pre-hashed.
-   */
-  async function writeRecord(
-    tx: Transaction,
-    c: Collection,
-    body: Record<string, unknown>,
-    previous: RecordValues | undefined,
-    viewer: Viewer,
-    hashes: Map<string, string>,
-    check?: (values: RecordValues) => Promise<void>,
-  ): Promise<RecordValues> {
-    const isNew = previous === undefined;
-    const failMessage = isNew ? 'Failed to create record.' : 'Failed to update record.';
-    const prepared = await prepareValues(c, body, previous, {
-      superuser: viewer.superuser,
-      existingIds: (cid, ids) => existingIds(tx, cid, ids),
-    });
-    await check?.(prepared.values);
-    if (Object.keys(prepared.errors).length) throw new ValidationError(failMessage, prepared.errors);
-    const v = prepared.values;
-    for (const [name, hash] of hashes) (v[name] as PasswordValue).hash = hash;
-    // a new password signs out every session of the record
-    if (!isNew && c.type === 'auth' && hashes.has('password')) v.tokenKey = randomString(50, TOKEN_KEY_CHARS);
-    await saveValues(tx, c, v, isNew, failMessage);
-    await logChange(tx, { action: isNew ? 'create' : 'update', collection: c, record: v });
-    return v;
-  }
-
-  /** Deletes a record and, following relation fields, detaches or cascades its references. */
-  async function deleteInTx(
-    tx: Transaction,
-    c: Collection,
-    values: RecordValues,
-    seen: Set<string>,
-  ): Promise<void> {
-    const key = `${c.id}/${String(values.id)}`;
-    if (seen.has(key)) return;
-    seen.add(key);
-    await tx.run(qb.deleteFrom(c.name).where('id', '=', values.id));
-    await logChange(tx, { action: 'delete', collection: c, record: values });
-    for (const other of collections.all()) {
-      if (other.type === 'view') continue;
-      for (const f of other.fields) {
-        if (f.type !== 'relation' || f.collectionId !== c.id) continue;
-        const multi = isMulti(f);
-        const cond = multi ? db.jsonArrayHas(f.name, values.id) : undefined;
-        const query = qb.selectFrom(other.name).selectAll();
-        const rows = await tx.all<Record<string, unknown>>(
-          cond ? query.where(cond) : query.where(f.name, '=', values.id),
-        );
-        for (const row of rows) {
-          const refValues = decodeRow(other, row);
-          if (seen.has(`${other.id}/${String(refValues.id)}`)) continue;
-          const current = refValues[f.name];
-          const remaining = Array.isArray(current) ? current.filter((x) => x !== values.id) : [];
-          if (remaining.length === 0 && f.cascadeDelete) {
-            await deleteInTx(tx, other, refValues, seen);
-            continue;
-          }
-          if (remaining.length === 0 && f.required) {
-            throw new BadRequestError(
-              'Failed to delete record. Make sure that the record is not part of a required relation reference.',
-            );
-          }
-          refValues[f.name] = multi ? remaining : '';
-          await tx.run(
-            qb
-              .updateTable(other.name)
-              .set({ [f.name]: fieldType(f.type).encode(refValues[f.name], f) })
-              .where('id', '=', refValues.id),
-          );
-          await logChange(tx, { action: 'update', collection: other, record: refValues });
-        }
-      }
-    }
   }
 
   /** The condition of a list: the listRule (which narrows, never 403s) and the filter. */
