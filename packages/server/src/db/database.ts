@@ -87,6 +87,11 @@ export interface Database extends Executor {
   /** Creates, alters or rebuilds a collection table as the plan says, keeping its rows. */
   applyTablePlan(tx: Transaction, plan: TablePlan): Promise<void>;
   dropTable(tx: Transaction, name: string): Promise<void>;
+  /**
+   * Brings a table's full-text index to cover exactly `columns` (none: no index), after
+   * its table changed; `previous` is the table's former name when it was renamed.
+   */
+  syncSearch(tx: Transaction, table: string, columns: string[], previous?: string): Promise<void>;
   /** Creates or replaces a view. */
   createView(tx: Transaction, name: string, select: string, replace?: string): Promise<void>;
   dropView(tx: Transaction, name: string): Promise<void>;

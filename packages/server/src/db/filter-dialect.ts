@@ -24,6 +24,11 @@ export interface FilterDialect {
   isDistinct(a: RawBuilder<unknown>, b: RawBuilder<unknown>): RawBuilder<boolean>;
   /** Case-insensitive LIKE with `\` as the escape character (PocketBase's `~`). */
   like(a: RawBuilder<unknown>, pattern: RawBuilder<unknown>, negate: boolean): RawBuilder<boolean>;
+  /**
+   * True when the row (`alias` of `table`) has every term in its full-text indexed
+   * `column`; terms match as prefixes.
+   */
+  search(alias: string, table: string, column: string, terms: string[]): RawBuilder<boolean>;
   /** Any value as text (a whole number without a fractional part: 10, not 10.0). */
   toText(a: RawBuilder<unknown>): RawBuilder<string>;
   /** A `jsonExtract` value as text: a JSON string without its quotes, anything else as JSON. */

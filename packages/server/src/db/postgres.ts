@@ -181,6 +181,13 @@ const pgFilter: FilterDialect = {
   like: (a, pattern, negate) =>
     sql<boolean>`(CAST(${a} AS text) ${sql.raw(negate ? 'NOT ILIKE' : 'ILIKE')} ${pattern} ESCAPE '\\')`,
   toText: (a) => sql<string>`CAST(${a} AS text)`,
+  // each term as a prefix; to_tsquery input is built from quoted lexemes, never raw text
+  search: (alias, _table, column, terms) => {
+    const lexemes = terms.map((t) => t.toLowerCase().replace(/[^\p{L}\p{N}]+/gu, '')).filter(Boolean);
+    if (lexemes.length === 0) return sql<boolean>`(1 = 0)`;
+    const query = lexemes.map((l) => `'${l}':*`).join(' & ');
+    return sql<boolean>`(to_tsvector('simple', ${sql.ref(`${alias}.${column}`)}) @@ to_tsquery('simple', ${query}))`;
+  },
   jsonToText: (a) => sql<string>`(${a} #>> '{}')`,
   jsonText: (text) => sql`CAST(${text} AS jsonb)`,
 };
@@ -283,6 +290,22 @@ export class PostgresDatabase implements Database {
 
   applyTablePlan(tx: Transaction, plan: TablePlan): Promise<void> {
     return applyTablePlan(pgTables, tx, plan);
+  }
+
+  // One GIN index per column over its 'simple' tsvector; search() uses the same expression.
+  async syncSearch(tx: Transaction, table: string, columns: string[], previous?: string): Promise<void> {
+    const rows = await tx.all<{ name: string }>({
+      sql: "SELECT indexname AS name FROM pg_indexes WHERE schemaname = current_schema() AND tablename = $1 AND indexname LIKE '\\_fts\\_%'",
+      parameters: [table],
+    });
+    for (const r of rows) await tx.exec(`DROP INDEX IF EXISTS ${quoteIdent(r.name)}`);
+    void previous;
+    for (const c of columns) {
+      const name = `_fts_${table}_${c}`.slice(0, 63);
+      await tx.exec(
+        `CREATE INDEX ${quoteIdent(name)} ON ${quoteIdent(table)} USING GIN (to_tsvector('simple', ${quoteIdent(c)}))`,
+      );
+    }
   }
 
   async dropTable(tx: Transaction, name: string): Promise<void> {

@@ -56,6 +56,10 @@ const sqliteFilter: FilterDialect = {
     sql<string>`(CASE WHEN typeof(${a}) = 'real' AND ${a} = CAST(${a} AS INTEGER) THEN CAST(CAST(${a} AS INTEGER) AS TEXT) ELSE CAST(${a} AS TEXT) END)`,
   jsonToText: (a) => sql<string>`CAST(${a} AS TEXT)`,
   jsonText: (text) => text,
+  search: (alias, table, column, terms) =>
+    terms.length === 0
+      ? sql<boolean>`(1 = 0)`
+      : sql<boolean>`(${sql.ref(`${alias}.rowid`)} IN (SELECT rowid FROM ${sql.id(searchTable(table))} WHERE ${sql.id(searchTable(table))} MATCH ${ftsQuery(column, terms)}))`,
 };
 
 const sqliteKinds: KindSql = {
@@ -140,6 +144,21 @@ const sqliteTables: TableDialect = {
     after: ['PRAGMA legacy_alter_table = OFF'],
   }),
 };
+
+/** The FTS5 table that indexes a collection table. */
+function searchTable(table: string): string {
+  return `_fts_${table}`;
+}
+
+function sqlText(value: string): string {
+  return `'${value.replaceAll("'", "''")}'`;
+}
+
+/** An FTS5 query: every term, quoted (no FTS syntax from users), as a prefix, in one column. */
+function ftsQuery(column: string, terms: string[]): string {
+  const quoted = terms.map((t) => `"${t.replaceAll('"', '""')}"*`).join(' AND ');
+  return `{${column}} : (${quoted})`;
+}
 
 function quoteIdent(name: string): string {
   return `"${name.replaceAll('"', '""')}"`;
@@ -346,7 +365,38 @@ export class SqliteDatabase implements Database {
   }
 
   async dropTable(tx: Transaction, name: string): Promise<void> {
+    await tx.exec(`DROP TABLE IF EXISTS ${quoteIdent(searchTable(name))}`);
     await tx.exec(`DROP TABLE IF EXISTS ${quoteIdent(name)}`);
+  }
+
+  // An FTS5 index over the table's rows (external content), kept in step by triggers.
+  async syncSearch(tx: Transaction, table: string, columns: string[], previous?: string): Promise<void> {
+    const fts = quoteIdent(searchTable(table));
+    const drops = [previous, table].filter((t): t is string => !!t);
+    for (const t of drops) {
+      await tx.exec(`DROP TABLE IF EXISTS ${quoteIdent(searchTable(t))}`);
+      for (const suffix of ['ai', 'ad', 'au'])
+        await tx.exec(`DROP TRIGGER IF EXISTS ${quoteIdent(`${searchTable(t)}_${suffix}`)}`);
+    }
+    if (columns.length === 0) return;
+    const cols = columns.map(quoteIdent).join(', ');
+    const newValues = columns.map((c) => `new.${quoteIdent(c)}`).join(', ');
+    const oldValues = columns.map((c) => `old.${quoteIdent(c)}`).join(', ');
+    const t = quoteIdent(table);
+    const trigger = (suffix: string) => quoteIdent(`${searchTable(table)}_${suffix}`);
+    await tx.exec(
+      `CREATE VIRTUAL TABLE ${fts} USING fts5(${cols}, content=${sqlText(table)}, content_rowid='rowid')`,
+    );
+    await tx.exec(
+      `CREATE TRIGGER ${trigger('ai')} AFTER INSERT ON ${t} BEGIN INSERT INTO ${fts}(rowid, ${cols}) VALUES (new.rowid, ${newValues}); END`,
+    );
+    await tx.exec(
+      `CREATE TRIGGER ${trigger('ad')} AFTER DELETE ON ${t} BEGIN INSERT INTO ${fts}(${fts}, rowid, ${cols}) VALUES ('delete', old.rowid, ${oldValues}); END`,
+    );
+    await tx.exec(
+      `CREATE TRIGGER ${trigger('au')} AFTER UPDATE ON ${t} BEGIN INSERT INTO ${fts}(${fts}, rowid, ${cols}) VALUES ('delete', old.rowid, ${oldValues}); INSERT INTO ${fts}(rowid, ${cols}) VALUES (new.rowid, ${newValues}); END`,
+    );
+    await tx.exec(`INSERT INTO ${fts}(${fts}) VALUES ('rebuild')`);
   }
 
   async createView(tx: Transaction, name: string, select: string, replace?: string): Promise<void> {

@@ -86,8 +86,41 @@ function resolveOperand(o: Operand, ctx: ResolveContext): Resolved {
     case 'number':
       return literal(ctx.db, o.value);
     case 'call':
+      if (o.name === 'search') return resolveSearch(o, ctx);
       throw new FilterSyntaxError(`Unknown or unsupported function "${o.name}"`, o.pos);
   }
+}
+
+const MAX_SEARCH_TERMS = 20;
+
+/**
+ * ForgeBase's full-text search: `search(field, "terms") = true` matches records whose
+ * `searchable` field holds every term (as a word prefix), through the field's index.
+ */
+function resolveSearch(o: Extract<Operand, { kind: 'call' }>, ctx: ResolveContext): Resolved {
+  const [field, terms] = o.args;
+  if (o.args.length !== 2 || field?.kind !== 'identifier' || terms?.kind !== 'text') {
+    throw new FilterSyntaxError(
+      'search() takes a field name and a quoted text: search(title, "some words")',
+      o.pos,
+    );
+  }
+  const f = ctx.base.fields.find((x) => x.name === field.name);
+  if (!f || !(f.type === 'text' || f.type === 'editor') || f.searchable !== true) {
+    throw new FilterSyntaxError(
+      `Field "${field.name}" is not searchable (set its "searchable" option)`,
+      field.pos,
+    );
+  }
+  if (f.hidden && !ctx.allowHidden)
+    throw new FilterSyntaxError(`Field "${f.name}" is not filterable`, field.pos);
+  const words = terms.value
+    .split(/\s+/)
+    .filter(Boolean)
+    .map((w) => w.slice(0, 100));
+  if (words.length > MAX_SEARCH_TERMS)
+    throw new FilterSyntaxError(`search() takes at most ${MAX_SEARCH_TERMS} terms`, terms.pos);
+  return { sql: ctx.db.filter.search(ctx.baseAlias, ctx.base.name, f.name, words), type: 'bool' };
 }
 
 /** Values of one side: the operand's own, or an element of its set under `alias`. */

@@ -42,6 +42,13 @@ export interface CollectionServiceDeps {
 
 export type CollectionService = ReturnType<typeof createCollectionService>;
 
+/** Fields with a full-text index (ForgeBase's `searchable` option on text and editor fields). */
+export function searchColumns(c: Collection): string[] {
+  return c.fields
+    .filter((f) => (f.type === 'text' || f.type === 'editor') && f.searchable === true)
+    .map((f) => f.name);
+}
+
 /** A schema change that a view collection's query no longer works with. */
 class ViewBreakError extends BadRequestError {
   constructor(view: string, cause: unknown) {
@@ -253,8 +260,13 @@ export function createCollectionService({ db, onChange }: CollectionServiceDeps)
           next.viewQuery ?? '',
           prev && prev.name !== next.name ? prev.name : undefined,
         );
-      } else if (!prev || !planIsNoop(next, prev)) {
-        await db.applyTablePlan(tx, planTable(next, prev));
+      } else {
+        const tableChanged = !prev || !planIsNoop(next, prev);
+        if (tableChanged) await db.applyTablePlan(tx, planTable(next, prev));
+        const search = searchColumns(next);
+        if (tableChanged || !prev || searchColumns(prev).join() !== search.join()) {
+          await db.syncSearch(tx, next.name, search, prev && prev.name !== next.name ? prev.name : undefined);
+        }
       }
     } catch (e) {
       if (e instanceof DbError)

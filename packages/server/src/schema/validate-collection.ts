@@ -115,7 +115,7 @@ function validateIdAndName(
     );
   } else if (
     INTERNAL_TABLES.includes(name.toLowerCase()) ||
-    /^_fb_/i.test(name) ||
+    /^_(fb|fts)_/i.test(name) ||
     /^(sqlite_|pg_)/i.test(name)
   ) {
     errors.name = fieldError(

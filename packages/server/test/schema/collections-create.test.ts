@@ -50,6 +50,8 @@ const ID_FIELD = {
   presentable: false,
   primaryKey: true,
   required: true,
+  // ForgeBase's addition to text fields (full-text index)
+  searchable: false,
   system: true,
   type: 'text',
 };
@@ -66,6 +68,7 @@ const TITLE_FIELD = {
   presentable: false,
   primaryKey: false,
   required: false,
+  searchable: false,
   system: false,
   type: 'text',
 };
@@ -145,6 +148,7 @@ for (const dialect of DIALECTS) {
           presentable: false,
           primaryKey: false,
           required: true,
+          searchable: false,
           system: true,
           type: 'text',
         },

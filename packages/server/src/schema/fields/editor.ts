@@ -5,7 +5,13 @@ const DEFAULT_MAX_SIZE = 5 * 1024 * 1024;
 
 export const editorField: FieldType = {
   type: 'editor',
-  defaults: () => ({ ...commonOptions(), maxSize: 0, convertURLs: false, required: false }),
+  defaults: () => ({
+    ...commonOptions(),
+    maxSize: 0,
+    convertURLs: false,
+    required: false,
+    searchable: false,
+  }),
   column: () => ({ kind: 'text' }),
   zero: () => '',
   normalize: (raw) => toText(raw),

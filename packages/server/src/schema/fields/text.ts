@@ -27,6 +27,8 @@ export const textField: FieldType = {
     autogeneratePattern: '',
     required: false,
     primaryKey: false,
+    // ForgeBase: full-text indexed, queried with search(field, "terms") in filters
+    searchable: false,
   }),
   column: () => ({ kind: 'text' }),
   zero: () => '',
