@@ -24,6 +24,15 @@ export interface FilterDialect {
   isDistinct(a: RawBuilder<unknown>, b: RawBuilder<unknown>): RawBuilder<boolean>;
   /** Case-insensitive LIKE with `\` as the escape character (PocketBase's `~`). */
   like(a: RawBuilder<unknown>, pattern: RawBuilder<unknown>, negate: boolean): RawBuilder<boolean>;
+  /** A value as a double-precision number (`json`: a JSON number). */
+  toNumber(a: RawBuilder<unknown>, json: boolean): RawBuilder<number>;
+  /** The smaller of two numbers. */
+  least(a: RawBuilder<unknown>, b: RawBuilder<unknown>): RawBuilder<number>;
+  /**
+   * A stored date formatted with strftime codes (`%Y %m %d %H %M %S %j %%` only; the
+   * caller checks the format).
+   */
+  strftime(format: string, value: RawBuilder<unknown>): RawBuilder<string>;
   /**
    * True when the row (`alias` of `table`) has every term in its full-text indexed
    * `column`; terms match as prefixes.

@@ -181,6 +181,13 @@ const pgFilter: FilterDialect = {
   like: (a, pattern, negate) =>
     sql<boolean>`(CAST(${a} AS text) ${sql.raw(negate ? 'NOT ILIKE' : 'ILIKE')} ${pattern} ESCAPE '\\')`,
   toText: (a) => sql<string>`CAST(${a} AS text)`,
+  toNumber: (a, json) =>
+    json
+      ? sql<number>`(CASE WHEN jsonb_typeof(${a}) = 'number' THEN CAST(${a} AS double precision) END)`
+      : sql<number>`CAST(${a} AS double precision)`,
+  least: (a, b) => sql<number>`LEAST(${a}, ${b})`,
+  strftime: (format, value) =>
+    sql<string>`to_char(CAST(NULLIF(CAST(${value} AS text), '') AS timestamp), ${toCharFormat(format)})`,
   // each term as a prefix; to_tsquery input is built from quoted lexemes, never raw text
   search: (alias, _table, column, terms) => {
     const lexemes = terms.map((t) => t.toLowerCase().replace(/[^\p{L}\p{N}]+/gu, '')).filter(Boolean);
@@ -191,6 +198,39 @@ const pgFilter: FilterDialect = {
   jsonToText: (a) => sql<string>`(${a} #>> '{}')`,
   jsonText: (text) => sql`CAST(${text} AS jsonb)`,
 };
+
+const TO_CHAR: Record<string, string> = {
+  Y: 'YYYY',
+  m: 'MM',
+  d: 'DD',
+  H: 'HH24',
+  M: 'MI',
+  S: 'SS',
+  j: 'DDD',
+};
+
+/** strftime codes as a to_char pattern; literal text is double-quoted so it stays literal. */
+function toCharFormat(format: string): string {
+  let out = '';
+  let literal = '';
+  const flush = () => {
+    if (literal) out += `"${literal.replaceAll('"', '\\"')}"`;
+    literal = '';
+  };
+  for (let i = 0; i < format.length; i++) {
+    const ch = format[i]!;
+    if (ch === '%' && i + 1 < format.length) {
+      const code = format[++i]!;
+      if (code === '%') literal += '%';
+      else {
+        flush();
+        out += TO_CHAR[code] ?? '';
+      }
+    } else literal += ch;
+  }
+  flush();
+  return out;
+}
 
 /** PostgreSQL through a `pg` pool. Every collection table carries `_rowid` for insertion order. */
 export class PostgresDatabase implements Database {

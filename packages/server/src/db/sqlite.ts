@@ -56,6 +56,9 @@ const sqliteFilter: FilterDialect = {
     sql<string>`(CASE WHEN typeof(${a}) = 'real' AND ${a} = CAST(${a} AS INTEGER) THEN CAST(CAST(${a} AS INTEGER) AS TEXT) ELSE CAST(${a} AS TEXT) END)`,
   jsonToText: (a) => sql<string>`CAST(${a} AS TEXT)`,
   jsonText: (text) => text,
+  toNumber: (a) => sql<number>`CAST(${a} AS REAL)`,
+  least: (a, b) => sql<number>`min(${a}, ${b})`,
+  strftime: (format, value) => sql<string>`strftime(${format}, NULLIF(${value}, ''))`,
   search: (alias, table, column, terms) =>
     terms.length === 0
       ? sql<boolean>`(1 = 0)`

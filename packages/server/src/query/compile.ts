@@ -87,11 +87,56 @@ function resolveOperand(o: Operand, ctx: ResolveContext): Resolved {
       return literal(ctx.db, o.value);
     case 'call':
       if (o.name === 'search') return resolveSearch(o, ctx);
+      if (o.name === 'geoDistance') return resolveGeoDistance(o, ctx);
+      if (o.name === 'strftime') return resolveStrftime(o, ctx);
       throw new FilterSyntaxError(`Unknown or unsupported function "${o.name}"`, o.pos);
   }
 }
 
 const MAX_SEARCH_TERMS = 20;
+const STRFTIME_FORMAT = /^([^%]|%[YmdHMSj%])*$/;
+
+/** A function argument that must be a single value. */
+function scalarArg(o: Operand, ctx: ResolveContext, what: string): Resolved {
+  const r = resolveOperand(o, ctx);
+  if (r.many) throw new FilterSyntaxError(`${what} takes single values, not lists`, o.pos);
+  return r;
+}
+
+/**
+ * PocketBase's `geoDistance(lonA, latA, lonB, latB)`: the great-circle distance in
+ * kilometres (haversine, Earth radius 6371 km). Arguments are numbers, number fields or
+ * geoPoint parts such as `location.lon`.
+ */
+function resolveGeoDistance(o: Extract<Operand, { kind: 'call' }>, ctx: ResolveContext): Resolved {
+  if (o.args.length !== 4)
+    throw new FilterSyntaxError('geoDistance() takes four arguments: lonA, latA, lonB, latB', o.pos);
+  const f = ctx.db.filter;
+  const [lonA, latA, lonB, latB] = o.args.map((a) => {
+    const r = scalarArg(a, ctx, 'geoDistance()');
+    // cast even literals: PostgreSQL cannot type `$1 - $2` on its own
+    return f.toNumber(r.sql, r.type === 'json');
+  }) as [RawBuilder<unknown>, RawBuilder<unknown>, RawBuilder<unknown>, RawBuilder<unknown>];
+  const rad = (x: RawBuilder<unknown>) => sql`radians(${x})`;
+  const h = sql`power(sin(${rad(sql`${latB} - ${latA}`)} / 2), 2) + cos(${rad(latA)}) * cos(${rad(latB)}) * power(sin(${rad(sql`${lonB} - ${lonA}`)} / 2), 2)`;
+  return { sql: sql`(12742 * asin(sqrt(${f.least(sql`1`, h)})))`, type: 'number' };
+}
+
+/** PocketBase's `strftime(format, date)`, with the codes %Y %m %d %H %M %S %j and %%. */
+function resolveStrftime(o: Extract<Operand, { kind: 'call' }>, ctx: ResolveContext): Resolved {
+  const [format, value] = o.args;
+  if (o.args.length !== 2 || format?.kind !== 'text' || !value) {
+    throw new FilterSyntaxError(
+      'strftime() takes a quoted format and a date: strftime("%Y-%m", created)',
+      o.pos,
+    );
+  }
+  if (!STRFTIME_FORMAT.test(format.value)) {
+    throw new FilterSyntaxError('strftime() supports only the codes %Y %m %d %H %M %S %j and %%', format.pos);
+  }
+  const date = scalarArg(value, ctx, 'strftime()');
+  return { sql: ctx.db.filter.strftime(format.value, date.sql), type: 'text' };
+}
 
 /**
  * ForgeBase's full-text search: `search(field, "terms") = true` matches records whose
