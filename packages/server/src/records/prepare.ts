@@ -80,8 +80,27 @@ export async function prepareValues(
     });
     if (err) errors[f.name] = err;
   }
-  if (c.type === 'auth') checkPasswordConfirm(c, body, values, isNew, errors);
+  if (c.type === 'auth') {
+    checkPasswordConfirm(c, body, values, isNew, errors);
+    if (!opts.superuser) checkManagedFields(values, previous, errors);
+  }
   return { values, errors, changed };
+}
+
+const MISMATCH = fieldError('validation_values_mismatch', "Values don't match.");
+
+/**
+ * Matches PocketBase: only those who manage an auth collection may mark a record verified
+ * or change its email directly (others go through the verification and email-change
+ * flows). Until manageRule is evaluated, that means superusers.
+ */
+function checkManagedFields(
+  values: RecordValues,
+  previous: RecordValues | undefined,
+  errors: ErrorData,
+): void {
+  if (values.verified !== (previous ? previous.verified : false)) errors.verified ??= MISMATCH;
+  if (previous && values.email !== previous.email) errors.email ??= MISMATCH;
 }
 
 /** Auth records: a new password needs a matching `passwordConfirm`. */
