@@ -21,6 +21,8 @@ export interface CompileOptions {
   listRuleOf?: (target: Collection) => Expr | null | undefined;
   /** Shares alias numbering with an enclosing compile (nested rules). */
   nextAlias?: (prefix: string) => string;
+  /** Called when the SQL depends on the request or the clock, not only on the text. */
+  onVolatile?: () => void;
 }
 
 /**
@@ -41,6 +43,7 @@ export function compileFilter(expr: Expr, opts: CompileOptions): RawBuilder<bool
     request: opts.request,
     allowHidden: opts.allowHidden,
     nextAlias: opts.nextAlias ?? ((prefix) => `${prefix}${++n}`),
+    ...(opts.onVolatile ? { markVolatile: opts.onVolatile } : {}),
   };
   const listRuleOf = opts.listRuleOf;
   if (listRuleOf) {
@@ -53,6 +56,8 @@ export function compileFilter(expr: Expr, opts: CompileOptions): RawBuilder<bool
         );
       }
       if (rule === undefined) return undefined;
+      // a joined collection's rule may read the request: never reuse such SQL
+      opts.onVolatile?.();
       // the target's own rule runs as a rule: hidden fields allowed, no further checks
       return compileFilter(rule, {
         db: opts.db,

@@ -46,6 +46,8 @@ export interface ResolveContext {
    * collection (its listRule, on the joined alias); undefined for rules and superusers.
    */
   joinRule?(target: Collection, alias: string, pos: Pos): RawBuilder<boolean> | undefined;
+  /** Told when the SQL depends on more than the filter text (request values, the clock). */
+  markVolatile?(): void;
 }
 
 /** `ON <cond>` plus the joined collection's listRule, when the context enforces one. */
@@ -93,6 +95,7 @@ export function resolveIdentifier(name: string, pos: Pos, ctx: ResolveContext): 
   if (lower === 'null') return literal(ctx.db, null);
   if (lower === 'true' || lower === 'false') return literal(ctx.db, lower === 'true');
   if (name.startsWith('@')) {
+    ctx.markVolatile?.();
     const macro = macroValue(name);
     if (macro !== undefined) return literal(ctx.db, macro);
     if (name.startsWith('@request.')) return resolveRequest(name, pos, ctx);

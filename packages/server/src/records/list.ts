@@ -33,14 +33,17 @@ interface CompiledList {
 const compiledCache = new WeakMap<Database, WeakMap<Collection, Map<string, CompiledList>>>();
 const COMPILED_PER_COLLECTION = 200;
 
-function compiledList(
-  db: Database,
-  c: Collection,
-  sort: string,
-  terms: SortTerm[],
-  perPage: number,
-  page: number,
-): CompiledList {
+/** A list's condition, built only when its compiled SQL is not cached already. */
+export interface ListCondition {
+  /**
+   * Equal keys mean equal SQL. Set it only when the condition depends on nothing but the
+   * key (no rule with request values, no macros); `build` may still report it unstable.
+   */
+  cacheKey?: string | undefined;
+  build(): { where: RawBuilder<boolean> | undefined; stable: boolean };
+}
+
+function cacheFor(db: Database, c: Collection): Map<string, CompiledList> {
   let perDb = compiledCache.get(db);
   if (!perDb) {
     perDb = new WeakMap();
@@ -51,25 +54,7 @@ function compiledList(
     perCollection = new Map();
     perDb.set(c, perCollection);
   }
-  const key = `${perPage}|${page}|${sort}`;
-  let hit = perCollection.get(key);
-  if (!hit) {
-    let query = db.qb.selectFrom(c.name).selectAll();
-    for (const t of terms) query = query.orderBy(t.expr, t.desc ? 'desc' : 'asc');
-    if (c.type !== 'view' && !terms.some((t) => t.rowid))
-      query = query.orderBy(sql.ref(db.rowIdColumn), 'asc');
-    hit = {
-      list: query
-        .limit(perPage)
-        .offset((page - 1) * perPage)
-        .compile(),
-      count: db.qb.selectFrom(c.name).select(sql<number>`COUNT(*)`.as('total')).compile(),
-    };
-    if (perCollection.size >= COMPILED_PER_COLLECTION)
-      perCollection.delete(perCollection.keys().next().value!);
-    perCollection.set(key, hit);
-  }
-  return hit;
+  return perCollection;
 }
 
 /** The page query and the count query of a list, with an optional condition. */
@@ -110,7 +95,7 @@ export async function listRecords(
   c: Collection,
   params: ListParams,
   viewer: Viewer,
-  where: RawBuilder<boolean> | undefined,
+  condition: ListCondition,
 ): Promise<ListResult> {
   const page = params.page && params.page > 0 ? Math.floor(params.page) : 1;
   const perPage = Math.min(
@@ -118,10 +103,22 @@ export async function listRecords(
     MAX_PER_PAGE,
   );
   const sortTerms = parseSort(params.sort, c, db.rowIdColumn, viewer.superuser);
-  // without conditions the SQL depends only on the page shape, so it is compiled once
-  const { list, count } = where
-    ? buildList(db, c, sortTerms, perPage, page, where)
-    : compiledList(db, c, params.sort ?? '', sortTerms, perPage, page);
+  // the same filter and page shape compile to the same SQL: reuse it when it is stable
+  const key =
+    condition.cacheKey === undefined
+      ? undefined
+      : `${condition.cacheKey}\u0000${perPage}|${page}|${params.sort ?? ''}`;
+  const cache = key === undefined ? undefined : cacheFor(db, c);
+  let compiled = key === undefined ? undefined : cache?.get(key);
+  if (!compiled) {
+    const { where, stable } = condition.build();
+    compiled = buildList(db, c, sortTerms, perPage, page, where);
+    if (cache && key !== undefined && stable) {
+      if (cache.size >= COMPILED_PER_COLLECTION) cache.delete(cache.keys().next().value!);
+      cache.set(key, compiled);
+    }
+  }
+  const { list, count } = compiled;
   const [rows, total] = await Promise.all([
     db.all<Record<string, unknown>>(list),
     params.skipTotal

@@ -7,7 +7,7 @@ import type { Collection } from '../schema/collection.ts';
 import type { CollectionService } from '../schema/collection-service.ts';
 import { type AggregateParams, aggregateRecords } from './aggregate.ts';
 import { expandRecords, parseExpand } from './expand.ts';
-import { type ListParams, type ListResult, listRecords } from './list.ts';
+import { type ListCondition, type ListParams, type ListResult, listRecords } from './list.ts';
 import { decodeRow, exportRecord, type RecordValues, type Viewer } from './record-codec.ts';
 import { createRecordWriter, type RecordChange } from './record-writer.ts';
 import { statementsFor } from './statements.ts';
@@ -78,16 +78,29 @@ export function createRecordService({ db, collections }: RecordServiceDeps) {
   }
 
   /** The condition of a list: the listRule (which narrows, never 403s) and the filter. */
-  function listWhere(c: Collection, filterText: string | undefined, viewer: Viewer) {
+  function listWhere(
+    c: Collection,
+    filterText: string | undefined,
+    viewer: Viewer,
+  ): ListCondition & { filtered: boolean } {
     const rule = ruleCondition(ruleDeps, c, c.listRule, viewer);
-    const filter = filterText?.trim() ? filterCondition(ruleDeps, c, filterText, viewer) : undefined;
-    const where =
-      rule.kind === 'where' && filter
-        ? sql<boolean>`(${rule.sql} AND ${filter})`
-        : rule.kind === 'where'
-          ? rule.sql
-          : filter;
-    return { where, filtered: filter !== undefined };
+    const text = filterText?.trim() ? filterText : undefined;
+    // a viewer no rule narrows has SQL that depends only on the filter text: cache it
+    const cacheKey = rule.kind === 'all' ? `${viewer.superuser ? 's' : 'p'}:${text ?? ''}` : undefined;
+    return {
+      cacheKey,
+      filtered: text !== undefined,
+      build() {
+        const filter = text ? filterCondition(ruleDeps, c, text, viewer) : undefined;
+        const where =
+          rule.kind === 'where' && filter
+            ? sql<boolean>`(${rule.sql} AND ${filter.sql})`
+            : rule.kind === 'where'
+              ? rule.sql
+              : filter?.sql;
+        return { where, stable: rule.kind === 'all' && (filter?.stable ?? true) };
+      },
+    };
   }
 
   /** Runs a query shaped by client input: a filter the database still rejects is a 400, never a 500. */
@@ -212,9 +225,9 @@ export function createRecordService({ db, collections }: RecordServiceDeps) {
 
     async list(collection: string, params: ListParams, viewer: Viewer): Promise<ListResult> {
       const c = collections.get(collection);
-      const { where, filtered } = listWhere(c, params.filter, viewer);
-      return clientQuery(filtered, async () => {
-        const result = await listRecords(db, c, params, viewer, where);
+      const condition = listWhere(c, params.filter, viewer);
+      return clientQuery(condition.filtered, async () => {
+        const result = await listRecords(db, c, params, viewer, condition);
         const tree = parseExpand(params.expand);
         if (tree) await expandRecords(ruleDeps, c, result.items, tree, viewer);
         return result;
@@ -228,8 +241,10 @@ export function createRecordService({ db, collections }: RecordServiceDeps) {
       viewer: Viewer,
     ): Promise<{ items: Record<string, unknown>[] }> {
       const c = collections.get(collection);
-      const { where, filtered } = listWhere(c, params.filter, viewer);
-      return clientQuery(filtered, () => aggregateRecords(db, c, params, viewer, where));
+      const condition = listWhere(c, params.filter, viewer);
+      return clientQuery(condition.filtered, () =>
+        aggregateRecords(db, c, params, viewer, condition.build().where),
+      );
     },
 
     async view(

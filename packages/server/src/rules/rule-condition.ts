@@ -59,28 +59,34 @@ export function ruleCondition(
 
 /**
  * Compiles a client's `filter` parameter. Hidden fields are for superusers only, and so
- * are `@collection` and `@request` references (like PocketBase).
+ * are `@collection` and `@request` references (like PocketBase). `stable` tells whether
+ * the SQL depends on the text alone (no request values, macros or joined rules).
  */
 export function filterCondition(
   deps: RuleDeps,
   c: Collection,
   filter: string,
   viewer: Viewer,
-): RawBuilder<boolean> {
+): { sql: RawBuilder<boolean>; stable: boolean } {
   if (!viewer.superuser) {
     for (const key of ['@collection.', '@request.']) {
       if (filter.includes(key)) throw new ForbiddenError(`Only superusers can filter by ${key}`);
     }
   }
   try {
-    return compileFilter(parseFilter(filter), {
+    let stable = true;
+    const compiled = compileFilter(parseFilter(filter), {
       db: deps.db,
       collection: deps.collection,
       base: c,
       request: requestOf(viewer),
       allowHidden: viewer.superuser,
+      onVolatile: () => {
+        stable = false;
+      },
       ...(viewer.superuser ? {} : { listRuleOf: listRuleAst }),
     });
+    return { sql: compiled, stable };
   } catch (e) {
     if (e instanceof FilterSyntaxError) {
       throw new BadRequestError(`Invalid filter: ${e.message}.`, {

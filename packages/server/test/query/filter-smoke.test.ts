@@ -97,6 +97,29 @@ for (const dialect of DIALECTS) {
       assert.equal(typeof res.body.data.filter.params.position, 'number');
     });
 
+    test('a filter compiled for a superuser is not reused for others', async () => {
+      const c = t.app.collections.get('posts');
+      const fields = c.fields.map((f) => (f.name === 'n' ? { ...f, hidden: true } : f));
+      assert.equal(
+        (await t.request('PATCH', '/api/collections/posts', { token: 'superuser', body: { fields } })).status,
+        200,
+      );
+      const path = `/api/collections/posts/records?filter=${encodeURIComponent('n > 1')}`;
+      assert.equal((await t.request('GET', path, { token: 'superuser' })).body.totalItems, 2);
+      assert.equal((await t.request('GET', path)).status, 400);
+      const restored = c.fields.map((f) => (f.name === 'n' ? { ...f, hidden: false } : f));
+      assert.equal(
+        (
+          await t.request('PATCH', '/api/collections/posts', {
+            token: 'superuser',
+            body: { fields: restored },
+          })
+        ).status,
+        200,
+      );
+      assert.equal((await t.request('GET', path)).body.totalItems, 2);
+    });
+
     test('quotes and SQL in values are data, not SQL', async () => {
       assert.deepEqual(await titles(`title = "x' OR 1=1 --"`), []);
       assert.deepEqual(await titles("title ~ '%'"), ['one', 'two', 'Three']);
