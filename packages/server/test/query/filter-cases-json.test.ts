@@ -1,4 +1,4 @@
-import { describeFilterCases, type FilterCase } from '../support/filter-fixture.ts';
+import { assertFilterCases, type FilterCase } from '../support/filter-fixture.ts';
 
 // JSON fields and paths into them (`data.a.b`, `data.list.0`) and geoPoint props. As in
 // PocketBase (core/record_field_resolver_runner.go, dbutils.JSONExtract) a JSON value keeps
@@ -118,7 +118,7 @@ const fromComments: FilterCase[] = [
   ['place.nope = null', ['C1', 'C2', 'C3', 'C4', 'C5', 'C6']],
 ];
 
-describeFilterCases('filter cases: JSON fields', {
+assertFilterCases('filter cases: JSON fields', {
   posts: [...paths, ...arrays, ...kinds, ...empties],
   comments: fromComments,
 });

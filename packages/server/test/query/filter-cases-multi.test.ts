@@ -1,4 +1,4 @@
-import { describeFilterCases, type FilterCase } from '../support/filter-fixture.ts';
+import { assertFilterCases, type FilterCase } from '../support/filter-fixture.ts';
 
 // Multi-value operands: `:each` over a multi select, paths through a multi relation,
 // `:length`, and comparisons of two multi-valued sides. Without `?` every value must match
@@ -131,7 +131,7 @@ const fromNotes: FilterCase[] = [
   ["shared.id ?= 'usrbob000000001' || owner = 'usrbob000000001'", ['N1', 'N2']],
 ];
 
-describeFilterCases('filter cases: multi-value fields', {
+assertFilterCases('filter cases: multi-value fields', {
   posts: [...each, ...length, ...relations],
   links: fromLinks,
   notes: fromNotes,

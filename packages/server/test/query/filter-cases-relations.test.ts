@@ -1,4 +1,4 @@
-import { describeFilterCases, type FilterCase } from '../support/filter-fixture.ts';
+import { assertFilterCases, type FilterCase } from '../support/filter-fixture.ts';
 
 // Single relations, multi-hop paths and back relations (`comments_via_post`), with
 // PocketBase's semantics (core/record_field_resolver_runner.go): a missing relation reads as
@@ -146,7 +146,7 @@ const fromTags: FilterCase[] = [
   ["posts_via_tags.author.name ?= 'Bo'", ['blue', 'red']],
 ];
 
-describeFilterCases('filter cases: relations', {
+assertFilterCases('filter cases: relations', {
   posts: [...single, ...multiHop, ...backRelations],
   comments: fromComments,
   authors: fromAuthors,

@@ -1,4 +1,4 @@
-import { describeFilterCases, type FilterCase } from '../support/filter-fixture.ts';
+import { assertFilterCases, type FilterCase } from '../support/filter-fixture.ts';
 
 // Filters over plain columns of `posts` (see test/support/filter-fixture.ts for the data),
 // with the results PocketBase gives (tools/search/filter.go: resolveEqualExpr, LIKE wrapping
@@ -251,6 +251,6 @@ const grouping: FilterCase[] = [
   ['(views=2)||(views=0)', ['P2', 'P3']],
 ];
 
-describeFilterCases('filter cases: scalar fields', {
+assertFilterCases('filter cases: scalar fields', {
   posts: [...text, ...numbers, ...bools, ...selects, ...dates, ...like, ...lower, ...anyForms, ...grouping],
 });

@@ -158,10 +158,10 @@ export async function listKeys(
 export type FilterCase = readonly [filter: string, expected: readonly Key[]];
 
 /**
- * Registers one `describe` per dialect with one server seeded with the fixture, and one
+ * Asserts filter cases: one `describe` per dialect with one server seeded with the fixture, and one
  * test per case of each table (`{ posts: [...cases], comments: [...] }`), listed anonymously.
  */
-export function describeFilterCases(
+export function assertFilterCases(
   title: string,
   tables: Record<string, readonly FilterCase[]>,
   extra?: (app: () => TestApp, dialect: Dialect) => void,
