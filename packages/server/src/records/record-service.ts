@@ -234,6 +234,17 @@ export function createRecordService({ db, collections }: RecordServiceDeps) {
       });
     },
 
+    /** Adds `expand` to records already exported (create and update responses). */
+    async expand(
+      collection: string,
+      records: Record<string, unknown>[],
+      expand: string | undefined,
+      viewer: Viewer,
+    ): Promise<void> {
+      const tree = parseExpand(expand);
+      if (tree) await expandRecords(ruleDeps, collections.get(collection), records, tree, viewer);
+    },
+
     /** Aggregates over the records a list with the same filter would return. */
     async aggregate(
       collection: string,

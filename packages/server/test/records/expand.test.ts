@@ -118,6 +118,27 @@ for (const dialect of DIALECTS) {
       );
     });
 
+    test('create and update responses expand too', async () => {
+      const created = await t.request('POST', '/api/collections/posts/records?expand=author', {
+        token: 'superuser',
+        body: { title: 'P3', author: ids.ann },
+      });
+      assert.equal(created.body.expand.author.name, 'Ann');
+      const updated = await t.request(
+        'PATCH',
+        `/api/collections/posts/records/${created.body.id}?expand=tags`,
+        {
+          token: 'superuser',
+          body: { tags: [ids.t1] },
+        },
+      );
+      assert.deepEqual(
+        updated.body.expand.tags.map((r: { label: string }) => r.label),
+        ['one'],
+      );
+      await t.request('DELETE', `/api/collections/posts/records/${created.body.id}`, { token: 'superuser' });
+    });
+
     test('fields can pick inside expand', async () => {
       const res = await t.request(
         'GET',

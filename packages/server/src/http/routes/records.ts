@@ -52,13 +52,18 @@ export function recordRoutes(app: FastifyInstance, { collections, records, auth 
     const token = String(req.headers.authorization ?? '').replace(/^bearer\s+/i, '');
     if (c.name === SUPERUSERS && !viewer.superuser && auth.isInstallToken(token))
       return auth.createFirstSuperuser(body);
-    return records.create(c.id, body, viewer);
+    const created = await records.create(c.id, body, viewer);
+    await records.expand(c.id, [created], expandParam(req.query as Record<string, unknown>), viewer);
+    return created;
   });
 
   app.patch<{ Params: Params }>('/api/collections/:c/records/:id', async (req) => {
     const c = collectionOf(req.params.c);
     const body = await readBody(req);
-    return records.update(c.id, req.params.id, body, await requestViewer(req, auth, body));
+    const viewer = await requestViewer(req, auth, body);
+    const updated = await records.update(c.id, req.params.id, body, viewer);
+    await records.expand(c.id, [updated], expandParam(req.query as Record<string, unknown>), viewer);
+    return updated;
   });
 
   app.delete<{ Params: Params }>('/api/collections/:c/records/:id', async (req, reply) => {
