@@ -4,7 +4,13 @@ import { sql } from '../db/kysely.ts';
 import type { Collection } from '../schema/collection.ts';
 import { type CompareOp, type Comparison, type Expr, FilterSyntaxError, type Operand } from './ast.ts';
 import type { RequestInfo } from './request-info.ts';
-import { literal, type ResolveContext, type Resolved, resolveIdentifier } from './resolve.ts';
+import {
+  type CollectionJoin,
+  literal,
+  type ResolveContext,
+  type Resolved,
+  resolveIdentifier,
+} from './resolve.ts';
 
 export interface CompileOptions {
   db: Database;
@@ -70,7 +76,16 @@ export function compileFilter(expr: Expr, opts: CompileOptions): RawBuilder<bool
       });
     };
   }
-  return compileExpr(expr, ctx);
+  const collectionJoins = new Map<string, CollectionJoin>();
+  ctx.collectionJoins = collectionJoins;
+  const condition = compileExpr(expr, ctx);
+  if (collectionJoins.size === 0) return condition;
+  // PocketBase joins @collection sources into the query: the record matches when some
+  // combination of their rows (one NULL row for an empty collection) meets the filter
+  const joins = [...collectionJoins.values()].map(
+    (j) => sql`LEFT JOIN ${sql.id(j.table)} AS ${sql.id(j.alias)} ON 1 = 1`,
+  );
+  return sql<boolean>`EXISTS (SELECT 1 FROM (SELECT 1 AS fb_one) AS fb_cstart ${sql.join(joins, sql` `)} WHERE ${condition})`;
 }
 
 function compileExpr(expr: Expr, ctx: ResolveContext): RawBuilder<boolean> {
@@ -184,6 +199,19 @@ function compileComparison(c: Comparison, ctx: ResolveContext): RawBuilder<boole
   const la = left.many ? ctx.nextAlias('fb_m') : undefined;
   const ra = right.many ? ctx.nextAlias('fb_m') : undefined;
   const cond = compare(c.op, sideValue(left, la), sideValue(right, ra), ctx.db);
+  if (!la && !ra && !c.any && (left.everyRow || right.everyRow)) {
+    // without `?`, an @collection value must hold for every row of that collection
+    const every = [left, right].flatMap((side, i) => {
+      if (!side.everyRow) return [];
+      const mm = ctx.nextAlias('fb_mm');
+      const value = { ...side, sql: side.everyRow.value(mm), everyRow: undefined };
+      const rowCond = i === 0 ? compare(c.op, value, right, ctx.db) : compare(c.op, left, value, ctx.db);
+      return [
+        sql<boolean>`NOT EXISTS (SELECT 1 FROM ${sql.id(side.everyRow.table)} AS ${sql.id(mm)} WHERE NOT (${rowCond}))`,
+      ];
+    });
+    return sql<boolean>`(${cond} AND ${sql.join(every, sql` AND `)})`;
+  }
   if (!la && !ra) {
     const guards = [left.guard, right.guard].filter((g) => g !== undefined);
     if (guards.length === 0) return cond;

@@ -27,6 +27,17 @@ export interface Resolved {
    * record's private email as false, whatever the operator.
    */
   guard?: RawBuilder<unknown>;
+  /**
+   * For `@collection.X.field`: the same value read from any row of X, so a comparison
+   * without `?` can require it of every row (PocketBase's multi-match).
+   */
+  everyRow?: { table: string; value(alias: string): RawBuilder<unknown> };
+}
+
+/** One `@collection` source of a filter: a table joined once per alias for the whole filter. */
+export interface CollectionJoin {
+  table: string;
+  alias: string;
 }
 
 export interface ResolveContext {
@@ -48,6 +59,8 @@ export interface ResolveContext {
   joinRule?(target: Collection, alias: string, pos: Pos): RawBuilder<boolean> | undefined;
   /** Told when the SQL depends on more than the filter text (request values, the clock). */
   markVolatile?(): void;
+  /** `@collection` joins of this filter, by alias (or collection name when unaliased). */
+  collectionJoins?: Map<string, CollectionJoin>;
 }
 
 /** `ON <cond>` plus the joined collection's listRule, when the context enforces one. */
@@ -99,9 +112,7 @@ export function resolveIdentifier(name: string, pos: Pos, ctx: ResolveContext): 
     const macro = macroValue(name);
     if (macro !== undefined) return literal(ctx.db, macro);
     if (name.startsWith('@request.')) return resolveRequest(name, pos, ctx);
-    if (name.startsWith('@collection.')) {
-      throw new FilterSyntaxError(`@collection references are not supported yet ("${name}")`, pos);
-    }
+    if (name.startsWith('@collection.')) return resolveCollectionRef(name, pos, ctx);
     throw new FilterSyntaxError(`Unknown identifier "${name}"`, pos);
   }
   return resolvePath(name.split('.'), pos, ctx, {
@@ -272,6 +283,33 @@ function toLiteral(ctx: ResolveContext, v: unknown): Resolved {
     throw new FilterSyntaxError('A request value contains a NUL character', 0);
   if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') return literal(ctx.db, v);
   return literal(ctx.db, JSON.stringify(v));
+}
+
+/**
+ * `@collection.<name>[:alias].<path>`: rows of another collection, joined once per alias
+ * for the whole filter (PocketBase's semantics: conditions on the same alias meet on the
+ * same row; the compiler wraps the filter in an EXISTS over these joins).
+ */
+function resolveCollectionRef(name: string, pos: Pos, ctx: ResolveContext): Resolved {
+  const [, source = '', ...rest] = name.split('.');
+  const [collectionName = '', aliasName] = source.split(':');
+  const target = ctx.collection(collectionName);
+  if (!target || rest.length === 0)
+    throw new FilterSyntaxError(`Invalid @collection reference "${name}"`, pos);
+  if (!ctx.collectionJoins) throw new FilterSyntaxError('@collection is not allowed here', pos);
+  const key = `${target.id}:${aliasName ?? ''}`;
+  let join = ctx.collectionJoins.get(key);
+  if (!join) {
+    join = { table: target.name, alias: ctx.nextAlias('fb_c') };
+    ctx.collectionJoins.set(key, join);
+  }
+  const start = { collection: target, alias: join.alias, joins: [], many: false };
+  const resolved = resolvePath(rest, pos, ctx, start);
+  if (resolved.many) return resolved;
+  const plain =
+    rest.length === 1 && !rest[0]!.includes(':') ? target.fields.find((f) => f.name === rest[0]) : undefined;
+  if (!plain) return resolved;
+  return { ...resolved, everyRow: { table: target.name, value: (alias) => col(alias, plain.name) } };
 }
 
 /** `@request.method|context|query.*|headers.*|body.*|auth.*`. */

@@ -5,7 +5,7 @@ import { type Key, listKeys, seedFilterFixture } from '../support/filter-fixture
 
 // What a client may not filter by: hidden fields (superusers may), private emails, unknown
 // names and broken syntax (400, never a 500), `@request`/`@collection` for non-superusers
-// (403). Unsupported function forms and `@collection` (not implemented yet) are a 400.
+// (403). Unsupported function forms and unknown `@collection` sources are a 400.
 
 /** Filters that are a 400 for anyone, with the collection they run on. */
 const INVALID: readonly [collection: string, filter: string][] = [
@@ -30,7 +30,7 @@ const INVALID: readonly [collection: string, filter: string][] = [
   ['posts', "author.mentor.mentor.mentor.mentor.mentor.mentor.name = 'x'"],
   ['posts', "strftime('%A', published) = 'Monday'"],
   ['comments', 'geoDistance(place.lon, place.lat, 0) < 10'],
-  ['posts', "@collection.tags.name = 'red'"],
+  ['posts', "@collection.nope.name = 'red'"],
 ];
 
 /** Hidden fields: a 400 for anyone but a superuser, who gets these records. */
