@@ -19,13 +19,20 @@ export function validateDomainLists(f: FieldModel) {
   return undefined;
 }
 
-export const emailField: FieldType = {
-  type: 'email',
+/** What email and url fields share: text with only/except domain lists. */
+export const domainTextField = {
   defaults: () => ({ ...commonOptions(), exceptDomains: null, onlyDomains: null, required: false }),
-  column: () => ({ kind: 'text' }),
+  column: () => ({ kind: 'text' as const }),
   zero: () => '',
-  normalize: (raw) => toText(raw).trim(),
+  normalize: (raw: unknown) => toText(raw).trim(),
   validateOptions: validateDomainLists,
+  encode: (v: unknown) => v,
+  decode: (raw: unknown) => (raw === null || raw === undefined ? '' : String(raw)),
+} satisfies Partial<FieldType>;
+
+export const emailField: FieldType = {
+  ...domainTextField,
+  type: 'email',
   validate(value, f) {
     const v = value as string;
     if (v === '') return f.required ? REQUIRED : undefined;
@@ -35,6 +42,4 @@ export const emailField: FieldType = {
     }
     return undefined;
   },
-  encode: (v) => v,
-  decode: (raw) => (raw === null || raw === undefined ? '' : String(raw)),
 };

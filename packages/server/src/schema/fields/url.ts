@@ -1,14 +1,10 @@
 import { fieldError } from '../../errors/api-error.ts';
-import { commonOptions, domainAllowed, type FieldType, REQUIRED, toText } from '../field.ts';
-import { validateDomainLists } from './email.ts';
+import { domainAllowed, type FieldType, REQUIRED } from '../field.ts';
+import { domainTextField } from './email.ts';
 
 export const urlField: FieldType = {
+  ...domainTextField,
   type: 'url',
-  defaults: () => ({ ...commonOptions(), exceptDomains: null, onlyDomains: null, required: false }),
-  column: () => ({ kind: 'text' }),
-  zero: () => '',
-  normalize: (raw) => toText(raw).trim(),
-  validateOptions: validateDomainLists,
   validate(value, f) {
     const v = value as string;
     if (v === '') return f.required ? REQUIRED : undefined;
@@ -24,6 +20,4 @@ export const urlField: FieldType = {
       return fieldError('validation_url_domain_not_allowed', 'Url domain is not allowed.');
     return undefined;
   },
-  encode: (v) => v,
-  decode: (raw) => (raw === null || raw === undefined ? '' : String(raw)),
 };
