@@ -39,7 +39,8 @@ export interface CompileOptions {
  * with all of them, or with any of them for the `?` operators. User text is only ever
  * bound as a parameter.
  */
-export function compileFilter(expr: Expr, opts: CompileOptions): RawBuilder<boolean> {
+/** The resolver context of one compile: aliases, joined-rule checks, volatility. */
+function contextFor(opts: CompileOptions): ResolveContext {
   let n = 0;
   const ctx: ResolveContext = {
     db: opts.db,
@@ -76,6 +77,21 @@ export function compileFilter(expr: Expr, opts: CompileOptions): RawBuilder<bool
       });
     };
   }
+  return ctx;
+}
+
+/**
+ * One value of each record for ORDER BY: a field path such as `author.name`, with the
+ * same permissions as a filter. Values with several entries per record cannot sort.
+ */
+export function compileValue(name: string, opts: CompileOptions): RawBuilder<unknown> {
+  const r = resolveIdentifier(name, 0, contextFor(opts));
+  if (r.many) throw new FilterSyntaxError(`"${name}" has several values per record`, 0);
+  return r.sql;
+}
+
+export function compileFilter(expr: Expr, opts: CompileOptions): RawBuilder<boolean> {
+  const ctx = contextFor(opts);
   const collectionJoins = new Map<string, CollectionJoin>();
   ctx.collectionJoins = collectionJoins;
   const condition = compileExpr(expr, ctx);

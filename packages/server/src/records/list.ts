@@ -3,7 +3,7 @@ import type { Database } from '../db/database.ts';
 import { sql } from '../db/kysely.ts';
 import type { Collection } from '../schema/collection.ts';
 import { decodeRow, exportRecord, type Viewer } from './record-codec.ts';
-import { parseSort, type SortTerm } from './sort.ts';
+import { parseSort, type SortResolver, type SortTerm } from './sort.ts';
 
 export interface ListParams {
   page?: number;
@@ -41,6 +41,8 @@ export interface ListCondition {
    */
   cacheKey?: string | undefined;
   build(): { where: RawBuilder<boolean> | undefined; stable: boolean };
+  /** Resolves sort names that are paths (`author.name`). */
+  sortPath?: SortResolver;
 }
 
 function cacheFor(db: Database, c: Collection): Map<string, CompiledList> {
@@ -72,7 +74,12 @@ function buildList(
     query = query.where(where);
     countQuery = countQuery.where(where);
   }
-  for (const t of terms) query = query.orderBy(t.expr, t.desc ? 'desc' : 'asc');
+  for (const t of terms) {
+    // a path may be missing: order its NULLs as SQLite does on both dialects (first when ascending)
+    query = t.nullable
+      ? query.orderBy(sql`${t.expr} ${sql.raw(t.desc ? 'DESC NULLS LAST' : 'ASC NULLS FIRST')}`)
+      : query.orderBy(t.expr, t.desc ? 'desc' : 'asc');
+  }
   if (c.type !== 'view' && !terms.some((t) => t.rowid)) query = query.orderBy(sql.ref(db.rowIdColumn), 'asc');
   return {
     list: query
@@ -102,10 +109,10 @@ export async function listRecords(
     params.perPage && params.perPage > 0 ? Math.floor(params.perPage) : DEFAULT_PER_PAGE,
     MAX_PER_PAGE,
   );
-  const sortTerms = parseSort(params.sort, c, db.rowIdColumn, viewer.superuser);
+  const sortTerms = parseSort(params.sort, c, db.rowIdColumn, viewer.superuser, condition.sortPath);
   // the same filter and page shape compile to the same SQL: reuse it when it is stable
   const key =
-    condition.cacheKey === undefined
+    condition.cacheKey === undefined || sortTerms.some((t) => t.volatile)
       ? undefined
       : `${condition.cacheKey}\u0000${perPage}|${page}|${params.sort ?? ''}`;
   const cache = key === undefined ? undefined : cacheFor(db, c);

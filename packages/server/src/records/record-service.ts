@@ -2,7 +2,7 @@ import type { Kysely, RawBuilder } from 'kysely';
 import { type Database, DbError, type Executor, type Transaction } from '../db/database.ts';
 import { sql } from '../db/kysely.ts';
 import { BadRequestError, NotFoundError } from '../errors/api-error.ts';
-import { filterCondition, type RuleCondition, ruleCondition } from '../rules/rule-condition.ts';
+import { filterCondition, type RuleCondition, ruleCondition, sortValue } from '../rules/rule-condition.ts';
 import type { Collection } from '../schema/collection.ts';
 import type { CollectionService } from '../schema/collection-service.ts';
 import { type AggregateParams, aggregateRecords } from './aggregate.ts';
@@ -90,6 +90,7 @@ export function createRecordService({ db, collections }: RecordServiceDeps) {
     return {
       cacheKey,
       filtered: text !== undefined,
+      sortPath: (name) => sortValue(ruleDeps, c, name, viewer),
       build() {
         const filter = text ? filterCondition(ruleDeps, c, text, viewer) : undefined;
         const where =

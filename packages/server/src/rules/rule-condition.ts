@@ -3,7 +3,7 @@ import type { Database } from '../db/database.ts';
 import { sql } from '../db/kysely.ts';
 import { BadRequestError, ForbiddenError } from '../errors/api-error.ts';
 import { type Expr, FilterSyntaxError } from '../query/ast.ts';
-import { compileFilter } from '../query/compile.ts';
+import { compileFilter, compileValue } from '../query/compile.ts';
 import { parseFilter } from '../query/parser.ts';
 import { emptyRequest, type RequestInfo } from '../query/request-info.ts';
 import type { Viewer } from '../records/record-codec.ts';
@@ -93,6 +93,37 @@ export function filterCondition(
         filter: { code: 'validation_invalid_filter', message: e.message, params: { position: e.pos } },
       });
     }
+    throw e;
+  }
+}
+
+/**
+ * A sort by a field path (`author.name`), with a filter's permissions: hidden fields and
+ * joined collections' listRules apply to non-superusers. Invalid paths are a 400.
+ */
+export function sortValue(
+  deps: RuleDeps,
+  c: Collection,
+  name: string,
+  viewer: Viewer,
+): { sql: RawBuilder<unknown>; stable: boolean } {
+  let stable = true;
+  try {
+    const value = compileValue(name, {
+      db: deps.db,
+      collection: deps.collection,
+      base: c,
+      request: requestOf(viewer),
+      allowHidden: viewer.superuser,
+      onVolatile: () => {
+        stable = false;
+      },
+      ...(viewer.superuser ? {} : { listRuleOf: listRuleAst }),
+    });
+    return { sql: value, stable };
+  } catch (e) {
+    if (e instanceof FilterSyntaxError)
+      throw new BadRequestError(`Invalid sort field "${name.slice(0, 100)}": ${e.message}.`);
     throw e;
   }
 }
