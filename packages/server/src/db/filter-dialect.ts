@@ -38,6 +38,8 @@ export interface FilterDialect {
    * `column`; terms match as prefixes.
    */
   search(alias: string, table: string, column: string, terms: string[]): RawBuilder<boolean>;
+  /** How well the row matches the terms of `search()`: lower is better (for ORDER BY ASC). */
+  searchRank(alias: string, table: string, column: string, terms: string[]): RawBuilder<number>;
   /** Any value as text (a whole number without a fractional part: 10, not 10.0). */
   toText(a: RawBuilder<unknown>): RawBuilder<string>;
   /** A `jsonExtract` value as text: a JSON string without its quotes, anything else as JSON. */

@@ -188,16 +188,26 @@ const pgFilter: FilterDialect = {
   least: (a, b) => sql<number>`LEAST(${a}, ${b})`,
   strftime: (format, value) =>
     sql<string>`to_char(CAST(NULLIF(CAST(${value} AS text), '') AS timestamp), ${toCharFormat(format)})`,
+  searchRank: (alias, _table, column, terms) => {
+    const query = tsQuery(terms);
+    if (!query) return sql<number>`0`;
+    return sql<number>`(-ts_rank(to_tsvector('simple', ${sql.ref(`${alias}.${column}`)}), to_tsquery('simple', ${query})))`;
+  },
   // each term as a prefix; to_tsquery input is built from quoted lexemes, never raw text
   search: (alias, _table, column, terms) => {
-    const lexemes = terms.map((t) => t.toLowerCase().replace(/[^\p{L}\p{N}]+/gu, '')).filter(Boolean);
-    if (lexemes.length === 0) return sql<boolean>`(1 = 0)`;
-    const query = lexemes.map((l) => `'${l}':*`).join(' & ');
+    const query = tsQuery(terms);
+    if (!query) return sql<boolean>`(1 = 0)`;
     return sql<boolean>`(to_tsvector('simple', ${sql.ref(`${alias}.${column}`)}) @@ to_tsquery('simple', ${query}))`;
   },
   jsonToText: (a) => sql<string>`(${a} #>> '{}')`,
   jsonText: (text) => sql`CAST(${text} AS jsonb)`,
 };
+
+/** A to_tsquery text from search terms: letters and digits only, each a prefix, all required. */
+function tsQuery(terms: string[]): string {
+  const lexemes = terms.map((t) => t.toLowerCase().replace(/[^\p{L}\p{N}]+/gu, '')).filter(Boolean);
+  return lexemes.map((l) => `'${l}':*`).join(' & ');
+}
 
 const TO_CHAR: Record<string, string> = {
   Y: 'YYYY',

@@ -59,6 +59,9 @@ const sqliteFilter: FilterDialect = {
   toNumber: (a) => sql<number>`CAST(${a} AS REAL)`,
   least: (a, b) => sql<number>`min(${a}, ${b})`,
   strftime: (format, value) => sql<string>`strftime(${format}, NULLIF(${value}, ''))`,
+  // bm25 is negative, lower is a better match; a row without a match ranks last
+  searchRank: (alias, table, column, terms) =>
+    sql<number>`COALESCE((SELECT bm25(${sql.id(searchTable(table))}) FROM ${sql.id(searchTable(table))} WHERE ${sql.id(searchTable(table))} MATCH ${ftsQuery(column, terms)} AND rowid = ${sql.ref(`${alias}.rowid`)}), 0)`,
   search: (alias, table, column, terms) =>
     terms.length === 0
       ? sql<boolean>`(1 = 0)`

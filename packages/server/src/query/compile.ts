@@ -178,7 +178,11 @@ function resolveStrftime(o: Extract<Operand, { kind: 'call' }>, ctx: ResolveCont
  * ForgeBase's full-text search: `search(field, "terms") = true` matches records whose
  * `searchable` field holds every term (as a word prefix), through the field's index.
  */
-function resolveSearch(o: Extract<Operand, { kind: 'call' }>, ctx: ResolveContext): Resolved {
+/** The checked arguments of `search(field, "words")`. */
+function searchArgs(
+  o: Extract<Operand, { kind: 'call' }>,
+  ctx: ResolveContext,
+): { field: string; words: string[] } {
   const [field, terms] = o.args;
   if (o.args.length !== 2 || field?.kind !== 'identifier' || terms?.kind !== 'text') {
     throw new FilterSyntaxError(
@@ -201,7 +205,31 @@ function resolveSearch(o: Extract<Operand, { kind: 'call' }>, ctx: ResolveContex
     .map((w) => w.slice(0, 100));
   if (words.length > MAX_SEARCH_TERMS)
     throw new FilterSyntaxError(`search() takes at most ${MAX_SEARCH_TERMS} terms`, terms.pos);
-  return { sql: ctx.db.filter.search(ctx.baseAlias, ctx.base.name, f.name, words), type: 'bool' };
+  return { field: f.name, words };
+}
+
+function resolveSearch(o: Extract<Operand, { kind: 'call' }>, ctx: ResolveContext): Resolved {
+  const { field, words } = searchArgs(o, ctx);
+  return { sql: ctx.db.filter.search(ctx.baseAlias, ctx.base.name, field, words), type: 'bool' };
+}
+
+/** The first `search()` call of a filter, if any. */
+function findSearch(expr: Expr): Extract<Operand, { kind: 'call' }> | undefined {
+  if (expr.kind !== 'compare') return findSearch(expr.left) ?? findSearch(expr.right);
+  for (const o of [expr.left, expr.right]) if (o.kind === 'call' && o.name === 'search') return o;
+  return undefined;
+}
+
+/**
+ * ForgeBase's `@rank` sort: how well each record matches the filter's first `search()`
+ * (lower is better, so ascending puts the best first). Throws without a search().
+ */
+export function compileSearchRank(filter: Expr | undefined, opts: CompileOptions): RawBuilder<unknown> {
+  const call = filter ? findSearch(filter) : undefined;
+  if (!call) throw new FilterSyntaxError('@rank needs a search(field, "words") in the filter', 0);
+  const ctx = contextFor(opts);
+  const { field, words } = searchArgs(call, ctx);
+  return ctx.db.filter.searchRank(ctx.baseAlias, ctx.base.name, field, words);
 }
 
 /** Values of one side: the operand's own, or an element of its set under `alias`. */

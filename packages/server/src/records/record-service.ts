@@ -90,7 +90,7 @@ export function createRecordService({ db, collections }: RecordServiceDeps) {
     return {
       cacheKey,
       filtered: text !== undefined,
-      sortPath: (name) => sortValue(ruleDeps, c, name, viewer),
+      sortPath: (name) => sortValue(ruleDeps, c, name, viewer, text),
       build() {
         const filter = text ? filterCondition(ruleDeps, c, text, viewer) : undefined;
         const where =

@@ -43,7 +43,7 @@ export function parseSort(
     if (name === '@random') return { expr: sql`RANDOM()`, desc: false, rowid: false };
     if (name === '@rowid') return { expr: sql.ref(rowIdColumn), desc, rowid: true };
     const f = c.fields.find((x) => x.name === name);
-    if (!f && resolvePath && /^[\w.]+$/.test(name) && name.includes('.')) {
+    if (!f && resolvePath && ((/^[\w.]+$/.test(name) && name.includes('.')) || name === '@rank')) {
       const resolved = resolvePath(name);
       return {
         expr: resolved.sql,

@@ -3,7 +3,7 @@ import type { Database } from '../db/database.ts';
 import { sql } from '../db/kysely.ts';
 import { BadRequestError, ForbiddenError } from '../errors/api-error.ts';
 import { type Expr, FilterSyntaxError } from '../query/ast.ts';
-import { compileFilter, compileValue } from '../query/compile.ts';
+import { compileFilter, compileSearchRank, compileValue } from '../query/compile.ts';
 import { parseFilter } from '../query/parser.ts';
 import { emptyRequest, type RequestInfo } from '../query/request-info.ts';
 import type { Viewer } from '../records/record-codec.ts';
@@ -106,9 +106,20 @@ export function sortValue(
   c: Collection,
   name: string,
   viewer: Viewer,
+  filter?: string,
 ): { sql: RawBuilder<unknown>; stable: boolean } {
   let stable = true;
   try {
+    if (name === '@rank') {
+      const opts = {
+        db: deps.db,
+        collection: deps.collection,
+        base: c,
+        request: requestOf(viewer),
+        allowHidden: viewer.superuser,
+      };
+      return { sql: compileSearchRank(filter?.trim() ? parseFilter(filter) : undefined, opts), stable: true };
+    }
     const value = compileValue(name, {
       db: deps.db,
       collection: deps.collection,
