@@ -3,7 +3,7 @@ import type { Database } from '../db/database.ts';
 import { sql } from '../db/kysely.ts';
 import { BadRequestError, ForbiddenError } from '../errors/api-error.ts';
 import { type Expr, FilterSyntaxError } from '../query/ast.ts';
-import { compileFilter, compileSearchRank, compileValue } from '../query/compile.ts';
+import { type CompileOptions, compileFilter, compileSearchRank, compileValue } from '../query/compile.ts';
 import { parseFilter } from '../query/parser.ts';
 import { emptyRequest, type RequestInfo } from '../query/request-info.ts';
 import type { Viewer } from '../records/record-codec.ts';
@@ -58,6 +58,31 @@ export function ruleCondition(
 }
 
 /**
+ * Compile options for what a client sends (filter, sort): hidden fields and joined
+ * collections' listRules for non-superusers; `stable()` tells afterwards whether the SQL
+ * depended on the text alone.
+ */
+function clientOptions(
+  deps: RuleDeps,
+  c: Collection,
+  viewer: Viewer,
+): CompileOptions & { stable(): boolean } {
+  let stable = true;
+  return {
+    db: deps.db,
+    collection: deps.collection,
+    base: c,
+    request: requestOf(viewer),
+    allowHidden: viewer.superuser,
+    onVolatile: () => {
+      stable = false;
+    },
+    ...(viewer.superuser ? {} : { listRuleOf: listRuleAst }),
+    stable: () => stable,
+  };
+}
+
+/**
  * Compiles a client's `filter` parameter. Hidden fields are for superusers only, and so
  * are `@collection` and `@request` references (like PocketBase). `stable` tells whether
  * the SQL depends on the text alone (no request values, macros or joined rules).
@@ -74,19 +99,8 @@ export function filterCondition(
     }
   }
   try {
-    let stable = true;
-    const compiled = compileFilter(parseFilter(filter), {
-      db: deps.db,
-      collection: deps.collection,
-      base: c,
-      request: requestOf(viewer),
-      allowHidden: viewer.superuser,
-      onVolatile: () => {
-        stable = false;
-      },
-      ...(viewer.superuser ? {} : { listRuleOf: listRuleAst }),
-    });
-    return { sql: compiled, stable };
+    const opts = clientOptions(deps, c, viewer);
+    return { sql: compileFilter(parseFilter(filter), opts), stable: opts.stable() };
   } catch (e) {
     if (e instanceof FilterSyntaxError) {
       throw new BadRequestError(`Invalid filter: ${e.message}.`, {
@@ -108,30 +122,12 @@ export function sortValue(
   viewer: Viewer,
   filter?: string,
 ): { sql: RawBuilder<unknown>; stable: boolean } {
-  let stable = true;
   try {
+    const opts = clientOptions(deps, c, viewer);
     if (name === '@rank') {
-      const opts = {
-        db: deps.db,
-        collection: deps.collection,
-        base: c,
-        request: requestOf(viewer),
-        allowHidden: viewer.superuser,
-      };
       return { sql: compileSearchRank(filter?.trim() ? parseFilter(filter) : undefined, opts), stable: true };
     }
-    const value = compileValue(name, {
-      db: deps.db,
-      collection: deps.collection,
-      base: c,
-      request: requestOf(viewer),
-      allowHidden: viewer.superuser,
-      onVolatile: () => {
-        stable = false;
-      },
-      ...(viewer.superuser ? {} : { listRuleOf: listRuleAst }),
-    });
-    return { sql: value, stable };
+    return { sql: compileValue(name, opts), stable: opts.stable() };
   } catch (e) {
     if (e instanceof FilterSyntaxError)
       throw new BadRequestError(`Invalid sort field "${name.slice(0, 100)}": ${e.message}.`);
