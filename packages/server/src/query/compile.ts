@@ -81,12 +81,13 @@ function contextFor(opts: CompileOptions): ResolveContext {
 }
 
 /**
- * One value of each record for ORDER BY: a field path such as `author.name`, with the
- * same permissions as a filter. Values with several entries per record cannot sort.
+ * One value of each record for ORDER BY: a field path such as `author.name`, a modifier
+ * (`title:lower`) or a function (`geoDistance(...)`), with the same permissions as a
+ * filter. Values with several entries per record cannot sort.
  */
-export function compileValue(name: string, opts: CompileOptions): RawBuilder<unknown> {
-  const r = resolveIdentifier(name, 0, contextFor(opts));
-  if (r.many) throw new FilterSyntaxError(`"${name}" has several values per record`, 0);
+export function compileValue(operand: Operand, opts: CompileOptions): RawBuilder<unknown> {
+  const r = resolveOperand(operand, contextFor(opts));
+  if (r.many) throw new FilterSyntaxError('the value has several entries per record', operand.pos);
   return r.sql;
 }
 

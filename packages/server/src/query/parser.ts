@@ -50,6 +50,20 @@ export function parseFilter(text: string, opts: ParseOptions = {}): Expr {
   return expr;
 }
 
+/**
+ * Parses one operand on its own (a sort expression such as `author.name`, `title:lower`
+ * or `geoDistance(lon, lat, 10, 20)`), with the filter's limits.
+ *
+ * @throws FilterSyntaxError when the text is not exactly one operand.
+ */
+export function parseOperand(text: string): Operand {
+  if (text.length > FILTER_LIMITS.maxLength) {
+    const max = FILTER_LIMITS.maxLength;
+    throw new FilterSyntaxError(`Expression is too long (max ${max} characters) at ${max}`, max);
+  }
+  return new Parser(text, FILTER_LIMITS.maxExpressions).parseOperand();
+}
+
 export interface ParseOptions {
   /**
    * A collection rule (written by a superuser): like PocketBase, no limit on its length or
@@ -81,6 +95,13 @@ class Parser {
     const expr = this.#or();
     if (this.#type() !== 'eof') throw this.#expectedJoin();
     return expr;
+  }
+
+  parseOperand(): Operand {
+    if (!isOperandStart(this.#token)) throw this.#unexpected(this.#token);
+    const operand = this.#operand();
+    if (this.#type() !== 'eof') throw this.#unexpected(this.#token);
+    return operand;
   }
 
   /** The current token's type (a method, so TypeScript does not keep a narrowing across calls). */

@@ -303,13 +303,12 @@ function resolveCollectionRef(name: string, pos: Pos, ctx: ResolveContext): Reso
     join = { table: target.name, alias: ctx.nextAlias('fb_c') };
     ctx.collectionJoins.set(key, join);
   }
-  const start = { collection: target, alias: join.alias, joins: [], many: false };
-  const resolved = resolvePath(rest, pos, ctx, start);
+  const from = (alias: string) =>
+    resolvePath(rest, pos, ctx, { collection: target, alias, joins: [], many: false });
+  const resolved = from(join.alias);
   if (resolved.many) return resolved;
-  const plain =
-    rest.length === 1 && !rest[0]!.includes(':') ? target.fields.find((f) => f.name === rest[0]) : undefined;
-  if (!plain) return resolved;
-  return { ...resolved, everyRow: { table: target.name, value: (alias) => col(alias, plain.name) } };
+  // the same path (relations, modifiers included) from another row of that collection
+  return { ...resolved, everyRow: { table: target.name, value: (alias) => from(alias).sql } };
 }
 
 /** `@request.method|context|query.*|headers.*|body.*|auth.*`. */

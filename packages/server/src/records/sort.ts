@@ -13,15 +13,17 @@ export interface SortTerm {
   volatile?: boolean;
 }
 
-/** Resolves a sort name that is not a plain field (e.g. `author.name`); throws when invalid. */
+/** Resolves a sort expression that is not a plain field (e.g. `author.name`); throws when invalid. */
 export type SortResolver = (name: string) => { sql: RawBuilder<unknown>; stable: boolean };
 
 const MAX_SORT_TERMS = 8;
 
 /**
  * Parses PocketBase's `sort` parameter: comma-separated field names, `-` for descending,
- * `+` optional for ascending, `@random`, `@rowid`, and field paths through relations
- * (`author.name`) when a resolver is given. Hidden fields need `allowHidden`.
+ * `+` optional for ascending, `@random`, `@rowid`, and, when a resolver is given, any
+ * single-valued filter operand: paths through relations (`author.name`), modifiers
+ * (`title:lower`), functions (`geoDistance(lon, lat, 10, 20)`) and `@rank`. Commas inside
+ * parentheses or quotes do not split. Hidden fields need `allowHidden`.
  */
 export function parseSort(
   param: string | undefined,
@@ -31,8 +33,7 @@ export function parseSort(
   resolvePath?: SortResolver,
 ): SortTerm[] {
   if (!param?.trim()) return [];
-  const parts = param
-    .split(',')
+  const parts = splitSort(param)
     .map((p) => p.trim())
     .filter(Boolean);
   if (parts.length > MAX_SORT_TERMS)
@@ -43,7 +44,7 @@ export function parseSort(
     if (name === '@random') return { expr: sql`RANDOM()`, desc: false, rowid: false };
     if (name === '@rowid') return { expr: sql.ref(rowIdColumn), desc, rowid: true };
     const f = c.fields.find((x) => x.name === name);
-    if (!f && resolvePath && ((/^[\w.]+$/.test(name) && name.includes('.')) || name === '@rank')) {
+    if (!f && resolvePath && !/^\w+$/.test(name)) {
       const resolved = resolvePath(name);
       return {
         expr: resolved.sql,
@@ -59,4 +60,27 @@ export function parseSort(
       throw new BadRequestError(`Invalid sort field "${name.slice(0, 100)}".`);
     return { expr: sql.ref(f.name), desc, rowid: false };
   });
+}
+
+/** Splits a sort parameter at the commas outside quotes and parentheses. */
+function splitSort(param: string): string[] {
+  const parts: string[] = [];
+  let depth = 0;
+  let quote = '';
+  let start = 0;
+  for (let i = 0; i < param.length; i++) {
+    const ch = param[i];
+    if (quote) {
+      if (ch === '\\') i++;
+      else if (ch === quote) quote = '';
+    } else if (ch === '"' || ch === "'") quote = ch;
+    else if (ch === '(') depth++;
+    else if (ch === ')') depth--;
+    else if (ch === ',' && depth === 0) {
+      parts.push(param.slice(start, i));
+      start = i + 1;
+    }
+  }
+  parts.push(param.slice(start));
+  return parts;
 }

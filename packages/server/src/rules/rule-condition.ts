@@ -4,7 +4,7 @@ import { sql } from '../db/kysely.ts';
 import { BadRequestError, ForbiddenError } from '../errors/api-error.ts';
 import { type Expr, FilterSyntaxError } from '../query/ast.ts';
 import { type CompileOptions, compileFilter, compileSearchRank, compileValue } from '../query/compile.ts';
-import { parseFilter } from '../query/parser.ts';
+import { parseFilter, parseOperand } from '../query/parser.ts';
 import { emptyRequest, type RequestInfo } from '../query/request-info.ts';
 import type { Viewer } from '../records/record-codec.ts';
 import type { Collection, Rule } from '../schema/collection.ts';
@@ -112,7 +112,7 @@ export function filterCondition(
 }
 
 /**
- * A sort by a field path (`author.name`), with a filter's permissions: hidden fields and
+ * A sort by an expression (`author.name`, `title:lower`, `geoDistance(...)`), with a filter's permissions: hidden fields and
  * joined collections' listRules apply to non-superusers. Invalid paths are a 400.
  */
 export function sortValue(
@@ -127,7 +127,7 @@ export function sortValue(
     if (name === '@rank') {
       return { sql: compileSearchRank(filter?.trim() ? parseFilter(filter) : undefined, opts), stable: true };
     }
-    return { sql: compileValue(name, opts), stable: opts.stable() };
+    return { sql: compileValue(parseOperand(name), opts), stable: opts.stable() };
   } catch (e) {
     if (e instanceof FilterSyntaxError)
       throw new BadRequestError(`Invalid sort field "${name.slice(0, 100)}": ${e.message}.`);

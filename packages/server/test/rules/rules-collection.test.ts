@@ -13,14 +13,14 @@ for (const dialect of DIALECTS) {
     let b: TestUser;
     before(async () => {
       t = await startTestApp(dialect);
-      await createUsersCollection(t);
+      const users = await createUsersCollection(t);
       a = await createUser(t, 'a@example.com');
       b = await createUser(t, 'b@example.com');
       await t.createCollection({
         name: 'members',
         fields: [
           { name: 'team', type: 'text' },
-          { name: 'user', type: 'text' },
+          { name: 'user', type: 'relation', collectionId: users.id },
         ],
       });
       await t.createCollection({
@@ -71,6 +71,23 @@ for (const dialect of DIALECTS) {
         (await t.request('GET', `/api/collections/docs/records/${blue!.id}`, { token: a.token })).status,
         404,
       );
+    });
+
+    test('without ?, a relation path or modifier from @collection must hold for every row', async () => {
+      assert.deepEqual(await titles('superuser', "@collection.members.user.email = 'a@example.com'"), []);
+      assert.deepEqual(await titles('superuser', "@collection.members.user.email ?= 'a@example.com'"), [
+        'blue doc',
+        'red doc',
+      ]);
+      assert.deepEqual(await titles('superuser', "@collection.members.user.email ~ '@example.com'"), [
+        'blue doc',
+        'red doc',
+      ]);
+      assert.deepEqual(await titles('superuser', "@collection.members.team:lower = 'red'"), []);
+      assert.deepEqual(await titles('superuser', "@collection.members.user.email:lower != 'c@example.com'"), [
+        'blue doc',
+        'red doc',
+      ]);
     });
 
     test('without ?, a condition must hold for every row of the collection', async () => {
