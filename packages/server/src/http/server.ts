@@ -9,6 +9,7 @@ import { fieldsParam } from './query-params.ts';
 import { authRoutes } from './routes/auth.ts';
 import { batchRoutes } from './routes/batch.ts';
 import { collectionRoutes } from './routes/collections.ts';
+import { docsRoutes } from './routes/docs.ts';
 import { healthRoutes } from './routes/health.ts';
 import { recordRoutes } from './routes/records.ts';
 
@@ -97,7 +98,7 @@ export async function createHttpServer(deps: HttpDeps, logger: Logger): Promise<
     }
   });
 
-  for (const routes of [healthRoutes, collectionRoutes, recordRoutes, authRoutes, batchRoutes])
+  for (const routes of [healthRoutes, docsRoutes, collectionRoutes, recordRoutes, authRoutes, batchRoutes])
     routes(app, deps);
   return app;
 }
