@@ -2,7 +2,7 @@
 // and the p99 of a steady GET-by-id stream while they run (the event loop must not stall).
 // Env: BENCH_DURATION (s, default 10), BENCH_AUTH_CONNECTIONS (default 8),
 // BENCH_GET_RATE (GET req/s of the side stream, default 200).
-import autocannon from 'autocannon';
+import autocannon, { type AutocannonResult } from 'autocannon';
 import { killAll, waitHealthy } from './processes.ts';
 import { createItemsCollection, seedItems } from './seed.ts';
 import { cleanupAll, prepareTarget, SUPERUSER } from './targets.ts';
@@ -89,7 +89,7 @@ async function main(): Promise<void> {
       }),
       getStream(server.url, ids),
     ]);
-    const failed = (r: autocannon.Result) => r.non2xx + r.errors + r.timeouts;
+    const failed = (r: AutocannonResult) => r.non2xx + r.errors + r.timeouts;
     const rows = [
       [
         'auth-with-password',

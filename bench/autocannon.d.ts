@@ -17,6 +17,8 @@ declare module 'autocannon' {
     connections?: number;
     duration?: number;
     timeout?: number;
+    /** Requests per second across all connections (a steady stream instead of flat out). */
+    overallRate?: number;
     warmup?: { connections?: number; duration?: number };
     requests?: AutocannonRequest[];
   }
