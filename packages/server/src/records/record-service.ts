@@ -360,6 +360,16 @@ export function createRecordService({ db, collections }: RecordServiceDeps) {
       }
     },
 
+    /**
+     * True when a record passes a rule for the viewer (auth's authRule, manageRule, MFA
+     * rule): superusers always, `null` nobody else, `""` everyone.
+     */
+    async passesRule(c: Collection, id: string, rule: string | null, viewer: Viewer): Promise<boolean> {
+      if (viewer.superuser) return true;
+      if (rule === null) return false;
+      return (await findValues(db, c, id, ruleCondition(ruleDeps, c, rule, viewer))) !== undefined;
+    },
+
     /** Finds a record's canonical values by id (no rules: for auth and internal use). */
     findById(c: Collection, id: string): Promise<RecordValues | undefined> {
       return findValues(db, c, id);

@@ -146,8 +146,14 @@ export function createRecordWriter({ db, collections, listeners }: RecordWriterD
     if (Object.keys(prepared.errors).length) throw new ValidationError(failMessage, prepared.errors);
     const v = prepared.values;
     for (const [name, hash] of hashes) (v[name] as PasswordValue).hash = hash;
-    // a new password signs out every session of the record
-    if (!isNew && c.type === 'auth' && hashes.has('password')) v.tokenKey = randomString(50, TOKEN_KEY_CHARS);
+    // a new password or email signs out every session of the record (like PocketBase)
+    if (
+      !isNew &&
+      c.type === 'auth' &&
+      (hashes.has('password') || v.email !== previous.email) &&
+      v.tokenKey === previous.tokenKey
+    )
+      v.tokenKey = randomString(50, TOKEN_KEY_CHARS);
     await saveValues(tx, c, v, isNew, failMessage);
     await logChange(tx, { action: isNew ? 'create' : 'update', collection: c, record: v });
     return v;
