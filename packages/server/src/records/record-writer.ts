@@ -9,7 +9,7 @@ import { fieldType } from '../schema/field-registry.ts';
 import type { PasswordValue } from '../schema/fields/password.ts';
 import { randomString } from '../tools/id.ts';
 import { nowDate } from '../tools/time.ts';
-import { prepareValues } from './prepare.ts';
+import { type AuthWriteAccess, prepareValues } from './prepare.ts';
 import { decodeRow, exportRecord, type RecordValues, type Viewer } from './record-codec.ts';
 import { statementsFor } from './statements.ts';
 
@@ -135,10 +135,12 @@ export function createRecordWriter({ db, collections, listeners }: RecordWriterD
     viewer: Viewer,
     hashes: Map<string, string>,
     check?: (values: RecordValues) => Promise<void>,
+    access: AuthWriteAccess = { manage: false, oldPasswordOk: false },
   ): Promise<RecordValues> {
     const isNew = previous === undefined;
     const failMessage = isNew ? 'Failed to create record.' : 'Failed to update record.';
     const prepared = await prepareValues(c, body, previous, {
+      ...access,
       superuser: viewer.superuser,
       existingIds: (cid, ids) => existingIds(tx, cid, ids),
     });
