@@ -4,6 +4,7 @@ import { type Config, parseHostPort } from './config.ts';
 import type { Database } from './db/database.ts';
 import { openDatabase } from './db/open.ts';
 import { createHttpServer } from './http/server.ts';
+import { createMailer } from './mail/mailer.ts';
 import { createMigrationRunner, type MigrationRunner } from './migrations/migration-runner.ts';
 import { createLogger, type Logger } from './observability/logger.ts';
 import { createRecordService, type RecordService } from './records/record-service.ts';
@@ -73,13 +74,15 @@ export async function createApp(
       if (ran.length) logger.info({ migrations: ran }, 'applied migrations');
     }
     const records = createRecordService({ db, collections });
-    const auth = createAuthService({ db, collections, records });
+    const mailer = createMailer({ config, logger });
+    const auth = createAuthService({ db, collections, records, config, logger, mailer });
     const http = await createHttpServer({ config, collections, records, auth }, logger);
 
     // the change log keeps a retention window; prune now and then (never keeps the process alive)
     const prune = () => {
       const cutoff = formatDate(new Date(Date.now() - config.changesRetentionHours * 3_600_000));
       records.pruneChanges(cutoff).catch((err: unknown) => logger.error({ err }, 'pruning _changes failed'));
+      auth.pruneSessions().catch((err: unknown) => logger.error({ err }, 'pruning _otps/_mfas failed'));
     };
     const pruneTimer = setInterval(prune, PRUNE_EVERY_MS);
     pruneTimer.unref();
@@ -107,6 +110,7 @@ export async function createApp(
         stopped = true;
         clearInterval(pruneTimer);
         await http.close();
+        await mailer.close();
         await db.close();
         logger.flush?.();
       },

@@ -31,6 +31,22 @@ export interface Config {
   batchMaxRequests: number;
   /** How long entries of the `_changes` log are kept, in hours. */
   changesRetentionHours: number;
+  /** SMTP server for outgoing mail; unset = mail is logged instead of sent (development). */
+  smtpHost?: string;
+  smtpPort: number;
+  smtpUser?: string;
+  smtpPassword?: string;
+  /** Implicit TLS (port 465); otherwise STARTTLS is used when the server offers it. */
+  smtpTls: boolean;
+  /** The From address of outgoing mail. */
+  mailFrom: string;
+  /** {APP_NAME} and {APP_URL} in mail templates. */
+  appName: string;
+  appUrl: string;
+  /** Failed sign-ins allowed per identity, and per client IP, within `authFailWindowSeconds`. */
+  authFailLimitIdentity: number;
+  authFailLimitIp: number;
+  authFailWindowSeconds: number;
 }
 
 type Partial_ = { [K in keyof Config]?: Config[K] | undefined };
@@ -47,6 +63,17 @@ const ENV: Record<string, keyof Config> = {
   FORGEBASE_BODY_LIMIT: 'bodyLimit',
   FORGEBASE_CHANGES_RETENTION_HOURS: 'changesRetentionHours',
   FORGEBASE_BATCH_MAX_REQUESTS: 'batchMaxRequests',
+  FORGEBASE_SMTP_HOST: 'smtpHost',
+  FORGEBASE_SMTP_PORT: 'smtpPort',
+  FORGEBASE_SMTP_USER: 'smtpUser',
+  FORGEBASE_SMTP_PASSWORD: 'smtpPassword',
+  FORGEBASE_SMTP_TLS: 'smtpTls',
+  FORGEBASE_MAIL_FROM: 'mailFrom',
+  FORGEBASE_APP_NAME: 'appName',
+  FORGEBASE_APP_URL: 'appUrl',
+  FORGEBASE_AUTH_FAIL_LIMIT_IDENTITY: 'authFailLimitIdentity',
+  FORGEBASE_AUTH_FAIL_LIMIT_IP: 'authFailLimitIp',
+  FORGEBASE_AUTH_FAIL_WINDOW_SECONDS: 'authFailWindowSeconds',
 };
 
 const TOML: Record<string, keyof Config> = {
@@ -61,6 +88,17 @@ const TOML: Record<string, keyof Config> = {
   body_limit: 'bodyLimit',
   changes_retention_hours: 'changesRetentionHours',
   batch_max_requests: 'batchMaxRequests',
+  smtp_host: 'smtpHost',
+  smtp_port: 'smtpPort',
+  smtp_user: 'smtpUser',
+  smtp_password: 'smtpPassword',
+  smtp_tls: 'smtpTls',
+  mail_from: 'mailFrom',
+  app_name: 'appName',
+  app_url: 'appUrl',
+  auth_fail_limit_identity: 'authFailLimitIdentity',
+  auth_fail_limit_ip: 'authFailLimitIp',
+  auth_fail_window_seconds: 'authFailWindowSeconds',
 };
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -69,21 +107,27 @@ const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'
 function coerce(key: keyof Config, v: unknown, source: string): unknown {
   const invalid = (expected: string) =>
     new Error(`${source}: invalid value ${JSON.stringify(v)}, expected ${expected}`);
-  if (key === 'automigrate' || key === 'logRequests') {
+  if (key === 'automigrate' || key === 'logRequests' || key === 'smtpTls') {
     if (typeof v === 'boolean') return v;
     if (/^(1|true|yes|on)$/i.test(String(v))) return true;
     if (/^(0|false|no|off)$/i.test(String(v))) return false;
     throw invalid('true or false');
   }
-  if (key === 'bodyLimit' || key === 'changesRetentionHours' || key === 'batchMaxRequests') {
+  if (
+    key === 'bodyLimit' ||
+    key === 'changesRetentionHours' ||
+    key === 'batchMaxRequests' ||
+    key === 'smtpPort' ||
+    key.startsWith('authFail')
+  ) {
     const n = typeof v === 'number' || (typeof v === 'string' && v.trim() !== '') ? Number(v) : Number.NaN;
     if (!Number.isSafeInteger(n) || n <= 0)
       throw invalid(
         key === 'bodyLimit'
           ? 'a positive number of bytes'
-          : key === 'batchMaxRequests'
-            ? 'a positive number'
-            : 'a positive number of hours',
+          : key === 'changesRetentionHours'
+            ? 'a positive number of hours'
+            : 'a positive number',
       );
     return n;
   }
@@ -148,6 +192,14 @@ export function loadConfig(
     bodyLimit: DEFAULT_BODY_LIMIT,
     changesRetentionHours: DEFAULT_CHANGES_RETENTION_HOURS,
     batchMaxRequests: DEFAULT_BATCH_MAX_REQUESTS,
+    smtpPort: 587,
+    smtpTls: false,
+    mailFrom: 'no-reply@example.com',
+    appName: 'ForgeBase',
+    appUrl: 'http://localhost:8090',
+    authFailLimitIdentity: 5,
+    authFailLimitIp: 50,
+    authFailWindowSeconds: 900,
     ...(out as Partial<Config>),
   };
   config.dataDir = resolve(cwd, config.dataDir);

@@ -1,34 +1,73 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
+import type { Config } from '../config.ts';
 import type { Database } from '../db/database.ts';
-import { BadRequestError, ForbiddenError, NotFoundError, ValidationError } from '../errors/api-error.ts';
+import {
+  BadRequestError,
+  ForbiddenError,
+  fieldError,
+  NotFoundError,
+  TooManyRequestsError,
+  UnauthorizedError,
+  ValidationError,
+} from '../errors/api-error.ts';
+import type { Mailer } from '../mail/mailer.ts';
+import type { Logger } from '../observability/logger.ts';
 import type { RecordValues, Viewer } from '../records/record-codec.ts';
-import { exportRecord } from '../records/record-codec.ts';
 import type { RecordService } from '../records/record-service.ts';
 import { type Collection, SUPERUSERS } from '../schema/collection.ts';
 import type { CollectionService } from '../schema/collection-service.ts';
 import { isPasswordValue } from '../schema/fields/password.ts';
+import { formatDate } from '../tools/time.ts';
+import { authMethods } from './auth-methods.ts';
+import { createAuthStore } from './auth-store.ts';
+import { createEmailFlows } from './email-flows.ts';
+import { createOtpFlow } from './otp.ts';
 import { hashPassword, verifyPassword } from './password.ts';
+import { createRateLimiter } from './rate-limiter.ts';
+import { type AuthResult, type AuthSuccess, createSignIn, type SignInContext } from './sign-in.ts';
 import { peekClaims, signAuthToken, verifyAuthToken } from './tokens.ts';
+
+export type { AuthResult, AuthSuccess, SignInContext } from './sign-in.ts';
 
 export interface AuthServiceDeps {
   db: Database;
   collections: CollectionService;
   records: RecordService;
+  config: Config;
+  logger: Logger;
+  mailer: Mailer;
 }
 
 export type AuthService = ReturnType<typeof createAuthService>;
 
 /**
- * Password sign-in and token resolution for auth collections. The full set of flows
- * (OTP, OAuth2, MFA...) builds on this in the auth issue.
+ * Sign-in and token resolution for auth collections (PocketBase's auth API): password,
+ * OTP, MFA, the mailed-token flows (verification, password reset, email change),
+ * impersonation, and brute-force limits on failed sign-ins.
  */
-export function createAuthService({ db, collections, records }: AuthServiceDeps) {
+export function createAuthService({ db, collections, records, config, logger, mailer }: AuthServiceDeps) {
   // one-time install token: lets the first superuser be created, only while none exists
   const installToken = randomBytes(24).toString('base64url');
   const installExpires = Date.now() + 60 * 60 * 1000;
   let installUsed = false;
   // a hash to compare against when the identity is unknown, so timing does not reveal it
   let dummyHash: Promise<string> | undefined;
+  const windowMs = config.authFailWindowSeconds * 1000;
+  const identityFailures = createRateLimiter({ limit: config.authFailLimitIdentity, windowMs });
+  const ipFailures = createRateLimiter({ limit: config.authFailLimitIp, windowMs });
+  const store = createAuthStore(db);
+  const signIn = createSignIn({ records, store });
+
+  /** The auth collection a route names; 404 like PocketBase otherwise. */
+  function authCollection(name: string): Collection {
+    const c = collections.find(name);
+    if (c?.type !== 'auth') throw new NotFoundError('Missing or invalid auth collection context.');
+    return c;
+  }
+
+  const flowDeps = { config, logger, mailer, records, authCollection, findCollection: collections.find };
+  const emailFlows = createEmailFlows(flowDeps);
+  const otpFlow = createOtpFlow({ ...flowDeps, store, signIn, ipFailures });
 
   return {
     installToken,
@@ -88,13 +127,13 @@ export function createAuthService({ db, collections, records }: AuthServiceDeps)
       };
     },
 
-    /** PocketBase's auth-with-password: `{identity, password, identityField?}` → `{token, record}`. */
+    /** PocketBase's auth-with-password: `{identity, password, identityField?}` → `{token, record}` or `{mfaId}`. */
     async authWithPassword(
       collection: string,
       body: Record<string, unknown>,
-    ): Promise<{ token: string; record: Record<string, unknown> }> {
-      const c = collections.find(collection);
-      if (c?.type !== 'auth') throw new NotFoundError('Missing or invalid auth collection context.');
+      ctx: SignInContext = { viewer: { superuser: false }, ip: '' },
+    ): Promise<AuthResult> {
+      const c = authCollection(collection);
       if (!c.passwordAuth?.enabled)
         throw new ForbiddenError('The collection is not configured to allow password authentication.');
       const identity = body.identity;
@@ -116,6 +155,10 @@ export function createAuthService({ db, collections, records }: AuthServiceDeps)
       }
       if (Object.keys(errors).length)
         throw new ValidationError('An error occurred while validating the submitted data.', errors);
+      // brute-force limit: failures per identity and per client IP, in a sliding window
+      const identityKey = `${c.id}:${String(identity).toLowerCase()}`;
+      if (identityFailures.exceeded(identityKey) || ipFailures.exceeded(ctx.ip))
+        throw new TooManyRequestsError('Too many failed sign-in attempts, please try again later.');
       let record: RecordValues | undefined;
       for (const field of identityField ? [String(identityField)] : fields) {
         record = await records.findByField(c, field, String(identity));
@@ -124,22 +167,68 @@ export function createAuthService({ db, collections, records }: AuthServiceDeps)
       const stored = record && isPasswordValue(record.password) ? record.password.hash : '';
       dummyHash ??= hashPassword(randomBytes(16).toString('hex'));
       const ok = await verifyPassword(String(password), stored || (await dummyHash));
-      if (!record || !stored || !ok) throw new BadRequestError('Failed to authenticate.');
-      return this.authResponse(c, record);
+      if (!record || !stored || !ok) {
+        identityFailures.hit(identityKey);
+        ipFailures.hit(ctx.ip);
+        throw new BadRequestError('Failed to authenticate.');
+      }
+      identityFailures.reset(identityKey);
+      return signIn.complete(c, record, 'password', ctx);
     },
 
-    /** `{token, record}` for a signed-in record; the record always shows its email. */
-    async authResponse(
-      c: Collection,
-      record: RecordValues,
-    ): Promise<{ token: string; record: Record<string, unknown> }> {
-      const token = await signAuthToken(c, record);
-      const viewer: Viewer = {
-        superuser: c.name === SUPERUSERS,
-        authId: String(record.id),
-        authCollectionId: c.id,
-      };
-      return { token, record: exportRecord(c, record, viewer) };
+    /** `{token, record}` for a signed-in record, with a new token unless one is given. */
+    authResponse(c: Collection, record: RecordValues, token?: string): Promise<AuthSuccess> {
+      return signIn.response(c, record, token);
+    },
+
+    /**
+     * POST auth-refresh: a new token for the viewer's record (a static, impersonation
+     * token is answered as it is, like PocketBase); the authRule must still pass.
+     */
+    async refresh(collection: string, viewer: Viewer, token: string): Promise<AuthSuccess> {
+      const c = authCollection(collection);
+      if (!viewer.authId || viewer.authCollectionId !== c.id)
+        throw new UnauthorizedError('The request requires valid record authorization token.');
+      const record = await records.findById(c, viewer.authId);
+      if (!record) throw new UnauthorizedError('The request requires valid record authorization token.');
+      await signIn.checkAuthRule(c, record, viewer);
+      const refreshable = peekClaims(token)?.refreshable === true;
+      return signIn.response(c, record, refreshable ? undefined : token);
+    },
+
+    /** GET auth-methods: which sign-in methods the collection offers (PocketBase's shape). */
+    authMethods(collection: string): Record<string, unknown> {
+      return authMethods(authCollection(collection));
+    },
+
+    /**
+     * POST impersonate/{id} `{duration?}` (superusers only): a static, non-refreshable
+     * auth token for any record of the collection; duration 0 means the collection's.
+     */
+    async impersonate(collection: string, id: string, body: Record<string, unknown>): Promise<AuthSuccess> {
+      const c = authCollection(collection);
+      const record = await records.findById(c, id);
+      if (!record) throw new NotFoundError();
+      const raw = body.duration ?? 0;
+      const duration = typeof raw === 'number' ? raw : Number(raw);
+      if (!Number.isFinite(duration) || duration < 0 || !Number.isInteger(duration)) {
+        throw new BadRequestError('An error occurred while validating the submitted data.', {
+          duration: fieldError('validation_min_greater_equal_than_required', 'Must be no less than 0.', {
+            threshold: 0,
+          }),
+        });
+      }
+      const token = await signAuthToken(c, record, { duration, refreshable: false });
+      return signIn.response(c, record, token);
+    },
+
+    ...emailFlows,
+    requestOtp: otpFlow.requestOtp,
+    authWithOtp: otpFlow.authWithOtp,
+
+    /** Deletes OTPs and MFA sessions older than a day (they expire much sooner). */
+    pruneSessions(): Promise<void> {
+      return store.prune(formatDate(new Date(Date.now() - 86_400_000)));
     },
   };
 }

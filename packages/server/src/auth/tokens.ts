@@ -1,33 +1,79 @@
 import type { RecordValues } from '../records/record-codec.ts';
-import type { Collection } from '../schema/collection.ts';
+import type { Collection, TokenConfig } from '../schema/collection.ts';
 
 // jose loads on first use: most requests carry no token, and start-up stays lean
 const jose = () => import('jose');
 
 const enc = new TextEncoder();
 
-/** The signing key of a record's tokens: its tokenKey plus the collection's secret (like PocketBase). */
-function authKey(c: Collection, record: RecordValues): Uint8Array {
-  return enc.encode(`${String(record.tokenKey ?? '')}${c.authToken?.secret ?? ''}`);
+/** The kinds of record token, each signed with its own collection secret (PocketBase's types). */
+export type TokenType = 'auth' | 'verification' | 'passwordReset' | 'emailChange' | 'file';
+
+const OPTION: Record<TokenType, keyof Collection> = {
+  auth: 'authToken',
+  verification: 'verificationToken',
+  passwordReset: 'passwordResetToken',
+  emailChange: 'emailChangeToken',
+  file: 'fileToken',
+};
+
+/** The collection's setting (secret, duration) for a token type. */
+function tokenConfig(c: Collection, type: TokenType): TokenConfig | undefined {
+  return c[OPTION[type]] as TokenConfig | undefined;
 }
 
-/** Signs an auth token (HS256) for a record of an auth collection. */
-export async function signAuthToken(c: Collection, record: RecordValues): Promise<string> {
-  const duration = c.authToken?.duration ?? 86400;
+/**
+ * The signing key of a record's tokens of a type: its tokenKey plus the collection's
+ * secret for that type (like PocketBase). A new password rotates tokenKey, so every
+ * older token of the record stops verifying.
+ */
+function tokenKey(c: Collection, record: RecordValues, type: TokenType): Uint8Array {
+  return enc.encode(`${String(record.tokenKey ?? '')}${tokenConfig(c, type)?.secret ?? ''}`);
+}
+
+/**
+ * Signs a record token (HS256) of a type with `{id, type, collectionId}` plus `claims`;
+ * `duration` (seconds) defaults to the collection's setting for the type.
+ */
+export async function signRecordToken(
+  c: Collection,
+  record: RecordValues,
+  type: TokenType,
+  claims: Record<string, unknown> = {},
+  duration?: number,
+): Promise<string> {
+  const seconds = duration && duration > 0 ? duration : (tokenConfig(c, type)?.duration ?? 86400);
   const { SignJWT } = await jose();
-  return new SignJWT({ id: String(record.id), type: 'auth', collectionId: c.id, refreshable: true })
+  return new SignJWT({ ...claims, id: String(record.id), type, collectionId: c.id })
     .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
-    .setExpirationTime(Math.floor(Date.now() / 1000) + duration)
-    .sign(authKey(c, record));
+    .setExpirationTime(Math.floor(Date.now() / 1000) + seconds)
+    .sign(tokenKey(c, record, type));
+}
+
+/** Signs an auth token; a static one (impersonation) is not refreshable and has its own duration. */
+export function signAuthToken(
+  c: Collection,
+  record: RecordValues,
+  opts: { duration?: number; refreshable?: boolean } = {},
+): Promise<string> {
+  return signRecordToken(c, record, 'auth', { refreshable: opts.refreshable ?? true }, opts.duration);
+}
+
+/** What a record token claims to be, unverified. */
+export interface TokenClaims {
+  id?: unknown;
+  type?: unknown;
+  collectionId?: unknown;
+  email?: unknown;
+  newEmail?: unknown;
+  refreshable?: unknown;
 }
 
 /**
  * The unverified claims a token says it carries (only to find the record whose key
  * verifies it); undefined when it is not a JWT.
  */
-export function peekClaims(
-  token: string,
-): { id?: unknown; type?: unknown; collectionId?: unknown } | undefined {
+export function peekClaims(token: string): TokenClaims | undefined {
   const parts = token.split('.');
   if (parts.length !== 3 || !parts[1]) return undefined;
   try {
@@ -38,13 +84,26 @@ export function peekClaims(
   }
 }
 
-/** Verifies an auth token against the record it names; false for a bad signature or expiry. */
-export async function verifyAuthToken(token: string, c: Collection, record: RecordValues): Promise<boolean> {
+/**
+ * Verifies a record token of a type against the record it names: signature (with that
+ * type's secret), expiry and the `type` claim; false otherwise.
+ */
+export async function verifyRecordToken(
+  token: string,
+  c: Collection,
+  record: RecordValues,
+  type: TokenType,
+): Promise<boolean> {
   const { jwtVerify } = await jose();
   try {
-    await jwtVerify(token, authKey(c, record), { algorithms: ['HS256'] });
-    return true;
+    const { payload } = await jwtVerify(token, tokenKey(c, record, type), { algorithms: ['HS256'] });
+    return payload.type === type && payload.id === record.id && payload.collectionId === c.id;
   } catch {
     return false;
   }
+}
+
+/** Verifies an auth token against the record it names; false for a bad signature or expiry. */
+export function verifyAuthToken(token: string, c: Collection, record: RecordValues): Promise<boolean> {
+  return verifyRecordToken(token, c, record, 'auth');
 }

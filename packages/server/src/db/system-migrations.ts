@@ -34,6 +34,26 @@ const MIGRATIONS: SystemMigration[] = [
         seq BIGSERIAL PRIMARY KEY, collection_id TEXT NOT NULL, record_id TEXT NOT NULL,
         action TEXT NOT NULL, record TEXT, created TEXT NOT NULL);`,
   },
+  {
+    // one-time passwords (hashed) and pending multi-factor sign-ins, like PocketBase's
+    name: '0002_auth_otps_mfas',
+    sqlite: `
+      CREATE TABLE _otps (
+        id TEXT PRIMARY KEY NOT NULL, collection_ref TEXT NOT NULL, record_ref TEXT NOT NULL,
+        password TEXT NOT NULL, sent_to TEXT NOT NULL, created TEXT NOT NULL);
+      CREATE INDEX _otps_record ON _otps (collection_ref, record_ref);
+      CREATE TABLE _mfas (
+        id TEXT PRIMARY KEY NOT NULL, collection_ref TEXT NOT NULL, record_ref TEXT NOT NULL,
+        method TEXT NOT NULL, created TEXT NOT NULL);`,
+    postgres: `
+      CREATE TABLE _otps (
+        id TEXT PRIMARY KEY NOT NULL, collection_ref TEXT NOT NULL, record_ref TEXT NOT NULL,
+        password TEXT NOT NULL, sent_to TEXT NOT NULL, created TEXT NOT NULL);
+      CREATE INDEX _otps_record ON _otps (collection_ref, record_ref);
+      CREATE TABLE _mfas (
+        id TEXT PRIMARY KEY NOT NULL, collection_ref TEXT NOT NULL, record_ref TEXT NOT NULL,
+        method TEXT NOT NULL, created TEXT NOT NULL);`,
+  },
 ];
 
 /** Brings ForgeBase's own tables up to date. Safe to run on every start. */

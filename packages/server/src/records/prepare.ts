@@ -15,7 +15,15 @@ function splitKey(key: string): { name: string; mod?: Modifier } {
   return { name: key };
 }
 
-export interface PrepareOptions {
+/** What a viewer may do to an auth record beyond its own fields (PocketBase's manage access). */
+export interface AuthWriteAccess {
+  /** The collection's manageRule passes: email, verified and password may be set directly. */
+  manage: boolean;
+  /** The body's `oldPassword` matches the record's current password. */
+  oldPasswordOk: boolean;
+}
+
+export interface PrepareOptions extends Partial<AuthWriteAccess> {
   superuser: boolean;
   /** Looks up which ids exist, for relation checks. */
   existingIds: ValueContext['existingIds'];
@@ -82,17 +90,29 @@ export async function prepareValues(
   }
   if (c.type === 'auth') {
     checkPasswordConfirm(c, body, values, isNew, errors);
-    if (!opts.superuser) checkManagedFields(values, previous, errors);
+    if (!opts.superuser && !opts.manage) {
+      checkManagedFields(values, previous, errors);
+      if (previous) checkOldPassword(body, opts.oldPasswordOk ?? false, errors);
+    }
   }
   return { values, errors, changed };
 }
 
 const MISMATCH = fieldError('validation_values_mismatch', "Values don't match.");
 
+/** Matches PocketBase: without manage access, a new password needs the old one. */
+function checkOldPassword(body: Record<string, unknown>, ok: boolean, errors: ErrorData): void {
+  const given = (k: string) => typeof body[k] === 'string' && body[k] !== '';
+  if (!given('password') && !given('passwordConfirm')) return;
+  if (!given('oldPassword')) errors.oldPassword ??= REQUIRED;
+  else if (!ok)
+    errors.oldPassword ??= fieldError('validation_invalid_old_password', 'Missing or invalid old password.');
+}
+
 /**
- * Matches PocketBase: only those who manage an auth collection may mark a record verified
- * or change its email directly (others go through the verification and email-change
- * flows). Until manageRule is evaluated, that means superusers.
+ * Matches PocketBase: only those who manage an auth collection (superusers, or viewers the
+ * manageRule lets through) may mark a record verified or change its email directly; others
+ * go through the verification and email-change flows.
  */
 function checkManagedFields(
   values: RecordValues,

@@ -6,6 +6,7 @@ import { filterCondition, type RuleCondition, ruleCondition, sortValue } from '.
 import type { Collection } from '../schema/collection.ts';
 import type { CollectionService } from '../schema/collection-service.ts';
 import { type AggregateParams, aggregateRecords } from './aggregate.ts';
+import { oldPasswordMatches } from './auth-access.ts';
 import { expandRecords, parseExpand } from './expand.ts';
 import { type ListCondition, type ListParams, type ListResult, listRecords } from './list.ts';
 import { decodeRow, exportRecord, type RecordValues, type Viewer } from './record-codec.ts';
@@ -75,6 +76,16 @@ export function createRecordService({ db, collections }: RecordServiceDeps) {
             qb.selectFrom(c.name).selectAll(c.name).where('id', '=', id).where(rule.sql),
           );
     return row ? decodeRow(c, row) : undefined;
+  }
+
+  /**
+   * matches PocketBase: a viewer the auth collection's manageRule lets through for a record
+   * may set its email, verified and password directly (no old password needed).
+   */
+  async function canManage(ex: Executor, c: Collection, id: string, viewer: Viewer): Promise<boolean> {
+    if (c.type !== 'auth' || viewer.superuser) return viewer.superuser;
+    if (c.manageRule === null || c.manageRule === undefined || !viewer.authId) return false;
+    return (await findValues(ex, c, id, ruleCondition(ruleDeps, c, c.manageRule, viewer))) !== undefined;
   }
 
   /** The condition of a list: the listRule (which narrows, never 403s) and the filter. */
@@ -176,10 +187,18 @@ export function createRecordService({ db, collections }: RecordServiceDeps) {
     writable(c);
     const rule = ruleCondition(ruleDeps, c, c.updateRule, viewer);
     const hashes = await hashPasswords(c, body);
+    // argon2 runs before the write transaction, never inside it
+    const oldPasswordOk = await oldPasswordMatches(c, body, viewer, () => findValues(db, c, id));
     return async (tx: Transaction): Promise<Record<string, unknown>> => {
       const previous = await findValues(tx, c, id, rule);
       if (!previous) throw new NotFoundError();
-      return exportRecord(c, await writeRecord(tx, c, body, previous, viewer, hashes), viewer);
+      const manage = await canManage(tx, c, id, viewer);
+      const access = { manage, oldPasswordOk };
+      return exportRecord(
+        c,
+        await writeRecord(tx, c, body, previous, viewer, hashes, undefined, access),
+        viewer,
+      );
     };
   }
 
@@ -358,6 +377,16 @@ export function createRecordService({ db, collections }: RecordServiceDeps) {
         }
         throw e;
       }
+    },
+
+    /**
+     * True when a record passes a rule for the viewer (auth's authRule, manageRule, MFA
+     * rule): superusers always, `null` nobody else, `""` everyone.
+     */
+    async passesRule(c: Collection, id: string, rule: string | null, viewer: Viewer): Promise<boolean> {
+      if (viewer.superuser) return true;
+      if (rule === null) return false;
+      return (await findValues(db, c, id, ruleCondition(ruleDeps, c, rule, viewer))) !== undefined;
     },
 
     /** Finds a record's canonical values by id (no rules: for auth and internal use). */

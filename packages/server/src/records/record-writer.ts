@@ -9,7 +9,7 @@ import { fieldType } from '../schema/field-registry.ts';
 import type { PasswordValue } from '../schema/fields/password.ts';
 import { randomString } from '../tools/id.ts';
 import { nowDate } from '../tools/time.ts';
-import { prepareValues } from './prepare.ts';
+import { type AuthWriteAccess, prepareValues } from './prepare.ts';
 import { decodeRow, exportRecord, type RecordValues, type Viewer } from './record-codec.ts';
 import { statementsFor } from './statements.ts';
 
@@ -135,10 +135,12 @@ export function createRecordWriter({ db, collections, listeners }: RecordWriterD
     viewer: Viewer,
     hashes: Map<string, string>,
     check?: (values: RecordValues) => Promise<void>,
+    access: AuthWriteAccess = { manage: false, oldPasswordOk: false },
   ): Promise<RecordValues> {
     const isNew = previous === undefined;
     const failMessage = isNew ? 'Failed to create record.' : 'Failed to update record.';
     const prepared = await prepareValues(c, body, previous, {
+      ...access,
       superuser: viewer.superuser,
       existingIds: (cid, ids) => existingIds(tx, cid, ids),
     });
@@ -146,8 +148,14 @@ export function createRecordWriter({ db, collections, listeners }: RecordWriterD
     if (Object.keys(prepared.errors).length) throw new ValidationError(failMessage, prepared.errors);
     const v = prepared.values;
     for (const [name, hash] of hashes) (v[name] as PasswordValue).hash = hash;
-    // a new password signs out every session of the record
-    if (!isNew && c.type === 'auth' && hashes.has('password')) v.tokenKey = randomString(50, TOKEN_KEY_CHARS);
+    // a new password or email signs out every session of the record (like PocketBase)
+    if (
+      !isNew &&
+      c.type === 'auth' &&
+      (hashes.has('password') || v.email !== previous.email) &&
+      v.tokenKey === previous.tokenKey
+    )
+      v.tokenKey = randomString(50, TOKEN_KEY_CHARS);
     await saveValues(tx, c, v, isNew, failMessage);
     await logChange(tx, { action: isNew ? 'create' : 'update', collection: c, record: v });
     return v;

@@ -17,7 +17,15 @@ const RESERVED_FIELD_NAMES = [
 ];
 const AUTH_RESERVED_FIELD_NAMES = ['passwordconfirm', 'oldpassword'];
 /** Tables of the system itself; no collection may take their names. */
-export const INTERNAL_TABLES = ['_collections', '_migrations', '_system_migrations', '_params', '_changes'];
+export const INTERNAL_TABLES = [
+  '_collections',
+  '_migrations',
+  '_system_migrations',
+  '_params',
+  '_changes',
+  '_otps',
+  '_mfas',
+];
 
 /**
  * Checks a collection about to be saved against PocketBase's rules; returns the errors

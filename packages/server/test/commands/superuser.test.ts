@@ -13,7 +13,7 @@ const EMAIL = 'cli-admin@example.com';
 async function signIn(app: App, password: string): Promise<string> {
   try {
     const res = await app.auth.authWithPassword('_superusers', { identity: EMAIL, password });
-    return String(res.record.id);
+    return 'record' in res ? String(res.record.id) : `mfa ${res.mfaId}`;
   } catch (e) {
     return (e as Error).message;
   }

@@ -22,7 +22,45 @@ log_requests = false
 body_limit = 1000
 changes_retention_hours = 24
 batch_max_requests = 7
+smtp_host = "smtp.toml"
+smtp_port = 2525
+smtp_user = "mailer"
+smtp_password = "secret"
+smtp_tls = true
+mail_from = "app@toml.test"
+app_name = "Toml App"
+app_url = "https://toml.test"
+auth_fail_limit_identity = 3
+auth_fail_limit_ip = 30
+auth_fail_window_seconds = 60
 `;
+
+/** Mail and auth settings at their defaults. */
+const MAIL_AUTH_DEFAULTS = {
+  smtpPort: 587,
+  smtpTls: false,
+  mailFrom: 'no-reply@example.com',
+  appName: 'ForgeBase',
+  appUrl: 'http://localhost:8090',
+  authFailLimitIdentity: 5,
+  authFailLimitIp: 50,
+  authFailWindowSeconds: 900,
+};
+
+/** The mail and auth settings of TOML above. */
+const MAIL_AUTH_TOML = {
+  smtpHost: 'smtp.toml',
+  smtpPort: 2525,
+  smtpUser: 'mailer',
+  smtpPassword: 'secret',
+  smtpTls: true,
+  mailFrom: 'app@toml.test',
+  appName: 'Toml App',
+  appUrl: 'https://toml.test',
+  authFailLimitIdentity: 3,
+  authFailLimitIp: 30,
+  authFailWindowSeconds: 60,
+};
 
 describe('loadConfig', () => {
   let cwd = '';
@@ -48,6 +86,7 @@ describe('loadConfig', () => {
       bodyLimit: DEFAULT_BODY_LIMIT,
       changesRetentionHours: DEFAULT_CHANGES_RETENTION_HOURS,
       batchMaxRequests: DEFAULT_BATCH_MAX_REQUESTS,
+      ...MAIL_AUTH_DEFAULTS,
     });
   });
 
@@ -65,6 +104,7 @@ describe('loadConfig', () => {
       bodyLimit: 1000,
       changesRetentionHours: 24,
       batchMaxRequests: 7,
+      ...MAIL_AUTH_TOML,
     });
   });
 
@@ -82,6 +122,9 @@ describe('loadConfig', () => {
       FORGEBASE_BODY_LIMIT: '2000',
       FORGEBASE_CHANGES_RETENTION_HOURS: '48',
       FORGEBASE_BATCH_MAX_REQUESTS: '9',
+      FORGEBASE_SMTP_HOST: 'smtp.env',
+      FORGEBASE_SMTP_TLS: 'off',
+      FORGEBASE_AUTH_FAIL_LIMIT_IP: '99',
     };
     assert.deepEqual(loadConfig({}, env, dir), {
       http: '127.0.0.1:7001',
@@ -95,6 +138,10 @@ describe('loadConfig', () => {
       bodyLimit: 2000,
       changesRetentionHours: 48,
       batchMaxRequests: 9,
+      ...MAIL_AUTH_TOML,
+      smtpHost: 'smtp.env',
+      smtpTls: false,
+      authFailLimitIp: 99,
     });
   });
 

@@ -1,0 +1,129 @@
+import { randomInt } from 'node:crypto';
+import { BadRequestError, ForbiddenError, TooManyRequestsError } from '../errors/api-error.ts';
+import { renderTemplate, templateOf } from '../mail/templates.ts';
+import type { Logger } from '../observability/logger.ts';
+import type { RecordService } from '../records/record-service.ts';
+import type { Collection } from '../schema/collection.ts';
+import { randomString } from '../tools/id.ts';
+import { type AuthStore, hasExpired } from './auth-store.ts';
+import type { EmailFlowDeps } from './email-flows.ts';
+import { readForm } from './forms.ts';
+import { hashPassword, verifyPassword } from './password.ts';
+import { createRateLimiter, type RateLimiter } from './rate-limiter.ts';
+import type { AuthResult, SignIn, SignInContext } from './sign-in.ts';
+
+export interface OtpDeps extends Pick<EmailFlowDeps, 'config' | 'mailer' | 'authCollection'> {
+  logger: Logger;
+  records: RecordService;
+  store: AuthStore;
+  signIn: SignIn;
+  /** Failed sign-ins per client IP, shared with password sign-in. */
+  ipFailures: RateLimiter;
+}
+
+const INVALID = 'Invalid or expired OTP';
+const MAX_RECENT = 10;
+
+type OtpOptions = { enabled?: boolean; duration?: number; length?: number; emailTemplate?: unknown };
+
+function otpOptions(c: Collection): Required<Pick<OtpOptions, 'duration' | 'length'>> & OtpOptions {
+  const o = (c.otp ?? {}) as OtpOptions;
+  if (!o.enabled) throw new ForbiddenError('The collection is not configured to allow OTP authentication.');
+  return { ...o, duration: Number(o.duration) || 180, length: Math.max(4, Number(o.length) || 8) };
+}
+
+/** A code of `length` decimal digits, uniformly random. */
+function randomDigits(length: number): string {
+  let s = '';
+  for (let i = 0; i < length; i++) s += String(randomInt(10));
+  return s;
+}
+
+/**
+ * One-time passwords by email (PocketBase's request-otp and auth-with-otp). The code is
+ * stored hashed in `_otps`, is spent by its first successful use, and expires after the
+ * collection's `otp.duration`. Requests answer `{otpId}` even for an unknown email.
+ */
+export function createOtpFlow(deps: OtpDeps) {
+  const { config, logger, mailer, records, store, signIn } = deps;
+  // like PocketBase: 5 code attempts per record every 3 minutes
+  const attempts = createRateLimiter({ limit: 5, windowMs: 180_000 });
+
+  return {
+    /** POST request-otp `{email}` → `{otpId}`. */
+    async requestOtp(collection: string, body: Record<string, unknown>): Promise<{ otpId: string }> {
+      const c = deps.authCollection(collection);
+      const opts = otpOptions(c);
+      const form = await readForm(body, { email: { required: true, max: 255, email: true } });
+      const record = await records.findByField(c, 'email', form.email);
+      // an unknown email gets an id that leads nowhere, so the answer reveals nothing
+      if (!record) return { otpId: randomString(15) };
+      const recent = await store.countRecentOtps(c.id, String(record.id), opts.duration);
+      if (recent >= MAX_RECENT) {
+        logger.warn({ collection: c.name, record: record.id }, 'too many OTP requests; no new code sent');
+        return { otpId: randomString(15) };
+      }
+      const code = randomDigits(opts.length);
+      const otpId = await store.createOtp({
+        collection_ref: c.id,
+        record_ref: String(record.id),
+        password: await hashPassword(code),
+        sent_to: String(record.email),
+      });
+      const { subject, body: html } = renderTemplate(templateOf(opts.emailTemplate), config, c, record, {
+        '{OTP}': code,
+        '{OTP_ID}': otpId,
+      });
+      mailer.send({ to: String(record.email), subject, html }).catch(async (err: unknown) => {
+        logger.error({ err }, 'sending the OTP mail failed');
+        await store.deleteOtp(otpId).catch(() => undefined);
+      });
+      return { otpId };
+    },
+
+    /** POST auth-with-otp `{otpId, password}` → `{token, record}` (or `{mfaId}`). */
+    async authWithOtp(
+      collection: string,
+      body: Record<string, unknown>,
+      ctx: SignInContext,
+    ): Promise<AuthResult> {
+      const c = deps.authCollection(collection);
+      const opts = otpOptions(c);
+      const form = await readForm(body, {
+        otpId: { required: true, max: 255 },
+        password: { required: true, max: 71 },
+      });
+      const otp = await store.findOtp(form.otpId);
+      if (!otp || otp.collection_ref !== c.id) throw new BadRequestError(INVALID);
+      if (hasExpired(otp.created, opts.duration)) {
+        await store.deleteOtp(otp.id);
+        throw new BadRequestError(INVALID);
+      }
+      let record = await records.findById(c, otp.record_ref);
+      if (!record) throw new BadRequestError(INVALID);
+      const key = `${c.id}:${String(record.id)}`;
+      if (attempts.exceeded(key))
+        throw new TooManyRequestsError('Too many attempts, please try again later with a new OTP.');
+      attempts.hit(key);
+      if (!(await verifyPassword(form.password, otp.password))) {
+        deps.ipFailures.hit(ctx.ip);
+        throw new BadRequestError(INVALID);
+      }
+      // spent once: of two racing uses only one gets through
+      if (!(await store.deleteOtp(otp.id))) throw new BadRequestError(INVALID);
+      attempts.reset(key);
+      if (!record.verified && otp.sent_to !== '' && otp.sent_to === record.email) {
+        // the code reached the mailbox, which proves the email; like PocketBase, a password
+        // someone else may have set on an unverified account is replaced (unless MFA needs it)
+        const update: Record<string, unknown> = { verified: true };
+        if (!(c.mfa as { enabled?: boolean } | undefined)?.enabled) {
+          const pw = randomString(30);
+          Object.assign(update, { password: pw, passwordConfirm: pw });
+        }
+        await records.update(c.id, String(record.id), update, { superuser: true });
+        record = (await records.findById(c, String(record.id))) ?? record;
+      }
+      return signIn.complete(c, record, 'otp', ctx);
+    },
+  };
+}

@@ -1,0 +1,110 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { DIALECTS, startTestApp, type TestApp } from '../support/app.ts';
+import { USER_PASSWORD } from '../support/auth-users.ts';
+import { assertInvalid, REQUIRED } from '../support/expect.ts';
+
+const CANNOT_AUTH = {
+  status: 403,
+  message: "The request doesn't satisfy the collection requirements to authenticate.",
+  data: {},
+};
+const UPDATE_FAILED = 'Failed to update record.';
+
+// PocketBase's authRule (who may sign in) and manageRule (who may manage other records)
+for (const dialect of DIALECTS) {
+  describe(`auth rules (${dialect})`, () => {
+    let t: TestApp;
+    before(async () => {
+      t = await startTestApp(dialect);
+      await t.createCollection({ name: 'locked', type: 'auth', authRule: null });
+      await t.createCollection({ name: 'checked', type: 'auth', authRule: 'verified = true' });
+      await t.createCollection({
+        name: 'people',
+        type: 'auth',
+        fields: [{ name: 'role', type: 'text' }],
+        viewRule: "id = @request.auth.id || @request.auth.role = 'admin'",
+        updateRule: "id = @request.auth.id || @request.auth.role = 'admin'",
+        manageRule: "@request.auth.role = 'admin'",
+      });
+    });
+    after(() => t.close());
+
+    const create = async (c: string, email: string, extra: Record<string, unknown> = {}) => {
+      const res = await t.request('POST', `/api/collections/${c}/records`, {
+        token: 'superuser',
+        body: { email, password: USER_PASSWORD, passwordConfirm: USER_PASSWORD, ...extra },
+      });
+      assert.equal(res.status, 200, JSON.stringify(res.body));
+      return res.body.id as string;
+    };
+    const signIn = (c: string, identity: string, password = USER_PASSWORD) =>
+      t.request('POST', `/api/collections/${c}/auth-with-password`, { body: { identity, password } });
+
+    test('authRule null lets no record sign in', async () => {
+      await create('locked', 'locked@example.com');
+      const res = await signIn('locked', 'locked@example.com');
+      assert.deepEqual(res.body, CANNOT_AUTH);
+      assert.equal(res.status, 403);
+    });
+
+    test('authRule is checked for the signing-in record', async () => {
+      await create('checked', 'no@example.com');
+      await create('checked', 'yes@example.com', { verified: true });
+      assert.deepEqual((await signIn('checked', 'no@example.com')).body, CANNOT_AUTH);
+      assert.equal((await signIn('checked', 'yes@example.com')).status, 200);
+      // a wrong password stays a plain failure (the rule does not leak the account state)
+      assert.equal((await signIn('checked', 'no@example.com', 'wrong-password')).status, 400);
+    });
+
+    test('manageRule: an admin sets email, verified and password of another record directly', async () => {
+      await create('people', 'admin@example.com', { role: 'admin' });
+      const id = await create('people', 'member@example.com');
+      const admin = (await signIn('people', 'admin@example.com')).body.token;
+      const member = (await signIn('people', 'member@example.com')).body.token;
+      const res = await t.request('PATCH', `/api/collections/people/records/${id}`, {
+        token: admin,
+        body: {
+          email: 'member2@example.com',
+          verified: true,
+          password: 'brand-new-123',
+          passwordConfirm: 'brand-new-123',
+        },
+      });
+      assert.equal(res.status, 200, JSON.stringify(res.body));
+      // (the email is not shown to managers yet: emailVisibility still applies to them)
+      const su = await t.request('GET', `/api/collections/people/records/${id}`, { token: 'superuser' });
+      assert.deepEqual([su.body.email, su.body.verified], ['member2@example.com', true]);
+      // the member's old token and password are gone
+      const old = await t.request('POST', '/api/collections/people/auth-refresh', { token: member });
+      assert.equal(old.status, 401);
+      assert.equal((await signIn('people', 'member2@example.com')).status, 400);
+      assert.equal((await signIn('people', 'member2@example.com', 'brand-new-123')).status, 200);
+    });
+
+    test('without manage access: no direct email/verified change, and a new password needs the old one', async () => {
+      const id = await create('people', 'self@example.com');
+      const token = (await signIn('people', 'self@example.com')).body.token;
+      const path = `/api/collections/people/records/${id}`;
+      const patch = (body: Record<string, unknown>) => t.request('PATCH', path, { token, body });
+      const mismatch = { code: 'validation_values_mismatch', message: "Values don't match." };
+      assertInvalid(await patch({ verified: true }), { verified: mismatch }, UPDATE_FAILED);
+      assertInvalid(await patch({ email: 'other@example.com' }), { email: mismatch }, UPDATE_FAILED);
+      const pw = { password: 'next-pass-123', passwordConfirm: 'next-pass-123' };
+      assertInvalid(await patch(pw), { oldPassword: REQUIRED }, UPDATE_FAILED);
+      assertInvalid(
+        await patch({ ...pw, oldPassword: 'wrong-one-123' }),
+        {
+          oldPassword: {
+            code: 'validation_invalid_old_password',
+            message: 'Missing or invalid old password.',
+          },
+        },
+        UPDATE_FAILED,
+      );
+      const ok = await patch({ ...pw, oldPassword: USER_PASSWORD });
+      assert.equal(ok.status, 200, JSON.stringify(ok.body));
+      assert.equal((await signIn('people', 'self@example.com', 'next-pass-123')).status, 200);
+    });
+  });
+}
