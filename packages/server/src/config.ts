@@ -31,6 +31,13 @@ export interface Config {
   batchMaxRequests: number;
   /** How long entries of the `_changes` log are kept, in hours. */
   changesRetentionHours: number;
+  /** S3-compatible file storage: used instead of `<dataDir>/storage` when a bucket is set. */
+  s3Bucket?: string;
+  s3Endpoint?: string;
+  s3Region: string;
+  s3AccessKey?: string;
+  s3Secret?: string;
+  s3ForcePathStyle: boolean;
 }
 
 type Partial_ = { [K in keyof Config]?: Config[K] | undefined };
@@ -47,6 +54,12 @@ const ENV: Record<string, keyof Config> = {
   FORGEBASE_BODY_LIMIT: 'bodyLimit',
   FORGEBASE_CHANGES_RETENTION_HOURS: 'changesRetentionHours',
   FORGEBASE_BATCH_MAX_REQUESTS: 'batchMaxRequests',
+  FORGEBASE_S3_BUCKET: 's3Bucket',
+  FORGEBASE_S3_ENDPOINT: 's3Endpoint',
+  FORGEBASE_S3_REGION: 's3Region',
+  FORGEBASE_S3_ACCESS_KEY: 's3AccessKey',
+  FORGEBASE_S3_SECRET: 's3Secret',
+  FORGEBASE_S3_FORCE_PATH_STYLE: 's3ForcePathStyle',
 };
 
 const TOML: Record<string, keyof Config> = {
@@ -61,6 +74,12 @@ const TOML: Record<string, keyof Config> = {
   body_limit: 'bodyLimit',
   changes_retention_hours: 'changesRetentionHours',
   batch_max_requests: 'batchMaxRequests',
+  s3_bucket: 's3Bucket',
+  s3_endpoint: 's3Endpoint',
+  s3_region: 's3Region',
+  s3_access_key: 's3AccessKey',
+  s3_secret: 's3Secret',
+  s3_force_path_style: 's3ForcePathStyle',
 };
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -69,7 +88,7 @@ const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'
 function coerce(key: keyof Config, v: unknown, source: string): unknown {
   const invalid = (expected: string) =>
     new Error(`${source}: invalid value ${JSON.stringify(v)}, expected ${expected}`);
-  if (key === 'automigrate' || key === 'logRequests') {
+  if (key === 'automigrate' || key === 'logRequests' || key === 's3ForcePathStyle') {
     if (typeof v === 'boolean') return v;
     if (/^(1|true|yes|on)$/i.test(String(v))) return true;
     if (/^(0|false|no|off)$/i.test(String(v))) return false;
@@ -148,6 +167,8 @@ export function loadConfig(
     bodyLimit: DEFAULT_BODY_LIMIT,
     changesRetentionHours: DEFAULT_CHANGES_RETENTION_HOURS,
     batchMaxRequests: DEFAULT_BATCH_MAX_REQUESTS,
+    s3Region: 'us-east-1',
+    s3ForcePathStyle: false,
     ...(out as Partial<Config>),
   };
   config.dataDir = resolve(cwd, config.dataDir);

@@ -48,3 +48,15 @@ export async function verifyAuthToken(token: string, c: Collection, record: Reco
     return false;
   }
 }
+
+/** How long a file token lasts (PocketBase's default: 3 minutes). */
+export const FILE_TOKEN_SECONDS = 180;
+
+/** Signs a short-lived file token (type `file`) for protected file downloads. */
+export async function signFileToken(c: Collection, record: RecordValues): Promise<string> {
+  const { SignJWT } = await jose();
+  return new SignJWT({ id: String(record.id), type: 'file', collectionId: c.id })
+    .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+    .setExpirationTime(Math.floor(Date.now() / 1000) + FILE_TOKEN_SECONDS)
+    .sign(authKey(c, record));
+}

@@ -9,6 +9,7 @@ import { fieldsParam } from './query-params.ts';
 import { authRoutes } from './routes/auth.ts';
 import { batchRoutes } from './routes/batch.ts';
 import { collectionRoutes } from './routes/collections.ts';
+import { fileRoutes } from './routes/files.ts';
 import { healthRoutes } from './routes/health.ts';
 import { recordRoutes } from './routes/records.ts';
 
@@ -97,7 +98,7 @@ export async function createHttpServer(deps: HttpDeps, logger: Logger): Promise<
     }
   });
 
-  for (const routes of [healthRoutes, collectionRoutes, recordRoutes, authRoutes, batchRoutes])
+  for (const routes of [healthRoutes, collectionRoutes, recordRoutes, authRoutes, batchRoutes, fileRoutes])
     routes(app, deps);
   return app;
 }
