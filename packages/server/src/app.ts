@@ -7,9 +7,12 @@ import { createHttpServer } from './http/server.ts';
 import { createMailer } from './mail/mailer.ts';
 import { createMigrationRunner, type MigrationRunner } from './migrations/migration-runner.ts';
 import { createLogger, type Logger } from './observability/logger.ts';
+import { createRecordFiles } from './records/record-files.ts';
 import { createRecordService, type RecordService } from './records/record-service.ts';
 import { SUPERUSERS } from './schema/collection.ts';
 import { type CollectionService, createCollectionService } from './schema/collection-service.ts';
+import { createFileService, type FileService } from './storage/file-service.ts';
+import { openBlobStore } from './storage/open-blob-store.ts';
 import { formatDate } from './tools/time.ts';
 
 export type { Config } from './config.ts';
@@ -26,6 +29,7 @@ export interface App {
   collections: CollectionService;
   records: RecordService;
   auth: AuthService;
+  files: FileService;
   migrations: MigrationRunner;
   http: FastifyInstance;
   /** Listens on `config.http`; returns the bound URL. */
@@ -73,10 +77,12 @@ export async function createApp(
       const ran = await migrations.up();
       if (ran.length) logger.info({ migrations: ran }, 'applied migrations');
     }
-    const records = createRecordService({ db, collections });
+    const blobs = openBlobStore(config);
+    const records = createRecordService({ db, collections, files: createRecordFiles({ blobs, logger }) });
     const mailer = createMailer({ config, logger });
     const auth = createAuthService({ db, collections, records, config, logger, mailer });
-    const http = await createHttpServer({ config, collections, records, auth }, logger);
+    const files = createFileService({ blobs, collections, records, logger });
+    const http = await createHttpServer({ config, collections, records, auth, files }, logger);
 
     // the change log keeps a retention window; prune now and then (never keeps the process alive)
     const prune = () => {
@@ -95,6 +101,7 @@ export async function createApp(
       collections,
       records,
       auth,
+      files,
       migrations,
       http,
       async start() {

@@ -47,6 +47,13 @@ export interface Config {
   authFailLimitIdentity: number;
   authFailLimitIp: number;
   authFailWindowSeconds: number;
+  /** S3-compatible file storage: used instead of `<dataDir>/storage` when a bucket is set. */
+  s3Bucket?: string;
+  s3Endpoint?: string;
+  s3Region: string;
+  s3AccessKey?: string;
+  s3Secret?: string;
+  s3ForcePathStyle: boolean;
 }
 
 type Partial_ = { [K in keyof Config]?: Config[K] | undefined };
@@ -74,6 +81,12 @@ const ENV: Record<string, keyof Config> = {
   FORGEBASE_AUTH_FAIL_LIMIT_IDENTITY: 'authFailLimitIdentity',
   FORGEBASE_AUTH_FAIL_LIMIT_IP: 'authFailLimitIp',
   FORGEBASE_AUTH_FAIL_WINDOW_SECONDS: 'authFailWindowSeconds',
+  FORGEBASE_S3_BUCKET: 's3Bucket',
+  FORGEBASE_S3_ENDPOINT: 's3Endpoint',
+  FORGEBASE_S3_REGION: 's3Region',
+  FORGEBASE_S3_ACCESS_KEY: 's3AccessKey',
+  FORGEBASE_S3_SECRET: 's3Secret',
+  FORGEBASE_S3_FORCE_PATH_STYLE: 's3ForcePathStyle',
 };
 
 const TOML: Record<string, keyof Config> = {
@@ -99,6 +112,12 @@ const TOML: Record<string, keyof Config> = {
   auth_fail_limit_identity: 'authFailLimitIdentity',
   auth_fail_limit_ip: 'authFailLimitIp',
   auth_fail_window_seconds: 'authFailWindowSeconds',
+  s3_bucket: 's3Bucket',
+  s3_endpoint: 's3Endpoint',
+  s3_region: 's3Region',
+  s3_access_key: 's3AccessKey',
+  s3_secret: 's3Secret',
+  s3_force_path_style: 's3ForcePathStyle',
 };
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -107,7 +126,7 @@ const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'
 function coerce(key: keyof Config, v: unknown, source: string): unknown {
   const invalid = (expected: string) =>
     new Error(`${source}: invalid value ${JSON.stringify(v)}, expected ${expected}`);
-  if (key === 'automigrate' || key === 'logRequests' || key === 'smtpTls') {
+  if (key === 'automigrate' || key === 'logRequests' || key === 'smtpTls' || key === 's3ForcePathStyle') {
     if (typeof v === 'boolean') return v;
     if (/^(1|true|yes|on)$/i.test(String(v))) return true;
     if (/^(0|false|no|off)$/i.test(String(v))) return false;
@@ -200,6 +219,8 @@ export function loadConfig(
     authFailLimitIdentity: 5,
     authFailLimitIp: 50,
     authFailWindowSeconds: 900,
+    s3Region: 'us-east-1',
+    s3ForcePathStyle: false,
     ...(out as Partial<Config>),
   };
   config.dataDir = resolve(cwd, config.dataDir);

@@ -107,3 +107,11 @@ export async function verifyRecordToken(
 export function verifyAuthToken(token: string, c: Collection, record: RecordValues): Promise<boolean> {
   return verifyRecordToken(token, c, record, 'auth');
 }
+
+/** How long a file token lasts when the collection sets nothing (PocketBase's default: 3 minutes). */
+export const FILE_TOKEN_SECONDS = 180;
+
+/** Signs a short-lived file token (type `file`) for protected file downloads. */
+export function signFileToken(c: Collection, record: RecordValues): Promise<string> {
+  return signRecordToken(c, record, 'file', {}, tokenConfig(c, 'file')?.duration || FILE_TOKEN_SECONDS);
+}

@@ -1,6 +1,7 @@
 import multipart from '@fastify/multipart';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { BadRequestError } from '../errors/api-error.ts';
+import type { UploadReceiver } from '../storage/upload-receiver.ts';
 
 /**
  * Registers the body formats the records API accepts: JSON (Fastify's own), multipart
@@ -25,6 +26,8 @@ export async function registerBodyParsers(app: FastifyInstance, bodyLimit: numbe
   });
 }
 
+const toList = (v: unknown): unknown[] => (Array.isArray(v) ? v : v === undefined || v === null ? [] : [v]);
+
 function appendValue(out: Record<string, unknown>, key: string, value: unknown): void {
   if (key in out) {
     const cur = out[key];
@@ -35,13 +38,22 @@ function appendValue(out: Record<string, unknown>, key: string, value: unknown):
 /**
  * The request body as a plain object, whatever its format. Multipart text fields are
  * merged with a `@jsonPayload` part (how the PocketBase SDK sends non-file values).
- * File parts are refused until record file storage exists.
+ * File parts are streamed to `files` (their values become UploadedFile) and refused
+ * where no receiver is given.
  */
-export async function readBody(req: FastifyRequest): Promise<Record<string, unknown>> {
+export async function readBody(
+  req: FastifyRequest,
+  files?: UploadReceiver,
+): Promise<Record<string, unknown>> {
   if (req.isMultipart()) {
     const out: Record<string, unknown> = {};
     try {
       for await (const part of req.parts()) {
+        if (part.type === 'file' && files) {
+          const file = await files.receive(part.fieldname, part.filename, part.file);
+          if (file) appendValue(out, part.fieldname, file);
+          continue;
+        }
         if (part.type === 'file') {
           part.file.resume();
           throw new BadRequestError('File uploads are not supported yet.', {
@@ -53,7 +65,9 @@ export async function readBody(req: FastifyRequest): Promise<Record<string, unkn
         }
         if (part.fieldname === '@jsonPayload') {
           const parsed = parseJsonObject(String(part.value));
-          for (const [k, v] of Object.entries(parsed)) out[k] = v;
+          // uploads already under a key join the names sent for it (PocketBase merges them)
+          for (const [k, v] of Object.entries(parsed))
+            out[k] = k in out ? [...toList(v), ...toList(out[k])] : v;
         } else appendValue(out, part.fieldname, part.value);
       }
     } catch (e) {
@@ -77,4 +91,17 @@ function parseJsonObject(text: string): Record<string, unknown> {
     // reported below
   }
   throw new BadRequestError('Failed to read the submitted data.');
+}
+
+/**
+ * Runs a request that may receive uploads: when anything fails (reading the body,
+ * validation, the write transaction), every blob it received is deleted.
+ */
+export async function withUploads<T>(files: UploadReceiver, run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (e) {
+    await files.discard();
+    throw e;
+  }
 }

@@ -2,6 +2,7 @@ import type { AuthService } from '../auth/auth-service.ts';
 import type { Config } from '../config.ts';
 import type { RecordService } from '../records/record-service.ts';
 import type { CollectionService } from '../schema/collection-service.ts';
+import type { FileService } from '../storage/file-service.ts';
 
 /** The services route files call. */
 export interface HttpDeps {
@@ -9,4 +10,5 @@ export interface HttpDeps {
   collections: CollectionService;
   records: RecordService;
   auth: AuthService;
+  files: FileService;
 }

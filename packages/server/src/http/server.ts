@@ -10,6 +10,7 @@ import { authRoutes } from './routes/auth.ts';
 import { batchRoutes } from './routes/batch.ts';
 import { collectionRoutes } from './routes/collections.ts';
 import { docsRoutes } from './routes/docs.ts';
+import { fileRoutes } from './routes/files.ts';
 import { healthRoutes } from './routes/health.ts';
 import { recordRoutes } from './routes/records.ts';
 
@@ -98,7 +99,15 @@ export async function createHttpServer(deps: HttpDeps, logger: Logger): Promise<
     }
   });
 
-  for (const routes of [healthRoutes, docsRoutes, collectionRoutes, recordRoutes, authRoutes, batchRoutes])
-    routes(app, deps);
+  const groups = [
+    healthRoutes,
+    docsRoutes,
+    collectionRoutes,
+    recordRoutes,
+    authRoutes,
+    batchRoutes,
+    fileRoutes,
+  ];
+  for (const routes of groups) routes(app, deps);
   return app;
 }

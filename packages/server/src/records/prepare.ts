@@ -3,6 +3,7 @@ import type { Collection } from '../schema/collection.ts';
 import { type FieldModel, type Modifier, REQUIRED, type ValueContext } from '../schema/field.ts';
 import { fieldType } from '../schema/field-registry.ts';
 import { isPasswordValue, type PasswordValue } from '../schema/fields/password.ts';
+import { isUploadedFile } from '../storage/uploaded-file.ts';
 import { randomFromPattern } from '../tools/pattern.ts';
 import { nowDate } from '../tools/time.ts';
 import type { RecordValues } from './record-codec.ts';
@@ -95,7 +96,18 @@ export async function prepareValues(
       if (previous) checkOldPassword(body, opts.oldPasswordOk ?? false, errors);
     }
   }
+  settleUploads(c, values);
   return { values, errors, changed };
+}
+
+/** New uploads become the names they are stored under (their bytes are already in place). */
+function settleUploads(c: Collection, values: RecordValues): void {
+  const name = (v: unknown) => (isUploadedFile(v) ? v.name : v);
+  for (const f of c.fields) {
+    if (f.type !== 'file') continue;
+    const v = values[f.name];
+    values[f.name] = Array.isArray(v) ? v.map(name) : name(v);
+  }
 }
 
 const MISMATCH = fieldError('validation_values_mismatch', "Values don't match.");

@@ -10,6 +10,7 @@ import { oldPasswordMatches } from './auth-access.ts';
 import { expandRecords, parseExpand } from './expand.ts';
 import { type ListCondition, type ListParams, type ListResult, listRecords } from './list.ts';
 import { decodeRow, exportRecord, type RecordValues, type Viewer } from './record-codec.ts';
+import type { RecordFiles } from './record-files.ts';
 import { createRecordWriter, type RecordChange } from './record-writer.ts';
 import { statementsFor } from './statements.ts';
 
@@ -18,6 +19,8 @@ export type { RecordChange } from './record-writer.ts';
 export interface RecordServiceDeps {
   db: Database;
   collections: CollectionService;
+  /** Record files in blob storage; without it, file fields only keep names. */
+  files?: RecordFiles;
 }
 
 export type RecordService = ReturnType<typeof createRecordService>;
@@ -48,7 +51,7 @@ export class BatchFailure extends Error {
  * transaction with one `_changes` row per changed record, and notifies listeners after
  * commit.
  */
-export function createRecordService({ db, collections }: RecordServiceDeps) {
+export function createRecordService({ db, collections, files }: RecordServiceDeps) {
   const qb: Kysely<any> = db.qb;
   const listeners = new Set<(change: RecordChange) => void>();
   const ruleDeps = { db, collection: (idOrName: string) => collections.find(idOrName) };
@@ -56,7 +59,14 @@ export function createRecordService({ db, collections }: RecordServiceDeps) {
     db,
     collections,
     listeners,
+    files,
   });
+  /** Runs a write transaction; answers once the file cleanups it caused are done. */
+  async function write<T>(op: (tx: Transaction) => Promise<T>): Promise<T> {
+    const result = await db.transaction(op);
+    await files?.idle();
+    return result;
+  }
 
   function writable(c: Collection): void {
     if (c.type === 'view') throw new BadRequestError('Unsupported collection type.');
@@ -162,9 +172,11 @@ export function createRecordService({ db, collections }: RecordServiceDeps) {
   }
 
   /** Checks and hashes what can be done before a write transaction; returns the write. */
-  async function prepareCreate(collection: string, body: Record<string, unknown>, viewer: Viewer) {
+  async function prepareCreate(collection: string, input: Record<string, unknown>, viewer: Viewer) {
     const c = collections.get(collection);
     writable(c);
+    const body = files ? files.assignId(c, input) : input;
+    if (files && typeof body.id === 'string') await files.place(c, body.id, body);
     const rule = ruleCondition(ruleDeps, c, c.createRule, viewer, NEW_RECORD);
     const hashes = await hashPasswords(c, body);
     return async (tx: Transaction): Promise<Record<string, unknown>> => {
@@ -185,6 +197,7 @@ export function createRecordService({ db, collections }: RecordServiceDeps) {
   ) {
     const c = collections.get(collection);
     writable(c);
+    await files?.place(c, id, body);
     const rule = ruleCondition(ruleDeps, c, c.updateRule, viewer);
     const hashes = await hashPasswords(c, body);
     // argon2 runs before the write transaction, never inside it
@@ -304,7 +317,7 @@ export function createRecordService({ db, collections }: RecordServiceDeps) {
       opts: { precondition?: (tx: Transaction) => Promise<void> } = {},
     ): Promise<Record<string, unknown>> {
       const op = await prepareCreate(collection, body, viewer);
-      return db.transaction(async (tx) => {
+      return write(async (tx) => {
         await opts.precondition?.(tx);
         return op(tx);
       });
@@ -317,12 +330,12 @@ export function createRecordService({ db, collections }: RecordServiceDeps) {
       viewer: Viewer,
     ): Promise<Record<string, unknown>> {
       const op = await prepareUpdate(collection, id, body, viewer);
-      return db.transaction(op);
+      return write(op);
     },
 
     async delete(collection: string, id: string, viewer: Viewer): Promise<void> {
       const op = prepareDelete(collection, id, viewer);
-      await db.transaction(op);
+      await write(op);
     },
 
     /**
@@ -342,7 +355,7 @@ export function createRecordService({ db, collections }: RecordServiceDeps) {
           throw new BatchFailure(index, e);
         }
       }
-      return db.transaction(async (tx) => {
+      return write(async (tx) => {
         const results: (Record<string, unknown> | undefined)[] = [];
         for (const [index, run] of prepared.entries()) {
           try {
@@ -364,7 +377,7 @@ export function createRecordService({ db, collections }: RecordServiceDeps) {
         );
       }
       try {
-        await db.transaction(async (tx) => {
+        await write(async (tx) => {
           const seen = new Set<string>();
           const rows = await tx.all<Record<string, unknown>>(qb.selectFrom(c.name).selectAll());
           for (const row of rows) await deleteInTx(tx, c, decodeRow(c, row), seen);

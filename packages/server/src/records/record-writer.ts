@@ -11,6 +11,7 @@ import { randomString } from '../tools/id.ts';
 import { nowDate } from '../tools/time.ts';
 import { type AuthWriteAccess, prepareValues } from './prepare.ts';
 import { decodeRow, exportRecord, type RecordValues, type Viewer } from './record-codec.ts';
+import type { RecordFiles } from './record-files.ts';
 import { statementsFor } from './statements.ts';
 
 /** A committed change, delivered to listeners after commit. */
@@ -27,6 +28,8 @@ export interface RecordWriterDeps {
   collections: CollectionService;
   /** Told of every change once its transaction has committed. */
   listeners: Set<(change: RecordChange) => void>;
+  /** Deletes dropped record files after commit. */
+  files?: RecordFiles | undefined;
 }
 
 export type RecordWriter = ReturnType<typeof createRecordWriter>;
@@ -36,7 +39,7 @@ export type RecordWriter = ReturnType<typeof createRecordWriter>;
  * stored, logged to `_changes` (listeners hear it after commit), and deletes with their
  * relation cascades. Rules are the caller's business (record-service.ts).
  */
-export function createRecordWriter({ db, collections, listeners }: RecordWriterDeps) {
+export function createRecordWriter({ db, collections, listeners, files }: RecordWriterDeps) {
   const qb: Kysely<any> = db.qb;
   const insertChangeSql = qb
     .insertInto('_changes')
@@ -158,6 +161,7 @@ export function createRecordWriter({ db, collections, listeners }: RecordWriterD
       v.tokenKey = randomString(50, TOKEN_KEY_CHARS);
     await saveValues(tx, c, v, isNew, failMessage);
     await logChange(tx, { action: isNew ? 'create' : 'update', collection: c, record: v });
+    if (previous && files) tx.afterCommit(() => files.afterUpdate(c, previous, v));
     return v;
   }
 
@@ -173,6 +177,7 @@ export function createRecordWriter({ db, collections, listeners }: RecordWriterD
     seen.add(key);
     await tx.run(qb.deleteFrom(c.name).where('id', '=', values.id));
     await logChange(tx, { action: 'delete', collection: c, record: values });
+    if (files) tx.afterCommit(() => files.afterDelete(c, values));
     for (const other of collections.all()) {
       if (other.type === 'view') continue;
       for (const f of other.fields) {

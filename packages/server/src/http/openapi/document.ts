@@ -1,10 +1,11 @@
 import type { Json, Operation, Paths } from './operation.ts';
 import { AUTH_PATHS } from './paths-auth.ts';
 import { CORE_PATHS } from './paths-core.ts';
+import { FILE_PATHS } from './paths-files.ts';
 import { ErrorBody } from './schemas.ts';
 
 /** Every endpoint, keyed by OpenAPI path then method. */
-const PATHS: Paths = { ...CORE_PATHS, ...AUTH_PATHS };
+const PATHS: Paths = { ...CORE_PATHS, ...AUTH_PATHS, ...FILE_PATHS };
 
 function operation(path: string, op: Operation): Json {
   const parameters: Json[] = [...path.matchAll(/\{(\w+)\}/g)].map((m) => ({
@@ -30,7 +31,7 @@ function operation(path: string, op: Operation): Json {
     responses: {
       ...(op.ok === 204
         ? { 204: { description: 'Done, no content' } }
-        : { 200: { description: 'OK', content: { 'application/json': { schema: op.ok } } } }),
+        : { 200: { description: 'OK', content: { [op.okType ?? 'application/json']: { schema: op.ok } } } }),
       400: error,
       401: error,
       403: error,

@@ -12,6 +12,8 @@ export interface Operation {
   query?: Record<string, string>;
   body?: TSchema;
   ok: TSchema | 204;
+  /** The 200 response's media type (default application/json). */
+  okType?: string;
 }
 
 /** Descriptions of the list query parameters, shared by every list-like endpoint. */

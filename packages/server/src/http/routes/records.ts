@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { NotFoundError } from '../../errors/api-error.ts';
 import { SUPERUSERS } from '../../schema/collection.ts';
-import { readBody } from '../body.ts';
+import { readBody, withUploads } from '../body.ts';
 import type { HttpDeps } from '../deps.ts';
 import { expandParam, listParams } from '../query-params.ts';
 import { requestViewer } from '../viewer.ts';
@@ -9,7 +9,7 @@ import { requestViewer } from '../viewer.ts';
 type Params = { c: string; id: string };
 
 /** The records API (PocketBase's): list, view, create, update, delete. */
-export function recordRoutes(app: FastifyInstance, { collections, records, auth }: HttpDeps): void {
+export function recordRoutes(app: FastifyInstance, { collections, records, auth, files }: HttpDeps): void {
   const collectionOf = (name: string) => {
     const c = collections.find(name);
     if (!c) throw new NotFoundError('Missing collection context.');
@@ -46,24 +46,30 @@ export function recordRoutes(app: FastifyInstance, { collections, records, auth 
 
   app.post<{ Params: Params }>('/api/collections/:c/records', async (req) => {
     const c = collectionOf(req.params.c);
-    const body = await readBody(req);
-    const viewer = await requestViewer(req, auth, body);
-    // the one-time install token may create the first superuser, and nothing else
-    const token = String(req.headers.authorization ?? '').replace(/^bearer\s+/i, '');
-    if (c.name === SUPERUSERS && !viewer.superuser && auth.isInstallToken(token))
-      return auth.createFirstSuperuser(body);
-    const created = await records.create(c.id, body, viewer);
-    await records.expand(c.id, [created], expandParam(req.query as Record<string, unknown>), viewer);
-    return created;
+    const uploads = files.recordReceiver(c);
+    return withUploads(uploads, async () => {
+      const body = await readBody(req, uploads);
+      const viewer = await requestViewer(req, auth, body);
+      // the one-time install token may create the first superuser, and nothing else
+      const token = String(req.headers.authorization ?? '').replace(/^bearer\s+/i, '');
+      if (c.name === SUPERUSERS && !viewer.superuser && auth.isInstallToken(token))
+        return auth.createFirstSuperuser(body);
+      const created = await records.create(c.id, body, viewer);
+      await records.expand(c.id, [created], expandParam(req.query as Record<string, unknown>), viewer);
+      return created;
+    });
   });
 
   app.patch<{ Params: Params }>('/api/collections/:c/records/:id', async (req) => {
     const c = collectionOf(req.params.c);
-    const body = await readBody(req);
-    const viewer = await requestViewer(req, auth, body);
-    const updated = await records.update(c.id, req.params.id, body, viewer);
-    await records.expand(c.id, [updated], expandParam(req.query as Record<string, unknown>), viewer);
-    return updated;
+    const uploads = files.recordReceiver(c, req.params.id);
+    return withUploads(uploads, async () => {
+      const body = await readBody(req, uploads);
+      const viewer = await requestViewer(req, auth, body);
+      const updated = await records.update(c.id, req.params.id, body, viewer);
+      await records.expand(c.id, [updated], expandParam(req.query as Record<string, unknown>), viewer);
+      return updated;
+    });
   });
 
   app.delete<{ Params: Params }>('/api/collections/:c/records/:id', async (req, reply) => {
