@@ -13,7 +13,7 @@ export interface Argon2Params {
  * Password hashing off the event loop, at low CPU priority: a few worker threads that run
  * argon2id and lower their own scheduling priority (on Linux the nice value is per
  * thread), so a burst of sign-ins takes the idle CPU and request handling keeps its
- * latency. Workers start on first use and never keep the process alive.
+ * latency. Workers start on first use and keep the process alive only while they hash.
  */
 export interface HashPool {
   /** The argon2id tag of `password` with `nonce` (salt). */
@@ -63,13 +63,13 @@ export function createHashPool(opts: { threads?: number; nice?: number } = {}): 
   let closed = false;
 
   const startWorker = (): Slot => {
-    const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { nice } });
-    worker.unref();
+    const worker = new Worker(WORKER_SOURCE, { eval: true, execArgv: [], workerData: { nice } });
     const slot: Slot = { worker, job: undefined };
     worker.on('message', (msg: { id: number; key?: Uint8Array; error?: string }) => {
       const job = slot.job;
       if (!job || job.id !== msg.id) return;
       slot.job = undefined;
+      worker.unref();
       if (msg.error !== undefined) job.reject(new Error(msg.error));
       else job.resolve(Buffer.from(msg.key!));
       pump();
@@ -83,6 +83,9 @@ export function createHashPool(opts: { threads?: number; nice?: number } = {}): 
     };
     worker.on('error', fail);
     worker.on('exit', (code) => fail(new Error(`hash worker stopped (exit code ${code})`)));
+    // a worker keeps the process alive only while it hashes (set after the listeners: adding
+    // a 'message' listener refs the worker again)
+    worker.unref();
     slots.push(slot);
     return slot;
   };
@@ -94,6 +97,7 @@ export function createHashPool(opts: { threads?: number; nice?: number } = {}): 
       if (!slot) return;
       const job = queue.shift()!;
       slot.job = job;
+      slot.worker.ref();
       slot.worker.postMessage({ id: job.id, message: job.message, nonce: job.nonce, params: job.params });
     }
   };

@@ -1,19 +1,22 @@
-import { argon2, randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { type Argon2Params, createHashPool, type HashPool } from './hash-pool.ts';
 
 /** argon2id settings: OWASP's minimum (19 MiB, 2 passes, 1 lane). */
 const PARAMS = { memory: 19456, passes: 2, parallelism: 1, tagLength: 32 } as const;
 
-function derive(
-  password: string,
-  nonce: Buffer,
-  p: { memory: number; passes: number; parallelism: number; tagLength: number },
-): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    argon2('argon2id', { message: password, nonce, ...p }, (err, key) => (err ? reject(err) : resolve(key)));
-  });
+/**
+ * The process's hashing threads, started on first use. A deliberate process-wide resource
+ * (like libuv's own thread pool): it holds no app state, so apps in one process share it
+ * safely, and sharing keeps the thread count at the number of cores.
+ */
+let pool: HashPool | undefined;
+
+function derive(password: string, nonce: Buffer, p: Argon2Params): Promise<Buffer> {
+  pool ??= createHashPool();
+  return pool.derive(password, nonce, p);
 }
 
-/** Hashes a password with argon2id into a PHC string (`$argon2id$v=19$m=…,t=…,p=…$salt$hash`). Runs off the event loop. */
+/** Hashes a password with argon2id into a PHC string (`$argon2id$v=19$m=…,t=…,p=…$salt$hash`). Runs on low-priority worker threads, off the event loop. */
 export async function hashPassword(password: string): Promise<string> {
   const salt = randomBytes(16);
   const key = await derive(password, salt, PARAMS);

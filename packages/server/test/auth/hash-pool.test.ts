@@ -1,7 +1,10 @@
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import { argon2Sync, randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { after, describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { createHashPool } from '../../src/auth/hash-pool.ts';
 
 const PARAMS = { memory: 19456, passes: 2, parallelism: 1, tagLength: 32 };
@@ -40,6 +43,20 @@ describe('password hash pool', () => {
       await pool.derive('ok', nonce, PARAMS),
       argon2Sync('argon2id', { message: 'ok', nonce, ...PARAMS }),
     );
+  });
+
+  test('a process waits for a pending hash, then exits on its own while the pool idles', async () => {
+    const poolUrl = new URL('../../src/auth/hash-pool.ts', import.meta.url).href;
+    const script = `
+      const { createHashPool } = await import(${JSON.stringify(poolUrl)});
+      const pool = createHashPool({ threads: 1 });
+      const key = await pool.derive('x', Buffer.alloc(16), ${JSON.stringify(PARAMS)});
+      console.log('derived', key.length);`;
+    const { stdout } = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', script], {
+      timeout: 20_000,
+      cwd: fileURLToPath(new URL('.', import.meta.url)),
+    });
+    assert.equal(stdout.trim(), 'derived 32');
   });
 
   test('after close, pending and new jobs fail', async () => {

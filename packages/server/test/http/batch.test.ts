@@ -93,6 +93,35 @@ for (const dialect of DIALECTS) {
       assert.deepEqual(await titles(), before);
     });
 
+    test('expand and fields in a request URL shape that response, within the rules', async () => {
+      const items = await t.request('GET', '/api/collections/items', { token: 'superuser' });
+      await t.createCollection({
+        name: 'notes',
+        createRule: '',
+        fields: [
+          { name: 'text', type: 'text' },
+          { name: 'item', type: 'relation', collectionId: items.body.id },
+        ],
+      });
+      const item = await t.request('POST', '/api/collections/items/records', {
+        body: { title: 'linked', n: 7 },
+      });
+      const res = await batch([
+        {
+          method: 'POST',
+          url: '/api/collections/notes/records?expand=item&fields=text,expand.item.title',
+          body: { text: 'hello', item: item.body.id },
+        },
+        { method: 'POST', url: '/api/collections/notes/records?fields=id', body: { text: 'plain' } },
+      ]);
+      assert.equal(res.status, 200, JSON.stringify(res.body));
+      assert.deepEqual(res.body[0], {
+        status: 200,
+        body: { text: 'hello', expand: { item: { title: 'linked' } } },
+      });
+      assert.deepEqual(Object.keys(res.body[1].body), ['id']);
+    });
+
     test('each request is checked by its rules', async () => {
       const res = await batch([{ method: 'DELETE', url: '/api/collections/items/records/whatever' }]);
       assert.equal(res.status, 400);

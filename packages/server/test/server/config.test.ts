@@ -33,6 +33,12 @@ app_url = "https://toml.test"
 auth_fail_limit_identity = 3
 auth_fail_limit_ip = 30
 auth_fail_window_seconds = 60
+s3_bucket = "files"
+s3_endpoint = "http://127.0.0.1:9000"
+s3_region = "eu-west-1"
+s3_access_key = "AK"
+s3_secret = "SK"
+s3_force_path_style = true
 `;
 
 /** Mail and auth settings at their defaults. */
@@ -45,6 +51,8 @@ const MAIL_AUTH_DEFAULTS = {
   authFailLimitIdentity: 5,
   authFailLimitIp: 50,
   authFailWindowSeconds: 900,
+  s3Region: 'us-east-1',
+  s3ForcePathStyle: false,
 };
 
 /** The mail and auth settings of TOML above. */
@@ -60,6 +68,12 @@ const MAIL_AUTH_TOML = {
   authFailLimitIdentity: 3,
   authFailLimitIp: 30,
   authFailWindowSeconds: 60,
+  s3Bucket: 'files',
+  s3Endpoint: 'http://127.0.0.1:9000',
+  s3Region: 'eu-west-1',
+  s3AccessKey: 'AK',
+  s3Secret: 'SK',
+  s3ForcePathStyle: true,
 };
 
 describe('loadConfig', () => {
@@ -125,6 +139,8 @@ describe('loadConfig', () => {
       FORGEBASE_SMTP_HOST: 'smtp.env',
       FORGEBASE_SMTP_TLS: 'off',
       FORGEBASE_AUTH_FAIL_LIMIT_IP: '99',
+      FORGEBASE_S3_FORCE_PATH_STYLE: 'false',
+      FORGEBASE_S3_BUCKET: 'env-files',
     };
     assert.deepEqual(loadConfig({}, env, dir), {
       http: '127.0.0.1:7001',
@@ -142,6 +158,8 @@ describe('loadConfig', () => {
       smtpHost: 'smtp.env',
       smtpTls: false,
       authFailLimitIp: 99,
+      s3ForcePathStyle: false,
+      s3Bucket: 'env-files',
     });
   });
 

@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { ApiError, BadRequestError, type ErrorData } from '../../errors/api-error.ts';
+import { parseFields, pickFields } from '../../records/pick-fields.ts';
 import type { Viewer } from '../../records/record-codec.ts';
 import { BatchFailure, type BatchOperation } from '../../records/record-service.ts';
 import type { UploadReceiver } from '../../storage/upload-receiver.ts';
@@ -7,7 +8,10 @@ import { readBody, withUploads } from '../body.ts';
 import type { HttpDeps } from '../deps.ts';
 import { requestViewer } from '../viewer.ts';
 
-const RECORDS_URL = /^\/api\/collections\/([^/?#]+)\/records(?:\/([^/?#]+))?\/?(?:\?.*)?$/;
+const RECORDS_URL = /^\/api\/collections\/([^/?#]+)\/records(?:\/([^/?#]+))?\/?(?:\?(.*))?$/;
+
+/** A batch operation plus what its URL's query asks of the response (`expand`, `fields`). */
+type Planned = BatchOperation & { expand?: string | undefined; fields?: string | undefined };
 
 function invalid(index: number, message: string): BadRequestError {
   return new BadRequestError('Batch transaction failed.', {
@@ -15,8 +19,11 @@ function invalid(index: number, message: string): BadRequestError {
   });
 }
 
-/** Turns one `{method, url, body}` of a batch into a record operation (PocketBase's forms). */
-function toOperation(raw: unknown, index: number): BatchOperation {
+/**
+ * Turns one `{method, url, body}` of a batch into a record operation (PocketBase's forms);
+ * `?expand=` and `?fields=` in the URL shape that request's response, as on their own.
+ */
+function toOperation(raw: unknown, index: number): Planned {
   if (!raw || typeof raw !== 'object' || Array.isArray(raw))
     throw invalid(index, 'Each request must be an object.');
   const r = raw as Record<string, unknown>;
@@ -26,13 +33,15 @@ function toOperation(raw: unknown, index: number): BatchOperation {
     throw invalid(index, 'Only the records create, upsert, update and delete endpoints can be batched.');
   const collection = decodeURIComponent(m[1]!);
   const id = m[2] ? decodeURIComponent(m[2]) : undefined;
+  const query = new URLSearchParams(m[3] ?? '');
+  const shape = { expand: query.get('expand') ?? undefined, fields: query.get('fields') ?? undefined };
   const body =
     r.body && typeof r.body === 'object' && !Array.isArray(r.body) ? (r.body as Record<string, unknown>) : {};
   if (r.body !== undefined && r.body !== null && body !== r.body)
     throw invalid(index, 'The request body must be an object.');
-  if (!id && method === 'POST') return { action: 'create', collection, body };
-  if (!id && method === 'PUT') return { action: 'upsert', collection, body };
-  if (id && method === 'PATCH') return { action: 'update', collection, id, body };
+  if (!id && method === 'POST') return { action: 'create', collection, body, ...shape };
+  if (!id && method === 'PUT') return { action: 'upsert', collection, body, ...shape };
+  if (id && method === 'PATCH') return { action: 'update', collection, id, body, ...shape };
   if (id && method === 'DELETE') return { action: 'delete', collection, id };
   throw invalid(index, `${method || 'A missing method'} is not supported for ${String(r.url)}.`);
 }
@@ -99,7 +108,15 @@ async function runBatch(req: FastifyRequest, deps: HttpDeps, uploads: UploadRece
   for (const op of ops) viewers.push(await requestViewer(req, auth, 'body' in op ? op.body : {}));
   try {
     const results = await records.batch(ops, (i) => viewers[i]!);
-    return results.map((r) => (r === undefined ? { status: 204, body: null } : { status: 200, body: r }));
+    return await Promise.all(
+      results.map(async (r, i) => {
+        if (r === undefined) return { status: 204, body: null };
+        const op = ops[i]!;
+        await records.expand(op.collection, [r], op.expand, viewers[i]!);
+        const tree = parseFields(op.fields);
+        return { status: 200, body: tree ? pickFields(r, tree) : r };
+      }),
+    );
   } catch (e) {
     if (!(e instanceof BatchFailure)) throw e;
     const response = errorResponse(e.cause);
