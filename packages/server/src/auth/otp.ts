@@ -102,6 +102,8 @@ export function createOtpFlow(deps: OtpDeps) {
       let record = await records.findById(c, otp.record_ref);
       if (!record) throw new BadRequestError(INVALID);
       const key = `${c.id}:${String(record.id)}`;
+      if (deps.ipFailures.exceeded(ctx.ip))
+        throw new TooManyRequestsError('Too many failed sign-in attempts, please try again later.');
       if (attempts.exceeded(key))
         throw new TooManyRequestsError('Too many attempts, please try again later with a new OTP.');
       attempts.hit(key);

@@ -69,6 +69,21 @@ for (const dialect of DIALECTS) {
         { token: INVALID_TOKEN },
         VALIDATION,
       );
+      // and an auth token is neither a verification nor a reset token
+      assertInvalid(
+        await post('confirm-verification', { token: u.token }),
+        { token: { code: 'validation_invalid_token_claims', message: 'Missing email token claim.' } },
+        VALIDATION,
+      );
+      assertInvalid(
+        await post('confirm-password-reset', {
+          token: u.token,
+          password: 'new-pass-1234',
+          passwordConfirm: 'new-pass-1234',
+        }),
+        { token: INVALID_TOKEN },
+        VALIDATION,
+      );
       const ok = await post('confirm-verification', { token });
       assert.equal(ok.status, 204, JSON.stringify(ok.body));
       const view = await t.request('GET', `/api/collections/users/records/${u.id}`, { token: u.token });
