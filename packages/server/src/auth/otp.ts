@@ -6,11 +6,11 @@ import type { RecordService } from '../records/record-service.ts';
 import type { Collection } from '../schema/collection.ts';
 import { randomString } from '../tools/id.ts';
 import { type AuthStore, hasExpired } from './auth-store.ts';
-import type { EmailFlowDeps } from './email-flows.ts';
 import { readForm } from './forms.ts';
 import { hashPassword, verifyPassword } from './password.ts';
 import { createRateLimiter, type RateLimiter } from './rate-limiter.ts';
 import type { AuthResult, SignIn, SignInContext } from './sign-in.ts';
+import type { EmailFlowDeps } from './token-mail.ts';
 
 export interface OtpDeps extends Pick<EmailFlowDeps, 'config' | 'mailer' | 'authCollection'> {
   logger: Logger;
