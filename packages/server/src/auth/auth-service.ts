@@ -25,7 +25,13 @@ import { createEmailFlows } from './email-flows.ts';
 import { createOtpFlow } from './otp.ts';
 import { hashPassword, verifyPassword } from './password.ts';
 import { createRateLimiter } from './rate-limiter.ts';
-import { type AuthResult, type AuthSuccess, createSignIn, type SignInContext } from './sign-in.ts';
+import {
+  type AuthResult,
+  type AuthSuccess,
+  createSignIn,
+  requireSameCollectionAuth,
+  type SignInContext,
+} from './sign-in.ts';
 import { createTokenMail } from './token-mail.ts';
 import { peekClaims, signAuthToken, verifyAuthToken } from './tokens.ts';
 
@@ -190,10 +196,9 @@ export function createAuthService({ db, collections, records, config, logger, ma
      * token is answered as it is, like PocketBase); the authRule must still pass.
      */
     async refresh(collection: string, viewer: Viewer, token: string): Promise<AuthSuccess> {
+      requireSameCollectionAuth(viewer, collections.find(collection));
       const c = authCollection(collection);
-      if (!viewer.authId || viewer.authCollectionId !== c.id)
-        throw new UnauthorizedError('The request requires valid record authorization token.');
-      const record = await records.findById(c, viewer.authId);
+      const record = await records.findById(c, String(viewer.authId));
       if (!record) throw new UnauthorizedError('The request requires valid record authorization token.');
       await signIn.checkAuthRule(c, record, viewer);
       const refreshable = peekClaims(token)?.refreshable === true;

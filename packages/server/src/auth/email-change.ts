@@ -1,9 +1,10 @@
-import { BadRequestError, fieldError, UnauthorizedError } from '../errors/api-error.ts';
+import { BadRequestError, fieldError } from '../errors/api-error.ts';
 import type { Viewer } from '../records/record-codec.ts';
 import { SUPERUSERS } from '../schema/collection.ts';
 import { isPasswordValue } from '../schema/fields/password.ts';
 import { readForm } from './forms.ts';
 import { verifyPassword } from './password.ts';
+import { requireSameCollectionAuth } from './sign-in.ts';
 import { asFlowError, EMAIL, type EmailFlowDeps, type TokenMail } from './token-mail.ts';
 import { peekClaims, signRecordToken } from './tokens.ts';
 
@@ -26,12 +27,10 @@ export function createEmailChangeFlow(deps: EmailFlowDeps, tm: TokenMail) {
       body: Record<string, unknown>,
       viewer: Viewer,
     ): Promise<void> {
+      requireSameCollectionAuth(viewer, deps.findCollection(collection));
       const c = deps.authCollection(collection);
-      const auth = viewer.auth;
-      if (!auth || viewer.authCollectionId !== c.id)
-        throw new UnauthorizedError('The request requires valid record authorization token.');
       if (c.name === SUPERUSERS) throw new BadRequestError(SUPERUSERS_EMAIL);
-      const record = auth.record;
+      const record = viewer.auth?.record ?? {};
       const form = await readForm(body, {
         newEmail: {
           ...EMAIL,

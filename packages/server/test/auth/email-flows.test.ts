@@ -157,6 +157,16 @@ for (const dialect of DIALECTS) {
       const u = await createUser(t, 'change@example.com');
       const other = await createUser(t, 'taken@example.com');
       assert.equal((await post('request-email-change', { newEmail: 'x@example.com' })).status, 401);
+      // a token of another auth collection is refused with PocketBase's 403
+      const su = await t.request('POST', '/api/collections/users/request-email-change', {
+        token: 'superuser',
+        body: { newEmail: 'x@example.com' },
+      });
+      assert.deepEqual(su.body, {
+        status: 403,
+        message: 'The request requires auth record from _superusers collection.',
+        data: {},
+      });
       assertInvalid(
         await post('request-email-change', { newEmail: other.email }, u.token),
         { newEmail: { code: 'validation_invalid_new_email', message: 'Invalid new email address.' } },
