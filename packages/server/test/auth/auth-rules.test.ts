@@ -41,6 +41,37 @@ for (const dialect of DIALECTS) {
     const signIn = (c: string, identity: string, password = USER_PASSWORD) =>
       t.request('POST', `/api/collections/${c}/auth-with-password`, { body: { identity, password } });
 
+    test('sign-in and refresh expand relations as the record sees them', async () => {
+      const people = await t.request('GET', '/api/collections/people', { token: 'superuser' });
+      await t.request('PATCH', '/api/collections/people', {
+        token: 'superuser',
+        body: {
+          fields: [
+            ...people.body.fields,
+            { name: 'buddy', type: 'relation', collectionId: people.body.id, maxSelect: 1 },
+          ],
+        },
+      });
+      const buddy = await create('people', 'buddy@example.com');
+      await create('people', 'expander@example.com', { buddy });
+      const res = await t.request('POST', '/api/collections/people/auth-with-password?expand=buddy', {
+        body: { identity: 'expander@example.com', password: USER_PASSWORD },
+      });
+      assert.equal(res.status, 200, JSON.stringify(res.body));
+      // the viewRule (own record, or admins) hides the buddy from this record
+      assert.equal(res.body.record.expand, undefined);
+      const admin = await create('people', 'admin2@example.com', { role: 'admin', buddy });
+      const ok = await t.request('POST', '/api/collections/people/auth-with-password?expand=buddy', {
+        body: { identity: 'admin2@example.com', password: USER_PASSWORD },
+      });
+      assert.equal(ok.body.record.id, admin);
+      assert.equal(ok.body.record.expand?.buddy?.id, buddy);
+      const refreshed = await t.request('POST', '/api/collections/people/auth-refresh?expand=buddy', {
+        token: ok.body.token,
+      });
+      assert.equal(refreshed.body.record.expand?.buddy?.id, buddy);
+    });
+
     test('authRule null lets no record sign in', async () => {
       await create('locked', 'locked@example.com');
       const res = await signIn('locked', 'locked@example.com');
