@@ -80,11 +80,12 @@ export function createRecordService({ db, collections }: RecordServiceDeps) {
 
   /**
    * matches PocketBase: a viewer the auth collection's manageRule lets through for a record
-   * may set its email, verified and password directly (no old password needed).
+   * may set its email, verified and password directly (no old password needed). An empty
+   * or null manageRule means superusers only.
    */
   async function canManage(ex: Executor, c: Collection, id: string, viewer: Viewer): Promise<boolean> {
     if (c.type !== 'auth' || viewer.superuser) return viewer.superuser;
-    if (c.manageRule === null || c.manageRule === undefined || !viewer.authId) return false;
+    if (!c.manageRule?.trim()) return false;
     return (await findValues(ex, c, id, ruleCondition(ruleDeps, c, c.manageRule, viewer))) !== undefined;
   }
 
