@@ -9,6 +9,7 @@ import { type AggregateParams, aggregateRecords } from './aggregate.ts';
 import { oldPasswordMatches } from './auth-access.ts';
 import { expandRecords, parseExpand } from './expand.ts';
 import { type ListCondition, type ListParams, type ListResult, listRecords } from './list.ts';
+import { insertEmail, revealManagedEmails } from './manage-access.ts';
 import { decodeRow, exportRecord, type RecordValues, type Viewer } from './record-codec.ts';
 import { createRecordWriter, type RecordChange } from './record-writer.ts';
 import { statementsFor } from './statements.ts';
@@ -195,11 +196,10 @@ export function createRecordService({ db, collections }: RecordServiceDeps) {
       if (!previous) throw new NotFoundError();
       const manage = await canManage(tx, c, id, viewer);
       const access = { manage, oldPasswordOk };
-      return exportRecord(
-        c,
-        await writeRecord(tx, c, body, previous, viewer, hashes, undefined, access),
-        viewer,
-      );
+      const written = await writeRecord(tx, c, body, previous, viewer, hashes, undefined, access);
+      const out = exportRecord(c, written, viewer);
+      if (manage && !('email' in out)) insertEmail(c, out, written.email);
+      return out;
     };
   }
 
@@ -249,6 +249,7 @@ export function createRecordService({ db, collections }: RecordServiceDeps) {
       const condition = listWhere(c, params.filter, viewer);
       return clientQuery(condition.filtered, async () => {
         const result = await listRecords(db, c, params, viewer, condition);
+        await revealManagedEmails(ruleDeps, c, result.items, viewer);
         const tree = parseExpand(params.expand);
         if (tree) await expandRecords(ruleDeps, c, result.items, tree, viewer);
         return result;
@@ -289,6 +290,7 @@ export function createRecordService({ db, collections }: RecordServiceDeps) {
       const values = await findValues(db, c, id, ruleCondition(ruleDeps, c, c.viewRule, viewer));
       if (!values) throw new NotFoundError();
       const record = exportRecord(c, values, viewer);
+      await revealManagedEmails(ruleDeps, c, [record], viewer);
       const tree = parseExpand(opts.expand);
       if (tree) await expandRecords(ruleDeps, c, [record], tree, viewer);
       return record;

@@ -23,6 +23,7 @@ for (const dialect of DIALECTS) {
         name: 'people',
         type: 'auth',
         fields: [{ name: 'role', type: 'text' }],
+        listRule: "id = @request.auth.id || @request.auth.role = 'admin'",
         viewRule: "id = @request.auth.id || @request.auth.role = 'admin'",
         updateRule: "id = @request.auth.id || @request.auth.role = 'admin'",
         manageRule: "@request.auth.role = 'admin'",
@@ -103,9 +104,22 @@ for (const dialect of DIALECTS) {
         },
       });
       assert.equal(res.status, 200, JSON.stringify(res.body));
-      // (the email is not shown to managers yet: emailVisibility still applies to them)
-      const su = await t.request('GET', `/api/collections/people/records/${id}`, { token: 'superuser' });
-      assert.deepEqual([su.body.email, su.body.verified], ['member2@example.com', true]);
+      // managers see the email whatever its emailVisibility (PocketBase), in field order
+      assert.deepEqual([res.body.email, res.body.verified], ['member2@example.com', true]);
+      const keys = Object.keys(res.body);
+      assert.equal(keys.indexOf('email') + 1, keys.indexOf('emailVisibility'));
+      const view = await t.request('GET', `/api/collections/people/records/${id}`, { token: admin });
+      assert.equal(view.body.email, 'member2@example.com');
+      const list = await t.request('GET', '/api/collections/people/records?perPage=100', { token: admin });
+      assert.equal(list.status, 200);
+      assert.equal(list.body.items.find((r: { id: string }) => r.id === id)?.email, 'member2@example.com');
+      // others do not
+      const self = await create('people', 'peer@example.com');
+      const peer = (await signIn('people', 'peer@example.com')).body.token;
+      const own = await t.request('GET', `/api/collections/people/records/${self}`, { token: peer });
+      assert.equal(own.body.email, 'peer@example.com');
+      const other = await t.request('GET', `/api/collections/people/records/${id}`, { token: peer });
+      assert.equal(other.status, 404);
       // the member's old token and password are gone
       const old = await t.request('POST', '/api/collections/people/auth-refresh', { token: member });
       assert.equal(old.status, 401);
