@@ -17,6 +17,7 @@ for (const dialect of DIALECTS) {
       smtp = await startSmtpCatcher();
       t = await startTestApp(dialect, { ...smtp.config, appName: 'Acme', appUrl: 'https://acme.test' });
       await createUsersCollection(t);
+      await t.createCollection({ name: 'others', type: 'auth' });
     });
     after(async () => {
       await t.close();
@@ -82,6 +83,20 @@ for (const dialect of DIALECTS) {
           passwordConfirm: 'new-pass-1234',
         }),
         { token: INVALID_TOKEN },
+        VALIDATION,
+      );
+      // a token of another collection is refused at this one's route
+      const foreign = await t.request('POST', '/api/collections/others/confirm-verification', {
+        body: { token },
+      });
+      assertInvalid(
+        foreign,
+        {
+          token: {
+            code: 'validation_token_collection_mismatch',
+            message: 'The provided token is for different auth collection.',
+          },
+        },
         VALIDATION,
       );
       const ok = await post('confirm-verification', { token });
