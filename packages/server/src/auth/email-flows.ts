@@ -1,5 +1,6 @@
 import { BadRequestError, fieldError } from '../errors/api-error.ts';
 import { SUPERUSERS } from '../schema/collection.ts';
+import { randomString } from '../tools/id.ts';
 import { readForm } from './forms.ts';
 import { createRateLimiter } from './rate-limiter.ts';
 import { asFlowError, EMAIL, type EmailFlowDeps, type TokenMail } from './token-mail.ts';
@@ -64,7 +65,13 @@ export function createEmailFlows(deps: EmailFlowDeps, tm: TokenMail) {
       resend.reset(`verification:${c.id}:${String(found.record.id)}`);
       if (found.record.verified) return;
       try {
-        await records.update(c.id, String(found.record.id), { verified: true }, { superuser: true });
+        const update: Record<string, unknown> = { verified: true };
+        // like PocketBase: without password sign-in, a password set before verification is dropped
+        if (!c.passwordAuth?.enabled) {
+          const pw = randomString(30);
+          Object.assign(update, { password: pw, passwordConfirm: pw });
+        }
+        await records.update(c.id, String(found.record.id), update, { superuser: true });
       } catch (e) {
         throw asFlowError(e, 'An error occurred while saving the verified state.');
       }
