@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { SignJWT } from 'jose';
 import { DIALECTS, startTestApp, type TestApp } from '../support/app.ts';
 import { createUser, createUsersCollection, USER_PASSWORD } from '../support/auth-users.ts';
 import { assertInvalid, REQUIRED } from '../support/expect.ts';
@@ -210,6 +211,36 @@ for (const dialect of DIALECTS) {
       assert.equal(res.body.record.verified, true);
       const old = await t.request('POST', '/api/collections/users/auth-refresh', { token: u.token });
       assert.equal(old.status, 401);
+    });
+
+    test('tampered, unsigned and expired auth tokens are refused', async () => {
+      const a = await createUser(t, 'tamper-a@example.com');
+      const b = await createUser(t, 'tamper-b@example.com');
+      const [h, p, sig] = a.token.split('.') as [string, string, string];
+      const claims = JSON.parse(Buffer.from(p, 'base64url').toString());
+      const enc = (o: unknown) => Buffer.from(JSON.stringify(o)).toString('base64url');
+      const refresh = (token: string) => t.request('POST', '/api/collections/users/auth-refresh', { token });
+      // another record's id under A's signature
+      assert.equal((await refresh(`${h}.${enc({ ...claims, id: b.id })}.${sig}`)).status, 401);
+      // alg "none"
+      const none = `${enc({ alg: 'none', typ: 'JWT' })}.${p}.`;
+      assert.equal((await refresh(none)).status, 401);
+      // a longer life under the old signature
+      assert.equal((await refresh(`${h}.${enc({ ...claims, exp: claims.exp + 3600 })}.${sig}`)).status, 401);
+      // properly signed but expired
+      const c = t.app.collections.get('users');
+      const rec = await t.app.records.findById(c, a.id);
+      const key = new TextEncoder().encode(`${String(rec?.tokenKey)}${c.authToken?.secret}`);
+      const expired = await new SignJWT({ ...claims, exp: Math.floor(Date.now() / 1000) - 10 })
+        .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+        .sign(key);
+      assert.equal((await refresh(expired)).status, 401);
+      const fresh = await new SignJWT({ ...claims, exp: Math.floor(Date.now() / 1000) + 60 })
+        .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+        .sign(key);
+      assert.equal((await refresh(fresh)).status, 200);
+      // the untouched token still works, so the checks above can fail
+      assert.equal((await refresh(a.token)).status, 200);
     });
 
     test('impersonate: superusers only; a static token that refresh does not renew', async () => {
