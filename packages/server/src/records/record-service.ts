@@ -144,6 +144,16 @@ export function createRecordService({ db, collections }: RecordServiceDeps) {
     values: RecordValues,
     cond: RawBuilder<boolean>,
   ): Promise<void> {
+    if (!(await newRecordMatches(tx, c, values, cond))) throw new BadRequestError('Failed to create record.');
+  }
+
+  /** Whether a would-be record (a one-row CTE typed like the table) meets a rule condition. */
+  async function newRecordMatches(
+    tx: Transaction,
+    c: Collection,
+    values: RecordValues,
+    cond: RawBuilder<boolean>,
+  ): Promise<boolean> {
     const row = encodeRow(c, values);
     // like PocketBase, a rule may not rely on a `verified` the creator sets
     if (c.type === 'auth') row.verified = db.bool(false);
@@ -152,15 +162,13 @@ export function createRecordService({ db, collections }: RecordServiceDeps) {
     // the empty first branch gives the parameters the table's column types (PostgreSQL)
     const newRow = sql`SELECT ${columns} FROM ${sql.id(c.name)} WHERE 1 = 0 UNION ALL SELECT ${params}`;
     const query = sql`WITH ${sql.id(NEW_RECORD)} AS (${newRow}) SELECT 1 AS ok FROM ${sql.id(NEW_RECORD)} WHERE ${cond}`;
-    let allowed: boolean;
     try {
-      allowed = (await tx.first(query.compile(qb))) !== undefined;
+      return (await tx.first(query.compile(qb))) !== undefined;
     } catch (e) {
       // text the database cannot hold (a NUL on PostgreSQL) fails like the insert would
-      if (e instanceof DbError && e.code === 'invalid_text') allowed = false;
-      else throw e;
+      if (e instanceof DbError && e.code === 'invalid_text') return false;
+      throw e;
     }
-    if (!allowed) throw new BadRequestError('Failed to create record.');
   }
 
   /** Checks and hashes what can be done before a write transaction; returns the write. */
@@ -168,13 +176,23 @@ export function createRecordService({ db, collections }: RecordServiceDeps) {
     const c = collections.get(collection);
     writable(c);
     const rule = ruleCondition(ruleDeps, c, c.createRule, viewer, NEW_RECORD);
+    // like PocketBase: the manageRule, met by the would-be record, lets a viewer create it verified
+    const manageRule =
+      c.type === 'auth' && !viewer.superuser && c.manageRule?.trim()
+        ? ruleCondition(ruleDeps, c, c.manageRule, viewer, NEW_RECORD)
+        : undefined;
     const hashes = await hashPasswords(c, body);
     return async (tx: Transaction): Promise<Record<string, unknown>> => {
       const check =
         rule.kind === 'where'
           ? (values: RecordValues) => checkCreateRule(tx, c, values, rule.sql)
           : undefined;
-      const v = await writeRecord(tx, c, body, undefined, viewer, hashes, check);
+      const manageNew = manageRule
+        ? async (values: RecordValues) =>
+            manageRule.kind === 'all' || (await newRecordMatches(tx, c, values, manageRule.sql))
+        : undefined;
+      const access = { manage: false, oldPasswordOk: false, ...(manageNew ? { manageNew } : {}) };
+      const v = await writeRecord(tx, c, body, undefined, viewer, hashes, check, access);
       return exportRecord(c, v, viewer);
     };
   }

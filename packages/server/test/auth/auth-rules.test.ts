@@ -23,6 +23,7 @@ for (const dialect of DIALECTS) {
         name: 'people',
         type: 'auth',
         fields: [{ name: 'role', type: 'text' }],
+        createRule: '',
         listRule: "id = @request.auth.id || @request.auth.role = 'admin'",
         viewRule: "id = @request.auth.id || @request.auth.role = 'admin'",
         updateRule: "id = @request.auth.id || @request.auth.role = 'admin'",
@@ -125,6 +126,28 @@ for (const dialect of DIALECTS) {
       assert.equal(old.status, 401);
       assert.equal((await signIn('people', 'member2@example.com')).status, 400);
       assert.equal((await signIn('people', 'member2@example.com', 'brand-new-123')).status, 200);
+    });
+
+    test('manageRule on create: an admin may create a verified record, others may not', async () => {
+      await create('people', 'boss@example.com', { role: 'admin' });
+      const admin = (await signIn('people', 'boss@example.com')).body.token;
+      const body = (email: string) => ({
+        email,
+        password: USER_PASSWORD,
+        passwordConfirm: USER_PASSWORD,
+        verified: true,
+      });
+      const ok = await t.request('POST', '/api/collections/people/records', {
+        token: admin,
+        body: body('made@example.com'),
+      });
+      assert.equal(ok.status, 200, JSON.stringify(ok.body));
+      assert.equal(ok.body.verified, true);
+      const mismatch = { code: 'validation_values_mismatch', message: "Values don't match." };
+      assertInvalid(
+        await t.request('POST', '/api/collections/people/records', { body: body('anon@example.com') }),
+        { verified: mismatch },
+      );
     });
 
     test('without manage access: no direct email/verified change, and a new password needs the old one', async () => {
