@@ -20,11 +20,19 @@ import { isPasswordValue } from '../schema/fields/password.ts';
 import { formatDate } from '../tools/time.ts';
 import { authMethods } from './auth-methods.ts';
 import { createAuthStore } from './auth-store.ts';
+import { createEmailChangeFlow } from './email-change.ts';
 import { createEmailFlows } from './email-flows.ts';
 import { createOtpFlow } from './otp.ts';
 import { hashPassword, verifyPassword } from './password.ts';
 import { createRateLimiter } from './rate-limiter.ts';
-import { type AuthResult, type AuthSuccess, createSignIn, type SignInContext } from './sign-in.ts';
+import {
+  type AuthResult,
+  type AuthSuccess,
+  createSignIn,
+  requireSameCollectionAuth,
+  type SignInContext,
+} from './sign-in.ts';
+import { createTokenMail } from './token-mail.ts';
 import { peekClaims, signAuthToken, verifyAuthToken } from './tokens.ts';
 
 export type { AuthResult, AuthSuccess, SignInContext } from './sign-in.ts';
@@ -66,7 +74,9 @@ export function createAuthService({ db, collections, records, config, logger, ma
   }
 
   const flowDeps = { config, logger, mailer, records, authCollection, findCollection: collections.find };
-  const emailFlows = createEmailFlows(flowDeps);
+  const tokenMail = createTokenMail(flowDeps);
+  const emailFlows = createEmailFlows(flowDeps, tokenMail);
+  const emailChange = createEmailChangeFlow(flowDeps, tokenMail);
   const otpFlow = createOtpFlow({ ...flowDeps, store, signIn, ipFailures });
 
   return {
@@ -186,10 +196,9 @@ export function createAuthService({ db, collections, records, config, logger, ma
      * token is answered as it is, like PocketBase); the authRule must still pass.
      */
     async refresh(collection: string, viewer: Viewer, token: string): Promise<AuthSuccess> {
+      requireSameCollectionAuth(viewer, collections.find(collection));
       const c = authCollection(collection);
-      if (!viewer.authId || viewer.authCollectionId !== c.id)
-        throw new UnauthorizedError('The request requires valid record authorization token.');
-      const record = await records.findById(c, viewer.authId);
+      const record = await records.findById(c, String(viewer.authId));
       if (!record) throw new UnauthorizedError('The request requires valid record authorization token.');
       await signIn.checkAuthRule(c, record, viewer);
       const refreshable = peekClaims(token)?.refreshable === true;
@@ -223,6 +232,7 @@ export function createAuthService({ db, collections, records, config, logger, ma
     },
 
     ...emailFlows,
+    ...emailChange,
     requestOtp: otpFlow.requestOtp,
     authWithOtp: otpFlow.authWithOtp,
 

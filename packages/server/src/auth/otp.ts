@@ -6,11 +6,11 @@ import type { RecordService } from '../records/record-service.ts';
 import type { Collection } from '../schema/collection.ts';
 import { randomString } from '../tools/id.ts';
 import { type AuthStore, hasExpired } from './auth-store.ts';
-import type { EmailFlowDeps } from './email-flows.ts';
 import { readForm } from './forms.ts';
 import { hashPassword, verifyPassword } from './password.ts';
 import { createRateLimiter, type RateLimiter } from './rate-limiter.ts';
 import type { AuthResult, SignIn, SignInContext } from './sign-in.ts';
+import type { EmailFlowDeps } from './token-mail.ts';
 
 export interface OtpDeps extends Pick<EmailFlowDeps, 'config' | 'mailer' | 'authCollection'> {
   logger: Logger;
@@ -102,6 +102,8 @@ export function createOtpFlow(deps: OtpDeps) {
       let record = await records.findById(c, otp.record_ref);
       if (!record) throw new BadRequestError(INVALID);
       const key = `${c.id}:${String(record.id)}`;
+      if (deps.ipFailures.exceeded(ctx.ip))
+        throw new TooManyRequestsError('Too many failed sign-in attempts, please try again later.');
       if (attempts.exceeded(key))
         throw new TooManyRequestsError('Too many attempts, please try again later with a new OTP.');
       attempts.hit(key);

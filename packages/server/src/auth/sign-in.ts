@@ -1,4 +1,4 @@
-import { BadRequestError, ForbiddenError } from '../errors/api-error.ts';
+import { BadRequestError, ForbiddenError, UnauthorizedError } from '../errors/api-error.ts';
 import type { RecordValues, Viewer } from '../records/record-codec.ts';
 import { exportRecord } from '../records/record-codec.ts';
 import type { RecordService } from '../records/record-service.ts';
@@ -26,6 +26,19 @@ export interface SignInContext {
 export type AuthMethod = 'password' | 'otp';
 
 export type SignIn = ReturnType<typeof createSignIn>;
+
+/**
+ * PocketBase's RequireSameCollectionContextAuth: 401 without a signed-in record, 403 when
+ * it belongs to another collection than the route's (checked before the route itself).
+ */
+export function requireSameCollectionAuth(viewer: Viewer, c: Collection | undefined): void {
+  if (!viewer.authId || !viewer.auth)
+    throw new UnauthorizedError('The request requires valid record authorization token.');
+  if (!c || viewer.authCollectionId !== c.id)
+    throw new ForbiddenError(
+      `The request requires auth record from ${viewer.auth.collection.name} collection.`,
+    );
+}
 
 /**
  * The last step every sign-in shares (PocketBase's recordAuthResponse): the collection's

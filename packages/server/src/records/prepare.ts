@@ -126,7 +126,7 @@ function checkOldPassword(body: Record<string, unknown>, ok: boolean, errors: Er
  * manageRule lets through) may mark a record verified or change its email directly; others
  * go through the verification and email-change flows.
  */
-function checkManagedFields(
+export function checkManagedFields(
   values: RecordValues,
   previous: RecordValues | undefined,
   errors: ErrorData,

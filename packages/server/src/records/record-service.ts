@@ -9,6 +9,7 @@ import { type AggregateParams, aggregateRecords } from './aggregate.ts';
 import { oldPasswordMatches } from './auth-access.ts';
 import { expandRecords, parseExpand } from './expand.ts';
 import { type ListCondition, type ListParams, type ListResult, listRecords } from './list.ts';
+import { insertEmail, revealManagedEmails } from './manage-access.ts';
 import { decodeRow, exportRecord, type RecordValues, type Viewer } from './record-codec.ts';
 import type { RecordFiles } from './record-files.ts';
 import { createRecordWriter, type RecordChange } from './record-writer.ts';
@@ -90,11 +91,12 @@ export function createRecordService({ db, collections, files }: RecordServiceDep
 
   /**
    * matches PocketBase: a viewer the auth collection's manageRule lets through for a record
-   * may set its email, verified and password directly (no old password needed).
+   * may set its email, verified and password directly (no old password needed). An empty
+   * or null manageRule means superusers only.
    */
   async function canManage(ex: Executor, c: Collection, id: string, viewer: Viewer): Promise<boolean> {
     if (c.type !== 'auth' || viewer.superuser) return viewer.superuser;
-    if (c.manageRule === null || c.manageRule === undefined || !viewer.authId) return false;
+    if (!c.manageRule?.trim()) return false;
     return (await findValues(ex, c, id, ruleCondition(ruleDeps, c, c.manageRule, viewer))) !== undefined;
   }
 
@@ -152,6 +154,16 @@ export function createRecordService({ db, collections, files }: RecordServiceDep
     values: RecordValues,
     cond: RawBuilder<boolean>,
   ): Promise<void> {
+    if (!(await newRecordMatches(tx, c, values, cond))) throw new BadRequestError('Failed to create record.');
+  }
+
+  /** Whether a would-be record (a one-row CTE typed like the table) meets a rule condition. */
+  async function newRecordMatches(
+    tx: Transaction,
+    c: Collection,
+    values: RecordValues,
+    cond: RawBuilder<boolean>,
+  ): Promise<boolean> {
     const row = encodeRow(c, values);
     // like PocketBase, a rule may not rely on a `verified` the creator sets
     if (c.type === 'auth') row.verified = db.bool(false);
@@ -160,15 +172,13 @@ export function createRecordService({ db, collections, files }: RecordServiceDep
     // the empty first branch gives the parameters the table's column types (PostgreSQL)
     const newRow = sql`SELECT ${columns} FROM ${sql.id(c.name)} WHERE 1 = 0 UNION ALL SELECT ${params}`;
     const query = sql`WITH ${sql.id(NEW_RECORD)} AS (${newRow}) SELECT 1 AS ok FROM ${sql.id(NEW_RECORD)} WHERE ${cond}`;
-    let allowed: boolean;
     try {
-      allowed = (await tx.first(query.compile(qb))) !== undefined;
+      return (await tx.first(query.compile(qb))) !== undefined;
     } catch (e) {
       // text the database cannot hold (a NUL on PostgreSQL) fails like the insert would
-      if (e instanceof DbError && e.code === 'invalid_text') allowed = false;
-      else throw e;
+      if (e instanceof DbError && e.code === 'invalid_text') return false;
+      throw e;
     }
-    if (!allowed) throw new BadRequestError('Failed to create record.');
   }
 
   /** Checks and hashes what can be done before a write transaction; returns the write. */
@@ -178,13 +188,23 @@ export function createRecordService({ db, collections, files }: RecordServiceDep
     const body = files ? files.assignId(c, input) : input;
     if (files && typeof body.id === 'string') await files.place(c, body.id, body);
     const rule = ruleCondition(ruleDeps, c, c.createRule, viewer, NEW_RECORD);
+    // like PocketBase: the manageRule, met by the would-be record, lets a viewer create it verified
+    const manageRule =
+      c.type === 'auth' && !viewer.superuser && c.manageRule?.trim()
+        ? ruleCondition(ruleDeps, c, c.manageRule, viewer, NEW_RECORD)
+        : undefined;
     const hashes = await hashPasswords(c, body);
     return async (tx: Transaction): Promise<Record<string, unknown>> => {
       const check =
         rule.kind === 'where'
           ? (values: RecordValues) => checkCreateRule(tx, c, values, rule.sql)
           : undefined;
-      const v = await writeRecord(tx, c, body, undefined, viewer, hashes, check);
+      const manageNew = manageRule
+        ? async (values: RecordValues) =>
+            manageRule.kind === 'all' || (await newRecordMatches(tx, c, values, manageRule.sql))
+        : undefined;
+      const access = { manage: false, oldPasswordOk: false, ...(manageNew ? { manageNew } : {}) };
+      const v = await writeRecord(tx, c, body, undefined, viewer, hashes, check, access);
       return exportRecord(c, v, viewer);
     };
   }
@@ -207,11 +227,10 @@ export function createRecordService({ db, collections, files }: RecordServiceDep
       if (!previous) throw new NotFoundError();
       const manage = await canManage(tx, c, id, viewer);
       const access = { manage, oldPasswordOk };
-      return exportRecord(
-        c,
-        await writeRecord(tx, c, body, previous, viewer, hashes, undefined, access),
-        viewer,
-      );
+      const written = await writeRecord(tx, c, body, previous, viewer, hashes, undefined, access);
+      const out = exportRecord(c, written, viewer);
+      if (manage && !('email' in out)) insertEmail(c, out, written.email);
+      return out;
     };
   }
 
@@ -261,6 +280,7 @@ export function createRecordService({ db, collections, files }: RecordServiceDep
       const condition = listWhere(c, params.filter, viewer);
       return clientQuery(condition.filtered, async () => {
         const result = await listRecords(db, c, params, viewer, condition);
+        await revealManagedEmails(ruleDeps, c, result.items, viewer);
         const tree = parseExpand(params.expand);
         if (tree) await expandRecords(ruleDeps, c, result.items, tree, viewer);
         return result;
@@ -301,6 +321,7 @@ export function createRecordService({ db, collections, files }: RecordServiceDep
       const values = await findValues(db, c, id, ruleCondition(ruleDeps, c, c.viewRule, viewer));
       if (!values) throw new NotFoundError();
       const record = exportRecord(c, values, viewer);
+      await revealManagedEmails(ruleDeps, c, [record], viewer);
       const tree = parseExpand(opts.expand);
       if (tree) await expandRecords(ruleDeps, c, [record], tree, viewer);
       return record;

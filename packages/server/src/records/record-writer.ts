@@ -9,7 +9,7 @@ import { fieldType } from '../schema/field-registry.ts';
 import type { PasswordValue } from '../schema/fields/password.ts';
 import { randomString } from '../tools/id.ts';
 import { nowDate } from '../tools/time.ts';
-import { type AuthWriteAccess, prepareValues } from './prepare.ts';
+import { type AuthWriteAccess, checkManagedFields, prepareValues } from './prepare.ts';
 import { decodeRow, exportRecord, type RecordValues, type Viewer } from './record-codec.ts';
 import type { RecordFiles } from './record-files.ts';
 import { statementsFor } from './statements.ts';
@@ -33,6 +33,9 @@ export interface RecordWriterDeps {
 }
 
 export type RecordWriter = ReturnType<typeof createRecordWriter>;
+
+/** Manage access known up front, or (creates) decided on the would-be record's values. */
+export type WriteAccess = AuthWriteAccess & { manageNew?: (values: RecordValues) => Promise<boolean> };
 
 /**
  * The write path of records inside a transaction: input laid over a record, validated,
@@ -138,16 +141,20 @@ export function createRecordWriter({ db, collections, listeners, files }: Record
     viewer: Viewer,
     hashes: Map<string, string>,
     check?: (values: RecordValues) => Promise<void>,
-    access: AuthWriteAccess = { manage: false, oldPasswordOk: false },
+    access: WriteAccess = { manage: false, oldPasswordOk: false },
   ): Promise<RecordValues> {
     const isNew = previous === undefined;
     const failMessage = isNew ? 'Failed to create record.' : 'Failed to update record.';
+    const { manageNew, ...known } = access;
     const prepared = await prepareValues(c, body, previous, {
-      ...access,
+      ...known,
+      manage: known.manage || manageNew !== undefined,
       superuser: viewer.superuser,
       existingIds: (cid, ids) => existingIds(tx, cid, ids),
     });
     await check?.(prepared.values);
+    if (manageNew && !(await manageNew(prepared.values)))
+      checkManagedFields(prepared.values, previous, prepared.errors);
     if (Object.keys(prepared.errors).length) throw new ValidationError(failMessage, prepared.errors);
     const v = prepared.values;
     for (const [name, hash] of hashes) (v[name] as PasswordValue).hash = hash;

@@ -23,6 +23,8 @@ for (const dialect of DIALECTS) {
         name: 'people',
         type: 'auth',
         fields: [{ name: 'role', type: 'text' }],
+        createRule: '',
+        listRule: "id = @request.auth.id || @request.auth.role = 'admin'",
         viewRule: "id = @request.auth.id || @request.auth.role = 'admin'",
         updateRule: "id = @request.auth.id || @request.auth.role = 'admin'",
         manageRule: "@request.auth.role = 'admin'",
@@ -40,6 +42,37 @@ for (const dialect of DIALECTS) {
     };
     const signIn = (c: string, identity: string, password = USER_PASSWORD) =>
       t.request('POST', `/api/collections/${c}/auth-with-password`, { body: { identity, password } });
+
+    test('sign-in and refresh expand relations as the record sees them', async () => {
+      const people = await t.request('GET', '/api/collections/people', { token: 'superuser' });
+      await t.request('PATCH', '/api/collections/people', {
+        token: 'superuser',
+        body: {
+          fields: [
+            ...people.body.fields,
+            { name: 'buddy', type: 'relation', collectionId: people.body.id, maxSelect: 1 },
+          ],
+        },
+      });
+      const buddy = await create('people', 'buddy@example.com');
+      await create('people', 'expander@example.com', { buddy });
+      const res = await t.request('POST', '/api/collections/people/auth-with-password?expand=buddy', {
+        body: { identity: 'expander@example.com', password: USER_PASSWORD },
+      });
+      assert.equal(res.status, 200, JSON.stringify(res.body));
+      // the viewRule (own record, or admins) hides the buddy from this record
+      assert.equal(res.body.record.expand, undefined);
+      const admin = await create('people', 'admin2@example.com', { role: 'admin', buddy });
+      const ok = await t.request('POST', '/api/collections/people/auth-with-password?expand=buddy', {
+        body: { identity: 'admin2@example.com', password: USER_PASSWORD },
+      });
+      assert.equal(ok.body.record.id, admin);
+      assert.equal(ok.body.record.expand?.buddy?.id, buddy);
+      const refreshed = await t.request('POST', '/api/collections/people/auth-refresh?expand=buddy', {
+        token: ok.body.token,
+      });
+      assert.equal(refreshed.body.record.expand?.buddy?.id, buddy);
+    });
 
     test('authRule null lets no record sign in', async () => {
       await create('locked', 'locked@example.com');
@@ -72,14 +105,49 @@ for (const dialect of DIALECTS) {
         },
       });
       assert.equal(res.status, 200, JSON.stringify(res.body));
-      // (the email is not shown to managers yet: emailVisibility still applies to them)
-      const su = await t.request('GET', `/api/collections/people/records/${id}`, { token: 'superuser' });
-      assert.deepEqual([su.body.email, su.body.verified], ['member2@example.com', true]);
+      // managers see the email whatever its emailVisibility (PocketBase), in field order
+      assert.deepEqual([res.body.email, res.body.verified], ['member2@example.com', true]);
+      const keys = Object.keys(res.body);
+      assert.equal(keys.indexOf('email') + 1, keys.indexOf('emailVisibility'));
+      const view = await t.request('GET', `/api/collections/people/records/${id}`, { token: admin });
+      assert.equal(view.body.email, 'member2@example.com');
+      const list = await t.request('GET', '/api/collections/people/records?perPage=100', { token: admin });
+      assert.equal(list.status, 200);
+      assert.equal(list.body.items.find((r: { id: string }) => r.id === id)?.email, 'member2@example.com');
+      // others do not
+      const self = await create('people', 'peer@example.com');
+      const peer = (await signIn('people', 'peer@example.com')).body.token;
+      const own = await t.request('GET', `/api/collections/people/records/${self}`, { token: peer });
+      assert.equal(own.body.email, 'peer@example.com');
+      const other = await t.request('GET', `/api/collections/people/records/${id}`, { token: peer });
+      assert.equal(other.status, 404);
       // the member's old token and password are gone
       const old = await t.request('POST', '/api/collections/people/auth-refresh', { token: member });
       assert.equal(old.status, 401);
       assert.equal((await signIn('people', 'member2@example.com')).status, 400);
       assert.equal((await signIn('people', 'member2@example.com', 'brand-new-123')).status, 200);
+    });
+
+    test('manageRule on create: an admin may create a verified record, others may not', async () => {
+      await create('people', 'boss@example.com', { role: 'admin' });
+      const admin = (await signIn('people', 'boss@example.com')).body.token;
+      const body = (email: string) => ({
+        email,
+        password: USER_PASSWORD,
+        passwordConfirm: USER_PASSWORD,
+        verified: true,
+      });
+      const ok = await t.request('POST', '/api/collections/people/records', {
+        token: admin,
+        body: body('made@example.com'),
+      });
+      assert.equal(ok.status, 200, JSON.stringify(ok.body));
+      assert.equal(ok.body.verified, true);
+      const mismatch = { code: 'validation_values_mismatch', message: "Values don't match." };
+      assertInvalid(
+        await t.request('POST', '/api/collections/people/records', { body: body('anon@example.com') }),
+        { verified: mismatch },
+      );
     });
 
     test('without manage access: no direct email/verified change, and a new password needs the old one', async () => {

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { SignJWT } from 'jose';
 import { DIALECTS, startTestApp, type TestApp } from '../support/app.ts';
 import { createUser, createUsersCollection, USER_PASSWORD } from '../support/auth-users.ts';
 import { assertInvalid, REQUIRED } from '../support/expect.ts';
@@ -17,6 +18,7 @@ for (const dialect of DIALECTS) {
       smtp = await startSmtpCatcher();
       t = await startTestApp(dialect, { ...smtp.config, appName: 'Acme', appUrl: 'https://acme.test' });
       await createUsersCollection(t);
+      await t.createCollection({ name: 'others', type: 'auth' });
     });
     after(async () => {
       await t.close();
@@ -67,6 +69,35 @@ for (const dialect of DIALECTS) {
           passwordConfirm: 'new-pass-1234',
         }),
         { token: INVALID_TOKEN },
+        VALIDATION,
+      );
+      // and an auth token is neither a verification nor a reset token
+      assertInvalid(
+        await post('confirm-verification', { token: u.token }),
+        { token: { code: 'validation_invalid_token_claims', message: 'Missing email token claim.' } },
+        VALIDATION,
+      );
+      assertInvalid(
+        await post('confirm-password-reset', {
+          token: u.token,
+          password: 'new-pass-1234',
+          passwordConfirm: 'new-pass-1234',
+        }),
+        { token: INVALID_TOKEN },
+        VALIDATION,
+      );
+      // a token of another collection is refused at this one's route
+      const foreign = await t.request('POST', '/api/collections/others/confirm-verification', {
+        body: { token },
+      });
+      assertInvalid(
+        foreign,
+        {
+          token: {
+            code: 'validation_token_collection_mismatch',
+            message: 'The provided token is for different auth collection.',
+          },
+        },
         VALIDATION,
       );
       const ok = await post('confirm-verification', { token });
@@ -142,6 +173,16 @@ for (const dialect of DIALECTS) {
       const u = await createUser(t, 'change@example.com');
       const other = await createUser(t, 'taken@example.com');
       assert.equal((await post('request-email-change', { newEmail: 'x@example.com' })).status, 401);
+      // a token of another auth collection is refused with PocketBase's 403
+      const su = await t.request('POST', '/api/collections/users/request-email-change', {
+        token: 'superuser',
+        body: { newEmail: 'x@example.com' },
+      });
+      assert.deepEqual(su.body, {
+        status: 403,
+        message: 'The request requires auth record from _superusers collection.',
+        data: {},
+      });
       assertInvalid(
         await post('request-email-change', { newEmail: other.email }, u.token),
         { newEmail: { code: 'validation_invalid_new_email', message: 'Invalid new email address.' } },
@@ -170,6 +211,36 @@ for (const dialect of DIALECTS) {
       assert.equal(res.body.record.verified, true);
       const old = await t.request('POST', '/api/collections/users/auth-refresh', { token: u.token });
       assert.equal(old.status, 401);
+    });
+
+    test('tampered, unsigned and expired auth tokens are refused', async () => {
+      const a = await createUser(t, 'tamper-a@example.com');
+      const b = await createUser(t, 'tamper-b@example.com');
+      const [h, p, sig] = a.token.split('.') as [string, string, string];
+      const claims = JSON.parse(Buffer.from(p, 'base64url').toString());
+      const enc = (o: unknown) => Buffer.from(JSON.stringify(o)).toString('base64url');
+      const refresh = (token: string) => t.request('POST', '/api/collections/users/auth-refresh', { token });
+      // another record's id under A's signature
+      assert.equal((await refresh(`${h}.${enc({ ...claims, id: b.id })}.${sig}`)).status, 401);
+      // alg "none"
+      const none = `${enc({ alg: 'none', typ: 'JWT' })}.${p}.`;
+      assert.equal((await refresh(none)).status, 401);
+      // a longer life under the old signature
+      assert.equal((await refresh(`${h}.${enc({ ...claims, exp: claims.exp + 3600 })}.${sig}`)).status, 401);
+      // properly signed but expired
+      const c = t.app.collections.get('users');
+      const rec = await t.app.records.findById(c, a.id);
+      const key = new TextEncoder().encode(`${String(rec?.tokenKey)}${c.authToken?.secret}`);
+      const expired = await new SignJWT({ ...claims, exp: Math.floor(Date.now() / 1000) - 10 })
+        .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+        .sign(key);
+      assert.equal((await refresh(expired)).status, 401);
+      const fresh = await new SignJWT({ ...claims, exp: Math.floor(Date.now() / 1000) + 60 })
+        .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+        .sign(key);
+      assert.equal((await refresh(fresh)).status, 200);
+      // the untouched token still works, so the checks above can fail
+      assert.equal((await refresh(a.token)).status, 200);
     });
 
     test('impersonate: superusers only; a static token that refresh does not renew', async () => {

@@ -45,6 +45,20 @@ for (const dialect of DIALECTS) {
       assert.equal((await signIn('c@example.com', 'wrong-password')).status, 400);
       assert.deepEqual((await signIn('c@example.com', USER_PASSWORD)).body, LIMITED);
       assert.deepEqual((await signIn('nobody@example.com', 'x')).body, LIMITED);
+      // the IP limit covers OTP sign-in too
+      const patched = await t.request('PATCH', '/api/collections/users', {
+        token: 'superuser',
+        body: { otp: { enabled: true } },
+      });
+      assert.equal(patched.status, 200, JSON.stringify(patched.body));
+      const otp = await t.request('POST', '/api/collections/users/request-otp', {
+        body: { email: 'c@example.com' },
+      });
+      assert.equal(otp.status, 200);
+      const viaOtp = await t.request('POST', '/api/collections/users/auth-with-otp', {
+        body: { otpId: otp.body.otpId, password: '12345678' },
+      });
+      assert.deepEqual(viaOtp.body, LIMITED);
     });
   });
 }

@@ -2,12 +2,13 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AuthResult, SignInContext } from '../../auth/auth-service.ts';
 import { readBody } from '../body.ts';
 import type { HttpDeps } from '../deps.ts';
+import { expandParam } from '../query-params.ts';
 import { requestViewer, requireSuperuser, viewerOf } from '../viewer.ts';
 
 type P = { Params: { c: string } };
 
 /** The auth API of auth collections, on PocketBase's paths. */
-export function authRoutes(app: FastifyInstance, { auth }: HttpDeps): void {
+export function authRoutes(app: FastifyInstance, { auth, records }: HttpDeps): void {
   /** The request a sign-in runs in; `mfaId` may come in the query or the body (PocketBase). */
   async function signInContext(req: FastifyRequest, body: Record<string, unknown>): Promise<SignInContext> {
     const q = req.query as Record<string, unknown>;
@@ -19,9 +20,17 @@ export function authRoutes(app: FastifyInstance, { auth }: HttpDeps): void {
     };
   }
 
-  /** A first factor that needs a second answers 401 `{mfaId}` (PocketBase's shape). */
-  function sendAuth(reply: FastifyReply, result: AuthResult) {
+  /**
+   * A first factor that needs a second answers 401 `{mfaId}` (PocketBase's shape); a
+   * signed-in record is expanded (`?expand=`) as the record itself would see it.
+   */
+  async function sendAuth(req: FastifyRequest, reply: FastifyReply, result: AuthResult) {
     if ('mfaId' in result) return reply.status(401).send({ mfaId: result.mfaId });
+    const expand = expandParam(req.query as Record<string, unknown>);
+    if (expand) {
+      const viewer = await auth.viewerFromToken(result.token);
+      await records.expand(String(result.record.collectionId), [result.record], expand, viewer);
+    }
     return reply.send(result);
   }
 
@@ -31,14 +40,18 @@ export function authRoutes(app: FastifyInstance, { auth }: HttpDeps): void {
 
   app.post<P>('/api/collections/:c/auth-with-password', async (req, reply) => {
     const body = await readBody(req);
-    return sendAuth(reply, await auth.authWithPassword(req.params.c, body, await signInContext(req, body)));
+    return sendAuth(
+      req,
+      reply,
+      await auth.authWithPassword(req.params.c, body, await signInContext(req, body)),
+    );
   });
 
-  app.post<P>('/api/collections/:c/auth-refresh', async (req) => {
+  app.post<P>('/api/collections/:c/auth-refresh', async (req, reply) => {
     const token = String(req.headers.authorization ?? '')
       .replace(/^bearer\s+/i, '')
       .trim();
-    return auth.refresh(req.params.c, await viewerOf(req, auth), token);
+    return sendAuth(req, reply, await auth.refresh(req.params.c, await viewerOf(req, auth), token));
   });
 
   app.post<P>('/api/collections/:c/request-otp', async (req) =>
@@ -47,7 +60,7 @@ export function authRoutes(app: FastifyInstance, { auth }: HttpDeps): void {
 
   app.post<P>('/api/collections/:c/auth-with-otp', async (req, reply) => {
     const body = await readBody(req);
-    return sendAuth(reply, await auth.authWithOtp(req.params.c, body, await signInContext(req, body)));
+    return sendAuth(req, reply, await auth.authWithOtp(req.params.c, body, await signInContext(req, body)));
   });
 
   app.post<P>('/api/collections/:c/request-verification', async (req, reply) => {
@@ -81,8 +94,11 @@ export function authRoutes(app: FastifyInstance, { auth }: HttpDeps): void {
     return noContent(reply);
   });
 
-  app.post<{ Params: { c: string; id: string } }>('/api/collections/:c/impersonate/:id', async (req) => {
-    await requireSuperuser(req, auth);
-    return auth.impersonate(req.params.c, req.params.id, await readBody(req));
-  });
+  app.post<{ Params: { c: string; id: string } }>(
+    '/api/collections/:c/impersonate/:id',
+    async (req, reply) => {
+      await requireSuperuser(req, auth);
+      return sendAuth(req, reply, await auth.impersonate(req.params.c, req.params.id, await readBody(req)));
+    },
+  );
 }
