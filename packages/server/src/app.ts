@@ -6,6 +6,7 @@ import { openDatabase } from './db/open.ts';
 import { createHttpServer } from './http/server.ts';
 import { createMigrationRunner, type MigrationRunner } from './migrations/migration-runner.ts';
 import { createLogger, type Logger } from './observability/logger.ts';
+import { createRealtimeHub, type RealtimeHub } from './realtime/hub.ts';
 import { createRecordService, type RecordService } from './records/record-service.ts';
 import { SUPERUSERS } from './schema/collection.ts';
 import { type CollectionService, createCollectionService } from './schema/collection-service.ts';
@@ -26,6 +27,7 @@ export interface App {
   records: RecordService;
   auth: AuthService;
   migrations: MigrationRunner;
+  realtime: RealtimeHub;
   http: FastifyInstance;
   /** Listens on `config.http`; returns the bound URL. */
   start(): Promise<string>;
@@ -74,7 +76,9 @@ export async function createApp(
     }
     const records = createRecordService({ db, collections });
     const auth = createAuthService({ db, collections, records });
-    const http = await createHttpServer({ config, collections, records, auth }, logger);
+    const realtime = createRealtimeHub({ db, collections, records, logger });
+    const http = await createHttpServer({ config, collections, records, auth, realtime }, logger);
+    await realtime.start();
 
     // the change log keeps a retention window; prune now and then (never keeps the process alive)
     const prune = () => {
@@ -93,6 +97,7 @@ export async function createApp(
       records,
       auth,
       migrations,
+      realtime,
       http,
       async start() {
         prune();
@@ -106,6 +111,7 @@ export async function createApp(
         if (stopped) return;
         stopped = true;
         clearInterval(pruneTimer);
+        await realtime.stop();
         await http.close();
         await db.close();
         logger.flush?.();

@@ -1,5 +1,6 @@
 import type { AuthService } from '../auth/auth-service.ts';
 import type { Config } from '../config.ts';
+import type { RealtimeHub } from '../realtime/hub.ts';
 import type { RecordService } from '../records/record-service.ts';
 import type { CollectionService } from '../schema/collection-service.ts';
 
@@ -9,4 +10,5 @@ export interface HttpDeps {
   collections: CollectionService;
   records: RecordService;
   auth: AuthService;
+  realtime: RealtimeHub;
 }

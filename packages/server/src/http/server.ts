@@ -10,6 +10,8 @@ import { authRoutes } from './routes/auth.ts';
 import { batchRoutes } from './routes/batch.ts';
 import { collectionRoutes } from './routes/collections.ts';
 import { healthRoutes } from './routes/health.ts';
+import { realtimeRoutes } from './routes/realtime.ts';
+import { realtimeWsRoutes } from './routes/realtime-ws.ts';
 import { recordRoutes } from './routes/records.ts';
 
 const AGGREGATE_ROUTE = '/api/collections/:c/aggregate';
@@ -97,7 +99,15 @@ export async function createHttpServer(deps: HttpDeps, logger: Logger): Promise<
     }
   });
 
-  for (const routes of [healthRoutes, collectionRoutes, recordRoutes, authRoutes, batchRoutes])
+  for (const routes of [
+    healthRoutes,
+    collectionRoutes,
+    recordRoutes,
+    authRoutes,
+    batchRoutes,
+    realtimeRoutes,
+    realtimeWsRoutes,
+  ])
     routes(app, deps);
   return app;
 }
