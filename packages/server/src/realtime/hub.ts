@@ -138,7 +138,8 @@ export function createRealtimeHub({ db, collections, records, logger, options = 
       const matches: { client: RealtimeClient; topic: Topic }[] = [];
       for (const client of only ? [only] : clients.values()) {
         for (const topic of client.subscriptions.values()) {
-          if (topicMatches(topic, c, row.recordId)) matches.push({ client, topic });
+          if ((only || row.seq > topic.fromSeq) && topicMatches(topic, c, row.recordId))
+            matches.push({ client, topic });
         }
       }
       if (!matches.length) continue;
@@ -221,15 +222,19 @@ export function createRealtimeHub({ db, collections, records, logger, options = 
     },
 
     /** Replaces all subscriptions of a client (PocketBase's POST /api/realtime). */
-    setSubscriptions(client: RealtimeClient, keys: string[]): void {
-      client.subscriptions = parseTopics(keys);
+    async setSubscriptions(client: RealtimeClient, keys: string[]): Promise<void> {
+      const topics = parseTopics(keys);
+      const fromSeq = await store.lastSeq();
+      for (const [key, topic] of topics) topic.fromSeq = client.subscriptions.get(key)?.fromSeq ?? fromSeq;
+      client.subscriptions = topics;
       client.lastActive = Date.now();
     },
 
     /** Adds one subscription (WebSocket); `filter` joins the topic's own options. */
-    subscribe(client: RealtimeClient, key: string, filter?: string): void {
+    async subscribe(client: RealtimeClient, key: string, filter?: string): Promise<void> {
       const topic = parseTopics([key]).get(key);
       if (!topic) throw new BadRequestError('Invalid subscription topic.');
+      topic.fromSeq = await store.lastSeq();
       if (filter !== undefined) topic.query = { ...topic.query, filter };
       if (!client.subscriptions.has(key) && client.subscriptions.size >= MAX_SUBSCRIPTIONS)
         throw new BadRequestError(`At most ${MAX_SUBSCRIPTIONS} subscriptions are allowed.`);

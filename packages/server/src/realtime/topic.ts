@@ -9,6 +9,8 @@ export interface Topic {
   /** PocketBase's per-topic request options: `?options={"query":{...},"headers":{...}}`. */
   query: Record<string, string>;
   headers: Record<string, string>;
+  /** Changes up to this seq were committed before the subscription: not delivered live. */
+  fromSeq: number;
 }
 
 function stringMap(value: unknown): Record<string, string> {
@@ -47,5 +49,12 @@ export function parseTopic(key: string): Topic | undefined {
   const collection = slash < 0 ? path : path.slice(0, slash);
   const rest = slash < 0 ? '' : path.slice(slash + 1);
   if (!collection) return undefined;
-  return { key, collection, recordId: rest === '' || rest === '*' ? undefined : rest, query, headers };
+  return {
+    key,
+    collection,
+    recordId: rest === '' || rest === '*' ? undefined : rest,
+    query,
+    headers,
+    fromSeq: 0,
+  };
 }

@@ -83,7 +83,7 @@ export function realtimeWsRoutes(app: FastifyInstance, { realtime, auth }: HttpD
         if (msg.filter !== undefined && typeof msg.filter !== 'string')
           throw new BadRequestError('The filter must be a string.');
         realtime.checkTopic(client, msg.topic, msg.filter);
-        realtime.subscribe(client, msg.topic, msg.filter);
+        await realtime.subscribe(client, msg.topic, msg.filter);
         return { type: 'ack', id };
       }
       case 'unsubscribe':

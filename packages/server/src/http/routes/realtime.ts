@@ -60,7 +60,7 @@ export function realtimeRoutes(app: FastifyInstance, { realtime, auth }: HttpDep
     }
     const client = realtime.client(clientId);
     realtime.bindAuth(client, await viewerOf(req, auth));
-    realtime.setSubscriptions(client, subscriptions as string[]);
+    await realtime.setSubscriptions(client, subscriptions as string[]);
     reply.status(204).send();
   });
 }
