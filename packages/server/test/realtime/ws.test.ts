@@ -31,7 +31,10 @@ for (const dialect of DIALECTS) {
       return ws;
     };
     const create = async (title: string) => {
-      const res = await t.request('POST', '/api/collections/posts/records', { token: 'superuser', body: { title, secret: 's' } });
+      const res = await t.request('POST', '/api/collections/posts/records', {
+        token: 'superuser',
+        body: { title, secret: 's' },
+      });
       assert.equal(res.status, 200, JSON.stringify(res.body));
       return res.body;
     };
@@ -58,7 +61,10 @@ for (const dialect of DIALECTS) {
         status: 401,
         message: 'The token is missing, invalid or expired.',
       });
-      assert.deepEqual(await ws.request({ type: 'auth', token: t.superuserToken }), { type: 'ack', id: 'r2' });
+      assert.deepEqual(await ws.request({ type: 'auth', token: t.superuserToken }), {
+        type: 'ack',
+        id: 'r2',
+      });
       assert.deepEqual(await ws.request({ type: 'subscribe', topic: 'nope/*' }), {
         type: 'error',
         id: 'r3',
