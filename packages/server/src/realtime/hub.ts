@@ -316,7 +316,16 @@ export function createRealtimeHub({ db, collections, records, logger, options = 
     /** Starts following the change log (after the newest change) and the keep-alive timer. */
     async start(): Promise<void> {
       await feed.start();
-      stopOnChange = records.onChange(() => void feed.committed());
+      // one wake-up (and one NOTIFY) per transaction, not per changed record
+      let scheduled = false;
+      stopOnChange = records.onChange(() => {
+        if (scheduled) return;
+        scheduled = true;
+        queueMicrotask(() => {
+          scheduled = false;
+          void feed.committed();
+        });
+      });
       timer = setInterval(sweep, heartbeatMs);
       timer.unref();
     },
