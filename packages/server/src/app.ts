@@ -7,6 +7,7 @@ import { createHttpServer } from './http/server.ts';
 import { createMailer } from './mail/mailer.ts';
 import { createMigrationRunner, type MigrationRunner } from './migrations/migration-runner.ts';
 import { createLogger, type Logger } from './observability/logger.ts';
+import { createRealtimeHub, type RealtimeHub } from './realtime/hub.ts';
 import { createRecordFiles } from './records/record-files.ts';
 import { createRecordService, type RecordService } from './records/record-service.ts';
 import { SUPERUSERS } from './schema/collection.ts';
@@ -31,6 +32,7 @@ export interface App {
   auth: AuthService;
   files: FileService;
   migrations: MigrationRunner;
+  realtime: RealtimeHub;
   http: FastifyInstance;
   /** Listens on `config.http`; returns the bound URL. */
   start(): Promise<string>;
@@ -82,7 +84,9 @@ export async function createApp(
     const mailer = createMailer({ config, logger });
     const auth = createAuthService({ db, collections, records, config, logger, mailer });
     const files = createFileService({ blobs, collections, records, logger });
-    const http = await createHttpServer({ config, collections, records, auth, files }, logger);
+    const realtime = createRealtimeHub({ db, collections, records, logger });
+    const http = await createHttpServer({ config, collections, records, auth, files, realtime }, logger);
+    await realtime.start();
 
     // the change log keeps a retention window; prune now and then (never keeps the process alive)
     const prune = () => {
@@ -103,6 +107,7 @@ export async function createApp(
       auth,
       files,
       migrations,
+      realtime,
       http,
       async start() {
         prune();
@@ -116,6 +121,7 @@ export async function createApp(
         if (stopped) return;
         stopped = true;
         clearInterval(pruneTimer);
+        await realtime.stop();
         await http.close();
         await mailer.close();
         await db.close();

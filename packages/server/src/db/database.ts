@@ -104,6 +104,16 @@ export interface Database extends Executor {
   lockKey(tx: Transaction, key: string): Promise<void>;
   /** True when a table or view with this name exists. */
   hasTable(ex: Executor, name: string): Promise<boolean>;
+  /**
+   * Tells every node that `_changes` grew up to `seq` (PostgreSQL: NOTIFY with the seq as
+   * its only payload). SQLite has one process: nothing to do.
+   */
+  notifyChanges(seq: number): Promise<void>;
+  /**
+   * Calls `wake` whenever another node announced changes, and again after a lost listening
+   * connection is back (so the caller catches up from its cursor). Returns the stop function.
+   */
+  listenChanges(wake: () => void): Promise<() => Promise<void>>;
 }
 
 /** Errors from drivers, mapped once into stable codes. */

@@ -22,6 +22,7 @@ import {
   PostgresQueryCompiler,
   sql,
 } from './kysely.ts';
+import { changesChannel, listenChannel } from './pg-listen.ts';
 import { applyTablePlan, type TableDialect } from './rebuild.ts';
 
 export interface PostgresOptions {
@@ -250,10 +251,12 @@ export class PostgresDatabase implements Database {
   readonly qb: KyselyDb<any>;
   readonly pool: pg.Pool;
   readonly schema: string | undefined;
+  readonly #connection: pg.ClientConfig;
 
-  private constructor(pool: pg.Pool, schema: string | undefined) {
+  private constructor(pool: pg.Pool, schema: string | undefined, connection: pg.ClientConfig) {
     this.pool = pool;
     this.schema = schema;
+    this.#connection = connection;
     this.qb = new Kysely<any>({
       dialect: {
         createAdapter: () => new PostgresAdapter(),
@@ -272,6 +275,10 @@ export class PostgresDatabase implements Database {
     if (schema !== undefined && !/^[A-Za-z_][A-Za-z0-9_]{0,62}$/.test(schema)) {
       throw new Error(`invalid PostgreSQL schema name: ${schema}`);
     }
+    const connection: pg.ClientConfig = {
+      connectionString: url.toString(),
+      ...(schema ? { options: `-c search_path=${schema}` } : {}),
+    };
     const pool = new pg.Pool({
       connectionString: url.toString(),
       max: opts.maxConnections ?? 10,
@@ -285,7 +292,7 @@ export class PostgresDatabase implements Database {
       // an idle client lost its connection; the pool replaces it on next use
     });
     if (schema) await pool.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(schema)}`);
-    return new PostgresDatabase(pool, schema);
+    return new PostgresDatabase(pool, schema, connection);
   }
 
   ident(name: string): string {
@@ -396,6 +403,14 @@ export class PostgresDatabase implements Database {
       parameters: [name],
     });
     return row !== undefined;
+  }
+
+  async notifyChanges(seq: number): Promise<void> {
+    await this.pool.query('SELECT pg_notify($1, $2)', [changesChannel(this.schema), String(seq)]);
+  }
+
+  listenChanges(wake: () => void): Promise<() => Promise<void>> {
+    return listenChannel(this.#connection, changesChannel(this.schema), wake);
   }
 
   async close(): Promise<void> {

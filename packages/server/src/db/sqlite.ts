@@ -443,6 +443,13 @@ export class SqliteDatabase implements Database {
     return row !== undefined;
   }
 
+  // one process: the record service's after-commit hook already wakes every consumer
+  async notifyChanges(_seq: number): Promise<void> {}
+
+  async listenChanges(_wake: () => void): Promise<() => Promise<void>> {
+    return async () => undefined;
+  }
+
   async close(): Promise<void> {
     if (this.#closed) return;
     // let queued writes finish first

@@ -1,5 +1,6 @@
 import type { AuthService } from '../auth/auth-service.ts';
 import type { Config } from '../config.ts';
+import type { RealtimeHub } from '../realtime/hub.ts';
 import type { RecordService } from '../records/record-service.ts';
 import type { CollectionService } from '../schema/collection-service.ts';
 import type { FileService } from '../storage/file-service.ts';
@@ -11,4 +12,5 @@ export interface HttpDeps {
   records: RecordService;
   auth: AuthService;
   files: FileService;
+  realtime: RealtimeHub;
 }

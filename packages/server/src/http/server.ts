@@ -12,6 +12,8 @@ import { collectionRoutes } from './routes/collections.ts';
 import { docsRoutes } from './routes/docs.ts';
 import { fileRoutes } from './routes/files.ts';
 import { healthRoutes } from './routes/health.ts';
+import { realtimeRoutes } from './routes/realtime.ts';
+import { realtimeWsRoutes } from './routes/realtime-ws.ts';
 import { recordRoutes } from './routes/records.ts';
 
 const AGGREGATE_ROUTE = '/api/collections/:c/aggregate';
@@ -107,6 +109,8 @@ export async function createHttpServer(deps: HttpDeps, logger: Logger): Promise<
     authRoutes,
     batchRoutes,
     fileRoutes,
+    realtimeRoutes,
+    realtimeWsRoutes,
   ];
   for (const routes of groups) routes(app, deps);
   return app;

@@ -66,12 +66,14 @@ function clientOptions(
   deps: RuleDeps,
   c: Collection,
   viewer: Viewer,
+  baseAlias?: string,
 ): CompileOptions & { stable(): boolean } {
   let stable = true;
   return {
     db: deps.db,
     collection: deps.collection,
     base: c,
+    ...(baseAlias ? { baseAlias } : {}),
     request: requestOf(viewer),
     allowHidden: viewer.superuser,
     onVolatile: () => {
@@ -86,12 +88,14 @@ function clientOptions(
  * Compiles a client's `filter` parameter. Hidden fields are for superusers only, and so
  * are `@collection` and `@request` references (like PocketBase). `stable` tells whether
  * the SQL depends on the text alone (no request values, macros or joined rules).
+ * `baseAlias` names the rows it reads when they are not the table (see ruleCondition).
  */
 export function filterCondition(
   deps: RuleDeps,
   c: Collection,
   filter: string,
   viewer: Viewer,
+  baseAlias?: string,
 ): { sql: RawBuilder<boolean>; stable: boolean } {
   if (!viewer.superuser) {
     for (const key of ['@collection.', '@request.']) {
@@ -99,7 +103,7 @@ export function filterCondition(
     }
   }
   try {
-    const opts = clientOptions(deps, c, viewer);
+    const opts = clientOptions(deps, c, viewer, baseAlias);
     return { sql: compileFilter(parseFilter(filter), opts), stable: opts.stable() };
   } catch (e) {
     if (e instanceof FilterSyntaxError) {

@@ -2,10 +2,11 @@ import type { Json, Operation, Paths } from './operation.ts';
 import { AUTH_PATHS } from './paths-auth.ts';
 import { CORE_PATHS } from './paths-core.ts';
 import { FILE_PATHS } from './paths-files.ts';
+import { REALTIME_PATHS } from './paths-realtime.ts';
 import { ErrorBody } from './schemas.ts';
 
 /** Every endpoint, keyed by OpenAPI path then method. */
-const PATHS: Paths = { ...CORE_PATHS, ...AUTH_PATHS, ...FILE_PATHS };
+const PATHS: Paths = { ...CORE_PATHS, ...AUTH_PATHS, ...FILE_PATHS, ...REALTIME_PATHS };
 
 function operation(path: string, op: Operation): Json {
   const parameters: Json[] = [...path.matchAll(/\{(\w+)\}/g)].map((m) => ({
@@ -29,9 +30,13 @@ function operation(path: string, op: Operation): Json {
     parameters,
     ...(op.body ? { requestBody: { content: { 'application/json': { schema: op.body } } } } : {}),
     responses: {
-      ...(op.ok === 204
-        ? { 204: { description: 'Done, no content' } }
-        : { 200: { description: 'OK', content: { [op.okType ?? 'application/json']: { schema: op.ok } } } }),
+      ...(op.websocket
+        ? { 101: { description: 'Switching Protocols (WebSocket)' } }
+        : op.ok === 204
+          ? { 204: { description: 'Done, no content' } }
+          : {
+              200: { description: 'OK', content: { [op.okType ?? 'application/json']: { schema: op.ok } } },
+            }),
       400: error,
       401: error,
       403: error,
@@ -40,10 +45,15 @@ function operation(path: string, op: Operation): Json {
   };
 }
 
-/** The method + path pairs the document describes, in Fastify's route form (`/api/collections/:c`). */
+/**
+ * The method + path pairs the document describes as HTTP routes, in Fastify's form
+ * (`/api/collections/:c`); WebSocket endpoints are upgrades, not routes, and are left out.
+ */
 export function documentedRoutes(): string[] {
   return Object.entries(PATHS).flatMap(([path, ops]) =>
-    Object.keys(ops).map((m) => `${m.toUpperCase()} ${path.replace(/\{(\w+)\}/g, ':$1')}`),
+    Object.entries(ops)
+      .filter(([, op]) => !op.websocket)
+      .map(([m]) => `${m.toUpperCase()} ${path.replace(/\{(\w+)\}/g, ':$1')}`),
   );
 }
 

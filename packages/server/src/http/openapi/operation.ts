@@ -12,6 +12,8 @@ export interface Operation {
   query?: Record<string, string>;
   body?: TSchema;
   ok: TSchema | 204;
+  /** Served by the WebSocket upgrade, not as an HTTP route (101 Switching Protocols). */
+  websocket?: boolean;
   /** The 200 response's media type (default application/json). */
   okType?: string;
 }

@@ -1,0 +1,135 @@
+import type { FastifyInstance } from 'fastify';
+import { type WebSocket, WebSocketServer } from 'ws';
+import { ApiError, BadRequestError, UnauthorizedError } from '../../errors/api-error.ts';
+import type { ClientSink, Delivery, RealtimeClient } from '../../realtime/client.ts';
+import type { HttpDeps } from '../deps.ts';
+
+const PATH = '/api/ws';
+const MAX_FRAME = 64 * 1024;
+/** Above this many buffered bytes a socket counts as not keeping up. */
+const HIGH_WATER = 256 * 1024;
+const DRAIN_POLL_MS = 20;
+
+type Frame = {
+  type?: unknown;
+  id?: unknown;
+  token?: unknown;
+  topic?: unknown;
+  filter?: unknown;
+  since?: unknown;
+};
+
+/**
+ * ForgeBase's WebSocket realtime (docs/realtime.md): JSON frames to sign in, subscribe
+ * and unsubscribe (each acknowledged), events with their change-log seq, and `resume`
+ * to replay what a reconnecting client missed.
+ */
+export function realtimeWsRoutes(app: FastifyInstance, { realtime, auth }: HttpDeps): void {
+  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME });
+  app.server.on('upgrade', (req, socket, head) => {
+    if (new URL(req.url ?? '/', 'http://localhost').pathname !== PATH) return;
+    wss.handleUpgrade(req, socket, head, (ws) => serve(ws));
+  });
+  app.addHook('preClose', (done) => {
+    for (const ws of wss.clients) ws.terminate();
+    wss.close(() => done());
+  });
+
+  function sinkOf(ws: WebSocket): ClientSink {
+    let alive = true;
+    ws.on('pong', () => {
+      alive = true;
+    });
+    return {
+      write(frame) {
+        ws.send(frame);
+        return ws.bufferedAmount < HIGH_WATER;
+      },
+      onDrain(fn) {
+        const poll = setInterval(() => {
+          if (ws.readyState !== ws.OPEN || ws.bufferedAmount < HIGH_WATER / 2) {
+            clearInterval(poll);
+            if (ws.readyState === ws.OPEN) fn();
+          }
+        }, DRAIN_POLL_MS);
+      },
+      heartbeat() {
+        if (!alive) return ws.terminate();
+        alive = false;
+        ws.ping();
+      },
+      close(reason) {
+        if (ws.bufferedAmount > 0) ws.terminate();
+        else ws.close(reason === 'slow consumer' ? 1008 : 1000, reason);
+      },
+      format: (d: Delivery) =>
+        JSON.stringify({ type: 'event', topic: d.topic.key, seq: d.seq, action: d.action, record: d.record }),
+    };
+  }
+
+  async function handle(client: RealtimeClient, msg: Frame): Promise<Record<string, unknown> | undefined> {
+    const id = msg.id;
+    switch (msg.type) {
+      case 'ping':
+        return { type: 'pong', ...(id !== undefined ? { id } : {}) };
+      case 'auth': {
+        const viewer = await auth.viewerFromToken(typeof msg.token === 'string' ? msg.token : undefined);
+        if (!viewer.authId) throw new UnauthorizedError('The token is missing, invalid or expired.');
+        realtime.bindAuth(client, viewer);
+        return { type: 'ack', id };
+      }
+      case 'subscribe': {
+        if (typeof msg.topic !== 'string') throw new BadRequestError('A topic is required.');
+        if (msg.filter !== undefined && typeof msg.filter !== 'string')
+          throw new BadRequestError('The filter must be a string.');
+        realtime.checkTopic(client, msg.topic, msg.filter);
+        await realtime.subscribe(client, msg.topic, msg.filter);
+        return { type: 'ack', id };
+      }
+      case 'unsubscribe':
+        if (typeof msg.topic !== 'string') throw new BadRequestError('A topic is required.');
+        realtime.unsubscribe(client, msg.topic);
+        return { type: 'ack', id };
+      case 'resume': {
+        if (typeof msg.since !== 'number' || !Number.isInteger(msg.since))
+          throw new BadRequestError('`since` must be a change seq.');
+        return { type: 'ack', id, seq: await realtime.resume(client, msg.since) };
+      }
+      default:
+        throw new BadRequestError('Unknown frame type.');
+    }
+  }
+
+  function serve(ws: WebSocket): void {
+    const client = realtime.connect('ws', sinkOf(ws));
+    ws.on('close', () => realtime.disconnect(client, 'closed by peer'));
+    ws.on('error', () => realtime.disconnect(client, 'socket error'));
+    // frames of one socket are handled in order
+    let chain = Promise.resolve();
+    ws.on('message', (data, isBinary) => {
+      chain = chain.then(async () => {
+        let msg: Frame;
+        try {
+          msg = isBinary ? {} : (JSON.parse(data.toString()) as Frame);
+          if (!msg || typeof msg !== 'object') msg = {};
+        } catch {
+          msg = {};
+        }
+        let reply: Record<string, unknown> | undefined;
+        try {
+          reply = await handle(client, msg);
+        } catch (e) {
+          const err = e instanceof ApiError ? e : undefined;
+          if (!err) app.log.error({ err: e }, 'realtime websocket frame failed');
+          reply = {
+            type: 'error',
+            id: msg.id,
+            status: err?.status ?? 500,
+            message: err?.message ?? 'Something went wrong while processing your request.',
+          };
+        }
+        if (reply && ws.readyState === ws.OPEN) ws.send(JSON.stringify(reply));
+      });
+    });
+  }
+}

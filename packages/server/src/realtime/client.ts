@@ -1,0 +1,75 @@
+import type { Viewer } from '../records/record-codec.ts';
+import type { Topic } from './topic.ts';
+
+/** One event as a client receives it, before its transport frames it. */
+export interface Delivery {
+  /** The subscription the event matched (its key names SSE events). */
+  topic: Topic;
+  seq: number;
+  action: 'create' | 'update' | 'delete';
+  /** The record serialized for this client's viewer. */
+  record: Record<string, unknown>;
+}
+
+/** Where a client's frames go: an SSE response or a WebSocket. */
+export interface ClientSink {
+  /** Writes a frame; false when the peer is not keeping up (the frame is buffered anyway). */
+  write(frame: string): boolean;
+  /** Calls `fn` once after the buffered frames have drained. */
+  onDrain(fn: () => void): void;
+  /** A keep-alive (an SSE comment, a WebSocket ping). */
+  heartbeat(): void;
+  /** Ends the connection; `reason` is for the peer when the transport can carry it. */
+  close(reason: string): void;
+  /** Turns a delivery into this transport's frame. */
+  format(d: Delivery): string;
+}
+
+/** A connected realtime client and its subscriptions, as the hub keeps it. */
+export interface RealtimeClient {
+  readonly id: string;
+  readonly transport: 'sse' | 'ws';
+  /** Who the client acts as; anonymous until a token is bound. */
+  viewer: Viewer;
+  /** Subscriptions by topic key. */
+  subscriptions: Map<string, Topic>;
+  /** When the client last changed its subscriptions (idle timeout). */
+  lastActive: number;
+  closed: boolean;
+  sink: ClientSink;
+  /** Frames waiting for the socket to drain. */
+  queue: string[];
+  /** Set while the socket has more buffered than it wants. */
+  blockedSince: number | undefined;
+  /** While a resume replays old events, live ones wait here (with their seq). */
+  held: { seq: number; frame: string }[] | undefined;
+  /** Seqs already delivered live (WebSocket), so a resume does not repeat them. */
+  seen: Set<number>;
+}
+
+/** A fresh client record for the hub. */
+export function newClient(
+  id: string,
+  transport: 'sse' | 'ws',
+  sink: ClientSink,
+  viewer: Viewer,
+): RealtimeClient {
+  return {
+    id,
+    transport,
+    viewer,
+    subscriptions: new Map(),
+    lastActive: Date.now(),
+    closed: false,
+    sink,
+    queue: [],
+    blockedSince: undefined,
+    held: undefined,
+    seen: new Set(),
+  };
+}
+
+/** True when two viewers are the same signed-in record (or both anonymous). */
+export function sameAuth(a: Viewer, b: Viewer): boolean {
+  return (a.authId ?? '') === (b.authId ?? '') && (a.authCollectionId ?? '') === (b.authCollectionId ?? '');
+}

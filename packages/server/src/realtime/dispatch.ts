@@ -1,0 +1,107 @@
+import type { Database } from '../db/database.ts';
+import { canSeeChange } from '../records/change-visibility.ts';
+import { parseFields, pickFields } from '../records/pick-fields.ts';
+import { exportRecord, type Viewer } from '../records/record-codec.ts';
+import type { RecordService } from '../records/record-service.ts';
+import type { Collection } from '../schema/collection.ts';
+import type { CollectionService } from '../schema/collection-service.ts';
+import type { ChangeRow } from './change-store.ts';
+import type { Delivery, RealtimeClient } from './client.ts';
+import type { Topic } from './topic.ts';
+
+export interface DispatchDeps {
+  db: Database;
+  collections: CollectionService;
+  records: RecordService;
+}
+
+/** A client's subscription an event matched. */
+interface Match {
+  client: RealtimeClient;
+  topic: Topic;
+}
+
+/** True when the topic names this collection (by id or name) and, if any, this record. */
+export function topicMatches(topic: Topic, c: Collection, recordId: string): boolean {
+  if (topic.recordId !== undefined && topic.recordId !== recordId) return false;
+  return topic.collection === c.id || topic.collection.toLowerCase() === c.name.toLowerCase();
+}
+
+/**
+ * Subscribers that would see the same thing share one group, so the rule and filter run
+ * once per group per event (not once per client): superusers together, and other viewers
+ * together unless the rule, the expand or the record's own visibility depends on who asks.
+ */
+function groupKey(c: Collection, topic: Topic, viewer: Viewer): string {
+  const rule = (topic.recordId === undefined ? c.listRule : c.viewRule) ?? '';
+  const personal = rule.includes('@request') || c.type === 'auth' || topic.query.expand !== undefined;
+  const who = viewer.superuser
+    ? 's'
+    : personal
+      ? `u:${viewer.authCollectionId ?? ''}/${viewer.authId ?? ''}`
+      : 'p';
+  return `${topic.recordId === undefined ? 'l' : 'v'}\u0000${who}\u0000${JSON.stringify(topic.query)}\u0000${JSON.stringify(topic.headers)}`;
+}
+
+/** The viewer a subscription acts as: its client's auth plus the topic's query and headers. */
+function topicViewer(viewer: Viewer, topic: Topic): Viewer {
+  const headers: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(topic.headers)) headers[k.toLowerCase().replaceAll('-', '_')] = v;
+  return {
+    ...viewer,
+    request: {
+      method: 'GET',
+      query: { ...topic.query },
+      headers,
+      body: {},
+      context: 'realtime',
+      ...(viewer.auth ? { auth: viewer.auth } : {}),
+    },
+  };
+}
+
+/**
+ * Works out, for one change, what each matching subscription receives: checks the
+ * collection's rule and the subscription's filter per group, then serializes the record
+ * like the records API would for that viewer (hidden fields, expand, fields).
+ */
+export async function deliveriesFor(
+  deps: DispatchDeps,
+  c: Collection,
+  row: ChangeRow,
+  matches: Match[],
+): Promise<{ client: RealtimeClient; delivery: Delivery }[]> {
+  const groups = new Map<string, Match[]>();
+  for (const m of matches) {
+    const key = groupKey(c, m.topic, m.client.viewer);
+    const g = groups.get(key);
+    if (g) g.push(m);
+    else groups.set(key, [m]);
+  }
+  const ruleDeps = { db: deps.db, collection: (idOrName: string) => deps.collections.find(idOrName) };
+  const out: { client: RealtimeClient; delivery: Delivery }[] = [];
+  await Promise.all(
+    [...groups.values()].map(async (group) => {
+      const first = group[0]!;
+      const viewer = topicViewer(first.client.viewer, first.topic);
+      const rule = first.topic.recordId === undefined ? c.listRule : c.viewRule;
+      if (!(await canSeeChange(ruleDeps, c, row.record, rule, viewer, first.topic.query.filter))) return;
+      let record: Record<string, unknown> = exportRecord(c, row.record, viewer);
+      try {
+        await deps.records.expand(c.id, [record], first.topic.query.expand, viewer);
+        const tree = parseFields(first.topic.query.fields);
+        if (tree) record = pickFields(record, tree) as Record<string, unknown>;
+      } catch {
+        // an expand or fields the viewer cannot use: the plain record, like a list without it
+      }
+      for (const m of group) {
+        out.push({
+          client: m.client,
+          delivery: { topic: m.topic, seq: row.seq, action: row.action, record },
+        });
+      }
+    }),
+  );
+  // keep the subscription order of each client stable
+  return out;
+}

@@ -1,0 +1,343 @@
+import type { Database } from '../db/database.ts';
+import { BadRequestError, ForbiddenError, NotFoundError } from '../errors/api-error.ts';
+import type { Logger } from '../observability/logger.ts';
+import type { Viewer } from '../records/record-codec.ts';
+import type { RecordService } from '../records/record-service.ts';
+import { filterCondition } from '../rules/rule-condition.ts';
+import type { CollectionService } from '../schema/collection-service.ts';
+import { randomString } from '../tools/id.ts';
+import { createChangeFeed } from './change-feed.ts';
+import { type ChangeRow, createChangeStore } from './change-store.ts';
+import { type ClientSink, newClient, type RealtimeClient, sameAuth } from './client.ts';
+import { deliveriesFor, topicMatches } from './dispatch.ts';
+import { parseTopic, type Topic } from './topic.ts';
+
+/** Limits of the hub; the defaults suit a public server. */
+export interface HubOptions {
+  /** Frames one client may have waiting for a slow socket before it is cut off. */
+  queueSize?: number;
+  /** A client without subscriptions for this long is closed (PocketBase: 5 minutes). */
+  idleTimeoutMs?: number;
+  /** How often keep-alives go out and idle or stalled clients are swept. */
+  heartbeatMs?: number;
+  /** A client whose socket has not drained for this long is cut off. */
+  stallTimeoutMs?: number;
+  /** Most events a WebSocket resume may replay. */
+  replayLimit?: number;
+}
+
+export interface HubDeps {
+  db: Database;
+  collections: CollectionService;
+  records: RecordService;
+  logger: Logger;
+  options?: HubOptions;
+}
+
+/** Counters of the hub (for `/api/metrics` and benchmarks). */
+export interface HubMetrics {
+  clients: number;
+  sseClients: number;
+  wsClients: number;
+  subscriptions: number;
+  eventsDelivered: number;
+  eventsDropped: number;
+  slowDisconnects: number;
+  cursor: number;
+}
+
+const CLIENT_ID_CHARS = 'abcdefghijklmnopqrstuvwxyz0123456789';
+const MAX_SUBSCRIPTIONS = 1000;
+const MAX_TOPIC_LENGTH = 2500;
+
+/**
+ * The realtime hub: follows the change log after commit, decides which subscriptions see
+ * each change (rules at delivery time) and hands frames to the clients' transports, with a
+ * bounded queue per client. Transports (SSE, WebSocket) live in http/routes.
+ */
+export function createRealtimeHub({ db, collections, records, logger, options = {} }: HubDeps) {
+  const queueSize = options.queueSize ?? 1000;
+  const idleTimeoutMs = options.idleTimeoutMs ?? 5 * 60_000;
+  const heartbeatMs = options.heartbeatMs ?? 25_000;
+  const stallTimeoutMs = options.stallTimeoutMs ?? 60_000;
+  const replayLimit = options.replayLimit ?? 1000;
+  const clients = new Map<string, RealtimeClient>();
+  const store = createChangeStore(db);
+  const counters = { delivered: 0, dropped: 0, slow: 0 };
+  const deps = { db, collections, records };
+  const feed = createChangeFeed({ db, store, logger, deliver: (rows) => dispatch(rows) });
+  let timer: NodeJS.Timeout | undefined;
+  let stopOnChange: (() => void) | undefined;
+
+  function disconnect(client: RealtimeClient, reason: string): void {
+    if (client.closed) return;
+    client.closed = true;
+    clients.delete(client.id);
+    client.queue = [];
+    client.sink.close(reason);
+    logger.debug({ clientId: client.id, reason }, 'realtime client closed');
+  }
+
+  function flush(client: RealtimeClient): void {
+    client.blockedSince = undefined;
+    while (client.queue.length && !client.closed) {
+      if (!client.sink.write(client.queue.shift()!)) {
+        client.blockedSince = Date.now();
+        client.sink.onDrain(() => flush(client));
+        return;
+      }
+    }
+  }
+
+  /** Hands a frame to the client's socket, or queues it while the socket is full. */
+  function send(client: RealtimeClient, frame: string): void {
+    if (client.closed) return;
+    if (client.blockedSince === undefined) {
+      counters.delivered++;
+      if (!client.sink.write(frame)) {
+        client.blockedSince = Date.now();
+        client.sink.onDrain(() => flush(client));
+      }
+      return;
+    }
+    if (client.queue.length >= queueSize) {
+      counters.dropped += client.queue.length + 1;
+      counters.slow++;
+      logger.warn(
+        { clientId: client.id, queued: client.queue.length },
+        'realtime client too slow: queue overflow, disconnected',
+      );
+      disconnect(client, 'slow consumer');
+      return;
+    }
+    counters.delivered++;
+    client.queue.push(frame);
+  }
+
+  /** Closes the clients signed in as an auth record that was deleted or whose tokenKey changed. */
+  async function checkAuthRecord(row: ChangeRow): Promise<void> {
+    const bound = [...clients.values()].filter(
+      (cl) => cl.viewer.authId === row.recordId && cl.viewer.authCollectionId === row.collectionId,
+    );
+    if (!bound.length) return;
+    const c = collections.find(row.collectionId);
+    const fresh = row.action === 'delete' || !c ? undefined : await records.findById(c, row.recordId);
+    for (const cl of bound) {
+      if (!fresh) disconnect(cl, 'auth record deleted');
+      else if (fresh.tokenKey !== cl.viewer.auth?.record.tokenKey) disconnect(cl, 'auth token revoked');
+      else if (cl.viewer.auth) cl.viewer = { ...cl.viewer, auth: { ...cl.viewer.auth, record: fresh } };
+    }
+  }
+
+  /** Delivers change rows to every matching subscription (or to one client, for a resume). */
+  async function dispatch(rows: ChangeRow[], only?: RealtimeClient, replayed?: Set<number>): Promise<void> {
+    for (const row of rows) {
+      const c = collections.find(row.collectionId);
+      if (!c) continue;
+      if (c.type === 'auth' && !only && row.action !== 'create') await checkAuthRecord(row);
+      const matches: { client: RealtimeClient; topic: Topic }[] = [];
+      for (const client of only ? [only] : clients.values()) {
+        for (const topic of client.subscriptions.values()) {
+          if ((only || row.seq > topic.fromSeq) && topicMatches(topic, c, row.recordId))
+            matches.push({ client, topic });
+        }
+      }
+      if (!matches.length) continue;
+      for (const { client, delivery } of await deliveriesFor(deps, c, row, matches)) {
+        const frame = client.sink.format(delivery);
+        if (only) {
+          if (client.seen.has(row.seq)) continue;
+          replayed?.add(row.seq);
+          send(client, frame);
+        } else if (client.held) client.held.push({ seq: row.seq, frame });
+        else {
+          if (client.transport === 'ws') remember(client, row.seq);
+          send(client, frame);
+        }
+      }
+    }
+  }
+
+  function remember(client: RealtimeClient, seq: number): void {
+    client.seen.add(seq);
+    if (client.seen.size > replayLimit) client.seen.delete(client.seen.values().next().value!);
+  }
+
+  function sweep(): void {
+    const now = Date.now();
+    for (const client of clients.values()) {
+      if (client.blockedSince !== undefined && now - client.blockedSince > stallTimeoutMs) {
+        counters.slow++;
+        logger.warn({ clientId: client.id }, 'realtime client stalled: socket not drained, disconnected');
+        disconnect(client, 'slow consumer');
+      } else if (client.subscriptions.size === 0 && now - client.lastActive > idleTimeoutMs) {
+        disconnect(client, 'idle');
+      } else client.sink.heartbeat();
+    }
+  }
+
+  function parseTopics(keys: string[]): Map<string, Topic> {
+    if (keys.length > MAX_SUBSCRIPTIONS)
+      throw new BadRequestError(`At most ${MAX_SUBSCRIPTIONS} subscriptions are allowed.`);
+    const out = new Map<string, Topic>();
+    for (const key of keys) {
+      if (typeof key !== 'string' || key.length > MAX_TOPIC_LENGTH || /[\r\n]/.test(key))
+        throw new BadRequestError('Invalid subscription topic.');
+      const t = parseTopic(key);
+      if (t) out.set(key, t);
+    }
+    return out;
+  }
+
+  return {
+    /** Registers a connected client (anonymous until a token is bound). */
+    connect(
+      transport: 'sse' | 'ws',
+      sink: ClientSink,
+      viewer: Viewer = { superuser: false },
+    ): RealtimeClient {
+      const client = newClient(randomString(40, CLIENT_ID_CHARS), transport, sink, viewer);
+      clients.set(client.id, client);
+      return client;
+    },
+
+    disconnect,
+
+    /** The client with this id, or a 404 (PocketBase: "Missing or invalid client id."). */
+    client(id: string): RealtimeClient {
+      const client = clients.get(id);
+      if (!client) throw new NotFoundError('Missing or invalid client id.');
+      return client;
+    },
+
+    /**
+     * Binds a viewer to a client. A guest may sign in; any other change of auth is a 403,
+     * like PocketBase's realtime subscribe.
+     */
+    bindAuth(client: RealtimeClient, viewer: Viewer): void {
+      if (client.viewer.authId && !sameAuth(client.viewer, viewer))
+        throw new ForbiddenError("The current and the previous request authorization don't match.");
+      const { request: _request, ...bound } = viewer;
+      client.viewer = bound;
+    },
+
+    /** Replaces all subscriptions of a client (PocketBase's POST /api/realtime). */
+    async setSubscriptions(client: RealtimeClient, keys: string[]): Promise<void> {
+      const topics = parseTopics(keys);
+      const fromSeq = await store.lastSeq();
+      for (const [key, topic] of topics) topic.fromSeq = client.subscriptions.get(key)?.fromSeq ?? fromSeq;
+      client.subscriptions = topics;
+      client.lastActive = Date.now();
+    },
+
+    /** Adds one subscription (WebSocket); `filter` joins the topic's own options. */
+    async subscribe(client: RealtimeClient, key: string, filter?: string): Promise<void> {
+      const topic = parseTopics([key]).get(key);
+      if (!topic) throw new BadRequestError('Invalid subscription topic.');
+      topic.fromSeq = await store.lastSeq();
+      if (filter !== undefined) topic.query = { ...topic.query, filter };
+      if (!client.subscriptions.has(key) && client.subscriptions.size >= MAX_SUBSCRIPTIONS)
+        throw new BadRequestError(`At most ${MAX_SUBSCRIPTIONS} subscriptions are allowed.`);
+      client.subscriptions.set(key, topic);
+      client.lastActive = Date.now();
+    },
+
+    /**
+     * Checks what a WebSocket subscription names before it is accepted: the collection must
+     * exist (404) and the filter must compile for the client's viewer (400/403).
+     */
+    checkTopic(client: RealtimeClient, key: string, filter?: string): void {
+      const topic = parseTopic(key);
+      const c = topic && collections.find(topic.collection);
+      if (!c) throw new NotFoundError('Missing collection context.');
+      const text = filter ?? topic.query.filter;
+      if (text?.trim())
+        filterCondition({ db, collection: (n) => collections.find(n) }, c, text, client.viewer);
+    },
+
+    unsubscribe(client: RealtimeClient, key: string): void {
+      client.subscriptions.delete(key);
+      client.lastActive = Date.now();
+    },
+
+    /**
+     * Replays what the client's subscriptions missed after `since`, then goes live without
+     * gap or repeat. Refused (the client must reload) when the log no longer reaches back
+     * that far or more than the replay limit happened since.
+     */
+    async resume(client: RealtimeClient, since: number): Promise<number> {
+      await feed.wake();
+      const upTo = feed.cursor;
+      const first = await store.firstSeq();
+      if (since < 0 || upTo - since > replayLimit || (since < first - 1 && first > 0))
+        throw new BadRequestError('Too many changes were missed; reload the data and subscribe again.');
+      client.held = [];
+      const replayed = new Set<number>();
+      try {
+        let from = since;
+        while (from < upTo) {
+          const rows = (await store.after(from, [], 500)).filter((r) => r.seq <= upTo);
+          if (!rows.length) break;
+          await dispatch(rows, client, replayed);
+          from = rows[rows.length - 1]!.seq;
+        }
+      } finally {
+        const held = client.held;
+        client.held = undefined;
+        for (const h of held) {
+          if (replayed.has(h.seq)) continue;
+          remember(client, h.seq);
+          send(client, h.frame);
+        }
+      }
+      return upTo;
+    },
+
+    /** Counters for monitoring. */
+    metrics(): HubMetrics {
+      let subscriptions = 0;
+      let sse = 0;
+      for (const c of clients.values()) {
+        subscriptions += c.subscriptions.size;
+        if (c.transport === 'sse') sse++;
+      }
+      return {
+        clients: clients.size,
+        sseClients: sse,
+        wsClients: clients.size - sse,
+        subscriptions,
+        eventsDelivered: counters.delivered,
+        eventsDropped: counters.dropped,
+        slowDisconnects: counters.slow,
+        cursor: feed.cursor,
+      };
+    },
+
+    /** Starts following the change log (after the newest change) and the keep-alive timer. */
+    async start(): Promise<void> {
+      await feed.start();
+      // one wake-up (and one NOTIFY) per transaction, not per changed record
+      let scheduled = false;
+      stopOnChange = records.onChange(() => {
+        if (scheduled) return;
+        scheduled = true;
+        queueMicrotask(() => {
+          scheduled = false;
+          void feed.committed();
+        });
+      });
+      timer = setInterval(sweep, heartbeatMs);
+      timer.unref();
+    },
+
+    /** Closes every client and stops listening. */
+    async stop(): Promise<void> {
+      if (timer) clearInterval(timer);
+      stopOnChange?.();
+      for (const client of [...clients.values()]) disconnect(client, 'server stopping');
+      await feed.stop();
+    },
+  };
+}
+
+export type RealtimeHub = ReturnType<typeof createRealtimeHub>;
