@@ -14,6 +14,7 @@ import { SUPERUSERS } from './schema/collection.ts';
 import { type CollectionService, createCollectionService } from './schema/collection-service.ts';
 import { createFileService, type FileService } from './storage/file-service.ts';
 import { openBlobStore } from './storage/open-blob-store.ts';
+import { createStorageService, type StorageService } from './storage/storage-service.ts';
 import { formatDate } from './tools/time.ts';
 
 export type { Config } from './config.ts';
@@ -33,6 +34,7 @@ export interface App {
   files: FileService;
   migrations: MigrationRunner;
   realtime: RealtimeHub;
+  storage: StorageService;
   http: FastifyInstance;
   /** Listens on `config.http`; returns the bound URL. */
   start(): Promise<string>;
@@ -85,7 +87,11 @@ export async function createApp(
     const auth = createAuthService({ db, collections, records, config, logger, mailer });
     const files = createFileService({ blobs, collections, records, logger });
     const realtime = createRealtimeHub({ db, collections, records, logger });
-    const http = await createHttpServer({ config, collections, records, auth, files, realtime }, logger);
+    const storage = createStorageService({ db, blobs, collections, logger });
+    const http = await createHttpServer(
+      { config, collections, records, auth, files, realtime, storage },
+      logger,
+    );
     await realtime.start();
 
     // the change log keeps a retention window; prune now and then (never keeps the process alive)
@@ -108,6 +114,7 @@ export async function createApp(
       files,
       migrations,
       realtime,
+      storage,
       http,
       async start() {
         prune();

@@ -54,6 +54,35 @@ const MIGRATIONS: SystemMigration[] = [
         id TEXT PRIMARY KEY NOT NULL, collection_ref TEXT NOT NULL, record_ref TEXT NOT NULL,
         method TEXT NOT NULL, created TEXT NOT NULL);`,
   },
+  {
+    // storage buckets (ForgeBase's own API) and their objects; an object's bytes live in the
+    // blob store under `_buckets/<bucket id>/<object id>`, so names can be anything
+    name: '0003_storage_buckets',
+    sqlite: `
+      CREATE TABLE _buckets (
+        id TEXT PRIMARY KEY NOT NULL, name TEXT NOT NULL, public INTEGER NOT NULL DEFAULT 0,
+        allowedMimeTypes JSON NOT NULL DEFAULT '[]', maxSize INTEGER NOT NULL DEFAULT 0,
+        listRule TEXT, viewRule TEXT, createRule TEXT, updateRule TEXT, deleteRule TEXT,
+        created TEXT NOT NULL, updated TEXT NOT NULL);
+      CREATE UNIQUE INDEX _buckets_name ON _buckets (name);
+      CREATE TABLE _objects (
+        id TEXT PRIMARY KEY NOT NULL, bucket TEXT NOT NULL, name TEXT NOT NULL,
+        size INTEGER NOT NULL, mimeType TEXT NOT NULL, etag TEXT NOT NULL, owner TEXT NOT NULL DEFAULT '',
+        metadata JSON NOT NULL DEFAULT '{}', created TEXT NOT NULL, updated TEXT NOT NULL);
+      CREATE UNIQUE INDEX _objects_name ON _objects (bucket, name);`,
+    postgres: `
+      CREATE TABLE _buckets (
+        id TEXT PRIMARY KEY NOT NULL, name TEXT NOT NULL, public BOOLEAN NOT NULL DEFAULT FALSE,
+        "allowedMimeTypes" TEXT NOT NULL DEFAULT '[]', "maxSize" BIGINT NOT NULL DEFAULT 0,
+        "listRule" TEXT, "viewRule" TEXT, "createRule" TEXT, "updateRule" TEXT, "deleteRule" TEXT,
+        created TEXT NOT NULL, updated TEXT NOT NULL);
+      CREATE UNIQUE INDEX _buckets_name ON _buckets (name);
+      CREATE TABLE _objects (
+        id TEXT PRIMARY KEY NOT NULL, bucket TEXT NOT NULL, name TEXT NOT NULL COLLATE "C",
+        size BIGINT NOT NULL, "mimeType" TEXT NOT NULL, etag TEXT NOT NULL, owner TEXT NOT NULL DEFAULT '',
+        metadata TEXT NOT NULL DEFAULT '{}', created TEXT NOT NULL, updated TEXT NOT NULL);
+      CREATE UNIQUE INDEX _objects_name ON _objects (bucket, name);`,
+  },
 ];
 
 /** Brings ForgeBase's own tables up to date. Safe to run on every start. */

@@ -4,6 +4,7 @@ import type { RealtimeHub } from '../realtime/hub.ts';
 import type { RecordService } from '../records/record-service.ts';
 import type { CollectionService } from '../schema/collection-service.ts';
 import type { FileService } from '../storage/file-service.ts';
+import type { StorageService } from '../storage/storage-service.ts';
 
 /** The services route files call. */
 export interface HttpDeps {
@@ -13,4 +14,5 @@ export interface HttpDeps {
   auth: AuthService;
   files: FileService;
   realtime: RealtimeHub;
+  storage: StorageService;
 }

@@ -15,9 +15,17 @@ import { healthRoutes } from './routes/health.ts';
 import { realtimeRoutes } from './routes/realtime.ts';
 import { realtimeWsRoutes } from './routes/realtime-ws.ts';
 import { recordRoutes } from './routes/records.ts';
+import { storageRoutes } from './routes/storage.ts';
 
 const AGGREGATE_ROUTE = '/api/collections/:c/aggregate';
 const REQUEST_ID_RE = /^[\w.:-]{1,128}$/;
+
+const routeLists = new WeakMap<FastifyInstance, string[]>();
+
+/** Every route a server registered, as `METHOD /path` (HEAD left out), for the API description's test. */
+export function registeredRoutes(app: FastifyInstance): string[] {
+  return [...(routeLists.get(app) ?? [])].sort();
+}
 
 /** Builds the Fastify server: hooks, error mapping, then every route group in one list. */
 export async function createHttpServer(deps: HttpDeps, logger: Logger): Promise<FastifyInstance> {
@@ -41,6 +49,11 @@ export async function createHttpServer(deps: HttpDeps, logger: Logger): Promise<
       return `${idPrefix}${requestCount.toString(16).padStart(8, '0')}`;
     },
   }) as unknown as FastifyInstance;
+  const routes: string[] = [];
+  routeLists.set(app, routes);
+  app.addHook('onRoute', (r) => {
+    for (const m of [r.method].flat()) if (m !== 'HEAD') routes.push(`${m} ${r.url}`);
+  });
   registerErrorHandling(app);
   await registerBodyParsers(app, deps.config.bodyLimit);
 
@@ -111,6 +124,7 @@ export async function createHttpServer(deps: HttpDeps, logger: Logger): Promise<
     fileRoutes,
     realtimeRoutes,
     realtimeWsRoutes,
+    storageRoutes,
   ];
   for (const routes of groups) routes(app, deps);
   return app;

@@ -25,6 +25,8 @@ export const INTERNAL_TABLES = [
   '_changes',
   '_otps',
   '_mfas',
+  '_buckets',
+  '_objects',
 ];
 
 /**

@@ -3,10 +3,16 @@ import { AUTH_PATHS } from './paths-auth.ts';
 import { CORE_PATHS } from './paths-core.ts';
 import { FILE_PATHS } from './paths-files.ts';
 import { REALTIME_PATHS } from './paths-realtime.ts';
+import { STORAGE_PATHS } from './paths-storage.ts';
 import { ErrorBody } from './schemas.ts';
 
 /** Every endpoint, keyed by OpenAPI path then method. */
-const PATHS: Paths = { ...CORE_PATHS, ...AUTH_PATHS, ...FILE_PATHS, ...REALTIME_PATHS };
+const PATHS: Paths = { ...CORE_PATHS, ...AUTH_PATHS, ...FILE_PATHS, ...REALTIME_PATHS, ...STORAGE_PATHS };
+
+const PATH_PARAMS: Record<string, string> = {
+  c: 'Collection name or id.',
+  objectName: "The object's name; it may contain slashes.",
+};
 
 function operation(path: string, op: Operation): Json {
   const parameters: Json[] = [...path.matchAll(/\{(\w+)\}/g)].map((m) => ({
@@ -14,7 +20,7 @@ function operation(path: string, op: Operation): Json {
     in: 'path',
     required: true,
     schema: { type: 'string' },
-    description: m[1] === 'c' ? 'Collection name or id.' : undefined,
+    description: PATH_PARAMS[m[1]!],
   }));
   for (const [name, description] of Object.entries(op.query ?? {}))
     parameters.push({ name, in: 'query', required: false, schema: { type: 'string' }, description });
@@ -53,7 +59,7 @@ export function documentedRoutes(): string[] {
   return Object.entries(PATHS).flatMap(([path, ops]) =>
     Object.entries(ops)
       .filter(([, op]) => !op.websocket)
-      .map(([m]) => `${m.toUpperCase()} ${path.replace(/\{(\w+)\}/g, ':$1')}`),
+      .map(([m]) => `${m.toUpperCase()} ${path.replace('{objectName}', '*').replace(/\{(\w+)\}/g, ':$1')}`),
   );
 }
 

@@ -1,0 +1,444 @@
+import { randomUUID } from 'node:crypto';
+import { Readable } from 'node:stream';
+import type { Database, Executor } from '../db/database.ts';
+import { ApiError, BadRequestError, ForbiddenError, NotFoundError } from '../errors/api-error.ts';
+import type { Logger } from '../observability/logger.ts';
+import type { Viewer } from '../records/record-codec.ts';
+import { type RuleCondition, ruleCondition, ruleProblem } from '../rules/rule-condition.ts';
+import type { CollectionService } from '../schema/collection-service.ts';
+import { nowDate } from '../tools/time.ts';
+import type { BlobInfo, BlobStore } from './blob-store.ts';
+import { type Bucket, checkObjectName, mimeAllowed, parseBucketInput } from './bucket-model.ts';
+import { createBucketStore, OBJECTS_COLLECTION, type ObjectRow } from './bucket-store.ts';
+import { type ImageTransform, TRANSFORMABLE, transformImage, transformName } from './image-transform.ts';
+import { createObjectLister, type ListOptions } from './object-list.ts';
+import { effectiveType, meter } from './object-upload.ts';
+import { createUrlSigner, type SignedGrant } from './signed-urls.ts';
+
+type RuleKey = 'listRule' | 'viewRule' | 'createRule' | 'updateRule' | 'deleteRule';
+
+/** An object ready to be served: where its bytes are and what to send about them. */
+export interface ServedObject {
+  object: ObjectRow;
+  key: string;
+  info: BlobInfo;
+}
+
+/**
+ * Buckets and their objects (ForgeBase's storage API, Supabase-like): rules in the filter
+ * language over `_objects`, uploads streamed to the blob store before the row is written
+ * (the blob is removed again if the write fails), replaced blobs removed after commit.
+ */
+export function createStorageService(deps: {
+  db: Database;
+  blobs: BlobStore;
+  collections: CollectionService;
+  logger: Logger;
+}) {
+  const { db, blobs, logger } = deps;
+  const store = createBucketStore(db);
+  const signer = createUrlSigner(db);
+  const ruleDeps = { db, collection: (name: string) => deps.collections.find(name) };
+  const blobKey = (bucketId: string, objectId: string) => `_buckets/${bucketId}/${objectId}`;
+  const transformsPrefix = (bucketId: string, objectId: string) => `_buckets/${bucketId}/_t/${objectId}/`;
+  const lister = createObjectLister(store, db);
+
+  const removeBlobs = (objects: ObjectRow[]) => {
+    for (const o of objects) {
+      Promise.all([
+        blobs.delete(blobKey(o.bucket, o.id)),
+        blobs.deletePrefix(transformsPrefix(o.bucket, o.id)),
+      ]).catch((err: unknown) => logger.error({ err, object: o.id }, 'removing an object blob failed'));
+    }
+  };
+
+  const requireSuperuser = (viewer: Viewer) => {
+    if (!viewer.superuser) throw new ForbiddenError('Only superusers can manage buckets.');
+  };
+
+  async function bucketFor(nameOrId: string, ex: Executor = db): Promise<Bucket> {
+    const bucket = await store.findBucket(ex, nameOrId);
+    if (!bucket) throw new NotFoundError('Bucket not found.');
+    return bucket;
+  }
+
+  const condition = (bucket: Bucket, key: RuleKey, viewer: Viewer): RuleCondition =>
+    ruleCondition(ruleDeps, OBJECTS_COLLECTION, bucket[key], viewer);
+
+  /** Whether object `id` passes a rule, read inside `ex` (so a would-be row can be checked). */
+  async function passes(ex: Executor, id: string, c: RuleCondition): Promise<boolean> {
+    return c.kind === 'all' || (await store.objectMatches(ex, id, c.sql));
+  }
+
+  /** The object if the viewer may see it (public buckets: anyone), else 404. */
+  async function visibleObject(bucket: Bucket, name: string, viewer: Viewer, key: RuleKey = 'viewRule') {
+    const c =
+      bucket.public && key === 'viewRule' ? ({ kind: 'all' } as const) : condition(bucket, key, viewer);
+    const object = await store.findObject(db, bucket.id, name, c.kind === 'where' ? c.sql : undefined);
+    if (!object) throw new NotFoundError('Object not found.');
+    return object;
+  }
+
+  async function served(bucket: Bucket, object: ObjectRow): Promise<ServedObject> {
+    const key = blobKey(bucket.id, object.id);
+    const stat = await blobs.stat(key);
+    if (!stat) throw new NotFoundError('Object not found.');
+    const info = { ...stat, contentType: object.mimeType, etag: object.etag };
+    return { object, key, info };
+  }
+
+  /** Streams `body` into a new blob, then writes the row; the upload rules decide. */
+  async function put(
+    bucket: Bucket,
+    name: string,
+    body: Readable,
+    opts: { contentType?: string | undefined; upsert: boolean; viewer: Viewer; signed?: boolean },
+  ): Promise<ObjectRow> {
+    checkObjectName(name);
+    const { viewer } = opts;
+    const create = opts.signed ? ({ kind: 'all' } as const) : condition(bucket, 'createRule', viewer);
+    const id = randomUUID();
+    const key = blobKey(bucket.id, id);
+    const m = meter(body, bucket.maxSize > 0 ? bucket.maxSize : Number.MAX_SAFE_INTEGER);
+    await blobs.put(key, m, { contentType: opts.contentType ?? 'application/octet-stream' });
+    try {
+      const mimeType = await effectiveType(m.head, name, opts.contentType);
+      if (!mimeAllowed(bucket, mimeType))
+        throw new ApiError(415, `The content type "${mimeType}" is not allowed in this bucket.`, {
+          mimeType: { code: 'validation_invalid_mime_type', message: `"${mimeType}" is not allowed.` },
+        });
+      const now = nowDate();
+      const row: ObjectRow = {
+        id,
+        bucket: bucket.id,
+        name,
+        size: m.size,
+        mimeType,
+        etag: m.etag(),
+        owner: viewer.authId ?? '',
+        metadata: {},
+        created: now,
+        updated: now,
+      };
+      const replaced = await db.transaction(async (tx) => {
+        const existing = await store.findObject(tx, bucket.id, name);
+        if (existing && !opts.upsert) throw new ApiError(409, 'The object already exists.');
+        if (existing) {
+          if (!opts.signed && !(await passes(tx, existing.id, condition(bucket, 'updateRule', viewer))))
+            throw new ForbiddenError('You are not allowed to replace this object.');
+          row.created = existing.created;
+          row.owner = existing.owner;
+          await store.replaceObject(tx, existing.id, row);
+        } else await store.insertObject(tx, row);
+        if (!(await passes(tx, id, create)))
+          throw new ForbiddenError('You are not allowed to upload this object.');
+        return existing;
+      });
+      if (replaced) removeBlobs([replaced]);
+      return row;
+    } catch (e) {
+      await blobs.delete(key).catch(() => {});
+      throw e;
+    }
+  }
+
+  /**
+   * Refuses (403) when the createRule would refuse this viewer an object of this name (its
+   * size and type unknown yet: 0 and application/octet-stream), by trying the row in a
+   * transaction that is always rolled back.
+   */
+  async function checkWouldCreate(bucket: Bucket, name: string, viewer: Viewer): Promise<void> {
+    const create = condition(bucket, 'createRule', viewer);
+    if (create.kind === 'all') return;
+    const rollback = new Error('rollback');
+    const ok = await db
+      .transaction(async (tx) => {
+        const now = nowDate();
+        const id = randomUUID();
+        await store.insertObject(tx, {
+          ...{ id, bucket: bucket.id, name, size: 0, mimeType: 'application/octet-stream', etag: '' },
+          ...{ owner: viewer.authId ?? '', metadata: {}, created: now, updated: now },
+        });
+        const passed = await passes(tx, id, create);
+        throw Object.assign(rollback, { passed });
+      })
+      .catch((e: unknown) => {
+        if (e === rollback) return (rollback as Error & { passed: boolean }).passed;
+        throw e;
+      });
+    if (!ok) throw new ForbiddenError('You are not allowed to upload this object.');
+  }
+
+  return {
+    async listBuckets(viewer: Viewer): Promise<Bucket[]> {
+      requireSuperuser(viewer);
+      return store.listBuckets();
+    },
+    async getBucket(nameOrId: string, viewer: Viewer): Promise<Bucket> {
+      requireSuperuser(viewer);
+      return bucketFor(nameOrId);
+    },
+    async createBucket(body: Record<string, unknown>, viewer: Viewer): Promise<Bucket> {
+      requireSuperuser(viewer);
+      const input = parseBucketInput(body, undefined, (r) => ruleProblem(ruleDeps, OBJECTS_COLLECTION, r));
+      const now = nowDate();
+      const bucket: Bucket = {
+        id: randomUUID(),
+        name: input.name!,
+        public: false,
+        allowedMimeTypes: [],
+        maxSize: 0,
+        listRule: null,
+        viewRule: null,
+        createRule: null,
+        updateRule: null,
+        deleteRule: null,
+        ...input,
+        created: now,
+        updated: now,
+      };
+      if (await store.findBucket(db, bucket.name))
+        throw new BadRequestError('Failed to save the bucket.', {
+          name: { code: 'validation_bucket_name_exists', message: 'The bucket name is already in use.' },
+        });
+      await store.insertBucket(db, bucket);
+      return bucket;
+    },
+    async updateBucket(nameOrId: string, body: Record<string, unknown>, viewer: Viewer): Promise<Bucket> {
+      requireSuperuser(viewer);
+      const current = await bucketFor(nameOrId);
+      const input = parseBucketInput(body, current, (r) => ruleProblem(ruleDeps, OBJECTS_COLLECTION, r));
+      if (input.name && input.name !== current.name && (await store.findBucket(db, input.name)))
+        throw new BadRequestError('Failed to save the bucket.', {
+          name: { code: 'validation_bucket_name_exists', message: 'The bucket name is already in use.' },
+        });
+      const next: Bucket = { ...current, ...input, updated: nowDate() };
+      await store.updateBucket(db, next);
+      return next;
+    },
+    /** Deletes an empty bucket (empty it first). */
+    async deleteBucket(nameOrId: string, viewer: Viewer): Promise<void> {
+      requireSuperuser(viewer);
+      await db.transaction(async (tx) => {
+        const bucket = await bucketFor(nameOrId, tx);
+        if ((await store.countObjects(tx, bucket.id)) > 0)
+          throw new ApiError(409, 'The bucket is not empty: empty it first.');
+        await store.deleteBucket(tx, bucket.id);
+      });
+    },
+    /** Deletes every object of a bucket. */
+    async emptyBucket(nameOrId: string, viewer: Viewer): Promise<number> {
+      requireSuperuser(viewer);
+      const bucket = await bucketFor(nameOrId);
+      let removed = 0;
+      for (;;) {
+        const batch = await store.listObjects(db, bucket.id, { limit: 500 });
+        if (batch.length === 0) return removed;
+        await store.deleteObjects(
+          db,
+          batch.map((o) => o.id),
+        );
+        removeBlobs(batch);
+        removed += batch.length;
+      }
+    },
+
+    bucketFor: (nameOrId: string) => bucketFor(nameOrId),
+
+    /** Uploads an object: `upsert` replaces an existing one (its updateRule decides). */
+    async upload(
+      bucketName: string,
+      name: string,
+      body: Readable,
+      opts: { contentType?: string | undefined; upsert: boolean; viewer: Viewer },
+    ): Promise<ObjectRow> {
+      const bucket = await bucketFor(bucketName);
+      return put(bucket, name, body, opts);
+    },
+
+    /** An object to download, if the viewer may see it (or the bucket is public). */
+    async download(bucketName: string, name: string, viewer: Viewer): Promise<ServedObject> {
+      const bucket = await bucketFor(bucketName);
+      return served(bucket, await visibleObject(bucket, name, viewer));
+    },
+
+    /** The object's metadata row, if the viewer may see it. */
+    async info(bucketName: string, name: string, viewer: Viewer): Promise<ObjectRow> {
+      const bucket = await bucketFor(bucketName);
+      return visibleObject(bucket, name, viewer);
+    },
+
+    /** Lists objects the listRule lets the viewer see (folders with a delimiter). */
+    async list(bucketName: string, opts: ListOptions, viewer: Viewer) {
+      const bucket = await bucketFor(bucketName);
+      const c = condition(bucket, 'listRule', viewer);
+      return lister.list(bucket.id, opts, c.kind === 'where' ? c.sql : undefined);
+    },
+
+    /** Deletes the named objects the deleteRule allows; returns the ones deleted. */
+    async remove(bucketName: string, names: string[], viewer: Viewer): Promise<ObjectRow[]> {
+      const bucket = await bucketFor(bucketName);
+      const c = condition(bucket, 'deleteRule', viewer);
+      const deleted = await db.transaction(async (tx) => {
+        const found: ObjectRow[] = [];
+        for (const name of new Set(names)) {
+          const o = await store.findObject(tx, bucket.id, name, c.kind === 'where' ? c.sql : undefined);
+          if (o) found.push(o);
+        }
+        await store.deleteObjects(
+          tx,
+          found.map((o) => o.id),
+        );
+        return found;
+      });
+      removeBlobs(deleted);
+      return deleted;
+    },
+
+    /** Renames an object, possibly into another bucket (updateRule at the source, createRule at the target). */
+    async move(
+      bucketName: string,
+      from: string,
+      to: string,
+      viewer: Viewer,
+      toBucket?: string,
+    ): Promise<ObjectRow> {
+      checkObjectName(to);
+      const source = await bucketFor(bucketName);
+      const target = toBucket ? await bucketFor(toBucket) : source;
+      const object = await visibleObject(source, from, viewer, 'updateRule');
+      if (target.id !== source.id) {
+        // blobs are keyed by bucket: copy the bytes into the target's folder first
+        await blobs.put(blobKey(target.id, object.id), await blobs.read(blobKey(source.id, object.id)), {
+          contentType: object.mimeType,
+        });
+      }
+      try {
+        await db.transaction(async (tx) => {
+          if (await store.findObject(tx, target.id, to))
+            throw new ApiError(409, 'The destination object already exists.');
+          await store.renameObject(tx, object.id, target.id, to, nowDate());
+          if (!(await passes(tx, object.id, condition(target, 'createRule', viewer))))
+            throw new ForbiddenError('You are not allowed to create the destination object.');
+        });
+      } catch (e) {
+        if (target.id !== source.id) await blobs.delete(blobKey(target.id, object.id)).catch(() => {});
+        throw e;
+      }
+      if (target.id !== source.id) removeBlobs([object]);
+      else blobs.deletePrefix(transformsPrefix(source.id, object.id)).catch(() => {});
+      return { ...object, bucket: target.id, name: to };
+    },
+
+    /** Copies an object the viewer may see to a new name (createRule at the target). */
+    async copy(
+      bucketName: string,
+      from: string,
+      to: string,
+      viewer: Viewer,
+      toBucket?: string,
+    ): Promise<ObjectRow> {
+      const source = await bucketFor(bucketName);
+      const target = toBucket ? await bucketFor(toBucket) : source;
+      const object = await visibleObject(source, from, viewer);
+      const body = await blobs.read(blobKey(source.id, object.id));
+      return put(target, to, body, { contentType: object.mimeType, upsert: false, viewer });
+    },
+
+    /** A signed download URL path for an object the viewer may see. */
+    async signDownload(bucketName: string, name: string, expiresIn: number, viewer: Viewer): Promise<string> {
+      const bucket = await bucketFor(bucketName);
+      await visibleObject(bucket, name, viewer);
+      const token = await signer.sign({ bucketId: bucket.id, name, action: 'download' }, expiresIn);
+      return `/api/storage/object/sign/${encodeURIComponent(bucket.name)}/${encodePath(name)}?token=${token}`;
+    },
+
+    /** A signed upload URL (2 hours, like Supabase) for a name the viewer could create. */
+    async signUpload(bucketName: string, name: string, upsert: boolean, viewer: Viewer) {
+      checkObjectName(name);
+      const bucket = await bucketFor(bucketName);
+      const existing = await store.findObject(db, bucket.id, name);
+      if (existing && !upsert) throw new ApiError(409, 'The object already exists.');
+      if (existing) {
+        if (!(await passes(db, existing.id, condition(bucket, 'updateRule', viewer))))
+          throw new ForbiddenError('You are not allowed to replace this object.');
+      } else await checkWouldCreate(bucket, name, viewer);
+      const grant = {
+        bucketId: bucket.id,
+        name,
+        action: 'upload',
+        upsert,
+        ...(viewer.authId ? { owner: viewer.authId } : {}),
+      } as const;
+      const token = await signer.sign(grant, 7200);
+      return {
+        url: `/api/storage/object/upload/sign/${encodeURIComponent(bucket.name)}/${encodePath(name)}?token=${token}`,
+        token,
+      };
+    },
+
+    /** Checks a signed URL's token against the bucket and name it is used for. */
+    async grant(
+      token: string,
+      bucketName: string,
+      name: string,
+      action: SignedGrant['action'],
+    ): Promise<SignedGrant> {
+      const grant = await signer.verify(token);
+      const bucket = await store.findBucket(db, bucketName);
+      if (!grant || !bucket || grant.bucketId !== bucket.id || grant.name !== name || grant.action !== action)
+        throw new ApiError(400, 'Invalid or expired signature.');
+      return grant;
+    },
+
+    /** Download through a checked signed URL. */
+    async downloadSigned(bucketName: string, name: string): Promise<ServedObject> {
+      const bucket = await bucketFor(bucketName);
+      const object = await store.findObject(db, bucket.id, name);
+      if (!object) throw new NotFoundError('Object not found.');
+      return served(bucket, object);
+    },
+
+    /** Upload through a checked signed URL (the rules were checked when it was signed). */
+    async uploadSigned(
+      bucketName: string,
+      name: string,
+      body: Readable,
+      grant: SignedGrant,
+      contentType?: string,
+    ) {
+      const bucket = await bucketFor(bucketName);
+      const viewer: Viewer = { superuser: false, ...(grant.owner ? { authId: grant.owner } : {}) };
+      return put(bucket, name, body, { contentType, upsert: grant.upsert ?? false, viewer, signed: true });
+    },
+
+    /** A transformed image of an object the viewer may see, made once and cached. */
+    async transform(
+      bucketName: string,
+      name: string,
+      t: ImageTransform,
+      viewer: Viewer,
+    ): Promise<ServedObject> {
+      const bucket = await bucketFor(bucketName);
+      const object = await visibleObject(bucket, name, viewer);
+      if (!TRANSFORMABLE.has(object.mimeType))
+        throw new BadRequestError(`Objects of type "${object.mimeType}" cannot be transformed.`);
+      const key = `${transformsPrefix(bucket.id, object.id)}${transformName(t)}`;
+      let stat = await blobs.stat(key);
+      if (!stat) {
+        const out = await transformImage(await blobs.read(blobKey(bucket.id, object.id)), object.mimeType, t);
+        await blobs.put(key, Readable.from([out.data]), { contentType: out.contentType });
+        stat = await blobs.stat(key);
+        if (!stat) throw new NotFoundError('Object not found.');
+      }
+      return { object, key, info: stat };
+    },
+  };
+}
+
+/** Percent-encodes each segment of an object name, keeping the slashes. */
+export function encodePath(name: string): string {
+  return name.split('/').map(encodeURIComponent).join('/');
+}
+
+export type StorageService = ReturnType<typeof createStorageService>;
