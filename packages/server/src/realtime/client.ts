@@ -9,6 +9,8 @@ export interface Delivery {
   action: 'create' | 'update' | 'delete';
   /** The record serialized for this client's viewer. */
   record: Record<string, unknown>;
+  /** `record` as JSON, made once per group of subscribers. */
+  recordJson: string;
 }
 
 /** Where a client's frames go: an SSE response or a WebSocket. */
