@@ -6,7 +6,7 @@ import { openDatabase } from './db/open.ts';
 import { createHttpServer } from './http/server.ts';
 import { createMigrationRunner, type MigrationRunner } from './migrations/migration-runner.ts';
 import { createLogger, type Logger } from './observability/logger.ts';
-import { createRealtimeHub, type RealtimeHub } from './realtime/hub.ts';
+import { createRealtimeHub, type HubOptions, type RealtimeHub } from './realtime/hub.ts';
 import { createRecordService, type RecordService } from './records/record-service.ts';
 import { SUPERUSERS } from './schema/collection.ts';
 import { type CollectionService, createCollectionService } from './schema/collection-service.ts';
@@ -42,7 +42,7 @@ export interface App {
  */
 export async function createApp(
   config: Config,
-  opts: { logger?: Logger; applyMigrations?: boolean } = {},
+  opts: { logger?: Logger; applyMigrations?: boolean; realtime?: HubOptions } = {},
 ): Promise<App> {
   const logger = opts.logger ?? createLogger(config.logLevel);
   const db = await openDatabase({
@@ -76,7 +76,7 @@ export async function createApp(
     }
     const records = createRecordService({ db, collections });
     const auth = createAuthService({ db, collections, records });
-    const realtime = createRealtimeHub({ db, collections, records, logger });
+    const realtime = createRealtimeHub({ db, collections, records, logger, options: opts.realtime ?? {} });
     const http = await createHttpServer({ config, collections, records, auth, realtime }, logger);
     await realtime.start();
 
