@@ -75,3 +75,37 @@ export function newClient(
 export function sameAuth(a: Viewer, b: Viewer): boolean {
   return (a.authId ?? '') === (b.authId ?? '') && (a.authCollectionId ?? '') === (b.authCollectionId ?? '');
 }
+
+function flush(client: RealtimeClient): void {
+  client.blockedSince = undefined;
+  while (client.queue.length && !client.closed) {
+    if (!client.sink.write(client.queue.shift()!)) {
+      client.blockedSince = Date.now();
+      client.sink.onDrain(() => flush(client));
+      return;
+    }
+  }
+}
+
+/**
+ * Writes a frame to the client's socket while it keeps up; while its buffer is full, frames
+ * wait in a bounded queue that drains when the socket does. `overflow`: the queue is full
+ * and the caller should cut the client off.
+ */
+export function enqueueFrame(
+  client: RealtimeClient,
+  frame: string,
+  queueSize: number,
+): 'sent' | 'overflow' | 'closed' {
+  if (client.closed) return 'closed';
+  if (client.blockedSince === undefined) {
+    if (!client.sink.write(frame)) {
+      client.blockedSince = Date.now();
+      client.sink.onDrain(() => flush(client));
+    }
+    return 'sent';
+  }
+  if (client.queue.length >= queueSize) return 'overflow';
+  client.queue.push(frame);
+  return 'sent';
+}

@@ -8,9 +8,9 @@ import type { CollectionService } from '../schema/collection-service.ts';
 import { randomString } from '../tools/id.ts';
 import { createChangeFeed } from './change-feed.ts';
 import { type ChangeRow, createChangeStore } from './change-store.ts';
-import { type ClientSink, newClient, type RealtimeClient, sameAuth } from './client.ts';
+import { type ClientSink, enqueueFrame, newClient, type RealtimeClient, sameAuth } from './client.ts';
 import { deliveriesFor, topicMatches } from './dispatch.ts';
-import { parseTopic, type Topic } from './topic.ts';
+import { MAX_SUBSCRIPTIONS, parseTopic, parseTopics, type Topic } from './topic.ts';
 
 /** Limits of the hub; the defaults suit a public server. */
 export interface HubOptions {
@@ -47,8 +47,6 @@ export interface HubMetrics {
 }
 
 const CLIENT_ID_CHARS = 'abcdefghijklmnopqrstuvwxyz0123456789';
-const MAX_SUBSCRIPTIONS = 1000;
-const MAX_TOPIC_LENGTH = 2500;
 
 /**
  * The realtime hub: follows the change log after commit, decides which subscriptions see
@@ -78,29 +76,11 @@ export function createRealtimeHub({ db, collections, records, logger, options = 
     logger.debug({ clientId: client.id, reason }, 'realtime client closed');
   }
 
-  function flush(client: RealtimeClient): void {
-    client.blockedSince = undefined;
-    while (client.queue.length && !client.closed) {
-      if (!client.sink.write(client.queue.shift()!)) {
-        client.blockedSince = Date.now();
-        client.sink.onDrain(() => flush(client));
-        return;
-      }
-    }
-  }
-
-  /** Hands a frame to the client's socket, or queues it while the socket is full. */
+  /** Hands a frame to the client's socket, or queues it; cuts the client off on overflow. */
   function send(client: RealtimeClient, frame: string): void {
-    if (client.closed) return;
-    if (client.blockedSince === undefined) {
-      counters.delivered++;
-      if (!client.sink.write(frame)) {
-        client.blockedSince = Date.now();
-        client.sink.onDrain(() => flush(client));
-      }
-      return;
-    }
-    if (client.queue.length >= queueSize) {
+    const outcome = enqueueFrame(client, frame, queueSize);
+    if (outcome === 'sent') counters.delivered++;
+    else if (outcome === 'overflow') {
       counters.dropped += client.queue.length + 1;
       counters.slow++;
       logger.warn(
@@ -108,10 +88,7 @@ export function createRealtimeHub({ db, collections, records, logger, options = 
         'realtime client too slow: queue overflow, disconnected',
       );
       disconnect(client, 'slow consumer');
-      return;
     }
-    counters.delivered++;
-    client.queue.push(frame);
   }
 
   /** Closes the clients signed in as an auth record that was deleted or whose tokenKey changed. */
@@ -174,19 +151,6 @@ export function createRealtimeHub({ db, collections, records, logger, options = 
         disconnect(client, 'idle');
       } else client.sink.heartbeat();
     }
-  }
-
-  function parseTopics(keys: string[]): Map<string, Topic> {
-    if (keys.length > MAX_SUBSCRIPTIONS)
-      throw new BadRequestError(`At most ${MAX_SUBSCRIPTIONS} subscriptions are allowed.`);
-    const out = new Map<string, Topic>();
-    for (const key of keys) {
-      if (typeof key !== 'string' || key.length > MAX_TOPIC_LENGTH || /[\r\n]/.test(key))
-        throw new BadRequestError('Invalid subscription topic.');
-      const t = parseTopic(key);
-      if (t) out.set(key, t);
-    }
-    return out;
   }
 
   return {
