@@ -44,9 +44,7 @@ export interface RealtimeClient {
   /** Set while the socket has more buffered than it wants. */
   blockedSince: number | undefined;
   /** While a resume replays old events, live ones wait here (with their seq). */
-  held: { seq: number; frame: string }[] | undefined;
-  /** Seqs already delivered live (WebSocket), so a resume does not repeat them. */
-  seen: Set<number>;
+  held: string[] | undefined;
 }
 
 /** A fresh client record for the hub. */
@@ -67,7 +65,6 @@ export function newClient(
     queue: [],
     blockedSince: undefined,
     held: undefined,
-    seen: new Set(),
   };
 }
 

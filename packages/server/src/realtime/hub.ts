@@ -106,8 +106,12 @@ export function createRealtimeHub({ db, collections, records, logger, options = 
     }
   }
 
-  /** Delivers change rows to every matching subscription (or to one client, for a resume). */
-  async function dispatch(rows: ChangeRow[], only?: RealtimeClient, replayed?: Set<number>): Promise<void> {
+  /**
+   * Delivers change rows to every matching subscription. Live, a subscription gets the
+   * changes after its `fromSeq`; a resume (`only`) replays to one client those up to it, so
+   * the two never overlap.
+   */
+  async function dispatch(rows: ChangeRow[], only?: RealtimeClient): Promise<void> {
     for (const row of rows) {
       const c = collections.find(row.collectionId);
       if (!c) continue;
@@ -115,29 +119,19 @@ export function createRealtimeHub({ db, collections, records, logger, options = 
       const matches: { client: RealtimeClient; topic: Topic }[] = [];
       for (const client of only ? [only] : clients.values()) {
         for (const topic of client.subscriptions.values()) {
-          if ((only || row.seq > topic.fromSeq) && topicMatches(topic, c, row.recordId))
-            matches.push({ client, topic });
+          if (only ? row.seq <= topic.fromSeq : row.seq > topic.fromSeq) {
+            if (topicMatches(topic, c, row.recordId)) matches.push({ client, topic });
+          }
         }
       }
       if (!matches.length) continue;
       for (const { client, delivery } of await deliveriesFor(deps, c, row, matches)) {
         const frame = client.sink.format(delivery);
-        if (only) {
-          if (client.seen.has(row.seq)) continue;
-          replayed?.add(row.seq);
-          send(client, frame);
-        } else if (client.held) client.held.push({ seq: row.seq, frame });
-        else {
-          if (client.transport === 'ws') remember(client, row.seq);
-          send(client, frame);
-        }
+        // live frames wait while a resume replays older ones, to keep seq order
+        if (client.held && !only) client.held.push(frame);
+        else send(client, frame);
       }
     }
-  }
-
-  function remember(client: RealtimeClient, seq: number): void {
-    client.seen.add(seq);
-    if (client.seen.size > replayLimit) client.seen.delete(client.seen.values().next().value!);
   }
 
   function sweep(): void {
@@ -225,34 +219,29 @@ export function createRealtimeHub({ db, collections, records, logger, options = 
     },
 
     /**
-     * Replays what the client's subscriptions missed after `since`, then goes live without
-     * gap or repeat. Refused (the client must reload) when the log no longer reaches back
+     * Replays what the client's subscriptions missed after `since` (up to where each went
+     * live), then goes on live, without gap or repeat. Refused (the client must reload) when the log no longer reaches back
      * that far or more than the replay limit happened since.
      */
     async resume(client: RealtimeClient, since: number): Promise<number> {
-      await feed.wake();
-      const upTo = feed.cursor;
+      let upTo = 0;
+      for (const t of client.subscriptions.values()) upTo = Math.max(upTo, t.fromSeq);
       const first = await store.firstSeq();
       if (since < 0 || upTo - since > replayLimit || (since < first - 1 && first > 0))
         throw new BadRequestError('Too many changes were missed; reload the data and subscribe again.');
       client.held = [];
-      const replayed = new Set<number>();
       try {
         let from = since;
         while (from < upTo) {
           const rows = (await store.after(from, [], 500)).filter((r) => r.seq <= upTo);
           if (!rows.length) break;
-          await dispatch(rows, client, replayed);
+          await dispatch(rows, client);
           from = rows[rows.length - 1]!.seq;
         }
       } finally {
         const held = client.held;
         client.held = undefined;
-        for (const h of held) {
-          if (replayed.has(h.seq)) continue;
-          remember(client, h.seq);
-          send(client, h.frame);
-        }
+        for (const frame of held) send(client, frame);
       }
       return upTo;
     },
