@@ -9,6 +9,7 @@ import type { ChangeRow } from './change-store.ts';
 import type { Delivery, RealtimeClient } from './client.ts';
 import type { Topic } from './topic.ts';
 
+/** The services dispatch needs to check rules and serialize records. */
 export interface DispatchDeps {
   db: Database;
   collections: CollectionService;

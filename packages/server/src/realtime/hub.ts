@@ -26,6 +26,7 @@ export interface HubOptions {
   replayLimit?: number;
 }
 
+/** The services the hub is built from (wired in app.ts). */
 export interface HubDeps {
   db: Database;
   collections: CollectionService;
@@ -34,7 +35,7 @@ export interface HubDeps {
   options?: HubOptions;
 }
 
-/** Counters of the hub (for `/api/metrics` and benchmarks). */
+/** Counters of the hub, for monitoring and benchmarks. */
 export interface HubMetrics {
   clients: number;
   sseClients: number;
@@ -293,4 +294,5 @@ export function createRealtimeHub({ db, collections, records, logger, options = 
   };
 }
 
+/** The realtime hub (see createRealtimeHub); routes reach it through HttpDeps. */
 export type RealtimeHub = ReturnType<typeof createRealtimeHub>;
