@@ -135,10 +135,22 @@ export function createRealtimeHub({ db, collections, records, logger, options = 
     }
   }
 
+  /**
+   * True when the client's auth collection is gone or its token secret changed since the
+   * client signed in (every token of the collection is void then, as in PocketBase).
+   */
+  function authRevoked(client: RealtimeClient): boolean {
+    const bound = client.viewer.auth?.collection;
+    if (!bound) return false;
+    const current = collections.find(bound.id);
+    return current?.authToken?.secret !== bound.authToken?.secret;
+  }
+
   function sweep(): void {
     const now = Date.now();
     for (const client of clients.values()) {
-      if (client.blockedSince !== undefined && now - client.blockedSince > stallTimeoutMs) {
+      if (authRevoked(client)) disconnect(client, 'auth collection changed');
+      else if (client.blockedSince !== undefined && now - client.blockedSince > stallTimeoutMs) {
         counters.slow++;
         logger.warn({ clientId: client.id }, 'realtime client stalled: socket not drained, disconnected');
         disconnect(client, 'slow consumer');

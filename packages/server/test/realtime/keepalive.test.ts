@@ -47,6 +47,24 @@ for (const dialect of DIALECTS) {
       assert.deepEqual(await ws.closed, { code: 1000, reason: 'idle' });
     });
 
+    test('a new token secret of the auth collection ends its clients’ connections', async () => {
+      const users = await app.collections.create({ name: 'members', type: 'auth', listRule: '', fields: [] });
+      const member = await app.records.create(
+        'members',
+        { email: 'm@example.com', password: 'member-pass-123', passwordConfirm: 'member-pass-123' },
+        { superuser: true },
+      );
+      const { token } = await app.auth.authResponse(
+        users,
+        (await app.records.findById(users, member.id as string))!,
+      );
+      const ws = await WsClient.open(url);
+      assert.deepEqual(await ws.request({ type: 'auth', token }), { type: 'ack', id: 'r1' });
+      await ws.request({ type: 'subscribe', topic: 'members' });
+      await app.collections.update('members', { authToken: { secret: 'x'.repeat(50), duration: 1000 } });
+      assert.deepEqual(await ws.closed, { code: 1000, reason: 'auth collection changed' });
+    });
+
     test('a client with a subscription is not idle', async () => {
       const ws = await WsClient.open(url);
       assert.equal((await ws.request({ type: 'subscribe', topic: 'anything' })).status, 404);
