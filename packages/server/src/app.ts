@@ -7,7 +7,7 @@ import { createHttpServer } from './http/server.ts';
 import { createMailer } from './mail/mailer.ts';
 import { createMigrationRunner, type MigrationRunner } from './migrations/migration-runner.ts';
 import { createLogger, type Logger } from './observability/logger.ts';
-import { createRealtimeHub, type RealtimeHub } from './realtime/hub.ts';
+import { createRealtimeHub, type HubOptions, type RealtimeHub } from './realtime/hub.ts';
 import { createRecordFiles } from './records/record-files.ts';
 import { createRecordService, type RecordService } from './records/record-service.ts';
 import { SUPERUSERS } from './schema/collection.ts';
@@ -49,7 +49,7 @@ export interface App {
  */
 export async function createApp(
   config: Config,
-  opts: { logger?: Logger; applyMigrations?: boolean } = {},
+  opts: { logger?: Logger; applyMigrations?: boolean; realtime?: HubOptions } = {},
 ): Promise<App> {
   const logger = opts.logger ?? createLogger(config.logLevel);
   const db = await openDatabase({
@@ -86,7 +86,7 @@ export async function createApp(
     const mailer = createMailer({ config, logger });
     const auth = createAuthService({ db, collections, records, config, logger, mailer });
     const files = createFileService({ blobs, collections, records, logger });
-    const realtime = createRealtimeHub({ db, collections, records, logger });
+    const realtime = createRealtimeHub({ db, collections, records, logger, options: opts.realtime ?? {} });
     const storage = createStorageService({ db, blobs, collections, logger });
     const http = await createHttpServer(
       { config, collections, records, auth, files, realtime, storage },

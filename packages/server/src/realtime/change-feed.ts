@@ -7,6 +7,7 @@ const BATCH = 500;
 const GAP_WAIT_MS = 30_000;
 const MAX_GAPS = 10_000;
 
+/** What a change feed reads from and whom it hands new rows to. */
 export interface ChangeFeedDeps {
   db: Database;
   store: ChangeStore;
@@ -98,4 +99,5 @@ export function createChangeFeed({ db, store, logger, deliver }: ChangeFeedDeps)
   };
 }
 
+/** A change feed (see createChangeFeed). */
 export type ChangeFeed = ReturnType<typeof createChangeFeed>;

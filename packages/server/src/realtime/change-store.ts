@@ -57,4 +57,5 @@ export function createChangeStore(db: Database) {
   };
 }
 
+/** The reader of `_changes` (see createChangeStore). */
 export type ChangeStore = ReturnType<typeof createChangeStore>;

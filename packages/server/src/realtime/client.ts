@@ -9,6 +9,8 @@ export interface Delivery {
   action: 'create' | 'update' | 'delete';
   /** The record serialized for this client's viewer. */
   record: Record<string, unknown>;
+  /** `record` as JSON, made once per group of subscribers. */
+  recordJson: string;
 }
 
 /** Where a client's frames go: an SSE response or a WebSocket. */
@@ -42,9 +44,7 @@ export interface RealtimeClient {
   /** Set while the socket has more buffered than it wants. */
   blockedSince: number | undefined;
   /** While a resume replays old events, live ones wait here (with their seq). */
-  held: { seq: number; frame: string }[] | undefined;
-  /** Seqs already delivered live (WebSocket), so a resume does not repeat them. */
-  seen: Set<number>;
+  held: string[] | undefined;
 }
 
 /** A fresh client record for the hub. */
@@ -65,11 +65,44 @@ export function newClient(
     queue: [],
     blockedSince: undefined,
     held: undefined,
-    seen: new Set(),
   };
 }
 
 /** True when two viewers are the same signed-in record (or both anonymous). */
 export function sameAuth(a: Viewer, b: Viewer): boolean {
   return (a.authId ?? '') === (b.authId ?? '') && (a.authCollectionId ?? '') === (b.authCollectionId ?? '');
+}
+
+function flush(client: RealtimeClient): void {
+  client.blockedSince = undefined;
+  while (client.queue.length && !client.closed) {
+    if (!client.sink.write(client.queue.shift()!)) {
+      client.blockedSince = Date.now();
+      client.sink.onDrain(() => flush(client));
+      return;
+    }
+  }
+}
+
+/**
+ * Writes a frame to the client's socket while it keeps up; while its buffer is full, frames
+ * wait in a bounded queue that drains when the socket does. `overflow`: the queue is full
+ * and the caller should cut the client off.
+ */
+export function enqueueFrame(
+  client: RealtimeClient,
+  frame: string,
+  queueSize: number,
+): 'sent' | 'overflow' | 'closed' {
+  if (client.closed) return 'closed';
+  if (client.blockedSince === undefined) {
+    if (!client.sink.write(frame)) {
+      client.blockedSince = Date.now();
+      client.sink.onDrain(() => flush(client));
+    }
+    return 'sent';
+  }
+  if (client.queue.length >= queueSize) return 'overflow';
+  client.queue.push(frame);
+  return 'sent';
 }

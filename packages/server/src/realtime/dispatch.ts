@@ -9,6 +9,7 @@ import type { ChangeRow } from './change-store.ts';
 import type { Delivery, RealtimeClient } from './client.ts';
 import type { Topic } from './topic.ts';
 
+/** The services dispatch needs to check rules and serialize records. */
 export interface DispatchDeps {
   db: Database;
   collections: CollectionService;
@@ -40,7 +41,11 @@ function groupKey(c: Collection, topic: Topic, viewer: Viewer): string {
     : personal
       ? `u:${viewer.authCollectionId ?? ''}/${viewer.authId ?? ''}`
       : 'p';
-  return `${topic.recordId === undefined ? 'l' : 'v'}\u0000${who}\u0000${JSON.stringify(topic.query)}\u0000${JSON.stringify(topic.headers)}`;
+  // only what changes the outcome: the query and headers count when the rule reads them
+  const { filter, expand, fields } = topic.query;
+  const query = rule.includes('@request.query') ? topic.query : { filter, expand, fields };
+  const headers = rule.includes('@request.headers') ? topic.headers : {};
+  return `${topic.recordId === undefined ? 'l' : 'v'}\u0000${who}\u0000${JSON.stringify(query)}\u0000${JSON.stringify(headers)}`;
 }
 
 /** The viewer a subscription acts as: its client's auth plus the topic's query and headers. */
@@ -94,14 +99,14 @@ export async function deliveriesFor(
       } catch {
         // an expand or fields the viewer cannot use: the plain record, like a list without it
       }
+      const recordJson = JSON.stringify(record);
       for (const m of group) {
         out.push({
           client: m.client,
-          delivery: { topic: m.topic, seq: row.seq, action: row.action, record },
+          delivery: { topic: m.topic, seq: row.seq, action: row.action, record, recordJson },
         });
       }
     }),
   );
-  // keep the subscription order of each client stable
   return out;
 }

@@ -8,9 +8,9 @@ import type { CollectionService } from '../schema/collection-service.ts';
 import { randomString } from '../tools/id.ts';
 import { createChangeFeed } from './change-feed.ts';
 import { type ChangeRow, createChangeStore } from './change-store.ts';
-import { type ClientSink, newClient, type RealtimeClient, sameAuth } from './client.ts';
+import { type ClientSink, enqueueFrame, newClient, type RealtimeClient, sameAuth } from './client.ts';
 import { deliveriesFor, topicMatches } from './dispatch.ts';
-import { parseTopic, type Topic } from './topic.ts';
+import { MAX_SUBSCRIPTIONS, parseTopic, parseTopics, type Topic } from './topic.ts';
 
 /** Limits of the hub; the defaults suit a public server. */
 export interface HubOptions {
@@ -26,6 +26,7 @@ export interface HubOptions {
   replayLimit?: number;
 }
 
+/** The services the hub is built from (wired in app.ts). */
 export interface HubDeps {
   db: Database;
   collections: CollectionService;
@@ -34,7 +35,7 @@ export interface HubDeps {
   options?: HubOptions;
 }
 
-/** Counters of the hub (for `/api/metrics` and benchmarks). */
+/** Counters of the hub, for monitoring and benchmarks. */
 export interface HubMetrics {
   clients: number;
   sseClients: number;
@@ -47,8 +48,6 @@ export interface HubMetrics {
 }
 
 const CLIENT_ID_CHARS = 'abcdefghijklmnopqrstuvwxyz0123456789';
-const MAX_SUBSCRIPTIONS = 1000;
-const MAX_TOPIC_LENGTH = 2500;
 
 /**
  * The realtime hub: follows the change log after commit, decides which subscriptions see
@@ -78,29 +77,11 @@ export function createRealtimeHub({ db, collections, records, logger, options = 
     logger.debug({ clientId: client.id, reason }, 'realtime client closed');
   }
 
-  function flush(client: RealtimeClient): void {
-    client.blockedSince = undefined;
-    while (client.queue.length && !client.closed) {
-      if (!client.sink.write(client.queue.shift()!)) {
-        client.blockedSince = Date.now();
-        client.sink.onDrain(() => flush(client));
-        return;
-      }
-    }
-  }
-
-  /** Hands a frame to the client's socket, or queues it while the socket is full. */
+  /** Hands a frame to the client's socket, or queues it; cuts the client off on overflow. */
   function send(client: RealtimeClient, frame: string): void {
-    if (client.closed) return;
-    if (client.blockedSince === undefined) {
-      counters.delivered++;
-      if (!client.sink.write(frame)) {
-        client.blockedSince = Date.now();
-        client.sink.onDrain(() => flush(client));
-      }
-      return;
-    }
-    if (client.queue.length >= queueSize) {
+    const outcome = enqueueFrame(client, frame, queueSize);
+    if (outcome === 'sent') counters.delivered++;
+    else if (outcome === 'overflow') {
       counters.dropped += client.queue.length + 1;
       counters.slow++;
       logger.warn(
@@ -108,10 +89,7 @@ export function createRealtimeHub({ db, collections, records, logger, options = 
         'realtime client too slow: queue overflow, disconnected',
       );
       disconnect(client, 'slow consumer');
-      return;
     }
-    counters.delivered++;
-    client.queue.push(frame);
   }
 
   /** Closes the clients signed in as an auth record that was deleted or whose tokenKey changed. */
@@ -129,8 +107,12 @@ export function createRealtimeHub({ db, collections, records, logger, options = 
     }
   }
 
-  /** Delivers change rows to every matching subscription (or to one client, for a resume). */
-  async function dispatch(rows: ChangeRow[], only?: RealtimeClient, replayed?: Set<number>): Promise<void> {
+  /**
+   * Delivers change rows to every matching subscription. Live, a subscription gets the
+   * changes after its `fromSeq`; a resume (`only`) replays to one client those up to it, so
+   * the two never overlap.
+   */
+  async function dispatch(rows: ChangeRow[], only?: RealtimeClient): Promise<void> {
     for (const row of rows) {
       const c = collections.find(row.collectionId);
       if (!c) continue;
@@ -138,35 +120,37 @@ export function createRealtimeHub({ db, collections, records, logger, options = 
       const matches: { client: RealtimeClient; topic: Topic }[] = [];
       for (const client of only ? [only] : clients.values()) {
         for (const topic of client.subscriptions.values()) {
-          if ((only || row.seq > topic.fromSeq) && topicMatches(topic, c, row.recordId))
-            matches.push({ client, topic });
+          if (only ? row.seq <= topic.fromSeq : row.seq > topic.fromSeq) {
+            if (topicMatches(topic, c, row.recordId)) matches.push({ client, topic });
+          }
         }
       }
       if (!matches.length) continue;
       for (const { client, delivery } of await deliveriesFor(deps, c, row, matches)) {
         const frame = client.sink.format(delivery);
-        if (only) {
-          if (client.seen.has(row.seq)) continue;
-          replayed?.add(row.seq);
-          send(client, frame);
-        } else if (client.held) client.held.push({ seq: row.seq, frame });
-        else {
-          if (client.transport === 'ws') remember(client, row.seq);
-          send(client, frame);
-        }
+        // live frames wait while a resume replays older ones, to keep seq order
+        if (client.held && !only) client.held.push(frame);
+        else send(client, frame);
       }
     }
   }
 
-  function remember(client: RealtimeClient, seq: number): void {
-    client.seen.add(seq);
-    if (client.seen.size > replayLimit) client.seen.delete(client.seen.values().next().value!);
+  /**
+   * True when the client's auth collection is gone or its token secret changed since the
+   * client signed in (every token of the collection is void then, as in PocketBase).
+   */
+  function authRevoked(client: RealtimeClient): boolean {
+    const bound = client.viewer.auth?.collection;
+    if (!bound) return false;
+    const current = collections.find(bound.id);
+    return current?.authToken?.secret !== bound.authToken?.secret;
   }
 
   function sweep(): void {
     const now = Date.now();
     for (const client of clients.values()) {
-      if (client.blockedSince !== undefined && now - client.blockedSince > stallTimeoutMs) {
+      if (authRevoked(client)) disconnect(client, 'auth collection changed');
+      else if (client.blockedSince !== undefined && now - client.blockedSince > stallTimeoutMs) {
         counters.slow++;
         logger.warn({ clientId: client.id }, 'realtime client stalled: socket not drained, disconnected');
         disconnect(client, 'slow consumer');
@@ -174,19 +158,6 @@ export function createRealtimeHub({ db, collections, records, logger, options = 
         disconnect(client, 'idle');
       } else client.sink.heartbeat();
     }
-  }
-
-  function parseTopics(keys: string[]): Map<string, Topic> {
-    if (keys.length > MAX_SUBSCRIPTIONS)
-      throw new BadRequestError(`At most ${MAX_SUBSCRIPTIONS} subscriptions are allowed.`);
-    const out = new Map<string, Topic>();
-    for (const key of keys) {
-      if (typeof key !== 'string' || key.length > MAX_TOPIC_LENGTH || /[\r\n]/.test(key))
-        throw new BadRequestError('Invalid subscription topic.');
-      const t = parseTopic(key);
-      if (t) out.set(key, t);
-    }
-    return out;
   }
 
   return {
@@ -261,34 +232,29 @@ export function createRealtimeHub({ db, collections, records, logger, options = 
     },
 
     /**
-     * Replays what the client's subscriptions missed after `since`, then goes live without
-     * gap or repeat. Refused (the client must reload) when the log no longer reaches back
+     * Replays what the client's subscriptions missed after `since` (up to where each went
+     * live), then goes on live, without gap or repeat. Refused (the client must reload) when the log no longer reaches back
      * that far or more than the replay limit happened since.
      */
     async resume(client: RealtimeClient, since: number): Promise<number> {
-      await feed.wake();
-      const upTo = feed.cursor;
+      let upTo = 0;
+      for (const t of client.subscriptions.values()) upTo = Math.max(upTo, t.fromSeq);
       const first = await store.firstSeq();
       if (since < 0 || upTo - since > replayLimit || (since < first - 1 && first > 0))
         throw new BadRequestError('Too many changes were missed; reload the data and subscribe again.');
       client.held = [];
-      const replayed = new Set<number>();
       try {
         let from = since;
         while (from < upTo) {
           const rows = (await store.after(from, [], 500)).filter((r) => r.seq <= upTo);
           if (!rows.length) break;
-          await dispatch(rows, client, replayed);
+          await dispatch(rows, client);
           from = rows[rows.length - 1]!.seq;
         }
       } finally {
         const held = client.held;
         client.held = undefined;
-        for (const h of held) {
-          if (replayed.has(h.seq)) continue;
-          remember(client, h.seq);
-          send(client, h.frame);
-        }
+        for (const frame of held) send(client, frame);
       }
       return upTo;
     },
@@ -340,4 +306,5 @@ export function createRealtimeHub({ db, collections, records, logger, options = 
   };
 }
 
+/** The realtime hub (see createRealtimeHub); routes reach it through HttpDeps. */
 export type RealtimeHub = ReturnType<typeof createRealtimeHub>;

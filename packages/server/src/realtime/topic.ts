@@ -1,3 +1,9 @@
+import { BadRequestError } from '../errors/api-error.ts';
+
+/** Most topics one client may subscribe to, and the longest topic (PocketBase's limits). */
+export const MAX_SUBSCRIPTIONS = 1000;
+const MAX_TOPIC_LENGTH = 2500;
+
 /** What a subscription asks for, parsed from its topic string. */
 export interface Topic {
   /** The topic string exactly as subscribed: events are named by it (PocketBase). */
@@ -57,4 +63,19 @@ export function parseTopic(key: string): Topic | undefined {
     headers,
     fromSeq: 0,
   };
+}
+
+/** Parses a client's topic list; topics that name no collection are skipped, bad ones are a 400. */
+export function parseTopics(keys: string[]): Map<string, Topic> {
+  if (keys.length > MAX_SUBSCRIPTIONS)
+    throw new BadRequestError(`At most ${MAX_SUBSCRIPTIONS} subscriptions are allowed.`);
+  const out = new Map<string, Topic>();
+  for (const key of keys) {
+    // a line break would end an SSE field early
+    if (typeof key !== 'string' || key.length > MAX_TOPIC_LENGTH || /[\r\n]/.test(key))
+      throw new BadRequestError('Invalid subscription topic.');
+    const t = parseTopic(key);
+    if (t) out.set(key, t);
+  }
+  return out;
 }

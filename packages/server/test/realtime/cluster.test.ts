@@ -45,6 +45,65 @@ describe('realtime across nodes (postgres)', () => {
     ws.close();
   });
 
+  test('NOTIFY carries only the seq', async () => {
+    const listener = new pg.Client({ connectionString: TEST_PG_URL });
+    await listener.connect();
+    try {
+      const channel = `forgebase_changes_${new URL(t.config.db!).searchParams.get('schema')}`;
+      const payload = new Promise<string>((resolve) =>
+        listener.on('notification', (m) => resolve(m.payload ?? '')),
+      );
+      await listener.query(`LISTEN "${channel}"`);
+      await createOnA('notified');
+      assert.match(await payload, /^\d+$/);
+    } finally {
+      await listener.end();
+    }
+  });
+
+  test('a change whose transaction commits after a later one still arrives', async () => {
+    const ws = await WsClient.open(urlB);
+    await ws.request({ type: 'subscribe', topic: 'items' });
+    const items = t.app.collections.get('items');
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let inserted!: () => void;
+    const hasSeq = new Promise<void>((resolve) => {
+      inserted = resolve;
+    });
+    // a slow writer takes its seq first and commits last
+    const slow = t.app.db.transaction(async (tx) => {
+      await tx.run(
+        t.app.db.qb.insertInto('_changes').values({
+          collection_id: items.id,
+          record_id: 'slowwriter00001',
+          action: 'create',
+          record: JSON.stringify({
+            collectionId: items.id,
+            collectionName: 'items',
+            id: 'slowwriter00001',
+            title: 'slow',
+          }),
+          created: '2026-01-01 00:00:00.000Z',
+        }),
+      );
+      inserted();
+      await released;
+    });
+    await hasSeq;
+    await createOnA('fast');
+    assert.equal((await ws.events.next()).record.title, 'fast');
+    release();
+    await slow;
+    // the next wake-up reads the seq that was missing
+    await createOnA('later');
+    const titles = [(await ws.events.next()).record.title, (await ws.events.next()).record.title];
+    assert.deepEqual(titles, ['slow', 'later']);
+    ws.close();
+  });
+
   test('node B catches up after its LISTEN connection drops', async () => {
     const ws = await WsClient.open(urlB);
     await ws.request({ type: 'subscribe', topic: 'items' });

@@ -121,6 +121,23 @@ for (const dialect of DIALECTS) {
       assert.equal((await ib.next()).record.title, 'after-delete');
     });
 
+    test('expand follows the rules of the expanded collection for each viewer', async () => {
+      const owner = client(a.token);
+      const other = client(b.token);
+      const io = new Inbox<any>();
+      const ix = new Inbox<any>();
+      await owner
+        .collection('notes')
+        .subscribe('*', (e) => io.push(e), { expand: 'owner', fields: 'title,expand.owner.email' });
+      await other
+        .collection('notes')
+        .subscribe('*', (e) => ix.push(e), { expand: 'owner', fields: 'title,expand.owner.email' });
+      await create('notes', { title: 'shared', public: true, owner: a.id });
+      assert.deepEqual((await io.next()).record, { title: 'shared', expand: { owner: { email: a.email } } });
+      // b may see the note but not the user a (users' viewRule): no expand
+      assert.deepEqual((await ix.next()).record, { title: 'shared' });
+    });
+
     const openStream = async (token: string) => {
       const es = new TestEventSource(`${t.url}/api/realtime`);
       const ids = new Inbox<string>();

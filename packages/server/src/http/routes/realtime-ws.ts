@@ -63,7 +63,7 @@ export function realtimeWsRoutes(app: FastifyInstance, { realtime, auth }: HttpD
         else ws.close(reason === 'slow consumer' ? 1008 : 1000, reason);
       },
       format: (d: Delivery) =>
-        JSON.stringify({ type: 'event', topic: d.topic.key, seq: d.seq, action: d.action, record: d.record }),
+        `{"type":"event","topic":${JSON.stringify(d.topic.key)},"seq":${d.seq},"action":${JSON.stringify(d.action)},"record":${d.recordJson}}`,
     };
   }
 

@@ -37,7 +37,8 @@ export function realtimeRoutes(app: FastifyInstance, { realtime, auth }: HttpDep
       },
       // a peer that stopped reading never takes the rest: drop it instead of flushing
       close: () => (res.writableLength > 0 ? res.destroy() : res.end()),
-      format: (d: Delivery) => sseFrame(id, d.topic.key, { action: d.action, record: d.record }),
+      format: (d: Delivery) =>
+        `id:${id}\nevent:${d.topic.key}\ndata:{"action":${JSON.stringify(d.action)},"record":${d.recordJson}}\n\n`,
     };
     const client = realtime.connect('sse', sink);
     id = client.id;
