@@ -114,6 +114,7 @@ export async function createApp(
         stopped = true;
         clearInterval(pruneTimer);
         await http.close();
+        await blobs.close();
         await db.close();
         logger.flush?.();
       },

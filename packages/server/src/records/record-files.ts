@@ -52,6 +52,8 @@ export function createRecordFiles({ blobs, logger }: { blobs: BlobStore; logger:
 
   return {
     async idle() {
+      // after-commit callbacks run as microtasks, possibly after the write's caller resumes
+      await new Promise((resolve) => setImmediate(resolve));
       await Promise.all([...pending]);
     },
 
