@@ -4,15 +4,7 @@ import { after, before, describe, test } from 'node:test';
 import PocketBase from 'pocketbase';
 import { DIALECTS } from '../support/app.ts';
 import { createUser, createUsersCollection, type TestUser } from '../support/auth-users.ts';
-import {
-  type Backend,
-  type FileTestApp,
-  form,
-  pngFile,
-  readAll,
-  startFileApp,
-  textFile,
-} from '../support/files.ts';
+import { type Backend, type FileTestApp, form, pngFile, startFileApp, textFile } from '../support/files.ts';
 
 const COMBOS: [string, Backend][] = [
   ...DIALECTS.map((d): [string, Backend] => [d, 'local']),

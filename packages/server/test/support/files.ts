@@ -1,4 +1,3 @@
-import type { Readable } from 'node:stream';
 import { type Dialect, startTestApp, type TestApp } from './app.ts';
 import { startTestS3, type TestS3 } from './s3.ts';
 
@@ -45,11 +44,4 @@ export async function pngFile(name: string, width = 64, height = 48): Promise<Fi
     .png()
     .toBuffer();
   return new File([new Uint8Array(buf)], name, { type: 'image/png' });
-}
-
-/** Reads a stream to a Buffer. */
-export async function readAll(stream: Readable): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const c of stream) chunks.push(Buffer.from(c as Uint8Array));
-  return Buffer.concat(chunks);
 }
