@@ -145,6 +145,15 @@ for (const dialect of DIALECTS) {
         );
       });
 
+      test('a create with its own id keeps the files beside that id', async () => {
+        const id = `own${backend}`.padEnd(15, '0');
+        const res = await create({ id, title: 'own', files: textFile('o.txt', 'o') });
+        assert.equal(res.status, 200, JSON.stringify(res.body));
+        assert.equal(res.body.id, id);
+        assert.deepEqual(await keysOf(id), [`${docs.id}/${id}/${res.body.files[0]}`]);
+        assert.deepEqual(await t.blobKeys('_uploads/'), []);
+      });
+
       test("plain names that are not the record's files are refused", async () => {
         const res = await t.request('POST', '/api/collections/docs/records', {
           body: { title: 'd', cover: 'other_file.txt' },
