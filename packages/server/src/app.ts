@@ -131,6 +131,7 @@ export async function createApp(
         await realtime.stop();
         await http.close();
         await mailer.close();
+        await blobs.close();
         await db.close();
         logger.flush?.();
       },

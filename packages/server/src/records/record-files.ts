@@ -21,6 +21,12 @@ export interface RecordFiles {
   idle(): Promise<void>;
 }
 
+/** A fresh id from the collection's id pattern (for a record whose files arrive first). */
+export function newRecordId(c: Collection): string {
+  const pattern = c.fields.find((f) => f.name === 'id')?.autogeneratePattern;
+  return randomFromPattern(typeof pattern === 'string' && pattern ? pattern : '[a-z0-9]{15}');
+}
+
 /** The uploads a body carries, under any key. */
 export function uploadsIn(body: Record<string, unknown>): UploadedFile[] {
   const out: UploadedFile[] = [];
@@ -52,17 +58,21 @@ export function createRecordFiles({ blobs, logger }: { blobs: BlobStore; logger:
 
   return {
     async idle() {
+      // after-commit callbacks run as microtasks, possibly after the write's caller resumes
+      await new Promise((resolve) => setImmediate(resolve));
       await Promise.all([...pending]);
     },
 
     assignId(c, body) {
       if (typeof body.id === 'string' && body.id !== '') return body;
-      if (uploadsIn(body).length === 0) return body;
-      const pattern = c.fields.find((f) => f.name === 'id')?.autogeneratePattern;
-      return {
-        ...body,
-        id: randomFromPattern(typeof pattern === 'string' && pattern ? pattern : '[a-z0-9]{15}'),
-      };
+      const uploads = uploadsIn(body);
+      if (uploads.length === 0) return body;
+      // uploads streamed straight into a fresh record folder name the record's id
+      const dirs = new Set(uploads.map((u) => u.key.slice(0, u.key.lastIndexOf('/'))));
+      const [dir] = dirs;
+      const m = dirs.size === 1 && dir ? /^([^/]+)\/([^/]+)$/.exec(dir) : null;
+      if (m && m[1] === c.id) return { ...body, id: m[2] };
+      return { ...body, id: newRecordId(c) };
     },
 
     async place(c, recordId, body) {

@@ -36,6 +36,8 @@ export interface BlobStore {
   deletePrefix(prefix: string): Promise<void>;
   /** Every key under `prefix`, sorted (for cleanup and tests). */
   list(prefix?: string): Promise<string[]>;
+  /** Releases connections (the app is stopping). */
+  close(): Promise<void>;
 }
 
 /** Thrown by `read` and `move` for a key that holds nothing. */

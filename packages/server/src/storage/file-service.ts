@@ -3,6 +3,7 @@ import { peekClaims, signFileToken, verifyRecordToken } from '../auth/tokens.ts'
 import { ApiError, NotFoundError, UnauthorizedError } from '../errors/api-error.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { RecordValues, Viewer } from '../records/record-codec.ts';
+import { newRecordId } from '../records/record-files.ts';
 import type { RecordService } from '../records/record-service.ts';
 import { type Collection, SUPERUSERS } from '../schema/collection.ts';
 import type { CollectionService } from '../schema/collection-service.ts';
@@ -87,11 +88,16 @@ export function createFileService(deps: {
   return {
     blobs,
 
-    /** A receiver for a record create (`recordId` undefined) or update of collection `c`. */
+    /**
+     * A receiver for an update of record `recordId` of collection `c`, or for a create
+     * (`recordId` undefined): then files go to the folder of a fresh id, which the record
+     * takes unless the body names its own id (then they are moved).
+     */
     recordReceiver(c: Collection, recordId?: string): UploadReceiver {
       const field = (key: string) =>
         c.fields.find((f) => f.name === stripModifiers(key) && f.type === 'file');
-      const dir = recordId && isValidKey(`${c.id}/${recordId}`) ? `${c.id}/${recordId}` : undefined;
+      const id = recordId ?? newRecordId(c);
+      const dir = isValidKey(`${c.id}/${id}`) ? `${c.id}/${id}` : undefined;
       return createUploadReceiver(blobs, {
         accept: (key) => field(key) !== undefined,
         limit: (key) => fileMaxSize(field(key) as FieldModel),

@@ -111,6 +111,8 @@ export function createFsBlobStore(root: string): BlobStore {
       await rm(pathOf(prefix.slice(0, -1)), { recursive: true, force: true });
     },
 
+    async close() {},
+
     async list(prefix = '') {
       const out: string[] = [];
       await walk(root, out);

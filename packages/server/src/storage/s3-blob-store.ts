@@ -199,6 +199,11 @@ export function createS3BlobStore(opts: S3Options): BlobStore {
       await deleteKeys([checkKey(key)]);
     },
 
+    async close() {
+      if (client) (await client).destroy();
+      client = undefined;
+    },
+
     async deletePrefix(prefix) {
       if (!prefix.endsWith('/')) throw new Error('a prefix to delete must end with "/"');
       await deleteKeys(await list(prefix));
