@@ -11,6 +11,7 @@ import { type ChangeRow, createChangeStore } from './change-store.ts';
 import { type ClientSink, enqueueFrame, newClient, type RealtimeClient, sameAuth } from './client.ts';
 import { deliveriesFor, topicMatches } from './dispatch.ts';
 import { MAX_SUBSCRIPTIONS, parseTopic, parseTopics, type Topic } from './topic.ts';
+import { TopicIndex } from './topic-index.ts';
 
 /** Limits of the hub; the defaults suit a public server. */
 export interface HubOptions {
@@ -61,6 +62,13 @@ export function createRealtimeHub({ db, collections, records, logger, options = 
   const stallTimeoutMs = options.stallTimeoutMs ?? 60_000;
   const replayLimit = options.replayLimit ?? 1000;
   const clients = new Map<string, RealtimeClient>();
+  const index = new TopicIndex();
+  /** Replaces a client's topics, keeping the index in step. */
+  const setTopics = (client: RealtimeClient, topics: Map<string, Topic>) => {
+    for (const t of client.subscriptions.values()) index.remove(client, t);
+    client.subscriptions = topics;
+    for (const t of topics.values()) index.add(client, t);
+  };
   const store = createChangeStore(db);
   const counters = { delivered: 0, dropped: 0, slow: 0 };
   const deps = { db, collections, records };
@@ -72,6 +80,7 @@ export function createRealtimeHub({ db, collections, records, logger, options = 
     if (client.closed) return;
     client.closed = true;
     clients.delete(client.id);
+    setTopics(client, new Map());
     client.queue = [];
     client.sink.close(reason);
     logger.debug({ clientId: client.id, reason }, 'realtime client closed');
@@ -118,7 +127,7 @@ export function createRealtimeHub({ db, collections, records, logger, options = 
       if (!c) continue;
       if (c.type === 'auth' && !only && row.action !== 'create') await checkAuthRecord(row);
       const matches: { client: RealtimeClient; topic: Topic }[] = [];
-      for (const client of only ? [only] : clients.values()) {
+      for (const client of only ? [only] : index.candidates(c, row.recordId)) {
         for (const topic of client.subscriptions.values()) {
           if (only ? row.seq <= topic.fromSeq : row.seq > topic.fromSeq) {
             if (topicMatches(topic, c, row.recordId)) matches.push({ client, topic });
@@ -197,7 +206,7 @@ export function createRealtimeHub({ db, collections, records, logger, options = 
       const topics = parseTopics(keys);
       const fromSeq = await store.lastSeq();
       for (const [key, topic] of topics) topic.fromSeq = client.subscriptions.get(key)?.fromSeq ?? fromSeq;
-      client.subscriptions = topics;
+      setTopics(client, topics);
       client.lastActive = Date.now();
     },
 
@@ -209,7 +218,9 @@ export function createRealtimeHub({ db, collections, records, logger, options = 
       if (filter !== undefined) topic.query = { ...topic.query, filter };
       if (!client.subscriptions.has(key) && client.subscriptions.size >= MAX_SUBSCRIPTIONS)
         throw new BadRequestError(`At most ${MAX_SUBSCRIPTIONS} subscriptions are allowed.`);
-      client.subscriptions.set(key, topic);
+      const next = new Map(client.subscriptions);
+      next.set(key, topic);
+      setTopics(client, next);
       client.lastActive = Date.now();
     },
 
@@ -227,7 +238,9 @@ export function createRealtimeHub({ db, collections, records, logger, options = 
     },
 
     unsubscribe(client: RealtimeClient, key: string): void {
-      client.subscriptions.delete(key);
+      const next = new Map(client.subscriptions);
+      next.delete(key);
+      setTopics(client, next);
       client.lastActive = Date.now();
     },
 
