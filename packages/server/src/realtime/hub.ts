@@ -155,9 +155,15 @@ export function createRealtimeHub({ db, collections, records, logger, options = 
     return current?.authToken?.secret !== bound.authToken?.secret;
   }
 
+  // keep-alives go out in slices across the heartbeat period: 10k clients pinged at once
+  // would hold the event loop (and every delivery) for a while
+  const SLICES = 25;
+  let tick = 0;
   function sweep(): void {
     const now = Date.now();
+    const slice = tick++ % SLICES;
     for (const client of clients.values()) {
+      if (client.id.charCodeAt(client.id.length - 1) % SLICES !== slice) continue;
       if (authRevoked(client)) disconnect(client, 'auth collection changed');
       else if (client.blockedSince !== undefined && now - client.blockedSince > stallTimeoutMs) {
         counters.slow++;
@@ -305,7 +311,7 @@ export function createRealtimeHub({ db, collections, records, logger, options = 
           void feed.committed();
         });
       });
-      timer = setInterval(sweep, heartbeatMs);
+      timer = setInterval(sweep, Math.max(1, Math.floor(heartbeatMs / SLICES)));
       timer.unref();
     },
 
