@@ -144,6 +144,12 @@ for (const dialect of DIALECTS) {
       await ws.events.next();
       await ws.events.next();
       assert.equal(t.app.realtime.metrics().eventsDelivered, m1.eventsDelivered + 2);
+      // the same counters over HTTP, for superusers only
+      const http = await t.request('GET', '/api/realtime/metrics', { token: 'superuser' });
+      assert.equal(http.status, 200);
+      assert.equal(http.body.subscriptions, m1.subscriptions);
+      assert.equal(http.body.eventsDelivered, m1.eventsDelivered + 2);
+      assert.equal((await t.request('GET', '/api/realtime/metrics')).status, 401);
       ws.close();
       await ws.closed;
     });

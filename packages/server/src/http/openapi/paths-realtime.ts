@@ -21,6 +21,25 @@ export const REALTIME_PATHS: Paths = {
       ok: 204,
     },
   },
+  '/api/realtime/metrics': {
+    get: {
+      summary: "The realtime hub's counters (superusers)",
+      tag: 'realtime',
+      fb: true,
+      ok: Type.Object({
+        clients: Type.Integer(),
+        sseClients: Type.Integer(),
+        wsClients: Type.Integer(),
+        subscriptions: Type.Integer(),
+        eventsDelivered: Type.Integer(),
+        eventsDropped: Type.Integer(),
+        slowDisconnects: Type.Integer({
+          description: 'Clients cut off for not reading (queue overflow or stalled socket).',
+        }),
+        cursor: Type.Integer({ description: 'The last change-log seq the hub has read.' }),
+      }),
+    },
+  },
   '/api/ws': {
     get: {
       summary: 'The realtime WebSocket (ForgeBase)',

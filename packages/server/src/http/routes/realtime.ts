@@ -3,7 +3,7 @@ import { BadRequestError, fieldError } from '../../errors/api-error.ts';
 import type { ClientSink, Delivery } from '../../realtime/client.ts';
 import { readBody } from '../body.ts';
 import type { HttpDeps } from '../deps.ts';
-import { viewerOf } from '../viewer.ts';
+import { requireSuperuser, viewerOf } from '../viewer.ts';
 
 /** One SSE message (PocketBase writes the client id as every message's `id`). */
 function sseFrame(id: string, name: string, data: unknown): string {
@@ -44,6 +44,12 @@ export function realtimeRoutes(app: FastifyInstance, { realtime, auth }: HttpDep
     id = client.id;
     res.write(sseFrame(id, 'PB_CONNECT', { clientId: id }));
     res.on('close', () => realtime.disconnect(client, 'closed by peer'));
+  });
+
+  // ForgeBase's own: the hub's counters (clients, subscriptions, events delivered/dropped)
+  app.get('/api/realtime/metrics', async (req) => {
+    await requireSuperuser(req, auth);
+    return realtime.metrics();
   });
 
   app.post('/api/realtime', async (req, reply) => {
