@@ -17,7 +17,10 @@ export class TopicIndex {
   add(client: RealtimeClient, topic: Topic): void {
     const key = TopicIndex.#key(topic.collection, topic.recordId);
     let holders = this.#byKey.get(key);
-    if (!holders) this.#byKey.set(key, (holders = new Map()));
+    if (!holders) {
+      holders = new Map();
+      this.#byKey.set(key, holders);
+    }
     holders.set(client, (holders.get(client) ?? 0) + 1);
   }
 
