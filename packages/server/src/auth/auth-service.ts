@@ -18,6 +18,7 @@ import { type Collection, SUPERUSERS } from '../schema/collection.ts';
 import type { CollectionService } from '../schema/collection-service.ts';
 import { isPasswordValue } from '../schema/fields/password.ts';
 import { formatDate } from '../tools/time.ts';
+import { createApiKeyService, KEY_PREFIX } from './api-keys.ts';
 import { authMethods } from './auth-methods.ts';
 import { createAuthStore } from './auth-store.ts';
 import { createEmailChangeFlow } from './email-change.ts';
@@ -78,9 +79,12 @@ export function createAuthService({ db, collections, records, config, logger, ma
   const emailFlows = createEmailFlows(flowDeps, tokenMail);
   const emailChange = createEmailChangeFlow(flowDeps, tokenMail);
   const otpFlow = createOtpFlow({ ...flowDeps, store, signIn, ipFailures });
+  const apiKeys = createApiKeyService({ db, findCollection: collections.find });
 
   return {
     installToken,
+    /** ForgeBase's API keys (`/api/keys`). */
+    apiKeys,
 
     /** True while the given token is the valid, unused install token. */
     isInstallToken(token: string): boolean {
@@ -117,6 +121,10 @@ export function createAuthService({ db, collections, records, config, logger, ma
       const anonymous: Viewer = { superuser: false };
       if (!header) return anonymous;
       const token = header.replace(/^bearer\s+/i, '').trim();
+      if (token.startsWith(KEY_PREFIX)) {
+        const grant = await apiKeys.resolve(token);
+        return grant ? { superuser: false, apiKey: grant } : anonymous;
+      }
       const claims = peekClaims(token);
       if (
         claims?.type !== 'auth' ||

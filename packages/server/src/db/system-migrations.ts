@@ -10,6 +10,12 @@ interface SystemMigration {
   postgres: string;
 }
 
+const API_KEYS = `
+  CREATE TABLE _api_keys (
+    id TEXT PRIMARY KEY NOT NULL, name TEXT NOT NULL, hash TEXT NOT NULL, scopes TEXT NOT NULL,
+    expires TEXT NOT NULL, last_used TEXT NOT NULL, created TEXT NOT NULL);
+  CREATE UNIQUE INDEX _api_keys_hash ON _api_keys (hash);`;
+
 const MIGRATIONS: SystemMigration[] = [
   {
     name: '0001_init',
@@ -53,6 +59,12 @@ const MIGRATIONS: SystemMigration[] = [
       CREATE TABLE _mfas (
         id TEXT PRIMARY KEY NOT NULL, collection_ref TEXT NOT NULL, record_ref TEXT NOT NULL,
         method TEXT NOT NULL, created TEXT NOT NULL);`,
+  },
+  {
+    // ForgeBase's API keys: only a sha256 of the secret is kept
+    name: '0003_api_keys',
+    sqlite: API_KEYS,
+    postgres: API_KEYS,
   },
 ];
 

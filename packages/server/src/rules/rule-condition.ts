@@ -36,7 +36,8 @@ export function ruleCondition(
   viewer: Viewer,
   baseAlias?: string,
 ): RuleCondition {
-  if (viewer.superuser) return { kind: 'all' };
+  // an API key acts as a superuser only on the collection its scope was checked for
+  if (viewer.superuser && (!viewer.keyScope || viewer.keyScope === c.id)) return { kind: 'all' };
   if (rule === null || rule === undefined)
     throw new ForbiddenError('Only superusers can perform this action.');
   if (rule.trim() === '') return { kind: 'all' };

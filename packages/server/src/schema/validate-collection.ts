@@ -25,6 +25,7 @@ export const INTERNAL_TABLES = [
   '_changes',
   '_otps',
   '_mfas',
+  '_api_keys',
 ];
 
 /**
