@@ -23,6 +23,8 @@ import { authMethods } from './auth-methods.ts';
 import { createAuthStore } from './auth-store.ts';
 import { createEmailChangeFlow } from './email-change.ts';
 import { createEmailFlows } from './email-flows.ts';
+import { createExternalAuths } from './external-auths.ts';
+import { createOAuth2Flow } from './oauth2.ts';
 import { createOtpFlow } from './otp.ts';
 import { hashPassword, verifyPassword } from './password.ts';
 import { createRateLimiter } from './rate-limiter.ts';
@@ -80,6 +82,13 @@ export function createAuthService({ db, collections, records, config, logger, ma
   const emailChange = createEmailChangeFlow(flowDeps, tokenMail);
   const otpFlow = createOtpFlow({ ...flowDeps, store, signIn, ipFailures });
   const apiKeys = createApiKeyService({ db, findCollection: collections.find });
+  const oauth2 = createOAuth2Flow({
+    records,
+    signIn,
+    externalAuths: createExternalAuths(db),
+    logger,
+    authCollection,
+  });
 
   return {
     installToken,
@@ -214,9 +223,12 @@ export function createAuthService({ db, collections, records, config, logger, ma
     },
 
     /** GET auth-methods: which sign-in methods the collection offers (PocketBase's shape). */
-    authMethods(collection: string): Record<string, unknown> {
-      return authMethods(authCollection(collection));
+    async authMethods(collection: string): Promise<Record<string, unknown>> {
+      const c = authCollection(collection);
+      return authMethods(c, await oauth2.providers(c));
     },
+
+    authWithOAuth2: oauth2.authWithOAuth2,
 
     /**
      * POST impersonate/{id} `{duration?}` (superusers only): a static, non-refreshable

@@ -16,6 +16,13 @@ const API_KEYS = `
     expires TEXT NOT NULL, last_used TEXT NOT NULL, created TEXT NOT NULL);
   CREATE UNIQUE INDEX _api_keys_hash ON _api_keys (hash);`;
 
+const EXTERNAL_AUTHS = `
+  CREATE TABLE _external_auths (
+    id TEXT PRIMARY KEY NOT NULL, collection_ref TEXT NOT NULL, record_ref TEXT NOT NULL,
+    provider TEXT NOT NULL, provider_id TEXT NOT NULL, created TEXT NOT NULL);
+  CREATE UNIQUE INDEX _external_auths_provider ON _external_auths (collection_ref, provider, provider_id);
+  CREATE INDEX _external_auths_record ON _external_auths (collection_ref, record_ref);`;
+
 const MIGRATIONS: SystemMigration[] = [
   {
     name: '0001_init',
@@ -65,6 +72,12 @@ const MIGRATIONS: SystemMigration[] = [
     name: '0003_api_keys',
     sqlite: API_KEYS,
     postgres: API_KEYS,
+  },
+  {
+    // which provider identity (OAuth2) belongs to which auth record
+    name: '0004_external_auths',
+    sqlite: EXTERNAL_AUTHS,
+    postgres: EXTERNAL_AUTHS,
   },
 ];
 

@@ -26,6 +26,7 @@ export const INTERNAL_TABLES = [
   '_otps',
   '_mfas',
   '_api_keys',
+  '_external_auths',
 ];
 
 /**

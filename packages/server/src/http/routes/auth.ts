@@ -47,6 +47,15 @@ export function authRoutes(app: FastifyInstance, { auth, records }: HttpDeps): v
     );
   });
 
+  app.post<P>('/api/collections/:c/auth-with-oauth2', async (req, reply) => {
+    const body = await readBody(req);
+    return sendAuth(
+      req,
+      reply,
+      await auth.authWithOAuth2(req.params.c, body, await signInContext(req, body)),
+    );
+  });
+
   app.post<P>('/api/collections/:c/auth-refresh', async (req, reply) => {
     const token = String(req.headers.authorization ?? '')
       .replace(/^bearer\s+/i, '')
