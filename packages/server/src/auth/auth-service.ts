@@ -37,6 +37,7 @@ import {
 } from './sign-in.ts';
 import { createTokenMail } from './token-mail.ts';
 import { peekClaims, signAuthToken, verifyAuthToken } from './tokens.ts';
+import { createTotpFlow } from './totp.ts';
 
 export type { AuthResult, AuthSuccess, SignInContext } from './sign-in.ts';
 
@@ -82,6 +83,16 @@ export function createAuthService({ db, collections, records, config, logger, ma
   const emailChange = createEmailChangeFlow(flowDeps, tokenMail);
   const otpFlow = createOtpFlow({ ...flowDeps, store, signIn, ipFailures });
   const apiKeys = createApiKeyService({ db, findCollection: collections.find });
+  const totp = createTotpFlow({
+    db,
+    config,
+    records,
+    store,
+    signIn,
+    ipFailures,
+    authCollection,
+    findCollection: collections.find,
+  });
   const oauth2 = createOAuth2Flow({
     records,
     signIn,
@@ -229,6 +240,8 @@ export function createAuthService({ db, collections, records, config, logger, ma
     },
 
     authWithOAuth2: oauth2.authWithOAuth2,
+    /** ForgeBase's TOTP second factor: enroll, confirm, disable, auth-with-totp. */
+    totp,
 
     /**
      * POST impersonate/{id} `{duration?}` (superusers only): a static, non-refreshable

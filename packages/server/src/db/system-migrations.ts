@@ -23,6 +23,12 @@ const EXTERNAL_AUTHS = `
   CREATE UNIQUE INDEX _external_auths_provider ON _external_auths (collection_ref, provider, provider_id);
   CREATE INDEX _external_auths_record ON _external_auths (collection_ref, record_ref);`;
 
+const TOTPS = `
+  CREATE TABLE _totps (
+    collection_ref TEXT NOT NULL, record_ref TEXT NOT NULL, secret TEXT NOT NULL,
+    confirmed INTEGER NOT NULL, last_step BIGINT NOT NULL, created TEXT NOT NULL,
+    PRIMARY KEY (collection_ref, record_ref));`;
+
 const MIGRATIONS: SystemMigration[] = [
   {
     name: '0001_init',
@@ -78,6 +84,12 @@ const MIGRATIONS: SystemMigration[] = [
     name: '0004_external_auths',
     sqlite: EXTERNAL_AUTHS,
     postgres: EXTERNAL_AUTHS,
+  },
+  {
+    // authenticator-app (TOTP) secrets of auth records; last_step makes each code single-use
+    name: '0005_totps',
+    sqlite: TOTPS,
+    postgres: TOTPS,
   },
 ];
 

@@ -27,6 +27,7 @@ export const INTERNAL_TABLES = [
   '_mfas',
   '_api_keys',
   '_external_auths',
+  '_totps',
 ];
 
 /**

@@ -3,10 +3,11 @@ import { API_KEY_PATHS } from './paths-api-keys.ts';
 import { AUTH_PATHS } from './paths-auth.ts';
 import { CORE_PATHS } from './paths-core.ts';
 import { FILE_PATHS } from './paths-files.ts';
+import { SIGN_IN_PATHS } from './paths-sign-in.ts';
 import { ErrorBody } from './schemas.ts';
 
 /** Every endpoint, keyed by OpenAPI path then method. */
-const PATHS: Paths = { ...CORE_PATHS, ...AUTH_PATHS, ...API_KEY_PATHS, ...FILE_PATHS };
+const PATHS: Paths = { ...CORE_PATHS, ...AUTH_PATHS, ...SIGN_IN_PATHS, ...API_KEY_PATHS, ...FILE_PATHS };
 
 function operation(path: string, op: Operation): Json {
   const parameters: Json[] = [...path.matchAll(/\{(\w+)\}/g)].map((m) => ({

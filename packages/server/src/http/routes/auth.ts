@@ -56,6 +56,30 @@ export function authRoutes(app: FastifyInstance, { auth, records }: HttpDeps): v
     );
   });
 
+  // ForgeBase's own: an authenticator app (TOTP) as a second factor
+  app.post<P>('/api/collections/:c/totp/enroll', async (req) =>
+    auth.totp.enroll(req.params.c, await viewerOf(req, auth)),
+  );
+
+  app.post<P>('/api/collections/:c/totp/confirm', async (req, reply) => {
+    await auth.totp.confirm(req.params.c, await readBody(req), await viewerOf(req, auth), req.ip);
+    return noContent(reply);
+  });
+
+  app.post<P>('/api/collections/:c/totp/disable', async (req, reply) => {
+    await auth.totp.disable(req.params.c, await readBody(req), await viewerOf(req, auth), req.ip);
+    return noContent(reply);
+  });
+
+  app.post<P>('/api/collections/:c/auth-with-totp', async (req, reply) => {
+    const body = await readBody(req);
+    return sendAuth(
+      req,
+      reply,
+      await auth.totp.authWithTotp(req.params.c, body, await signInContext(req, body)),
+    );
+  });
+
   app.post<P>('/api/collections/:c/auth-refresh', async (req, reply) => {
     const token = String(req.headers.authorization ?? '')
       .replace(/^bearer\s+/i, '')

@@ -1,0 +1,33 @@
+import Type from 'typebox';
+import { type Operation, type Paths, pick, TypeObject } from './operation.ts';
+import { AuthBody } from './schemas.ts';
+
+const fb = (op: Omit<Operation, 'tag' | 'fb'>): Record<string, Operation> => ({
+  post: { ...op, tag: 'auth', fb: true },
+});
+
+/** ForgeBase's own sign-in methods of auth collections: TOTP, anonymous, magic link, passkeys. */
+export const SIGN_IN_PATHS: Paths = {
+  '/api/collections/{c}/totp/enroll': fb({
+    summary: 'Start TOTP enrolment (signed-in record): a secret and its otpauth:// URI',
+    description: 'Replaces an unconfirmed enrolment; 400 once TOTP is enabled.',
+    ok: Type.Object({ secret: Type.String(), uri: Type.String() }),
+  }),
+  '/api/collections/{c}/totp/confirm': fb({
+    summary: 'Turn TOTP on with a first code from the authenticator app',
+    body: TypeObject({ code: 'string' }),
+    ok: 204,
+  }),
+  '/api/collections/{c}/totp/disable': fb({
+    summary: 'Turn TOTP off with a current code',
+    body: TypeObject({ code: 'string' }),
+    ok: 204,
+  }),
+  '/api/collections/{c}/auth-with-totp': fb({
+    summary: 'Complete a multi-factor sign-in with a TOTP code',
+    description: 'Needs the `mfaId` of a first factor (in the body or query). Each code works once.',
+    query: pick('expand', 'fields'),
+    body: TypeObject({ mfaId: 'string', code: 'string' }),
+    ok: AuthBody,
+  }),
+};
