@@ -18,6 +18,7 @@ import { type Collection, SUPERUSERS } from '../schema/collection.ts';
 import type { CollectionService } from '../schema/collection-service.ts';
 import { isPasswordValue } from '../schema/fields/password.ts';
 import { formatDate } from '../tools/time.ts';
+import { createAnonymousFlow } from './anonymous.ts';
 import { createApiKeyService, KEY_PREFIX } from './api-keys.ts';
 import { authMethods } from './auth-methods.ts';
 import { createAuthStore } from './auth-store.ts';
@@ -93,12 +94,14 @@ export function createAuthService({ db, collections, records, config, logger, ma
     authCollection,
     findCollection: collections.find,
   });
-  const oauth2 = createOAuth2Flow({
+  const externalAuths = createExternalAuths(db);
+  const oauth2 = createOAuth2Flow({ records, signIn, externalAuths, logger, authCollection });
+  const anonymous = createAnonymousFlow({
     records,
     signIn,
-    externalAuths: createExternalAuths(db),
-    logger,
+    externalAuths,
     authCollection,
+    findCollection: collections.find,
   });
 
   return {
@@ -240,6 +243,8 @@ export function createAuthService({ db, collections, records, config, logger, ma
     },
 
     authWithOAuth2: oauth2.authWithOAuth2,
+    /** ForgeBase's anonymous sign-in and its upgrade to a regular record. */
+    anonymous,
     /** ForgeBase's TOTP second factor: enroll, confirm, disable, auth-with-totp. */
     totp,
 

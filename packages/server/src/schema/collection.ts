@@ -46,6 +46,10 @@ export interface Collection {
   verificationTemplate?: Record<string, unknown>;
   resetPasswordTemplate?: Record<string, unknown>;
   confirmEmailChangeTemplate?: Record<string, unknown>;
+  /** ForgeBase's own: anonymous sign-in (`auth-anonymously`). */
+  anonymousAuth?: { enabled?: boolean };
+  /** ForgeBase's own: passkey (WebAuthn) sign-in. */
+  passkeyAuth?: { enabled?: boolean; rpId?: string; rpName?: string; origins?: string[] };
 }
 
 export const RULE_KEYS = ['listRule', 'viewRule', 'createRule', 'updateRule', 'deleteRule'] as const;
@@ -68,6 +72,9 @@ export const AUTH_KEYS = [
   'verificationTemplate',
   'resetPasswordTemplate',
   'confirmEmailChangeTemplate',
+  // ForgeBase's own, after PocketBase's
+  'anonymousAuth',
+  'passkeyAuth',
 ] as const;
 
 /** Keys a client may set on create/update (everything else is ignored). */
@@ -150,6 +157,8 @@ export function authDefaults(name: string): Partial<Collection> {
       'Confirm your {APP_NAME} new email address',
       '<p>Hello,</p><p>Click on the link below to confirm your new email address.</p><p><a href="{APP_URL}/_/#/auth/confirm-email-change/{TOKEN}">Confirm new email</a></p>',
     ),
+    anonymousAuth: { enabled: false },
+    passkeyAuth: { enabled: false, rpId: '', rpName: '', origins: [] },
   };
 }
 

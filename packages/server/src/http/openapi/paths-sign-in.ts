@@ -30,4 +30,18 @@ export const SIGN_IN_PATHS: Paths = {
     body: TypeObject({ mfaId: 'string', code: 'string' }),
     ok: AuthBody,
   }),
+  '/api/collections/{c}/auth-anonymously': fb({
+    summary: 'Sign in as a new anonymous record (with anonymousAuth.enabled)',
+    description:
+      'Creates a record with no email and an unknown password; the createRule applies. `data` may fill other fields.',
+    query: pick('expand', 'fields'),
+    body: Type.Object({ data: Type.Optional(Type.Record(Type.String(), Type.Unknown())) }),
+    ok: AuthBody,
+  }),
+  '/api/collections/{c}/upgrade-anonymous': fb({
+    summary: 'Give the signed-in anonymous record an email and password (keeps its id)',
+    query: pick('expand', 'fields'),
+    body: TypeObject({ email: 'string', password: 'string', passwordConfirm: 'string' }),
+    ok: AuthBody,
+  }),
 };

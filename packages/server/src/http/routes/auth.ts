@@ -80,6 +80,21 @@ export function authRoutes(app: FastifyInstance, { auth, records }: HttpDeps): v
     );
   });
 
+  // ForgeBase's own: anonymous records, and their upgrade to regular ones
+  app.post<P>('/api/collections/:c/auth-anonymously', async (req, reply) => {
+    const body = await readBody(req);
+    return sendAuth(
+      req,
+      reply,
+      await auth.anonymous.authAnonymously(req.params.c, body, await signInContext(req, body)),
+    );
+  });
+
+  app.post<P>('/api/collections/:c/upgrade-anonymous', async (req, reply) => {
+    const body = await readBody(req);
+    return sendAuth(req, reply, await auth.anonymous.upgrade(req.params.c, body, await viewerOf(req, auth)));
+  });
+
   app.post<P>('/api/collections/:c/auth-refresh', async (req, reply) => {
     const token = String(req.headers.authorization ?? '')
       .replace(/^bearer\s+/i, '')
