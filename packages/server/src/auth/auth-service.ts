@@ -272,6 +272,7 @@ export function createAuthService({ db, collections, records, config, logger, ma
     ...emailFlows,
     ...emailChange,
     requestOtp: otpFlow.requestOtp,
+    requestMagicLink: otpFlow.requestMagicLink,
     authWithOtp: otpFlow.authWithOtp,
 
     /** Deletes OTPs and MFA sessions older than a day (they expire much sooner). */

@@ -44,4 +44,11 @@ export const SIGN_IN_PATHS: Paths = {
     body: TypeObject({ email: 'string', password: 'string', passwordConfirm: 'string' }),
     ok: AuthBody,
   }),
+  '/api/collections/{c}/request-magic-link': fb({
+    summary: 'Mail a sign-in link (an OTP as a link; with otp.enabled)',
+    description:
+      'Answers `{otpId}` whether or not the email belongs to a record. The link carries `otpId` and `code`; sign in with auth-with-otp `{otpId, password: code}`.',
+    body: TypeObject({ email: 'string' }),
+    ok: Type.Object({ otpId: Type.String() }),
+  }),
 };

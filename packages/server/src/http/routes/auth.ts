@@ -106,6 +106,11 @@ export function authRoutes(app: FastifyInstance, { auth, records }: HttpDeps): v
     auth.requestOtp(req.params.c, await readBody(req)),
   );
 
+  // ForgeBase's own: the OTP mailed as a sign-in link
+  app.post<P>('/api/collections/:c/request-magic-link', async (req) =>
+    auth.requestMagicLink(req.params.c, await readBody(req)),
+  );
+
   app.post<P>('/api/collections/:c/auth-with-otp', async (req, reply) => {
     const body = await readBody(req);
     return sendAuth(req, reply, await auth.authWithOtp(req.params.c, body, await signInContext(req, body)));
