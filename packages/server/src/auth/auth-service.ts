@@ -27,6 +27,7 @@ import { createEmailFlows } from './email-flows.ts';
 import { createExternalAuths } from './external-auths.ts';
 import { createOAuth2Flow } from './oauth2.ts';
 import { createOtpFlow } from './otp.ts';
+import { createPasskeyFlow } from './passkeys.ts';
 import { hashPassword, verifyPassword } from './password.ts';
 import { createRateLimiter } from './rate-limiter.ts';
 import {
@@ -91,6 +92,14 @@ export function createAuthService({ db, collections, records, config, logger, ma
     store,
     signIn,
     ipFailures,
+    authCollection,
+    findCollection: collections.find,
+  });
+  const passkeys = createPasskeyFlow({
+    db,
+    config,
+    records,
+    signIn,
     authCollection,
     findCollection: collections.find,
   });
@@ -243,6 +252,8 @@ export function createAuthService({ db, collections, records, config, logger, ma
     },
 
     authWithOAuth2: oauth2.authWithOAuth2,
+    /** ForgeBase's passkeys (WebAuthn): registration, listing, sign-in. */
+    passkeys,
     /** ForgeBase's anonymous sign-in and its upgrade to a regular record. */
     anonymous,
     /** ForgeBase's TOTP second factor: enroll, confirm, disable, auth-with-totp. */
@@ -276,7 +287,8 @@ export function createAuthService({ db, collections, records, config, logger, ma
     authWithOtp: otpFlow.authWithOtp,
 
     /** Deletes OTPs and MFA sessions older than a day (they expire much sooner). */
-    pruneSessions(): Promise<void> {
+    async pruneSessions(): Promise<void> {
+      await passkeys.prune();
       return store.prune(formatDate(new Date(Date.now() - 86_400_000)));
     },
   };

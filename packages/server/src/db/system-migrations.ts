@@ -29,6 +29,16 @@ const TOTPS = `
     confirmed INTEGER NOT NULL, last_step BIGINT NOT NULL, created TEXT NOT NULL,
     PRIMARY KEY (collection_ref, record_ref));`;
 
+const PASSKEYS = `
+  CREATE TABLE _passkeys (
+    id TEXT PRIMARY KEY NOT NULL, collection_ref TEXT NOT NULL, record_ref TEXT NOT NULL,
+    public_key TEXT NOT NULL, counter BIGINT NOT NULL, transports TEXT NOT NULL, name TEXT NOT NULL,
+    created TEXT NOT NULL, last_used TEXT NOT NULL);
+  CREATE INDEX _passkeys_record ON _passkeys (collection_ref, record_ref);
+  CREATE TABLE _passkey_challenges (
+    challenge TEXT PRIMARY KEY NOT NULL, collection_ref TEXT NOT NULL, record_ref TEXT NOT NULL,
+    kind TEXT NOT NULL, created TEXT NOT NULL);`;
+
 const MIGRATIONS: SystemMigration[] = [
   {
     name: '0001_init',
@@ -90,6 +100,12 @@ const MIGRATIONS: SystemMigration[] = [
     name: '0005_totps',
     sqlite: TOTPS,
     postgres: TOTPS,
+  },
+  {
+    // WebAuthn credentials (passkeys) of auth records, and the pending challenges (single-use)
+    name: '0006_passkeys',
+    sqlite: PASSKEYS,
+    postgres: PASSKEYS,
   },
 ];
 

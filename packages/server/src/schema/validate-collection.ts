@@ -28,6 +28,8 @@ export const INTERNAL_TABLES = [
   '_api_keys',
   '_external_auths',
   '_totps',
+  '_passkeys',
+  '_passkey_challenges',
 ];
 
 /**

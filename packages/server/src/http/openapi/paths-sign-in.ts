@@ -2,6 +2,13 @@ import Type from 'typebox';
 import { type Operation, type Paths, pick, TypeObject } from './operation.ts';
 import { AuthBody } from './schemas.ts';
 
+const Passkey = Type.Object({
+  id: Type.String({ description: 'The credential id (base64url).' }),
+  name: Type.String(),
+  created: Type.String(),
+  lastUsed: Type.String(),
+});
+
 const fb = (op: Omit<Operation, 'tag' | 'fb'>): Record<string, Operation> => ({
   post: { ...op, tag: 'auth', fb: true },
 });
@@ -50,5 +57,43 @@ export const SIGN_IN_PATHS: Paths = {
       'Answers `{otpId}` whether or not the email belongs to a record. The link carries `otpId` and `code`; sign in with auth-with-otp `{otpId, password: code}`.',
     body: TypeObject({ email: 'string' }),
     ok: Type.Object({ otpId: Type.String() }),
+  }),
+  '/api/collections/{c}/passkeys/register-options': fb({
+    summary: 'WebAuthn creation options to register a passkey (signed-in record)',
+    description:
+      'Pass them to `navigator.credentials.create()` (e.g. @simplewebauthn/browser startRegistration).',
+    ok: Type.Record(Type.String(), Type.Unknown()),
+  }),
+  '/api/collections/{c}/passkeys/register': fb({
+    summary: 'Verify and store a new passkey (signed-in record)',
+    body: Type.Object({
+      response: Type.Record(Type.String(), Type.Unknown()),
+      name: Type.Optional(Type.String()),
+    }),
+    ok: Passkey,
+  }),
+  '/api/collections/{c}/passkeys': {
+    get: {
+      summary: "The signed-in record's passkeys",
+      tag: 'auth',
+      fb: true,
+      ok: Type.Object({ items: Type.Array(Passkey) }),
+    },
+  },
+  '/api/collections/{c}/passkeys/{id}': {
+    delete: { summary: "Remove one of the signed-in record's passkeys", tag: 'auth', fb: true, ok: 204 },
+  },
+  '/api/collections/{c}/auth-with-passkey/options': fb({
+    summary: 'WebAuthn request options to sign in with a passkey',
+    description:
+      'Pass them to `navigator.credentials.get()` (e.g. @simplewebauthn/browser startAuthentication).',
+    ok: Type.Record(Type.String(), Type.Unknown()),
+  }),
+  '/api/collections/{c}/auth-with-passkey': fb({
+    summary: 'Sign in with a passkey assertion',
+    description: 'With MFA enabled, answers 401 `{mfaId}` like any first factor.',
+    query: pick('expand', 'fields'),
+    body: Type.Object({ response: Type.Record(Type.String(), Type.Unknown()) }),
+    ok: AuthBody,
   }),
 };

@@ -95,6 +95,40 @@ export function authRoutes(app: FastifyInstance, { auth, records }: HttpDeps): v
     return sendAuth(req, reply, await auth.anonymous.upgrade(req.params.c, body, await viewerOf(req, auth)));
   });
 
+  // ForgeBase's own: passkeys (WebAuthn)
+  app.post<P>('/api/collections/:c/passkeys/register-options', async (req) =>
+    auth.passkeys.registerOptions(req.params.c, await viewerOf(req, auth)),
+  );
+
+  app.post<P>('/api/collections/:c/passkeys/register', async (req) =>
+    auth.passkeys.register(req.params.c, await readBody(req), await viewerOf(req, auth)),
+  );
+
+  app.get<P>('/api/collections/:c/passkeys', async (req) =>
+    auth.passkeys.list(req.params.c, await viewerOf(req, auth)),
+  );
+
+  app.delete<{ Params: { c: string; id: string } }>(
+    '/api/collections/:c/passkeys/:id',
+    async (req, reply) => {
+      await auth.passkeys.remove(req.params.c, req.params.id, await viewerOf(req, auth));
+      return noContent(reply);
+    },
+  );
+
+  app.post<P>('/api/collections/:c/auth-with-passkey/options', async (req) =>
+    auth.passkeys.authOptions(req.params.c),
+  );
+
+  app.post<P>('/api/collections/:c/auth-with-passkey', async (req, reply) => {
+    const body = await readBody(req);
+    return sendAuth(
+      req,
+      reply,
+      await auth.passkeys.authWithPasskey(req.params.c, body, await signInContext(req, body)),
+    );
+  });
+
   app.post<P>('/api/collections/:c/auth-refresh', async (req, reply) => {
     const token = String(req.headers.authorization ?? '')
       .replace(/^bearer\s+/i, '')
