@@ -8,7 +8,8 @@ function registeredRoutes(tree: string): string[] {
   const stack: string[] = [];
   const out: string[] = [];
   for (const line of tree.split('\n')) {
-    const m = /^([│ ├└─]*)(\/\S*) \(([^)]+)\)$/.exec(line);
+    // a segment may continue its parent's text (`/register` then `-options`)
+    const m = /^([│ ├└─]*)(\S+) \(([^)]+)\)$/.exec(line);
     if (!m) continue;
     const depth = m[1]!.length / 4;
     stack.length = depth;
