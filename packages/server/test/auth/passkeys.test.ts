@@ -172,6 +172,32 @@ for (const dialect of DIALECTS) {
       assert.equal(second.body.record.id, id);
     });
 
+    test('deleting a record forgets its passkeys and TOTP', async () => {
+      const { id, token } = await member('members', 'gone@example.com');
+      const { device } = await register('members', token);
+      await post('members', 'totp/enroll', {}, token);
+      const rows = async () =>
+        (await t.app.db.all(t.app.db.qb.selectFrom('_passkeys').select('id').where('record_ref', '=', id)))
+          .length +
+        (
+          await t.app.db.all(
+            t.app.db.qb.selectFrom('_totps').select('record_ref').where('record_ref', '=', id),
+          )
+        ).length;
+      assert.equal(await rows(), 2);
+      const del = await t.request('DELETE', `/api/collections/members/records/${id}`, { token: 'superuser' });
+      assert.equal(del.status, 204);
+      // the cleanup runs after the delete commits: wait for it, at most 2 s
+      const deadline = Date.now() + 2000;
+      while ((await rows()) > 0 && Date.now() < deadline) await new Promise((r) => setImmediate(r));
+      assert.equal(await rows(), 0);
+      const opts = await post('members', 'auth-with-passkey/options', {});
+      assert.deepEqual(
+        (await post('members', 'auth-with-passkey', { response: device.get(opts.body) })).body,
+        FAILED,
+      );
+    });
+
     test('passkeys need the option on, and a signed-in record of the collection to register', async () => {
       const off = await post('plain', 'auth-with-passkey/options', {});
       assert.deepEqual(off.body, {
