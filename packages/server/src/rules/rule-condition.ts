@@ -58,6 +58,11 @@ export function ruleCondition(
   }
 }
 
+/** A superuser not narrowed to one collection by an API key's scope. */
+function unscoped(viewer: Viewer): boolean {
+  return viewer.superuser && !viewer.keyScope;
+}
+
 /**
  * Compile options for what a client sends (filter, sort): hidden fields and joined
  * collections' listRules for non-superusers; `stable()` tells afterwards whether the SQL
@@ -74,11 +79,14 @@ function clientOptions(
     collection: deps.collection,
     base: c,
     request: requestOf(viewer),
-    allowHidden: viewer.superuser,
+    allowHidden: unscoped(viewer),
     onVolatile: () => {
       stable = false;
     },
-    ...(viewer.superuser ? {} : { listRuleOf: listRuleAst }),
+    // an API key's filter meets other collections' listRules, like any non-superuser's
+    ...(unscoped(viewer)
+      ? {}
+      : { listRuleOf: (t: Collection) => (t.id === viewer.keyScope ? undefined : listRuleAst(t)) }),
     stable: () => stable,
   };
 }
@@ -94,7 +102,7 @@ export function filterCondition(
   filter: string,
   viewer: Viewer,
 ): { sql: RawBuilder<boolean>; stable: boolean } {
-  if (!viewer.superuser) {
+  if (!unscoped(viewer)) {
     for (const key of ['@collection.', '@request.']) {
       if (filter.includes(key)) throw new ForbiddenError(`Only superusers can filter by ${key}`);
     }

@@ -124,6 +124,40 @@ for (const dialect of DIALECTS) {
       assert.equal(del.status, 204);
     });
 
+    test("a key's filters meet other collections' rules like anyone's", async () => {
+      const tag = await t.request('POST', '/api/collections/tags/records', {
+        token: 'superuser',
+        body: { label: 'blue' },
+      });
+      await t.request('POST', '/api/collections/posts/records', {
+        token: 'superuser',
+        body: { title: 'blue post', tag: tag.body.id },
+      });
+      const key = await createKey({
+        name: 'filter',
+        scopes: [{ collection: 'posts', operations: ['list'] }],
+      });
+      const q = (filter: string) =>
+        t.request('GET', `/api/collections/posts/records?filter=${encodeURIComponent(filter)}`, {
+          token: key.secret,
+        });
+      // tags has no listRule (superusers only): no filtering through it, as for anyone
+      const viaTag = await q("tag.label = 'blue'");
+      assert.equal(viaTag.status, 400);
+      assert.match(viaTag.body.message, /Filtering through the "tags" collection needs superuser access/);
+      const su = await t.request(
+        'GET',
+        `/api/collections/posts/records?filter=${encodeURIComponent("tag.label = 'blue'")}`,
+        {
+          token: 'superuser',
+        },
+      );
+      assert.equal(su.body.totalItems, 1);
+      const other = await q("@collection.notes.body = 'x'");
+      assert.equal(other.status, 403);
+      assert.equal((await q("title = 'blue post'")).body.totalItems, 1);
+    });
+
     test('a `*` scope covers every collection but _superusers', async () => {
       const key = await createKey({ name: 'all', scopes: [{ collection: '*', operations: ['list'] }] });
       assert.equal(
