@@ -246,6 +246,28 @@ for (const dialect of DIALECTS) {
       assert.equal(member.body.record.email, 's@example.com');
     });
 
+    test('saving the collection back without the secret keeps it', async () => {
+      const col = await t.request('GET', '/api/collections/staff', { token: 'superuser' });
+      const providers = col.body.oauth2.providers.map((p: Record<string, unknown>) => ({
+        ...p,
+        displayName: 'Staff SSO',
+      }));
+      const upd = await t.request('PATCH', '/api/collections/staff', {
+        token: 'superuser',
+        body: { oauth2: { providers } },
+      });
+      assert.equal(upd.status, 200, JSON.stringify(upd.body));
+      assert.equal(upd.body.oauth2.providers[0].clientSecret, undefined);
+      const methods = await t.request('GET', '/api/collections/staff/auth-methods');
+      assert.equal(methods.body.oauth2.providers[0].displayName, 'Staff SSO');
+      // the token exchange still authenticates with the stored secret
+      const res = await signIn(
+        'staff',
+        await consent('staff', { sub: 'sub-s', email: 's@example.com', email_verified: true }),
+      );
+      assert.equal(res.status, 200, JSON.stringify(res.body));
+    });
+
     test('the PocketBase SDK signs in with authWithOAuth2Code', async () => {
       const pb = new PocketBase(t.url);
       const methods = await pb.collection('users').listAuthMethods();
