@@ -101,6 +101,42 @@ for (const dialect of DIALECTS) {
       assert.ok(!JSON.stringify(col.body).includes(idp.clientSecret));
     });
 
+    test('the named providers build their authorization URLs (arctic)', async () => {
+      const names = ['google', 'github', 'apple', 'microsoft', 'gitlab', 'discord'];
+      await t.createCollection({
+        name: 'social',
+        type: 'auth',
+        oauth2: {
+          enabled: true,
+          providers: names.map((name) => ({ name, clientId: `id-${name}`, clientSecret: 's' })),
+        },
+      });
+      const res = await t.request('GET', '/api/collections/social/auth-methods');
+      const byName = Object.fromEntries(
+        res.body.oauth2.providers.map((p: { name: string }) => [p.name, p]),
+      ) as Record<string, { authURL: string; codeChallenge: string; displayName: string }>;
+      const expected: Record<string, [string, boolean]> = {
+        google: ['https://accounts.google.com/o/oauth2/v2/auth', true],
+        github: ['https://github.com/login/oauth/authorize', false],
+        apple: ['https://appleid.apple.com/auth/authorize', false],
+        microsoft: ['https://login.microsoftonline.com/common/oauth2/v2.0/authorize', true],
+        gitlab: ['https://gitlab.com/oauth/authorize', false],
+        discord: ['https://discord.com/oauth2/authorize', true],
+      };
+      assert.deepEqual(Object.keys(byName).sort(), [...names].sort());
+      for (const [name, [endpoint, pkce]] of Object.entries(expected)) {
+        const p = byName[name]!;
+        const url = new URL(p.authURL);
+        assert.equal(`${url.origin}${url.pathname}`, endpoint, name);
+        assert.equal(url.searchParams.get('client_id'), `id-${name}`, name);
+        assert.equal(url.searchParams.get('code_challenge') ?? '', p.codeChallenge, name);
+        assert.equal(p.codeChallenge !== '', pkce, name);
+        assert.ok(p.authURL.endsWith('&redirect_uri='), name);
+      }
+      assert.equal(new URL(byName.apple!.authURL).searchParams.get('response_mode'), 'form_post');
+      assert.equal(byName.github!.displayName, 'GitHub');
+    });
+
     test('a new identity creates a verified record with createData; the next sign-in finds it', async () => {
       const user = { sub: 'sub-new', email: 'new@example.com', email_verified: true, name: 'Nova' };
       const first = await signIn('users', {
