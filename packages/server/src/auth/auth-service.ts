@@ -18,13 +18,19 @@ import { type Collection, SUPERUSERS } from '../schema/collection.ts';
 import type { CollectionService } from '../schema/collection-service.ts';
 import { isPasswordValue } from '../schema/fields/password.ts';
 import { formatDate } from '../tools/time.ts';
+import { createAnonymousFlow } from './anonymous.ts';
+import { createApiKeyService, KEY_PREFIX } from './api-keys.ts';
 import { authMethods } from './auth-methods.ts';
 import { createAuthStore } from './auth-store.ts';
 import { createEmailChangeFlow } from './email-change.ts';
 import { createEmailFlows } from './email-flows.ts';
+import { createExternalAuths } from './external-auths.ts';
+import { createOAuth2Flow } from './oauth2.ts';
 import { createOtpFlow } from './otp.ts';
+import { createPasskeyFlow } from './passkeys.ts';
 import { hashPassword, verifyPassword } from './password.ts';
 import { createRateLimiter } from './rate-limiter.ts';
+import { forgetDeletedRecords } from './record-cleanup.ts';
 import {
   type AuthResult,
   type AuthSuccess,
@@ -34,6 +40,7 @@ import {
 } from './sign-in.ts';
 import { createTokenMail } from './token-mail.ts';
 import { peekClaims, signAuthToken, verifyAuthToken } from './tokens.ts';
+import { createTotpFlow } from './totp.ts';
 
 export type { AuthResult, AuthSuccess, SignInContext } from './sign-in.ts';
 
@@ -78,9 +85,40 @@ export function createAuthService({ db, collections, records, config, logger, ma
   const emailFlows = createEmailFlows(flowDeps, tokenMail);
   const emailChange = createEmailChangeFlow(flowDeps, tokenMail);
   const otpFlow = createOtpFlow({ ...flowDeps, store, signIn, ipFailures });
+  const apiKeys = createApiKeyService({ db, findCollection: collections.find });
+  const totp = createTotpFlow({
+    db,
+    config,
+    records,
+    store,
+    signIn,
+    ipFailures,
+    authCollection,
+    findCollection: collections.find,
+  });
+  const passkeys = createPasskeyFlow({
+    db,
+    config,
+    records,
+    signIn,
+    authCollection,
+    findCollection: collections.find,
+  });
+  forgetDeletedRecords({ db, records, logger });
+  const externalAuths = createExternalAuths(db);
+  const oauth2 = createOAuth2Flow({ records, signIn, externalAuths, logger, authCollection });
+  const anonymous = createAnonymousFlow({
+    records,
+    signIn,
+    externalAuths,
+    authCollection,
+    findCollection: collections.find,
+  });
 
   return {
     installToken,
+    /** ForgeBase's API keys (`/api/keys`). */
+    apiKeys,
 
     /** True while the given token is the valid, unused install token. */
     isInstallToken(token: string): boolean {
@@ -117,6 +155,10 @@ export function createAuthService({ db, collections, records, config, logger, ma
       const anonymous: Viewer = { superuser: false };
       if (!header) return anonymous;
       const token = header.replace(/^bearer\s+/i, '').trim();
+      if (token.startsWith(KEY_PREFIX)) {
+        const grant = await apiKeys.resolve(token);
+        return grant ? { superuser: false, apiKey: grant } : anonymous;
+      }
       const claims = peekClaims(token);
       if (
         claims?.type !== 'auth' ||
@@ -206,9 +248,18 @@ export function createAuthService({ db, collections, records, config, logger, ma
     },
 
     /** GET auth-methods: which sign-in methods the collection offers (PocketBase's shape). */
-    authMethods(collection: string): Record<string, unknown> {
-      return authMethods(authCollection(collection));
+    async authMethods(collection: string): Promise<Record<string, unknown>> {
+      const c = authCollection(collection);
+      return authMethods(c, await oauth2.providers(c));
     },
+
+    authWithOAuth2: oauth2.authWithOAuth2,
+    /** ForgeBase's passkeys (WebAuthn): registration, listing, sign-in. */
+    passkeys,
+    /** ForgeBase's anonymous sign-in and its upgrade to a regular record. */
+    anonymous,
+    /** ForgeBase's TOTP second factor: enroll, confirm, disable, auth-with-totp. */
+    totp,
 
     /**
      * POST impersonate/{id} `{duration?}` (superusers only): a static, non-refreshable
@@ -234,10 +285,12 @@ export function createAuthService({ db, collections, records, config, logger, ma
     ...emailFlows,
     ...emailChange,
     requestOtp: otpFlow.requestOtp,
+    requestMagicLink: otpFlow.requestMagicLink,
     authWithOtp: otpFlow.authWithOtp,
 
     /** Deletes OTPs and MFA sessions older than a day (they expire much sooner). */
-    pruneSessions(): Promise<void> {
+    async pruneSessions(): Promise<void> {
+      await passkeys.prune();
       return store.prune(formatDate(new Date(Date.now() - 86_400_000)));
     },
   };

@@ -1,6 +1,6 @@
 import { randomInt } from 'node:crypto';
 import { BadRequestError, ForbiddenError, TooManyRequestsError } from '../errors/api-error.ts';
-import { renderTemplate, templateOf } from '../mail/templates.ts';
+import { type MailTemplate, renderTemplate, templateOf } from '../mail/templates.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { RecordService } from '../records/record-service.ts';
 import type { Collection } from '../schema/collection.ts';
@@ -24,7 +24,25 @@ export interface OtpDeps extends Pick<EmailFlowDeps, 'config' | 'mailer' | 'auth
 const INVALID = 'Invalid or expired OTP';
 const MAX_RECENT = 10;
 
-type OtpOptions = { enabled?: boolean; duration?: number; length?: number; emailTemplate?: unknown };
+type OtpOptions = {
+  enabled?: boolean;
+  duration?: number;
+  length?: number;
+  emailTemplate?: unknown;
+  magicLinkTemplate?: unknown;
+};
+
+/** The default magic-link mail: a link to the app's page that finishes the sign-in. */
+const MAGIC_LINK_TEMPLATE: MailTemplate = {
+  subject: 'Sign in to {APP_NAME}',
+  body: '<p>Hello,</p><p>Click on the link below to sign in.</p><p><a href="{APP_URL}/_/#/auth/magic-link?collection={COLLECTION}&otpId={OTP_ID}&code={OTP}">Sign in</a></p><p>If you did not ask for this, ignore this email.</p>',
+};
+
+/** The collection's `otp.magicLinkTemplate`, or the default one. */
+function magicLinkTemplate(o: OtpOptions): MailTemplate {
+  const t = templateOf(o.magicLinkTemplate);
+  return t.subject && t.body ? t : MAGIC_LINK_TEMPLATE;
+}
 
 function otpOptions(c: Collection): Required<Pick<OtpOptions, 'duration' | 'length'>> & OtpOptions {
   const o = (c.otp ?? {}) as OtpOptions;
@@ -49,36 +67,53 @@ export function createOtpFlow(deps: OtpDeps) {
   // like PocketBase: 5 code attempts per record every 3 minutes
   const attempts = createRateLimiter({ limit: 5, windowMs: 180_000 });
 
+  /** Stores a hashed code for the record with that email and mails it, as a code or as a link. */
+  async function issue(collection: string, body: Record<string, unknown>, kind: 'code' | 'link') {
+    const c = deps.authCollection(collection);
+    const opts = otpOptions(c);
+    const form = await readForm(body, { email: { required: true, max: 255, email: true } });
+    const record = await records.findByField(c, 'email', form.email);
+    // an unknown email gets an id that leads nowhere, so the answer reveals nothing
+    if (!record) return { otpId: randomString(15) };
+    const recent = await store.countRecentOtps(c.id, String(record.id), opts.duration);
+    if (recent >= MAX_RECENT) {
+      logger.warn({ collection: c.name, record: record.id }, 'too many OTP requests; no new code sent');
+      return { otpId: randomString(15) };
+    }
+    // a link is clicked, not typed: its code can be long
+    const code = kind === 'link' ? randomString(32) : randomDigits(opts.length);
+    const otpId = await store.createOtp({
+      collection_ref: c.id,
+      record_ref: String(record.id),
+      password: await hashPassword(code),
+      sent_to: String(record.email),
+    });
+    const template = kind === 'link' ? magicLinkTemplate(opts) : templateOf(opts.emailTemplate);
+    const { subject, body: html } = renderTemplate(template, config, c, record, {
+      '{OTP}': code,
+      '{OTP_ID}': otpId,
+      '{COLLECTION}': encodeURIComponent(c.name),
+    });
+    mailer.send({ to: String(record.email), subject, html }).catch(async (err: unknown) => {
+      logger.error({ err }, 'sending the OTP mail failed');
+      await store.deleteOtp(otpId).catch(() => undefined);
+    });
+    return { otpId };
+  }
+
   return {
     /** POST request-otp `{email}` → `{otpId}`. */
-    async requestOtp(collection: string, body: Record<string, unknown>): Promise<{ otpId: string }> {
-      const c = deps.authCollection(collection);
-      const opts = otpOptions(c);
-      const form = await readForm(body, { email: { required: true, max: 255, email: true } });
-      const record = await records.findByField(c, 'email', form.email);
-      // an unknown email gets an id that leads nowhere, so the answer reveals nothing
-      if (!record) return { otpId: randomString(15) };
-      const recent = await store.countRecentOtps(c.id, String(record.id), opts.duration);
-      if (recent >= MAX_RECENT) {
-        logger.warn({ collection: c.name, record: record.id }, 'too many OTP requests; no new code sent');
-        return { otpId: randomString(15) };
-      }
-      const code = randomDigits(opts.length);
-      const otpId = await store.createOtp({
-        collection_ref: c.id,
-        record_ref: String(record.id),
-        password: await hashPassword(code),
-        sent_to: String(record.email),
-      });
-      const { subject, body: html } = renderTemplate(templateOf(opts.emailTemplate), config, c, record, {
-        '{OTP}': code,
-        '{OTP_ID}': otpId,
-      });
-      mailer.send({ to: String(record.email), subject, html }).catch(async (err: unknown) => {
-        logger.error({ err }, 'sending the OTP mail failed');
-        await store.deleteOtp(otpId).catch(() => undefined);
-      });
-      return { otpId };
+    requestOtp(collection: string, body: Record<string, unknown>): Promise<{ otpId: string }> {
+      return issue(collection, body, 'code');
+    },
+
+    /**
+     * ForgeBase's POST request-magic-link `{email}` → `{otpId}`: the OTP goes out as a
+     * link (`otp.magicLinkTemplate`) carrying otpId and a long code; the page it opens
+     * signs in with auth-with-otp `{otpId, password: code}`.
+     */
+    requestMagicLink(collection: string, body: Record<string, unknown>): Promise<{ otpId: string }> {
+      return issue(collection, body, 'link');
     },
 
     /** POST auth-with-otp `{otpId, password}` → `{token, record}` (or `{mfaId}`). */

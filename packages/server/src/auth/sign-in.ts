@@ -23,7 +23,7 @@ export interface SignInContext {
 }
 
 /** First factors MFA knows (PocketBase's MFAMethod names). */
-export type AuthMethod = 'password' | 'otp';
+export type AuthMethod = 'password' | 'otp' | 'oauth2' | 'totp' | 'passkey';
 
 export type SignIn = ReturnType<typeof createSignIn>;
 

@@ -10,6 +10,35 @@ interface SystemMigration {
   postgres: string;
 }
 
+const API_KEYS = `
+  CREATE TABLE _api_keys (
+    id TEXT PRIMARY KEY NOT NULL, name TEXT NOT NULL, hash TEXT NOT NULL, scopes TEXT NOT NULL,
+    expires TEXT NOT NULL, last_used TEXT NOT NULL, created TEXT NOT NULL);
+  CREATE UNIQUE INDEX _api_keys_hash ON _api_keys (hash);`;
+
+const EXTERNAL_AUTHS = `
+  CREATE TABLE _external_auths (
+    id TEXT PRIMARY KEY NOT NULL, collection_ref TEXT NOT NULL, record_ref TEXT NOT NULL,
+    provider TEXT NOT NULL, provider_id TEXT NOT NULL, created TEXT NOT NULL);
+  CREATE UNIQUE INDEX _external_auths_provider ON _external_auths (collection_ref, provider, provider_id);
+  CREATE INDEX _external_auths_record ON _external_auths (collection_ref, record_ref);`;
+
+const TOTPS = `
+  CREATE TABLE _totps (
+    collection_ref TEXT NOT NULL, record_ref TEXT NOT NULL, secret TEXT NOT NULL,
+    confirmed INTEGER NOT NULL, last_step BIGINT NOT NULL, created TEXT NOT NULL,
+    PRIMARY KEY (collection_ref, record_ref));`;
+
+const PASSKEYS = `
+  CREATE TABLE _passkeys (
+    id TEXT PRIMARY KEY NOT NULL, collection_ref TEXT NOT NULL, record_ref TEXT NOT NULL,
+    public_key TEXT NOT NULL, counter BIGINT NOT NULL, transports TEXT NOT NULL, name TEXT NOT NULL,
+    created TEXT NOT NULL, last_used TEXT NOT NULL);
+  CREATE INDEX _passkeys_record ON _passkeys (collection_ref, record_ref);
+  CREATE TABLE _passkey_challenges (
+    challenge TEXT PRIMARY KEY NOT NULL, collection_ref TEXT NOT NULL, record_ref TEXT NOT NULL,
+    kind TEXT NOT NULL, created TEXT NOT NULL);`;
+
 const MIGRATIONS: SystemMigration[] = [
   {
     name: '0001_init',
@@ -55,9 +84,33 @@ const MIGRATIONS: SystemMigration[] = [
         method TEXT NOT NULL, created TEXT NOT NULL);`,
   },
   {
+    // ForgeBase's API keys: only a sha256 of the secret is kept
+    name: '0003_api_keys',
+    sqlite: API_KEYS,
+    postgres: API_KEYS,
+  },
+  {
+    // which provider identity (OAuth2) belongs to which auth record
+    name: '0004_external_auths',
+    sqlite: EXTERNAL_AUTHS,
+    postgres: EXTERNAL_AUTHS,
+  },
+  {
+    // authenticator-app (TOTP) secrets of auth records; last_step makes each code single-use
+    name: '0005_totps',
+    sqlite: TOTPS,
+    postgres: TOTPS,
+  },
+  {
+    // WebAuthn credentials (passkeys) of auth records, and the pending challenges (single-use)
+    name: '0006_passkeys',
+    sqlite: PASSKEYS,
+    postgres: PASSKEYS,
+  },
+  {
     // storage buckets (ForgeBase's own API) and their objects; an object's bytes live in the
     // blob store under `_buckets/<bucket id>/<object id>`, so names can be anything
-    name: '0003_storage_buckets',
+    name: '0007_storage_buckets',
     sqlite: `
       CREATE TABLE _buckets (
         id TEXT PRIMARY KEY NOT NULL, name TEXT NOT NULL, public INTEGER NOT NULL DEFAULT 0,

@@ -6,6 +6,7 @@ import { registerBodyParsers } from './body.ts';
 import type { HttpDeps } from './deps.ts';
 import { clientErrorResponse, registerErrorHandling } from './error-handler.ts';
 import { fieldsParam } from './query-params.ts';
+import { apiKeyRoutes } from './routes/api-keys.ts';
 import { authRoutes } from './routes/auth.ts';
 import { batchRoutes } from './routes/batch.ts';
 import { collectionRoutes } from './routes/collections.ts';
@@ -120,6 +121,7 @@ export async function createHttpServer(deps: HttpDeps, logger: Logger): Promise<
     collectionRoutes,
     recordRoutes,
     authRoutes,
+    apiKeyRoutes,
     batchRoutes,
     fileRoutes,
     realtimeRoutes,

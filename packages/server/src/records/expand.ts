@@ -130,6 +130,8 @@ async function fetchVisible(
 ): Promise<Map<string, Exported>> {
   const out = new Map<string, Exported>();
   if (!where) return out;
+  // an API key reaches only the collection its scope names: nothing is expanded beyond it
+  if (viewer.keyScope && viewer.keyScope !== c.id) return out;
   let rule: ReturnType<typeof ruleCondition>;
   try {
     rule = ruleCondition(deps, c, c.viewRule, viewer);

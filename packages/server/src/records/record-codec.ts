@@ -15,6 +15,20 @@ export interface Viewer {
   /** The signed-in auth record, when any. */
   authId?: string;
   authCollectionId?: string;
+  /** The API key the request was signed with (ForgeBase's own), when any. */
+  apiKey?: KeyGrant;
+  /**
+   * With an API key: the one collection its superuser powers apply to in this request
+   * (the route checked the key's scope); rules of every other collection apply as usual.
+   */
+  keyScope?: string;
+}
+
+/** What an API key allows, per collection and record operation (see auth/api-keys.ts). */
+export interface KeyGrant {
+  id: string;
+  name: string;
+  allows(c: Collection, op: 'list' | 'view' | 'create' | 'update' | 'delete'): boolean;
 }
 
 /** Decodes a table row into canonical values for every field of the collection. */

@@ -36,7 +36,8 @@ export function ruleCondition(
   viewer: Viewer,
   baseAlias?: string,
 ): RuleCondition {
-  if (viewer.superuser) return { kind: 'all' };
+  // an API key acts as a superuser only on the collection its scope was checked for
+  if (viewer.superuser && (!viewer.keyScope || viewer.keyScope === c.id)) return { kind: 'all' };
   if (rule === null || rule === undefined)
     throw new ForbiddenError('Only superusers can perform this action.');
   if (rule.trim() === '') return { kind: 'all' };
@@ -57,6 +58,11 @@ export function ruleCondition(
   }
 }
 
+/** A superuser not narrowed to one collection by an API key's scope. */
+function unscoped(viewer: Viewer): boolean {
+  return viewer.superuser && !viewer.keyScope;
+}
+
 /**
  * Compile options for what a client sends (filter, sort): hidden fields and joined
  * collections' listRules for non-superusers; `stable()` tells afterwards whether the SQL
@@ -75,11 +81,14 @@ function clientOptions(
     base: c,
     ...(baseAlias ? { baseAlias } : {}),
     request: requestOf(viewer),
-    allowHidden: viewer.superuser,
+    allowHidden: unscoped(viewer),
     onVolatile: () => {
       stable = false;
     },
-    ...(viewer.superuser ? {} : { listRuleOf: listRuleAst }),
+    // an API key's filter meets other collections' listRules, like any non-superuser's
+    ...(unscoped(viewer)
+      ? {}
+      : { listRuleOf: (t: Collection) => (t.id === viewer.keyScope ? undefined : listRuleAst(t)) }),
     stable: () => stable,
   };
 }
@@ -97,7 +106,7 @@ export function filterCondition(
   viewer: Viewer,
   baseAlias?: string,
 ): { sql: RawBuilder<boolean>; stable: boolean } {
-  if (!viewer.superuser) {
+  if (!unscoped(viewer)) {
     for (const key of ['@collection.', '@request.']) {
       if (filter.includes(key)) throw new ForbiddenError(`Only superusers can filter by ${key}`);
     }

@@ -17,6 +17,7 @@ import {
   defaultFieldId,
   ensureSystemFields,
   fieldWithDefaults,
+  keepProviderSecrets,
   RULE_KEYS,
   scaffold,
   WRITABLE_KEYS,
@@ -118,6 +119,7 @@ export function createCollectionService({ db, onChange }: CollectionServiceDeps)
         typeof cur === 'object'
       ) {
         target[key] = { ...(cur as object), ...(v as object) };
+        if (key === 'oauth2') keepProviderSecrets(cur, target[key]);
       } else target[key] = structuredClone(v);
     }
     if (!Array.isArray(c.fields)) c.fields = [];

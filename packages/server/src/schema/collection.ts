@@ -46,6 +46,10 @@ export interface Collection {
   verificationTemplate?: Record<string, unknown>;
   resetPasswordTemplate?: Record<string, unknown>;
   confirmEmailChangeTemplate?: Record<string, unknown>;
+  /** ForgeBase's own: anonymous sign-in (`auth-anonymously`). */
+  anonymousAuth?: { enabled?: boolean };
+  /** ForgeBase's own: passkey (WebAuthn) sign-in. */
+  passkeyAuth?: { enabled?: boolean; rpId?: string; rpName?: string; origins?: string[] };
 }
 
 export const RULE_KEYS = ['listRule', 'viewRule', 'createRule', 'updateRule', 'deleteRule'] as const;
@@ -68,6 +72,9 @@ export const AUTH_KEYS = [
   'verificationTemplate',
   'resetPasswordTemplate',
   'confirmEmailChangeTemplate',
+  // ForgeBase's own, after PocketBase's
+  'anonymousAuth',
+  'passkeyAuth',
 ] as const;
 
 /** Keys a client may set on create/update (everything else is ignored). */
@@ -150,6 +157,8 @@ export function authDefaults(name: string): Partial<Collection> {
       'Confirm your {APP_NAME} new email address',
       '<p>Hello,</p><p>Click on the link below to confirm your new email address.</p><p><a href="{APP_URL}/_/#/auth/confirm-email-change/{TOKEN}">Confirm new email</a></p>',
     ),
+    anonymousAuth: { enabled: false },
+    passkeyAuth: { enabled: false, rpId: '', rpName: '', origins: [] },
   };
 }
 
@@ -301,12 +310,34 @@ export function collectionToJSON(c: Collection): Record<string, unknown> {
         const o = v as { providers?: Record<string, unknown>[] };
         out[k] = {
           ...o,
-          providers: (o.providers ?? []).map(({ clientSecret: _s, ...p }) => p),
+          // secrets never leave: the client secret, and Apple's signing key
+          providers: (o.providers ?? []).map(({ clientSecret: _s, privateKey: _k, ...p }) => p),
         };
       } else out[k] = v ?? null;
     }
   }
   return out;
+}
+
+/**
+ * Clients never see OAuth2 secrets, so they send providers back without them: a provider
+ * that comes without `clientSecret` (or Apple's `privateKey`) keeps the one stored under
+ * its name (like PocketBase, whose update merges into the stored providers).
+ */
+export function keepProviderSecrets(prev: unknown, next: unknown): void {
+  const list = (o: unknown) => ((o as { providers?: unknown } | undefined)?.providers ?? []) as unknown[];
+  const old = new Map(
+    list(prev)
+      .filter((p): p is Record<string, unknown> => !!p && typeof p === 'object')
+      .map((p) => [p.name, p]),
+  );
+  for (const p of list(next)) {
+    if (!p || typeof p !== 'object') continue;
+    const cur = p as Record<string, unknown>;
+    const was = old.get(cur.name);
+    if (!was) continue;
+    for (const k of ['clientSecret', 'privateKey']) if (!cur[k] && was[k]) cur[k] = was[k];
+  }
 }
 
 /** Deep copy (collections are plain JSON). */

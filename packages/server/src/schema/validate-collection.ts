@@ -27,6 +27,11 @@ export const INTERNAL_TABLES = [
   '_mfas',
   '_buckets',
   '_objects',
+  '_api_keys',
+  '_external_auths',
+  '_totps',
+  '_passkeys',
+  '_passkey_challenges',
 ];
 
 /**

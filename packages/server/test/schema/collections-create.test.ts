@@ -35,6 +35,8 @@ const AUTH_KEYS = [
   'verificationTemplate',
   'resetPasswordTemplate',
   'confirmEmailChangeTemplate',
+  'anonymousAuth',
+  'passkeyAuth',
 ];
 
 // PocketBase's auto `id` field (core/collection_model.go initDefaultFields)

@@ -1,13 +1,23 @@
 import type { Json, Operation, Paths } from './operation.ts';
+import { API_KEY_PATHS } from './paths-api-keys.ts';
 import { AUTH_PATHS } from './paths-auth.ts';
 import { CORE_PATHS } from './paths-core.ts';
 import { FILE_PATHS } from './paths-files.ts';
 import { REALTIME_PATHS } from './paths-realtime.ts';
+import { SIGN_IN_PATHS } from './paths-sign-in.ts';
 import { STORAGE_PATHS } from './paths-storage.ts';
 import { ErrorBody } from './schemas.ts';
 
 /** Every endpoint, keyed by OpenAPI path then method. */
-const PATHS: Paths = { ...CORE_PATHS, ...AUTH_PATHS, ...FILE_PATHS, ...REALTIME_PATHS, ...STORAGE_PATHS };
+const PATHS: Paths = {
+  ...CORE_PATHS,
+  ...AUTH_PATHS,
+  ...SIGN_IN_PATHS,
+  ...API_KEY_PATHS,
+  ...FILE_PATHS,
+  ...REALTIME_PATHS,
+  ...STORAGE_PATHS,
+};
 
 const PATH_PARAMS: Record<string, string> = {
   c: 'Collection name or id.',

@@ -42,6 +42,22 @@ export const AUTH_PATHS: Paths = {
       ok: AuthBody,
     },
   },
+  '/api/collections/{c}/auth-with-oauth2': {
+    post: {
+      summary: 'Sign in with an OAuth2 / OpenID Connect provider',
+      description: `Exchange the code the provider redirected back with (and the codeVerifier auth-methods gave). An identity seen before signs in as its record; otherwise the record with the same provider-verified email, or a new one made from createData. Answers {token, record, meta}. ${MFA_NOTE}`,
+      tag: 'auth',
+      query: pick('expand', 'fields'),
+      body: Type.Object({
+        provider: Type.String(),
+        code: Type.String(),
+        codeVerifier: Type.Optional(Type.String()),
+        redirectURL: Type.String(),
+        createData: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+      }),
+      ok: Type.Intersect([AuthBody, Type.Object({ meta: Type.Record(Type.String(), Type.Unknown()) })]),
+    },
+  },
   '/api/collections/{c}/auth-refresh': {
     post: {
       summary: 'Renew the auth token of the signed-in record',

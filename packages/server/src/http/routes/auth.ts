@@ -47,6 +47,88 @@ export function authRoutes(app: FastifyInstance, { auth, records }: HttpDeps): v
     );
   });
 
+  app.post<P>('/api/collections/:c/auth-with-oauth2', async (req, reply) => {
+    const body = await readBody(req);
+    return sendAuth(
+      req,
+      reply,
+      await auth.authWithOAuth2(req.params.c, body, await signInContext(req, body)),
+    );
+  });
+
+  // ForgeBase's own: an authenticator app (TOTP) as a second factor
+  app.post<P>('/api/collections/:c/totp/enroll', async (req) =>
+    auth.totp.enroll(req.params.c, await viewerOf(req, auth)),
+  );
+
+  app.post<P>('/api/collections/:c/totp/confirm', async (req, reply) => {
+    await auth.totp.confirm(req.params.c, await readBody(req), await viewerOf(req, auth), req.ip);
+    return noContent(reply);
+  });
+
+  app.post<P>('/api/collections/:c/totp/disable', async (req, reply) => {
+    await auth.totp.disable(req.params.c, await readBody(req), await viewerOf(req, auth), req.ip);
+    return noContent(reply);
+  });
+
+  app.post<P>('/api/collections/:c/auth-with-totp', async (req, reply) => {
+    const body = await readBody(req);
+    return sendAuth(
+      req,
+      reply,
+      await auth.totp.authWithTotp(req.params.c, body, await signInContext(req, body)),
+    );
+  });
+
+  // ForgeBase's own: anonymous records, and their upgrade to regular ones
+  app.post<P>('/api/collections/:c/auth-anonymously', async (req, reply) => {
+    const body = await readBody(req);
+    return sendAuth(
+      req,
+      reply,
+      await auth.anonymous.authAnonymously(req.params.c, body, await signInContext(req, body)),
+    );
+  });
+
+  app.post<P>('/api/collections/:c/upgrade-anonymous', async (req, reply) => {
+    const body = await readBody(req);
+    return sendAuth(req, reply, await auth.anonymous.upgrade(req.params.c, body, await viewerOf(req, auth)));
+  });
+
+  // ForgeBase's own: passkeys (WebAuthn)
+  app.post<P>('/api/collections/:c/passkeys/register-options', async (req) =>
+    auth.passkeys.registerOptions(req.params.c, await viewerOf(req, auth)),
+  );
+
+  app.post<P>('/api/collections/:c/passkeys/register', async (req) =>
+    auth.passkeys.register(req.params.c, await readBody(req), await viewerOf(req, auth)),
+  );
+
+  app.get<P>('/api/collections/:c/passkeys', async (req) =>
+    auth.passkeys.list(req.params.c, await viewerOf(req, auth)),
+  );
+
+  app.delete<{ Params: { c: string; id: string } }>(
+    '/api/collections/:c/passkeys/:id',
+    async (req, reply) => {
+      await auth.passkeys.remove(req.params.c, req.params.id, await viewerOf(req, auth));
+      return noContent(reply);
+    },
+  );
+
+  app.post<P>('/api/collections/:c/auth-with-passkey/options', async (req) =>
+    auth.passkeys.authOptions(req.params.c),
+  );
+
+  app.post<P>('/api/collections/:c/auth-with-passkey', async (req, reply) => {
+    const body = await readBody(req);
+    return sendAuth(
+      req,
+      reply,
+      await auth.passkeys.authWithPasskey(req.params.c, body, await signInContext(req, body)),
+    );
+  });
+
   app.post<P>('/api/collections/:c/auth-refresh', async (req, reply) => {
     const token = String(req.headers.authorization ?? '')
       .replace(/^bearer\s+/i, '')
@@ -56,6 +138,11 @@ export function authRoutes(app: FastifyInstance, { auth, records }: HttpDeps): v
 
   app.post<P>('/api/collections/:c/request-otp', async (req) =>
     auth.requestOtp(req.params.c, await readBody(req)),
+  );
+
+  // ForgeBase's own: the OTP mailed as a sign-in link
+  app.post<P>('/api/collections/:c/request-magic-link', async (req) =>
+    auth.requestMagicLink(req.params.c, await readBody(req)),
   );
 
   app.post<P>('/api/collections/:c/auth-with-otp', async (req, reply) => {

@@ -4,7 +4,7 @@ import { SUPERUSERS } from '../../schema/collection.ts';
 import { readBody, withUploads } from '../body.ts';
 import type { HttpDeps } from '../deps.ts';
 import { expandParam, listParams } from '../query-params.ts';
-import { requestViewer } from '../viewer.ts';
+import { keyScoped, requestViewer } from '../viewer.ts';
 
 type Params = { c: string; id: string };
 
@@ -21,7 +21,7 @@ export function recordRoutes(app: FastifyInstance, { collections, records, auth,
     return records.list(
       c.id,
       listParams(req.query as Record<string, unknown>),
-      await requestViewer(req, auth),
+      keyScoped(await requestViewer(req, auth), c, 'list'),
     );
   });
 
@@ -34,14 +34,16 @@ export function recordRoutes(app: FastifyInstance, { collections, records, auth,
     return records.aggregate(
       c.id,
       { groupBy: text('groupBy'), fields: text('fields'), filter },
-      await requestViewer(req, auth),
+      keyScoped(await requestViewer(req, auth), c, 'list'),
     );
   });
 
   app.get<{ Params: Params }>('/api/collections/:c/records/:id', async (req) => {
     const c = collectionOf(req.params.c);
     const expand = expandParam(req.query as Record<string, unknown>);
-    return records.view(c.id, req.params.id, await requestViewer(req, auth), { expand });
+    return records.view(c.id, req.params.id, keyScoped(await requestViewer(req, auth), c, 'view'), {
+      expand,
+    });
   });
 
   app.post<{ Params: Params }>('/api/collections/:c/records', async (req) => {
@@ -49,7 +51,7 @@ export function recordRoutes(app: FastifyInstance, { collections, records, auth,
     const uploads = files.recordReceiver(c);
     return withUploads(uploads, async () => {
       const body = await readBody(req, uploads);
-      const viewer = await requestViewer(req, auth, body);
+      const viewer = keyScoped(await requestViewer(req, auth, body), c, 'create');
       // the one-time install token may create the first superuser, and nothing else
       const token = String(req.headers.authorization ?? '').replace(/^bearer\s+/i, '');
       if (c.name === SUPERUSERS && !viewer.superuser && auth.isInstallToken(token))
@@ -65,7 +67,7 @@ export function recordRoutes(app: FastifyInstance, { collections, records, auth,
     const uploads = files.recordReceiver(c, req.params.id);
     return withUploads(uploads, async () => {
       const body = await readBody(req, uploads);
-      const viewer = await requestViewer(req, auth, body);
+      const viewer = keyScoped(await requestViewer(req, auth, body), c, 'update');
       const updated = await records.update(c.id, req.params.id, body, viewer);
       await records.expand(c.id, [updated], expandParam(req.query as Record<string, unknown>), viewer);
       return updated;
@@ -74,7 +76,7 @@ export function recordRoutes(app: FastifyInstance, { collections, records, auth,
 
   app.delete<{ Params: Params }>('/api/collections/:c/records/:id', async (req, reply) => {
     const c = collectionOf(req.params.c);
-    await records.delete(c.id, req.params.id, await requestViewer(req, auth));
+    await records.delete(c.id, req.params.id, keyScoped(await requestViewer(req, auth), c, 'delete'));
     reply.status(204).send();
   });
 }

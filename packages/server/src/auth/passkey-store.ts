@@ -1,0 +1,112 @@
+import type { Kysely } from 'kysely';
+import type { Database } from '../db/database.ts';
+import { formatDate, nowDate } from '../tools/time.ts';
+
+/** A stored WebAuthn credential of an auth record. */
+export interface PasskeyRow {
+  /** The credential id (base64url). */
+  id: string;
+  collection_ref: string;
+  record_ref: string;
+  /** The COSE public key (base64url). */
+  public_key: string;
+  counter: unknown;
+  /** JSON array of transports the authenticator named. */
+  transports: string;
+  name: string;
+  created: string;
+  last_used: string;
+}
+
+/** What a challenge was issued for. */
+export type ChallengeKind = 'register' | 'authenticate';
+
+export type PasskeyStore = ReturnType<typeof createPasskeyStore>;
+
+/** The `_passkeys` and `_passkey_challenges` system tables. */
+export function createPasskeyStore(db: Database) {
+  const qb: Kysely<any> = db.qb;
+  return {
+    async addChallenge(challenge: string, kind: ChallengeKind, collectionRef: string, recordRef: string) {
+      await db.run(
+        qb.insertInto('_passkey_challenges').values({
+          challenge,
+          kind,
+          collection_ref: collectionRef,
+          record_ref: recordRef,
+          created: nowDate(),
+        }),
+      );
+    },
+
+    /**
+     * Spends a challenge: true when it was issued for this kind, collection and record
+     * (any record for sign-in), no earlier than `since`, and not used before.
+     */
+    async spendChallenge(
+      challenge: string,
+      kind: ChallengeKind,
+      collectionRef: string,
+      recordRef: string,
+      maxAgeSeconds: number,
+    ): Promise<boolean> {
+      const since = formatDate(new Date(Date.now() - maxAgeSeconds * 1000));
+      const done = await db.run(
+        qb
+          .deleteFrom('_passkey_challenges')
+          .where('challenge', '=', challenge)
+          .where('kind', '=', kind)
+          .where('collection_ref', '=', collectionRef)
+          .where('record_ref', '=', recordRef)
+          .where('created', '>', since),
+      );
+      return done.changes > 0;
+    },
+
+    find(collectionRef: string, id: string): Promise<PasskeyRow | undefined> {
+      return db.first<PasskeyRow>(
+        qb
+          .selectFrom('_passkeys')
+          .selectAll()
+          .where('collection_ref', '=', collectionRef)
+          .where('id', '=', id),
+      );
+    },
+
+    listByRecord(collectionRef: string, recordRef: string): Promise<PasskeyRow[]> {
+      return db.all<PasskeyRow>(
+        qb
+          .selectFrom('_passkeys')
+          .selectAll()
+          .where('collection_ref', '=', collectionRef)
+          .where('record_ref', '=', recordRef)
+          .orderBy('created'),
+      );
+    },
+
+    async add(row: PasskeyRow): Promise<void> {
+      await db.run(qb.insertInto('_passkeys').values(row));
+    },
+
+    /** Moves the signature counter forward and stamps last use. */
+    async touch(id: string, counter: number): Promise<void> {
+      await db.run(qb.updateTable('_passkeys').set({ counter, last_used: nowDate() }).where('id', '=', id));
+    },
+
+    async delete(collectionRef: string, recordRef: string, id: string): Promise<boolean> {
+      const done = await db.run(
+        qb
+          .deleteFrom('_passkeys')
+          .where('collection_ref', '=', collectionRef)
+          .where('record_ref', '=', recordRef)
+          .where('id', '=', id),
+      );
+      return done.changes > 0;
+    },
+
+    /** Drops challenges older than `before` (a stored date). */
+    async prune(before: string): Promise<void> {
+      await db.run(qb.deleteFrom('_passkey_challenges').where('created', '<', before));
+    },
+  };
+}
