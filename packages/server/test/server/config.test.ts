@@ -22,6 +22,12 @@ log_requests = false
 body_limit = 1000
 changes_retention_hours = 24
 batch_max_requests = 7
+s3_bucket = "toml-bucket"
+s3_endpoint = "http://127.0.0.1:9000"
+s3_region = "eu-west-1"
+s3_access_key = "toml-key"
+s3_secret = "toml-secret"
+s3_force_path_style = true
 `;
 
 describe('loadConfig', () => {
@@ -48,6 +54,8 @@ describe('loadConfig', () => {
       bodyLimit: DEFAULT_BODY_LIMIT,
       changesRetentionHours: DEFAULT_CHANGES_RETENTION_HOURS,
       batchMaxRequests: DEFAULT_BATCH_MAX_REQUESTS,
+      s3Region: 'us-east-1',
+      s3ForcePathStyle: false,
     });
   });
 
@@ -65,6 +73,12 @@ describe('loadConfig', () => {
       bodyLimit: 1000,
       changesRetentionHours: 24,
       batchMaxRequests: 7,
+      s3Bucket: 'toml-bucket',
+      s3Endpoint: 'http://127.0.0.1:9000',
+      s3Region: 'eu-west-1',
+      s3AccessKey: 'toml-key',
+      s3Secret: 'toml-secret',
+      s3ForcePathStyle: true,
     });
   });
 
@@ -82,6 +96,12 @@ describe('loadConfig', () => {
       FORGEBASE_BODY_LIMIT: '2000',
       FORGEBASE_CHANGES_RETENTION_HOURS: '48',
       FORGEBASE_BATCH_MAX_REQUESTS: '9',
+      FORGEBASE_S3_BUCKET: 'env-bucket',
+      FORGEBASE_S3_ENDPOINT: 'https://s3.example.com',
+      FORGEBASE_S3_REGION: 'us-west-2',
+      FORGEBASE_S3_ACCESS_KEY: 'env-key',
+      FORGEBASE_S3_SECRET: 'env-secret',
+      FORGEBASE_S3_FORCE_PATH_STYLE: 'off',
     };
     assert.deepEqual(loadConfig({}, env, dir), {
       http: '127.0.0.1:7001',
@@ -95,6 +115,12 @@ describe('loadConfig', () => {
       bodyLimit: 2000,
       changesRetentionHours: 48,
       batchMaxRequests: 9,
+      s3Bucket: 'env-bucket',
+      s3Endpoint: 'https://s3.example.com',
+      s3Region: 'us-west-2',
+      s3AccessKey: 'env-key',
+      s3Secret: 'env-secret',
+      s3ForcePathStyle: false,
     });
   });
 
