@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { ApiError, BadRequestError, type ErrorData } from '../../errors/api-error.ts';
 import type { Viewer } from '../../records/record-codec.ts';
 import { BatchFailure, type BatchOperation } from '../../records/record-service.ts';
+import type { FileService } from '../../storage/file-service.ts';
 import type { UploadReceiver } from '../../storage/upload-receiver.ts';
 import { readBody, withUploads } from '../body.ts';
 import type { HttpDeps } from '../deps.ts';
@@ -37,31 +38,14 @@ function toOperation(raw: unknown, index: number): BatchOperation {
   throw invalid(index, `${method || 'A missing method'} is not supported for ${String(r.url)}.`);
 }
 
-/** The JSON a failed sub-request would have answered on its own. */
-function errorResponse(e: unknown): { status: number; message: string; data: ErrorData } {
-  if (e instanceof ApiError) return { status: e.status, message: e.message, data: e.data };
-  return { status: 500, message: 'Something went wrong while processing your request.', data: {} };
-}
-
-/**
- * `POST /api/batch` (PocketBase's): record creates, upserts, updates and deletes in one
- * transaction. Any failure rolls back all and names the request that failed.
- */
-export function batchRoutes(app: FastifyInstance, deps: HttpDeps): void {
-  app.post('/api/batch', async (req) => {
-    const uploads = deps.files.batchReceiver(deps.config.bodyLimit);
-    return withUploads(uploads, () => runBatch(req, deps, uploads));
-  });
-}
-
 /**
  * Files come as `requests.N.field` parts (PocketBase's batch form); each list replaces
  * that key of request N's body, as PocketBase does.
  */
-function attachFiles(body: Record<string, unknown>, deps: HttpDeps): void {
+function attachFiles(body: Record<string, unknown>, files: FileService): void {
   const list = body.requests;
   for (const [key, value] of Object.entries(body)) {
-    const target = deps.files.batchFileKey(key);
+    const target = files.batchFileKey(key);
     if (!target) continue;
     delete body[key];
     const r = Array.isArray(list) ? list[target.index] : undefined;
@@ -75,39 +59,55 @@ function attachFiles(body: Record<string, unknown>, deps: HttpDeps): void {
   }
 }
 
-async function runBatch(req: FastifyRequest, deps: HttpDeps, uploads: UploadReceiver) {
-  const { config, records, auth } = deps;
-  const body = await readBody(req, uploads);
-  attachFiles(body, deps);
-  const list = body.requests;
-  if (!Array.isArray(list) || list.length === 0) {
-    throw new BadRequestError('An error occurred while validating the submitted data.', {
-      requests: { code: 'validation_required', message: 'Cannot be blank.' },
-    });
-  }
-  if (list.length > config.batchMaxRequests) {
-    throw new BadRequestError('An error occurred while validating the submitted data.', {
-      requests: {
-        code: 'validation_length_too_long',
-        message: `The length must be no more than ${config.batchMaxRequests}.`,
-        params: { max: config.batchMaxRequests },
-      },
-    });
-  }
-  const ops = list.map(toOperation);
-  const viewers: Viewer[] = [];
-  for (const op of ops) viewers.push(await requestViewer(req, auth, 'body' in op ? op.body : {}));
-  try {
-    const results = await records.batch(ops, (i) => viewers[i]!);
-    return results.map((r) => (r === undefined ? { status: 204, body: null } : { status: 200, body: r }));
-  } catch (e) {
-    if (!(e instanceof BatchFailure)) throw e;
-    const response = errorResponse(e.cause);
-    if (response.status >= 500) throw e.cause;
-    throw new BadRequestError('Batch transaction failed.', {
-      requests: {
-        [e.index]: { code: 'batch_request_failed', message: 'Batch request failed.', response },
-      },
-    });
+/** The JSON a failed sub-request would have answered on its own. */
+function errorResponse(e: unknown): { status: number; message: string; data: ErrorData } {
+  if (e instanceof ApiError) return { status: e.status, message: e.message, data: e.data };
+  return { status: 500, message: 'Something went wrong while processing your request.', data: {} };
+}
+
+/**
+ * `POST /api/batch` (PocketBase's): record creates, upserts, updates and deletes in one
+ * transaction. Any failure rolls back all and names the request that failed.
+ */
+export function batchRoutes(app: FastifyInstance, { config, records, auth, files }: HttpDeps): void {
+  app.post('/api/batch', async (req) => {
+    const uploads = files.batchReceiver(config.bodyLimit);
+    return withUploads(uploads, () => runBatch(req, uploads));
+  });
+
+  async function runBatch(req: FastifyRequest, uploads: UploadReceiver) {
+    const body = await readBody(req, uploads);
+    attachFiles(body, files);
+    const list = body.requests;
+    if (!Array.isArray(list) || list.length === 0) {
+      throw new BadRequestError('An error occurred while validating the submitted data.', {
+        requests: { code: 'validation_required', message: 'Cannot be blank.' },
+      });
+    }
+    if (list.length > config.batchMaxRequests) {
+      throw new BadRequestError('An error occurred while validating the submitted data.', {
+        requests: {
+          code: 'validation_length_too_long',
+          message: `The length must be no more than ${config.batchMaxRequests}.`,
+          params: { max: config.batchMaxRequests },
+        },
+      });
+    }
+    const ops = list.map(toOperation);
+    const viewers: Viewer[] = [];
+    for (const op of ops) viewers.push(await requestViewer(req, auth, 'body' in op ? op.body : {}));
+    try {
+      const results = await records.batch(ops, (i) => viewers[i]!);
+      return results.map((r) => (r === undefined ? { status: 204, body: null } : { status: 200, body: r }));
+    } catch (e) {
+      if (!(e instanceof BatchFailure)) throw e;
+      const response = errorResponse(e.cause);
+      if (response.status >= 500) throw e.cause;
+      throw new BadRequestError('Batch transaction failed.', {
+        requests: {
+          [e.index]: { code: 'batch_request_failed', message: 'Batch request failed.', response },
+        },
+      });
+    }
   }
 }
