@@ -73,6 +73,12 @@ export async function createHttpServer(deps: HttpDeps, logger: Logger): Promise<
     if (closing) reply.header('connection', 'close');
     done(null, payload);
   });
+  // a streamed response (a file) may finish after close() began, its headers already sent:
+  // close its connection once idle, or close() waits for the keep-alive timeout
+  app.addHook('onResponse', (_req, _reply, done) => {
+    if (closing) setImmediate(() => app.server.closeIdleConnections());
+    done();
+  });
   if (deps.config.logRequests) {
     app.addHook('onResponse', (req, reply, done) => {
       done();

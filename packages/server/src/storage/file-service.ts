@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { Readable } from 'node:stream';
 import { peekClaims, signFileToken, verifyRecordToken } from '../auth/tokens.ts';
 import { ApiError, NotFoundError, UnauthorizedError } from '../errors/api-error.ts';
@@ -48,6 +49,20 @@ export function createFileService(deps: {
 }) {
   const { blobs, collections, records, logger } = deps;
   const inFlight = new Map<string, Promise<void>>();
+  // like PocketBase: at most CPUs + 2 thumbs at once (each holds its original in memory)
+  const maxThumbJobs = availableParallelism() + 2;
+  let thumbJobs = 0;
+  const waiting: (() => void)[] = [];
+  async function limited(run: () => Promise<void>): Promise<void> {
+    while (thumbJobs >= maxThumbJobs) await new Promise<void>((resolve) => waiting.push(resolve));
+    thumbJobs += 1;
+    try {
+      await run();
+    } finally {
+      thumbJobs -= 1;
+      waiting.shift()?.();
+    }
+  }
 
   /** The viewer a `?token=` file token stands for; anonymous when it is not a valid one. */
   async function viewerFromFileToken(token: string): Promise<Viewer> {
@@ -72,14 +87,14 @@ export function createFileService(deps: {
   async function createThumbOnce(c: Collection, id: string, filename: string, size: string, key: string) {
     let job = inFlight.get(key);
     if (!job) {
-      job = (async () => {
+      job = limited(async () => {
         const original = await blobs.read(recordFileKey(c.id, id, filename));
         const chunks: Buffer[] = [];
         for await (const chunk of original) chunks.push(Buffer.from(chunk as Uint8Array));
         const info = await blobs.stat(recordFileKey(c.id, id, filename));
         const thumb = await makeThumb(Buffer.concat(chunks), size, info?.contentType ?? '');
         await blobs.put(key, Readable.from([thumb.data]), { contentType: thumb.contentType });
-      })().finally(() => inFlight.delete(key));
+      }).finally(() => inFlight.delete(key));
       inFlight.set(key, job);
     }
     await job;

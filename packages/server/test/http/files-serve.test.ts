@@ -34,7 +34,7 @@ for (const [dialect, backend] of COMBOS) {
             name: 'image',
             type: 'file',
             maxSelect: 1,
-            thumbs: ['20x10', '0x12', '16x0', '30x30f', '10x10t'],
+            thumbs: ['20x10', '0x12', '16x0', '30x30f', '10x10t', '8x8'],
           },
           { name: 'doc', type: 'file', maxSelect: 1, thumbs: ['20x10'] },
           { name: 'page', type: 'file', maxSelect: 1 },
@@ -153,6 +153,19 @@ for (const [dialect, backend] of COMBOS) {
       await t.app.files.blobs.put(key, Readable.from([marker]), { contentType: 'image/png' });
       const res = await get(rec.image, '?thumb=20x10');
       assert.deepEqual(Buffer.from(await res.arrayBuffer()), marker);
+    });
+
+    test('concurrent requests for a new thumb all get the same thumb, stored once', async () => {
+      const bodies = await Promise.all(
+        Array.from({ length: 6 }, async () => {
+          const res = await get(rec.image, '?thumb=8x8');
+          assert.equal(res.status, 200);
+          return Buffer.from(await res.arrayBuffer());
+        }),
+      );
+      for (const b of bodies) assert.deepEqual(b, bodies[0]);
+      const keys = await t.blobKeys(`${media.id}/${rec.id}/thumbs_${rec.image}/8x8_`);
+      assert.equal(keys.length, 1);
     });
 
     test('unlisted sizes and non-images serve the original', async () => {

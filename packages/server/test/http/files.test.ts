@@ -154,6 +154,22 @@ for (const dialect of DIALECTS) {
         assert.deepEqual(await t.blobKeys('_uploads/'), []);
       });
 
+      test('a large upload over maxSize is cut off while streaming; file parts for other fields are ignored', async () => {
+        const before = await t.blobKeys();
+        const res = await create({
+          title: 'big',
+          slug: textFile('slug.txt', 'not a slug'),
+          cover: new File([new Uint8Array(3 * 1024 * 1024)], 'huge.bin'),
+        });
+        assert.equal(res.status, 400);
+        assert.deepEqual(Object.keys(res.body.data), ['cover']);
+        assert.equal(res.body.data.cover.code, 'validation_file_size_limit');
+        assert.deepEqual(await t.blobKeys(), before);
+        const ok = await create({ title: 'ok', slug: textFile('slug.txt', 'ignored') });
+        assert.equal(ok.status, 200, JSON.stringify(ok.body));
+        assert.equal(ok.body.slug, '');
+      });
+
       test("plain names that are not the record's files are refused", async () => {
         const res = await t.request('POST', '/api/collections/docs/records', {
           body: { title: 'd', cover: 'other_file.txt' },

@@ -3,6 +3,7 @@ import { ApiError, BadRequestError, type ErrorData } from '../../errors/api-erro
 import { parseFields, pickFields } from '../../records/pick-fields.ts';
 import type { Viewer } from '../../records/record-codec.ts';
 import { BatchFailure, type BatchOperation } from '../../records/record-service.ts';
+import type { FileService } from '../../storage/file-service.ts';
 import type { UploadReceiver } from '../../storage/upload-receiver.ts';
 import { readBody, withUploads } from '../body.ts';
 import type { HttpDeps } from '../deps.ts';
@@ -46,6 +47,27 @@ function toOperation(raw: unknown, index: number): Planned {
   throw invalid(index, `${method || 'A missing method'} is not supported for ${String(r.url)}.`);
 }
 
+/**
+ * Files come as `requests.N.field` parts (PocketBase's batch form); each list replaces
+ * that key of request N's body, as PocketBase does.
+ */
+function attachFiles(body: Record<string, unknown>, files: FileService): void {
+  const list = body.requests;
+  for (const [key, value] of Object.entries(body)) {
+    const target = files.batchFileKey(key);
+    if (!target) continue;
+    delete body[key];
+    const r = Array.isArray(list) ? list[target.index] : undefined;
+    if (!r || typeof r !== 'object') continue;
+    const req = r as Record<string, unknown>;
+    const sub = req.body && typeof req.body === 'object' && !Array.isArray(req.body) ? req.body : {};
+    req.body = {
+      ...(sub as Record<string, unknown>),
+      [target.field]: Array.isArray(value) ? value : [value],
+    };
+  }
+}
+
 /** The JSON a failed sub-request would have answered on its own. */
 function errorResponse(e: unknown): { status: number; message: string; data: ErrorData } {
   if (e instanceof ApiError) return { status: e.status, message: e.message, data: e.data };
@@ -63,31 +85,10 @@ export function batchRoutes(app: FastifyInstance, deps: HttpDeps): void {
   });
 }
 
-/**
- * Files come as `requests.N.field` parts (PocketBase's batch form); each list replaces
- * that key of request N's body, as PocketBase does.
- */
-function attachFiles(body: Record<string, unknown>, deps: HttpDeps): void {
-  const list = body.requests;
-  for (const [key, value] of Object.entries(body)) {
-    const target = deps.files.batchFileKey(key);
-    if (!target) continue;
-    delete body[key];
-    const r = Array.isArray(list) ? list[target.index] : undefined;
-    if (!r || typeof r !== 'object') continue;
-    const req = r as Record<string, unknown>;
-    const sub = req.body && typeof req.body === 'object' && !Array.isArray(req.body) ? req.body : {};
-    req.body = {
-      ...(sub as Record<string, unknown>),
-      [target.field]: Array.isArray(value) ? value : [value],
-    };
-  }
-}
-
 async function runBatch(req: FastifyRequest, deps: HttpDeps, uploads: UploadReceiver) {
   const { config, records, auth } = deps;
   const body = await readBody(req, uploads);
-  attachFiles(body, deps);
+  attachFiles(body, deps.files);
   const list = body.requests;
   if (!Array.isArray(list) || list.length === 0) {
     throw new BadRequestError('An error occurred while validating the submitted data.', {
