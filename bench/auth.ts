@@ -4,7 +4,7 @@
 // BENCH_GET_RATE (GET req/s of the side stream, default 200).
 import autocannon, { type AutocannonResult } from 'autocannon';
 import { killAll, waitHealthy } from './processes.ts';
-import { createItemsCollection, seedItems } from './seed.ts';
+import { call, createItemsCollection, seedItems } from './seed.ts';
 import { cleanupAll, prepareTarget, SUPERUSER } from './targets.ts';
 
 const DURATION = Number(process.env.BENCH_DURATION ?? 10);
@@ -13,15 +13,6 @@ const GET_RATE = Number(process.env.BENCH_GET_RATE ?? 200);
 const USERS = 32;
 const PASSWORD = 'bench-user-password-1';
 const log = (msg: string) => process.stderr.write(`${msg}\n`);
-
-async function call(url: string, method: string, path: string, body: unknown, token?: string): Promise<any> {
-  const headers: Record<string, string> = { 'content-type': 'application/json' };
-  if (token) headers.authorization = token;
-  const res = await fetch(url + path, { method, headers, body: JSON.stringify(body) });
-  const text = await res.text();
-  if (res.status !== 200) throw new Error(`${method} ${path} -> ${res.status}: ${text.slice(0, 300)}`);
-  return JSON.parse(text);
-}
 
 /** A GET-by-id stream at a fixed rate (autocannon's overallRate), for its latency. */
 function getStream(url: string, ids: string[]) {

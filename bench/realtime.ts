@@ -6,6 +6,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { killAll, rssMiB, waitHealthy } from './processes.ts';
 import { openMany, openSse, openWs, type Sink, type Subscriber } from './realtime-clients.ts';
+import { call } from './seed.ts';
 import { cleanupAll, prepareTarget, SUPERUSER } from './targets.ts';
 
 const int = (name: string, fallback: number) => {
@@ -24,15 +25,6 @@ const pct = (xs: number[], p: number) =>
     ? [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((xs.length * p) / 100))]!
     : Number.NaN;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function call(url: string, method: string, path: string, body: unknown, token?: string): Promise<any> {
-  const headers: Record<string, string> = { 'content-type': 'application/json' };
-  if (token) headers.authorization = token;
-  const res = await fetch(url + path, { method, headers, body: JSON.stringify(body) });
-  const text = await res.text();
-  if (res.status !== 200) throw new Error(`${method} ${path} -> ${res.status}: ${text.slice(0, 300)}`);
-  return JSON.parse(text);
-}
 
 /** Waits until `sink` has `expected` events, or `ms` passed since the last arrival. */
 async function drain(sink: Sink, expected: number, ms = 3000): Promise<void> {

@@ -29,7 +29,14 @@ export function makeItem(n: number): Record<string, unknown> {
   };
 }
 
-async function call(url: string, method: string, path: string, body?: unknown, token?: string): Promise<any> {
+/** One JSON request to a bench server; throws with the answer unless it is a 200. */
+export async function call(
+  url: string,
+  method: string,
+  path: string,
+  body?: unknown,
+  token?: string,
+): Promise<any> {
   const headers: Record<string, string> = { 'content-type': 'application/json' };
   if (token) headers.authorization = token;
   const res = await fetch(url + path, { method, headers, body: JSON.stringify(body) });
