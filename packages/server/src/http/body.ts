@@ -1,7 +1,7 @@
 import multipart from '@fastify/multipart';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { BadRequestError } from '../errors/api-error.ts';
-import type { UploadReceiver } from '../storage/upload-receiver.ts';
+import { type UploadReceiver, UploadStoreError } from '../storage/upload-receiver.ts';
 
 /**
  * Registers the body formats the records API accepts: JSON (Fastify's own), multipart
@@ -71,7 +71,7 @@ export async function readBody(
         } else appendValue(out, part.fieldname, part.value);
       }
     } catch (e) {
-      if (e instanceof BadRequestError) throw e;
+      if (e instanceof BadRequestError || e instanceof UploadStoreError) throw e;
       throw new BadRequestError('Failed to read the submitted data.', {}, { cause: e });
     }
     return out;

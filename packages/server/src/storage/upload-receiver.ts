@@ -10,6 +10,17 @@ export const STAGING_PREFIX = '_uploads';
 
 class LimitExceeded extends Error {}
 
+/** Reading the client's part failed (it went away, or the request was malformed). */
+class ClientStreamError extends Error {}
+
+/** The blob store failed while an upload was being written: a server fault, not the client's. */
+export class UploadStoreError extends Error {
+  constructor(cause: unknown) {
+    super('storing an upload failed', { cause });
+    this.name = 'UploadStoreError';
+  }
+}
+
 /** Receives the file parts of one request into the blob store, and can undo them all. */
 export interface UploadReceiver {
   /**
@@ -72,7 +83,11 @@ export function createUploadReceiver(
         if (size > limit) throw new LimitExceeded();
         if (head.length) yield head;
         if (ended) return;
-        for (let r = await it.next(); !r.done; r = await it.next()) {
+        const next = () =>
+          it.next().catch((e: unknown) => {
+            throw new ClientStreamError('reading the upload failed', { cause: e });
+          });
+        for (let r = await next(); !r.done; r = await next()) {
           size += r.value.length;
           if (size > limit) throw new LimitExceeded();
           yield r.value;
@@ -81,7 +96,11 @@ export function createUploadReceiver(
       try {
         await blobs.put(key, Readable.from(body()), { contentType });
       } catch (e) {
-        if (!(e instanceof LimitExceeded)) throw e;
+        if (!(e instanceof LimitExceeded)) {
+          // the client's fault stays a bad request (body.ts); the store's is a server error
+          if (e instanceof ClientStreamError) throw e.cause;
+          throw new UploadStoreError(e);
+        }
         for (let r = await it.next(); !r.done; r = await it.next()) size += r.value.length;
         const file = new UploadedFile({
           name,
