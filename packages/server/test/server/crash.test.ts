@@ -75,7 +75,7 @@ for (const dialect of DIALECTS) {
         headers: { 'content-type': 'application/json', authorization: token },
         body: JSON.stringify({ name: 'events', fields: [{ name: 'title', type: 'text', required: true }] }),
       });
-      assert.equal(coll.status, 200);
+      assert.equal(coll.status, 200, await coll.text());
 
       const acked = new Map<string, string>();
       let failed = 0;
