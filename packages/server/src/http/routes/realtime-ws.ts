@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { type WebSocket, WebSocketServer } from 'ws';
+import type { WebSocket, WebSocketServer } from 'ws';
 import { ApiError, BadRequestError, UnauthorizedError } from '../../errors/api-error.ts';
 import type { ClientSink, Delivery, RealtimeClient } from '../../realtime/client.ts';
 import type { HttpDeps } from '../deps.ts';
@@ -25,14 +25,27 @@ type Frame = {
  * to replay what a reconnecting client missed.
  */
 export function realtimeWsRoutes(app: FastifyInstance, { realtime, auth }: HttpDeps): void {
-  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME });
+  // `ws` loads on the first upgrade: most servers never see one, and start-up stays lean
+  let wss: Promise<WebSocketServer> | undefined;
+  const server = () => {
+    wss ??= import('ws').then(
+      ({ WebSocketServer }) => new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME }),
+    );
+    return wss;
+  };
   app.server.on('upgrade', (req, socket, head) => {
     if (new URL(req.url ?? '/', 'http://localhost').pathname !== PATH) return;
-    wss.handleUpgrade(req, socket, head, (ws) => serve(ws));
+    server().then(
+      (s) => s.handleUpgrade(req, socket, head, (ws) => serve(ws)),
+      () => socket.destroy(),
+    );
   });
   app.addHook('preClose', (done) => {
-    for (const ws of wss.clients) ws.terminate();
-    wss.close(() => done());
+    if (!wss) return done();
+    void wss.then((s) => {
+      for (const ws of s.clients) ws.terminate();
+      s.close(() => done());
+    });
   });
 
   function sinkOf(ws: WebSocket): ClientSink {
