@@ -30,7 +30,6 @@ import { createOtpFlow } from './otp.ts';
 import { createPasskeyFlow } from './passkeys.ts';
 import { hashPassword, verifyPassword } from './password.ts';
 import { createRateLimiter } from './rate-limiter.ts';
-import { forgetDeletedRecords } from './record-cleanup.ts';
 import {
   type AuthResult,
   type AuthSuccess,
@@ -104,7 +103,6 @@ export function createAuthService({ db, collections, records, config, logger, ma
     authCollection,
     findCollection: collections.find,
   });
-  forgetDeletedRecords({ db, records, logger });
   const externalAuths = createExternalAuths(db);
   const oauth2 = createOAuth2Flow({ records, signIn, externalAuths, logger, authCollection });
   const anonymous = createAnonymousFlow({
