@@ -304,6 +304,38 @@ for (const dialect of DIALECTS) {
       assert.equal(res.status, 200, JSON.stringify(res.body));
     });
 
+    test('an anonymous record signed in with OAuth2 becomes that identity, keeping its id', async () => {
+      await t.createCollection({
+        name: 'guests',
+        type: 'auth',
+        createRule: '',
+        fields: [{ name: 'email', type: 'email', required: false }],
+        anonymousAuth: { enabled: true },
+        oauth2: {
+          enabled: true,
+          providers: [
+            { name: 'oidc', clientId: idp.clientId, clientSecret: idp.clientSecret, issuer: idp.issuer },
+          ],
+        },
+      });
+      const anon = await t.request('POST', '/api/collections/guests/auth-anonymously', { body: {} });
+      assert.equal(anon.status, 200, JSON.stringify(anon.body));
+      const user = { sub: 'sub-guest', email: 'guest@example.com', email_verified: true };
+      const res = await signIn('guests', await consent('guests', user), anon.body.token);
+      assert.equal(res.status, 200, JSON.stringify(res.body));
+      assert.equal(res.body.record.id, anon.body.record.id);
+      assert.equal(res.body.record.email, 'guest@example.com');
+      assert.equal(res.body.record.verified, true);
+      // no longer anonymous
+      const up = await t.request('POST', '/api/collections/guests/upgrade-anonymous', {
+        token: res.body.token,
+        body: { email: 'x@example.com', password: USER_PASSWORD, passwordConfirm: USER_PASSWORD },
+      });
+      assert.equal(up.body.message, 'The signed-in record is not anonymous.');
+      const again = await signIn('guests', await consent('guests', user));
+      assert.equal(again.body.record.id, anon.body.record.id);
+    });
+
     test('the PocketBase SDK signs in with authWithOAuth2Code', async () => {
       const pb = new PocketBase(t.url);
       const methods = await pb.collection('users').listAuthMethods();
