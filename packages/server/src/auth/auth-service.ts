@@ -104,7 +104,14 @@ export function createAuthService({ db, collections, records, config, logger, ma
     findCollection: collections.find,
   });
   const externalAuths = createExternalAuths(db);
-  const oauth2 = createOAuth2Flow({ records, signIn, externalAuths, logger, authCollection });
+  const oauth2 = createOAuth2Flow({
+    records,
+    signIn,
+    externalAuths,
+    logger,
+    authCollection,
+    findCollection: collections.find,
+  });
   const anonymous = createAnonymousFlow({
     records,
     signIn,
@@ -252,6 +259,8 @@ export function createAuthService({ db, collections, records, config, logger, ma
     },
 
     authWithOAuth2: oauth2.authWithOAuth2,
+    /** ForgeBase's own: a record's linked OAuth2 identities, and unlinking one. */
+    externalAuths: { list: oauth2.listLinks, unlink: oauth2.unlink },
     /** ForgeBase's passkeys (WebAuthn): registration, listing, sign-in. */
     passkeys,
     /** ForgeBase's anonymous sign-in and its upgrade to a regular record. */

@@ -230,6 +230,27 @@ for (const dialect of DIALECTS) {
       assert.equal(pw.status, 200);
       const later = await signIn('users', await consent('users', { sub: 'sub-me' }));
       assert.equal(later.body.record.id, created.body.id);
+      // (like PocketBase, that sign-in replaced the unverified record's password: use its token)
+      const links = await t.request('GET', '/api/collections/users/external-auths', {
+        token: later.body.token,
+      });
+      assert.equal(links.status, 200);
+      assert.deepEqual(
+        links.body.items.map((l: { provider: string; providerId: string }) => [l.provider, l.providerId]),
+        [['oidc', 'sub-me']],
+      );
+      const unlink = () =>
+        t.request('DELETE', '/api/collections/users/external-auths/oidc', { token: later.body.token });
+      assert.equal((await unlink()).status, 204);
+      assert.equal((await unlink()).status, 404);
+      assert.equal((await t.request('GET', '/api/collections/users/external-auths')).status, 401);
+      // unlinked: the identity (with an email no record has) now signs up anew
+      const fresh = await signIn(
+        'users',
+        await consent('users', { sub: 'sub-me', email: 'me2@example.com', email_verified: true }),
+      );
+      assert.equal(fresh.status, 200, JSON.stringify(fresh.body));
+      assert.notEqual(fresh.body.record.id, created.body.id);
     });
 
     test('bad input, wrong verifier, foreign audience, disabled collections and createRule', async () => {
