@@ -1,11 +1,20 @@
-import { BadRequestError, ForbiddenError, UnauthorizedError } from '../errors/api-error.ts';
+import {
+  BadRequestError,
+  ForbiddenError,
+  TooManyRequestsError,
+  UnauthorizedError,
+} from '../errors/api-error.ts';
 import type { Viewer } from '../records/record-codec.ts';
 import type { RecordService } from '../records/record-service.ts';
 import { type Collection, SUPERUSERS } from '../schema/collection.ts';
 import { randomSecret } from '../tools/id.ts';
 import type { ExternalAuths } from './external-auths.ts';
 import { readForm } from './forms.ts';
+import { createRateLimiter } from './rate-limiter.ts';
 import { type AuthSuccess, requireSameCollectionAuth, type SignIn, type SignInContext } from './sign-in.ts';
+
+/** Anonymous sign-ins per client IP within 10 minutes. */
+export const ANONYMOUS_PER_IP = 30;
 
 /** The marker of an anonymous record: an `_external_auths` link to this pseudo provider. */
 const PROVIDER = 'anonymous';
@@ -24,6 +33,8 @@ export function createAnonymousFlow(deps: {
   findCollection(idOrName: string): Collection | undefined;
 }) {
   const { records, signIn, externalAuths } = deps;
+  // each call creates a record: a client IP gets at most this many per window
+  const perIp = createRateLimiter({ limit: ANONYMOUS_PER_IP, windowMs: 600_000 });
 
   function enabledCollection(name: string): Collection {
     const c = deps.authCollection(name);
@@ -46,6 +57,9 @@ export function createAnonymousFlow(deps: {
       ctx: SignInContext,
     ): Promise<AuthSuccess> {
       const c = enabledCollection(collection);
+      if (perIp.exceeded(ctx.ip))
+        throw new TooManyRequestsError('Too many anonymous sign-ins, please try again later.');
+      perIp.hit(ctx.ip);
       const data =
         body.data && typeof body.data === 'object' && !Array.isArray(body.data)
           ? (body.data as Record<string, unknown>)

@@ -30,7 +30,6 @@ import { createOtpFlow } from './otp.ts';
 import { createPasskeyFlow } from './passkeys.ts';
 import { hashPassword, verifyPassword } from './password.ts';
 import { createRateLimiter } from './rate-limiter.ts';
-import { forgetDeletedRecords } from './record-cleanup.ts';
 import {
   type AuthResult,
   type AuthSuccess,
@@ -104,9 +103,15 @@ export function createAuthService({ db, collections, records, config, logger, ma
     authCollection,
     findCollection: collections.find,
   });
-  forgetDeletedRecords({ db, records, logger });
   const externalAuths = createExternalAuths(db);
-  const oauth2 = createOAuth2Flow({ records, signIn, externalAuths, logger, authCollection });
+  const oauth2 = createOAuth2Flow({
+    records,
+    signIn,
+    externalAuths,
+    logger,
+    authCollection,
+    findCollection: collections.find,
+  });
   const anonymous = createAnonymousFlow({
     records,
     signIn,
@@ -254,6 +259,8 @@ export function createAuthService({ db, collections, records, config, logger, ma
     },
 
     authWithOAuth2: oauth2.authWithOAuth2,
+    /** ForgeBase's own: a record's linked OAuth2 identities, and unlinking one. */
+    externalAuths: { list: oauth2.listLinks, unlink: oauth2.unlink },
     /** ForgeBase's passkeys (WebAuthn): registration, listing, sign-in. */
     passkeys,
     /** ForgeBase's anonymous sign-in and its upgrade to a regular record. */

@@ -1,6 +1,6 @@
-import { ApiError, BadRequestError, ForbiddenError, fieldError } from '../errors/api-error.ts';
+import { ApiError, BadRequestError, ForbiddenError, fieldError, NotFoundError } from '../errors/api-error.ts';
 import type { Logger } from '../observability/logger.ts';
-import type { RecordValues } from '../records/record-codec.ts';
+import type { RecordValues, Viewer } from '../records/record-codec.ts';
 import type { RecordService } from '../records/record-service.ts';
 import { type Collection, SUPERUSERS } from '../schema/collection.ts';
 import { randomSecret, randomString } from '../tools/id.ts';
@@ -13,7 +13,7 @@ import {
   type ProviderConfig,
 } from './oauth2-providers.ts';
 import { createOidc } from './oidc.ts';
-import type { AuthResult, SignIn, SignInContext } from './sign-in.ts';
+import { type AuthResult, requireSameCollectionAuth, type SignIn, type SignInContext } from './sign-in.ts';
 
 interface OAuth2Options {
   enabled?: boolean;
@@ -46,6 +46,7 @@ export function createOAuth2Flow(deps: {
   externalAuths: ExternalAuths;
   logger: Logger;
   authCollection(name: string): Collection;
+  findCollection(idOrName: string): Collection | undefined;
 }) {
   const { records, signIn, externalAuths, logger } = deps;
   const oidc = createOidc();
@@ -145,7 +146,34 @@ export function createOAuth2Flow(deps: {
     return data;
   }
 
+  /** The signed-in record of the route's collection. */
+  function owner(collection: string, viewer: Viewer): { c: Collection; id: string } {
+    requireSameCollectionAuth(viewer, deps.findCollection(collection));
+    return { c: deps.authCollection(collection), id: String(viewer.authId) };
+  }
+
   return {
+    /** GET external-auths (signed in): the provider identities linked to the record. */
+    async listLinks(collection: string, viewer: Viewer): Promise<{ items: Record<string, unknown>[] }> {
+      const { c, id } = owner(collection, viewer);
+      const rows = await externalAuths.listByRecord(c.id, id);
+      return {
+        items: rows
+          .filter((r) => r.provider !== 'anonymous')
+          .map((r) => ({ id: r.id, provider: r.provider, providerId: r.provider_id, created: r.created })),
+      };
+    },
+
+    /** DELETE external-auths/{provider} (signed in): unlinks that provider from the record. */
+    async unlink(collection: string, provider: string, viewer: Viewer): Promise<void> {
+      const { c, id } = owner(collection, viewer);
+      const row = (await externalAuths.listByRecord(c.id, id)).find(
+        (r) => r.provider === provider && provider !== 'anonymous',
+      );
+      if (!row) throw new NotFoundError();
+      await externalAuths.delete(row.id);
+    },
+
     /** auth-methods' `oauth2.providers`: each with a fresh state and PKCE pair (PocketBase). */
     async providers(c: Collection): Promise<Record<string, unknown>[]> {
       if (!options(c).enabled) return [];

@@ -1,5 +1,15 @@
+import { CodeChallengeMethod, OAuth2Client } from 'arctic';
 import { BadRequestError } from '../errors/api-error.ts';
-import type { OidcEndpoints, ProviderConfig, ResolvedEndpoints } from './oauth2-providers.ts';
+import {
+  getJson,
+  type Json,
+  type OAuthProvider,
+  oidcFields,
+  type ProviderConfig,
+  str,
+  toOAuthUser,
+  withoutRedirect,
+} from './oauth2-user.ts';
 
 const jose = () => import('jose');
 
@@ -63,6 +73,63 @@ export function createOidc(): OidcEndpoints {
       } catch (e) {
         throw new BadRequestError('Failed to fetch OAuth2 user.', {}, { cause: e });
       }
+    },
+  };
+}
+
+/** Resolved endpoints of an OIDC provider. */
+export interface ResolvedEndpoints {
+  issuer?: string | undefined;
+  authURL: string;
+  tokenURL: string;
+  userInfoURL?: string | undefined;
+  jwksURL?: string | undefined;
+}
+
+/** OIDC discovery and id_token verification (cached per issuer by the caller's service). */
+export interface OidcEndpoints {
+  endpoints(cfg: ProviderConfig): Promise<ResolvedEndpoints>;
+  verifyIdToken(
+    ep: { issuer?: string | undefined; jwksURL?: string | undefined },
+    audience: string,
+    idToken: string,
+  ): Promise<Json>;
+}
+
+/** A generic OpenID Connect provider (`oidc`, `oidc2`, `oidc3`) with PKCE, through arctic's OAuth2Client. */
+export function createOidcProvider(cfg: ProviderConfig, oidc: OidcEndpoints): OAuthProvider {
+  const secret = cfg.clientSecret ?? '';
+  return {
+    pkce: true,
+    async authURL(state, verifier) {
+      const ep = await oidc.endpoints(cfg);
+      const client = new OAuth2Client(cfg.clientId, secret || null, null);
+      const scopes = cfg.scopes ?? ['openid', 'email', 'profile'];
+      const url = client.createAuthorizationURLWithPKCE(
+        ep.authURL,
+        state,
+        CodeChallengeMethod.S256,
+        verifier,
+        scopes,
+      );
+      return withoutRedirect(url);
+    },
+    async signIn(code, verifier, redirect) {
+      const ep = await oidc.endpoints(cfg);
+      const client = new OAuth2Client(cfg.clientId, secret || null, redirect);
+      const tokens = await client.validateAuthorizationCode(ep.tokenURL, code, verifier);
+      let claims: Json = {};
+      if ('id_token' in tokens.data && ep.jwksURL)
+        claims = await oidc.verifyIdToken(ep, cfg.clientId, tokens.idToken());
+      if (ep.userInfoURL) {
+        const info = await getJson(ep.userInfoURL, tokens.accessToken());
+        // the userinfo must describe the same subject as the id_token
+        if (claims.sub !== undefined && info.sub !== claims.sub)
+          throw new BadRequestError('Failed to fetch OAuth2 user.');
+        claims = { ...claims, ...info };
+      }
+      if (!str(claims.sub)) throw new BadRequestError('Failed to fetch OAuth2 user.');
+      return toOAuthUser(tokens, claims, oidcFields(claims));
     },
   };
 }

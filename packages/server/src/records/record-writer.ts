@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import { hashPassword } from '../auth/password.ts';
+import { forgetAuthRecord } from '../auth/record-cleanup.ts';
 import { type Database, DbError, type Executor, type Transaction } from '../db/database.ts';
 import { BadRequestError, type ErrorData, fieldError, ValidationError } from '../errors/api-error.ts';
 import type { Collection } from '../schema/collection.ts';
@@ -184,6 +185,8 @@ export function createRecordWriter({ db, collections, listeners, files }: Record
     seen.add(key);
     await tx.run(qb.deleteFrom(c.name).where('id', '=', values.id));
     await logChange(tx, { action: 'delete', collection: c, record: values });
+    // what auth keeps per record (OAuth2 links, TOTP, passkeys, OTPs, MFA sessions) goes with it
+    if (c.type === 'auth') await forgetAuthRecord(tx, qb, c.id, String(values.id));
     if (files) tx.afterCommit(() => files.afterDelete(c, values));
     for (const other of collections.all()) {
       if (other.type === 'view') continue;

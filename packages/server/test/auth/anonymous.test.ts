@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { ANONYMOUS_PER_IP } from '../../src/auth/anonymous.ts';
 import { DIALECTS, startTestApp, type TestApp } from '../support/app.ts';
 import { USER_PASSWORD } from '../support/auth-users.ts';
 
@@ -153,6 +154,22 @@ for (const dialect of DIALECTS) {
       });
       const col = await t.request('GET', '/api/collections/members', { token: 'superuser' });
       assert.deepEqual(col.body.anonymousAuth, { enabled: false });
+    });
+
+    test('a client IP gets a bounded number of anonymous sign-ins', async () => {
+      // the earlier tests of this file already used a few from this IP
+      let status = 200;
+      let n = 0;
+      for (; n <= ANONYMOUS_PER_IP && status === 200; n++)
+        status = (await post('guests', 'auth-anonymously', {})).status;
+      assert.equal(status, 429);
+      assert.ok(n <= ANONYMOUS_PER_IP, String(n));
+      const res = await post('guests', 'auth-anonymously', {});
+      assert.deepEqual(res.body, {
+        status: 429,
+        message: 'Too many anonymous sign-ins, please try again later.',
+        data: {},
+      });
     });
   });
 }

@@ -230,6 +230,27 @@ for (const dialect of DIALECTS) {
       assert.equal(pw.status, 200);
       const later = await signIn('users', await consent('users', { sub: 'sub-me' }));
       assert.equal(later.body.record.id, created.body.id);
+      // (like PocketBase, that sign-in replaced the unverified record's password: use its token)
+      const links = await t.request('GET', '/api/collections/users/external-auths', {
+        token: later.body.token,
+      });
+      assert.equal(links.status, 200);
+      assert.deepEqual(
+        links.body.items.map((l: { provider: string; providerId: string }) => [l.provider, l.providerId]),
+        [['oidc', 'sub-me']],
+      );
+      const unlink = () =>
+        t.request('DELETE', '/api/collections/users/external-auths/oidc', { token: later.body.token });
+      assert.equal((await unlink()).status, 204);
+      assert.equal((await unlink()).status, 404);
+      assert.equal((await t.request('GET', '/api/collections/users/external-auths')).status, 401);
+      // unlinked: the identity (with an email no record has) now signs up anew
+      const fresh = await signIn(
+        'users',
+        await consent('users', { sub: 'sub-me', email: 'me2@example.com', email_verified: true }),
+      );
+      assert.equal(fresh.status, 200, JSON.stringify(fresh.body));
+      assert.notEqual(fresh.body.record.id, created.body.id);
     });
 
     test('bad input, wrong verifier, foreign audience, disabled collections and createRule', async () => {
@@ -302,6 +323,38 @@ for (const dialect of DIALECTS) {
         await consent('staff', { sub: 'sub-s', email: 's@example.com', email_verified: true }),
       );
       assert.equal(res.status, 200, JSON.stringify(res.body));
+    });
+
+    test('an anonymous record signed in with OAuth2 becomes that identity, keeping its id', async () => {
+      await t.createCollection({
+        name: 'guests',
+        type: 'auth',
+        createRule: '',
+        fields: [{ name: 'email', type: 'email', required: false }],
+        anonymousAuth: { enabled: true },
+        oauth2: {
+          enabled: true,
+          providers: [
+            { name: 'oidc', clientId: idp.clientId, clientSecret: idp.clientSecret, issuer: idp.issuer },
+          ],
+        },
+      });
+      const anon = await t.request('POST', '/api/collections/guests/auth-anonymously', { body: {} });
+      assert.equal(anon.status, 200, JSON.stringify(anon.body));
+      const user = { sub: 'sub-guest', email: 'guest@example.com', email_verified: true };
+      const res = await signIn('guests', await consent('guests', user), anon.body.token);
+      assert.equal(res.status, 200, JSON.stringify(res.body));
+      assert.equal(res.body.record.id, anon.body.record.id);
+      assert.equal(res.body.record.email, 'guest@example.com');
+      assert.equal(res.body.record.verified, true);
+      // no longer anonymous
+      const up = await t.request('POST', '/api/collections/guests/upgrade-anonymous', {
+        token: res.body.token,
+        body: { email: 'x@example.com', password: USER_PASSWORD, passwordConfirm: USER_PASSWORD },
+      });
+      assert.equal(up.body.message, 'The signed-in record is not anonymous.');
+      const again = await signIn('guests', await consent('guests', user));
+      assert.equal(again.body.record.id, anon.body.record.id);
     });
 
     test('the PocketBase SDK signs in with authWithOAuth2Code', async () => {

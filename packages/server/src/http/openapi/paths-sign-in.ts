@@ -15,6 +15,31 @@ const fb = (op: Omit<Operation, 'tag' | 'fb'>): Record<string, Operation> => ({
 
 /** ForgeBase's own sign-in methods of auth collections: TOTP, anonymous, magic link, passkeys. */
 export const SIGN_IN_PATHS: Paths = {
+  '/api/collections/{c}/external-auths': {
+    get: {
+      summary: 'The OAuth2 identities linked to the signed-in record',
+      tag: 'auth',
+      fb: true,
+      ok: Type.Object({
+        items: Type.Array(
+          Type.Object({
+            id: Type.String(),
+            provider: Type.String(),
+            providerId: Type.String(),
+            created: Type.String(),
+          }),
+        ),
+      }),
+    },
+  },
+  '/api/collections/{c}/external-auths/{provider}': {
+    delete: {
+      summary: 'Unlink an OAuth2 provider from the signed-in record',
+      tag: 'auth',
+      fb: true,
+      ok: 204,
+    },
+  },
   '/api/collections/{c}/totp/enroll': fb({
     summary: 'Start TOTP enrolment (signed-in record): a secret and its otpauth:// URI',
     description: 'Replaces an unconfirmed enrolment; 400 once TOTP is enabled.',

@@ -56,6 +56,19 @@ export function authRoutes(app: FastifyInstance, { auth, records }: HttpDeps): v
     );
   });
 
+  // ForgeBase's own: the OAuth2 identities linked to the signed-in record
+  app.get<P>('/api/collections/:c/external-auths', async (req) =>
+    auth.externalAuths.list(req.params.c, await viewerOf(req, auth)),
+  );
+
+  app.delete<{ Params: { c: string; provider: string } }>(
+    '/api/collections/:c/external-auths/:provider',
+    async (req, reply) => {
+      await auth.externalAuths.unlink(req.params.c, req.params.provider, await viewerOf(req, auth));
+      return noContent(reply);
+    },
+  );
+
   // ForgeBase's own: an authenticator app (TOTP) as a second factor
   app.post<P>('/api/collections/:c/totp/enroll', async (req) =>
     auth.totp.enroll(req.params.c, await viewerOf(req, auth)),
