@@ -27,6 +27,9 @@ export const INTERNAL_TABLES = [
   '_mfas',
   '_buckets',
   '_objects',
+  '_s3_keys',
+  '_s3_uploads',
+  '_s3_parts',
 ];
 
 /**

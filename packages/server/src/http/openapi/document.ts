@@ -3,11 +3,12 @@ import { AUTH_PATHS } from './paths-auth.ts';
 import { CORE_PATHS } from './paths-core.ts';
 import { FILE_PATHS } from './paths-files.ts';
 import { REALTIME_PATHS } from './paths-realtime.ts';
+import { S3_PATHS } from './paths-s3.ts';
 import { STORAGE_PATHS } from './paths-storage.ts';
 import { ErrorBody } from './schemas.ts';
 
 /** Every endpoint, keyed by OpenAPI path then method. */
-const PATHS: Paths = { ...CORE_PATHS, ...AUTH_PATHS, ...FILE_PATHS, ...REALTIME_PATHS, ...STORAGE_PATHS };
+const PATHS: Paths = { ...CORE_PATHS, ...AUTH_PATHS, ...FILE_PATHS, ...REALTIME_PATHS, ...STORAGE_PATHS, ...S3_PATHS };
 
 const PATH_PARAMS: Record<string, string> = {
   c: 'Collection name or id.',
@@ -28,6 +29,16 @@ function operation(path: string, op: Operation): Json {
     description: 'Error',
     content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
   };
+  if (op.external)
+    return {
+      summary: op.summary,
+      ...(op.description ? { description: op.description } : {}),
+      tags: [op.tag],
+      ...(op.fb ? { 'x-forgebase': true } : {}),
+      'x-protocol': op.external,
+      parameters,
+      responses: { default: { description: `${op.external.toUpperCase()} protocol: see the documentation.` } },
+    };
   return {
     summary: op.summary,
     ...(op.description ? { description: op.description } : {}),
