@@ -10,12 +10,12 @@ import { createLogger, type Logger } from './observability/logger.ts';
 import { createRealtimeHub, type HubOptions, type RealtimeHub } from './realtime/hub.ts';
 import { createRecordFiles } from './records/record-files.ts';
 import { createRecordService, type RecordService } from './records/record-service.ts';
+import { createS3Service } from './s3/s3-service.ts';
 import { SUPERUSERS } from './schema/collection.ts';
 import { type CollectionService, createCollectionService } from './schema/collection-service.ts';
 import { createFileService, type FileService } from './storage/file-service.ts';
 import { openBlobStore } from './storage/open-blob-store.ts';
 import { createStorageService, type StorageService } from './storage/storage-service.ts';
-import { createS3Service } from './s3/s3-service.ts';
 import { formatDate } from './tools/time.ts';
 
 export type { Config } from './config.ts';

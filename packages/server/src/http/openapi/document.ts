@@ -8,7 +8,14 @@ import { STORAGE_PATHS } from './paths-storage.ts';
 import { ErrorBody } from './schemas.ts';
 
 /** Every endpoint, keyed by OpenAPI path then method. */
-const PATHS: Paths = { ...CORE_PATHS, ...AUTH_PATHS, ...FILE_PATHS, ...REALTIME_PATHS, ...STORAGE_PATHS, ...S3_PATHS };
+const PATHS: Paths = {
+  ...CORE_PATHS,
+  ...AUTH_PATHS,
+  ...FILE_PATHS,
+  ...REALTIME_PATHS,
+  ...STORAGE_PATHS,
+  ...S3_PATHS,
+};
 
 const PATH_PARAMS: Record<string, string> = {
   c: 'Collection name or id.',
@@ -37,7 +44,9 @@ function operation(path: string, op: Operation): Json {
       ...(op.fb ? { 'x-forgebase': true } : {}),
       'x-protocol': op.external,
       parameters,
-      responses: { default: { description: `${op.external.toUpperCase()} protocol: see the documentation.` } },
+      responses: {
+        default: { description: `${op.external.toUpperCase()} protocol: see the documentation.` },
+      },
     };
   return {
     summary: op.summary,

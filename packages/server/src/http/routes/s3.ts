@@ -1,6 +1,6 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import { ApiError } from '../../errors/api-error.ts';
-import { accessDenied, invalidArgument, noSuchBucket, S3Error } from '../../s3/s3-error.ts';
+import { invalidArgument, S3Error } from '../../s3/s3-error.ts';
 import { checkScope, inScope } from '../../s3/s3-keys.ts';
 import { el, parseDelete, xmlDocument } from '../../s3/xml.ts';
 import type { Bucket } from '../../storage/bucket-model.ts';
