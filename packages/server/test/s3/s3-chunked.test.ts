@@ -57,7 +57,9 @@ async function signedChunkedPut(
     );
   }
   const body = Buffer.concat(parts);
-  if (tamper) body[body.indexOf('\r\n') + 5] ^= 1;
+  // flips a bit of the first chunk's data
+  const at = body.indexOf('\r\n') + 5;
+  if (tamper) body.writeUInt8(body.readUInt8(at) ^ 1, at);
   const { host: _host, ...sent } = headers;
   return fetch(url, {
     method: 'PUT',
