@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { Readable, Transform, type TransformCallback } from 'node:stream';
+import { crc32 } from 'node:zlib';
 import type { FastifyRequest } from 'fastify';
 import { ApiError } from '../errors/api-error.ts';
 import { accessDenied, noSuchBucket, S3Error } from '../s3/s3-error.ts';
@@ -7,7 +8,7 @@ import type { S3KeyService } from '../s3/s3-keys.ts';
 import { checkScope } from '../s3/s3-keys.ts';
 import type { S3KeyRow } from '../s3/s3-store.ts';
 import type { Bucket } from '../storage/bucket-model.ts';
-import { AwsChunkedDecoder, STREAMING_PAYLOADS } from '../tools/aws-chunked.ts';
+import { AwsChunkedDecoder, crc32c, STREAMING_PAYLOADS } from '../tools/aws-chunked.ts';
 import { SigV4Error, type SigV4Result, verifySigV4 } from '../tools/sigv4.ts';
 import type { HttpDeps } from './deps.ts';
 
@@ -84,25 +85,56 @@ export async function authenticateS3(req: FastifyRequest, keys: S3KeyService): P
   return { key: key!, sig };
 }
 
-/** Fails the stream at its end when the digest of what passed differs from `expected`. */
+/** An incremental checksum whose result is compared as text. */
+interface Hasher {
+  update(chunk: Buffer): void;
+  digest(): string;
+}
+
+const hashOf = (algorithm: string, encoding: 'hex' | 'base64'): Hasher => {
+  const h = createHash(algorithm);
+  return { update: (c) => void h.update(c), digest: () => h.digest(encoding) };
+};
+
+const crcOf = (fn: (data: Buffer, prev: number) => number): Hasher => {
+  let value = 0;
+  return {
+    update: (c) => {
+      value = fn(c, value);
+    },
+    digest: () => {
+      const b = Buffer.alloc(4);
+      b.writeUInt32BE(value >>> 0);
+      return b.toString('base64');
+    },
+  };
+};
+
+/** `x-amz-checksum-*` request headers and how to compute them (base64, as S3 sends them). */
+const HEADER_CHECKSUMS: Record<string, () => Hasher> = {
+  'x-amz-checksum-crc32': () => crcOf(crc32),
+  'x-amz-checksum-crc32c': () => crcOf(crc32c),
+  'x-amz-checksum-sha1': () => hashOf('sha1', 'base64'),
+  'x-amz-checksum-sha256': () => hashOf('sha256', 'base64'),
+};
+
+/** Fails the stream at its end when the checksum of what passed differs from `expected`. */
 class DigestCheck extends Transform {
-  readonly #hash;
-  readonly #encoding: 'hex' | 'base64';
+  readonly #hasher: Hasher;
   readonly #expected: string;
   readonly #error: () => Error;
-  constructor(algorithm: string, encoding: 'hex' | 'base64', expected: string, error: () => Error) {
+  constructor(hasher: Hasher, expected: string, error: () => Error) {
     super();
-    this.#hash = createHash(algorithm);
-    this.#encoding = encoding;
+    this.#hasher = hasher;
     this.#expected = expected;
     this.#error = error;
   }
   override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
-    this.#hash.update(chunk);
+    this.#hasher.update(chunk);
     done(null, chunk);
   }
   override _flush(done: TransformCallback): void {
-    done(this.#hash.digest(this.#encoding) === this.#expected ? null : this.#error());
+    done(this.#hasher.digest() === this.#expected ? null : this.#error());
   }
 }
 
@@ -143,8 +175,7 @@ function checkedBody(req: FastifyRequest, caller: S3Caller): () => Readable {
     steps.push(
       () =>
         new DigestCheck(
-          'sha256',
-          'hex',
+          hashOf('sha256', 'hex'),
           hash,
           () =>
             new S3Error(
@@ -167,11 +198,28 @@ function checkedBody(req: FastifyRequest, caller: S3Caller): () => Readable {
     steps.push(
       () =>
         new DigestCheck(
-          'md5',
-          'base64',
+          hashOf('md5', 'base64'),
           md5.trim(),
           () =>
             new S3Error(400, 'BadDigest', 'The Content-MD5 you specified did not match what we received.'),
+        ),
+    );
+  }
+  // checksums sent as headers (with aws-chunked bodies they come as trailers instead)
+  for (const [name, hasher] of Object.entries(HEADER_CHECKSUMS)) {
+    const expected = req.headers[name];
+    if (typeof expected !== 'string') continue;
+    steps.push(
+      () =>
+        new DigestCheck(
+          hasher(),
+          expected.trim(),
+          () =>
+            new S3Error(
+              400,
+              'BadDigest',
+              `The ${name.slice(15)} you specified did not match the calculated checksum.`,
+            ),
         ),
     );
   }

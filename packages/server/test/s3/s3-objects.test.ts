@@ -17,6 +17,7 @@ import {
   PutObjectCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { DIALECTS, startTestApp, type TestApp } from '../support/app.ts';
 import { createS3Key, s3Client, s3Failure } from '../support/s3-client.ts';
 import { getBytes, sendBytes } from '../support/storage-api.ts';
@@ -78,6 +79,37 @@ for (const dialect of DIALECTS) {
         code: 'NotFound',
         status: 404,
       });
+    });
+
+    test('x-amz-checksum-* headers are checked (crc32, crc32c, sha1, sha256)', async () => {
+      for (const ChecksumAlgorithm of ['CRC32', 'CRC32C', 'SHA1', 'SHA256'] as const) {
+        const put = await s3.send(
+          new PutObjectCommand({
+            Bucket: 'docs',
+            Key: `sum-${ChecksumAlgorithm}.txt`,
+            Body: 'summed',
+            ChecksumAlgorithm,
+          }),
+        );
+        assert.equal(put.ETag, md5('summed'));
+      }
+      const url = await getSignedUrl(s3, new PutObjectCommand({ Bucket: 'docs', Key: 'sum-bad.txt' }), {
+        expiresIn: 60,
+      });
+      const zeros = Buffer.alloc(4).toString('base64');
+      const bad = await fetch(url, {
+        method: 'PUT',
+        body: 'summed',
+        headers: { 'x-amz-checksum-crc32': zeros },
+      });
+      assert.equal(bad.status, 400);
+      assert.match(await bad.text(), /<Code>BadDigest<\/Code>/);
+      const good = await fetch(url, {
+        method: 'PUT',
+        body: 'summed',
+        headers: { 'x-amz-checksum-sha1': createHash('sha1').update('summed').digest('base64') },
+      });
+      assert.equal(good.status, 200);
     });
 
     test('Range GET answers 206 with Content-Range; a range past the end is 416 InvalidRange', async () => {
