@@ -95,7 +95,7 @@ const MIGRATIONS: SystemMigration[] = [
       CREATE UNIQUE INDEX _s3_keys_access ON _s3_keys (accessKeyId);
       CREATE TABLE _s3_uploads (
         id TEXT PRIMARY KEY NOT NULL, bucket TEXT NOT NULL, name TEXT NOT NULL,
-        contentType TEXT NOT NULL DEFAULT '', created TEXT NOT NULL);
+        contentType TEXT NOT NULL DEFAULT '', metadata JSON NOT NULL DEFAULT '{}', created TEXT NOT NULL);
       CREATE INDEX _s3_uploads_bucket ON _s3_uploads (bucket, name);
       CREATE TABLE _s3_parts (
         upload TEXT NOT NULL, number INTEGER NOT NULL, size INTEGER NOT NULL, etag TEXT NOT NULL,
@@ -108,7 +108,7 @@ const MIGRATIONS: SystemMigration[] = [
       CREATE UNIQUE INDEX _s3_keys_access ON _s3_keys ("accessKeyId");
       CREATE TABLE _s3_uploads (
         id TEXT PRIMARY KEY NOT NULL, bucket TEXT NOT NULL, name TEXT NOT NULL COLLATE "C",
-        "contentType" TEXT NOT NULL DEFAULT '', created TEXT NOT NULL);
+        "contentType" TEXT NOT NULL DEFAULT '', metadata TEXT NOT NULL DEFAULT '{}', created TEXT NOT NULL);
       CREATE INDEX _s3_uploads_bucket ON _s3_uploads (bucket, name);
       CREATE TABLE _s3_parts (
         upload TEXT NOT NULL, number INTEGER NOT NULL, size BIGINT NOT NULL, etag TEXT NOT NULL,

@@ -5,6 +5,7 @@ import { el } from '../s3/xml.ts';
 import type { BlobStore } from '../storage/blob-store.ts';
 import type { ServedObject } from '../storage/storage-service.ts';
 import { SigV4Error } from '../tools/sigv4.ts';
+import { metadataHeaders } from './s3-request.ts';
 import { parseRange } from './serve-blob.ts';
 
 /** An XML document as the answer. */
@@ -65,7 +66,8 @@ export async function sendS3Object(
     .header('etag', etag)
     .header('last-modified', modified.toUTCString())
     .header('accept-ranges', 'bytes')
-    .header('content-type', o.object.mimeType);
+    .header('content-type', o.object.mimeType)
+    .headers(metadataHeaders(o.object.metadata));
   const since = (v: unknown) =>
     typeof v === 'string' && !Number.isNaN(Date.parse(v)) ? Date.parse(v) / 1000 : undefined;
   const ius = since(h['if-unmodified-since']);

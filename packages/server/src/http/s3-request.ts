@@ -237,3 +237,37 @@ export async function smallBody(body: Readable, max = 2 * 1024 * 1024): Promise<
   }
   return Buffer.concat(chunks).toString('utf8');
 }
+
+const META_NAME = /^[\w-]{1,128}$/;
+const META_VALUE = /^[\x20-\x7e]*$/;
+/** S3 user metadata allows 2 KB of names and values. */
+const MAX_META = 2048;
+
+/** S3 user metadata from `x-amz-meta-<name>` headers (names lower-case). */
+export function userMetadata(req: FastifyRequest): Record<string, string> {
+  const out: Record<string, string> = {};
+  let size = 0;
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (!name.startsWith('x-amz-meta-') || typeof value !== 'string') continue;
+    const key = name.slice('x-amz-meta-'.length);
+    size += key.length + value.length;
+    if (!META_NAME.test(key) || !META_VALUE.test(value))
+      throw new S3Error(400, 'InvalidArgument', `The metadata header "${name}" is not supported.`);
+    if (size > MAX_META)
+      throw new S3Error(
+        400,
+        'MetadataTooLarge',
+        'Your metadata headers exceed the maximum allowed metadata size.',
+      );
+    out[key] = value;
+  }
+  return out;
+}
+
+/** The stored metadata that can go back out as `x-amz-meta-*` headers. */
+export function metadataHeaders(metadata: Record<string, unknown>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(metadata))
+    if (typeof v === 'string' && META_NAME.test(k) && META_VALUE.test(v)) out[`x-amz-meta-${k}`] = v;
+  return out;
+}

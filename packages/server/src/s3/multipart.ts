@@ -52,8 +52,13 @@ export function createMultipartService(deps: {
   }
 
   return {
-    /** Starts an upload; returns its id. */
-    async create(bucketName: string, name: string, contentType: string | undefined): Promise<string> {
+    /** Starts an upload (with the object's type and S3 user metadata); returns its id. */
+    async create(
+      bucketName: string,
+      name: string,
+      contentType: string | undefined,
+      metadata: Record<string, string> = {},
+    ): Promise<string> {
       checkObjectName(name);
       const bucket = await storage.bucketFor(bucketName);
       const id = randomUUID();
@@ -62,6 +67,7 @@ export function createMultipartService(deps: {
         bucket: bucket.id,
         name,
         contentType: contentType ?? '',
+        metadata,
         created: nowDate(),
       });
       return id;
@@ -130,6 +136,7 @@ export function createMultipartService(deps: {
       );
       const row = await storage.upload(bucketName, name, body, {
         contentType: upload.contentType || undefined,
+        metadata: upload.metadata,
         upsert: true,
         viewer,
         etag,

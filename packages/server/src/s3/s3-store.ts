@@ -20,6 +20,8 @@ export interface UploadRow {
   bucket: string;
   name: string;
   contentType: string;
+  /** S3 user metadata (`x-amz-meta-*`) for the object. */
+  metadata: Record<string, string>;
   created: string;
 }
 
@@ -49,6 +51,7 @@ const decodeUpload = (r: Record<string, unknown>): UploadRow => ({
   bucket: String(r.bucket),
   name: String(r.name),
   contentType: String(r.contentType ?? ''),
+  metadata: JSON.parse(String(r.metadata ?? '{}')) as Record<string, string>,
   created: String(r.created),
 });
 
@@ -88,7 +91,7 @@ export function createS3Store(db: Database) {
     },
 
     async insertUpload(u: UploadRow): Promise<void> {
-      await db.run(qb.insertInto('_s3_uploads').values({ ...u }));
+      await db.run(qb.insertInto('_s3_uploads').values({ ...u, metadata: JSON.stringify(u.metadata) }));
     },
     async findUpload(id: string): Promise<UploadRow | undefined> {
       const row = await db.first(qb.selectFrom('_s3_uploads').selectAll().where('id', '=', id));

@@ -98,6 +98,7 @@ export function createStorageService(deps: {
       viewer: Viewer;
       signed?: boolean;
       etag?: string;
+      metadata?: Record<string, unknown>;
     },
   ): Promise<ObjectRow> {
     checkObjectName(name);
@@ -122,7 +123,7 @@ export function createStorageService(deps: {
         mimeType,
         etag: opts.etag ?? m.etag(),
         owner: viewer.authId ?? '',
-        metadata: {},
+        metadata: opts.metadata ?? {},
         created: now,
         updated: now,
       };
@@ -253,13 +254,19 @@ export function createStorageService(deps: {
 
     /**
      * Uploads an object: `upsert` replaces an existing one (its updateRule decides). `etag`
-     * replaces the MD5 ETag (S3 multipart objects have their own).
+     * replaces the MD5 ETag (S3 multipart objects have their own); `metadata` is stored as is.
      */
     async upload(
       bucketName: string,
       name: string,
       body: Readable,
-      opts: { contentType?: string | undefined; upsert: boolean; viewer: Viewer; etag?: string },
+      opts: {
+        contentType?: string | undefined;
+        upsert: boolean;
+        viewer: Viewer;
+        etag?: string;
+        metadata?: Record<string, unknown>;
+      },
     ): Promise<ObjectRow> {
       const bucket = await bucketFor(bucketName);
       return put(bucket, name, body, opts);

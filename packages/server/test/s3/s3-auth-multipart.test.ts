@@ -150,7 +150,12 @@ for (const dialect of DIALECTS) {
     test('a multipart upload of 3 × 5 MiB parts assembles in order, with the multipart ETag', async () => {
       const parts = [randomBytes(5 * MiB), randomBytes(5 * MiB), randomBytes(5 * MiB)];
       const { UploadId } = await s3.send(
-        new CreateMultipartUploadCommand({ Bucket: 'media', Key: 'big/video.bin', ContentType: 'video/mp4' }),
+        new CreateMultipartUploadCommand({
+          Bucket: 'media',
+          Key: 'big/video.bin',
+          ContentType: 'video/mp4',
+          Metadata: { camera: 'front' },
+        }),
       );
       assert.ok(UploadId);
       const uploads = await s3.send(new ListMultipartUploadsCommand({ Bucket: 'media' }));
@@ -204,6 +209,7 @@ for (const dialect of DIALECTS) {
       const got = await s3.send(new GetObjectCommand({ Bucket: 'media', Key: 'big/video.bin' }));
       assert.equal(got.ContentLength, 15 * MiB);
       assert.equal(got.ETag, expected);
+      assert.deepEqual(got.Metadata, { camera: 'front' });
       const bytes = Buffer.from(await got.Body!.transformToByteArray());
       assert.equal(md5hex(bytes), md5hex(Buffer.concat(parts)));
       // the upload and its part blobs are gone

@@ -112,6 +112,50 @@ for (const dialect of DIALECTS) {
       assert.equal(good.status, 200);
     });
 
+    test('user metadata (x-amz-meta-*) is stored, returned, copied, and seen by /api/storage', async () => {
+      await s3.send(
+        new PutObjectCommand({
+          Bucket: 'docs',
+          Key: 'meta.txt',
+          Body: 'm',
+          Metadata: { mtime: '1700000000', Owner: 'me' },
+        }),
+      );
+      const head = await s3.send(new HeadObjectCommand({ Bucket: 'docs', Key: 'meta.txt' }));
+      assert.deepEqual(head.Metadata, { mtime: '1700000000', owner: 'me' });
+      await s3.send(
+        new CopyObjectCommand({ Bucket: 'docs', Key: 'meta-copy.txt', CopySource: 'docs/meta.txt' }),
+      );
+      const copied = await s3.send(new HeadObjectCommand({ Bucket: 'docs', Key: 'meta-copy.txt' }));
+      assert.deepEqual(copied.Metadata, { mtime: '1700000000', owner: 'me' });
+      await s3.send(
+        new CopyObjectCommand({
+          Bucket: 'docs',
+          Key: 'meta-copy.txt',
+          CopySource: 'docs/meta.txt',
+          MetadataDirective: 'REPLACE',
+          Metadata: { other: 'x' },
+        }),
+      );
+      const replaced = await s3.send(new HeadObjectCommand({ Bucket: 'docs', Key: 'meta-copy.txt' }));
+      assert.deepEqual(replaced.Metadata, { other: 'x' });
+      const info = await t.request('GET', '/api/storage/object/info/docs/meta.txt', { token: 'superuser' });
+      assert.deepEqual(info.body.metadata, { mtime: '1700000000', owner: 'me' });
+      assert.deepEqual(
+        await s3Failure(
+          s3.send(
+            new PutObjectCommand({
+              Bucket: 'docs',
+              Key: 'big-meta.txt',
+              Body: 'm',
+              Metadata: { a: 'x'.repeat(2100) },
+            }),
+          ),
+        ),
+        { code: 'MetadataTooLarge', status: 400 },
+      );
+    });
+
     test('Range GET answers 206 with Content-Range; a range past the end is 416 InvalidRange', async () => {
       await s3.send(new PutObjectCommand({ Bucket: 'docs', Key: 'digits.txt', Body: '0123456789' }));
       const part = await s3.send(

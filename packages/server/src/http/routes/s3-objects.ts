@@ -6,7 +6,7 @@ import { el, parseCompleteParts, xmlDocument } from '../../s3/xml.ts';
 import type { ServedObject } from '../../storage/storage-service.ts';
 import type { HttpDeps } from '../deps.ts';
 import { isoTime, sendS3Object, sendXml } from '../s3-reply.ts';
-import { callerOf, S3_VIEWER, s3Body, s3Bucket, smallBody } from '../s3-request.ts';
+import { callerOf, S3_VIEWER, s3Body, s3Bucket, smallBody, userMetadata } from '../s3-request.ts';
 
 type ObjectParams = { bucket: string; '*': string };
 type Query = Record<string, string | undefined>;
@@ -111,8 +111,10 @@ export function s3ObjectRoutes(app: FastifyInstance, deps: HttpDeps): void {
       checkScope(caller.key, from.bucket, false);
       const src = await object(storage.download(from.bucket, from.key, S3_VIEWER));
       req.raw.resume();
+      const replace = req.headers['x-amz-metadata-directive'] === 'REPLACE';
       const o = await storage.upload(bucket.name, keyOf(req), await blobs.read(src.key), {
         contentType: src.object.mimeType,
+        metadata: replace ? userMetadata(req) : src.object.metadata,
         upsert: true,
         viewer: S3_VIEWER,
       });
@@ -124,6 +126,7 @@ export function s3ObjectRoutes(app: FastifyInstance, deps: HttpDeps): void {
     const contentType = req.headers['content-type'];
     const o = await storage.upload(bucket.name, keyOf(req), s3Body(req, caller), {
       contentType: typeof contentType === 'string' ? contentType : undefined,
+      metadata: userMetadata(req),
       upsert: true,
       viewer: S3_VIEWER,
     });
@@ -147,7 +150,12 @@ export function s3ObjectRoutes(app: FastifyInstance, deps: HttpDeps): void {
     if (q.uploads !== undefined) {
       req.raw.resume();
       const type = req.headers['content-type'];
-      const id = await s3.multipart.create(bucket.name, key, typeof type === 'string' ? type : undefined);
+      const id = await s3.multipart.create(
+        bucket.name,
+        key,
+        typeof type === 'string' ? type : undefined,
+        userMetadata(req),
+      );
       return sendXml(
         reply,
         xmlDocument('InitiateMultipartUploadResult', [
