@@ -10,6 +10,7 @@ import { createLogger, type Logger } from './observability/logger.ts';
 import { createRealtimeHub, type HubOptions, type RealtimeHub } from './realtime/hub.ts';
 import { createRecordFiles } from './records/record-files.ts';
 import { createRecordService, type RecordService } from './records/record-service.ts';
+import { createS3Service } from './s3/s3-service.ts';
 import { SUPERUSERS } from './schema/collection.ts';
 import { type CollectionService, createCollectionService } from './schema/collection-service.ts';
 import { createFileService, type FileService } from './storage/file-service.ts';
@@ -88,8 +89,9 @@ export async function createApp(
     const files = createFileService({ blobs, collections, records, logger });
     const realtime = createRealtimeHub({ db, collections, records, logger, options: opts.realtime ?? {} });
     const storage = createStorageService({ db, blobs, collections, logger });
+    const s3 = createS3Service({ db, blobs, storage });
     const http = await createHttpServer(
-      { config, collections, records, auth, files, realtime, storage },
+      { config, collections, records, auth, files, realtime, storage, s3 },
       logger,
     );
     await realtime.start();

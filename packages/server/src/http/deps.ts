@@ -2,6 +2,7 @@ import type { AuthService } from '../auth/auth-service.ts';
 import type { Config } from '../config.ts';
 import type { RealtimeHub } from '../realtime/hub.ts';
 import type { RecordService } from '../records/record-service.ts';
+import type { S3Service } from '../s3/s3-service.ts';
 import type { CollectionService } from '../schema/collection-service.ts';
 import type { FileService } from '../storage/file-service.ts';
 import type { StorageService } from '../storage/storage-service.ts';
@@ -15,4 +16,5 @@ export interface HttpDeps {
   files: FileService;
   realtime: RealtimeHub;
   storage: StorageService;
+  s3: S3Service;
 }

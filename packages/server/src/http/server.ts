@@ -16,6 +16,8 @@ import { healthRoutes } from './routes/health.ts';
 import { realtimeRoutes } from './routes/realtime.ts';
 import { realtimeWsRoutes } from './routes/realtime-ws.ts';
 import { recordRoutes } from './routes/records.ts';
+import { s3Routes } from './routes/s3.ts';
+import { s3KeyRoutes } from './routes/s3-keys.ts';
 import { storageRoutes } from './routes/storage.ts';
 
 const AGGREGATE_ROUTE = '/api/collections/:c/aggregate';
@@ -133,6 +135,8 @@ export async function createHttpServer(deps: HttpDeps, logger: Logger): Promise<
     realtimeRoutes,
     realtimeWsRoutes,
     storageRoutes,
+    s3KeyRoutes,
+    s3Routes,
   ];
   for (const routes of groups) routes(app, deps);
   return app;

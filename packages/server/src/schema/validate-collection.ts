@@ -32,6 +32,9 @@ export const INTERNAL_TABLES = [
   '_totps',
   '_passkeys',
   '_passkey_challenges',
+  '_s3_keys',
+  '_s3_uploads',
+  '_s3_parts',
 ];
 
 /**

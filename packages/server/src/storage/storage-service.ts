@@ -92,7 +92,14 @@ export function createStorageService(deps: {
     bucket: Bucket,
     name: string,
     body: Readable,
-    opts: { contentType?: string | undefined; upsert: boolean; viewer: Viewer; signed?: boolean },
+    opts: {
+      contentType?: string | undefined;
+      upsert: boolean;
+      viewer: Viewer;
+      signed?: boolean;
+      etag?: string;
+      metadata?: Record<string, unknown>;
+    },
   ): Promise<ObjectRow> {
     checkObjectName(name);
     const { viewer } = opts;
@@ -114,9 +121,9 @@ export function createStorageService(deps: {
         name,
         size: m.size,
         mimeType,
-        etag: m.etag(),
+        etag: opts.etag ?? m.etag(),
         owner: viewer.authId ?? '',
-        metadata: {},
+        metadata: opts.metadata ?? {},
         created: now,
         updated: now,
       };
@@ -245,12 +252,21 @@ export function createStorageService(deps: {
 
     bucketFor: (nameOrId: string) => bucketFor(nameOrId),
 
-    /** Uploads an object: `upsert` replaces an existing one (its updateRule decides). */
+    /**
+     * Uploads an object: `upsert` replaces an existing one (its updateRule decides). `etag`
+     * replaces the MD5 ETag (S3 multipart objects have their own); `metadata` is stored as is.
+     */
     async upload(
       bucketName: string,
       name: string,
       body: Readable,
-      opts: { contentType?: string | undefined; upsert: boolean; viewer: Viewer },
+      opts: {
+        contentType?: string | undefined;
+        upsert: boolean;
+        viewer: Viewer;
+        etag?: string;
+        metadata?: Record<string, unknown>;
+      },
     ): Promise<ObjectRow> {
       const bucket = await bucketFor(bucketName);
       return put(bucket, name, body, opts);

@@ -42,7 +42,8 @@ const CRC32C_TABLE = (() => {
   return table;
 })();
 
-function crc32c(data: Buffer, prev: number): number {
+/** CRC-32C (Castagnoli) of `data`, continuing from `prev` (0 to start). */
+export function crc32c(data: Buffer, prev: number): number {
   let c = ~prev;
   for (const byte of data) c = CRC32C_TABLE[(c ^ byte) & 0xff]! ^ (c >>> 8);
   return ~c >>> 0;

@@ -4,6 +4,7 @@ import { AUTH_PATHS } from './paths-auth.ts';
 import { CORE_PATHS } from './paths-core.ts';
 import { FILE_PATHS } from './paths-files.ts';
 import { REALTIME_PATHS } from './paths-realtime.ts';
+import { S3_PATHS } from './paths-s3.ts';
 import { SIGN_IN_PATHS } from './paths-sign-in.ts';
 import { STORAGE_PATHS } from './paths-storage.ts';
 import { ErrorBody } from './schemas.ts';
@@ -17,6 +18,7 @@ const PATHS: Paths = {
   ...FILE_PATHS,
   ...REALTIME_PATHS,
   ...STORAGE_PATHS,
+  ...S3_PATHS,
 };
 
 const PATH_PARAMS: Record<string, string> = {
@@ -38,6 +40,18 @@ function operation(path: string, op: Operation): Json {
     description: 'Error',
     content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
   };
+  if (op.external)
+    return {
+      summary: op.summary,
+      ...(op.description ? { description: op.description } : {}),
+      tags: [op.tag],
+      ...(op.fb ? { 'x-forgebase': true } : {}),
+      'x-protocol': op.external,
+      parameters,
+      responses: {
+        default: { description: `${op.external.toUpperCase()} protocol: see the documentation.` },
+      },
+    };
   return {
     summary: op.summary,
     ...(op.description ? { description: op.description } : {}),

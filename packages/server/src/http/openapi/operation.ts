@@ -14,6 +14,11 @@ export interface Operation {
   ok: TSchema | 204;
   /** Served by the WebSocket upgrade, not as an HTTP route (101 Switching Protocols). */
   websocket?: boolean;
+  /**
+   * Another protocol served over HTTP routes (e.g. `'s3'`): no JSON schemas, the
+   * description points to that protocol's documentation.
+   */
+  external?: string;
   /** The 200 response's media type (default application/json). */
   okType?: string;
 }
