@@ -5,6 +5,7 @@ import type { RecordService } from '../records/record-service.ts';
 import type { CollectionService } from '../schema/collection-service.ts';
 import type { FileService } from '../storage/file-service.ts';
 import type { StorageService } from '../storage/storage-service.ts';
+import type { TusService } from '../storage/tus-service.ts';
 
 /** The services route files call. */
 export interface HttpDeps {
@@ -15,4 +16,6 @@ export interface HttpDeps {
   files: FileService;
   realtime: RealtimeHub;
   storage: StorageService;
+  /** Resumable (tus) uploads into storage buckets. */
+  tus: TusService;
 }

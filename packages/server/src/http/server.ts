@@ -16,6 +16,7 @@ import { realtimeRoutes } from './routes/realtime.ts';
 import { realtimeWsRoutes } from './routes/realtime-ws.ts';
 import { recordRoutes } from './routes/records.ts';
 import { storageRoutes } from './routes/storage.ts';
+import { storageTusRoutes } from './routes/storage-tus.ts';
 
 const AGGREGATE_ROUTE = '/api/collections/:c/aggregate';
 const REQUEST_ID_RE = /^[\w.:-]{1,128}$/;
@@ -125,6 +126,7 @@ export async function createHttpServer(deps: HttpDeps, logger: Logger): Promise<
     realtimeRoutes,
     realtimeWsRoutes,
     storageRoutes,
+    storageTusRoutes,
   ];
   for (const routes of groups) routes(app, deps);
   return app;

@@ -27,6 +27,7 @@ export const INTERNAL_TABLES = [
   '_mfas',
   '_buckets',
   '_objects',
+  '_tus_uploads',
 ];
 
 /**
