@@ -4,14 +4,23 @@ import { CORE_PATHS } from './paths-core.ts';
 import { FILE_PATHS } from './paths-files.ts';
 import { REALTIME_PATHS } from './paths-realtime.ts';
 import { STORAGE_PATHS } from './paths-storage.ts';
+import { TUS_PATHS } from './paths-storage-tus.ts';
 import { ErrorBody } from './schemas.ts';
 
 /** Every endpoint, keyed by OpenAPI path then method. */
-const PATHS: Paths = { ...CORE_PATHS, ...AUTH_PATHS, ...FILE_PATHS, ...REALTIME_PATHS, ...STORAGE_PATHS };
+const PATHS: Paths = {
+  ...CORE_PATHS,
+  ...AUTH_PATHS,
+  ...FILE_PATHS,
+  ...REALTIME_PATHS,
+  ...STORAGE_PATHS,
+  ...TUS_PATHS,
+};
 
 const PATH_PARAMS: Record<string, string> = {
   c: 'Collection name or id.',
   objectName: "The object's name; it may contain slashes.",
+  uploadId: 'The upload id (the last segment of its Location).',
 };
 
 function operation(path: string, op: Operation): Json {
@@ -39,7 +48,7 @@ function operation(path: string, op: Operation): Json {
       ...(op.websocket
         ? { 101: { description: 'Switching Protocols (WebSocket)' } }
         : op.ok === 204
-          ? { 204: { description: 'Done, no content' } }
+          ? { [op.okStatus ?? 204]: { description: op.okStatus === 201 ? 'Created' : 'Done, no content' } }
           : {
               200: { description: 'OK', content: { [op.okType ?? 'application/json']: { schema: op.ok } } },
             }),
@@ -58,7 +67,8 @@ function operation(path: string, op: Operation): Json {
 export function documentedRoutes(): string[] {
   return Object.entries(PATHS).flatMap(([path, ops]) =>
     Object.entries(ops)
-      .filter(([, op]) => !op.websocket)
+      // HEAD routes are left out on both sides (Fastify adds one to every GET)
+      .filter(([m, op]) => !op.websocket && m !== 'head')
       .map(([m]) => `${m.toUpperCase()} ${path.replace('{objectName}', '*').replace(/\{(\w+)\}/g, ':$1')}`),
   );
 }

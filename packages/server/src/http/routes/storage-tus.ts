@@ -27,7 +27,7 @@ const EXPOSED = [
   'Tus-Checksum-Algorithm',
 ].join(', ');
 
-type IdParams = { id: string };
+type IdParams = { uploadId: string };
 const header = (req: FastifyRequest, name: string): string | undefined => {
   const v = req.headers[name];
   return Array.isArray(v) ? v[0] : v;
@@ -77,7 +77,7 @@ function tusContext(app: FastifyInstance, deps: HttpDeps): void {
       })
       .send();
   app.options(TUS_PATH, options);
-  app.options(`${TUS_PATH}/:id`, options);
+  app.options(`${TUS_PATH}/:uploadId`, options);
 
   app.post(TUS_PATH, async (req, reply) => {
     if (header(req, 'upload-defer-length') !== undefined)
@@ -97,8 +97,8 @@ function tusContext(app: FastifyInstance, deps: HttpDeps): void {
     return reply.status(201).send();
   });
 
-  app.head<{ Params: IdParams }>(`${TUS_PATH}/:id`, async (req, reply) => {
-    const u = await tus.status(req.params.id, await viewer(req));
+  app.head<{ Params: IdParams }>(`${TUS_PATH}/:uploadId`, async (req, reply) => {
+    const u = await tus.status(req.params.uploadId, await viewer(req));
     progressHeaders(reply, u);
     return reply
       .status(200)
@@ -106,17 +106,17 @@ function tusContext(app: FastifyInstance, deps: HttpDeps): void {
       .send();
   });
 
-  app.patch<{ Params: IdParams }>(`${TUS_PATH}/:id`, async (req, reply) => {
+  app.patch<{ Params: IdParams }>(`${TUS_PATH}/:uploadId`, async (req, reply) => {
     if (!isOctets(req)) throw new ApiError(415, `PATCH requests must have Content-Type: ${OCTETS}.`);
     const offset = parseSizeHeader('Upload-Offset', header(req, 'upload-offset'));
     const checksum = parseChecksum(header(req, 'upload-checksum'));
-    const result = await tus.append(req.params.id, offset, req.raw, checksum, await viewer(req));
+    const result = await tus.append(req.params.uploadId, offset, req.raw, checksum, await viewer(req));
     progressHeaders(reply, result.upload);
     return reply.status(204).send();
   });
 
-  app.delete<{ Params: IdParams }>(`${TUS_PATH}/:id`, async (req, reply) => {
-    await tus.terminate(req.params.id, await viewer(req));
+  app.delete<{ Params: IdParams }>(`${TUS_PATH}/:uploadId`, async (req, reply) => {
+    await tus.terminate(req.params.uploadId, await viewer(req));
     return reply.status(204).send();
   });
 }
