@@ -16,6 +16,7 @@ import { type CollectionService, createCollectionService } from './schema/collec
 import { createFileService, type FileService } from './storage/file-service.ts';
 import { openBlobStore } from './storage/open-blob-store.ts';
 import { createStorageService, type StorageService } from './storage/storage-service.ts';
+import { createTusService } from './storage/tus-service.ts';
 import { formatDate } from './tools/time.ts';
 
 export type { Config } from './config.ts';
@@ -90,8 +91,9 @@ export async function createApp(
     const realtime = createRealtimeHub({ db, collections, records, logger, options: opts.realtime ?? {} });
     const storage = createStorageService({ db, blobs, collections, logger });
     const s3 = createS3Service({ db, blobs, storage });
+    const tus = createTusService({ db, blobs, storage, logger });
     const http = await createHttpServer(
-      { config, collections, records, auth, files, realtime, storage, s3 },
+      { config, collections, records, auth, files, realtime, storage, s3, tus },
       logger,
     );
     await realtime.start();

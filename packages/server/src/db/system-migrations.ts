@@ -167,6 +167,29 @@ const MIGRATIONS: SystemMigration[] = [
         upload TEXT NOT NULL, number INTEGER NOT NULL, size BIGINT NOT NULL, etag TEXT NOT NULL,
         created TEXT NOT NULL, PRIMARY KEY (upload, number));`,
   },
+  {
+    // resumable (tus) uploads: state here, received chunks as blobs under `_tus/<id>/`, so
+    // any node with the same database and blob store can continue an upload
+    name: '0009_tus_uploads',
+    sqlite: `
+      CREATE TABLE _tus_uploads (
+        id TEXT PRIMARY KEY NOT NULL, bucket TEXT NOT NULL, name TEXT NOT NULL,
+        upsert INTEGER NOT NULL DEFAULT 0, contentType TEXT NOT NULL DEFAULT '',
+        cacheControl TEXT NOT NULL DEFAULT '', length INTEGER NOT NULL, uploadOffset INTEGER NOT NULL DEFAULT 0,
+        owner TEXT NOT NULL DEFAULT '', done INTEGER NOT NULL DEFAULT 0,
+        lockToken TEXT NOT NULL DEFAULT '', lockedUntil TEXT NOT NULL DEFAULT '',
+        expires TEXT NOT NULL, created TEXT NOT NULL);
+      CREATE INDEX _tus_uploads_expires ON _tus_uploads (expires);`,
+    postgres: `
+      CREATE TABLE _tus_uploads (
+        id TEXT PRIMARY KEY NOT NULL, bucket TEXT NOT NULL, name TEXT NOT NULL,
+        upsert INTEGER NOT NULL DEFAULT 0, "contentType" TEXT NOT NULL DEFAULT '',
+        "cacheControl" TEXT NOT NULL DEFAULT '', length BIGINT NOT NULL, "uploadOffset" BIGINT NOT NULL DEFAULT 0,
+        owner TEXT NOT NULL DEFAULT '', done INTEGER NOT NULL DEFAULT 0,
+        "lockToken" TEXT NOT NULL DEFAULT '', "lockedUntil" TEXT NOT NULL DEFAULT '',
+        expires TEXT NOT NULL, created TEXT NOT NULL);
+      CREATE INDEX _tus_uploads_expires ON _tus_uploads (expires);`,
+  },
 ];
 
 /** Brings ForgeBase's own tables up to date. Safe to run on every start. */

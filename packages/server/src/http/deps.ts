@@ -6,6 +6,7 @@ import type { S3Service } from '../s3/s3-service.ts';
 import type { CollectionService } from '../schema/collection-service.ts';
 import type { FileService } from '../storage/file-service.ts';
 import type { StorageService } from '../storage/storage-service.ts';
+import type { TusService } from '../storage/tus-service.ts';
 
 /** The services route files call. */
 export interface HttpDeps {
@@ -17,4 +18,6 @@ export interface HttpDeps {
   realtime: RealtimeHub;
   storage: StorageService;
   s3: S3Service;
+  /** Resumable (tus) uploads into storage buckets. */
+  tus: TusService;
 }

@@ -19,6 +19,7 @@ import { recordRoutes } from './routes/records.ts';
 import { s3Routes } from './routes/s3.ts';
 import { s3KeyRoutes } from './routes/s3-keys.ts';
 import { storageRoutes } from './routes/storage.ts';
+import { storageTusRoutes } from './routes/storage-tus.ts';
 
 const AGGREGATE_ROUTE = '/api/collections/:c/aggregate';
 const REQUEST_ID_RE = /^[\w.:-]{1,128}$/;
@@ -137,6 +138,7 @@ export async function createHttpServer(deps: HttpDeps, logger: Logger): Promise<
     storageRoutes,
     s3KeyRoutes,
     s3Routes,
+    storageTusRoutes,
   ];
   for (const routes of groups) routes(app, deps);
   return app;

@@ -35,6 +35,7 @@ export const INTERNAL_TABLES = [
   '_s3_keys',
   '_s3_uploads',
   '_s3_parts',
+  '_tus_uploads',
 ];
 
 /**

@@ -12,7 +12,7 @@ import { type Bucket, checkObjectName, mimeAllowed, parseBucketInput } from './b
 import { createBucketStore, OBJECTS_COLLECTION, type ObjectRow } from './bucket-store.ts';
 import { type ImageTransform, TRANSFORMABLE, transformImage, transformName } from './image-transform.ts';
 import { createObjectLister, type ListOptions } from './object-list.ts';
-import { effectiveType, meter } from './object-upload.ts';
+import { effectiveType, meter, ObjectTooLargeError } from './object-upload.ts';
 import { createUrlSigner, type SignedGrant } from './signed-urls.ts';
 
 type RuleKey = 'listRule' | 'viewRule' | 'createRule' | 'updateRule' | 'deleteRule';
@@ -176,7 +176,33 @@ export function createStorageService(deps: {
     if (!ok) throw new ForbiddenError('You are not allowed to upload this object.');
   }
 
+  /**
+   * Refuses an upload before any bytes arrive: a bad name (400), an existing object without
+   * upsert (409), rules (403), a declared size over the bucket's limit (413).
+   */
+  async function checkUpload(
+    bucketName: string,
+    name: string,
+    upsert: boolean,
+    viewer: Viewer,
+    size?: number,
+  ): Promise<Bucket> {
+    checkObjectName(name);
+    const bucket = await bucketFor(bucketName);
+    const existing = await store.findObject(db, bucket.id, name);
+    if (existing && !upsert) throw new ApiError(409, 'The object already exists.');
+    if (existing) {
+      if (!(await passes(db, existing.id, condition(bucket, 'updateRule', viewer))))
+        throw new ForbiddenError('You are not allowed to replace this object.');
+    } else await checkWouldCreate(bucket, name, viewer);
+    if (size !== undefined && bucket.maxSize > 0 && size > bucket.maxSize)
+      throw new ObjectTooLargeError(bucket.maxSize);
+    return bucket;
+  }
+
   return {
+    checkUpload,
+
     async listBuckets(viewer: Viewer): Promise<Bucket[]> {
       requireSuperuser(viewer);
       return store.listBuckets();
@@ -371,14 +397,7 @@ export function createStorageService(deps: {
 
     /** A signed upload URL (2 hours, like Supabase) for a name the viewer could create. */
     async signUpload(bucketName: string, name: string, upsert: boolean, viewer: Viewer) {
-      checkObjectName(name);
-      const bucket = await bucketFor(bucketName);
-      const existing = await store.findObject(db, bucket.id, name);
-      if (existing && !upsert) throw new ApiError(409, 'The object already exists.');
-      if (existing) {
-        if (!(await passes(db, existing.id, condition(bucket, 'updateRule', viewer))))
-          throw new ForbiddenError('You are not allowed to replace this object.');
-      } else await checkWouldCreate(bucket, name, viewer);
+      const bucket = await checkUpload(bucketName, name, upsert, viewer);
       const grant = {
         bucketId: bucket.id,
         name,

@@ -7,6 +7,7 @@ import { REALTIME_PATHS } from './paths-realtime.ts';
 import { S3_PATHS } from './paths-s3.ts';
 import { SIGN_IN_PATHS } from './paths-sign-in.ts';
 import { STORAGE_PATHS } from './paths-storage.ts';
+import { TUS_PATHS } from './paths-storage-tus.ts';
 import { ErrorBody } from './schemas.ts';
 
 /** Every endpoint, keyed by OpenAPI path then method. */
@@ -19,11 +20,13 @@ const PATHS: Paths = {
   ...REALTIME_PATHS,
   ...STORAGE_PATHS,
   ...S3_PATHS,
+  ...TUS_PATHS,
 };
 
 const PATH_PARAMS: Record<string, string> = {
   c: 'Collection name or id.',
   objectName: "The object's name; it may contain slashes.",
+  uploadId: 'The upload id (the last segment of its Location).',
 };
 
 function operation(path: string, op: Operation): Json {
@@ -63,7 +66,7 @@ function operation(path: string, op: Operation): Json {
       ...(op.websocket
         ? { 101: { description: 'Switching Protocols (WebSocket)' } }
         : op.ok === 204
-          ? { 204: { description: 'Done, no content' } }
+          ? { [op.okStatus ?? 204]: { description: op.okStatus === 201 ? 'Created' : 'Done, no content' } }
           : {
               200: { description: 'OK', content: { [op.okType ?? 'application/json']: { schema: op.ok } } },
             }),
@@ -82,7 +85,8 @@ function operation(path: string, op: Operation): Json {
 export function documentedRoutes(): string[] {
   return Object.entries(PATHS).flatMap(([path, ops]) =>
     Object.entries(ops)
-      .filter(([, op]) => !op.websocket)
+      // HEAD routes are left out on both sides (Fastify adds one to every GET)
+      .filter(([m, op]) => !op.websocket && m !== 'head')
       .map(([m]) => `${m.toUpperCase()} ${path.replace('{objectName}', '*').replace(/\{(\w+)\}/g, ':$1')}`),
   );
 }

@@ -21,6 +21,8 @@ export interface Operation {
   external?: string;
   /** The 200 response's media type (default application/json). */
   okType?: string;
+  /** A body-less success other than 204 (201 Created, 200 for HEAD); with `ok: 204`. */
+  okStatus?: number;
 }
 
 /** Descriptions of the list query parameters, shared by every list-like endpoint. */
