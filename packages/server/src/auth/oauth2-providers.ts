@@ -1,4 +1,3 @@
-import { Apple, Discord, GitHub, GitLab, Google, MicrosoftEntraId } from 'arctic';
 import { BadRequestError } from '../errors/api-error.ts';
 import {
   getJson,
@@ -13,6 +12,10 @@ import {
 import { createOidcProvider, type OidcEndpoints } from './oidc.ts';
 
 export type { OAuthProvider, OAuthUser, ProviderConfig } from './oauth2-user.ts';
+
+// arctic loads when a provider is first used: most servers never sign in with OAuth2
+const arctic = () => import('arctic');
+
 export { codeChallenge } from './oauth2-user.ts';
 
 /** The provider names ForgeBase knows. */
@@ -38,13 +41,18 @@ export function createProvider(cfg: ProviderConfig, oidc: OidcEndpoints): OAuthP
         pkce: true,
         authURL: async (state, verifier) =>
           withoutRedirect(
-            new Google(cfg.clientId, secret, '').createAuthorizationURL(state, verifier, scopes),
+            new (await arctic()).Google(cfg.clientId, secret, '').createAuthorizationURL(
+              state,
+              verifier,
+              scopes,
+            ),
           ),
         async signIn(code, verifier, redirect) {
-          const tokens = await new Google(cfg.clientId, secret, redirect).validateAuthorizationCode(
-            code,
-            verifier,
-          );
+          const tokens = await new (await arctic()).Google(
+            cfg.clientId,
+            secret,
+            redirect,
+          ).validateAuthorizationCode(code, verifier);
           const raw = await getJson('https://openidconnect.googleapis.com/v1/userinfo', tokens.accessToken());
           return toOAuthUser(tokens, raw, oidcFields(raw));
         },
@@ -55,9 +63,15 @@ export function createProvider(cfg: ProviderConfig, oidc: OidcEndpoints): OAuthP
       return {
         pkce: false,
         authURL: async (state) =>
-          withoutRedirect(new GitHub(cfg.clientId, secret, null).createAuthorizationURL(state, scopes)),
+          withoutRedirect(
+            new (await arctic()).GitHub(cfg.clientId, secret, null).createAuthorizationURL(state, scopes),
+          ),
         async signIn(code, _verifier, redirect) {
-          const tokens = await new GitHub(cfg.clientId, secret, redirect).validateAuthorizationCode(code);
+          const tokens = await new (await arctic()).GitHub(
+            cfg.clientId,
+            secret,
+            redirect,
+          ).validateAuthorizationCode(code);
           const raw = await getJson('https://api.github.com/user', tokens.accessToken());
           const emails = (await getJson(
             'https://api.github.com/user/emails',
@@ -82,13 +96,18 @@ export function createProvider(cfg: ProviderConfig, oidc: OidcEndpoints): OAuthP
         pkce: true,
         authURL: async (state, verifier) =>
           withoutRedirect(
-            new Discord(cfg.clientId, secret, '').createAuthorizationURL(state, verifier, scopes),
+            new (await arctic()).Discord(cfg.clientId, secret, '').createAuthorizationURL(
+              state,
+              verifier,
+              scopes,
+            ),
           ),
         async signIn(code, verifier, redirect) {
-          const tokens = await new Discord(cfg.clientId, secret, redirect).validateAuthorizationCode(
-            code,
-            verifier,
-          );
+          const tokens = await new (await arctic()).Discord(
+            cfg.clientId,
+            secret,
+            redirect,
+          ).validateAuthorizationCode(code, verifier);
           const raw = await getJson('https://discord.com/api/users/@me', tokens.accessToken());
           const avatar = raw.avatar
             ? `https://cdn.discordapp.com/avatars/${str(raw.id)}/${str(raw.avatar)}.png`
@@ -109,11 +128,16 @@ export function createProvider(cfg: ProviderConfig, oidc: OidcEndpoints): OAuthP
       return {
         pkce: false,
         authURL: async (state) =>
-          withoutRedirect(new GitLab(base, cfg.clientId, secret, '').createAuthorizationURL(state, scopes)),
+          withoutRedirect(
+            new (await arctic()).GitLab(base, cfg.clientId, secret, '').createAuthorizationURL(state, scopes),
+          ),
         async signIn(code, _verifier, redirect) {
-          const tokens = await new GitLab(base, cfg.clientId, secret, redirect).validateAuthorizationCode(
-            code,
-          );
+          const tokens = await new (await arctic()).GitLab(
+            base,
+            cfg.clientId,
+            secret,
+            redirect,
+          ).validateAuthorizationCode(code);
           const raw = await getJson(`${base}/api/v4/user`, tokens.accessToken());
           return toOAuthUser(tokens, raw, {
             id: str(raw.id),
@@ -132,14 +156,20 @@ export function createProvider(cfg: ProviderConfig, oidc: OidcEndpoints): OAuthP
         pkce: true,
         authURL: async (state, verifier) =>
           withoutRedirect(
-            new MicrosoftEntraId(tenant, cfg.clientId, secret || null, '').createAuthorizationURL(
-              state,
-              verifier,
-              scopes,
-            ),
+            new (await arctic()).MicrosoftEntraId(
+              tenant,
+              cfg.clientId,
+              secret || null,
+              '',
+            ).createAuthorizationURL(state, verifier, scopes),
           ),
         async signIn(code, verifier, redirect) {
-          const client = new MicrosoftEntraId(tenant, cfg.clientId, secret || null, redirect);
+          const client = new (await arctic()).MicrosoftEntraId(
+            tenant,
+            cfg.clientId,
+            secret || null,
+            redirect,
+          );
           const tokens = await client.validateAuthorizationCode(code, verifier);
           const raw = await getJson('https://graph.microsoft.com/v1.0/me', tokens.accessToken());
           // like PocketBase: Microsoft's `mail` is an address the tenant manages
@@ -154,18 +184,18 @@ export function createProvider(cfg: ProviderConfig, oidc: OidcEndpoints): OAuthP
     case 'apple': {
       const scopes = cfg.scopes ?? ['name', 'email'];
       const key = () => pemToDer(cfg.privateKey ?? '');
-      const client = (redirect: string) =>
-        new Apple(cfg.clientId, cfg.teamId ?? '', cfg.keyId ?? '', key(), redirect);
+      const client = async (redirect: string) =>
+        new (await arctic()).Apple(cfg.clientId, cfg.teamId ?? '', cfg.keyId ?? '', key(), redirect);
       return {
         pkce: false,
         // Apple posts the answer back (response_mode=form_post) when it asks for the name
         authURL: async (state) => {
-          const url = client('').createAuthorizationURL(state, scopes);
+          const url = (await client('')).createAuthorizationURL(state, scopes);
           url.searchParams.set('response_mode', 'form_post');
           return withoutRedirect(url);
         },
         async signIn(code, _verifier, redirect) {
-          const tokens = await client(redirect).validateAuthorizationCode(code);
+          const tokens = await (await client(redirect)).validateAuthorizationCode(code);
           const claims = await oidc.verifyIdToken(
             { issuer: 'https://appleid.apple.com', jwksURL: 'https://appleid.apple.com/auth/keys' },
             cfg.clientId,

@@ -1,4 +1,3 @@
-import { CodeChallengeMethod, OAuth2Client } from 'arctic';
 import { BadRequestError } from '../errors/api-error.ts';
 import {
   getJson,
@@ -103,6 +102,7 @@ export function createOidcProvider(cfg: ProviderConfig, oidc: OidcEndpoints): OA
     pkce: true,
     async authURL(state, verifier) {
       const ep = await oidc.endpoints(cfg);
+      const { CodeChallengeMethod, OAuth2Client } = await import('arctic');
       const client = new OAuth2Client(cfg.clientId, secret || null, null);
       const scopes = cfg.scopes ?? ['openid', 'email', 'profile'];
       const url = client.createAuthorizationURLWithPKCE(
@@ -116,6 +116,7 @@ export function createOidcProvider(cfg: ProviderConfig, oidc: OidcEndpoints): OA
     },
     async signIn(code, verifier, redirect) {
       const ep = await oidc.endpoints(cfg);
+      const { OAuth2Client } = await import('arctic');
       const client = new OAuth2Client(cfg.clientId, secret || null, redirect);
       const tokens = await client.validateAuthorizationCode(ep.tokenURL, code, verifier);
       let claims: Json = {};

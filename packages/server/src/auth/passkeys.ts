@@ -1,9 +1,6 @@
-import {
-  type AuthenticationResponseJSON,
-  generateAuthenticationOptions,
-  generateRegistrationOptions,
-  type RegistrationResponseJSON,
-  verifyAuthenticationResponse,
+import type {
+  AuthenticationResponseJSON,
+  RegistrationResponseJSON,
   verifyRegistrationResponse,
 } from '@simplewebauthn/server';
 import type { Config } from '../config.ts';
@@ -15,6 +12,9 @@ import { type Collection, SUPERUSERS } from '../schema/collection.ts';
 import { formatDate, nowDate } from '../tools/time.ts';
 import { createPasskeyStore, type PasskeyRow } from './passkey-store.ts';
 import { type AuthResult, requireSameCollectionAuth, type SignIn, type SignInContext } from './sign-in.ts';
+
+// @simplewebauthn/server (and its ASN.1 stack) loads on the first passkey request
+const webauthn = () => import('@simplewebauthn/server');
 
 /** How long a registration or sign-in ceremony may take. */
 const CHALLENGE_SECONDS = 300;
@@ -76,7 +76,7 @@ export function createPasskeyFlow(deps: {
     async registerOptions(collection: string, viewer: Viewer): Promise<Json> {
       const { c, rpID, rpName, id, record } = owner(collection, viewer);
       const existing = await store.listByRecord(c.id, id);
-      const options = await generateRegistrationOptions({
+      const options = await (await webauthn()).generateRegistrationOptions({
         rpName,
         rpID,
         userName: String(record.email || record.username || id),
@@ -94,7 +94,7 @@ export function createPasskeyFlow(deps: {
       const { c, rpID, origins, id } = owner(collection, viewer);
       let info: Awaited<ReturnType<typeof verifyRegistrationResponse>>['registrationInfo'];
       try {
-        const result = await verifyRegistrationResponse({
+        const result = await (await webauthn()).verifyRegistrationResponse({
           response: responseOf(body) as unknown as RegistrationResponseJSON,
           expectedChallenge: (ch) => store.spendChallenge(ch, 'register', c.id, id, CHALLENGE_SECONDS),
           expectedOrigin: origins,
@@ -138,7 +138,10 @@ export function createPasskeyFlow(deps: {
     /** POST auth-with-passkey/options: WebAuthn request options (any discoverable credential). */
     async authOptions(collection: string): Promise<Json> {
       const { c, rpID } = party(collection);
-      const options = await generateAuthenticationOptions({ rpID, userVerification: 'preferred' });
+      const options = await (await webauthn()).generateAuthenticationOptions({
+        rpID,
+        userVerification: 'preferred',
+      });
       await store.addChallenge(options.challenge, 'authenticate', c.id, '');
       return options as unknown as Json;
     },
@@ -156,7 +159,7 @@ export function createPasskeyFlow(deps: {
         throw new BadRequestError(FAILED);
       let newCounter: number;
       try {
-        const result = await verifyAuthenticationResponse({
+        const result = await (await webauthn()).verifyAuthenticationResponse({
           response,
           expectedChallenge: (ch) => store.spendChallenge(ch, 'authenticate', c.id, '', CHALLENGE_SECONDS),
           expectedOrigin: origins,

@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import { Secret, TOTP } from 'otpauth';
+import type { TOTP } from 'otpauth';
 import type { Config } from '../config.ts';
 import type { Database } from '../db/database.ts';
 import { BadRequestError, TooManyRequestsError } from '../errors/api-error.ts';
@@ -52,7 +52,9 @@ export function createTotpFlow(deps: {
     return db.first<TotpRow>(where(c, id)(qb.selectFrom('_totps').selectAll()));
   }
 
-  function totpOf(c: Collection, row: TotpRow, label = ''): TOTP {
+  // otpauth loads with the first TOTP request
+  async function totpOf(c: Collection, row: TotpRow, label = ''): Promise<TOTP> {
+    const { Secret, TOTP } = await import('otpauth');
     return new TOTP({
       issuer: deps.config.appName || 'ForgeBase',
       label: label || c.name,
@@ -71,7 +73,7 @@ export function createTotpFlow(deps: {
     const key = `${c.id}:${row.record_ref}`;
     if (deps.ipFailures.exceeded(ip) || attempts.exceeded(key))
       throw new TooManyRequestsError('Too many failed sign-in attempts, please try again later.');
-    const delta = /^\d{6}$/.test(code) ? totpOf(c, row).validate({ token: code, window: 1 }) : null;
+    const delta = /^\d{6}$/.test(code) ? (await totpOf(c, row)).validate({ token: code, window: 1 }) : null;
     const step = delta === null ? 0 : Math.floor(Date.now() / 1000 / PERIOD) + delta;
     const fresh =
       delta !== null &&
@@ -104,7 +106,7 @@ export function createTotpFlow(deps: {
       const row: TotpRow = {
         collection_ref: c.id,
         record_ref: id,
-        secret: new Secret({ size: 20 }).base32,
+        secret: new (await import('otpauth')).Secret({ size: 20 }).base32,
         confirmed: 0,
         last_step: 0,
         created: nowDate(),
@@ -112,7 +114,7 @@ export function createTotpFlow(deps: {
       await db.run(where(c, id)(qb.deleteFrom('_totps')));
       await db.run(qb.insertInto('_totps').values(row));
       const label = String(viewer.auth?.record.email || viewer.auth?.record.username || id);
-      return { secret: row.secret, uri: totpOf(c, row, label).toString() };
+      return { secret: row.secret, uri: (await totpOf(c, row, label)).toString() };
     },
 
     /** POST totp/confirm `{code}` (signed in): the first code turns TOTP on. */
