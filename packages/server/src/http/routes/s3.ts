@@ -7,8 +7,9 @@ import type { Bucket } from '../../storage/bucket-model.ts';
 import type { ObjectRow } from '../../storage/bucket-store.ts';
 import type { ListPage } from '../../storage/object-list.ts';
 import type { HttpDeps } from '../deps.ts';
+import { smallBody } from '../s3-body.ts';
 import { isoTime, sendS3Error, sendXml } from '../s3-reply.ts';
-import { authenticateS3, callerOf, rememberCaller, S3_VIEWER, s3Bucket, smallBody } from '../s3-request.ts';
+import { authenticateS3, callerOf, rememberCaller, S3_VIEWER, s3Bucket } from '../s3-request.ts';
 import { s3ObjectRoutes } from './s3-objects.ts';
 
 type BucketParams = { bucket: string };
