@@ -103,6 +103,7 @@ function s3BucketRoutes(app: FastifyInstance, deps: HttpDeps): void {
     const bucket = await s3Bucket(deps, req, req.params.bucket, true);
     try {
       await storage.deleteBucket(bucket.id, S3_VIEWER);
+      await deps.s3.multipart.abortAll(bucket.id);
     } catch (e) {
       if (e instanceof ApiError && e.status === 409)
         throw new S3Error(409, 'BucketNotEmpty', 'The bucket you tried to delete is not empty');
