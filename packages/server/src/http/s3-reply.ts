@@ -43,13 +43,22 @@ function etagListMatches(header: string, etag: string): boolean {
   });
 }
 
+const RESPONSE_OVERRIDES = [
+  ['response-content-type', 'content-type'],
+  ['response-content-disposition', 'content-disposition'],
+  ['response-content-language', 'content-language'],
+  ['response-content-encoding', 'content-encoding'],
+  ['response-cache-control', 'cache-control'],
+  ['response-expires', 'expires'],
+] as const;
+
 /** The object's time as S3 writes it in XML (ISO 8601 with milliseconds). */
 export function isoTime(stored: string): string {
   return new Date(stored.replace(' ', 'T')).toISOString();
 }
 
 /**
- * GetObject/HeadObject: ETag and Last-Modified, If-Match/If-Unmodified-Since (412),
+ * GetObject/HeadObject: ETag, Last-Modified, `x-amz-meta-*`, `response-*` overrides, If-Match/If-Unmodified-Since (412),
  * If-None-Match/If-Modified-Since (304), one byte range (206, or 416 InvalidRange).
  */
 export async function sendS3Object(
@@ -67,7 +76,19 @@ export async function sendS3Object(
     .header('last-modified', modified.toUTCString())
     .header('accept-ranges', 'bytes')
     .header('content-type', o.object.mimeType)
-    .headers(metadataHeaders(o.object.metadata));
+    .headers(metadataHeaders(o.object.metadata))
+    // as /api/storage: uploaded HTML or SVG must not run as this site
+    .header(
+      'content-security-policy',
+      "default-src 'none'; media-src 'self'; style-src 'unsafe-inline'; sandbox",
+    )
+    .header('x-content-type-options', 'nosniff');
+  // GetObject's response-* overrides (presigned URLs use them to name a download)
+  const query = req.query as Record<string, unknown>;
+  for (const [param, header] of RESPONSE_OVERRIDES) {
+    const value = query[param];
+    if (typeof value === 'string' && /^[\x20-\x7e]*$/.test(value)) reply.header(header, value);
+  }
   const since = (v: unknown) =>
     typeof v === 'string' && !Number.isNaN(Date.parse(v)) ? Date.parse(v) / 1000 : undefined;
   const ius = since(h['if-unmodified-since']);

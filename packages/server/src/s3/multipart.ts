@@ -151,6 +151,15 @@ export function createMultipartService(deps: {
       await db.transaction((tx) => drop(tx, upload));
     },
 
+    /** Drops every unfinished upload of a bucket (when the bucket is deleted). */
+    async abortAll(bucketId: string): Promise<void> {
+      for (;;) {
+        const batch = await store.listUploads(bucketId, '', 100);
+        if (batch.length === 0) return;
+        for (const upload of batch) await db.transaction((tx) => drop(tx, upload));
+      }
+    },
+
     /** The parts uploaded so far, after part `marker`, at most `max`. */
     async listParts(bucketName: string, name: string, uploadId: string, marker: number, max: number) {
       const upload = await uploadOf(bucketName, name, uploadId);

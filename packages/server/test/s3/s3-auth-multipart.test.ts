@@ -6,6 +6,7 @@ import {
   CompleteMultipartUploadCommand,
   CreateBucketCommand,
   CreateMultipartUploadCommand,
+  DeleteBucketCommand,
   GetObjectCommand,
   ListBucketsCommand,
   ListMultipartUploadsCommand,
@@ -226,6 +227,51 @@ for (const dialect of DIALECTS) {
       );
       const bucket = await t.app.storage.bucketFor('media');
       assert.deepEqual(await t.app.files.blobs.list(`_buckets/${bucket.id}/_mp/`), []);
+    });
+
+    test('presigned GET honours response-* overrides; objects are served sandboxed', async () => {
+      await s3.send(
+        new PutObjectCommand({
+          Bucket: 'media',
+          Key: 'page.html',
+          Body: '<script>1</script>',
+          ContentType: 'text/html',
+        }),
+      );
+      const url = await getSignedUrl(
+        s3,
+        new GetObjectCommand({
+          Bucket: 'media',
+          Key: 'page.html',
+          ResponseContentDisposition: 'attachment; filename="page.html"',
+          ResponseContentType: 'text/plain',
+        }),
+        { expiresIn: 60 },
+      );
+      const res = await fetch(url);
+      assert.equal(res.status, 200);
+      assert.equal(res.headers.get('content-disposition'), 'attachment; filename="page.html"');
+      assert.equal(res.headers.get('content-type'), 'text/plain');
+      assert.match(res.headers.get('content-security-policy') ?? '', /sandbox/);
+      assert.equal(res.headers.get('x-content-type-options'), 'nosniff');
+    });
+
+    test('deleting a bucket drops its unfinished multipart uploads', async () => {
+      await s3.send(new CreateBucketCommand({ Bucket: 'short-lived' }));
+      const { UploadId } = await s3.send(
+        new CreateMultipartUploadCommand({ Bucket: 'short-lived', Key: 'x.bin' }),
+      );
+      await s3.send(
+        new UploadPartCommand({ Bucket: 'short-lived', Key: 'x.bin', UploadId, PartNumber: 1, Body: 'part' }),
+      );
+      const bucket = await t.app.storage.bucketFor('short-lived');
+      assert.equal((await t.app.files.blobs.list(`_buckets/${bucket.id}/_mp/`)).length, 1);
+      await s3.send(new DeleteBucketCommand({ Bucket: 'short-lived' }));
+      assert.deepEqual(await t.app.files.blobs.list(`_buckets/${bucket.id}/_mp/`), []);
+      const rows = await t.app.db.all(
+        t.app.db.qb.selectFrom('_s3_uploads').selectAll().where('bucket', '=', bucket.id),
+      );
+      assert.deepEqual(rows, []);
     });
 
     test('parts under 5 MiB (but the last) are EntityTooSmall; an aborted upload is NoSuchUpload', async () => {

@@ -39,6 +39,17 @@ for (const dialect of DIALECTS) {
       assert.deepEqual((await t.request('GET', '/api/storage/s3-keys', { token: 'superuser' })).body, []);
     });
 
+    test('the OpenAPI document describes the key routes and marks /s3 as the S3 protocol', async () => {
+      const doc = (await t.request('GET', '/api/docs/openapi.json')).body;
+      const create = doc.paths['/api/storage/s3-keys'].post;
+      assert.equal(create['x-forgebase'], true);
+      assert.ok(create.responses['200'].content['application/json'].schema);
+      const put = doc.paths['/s3/{bucket}/{objectName}'].put;
+      assert.equal(put['x-protocol'], 's3');
+      assert.match(put.description, /docs\/storage\.md/);
+      assert.deepEqual(Object.keys(put.responses), ['default']);
+    });
+
     test('invalid input is a 400 per field; users get 403, anonymous 401', async () => {
       const bad = await t.request('POST', '/api/storage/s3-keys', {
         token: 'superuser',

@@ -5,8 +5,9 @@ import { checkScope } from '../../s3/s3-keys.ts';
 import { el, parseCompleteParts, xmlDocument } from '../../s3/xml.ts';
 import type { ServedObject } from '../../storage/storage-service.ts';
 import type { HttpDeps } from '../deps.ts';
+import { s3Body, smallBody } from '../s3-body.ts';
 import { isoTime, sendS3Object, sendXml } from '../s3-reply.ts';
-import { callerOf, S3_VIEWER, s3Body, s3Bucket, smallBody, userMetadata } from '../s3-request.ts';
+import { callerOf, S3_VIEWER, s3Bucket, userMetadata } from '../s3-request.ts';
 
 type ObjectParams = { bucket: string; '*': string };
 type Query = Record<string, string | undefined>;

@@ -7,8 +7,9 @@ import type { Bucket } from '../../storage/bucket-model.ts';
 import type { ObjectRow } from '../../storage/bucket-store.ts';
 import type { ListPage } from '../../storage/object-list.ts';
 import type { HttpDeps } from '../deps.ts';
+import { smallBody } from '../s3-body.ts';
 import { isoTime, sendS3Error, sendXml } from '../s3-reply.ts';
-import { authenticateS3, callerOf, rememberCaller, S3_VIEWER, s3Bucket, smallBody } from '../s3-request.ts';
+import { authenticateS3, callerOf, rememberCaller, S3_VIEWER, s3Bucket } from '../s3-request.ts';
 import { s3ObjectRoutes } from './s3-objects.ts';
 
 type BucketParams = { bucket: string };
@@ -102,6 +103,7 @@ function s3BucketRoutes(app: FastifyInstance, deps: HttpDeps): void {
     const bucket = await s3Bucket(deps, req, req.params.bucket, true);
     try {
       await storage.deleteBucket(bucket.id, S3_VIEWER);
+      await deps.s3.multipart.abortAll(bucket.id);
     } catch (e) {
       if (e instanceof ApiError && e.status === 409)
         throw new S3Error(409, 'BucketNotEmpty', 'The bucket you tried to delete is not empty');
