@@ -13,6 +13,7 @@ import { createRecordService, type RecordService } from './records/record-servic
 import { createS3Service } from './s3/s3-service.ts';
 import { SUPERUSERS } from './schema/collection.ts';
 import { type CollectionService, createCollectionService } from './schema/collection-service.ts';
+import { createSettingsService, type SettingsService } from './settings/settings-service.ts';
 import { createFileService, type FileService } from './storage/file-service.ts';
 import { openBlobStore } from './storage/open-blob-store.ts';
 import { createStorageService, type StorageService } from './storage/storage-service.ts';
@@ -86,6 +87,9 @@ export async function createApp(
     const blobs = openBlobStore(config);
     const records = createRecordService({ db, collections, files: createRecordFiles({ blobs, logger }) });
     const mailer = createMailer({ config, logger });
+    const settings = createSettingsService({ db, config, mailer });
+    await settings.load();
+    mailer.beforeSend(settings.load);
     const auth = createAuthService({ db, collections, records, config, logger, mailer });
     const files = createFileService({ blobs, collections, records, logger });
     const realtime = createRealtimeHub({ db, collections, records, logger, options: opts.realtime ?? {} });
@@ -93,7 +97,7 @@ export async function createApp(
     const s3 = createS3Service({ db, blobs, storage });
     const tus = createTusService({ db, blobs, storage, logger });
     const http = await createHttpServer(
-      { config, collections, records, auth, files, realtime, storage, s3, tus },
+      { config, collections, records, auth, files, realtime, storage, s3, tus, settings },
       logger,
     );
     await realtime.start();

@@ -4,6 +4,7 @@ import type { RealtimeHub } from '../realtime/hub.ts';
 import type { RecordService } from '../records/record-service.ts';
 import type { S3Service } from '../s3/s3-service.ts';
 import type { CollectionService } from '../schema/collection-service.ts';
+import type { SettingsService } from '../settings/settings-service.ts';
 import type { FileService } from '../storage/file-service.ts';
 import type { StorageService } from '../storage/storage-service.ts';
 import type { TusService } from '../storage/tus-service.ts';
@@ -20,4 +21,5 @@ export interface HttpDeps {
   s3: S3Service;
   /** Resumable (tus) uploads into storage buckets. */
   tus: TusService;
+  settings: SettingsService;
 }

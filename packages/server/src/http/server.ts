@@ -18,6 +18,7 @@ import { realtimeWsRoutes } from './routes/realtime-ws.ts';
 import { recordRoutes } from './routes/records.ts';
 import { s3Routes } from './routes/s3.ts';
 import { s3KeyRoutes } from './routes/s3-keys.ts';
+import { settingsRoutes } from './routes/settings.ts';
 import { storageRoutes } from './routes/storage.ts';
 import { storageTusRoutes } from './routes/storage-tus.ts';
 
@@ -136,6 +137,7 @@ export async function createHttpServer(deps: HttpDeps, logger: Logger): Promise<
     realtimeRoutes,
     realtimeWsRoutes,
     storageRoutes,
+    settingsRoutes,
     s3KeyRoutes,
     s3Routes,
     storageTusRoutes,

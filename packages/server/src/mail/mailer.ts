@@ -38,6 +38,7 @@ export function htmlToText(html: string): string {
 export function createMailer({ config, logger }: MailerDeps) {
   type Transport = { sendMail(m: Record<string, unknown>): Promise<unknown>; close(): void };
   let transport: Promise<Transport> | undefined;
+  let refresh: (() => Promise<void>) | undefined;
 
   const open = async (): Promise<Transport> => {
     // nodemailer loads on first use: many deployments never send mail
@@ -58,8 +59,21 @@ export function createMailer({ config, logger }: MailerDeps) {
       return Boolean(config.smtpHost);
     },
 
+    /** Runs before each message (the settings service reloads SMTP settings changed on another node). */
+    beforeSend(fn: () => Promise<void>): void {
+      refresh = fn;
+    },
+
+    /** Drops the open SMTP connection, so the next message uses the current settings. */
+    reset(): void {
+      const old = transport;
+      transport = undefined;
+      if (old) void old.then((t) => t.close()).catch(() => {});
+    },
+
     /** Sends one message; rejects when the SMTP server refuses it. */
     async send(message: MailMessage): Promise<void> {
+      await refresh?.();
       const text = htmlToText(message.html);
       if (!config.smtpHost) {
         logger.info(

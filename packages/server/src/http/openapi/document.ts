@@ -5,6 +5,7 @@ import { CORE_PATHS } from './paths-core.ts';
 import { FILE_PATHS } from './paths-files.ts';
 import { REALTIME_PATHS } from './paths-realtime.ts';
 import { S3_PATHS } from './paths-s3.ts';
+import { SETTINGS_PATHS } from './paths-settings.ts';
 import { SIGN_IN_PATHS } from './paths-sign-in.ts';
 import { STORAGE_PATHS } from './paths-storage.ts';
 import { TUS_PATHS } from './paths-storage-tus.ts';
@@ -21,6 +22,7 @@ const PATHS: Paths = {
   ...STORAGE_PATHS,
   ...S3_PATHS,
   ...TUS_PATHS,
+  ...SETTINGS_PATHS,
 };
 
 const PATH_PARAMS: Record<string, string> = {

@@ -1,0 +1,186 @@
+import type { Config } from '../config.ts';
+import type { Database } from '../db/database.ts';
+import { type ErrorData, ForbiddenError, fieldError, ValidationError } from '../errors/api-error.ts';
+import type { Mailer } from '../mail/mailer.ts';
+import type { Viewer } from '../records/record-codec.ts';
+import { nowDate } from '../tools/time.ts';
+
+const PARAM_ID = 'settings';
+const EMAIL_RE = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+
+/** The settings a superuser may change at runtime (stored in `_params`, over the config). */
+type Overrides = Partial<
+  Pick<
+    Config,
+    'appName' | 'appUrl' | 'mailFrom' | 'smtpHost' | 'smtpPort' | 'smtpUser' | 'smtpPassword' | 'smtpTls'
+  >
+> & { smtpEnabled?: boolean };
+
+const KEYS = [
+  'appName',
+  'appUrl',
+  'mailFrom',
+  'smtpHost',
+  'smtpPort',
+  'smtpUser',
+  'smtpPassword',
+  'smtpTls',
+] as const;
+
+/**
+ * PocketBase's settings API, for what ForgeBase can change at runtime: the app's name and
+ * URL, the mail sender and SMTP. Stored values overlay the config (flags, env, toml); the
+ * app's Config object holds the effective values, so every part reads the current ones.
+ * The SMTP password is write-only. Other nodes pick changes up before they send mail.
+ */
+export function createSettingsService(deps: { db: Database; config: Config; mailer: Mailer }) {
+  const { db, config, mailer } = deps;
+  const base: Overrides = Object.fromEntries(KEYS.map((k) => [k, config[k]]));
+  let applied = '';
+
+  function apply(o: Overrides): void {
+    const key = JSON.stringify(o);
+    if (key === applied) return;
+    applied = key;
+    const target = config as unknown as Record<string, unknown>;
+    for (const k of KEYS) target[k] = o[k] !== undefined ? o[k] : base[k];
+    if (o.smtpEnabled === false) target.smtpHost = undefined;
+    mailer.reset();
+  }
+
+  async function stored(): Promise<Overrides> {
+    const row = await db.first<{ value: string }>(
+      db.qb.selectFrom('_params').select('value').where('id', '=', PARAM_ID),
+    );
+    return row ? (JSON.parse(String(row.value)) as Overrides) : {};
+  }
+
+  /** The settings in PocketBase's JSON shape (the SMTP password left out). */
+  function toJSON(): Record<string, unknown> {
+    return {
+      meta: {
+        appName: config.appName,
+        appURL: config.appUrl,
+        senderName: config.appName,
+        senderAddress: config.mailFrom,
+      },
+      smtp: {
+        enabled: Boolean(config.smtpHost),
+        host: config.smtpHost ?? '',
+        port: config.smtpPort,
+        username: config.smtpUser ?? '',
+        password: '',
+        tls: config.smtpTls,
+      },
+    };
+  }
+
+  function requireSuperuser(viewer: Viewer): void {
+    if (!viewer.superuser) throw new ForbiddenError('Only superusers can read or change the settings.');
+  }
+
+  /** Reads `{meta, smtp}` of a PATCH body into overrides; throws a 400 with per-field errors. */
+  function parse(body: Record<string, unknown>, current: Overrides): Overrides {
+    const errors: ErrorData = {};
+    const out: Overrides = { ...current };
+    const meta = (body.meta ?? {}) as Record<string, unknown>;
+    const smtp = (body.smtp ?? {}) as Record<string, unknown>;
+    const metaErrors: ErrorData = {};
+    const smtpErrors: ErrorData = {};
+    const text = (v: unknown) => typeof v === 'string';
+    if (meta.appName !== undefined) {
+      if (!text(meta.appName) || !(meta.appName as string).trim() || (meta.appName as string).length > 255)
+        metaErrors.appName = fieldError('validation_required', 'Cannot be blank (at most 255 characters).');
+      else out.appName = meta.appName as string;
+    }
+    if (meta.appURL !== undefined) {
+      if (!text(meta.appURL) || !URL.canParse(meta.appURL as string))
+        metaErrors.appURL = fieldError('validation_is_url', 'Must be a valid url.');
+      else out.appUrl = meta.appURL as string;
+    }
+    if (meta.senderAddress !== undefined) {
+      if (!text(meta.senderAddress) || !EMAIL_RE.test(meta.senderAddress as string))
+        metaErrors.senderAddress = fieldError('validation_is_email', 'Must be a valid email address.');
+      else out.mailFrom = meta.senderAddress as string;
+    }
+    if (smtp.enabled !== undefined) {
+      if (typeof smtp.enabled !== 'boolean')
+        smtpErrors.enabled = fieldError('validation_invalid_bool', 'Must be a boolean.');
+      else out.smtpEnabled = smtp.enabled;
+    }
+    if (smtp.host !== undefined) {
+      if (!text(smtp.host) || /\s/.test(smtp.host as string))
+        smtpErrors.host = fieldError('validation_is_host', 'Must be a host name or address.');
+      else out.smtpHost = (smtp.host as string) || undefined;
+    }
+    if (smtp.port !== undefined) {
+      const p = smtp.port;
+      if (typeof p !== 'number' || !Number.isInteger(p) || p < 1 || p > 65535)
+        smtpErrors.port = fieldError('validation_invalid_port', 'Must be a port number (1 to 65535).');
+      else out.smtpPort = p;
+    }
+    if (smtp.username !== undefined) {
+      if (!text(smtp.username)) smtpErrors.username = fieldError('validation_invalid_value', 'Must be text.');
+      else out.smtpUser = (smtp.username as string) || undefined;
+    }
+    // an empty password keeps the stored one (it is never sent back to be round-tripped)
+    if (smtp.password !== undefined && smtp.password !== '') {
+      if (!text(smtp.password)) smtpErrors.password = fieldError('validation_invalid_value', 'Must be text.');
+      else out.smtpPassword = smtp.password as string;
+    }
+    if (smtp.tls !== undefined) {
+      if (typeof smtp.tls !== 'boolean')
+        smtpErrors.tls = fieldError('validation_invalid_bool', 'Must be a boolean.');
+      else out.smtpTls = smtp.tls;
+    }
+    if (out.smtpEnabled && !(out.smtpHost ?? base.smtpHost))
+      smtpErrors.host = fieldError('validation_required', 'Cannot be blank when SMTP is enabled.');
+    if (Object.keys(metaErrors).length) errors.meta = metaErrors;
+    if (Object.keys(smtpErrors).length) errors.smtp = smtpErrors;
+    if (Object.keys(errors).length)
+      throw new ValidationError('An error occurred while validating the submitted data.', errors);
+    return out;
+  }
+
+  return {
+    /** Applies the stored settings (at start, and before mail goes out on any node). */
+    async load(): Promise<void> {
+      apply(await stored());
+    },
+    async get(viewer: Viewer): Promise<Record<string, unknown>> {
+      requireSuperuser(viewer);
+      apply(await stored());
+      return toJSON();
+    },
+    async update(body: Record<string, unknown>, viewer: Viewer): Promise<Record<string, unknown>> {
+      requireSuperuser(viewer);
+      const next = parse(body, await stored());
+      const now = nowDate();
+      const value = JSON.stringify(next);
+      await db.run(
+        db.qb
+          .insertInto('_params')
+          .values({ id: PARAM_ID, value, created: now, updated: now })
+          .onConflict((oc) => oc.column('id').doUpdateSet({ value, updated: now })),
+      );
+      apply(next);
+      return toJSON();
+    },
+    /** Sends a test message with the current settings (PocketBase's settings/test/email). */
+    async testEmail(to: unknown, viewer: Viewer): Promise<void> {
+      requireSuperuser(viewer);
+      if (typeof to !== 'string' || !EMAIL_RE.test(to))
+        throw new ValidationError('An error occurred while validating the submitted data.', {
+          email: fieldError('validation_is_email', 'Must be a valid email address.'),
+        });
+      apply(await stored());
+      await mailer.send({
+        to,
+        subject: `${config.appName}: test email`,
+        html: `<p>This is a test email from ${config.appName} (${config.appUrl}). Mail works.</p>`,
+      });
+    },
+  };
+}
+
+export type SettingsService = ReturnType<typeof createSettingsService>;
