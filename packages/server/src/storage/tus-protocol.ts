@@ -91,17 +91,27 @@ export class ChunkReceiver extends Transform {
     return !this.aborted && this.#hash !== undefined && this.#hash.digest().equals(expected.digest);
   }
 
-  /** Feeds `source` in; a source that closes early (a dropped connection) ends this stream. */
-  from(source: Readable): this {
+  /**
+   * Feeds `source` in; a source that closes early (a dropped connection) or sends nothing
+   * for `idleMs` (a half-open one) ends this stream, keeping what arrived.
+   */
+  from(source: Readable, idleMs: number): this {
     // the consumer attaches after an await: until then an error (413) stays on the stream
     this.on('error', () => {});
     source.pipe(this);
     const early = () => {
+      clearTimeout(idle);
       if (source.readableEnded || this.writableEnded) return;
       this.aborted = true;
       source.unpipe(this);
       this.end();
     };
+    const idle = setTimeout(() => {
+      early();
+      source.destroy();
+    }, idleMs);
+    source.on('data', () => idle.refresh());
+    source.on('end', () => clearTimeout(idle));
     source.on('error', early);
     source.on('close', early);
     return this;

@@ -19,6 +19,8 @@ export interface TusPatchResult {
 
 const LOCK_MS = 5 * 60_000;
 const LOCK_REFRESH_MS = 60_000;
+/** A PATCH that sends nothing for this long is treated as dropped (its bytes are kept). */
+const IDLE_MS = 60_000;
 const chunkPrefix = (id: string) => `_tus/${id}/`;
 // zero-padded so the blob store's sorted listing is the byte order
 const chunkKey = (id: string, offset: number) => `${chunkPrefix(id)}${String(offset).padStart(16, '0')}`;
@@ -106,7 +108,7 @@ export function createTusService(deps: {
         if (Date.now() - refreshed < LOCK_REFRESH_MS) return;
         refreshed = Date.now();
         store.refreshLock(u.id, token, iso(refreshed + LOCK_MS)).catch(() => {});
-      }).from(body);
+      }).from(body, IDLE_MS);
       const key = chunkKey(u.id, offset);
       await blobs.put(key, receiver, { contentType: 'application/octet-stream' });
       if (receiver.size === 0 || (checksum && !receiver.matches(checksum))) {
@@ -183,6 +185,7 @@ export function createTusService(deps: {
         owner: input.viewer.authId ?? '',
         done: false,
         expires: iso(now + expiresInMs),
+        lockedUntil: '',
         created: iso(now),
       };
       await store.insert(u);
@@ -191,8 +194,16 @@ export function createTusService(deps: {
       return { upload: u };
     },
 
-    /** The upload's state (HEAD). */
-    status: (id: string, viewer: Viewer): Promise<TusUpload> => uploadFor(id, viewer),
+    /**
+     * The upload's state (HEAD); 423 while a PATCH is writing, so a resuming client waits
+     * for the offset that PATCH ends at instead of sending its bytes to be refused.
+     */
+    async status(id: string, viewer: Viewer): Promise<TusUpload> {
+      const u = await uploadFor(id, viewer);
+      if (u.lockedUntil > iso(Date.now()))
+        throw new ApiError(423, 'Another request is writing to this upload.');
+      return u;
+    },
 
     /** Appends the request's bytes at `offset` (which must be the current offset: 409). */
     async append(

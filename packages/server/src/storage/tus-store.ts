@@ -19,6 +19,8 @@ export interface TusUpload {
   done: boolean;
   /** ISO time after which the upload is gone. */
   expires: string;
+  /** Until when a PATCH holds the upload ('' when none does). */
+  lockedUntil: string;
   created: string;
 }
 
@@ -35,6 +37,7 @@ function decode(row: Record<string, unknown>): TusUpload {
     owner: String(row.owner ?? ''),
     done: Number(row.done) === 1,
     expires: String(row.expires),
+    lockedUntil: row.lockToken ? String(row.lockedUntil ?? '') : '',
     created: String(row.created),
   };
 }
@@ -47,7 +50,7 @@ export function createTusStore(db: Database) {
   const qb = db.qb;
   return {
     async insert(u: TusUpload): Promise<void> {
-      const { offset, upsert, done, ...rest } = u;
+      const { offset, upsert, done, lockedUntil: _, ...rest } = u;
       await db.run(
         qb
           .insertInto('_tus_uploads')

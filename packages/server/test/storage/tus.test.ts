@@ -1,12 +1,15 @@
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, readdirSync } from 'node:fs';
+import { request } from 'node:http';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { setTimeout as delay } from 'node:timers/promises';
 import * as tus from 'tus-js-client';
 import { DIALECTS, startTestApp, type TestApp } from '../support/app.ts';
 import { createUser, createUsersCollection, type TestUser } from '../support/auth-users.ts';
 import { getBytes, sendBytes } from '../support/storage-api.ts';
+import { startCutProxy } from '../support/tcp-cut-proxy.ts';
 
 const TUS = '/api/storage/upload/resumable';
 const b64 = (s: string) => Buffer.from(s).toString('base64');
@@ -61,6 +64,18 @@ for (const dialect of DIALECTS) {
         'Upload-Metadata': metadata(meta),
         ...headers,
       });
+    const uploadRow = (id: string) =>
+      t.app.db.first<{ lockToken: string }>(
+        t.app.db.qb.selectFrom('_tus_uploads').selectAll().where('id', '=', id),
+      );
+    /** Re-checks `ok` (every 5 ms, at most 2 s): the server finishes a dropped request on its own time. */
+    const until = async (ok: () => Promise<boolean>) => {
+      const deadline = Date.now() + 2000;
+      while (!(await ok())) {
+        assert.ok(Date.now() < deadline, 'timed out waiting for the server');
+        await delay(5);
+      }
+    };
     const chunkDir = (location: string) =>
       join(t.config.dataDir, 'storage', '_tus', location.split('/').pop()!);
     const octets = (offset: number, extra: Record<string, string> = {}) => ({
@@ -85,33 +100,33 @@ for (const dialect of DIALECTS) {
       assert.equal(noVersion.headers.get('tus-version'), '1.0.0');
     });
 
-    test('tus-js-client: a 50 MiB upload interrupted mid-way resumes and ends byte-identical', async () => {
+    test('tus-js-client: a 50 MiB upload cut off mid-way resumes where it broke and ends byte-identical', async () => {
       const data = randomBytes(50 * 1024 * 1024);
+      const proxy = await startCutProxy(t.url, 20 * 1024 * 1024);
+      after(() => proxy.close());
       const options = {
-        endpoint: t.url + TUS,
+        endpoint: proxy.url + TUS,
         metadata: {
           bucketName: 'big',
           objectName: 'videos/big.bin',
           contentType: 'application/octet-stream',
         },
         headers: { Authorization: user.token },
-        retryDelays: RETRY,
       };
-      const first = new tus.Upload(data, options);
-      await new Promise<void>((resolve, reject) => {
-        first.options.onError = reject;
+      // the connection drops after 20 MiB: without retries, the client reports the failure
+      const first = new tus.Upload(data, { ...options, retryDelays: null });
+      const failure = await new Promise<Error>((resolve, reject) => {
+        first.options.onError = resolve;
         first.options.onSuccess = () => reject(new Error('the first upload was not interrupted'));
-        first.options.onProgress = (sent) => {
-          if (sent < 20 * 1024 * 1024) return;
-          first.options.onProgress = null;
-          first.abort().then(resolve, reject);
-        };
         first.start();
       });
+      assert.match(String(failure), /tus: failed to upload chunk/);
+      assert.ok(proxy.cutAfter() > 0);
       assert.ok(first.url, 'the upload was created');
       const resumedAt: number[] = [];
       const second = new tus.Upload(data, {
         ...options,
+        retryDelays: RETRY,
         uploadUrl: first.url,
         onAfterResponse: (req, res) => {
           if (req.getMethod() === 'PATCH' && res.getStatus() === 204)
@@ -123,7 +138,8 @@ for (const dialect of DIALECTS) {
         second.options.onSuccess = () => resolve();
         second.start();
       });
-      assert.ok(resumedAt[0]! > 0, `resumed from ${resumedAt[0]}, not from the start`);
+      // the server kept what arrived before the cut (less the POST's bytes on that connection)
+      assert.ok(resumedAt[0]! > 0 && resumedAt[0]! < proxy.cutAfter(), `resumed from ${resumedAt[0]}`);
       const got = await getBytes(t, '/api/storage/object/big/videos/big.bin');
       assert.equal(got.status, 200);
       assert.equal(got.bytes.length, data.length);
@@ -217,6 +233,46 @@ for (const dialect of DIALECTS) {
       assert.equal(deleted.headers.get('tus-resumable'), '1.0.0');
       assert.equal(existsSync(chunkDir(path)), false);
       assert.equal((await tusFetch('HEAD', path, { Authorization: user.token })).status, 404);
+    });
+
+    test('one writer at a time (423 to PATCH and HEAD); a dropped PATCH keeps what arrived; expired uploads are 410', async () => {
+      const created = await create({ bucketName: 'big', objectName: 'locked.bin' }, 1000);
+      const path = created.headers.get('location')!;
+      // a PATCH that sends 400 of its 1000 bytes and waits
+      const slow = request(t.url + path, {
+        method: 'PATCH',
+        headers: { 'Tus-Resumable': '1.0.0', ...octets(0), 'Content-Length': '1000' },
+      });
+      const slowDone = new Promise<void>((resolve) => slow.on('close', () => resolve()));
+      slow.on('error', () => {});
+      slow.write(Buffer.alloc(400, 1));
+      const id = path.split('/').pop()!;
+      await until(async () => (await uploadRow(id))?.lockToken !== '');
+      const second = await tusFetch('PATCH', path, octets(0), Buffer.alloc(10));
+      assert.equal(second.status, 423);
+      assert.equal((await tusFetch('HEAD', path)).status, 423);
+      slow.destroy();
+      await slowDone;
+      await until(async () => (await uploadRow(id))?.lockToken === '');
+      const head = await tusFetch('HEAD', path);
+      assert.equal(head.headers.get('upload-offset'), '400');
+      const rest = await tusFetch('PATCH', path, octets(400), Buffer.alloc(600, 2));
+      assert.equal(rest.status, 204);
+      const got = await getBytes(t, '/api/storage/object/big/locked.bin');
+      assert.deepEqual(got.bytes, Buffer.concat([Buffer.alloc(400, 1), Buffer.alloc(600, 2)]));
+
+      const old = await create({ bucketName: 'big', objectName: 'old.bin' }, 10);
+      const oldPath = old.headers.get('location')!;
+      const oldId = oldPath.split('/').pop()!;
+      const db = t.app.db;
+      await db.run(
+        db.qb
+          .updateTable('_tus_uploads')
+          .set({ expires: '2000-01-01T00:00:00.000Z' })
+          .where('id', '=', oldId),
+      );
+      assert.equal((await tusFetch('HEAD', oldPath)).status, 410);
+      assert.equal((await tusFetch('HEAD', oldPath)).status, 404);
     });
 
     test('creation checks the rules (403) and the size limit (413) before any bytes', async () => {

@@ -59,9 +59,10 @@ function tusContext(app: FastifyInstance, deps: HttpDeps): void {
   });
   app.addHook('onSend', async (req, reply, payload) => {
     reply.header('Tus-Resumable', TUS_VERSION);
-    // a refused PATCH leaves its body unread: close the connection rather than wait for it
+    // a refused PATCH leaves its body unread: discard the rest, so the client (which reads
+    // the answer once it has sent everything) gets it and the connection stays usable
     const hasBody = Number(req.headers['content-length'] ?? 0) > 0 || 'transfer-encoding' in req.headers;
-    if (hasBody && !req.raw.readableEnded) reply.header('Connection', 'close');
+    if (hasBody && !req.raw.readableEnded) req.raw.resume();
     reply.header('Access-Control-Expose-Headers', EXPOSED);
     return payload;
   });
