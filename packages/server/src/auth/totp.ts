@@ -65,6 +65,14 @@ export function createTotpFlow(deps: {
     });
   }
 
+  /** The signed-in record's collection, its TOTP row (if any) and the `code` of the body. */
+  async function ownRow(collection: string, body: Record<string, unknown>, viewer: Viewer) {
+    requireSameCollectionAuth(viewer, deps.findCollection(collection));
+    const c = deps.authCollection(collection);
+    const form = await readForm(body, { code: { required: true, max: 10 } });
+    return { c, row: await find(c, String(viewer.authId)), code: form.code };
+  }
+
   /**
    * Checks a code against a record's secret and spends its time step (a compare-and-set
    * on last_step, so a code and every earlier one stop working). Counts failures.
@@ -124,12 +132,9 @@ export function createTotpFlow(deps: {
       viewer: Viewer,
       ip: string,
     ): Promise<void> {
-      requireSameCollectionAuth(viewer, deps.findCollection(collection));
-      const c = deps.authCollection(collection);
-      const form = await readForm(body, { code: { required: true, max: 10 } });
-      const row = await find(c, String(viewer.authId));
+      const { c, row, code } = await ownRow(collection, body, viewer);
       if (!row || confirmed(row)) throw new BadRequestError('There is no TOTP enrolment to confirm.');
-      await spend(c, row, form.code, ip);
+      await spend(c, row, code, ip);
       await db.run(where(c, row.record_ref)(qb.updateTable('_totps').set({ confirmed: 1 })));
     },
 
@@ -140,12 +145,9 @@ export function createTotpFlow(deps: {
       viewer: Viewer,
       ip: string,
     ): Promise<void> {
-      requireSameCollectionAuth(viewer, deps.findCollection(collection));
-      const c = deps.authCollection(collection);
-      const form = await readForm(body, { code: { required: true, max: 10 } });
-      const row = await find(c, String(viewer.authId));
+      const { c, row, code } = await ownRow(collection, body, viewer);
       if (!confirmed(row) || !row) throw new BadRequestError('TOTP is not enabled.');
-      await spend(c, row, form.code, ip);
+      await spend(c, row, code, ip);
       await db.run(where(c, row.record_ref)(qb.deleteFrom('_totps')));
     },
 
