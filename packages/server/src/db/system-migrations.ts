@@ -10,6 +10,15 @@ interface SystemMigration {
   postgres: string;
 }
 
+const OTPS_MFAS = `
+  CREATE TABLE _otps (
+    id TEXT PRIMARY KEY NOT NULL, collection_ref TEXT NOT NULL, record_ref TEXT NOT NULL,
+    password TEXT NOT NULL, sent_to TEXT NOT NULL, created TEXT NOT NULL);
+  CREATE INDEX _otps_record ON _otps (collection_ref, record_ref);
+  CREATE TABLE _mfas (
+    id TEXT PRIMARY KEY NOT NULL, collection_ref TEXT NOT NULL, record_ref TEXT NOT NULL,
+    method TEXT NOT NULL, created TEXT NOT NULL);`;
+
 const API_KEYS = `
   CREATE TABLE _api_keys (
     id TEXT PRIMARY KEY NOT NULL, name TEXT NOT NULL, hash TEXT NOT NULL, scopes TEXT NOT NULL,
@@ -66,22 +75,8 @@ const MIGRATIONS: SystemMigration[] = [
   {
     // one-time passwords (hashed) and pending multi-factor sign-ins, like PocketBase's
     name: '0002_auth_otps_mfas',
-    sqlite: `
-      CREATE TABLE _otps (
-        id TEXT PRIMARY KEY NOT NULL, collection_ref TEXT NOT NULL, record_ref TEXT NOT NULL,
-        password TEXT NOT NULL, sent_to TEXT NOT NULL, created TEXT NOT NULL);
-      CREATE INDEX _otps_record ON _otps (collection_ref, record_ref);
-      CREATE TABLE _mfas (
-        id TEXT PRIMARY KEY NOT NULL, collection_ref TEXT NOT NULL, record_ref TEXT NOT NULL,
-        method TEXT NOT NULL, created TEXT NOT NULL);`,
-    postgres: `
-      CREATE TABLE _otps (
-        id TEXT PRIMARY KEY NOT NULL, collection_ref TEXT NOT NULL, record_ref TEXT NOT NULL,
-        password TEXT NOT NULL, sent_to TEXT NOT NULL, created TEXT NOT NULL);
-      CREATE INDEX _otps_record ON _otps (collection_ref, record_ref);
-      CREATE TABLE _mfas (
-        id TEXT PRIMARY KEY NOT NULL, collection_ref TEXT NOT NULL, record_ref TEXT NOT NULL,
-        method TEXT NOT NULL, created TEXT NOT NULL);`,
+    sqlite: OTPS_MFAS,
+    postgres: OTPS_MFAS,
   },
   {
     // ForgeBase's API keys: only a sha256 of the secret is kept
