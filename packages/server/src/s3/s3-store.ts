@@ -83,7 +83,7 @@ export function createS3Store(db: Database) {
       await db.run(
         qb
           .insertInto('_s3_keys')
-          .values({ ...k, buckets: JSON.stringify(k.buckets), readOnly: db.bool(k.readOnly) }),
+          .values({ ...k, buckets: JSON.stringify(k.buckets), readOnly: db.filter.bool(k.readOnly) }),
       );
     },
     async deleteKey(id: string): Promise<void> {

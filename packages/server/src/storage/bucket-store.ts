@@ -91,7 +91,7 @@ export function createBucketStore(db: Database) {
   const qb = db.qb;
   const bucketRow = (b: Bucket) => ({
     ...b,
-    public: db.bool(b.public),
+    public: db.filter.bool(b.public),
     allowedMimeTypes: JSON.stringify(b.allowedMimeTypes),
   });
   const objectRow = (o: ObjectRow) => ({ ...o, metadata: JSON.stringify(o.metadata) });
