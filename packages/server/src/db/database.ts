@@ -1,5 +1,6 @@
-import type { CompiledQuery, Kysely } from 'kysely';
+import type { Compilable, CompiledQuery, Kysely } from 'kysely';
 import type { FilterDialect } from './filter-dialect.ts';
+import type { SystemTables } from './system-tables.ts';
 
 /** A query ready to run: compiled by Kysely, or raw SQL with positional parameters. */
 export type Query =
@@ -45,10 +46,32 @@ export interface RunResult {
   changes: number;
 }
 
-/** Runs statements: the database itself, or an open transaction. */
+/**
+ * The row a query returns: the typed row of a query built with `db.sys`, or a plain
+ * record for raw SQL and for collection tables (`db.qb`, whose tables are dynamic).
+ */
+export type Row<Q> =
+  Q extends Compilable<infer O>
+    ? string extends keyof O
+      ? Record<string, unknown>
+      : O extends object
+        ? O
+        : Record<string, unknown>
+    : Record<string, unknown>;
+
+/**
+ * What `all<T>()`/`first<T>()` return: `T` when the caller names it, else the query's row.
+ * (`T` comes first so that `all<MyRow>(q)` keeps working.)
+ */
+export type RowOr<T, Q> = [T] extends [never] ? Row<Q> : T;
+
+/**
+ * Runs statements: the database itself, or an open transaction. Rows of a query built
+ * with `db.sys` come back typed; an implementation casts once (`as Executor['all']`).
+ */
 export interface Executor {
-  all<T = Record<string, unknown>>(q: Query): Promise<T[]>;
-  first<T = Record<string, unknown>>(q: Query): Promise<T | undefined>;
+  all<T = never, Q extends Query = Query>(q: Q): Promise<RowOr<T, Q>[]>;
+  first<T = never, Q extends Query = Query>(q: Q): Promise<RowOr<T, Q> | undefined>;
   run(q: Query): Promise<RunResult>;
   /** Runs SQL text without parameters (DDL, several statements). */
   exec(sql: string): Promise<void>;
@@ -65,8 +88,13 @@ export interface Transaction extends Executor {
  */
 export interface Connection extends Executor {
   readonly dialect: 'sqlite' | 'postgres';
-  /** A compile-only Kysely instance: build queries, then run them with this Database. */
+  /**
+   * A compile-only Kysely instance for collection tables (dynamic, so untyped): build
+   * queries, then run them with this Database.
+   */
   readonly qb: Kysely<any>;
+  /** The same builder typed with ForgeBase's own tables: use it for every system table. */
+  readonly sys: Kysely<SystemTables>;
   /**
    * Runs `fn` in a transaction; commits when it resolves, rolls back when it throws.
    * Nested calls with the transaction's executor use savepoints.

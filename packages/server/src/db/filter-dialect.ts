@@ -1,4 +1,5 @@
 import type { RawBuilder } from 'kysely';
+import type { StoredBool } from './system-tables.ts';
 
 /**
  * The SQL pieces that differ between dialects, for building queries: identifiers, bound
@@ -9,7 +10,7 @@ export interface FilterDialect {
   /** Quotes an identifier for this dialect. */
   ident(name: string): string;
   /** The value to bind for a boolean. */
-  bool(value: boolean): unknown;
+  bool(value: boolean): StoredBool;
   /** The column expression that gives insertion order (`@rowid`, default sort). */
   readonly rowIdColumn: string;
   /** A condition that is true when the JSON array in `column` holds `value`. */

@@ -280,7 +280,7 @@ export function createCollectionService({ db, onChange }: CollectionServiceDeps)
         throw new ValidationError(failMessage, indexFailure(next.indexes, prev?.indexes ?? [], e));
       throw e;
     }
-    await storeCollection(db.qb, tx, next, !prev);
+    await storeCollection(db.sys, tx, next, !prev);
     pending.set(next.id, next);
   }
 
@@ -307,7 +307,7 @@ export function createCollectionService({ db, onChange }: CollectionServiceDeps)
 
     /** Loads the cache from the database (at start-up, or when another node changed it). */
     async reload(): Promise<void> {
-      setCache(await loadCollections(db.qb, db));
+      setCache(await loadCollections(db.sys, db));
     },
 
     /** Creates a collection from PocketBase-shaped input. */
@@ -441,6 +441,6 @@ export function createCollectionService({ db, onChange }: CollectionServiceDeps)
     pending.delete(c.id);
     if (c.type === 'view') await db.ddl.dropView(tx, c.name);
     else await db.ddl.dropTable(tx, c.name);
-    await removeCollection(db.qb, tx, c.id);
+    await removeCollection(db.sys, tx, c.id);
   }
 }

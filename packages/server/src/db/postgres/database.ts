@@ -20,6 +20,7 @@ import {
   PostgresIntrospector,
   PostgresQueryCompiler,
 } from '../kysely.ts';
+import type { SystemTables } from '../system-tables.ts';
 import { createPgBus } from './bus.ts';
 import { mapPgError } from './errors.ts';
 import { pgFilter } from './filter.ts';
@@ -39,6 +40,7 @@ export class PostgresDatabase implements Database {
   readonly ddl: SchemaDdl;
   readonly bus: ChangeBus;
   readonly qb: KyselyDb<any>;
+  readonly sys: KyselyDb<SystemTables>;
   readonly pool: pg.Pool;
   readonly schema: string | undefined;
 
@@ -55,6 +57,7 @@ export class PostgresDatabase implements Database {
         createQueryCompiler: () => new PostgresQueryCompiler(),
       },
     });
+    this.sys = this.qb as KyselyDb<SystemTables>;
   }
 
   /** Connects, creating the schema named by `?schema=` when it is missing. */

@@ -14,6 +14,7 @@ import {
 } from '../database.ts';
 import type { FilterDialect } from '../filter-dialect.ts';
 import { DummyDriver, Kysely, SqliteAdapter, SqliteIntrospector, SqliteQueryCompiler } from '../kysely.ts';
+import type { SystemTables } from '../system-tables.ts';
 import { sqliteBus } from './bus.ts';
 import { Connection, ResultCache, VOLATILE_SQL } from './connection.ts';
 import { sqliteFilter } from './filter.ts';
@@ -46,6 +47,7 @@ export class SqliteDatabase implements Database {
   readonly bus: ChangeBus = sqliteBus;
   readonly ddl: SchemaDdl;
   readonly qb: KyselyDb<any>;
+  readonly sys: KyselyDb<SystemTables>;
   readonly #writer: Connection;
   readonly #reader: Connection;
   readonly #queue: WriteJob[] = [];
@@ -81,6 +83,7 @@ export class SqliteDatabase implements Database {
         createQueryCompiler: () => new SqliteQueryCompiler(),
       },
     });
+    this.sys = this.qb as KyselyDb<SystemTables>;
   }
 
   /** Reads through the result cache; rows are shared, so callers must not mutate them. */
