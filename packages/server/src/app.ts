@@ -18,6 +18,7 @@ import { createFileService, type FileService } from './storage/file-service.ts';
 import { openBlobStore } from './storage/open-blob-store.ts';
 import { createStorageService, type StorageService } from './storage/storage-service.ts';
 import { createTusService } from './storage/tus-service.ts';
+import { SYSTEM_MIGRATIONS } from './system-migrations.ts';
 import { formatDate } from './tools/time.ts';
 
 export type { Config } from './config.ts';
@@ -58,6 +59,7 @@ export async function createApp(
   const db = await openDatabase({
     dataDir: config.dataDir,
     sqliteSync: config.sqliteSync,
+    systemMigrations: SYSTEM_MIGRATIONS,
     ...(config.db ? { db: config.db } : {}),
   });
   try {
