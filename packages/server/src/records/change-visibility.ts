@@ -42,7 +42,7 @@ export async function canSeeChange(
   const params = sql.join(
     fields.map((f) => {
       const v = fieldType(f.type).encode(record[f.name], f);
-      return sql`${typeof v === 'boolean' ? deps.db.bool(v) : v}`;
+      return sql`${typeof v === 'boolean' ? deps.db.filter.bool(v) : v}`;
     }),
   );
   conditions = conditions.map((cond) => sql<boolean>`(${cond})`);

@@ -168,7 +168,7 @@ export function createRecordService({ db, collections, files }: RecordServiceDep
   ): Promise<boolean> {
     const row = encodeRow(c, values);
     // like PocketBase, a rule may not rely on a `verified` the creator sets
-    if (c.type === 'auth') row.verified = db.bool(false);
+    if (c.type === 'auth') row.verified = db.filter.bool(false);
     const columns = sql.join(c.fields.map((f) => sql.id(f.name)));
     const params = sql.join(c.fields.map((f) => sql`${row[f.name]}`));
     // the empty first branch gives the parameters the table's column types (PostgreSQL)

@@ -176,7 +176,7 @@ export function createCollectionService({ db, onChange }: CollectionServiceDeps)
     }
     c.viewQuery = query;
     try {
-      const columns = await db.queryColumns(tx, query);
+      const columns = await db.ddl.queryColumns(tx, query);
       if (!columns.some((col) => col.name === 'id')) {
         return {
           viewQuery: fieldError(
@@ -219,7 +219,7 @@ export function createCollectionService({ db, onChange }: CollectionServiceDeps)
   async function refreshViews(tx: Transaction, collections: Collection[]): Promise<void> {
     for (const v of collections.filter((c) => c.type === 'view')) {
       try {
-        await db.createView(tx, v.name, v.viewQuery ?? '');
+        await db.ddl.createView(tx, v.name, v.viewQuery ?? '');
       } catch (e) {
         throw new ViewBreakError(v.name, e);
       }
@@ -256,7 +256,7 @@ export function createCollectionService({ db, onChange }: CollectionServiceDeps)
     next.updated = now;
     try {
       if (next.type === 'view') {
-        await db.createView(
+        await db.ddl.createView(
           tx,
           next.name,
           next.viewQuery ?? '',
@@ -264,10 +264,15 @@ export function createCollectionService({ db, onChange }: CollectionServiceDeps)
         );
       } else {
         const tableChanged = !prev || !planIsNoop(next, prev);
-        if (tableChanged) await db.applyTablePlan(tx, planTable(next, prev));
+        if (tableChanged) await db.ddl.applyTablePlan(tx, planTable(next, prev));
         const search = searchColumns(next);
         if (tableChanged || !prev || searchColumns(prev).join() !== search.join()) {
-          await db.syncSearch(tx, next.name, search, prev && prev.name !== next.name ? prev.name : undefined);
+          await db.ddl.syncSearch(
+            tx,
+            next.name,
+            search,
+            prev && prev.name !== next.name ? prev.name : undefined,
+          );
         }
       }
     } catch (e) {
@@ -275,7 +280,7 @@ export function createCollectionService({ db, onChange }: CollectionServiceDeps)
         throw new ValidationError(failMessage, indexFailure(next.indexes, prev?.indexes ?? [], e));
       throw e;
     }
-    await storeCollection(db.qb, tx, next, !prev);
+    await storeCollection(db.sys, tx, next, !prev);
     pending.set(next.id, next);
   }
 
@@ -302,7 +307,7 @@ export function createCollectionService({ db, onChange }: CollectionServiceDeps)
 
     /** Loads the cache from the database (at start-up, or when another node changed it). */
     async reload(): Promise<void> {
-      setCache(await loadCollections(db.qb, db));
+      setCache(await loadCollections(db.sys, db));
     },
 
     /** Creates a collection from PocketBase-shaped input. */
@@ -434,8 +439,8 @@ export function createCollectionService({ db, onChange }: CollectionServiceDeps)
       );
     }
     pending.delete(c.id);
-    if (c.type === 'view') await db.dropView(tx, c.name);
-    else await db.dropTable(tx, c.name);
-    await removeCollection(db.qb, tx, c.id);
+    if (c.type === 'view') await db.ddl.dropView(tx, c.name);
+    else await db.ddl.dropTable(tx, c.name);
+    await removeCollection(db.sys, tx, c.id);
   }
 }
