@@ -3,6 +3,7 @@ import { type AuthService, createAuthService } from './auth/auth-service.ts';
 import { type Config, parseHostPort } from './config.ts';
 import type { Database } from './db/database.ts';
 import { openDatabase } from './db/open.ts';
+import { createFileService, type FileService } from './files/file-service.ts';
 import { createHttpServer } from './http/server.ts';
 import { createMailer } from './mail/mailer.ts';
 import { createMigrationRunner, type MigrationRunner } from './migrations/migration-runner.ts';
@@ -10,11 +11,11 @@ import { createLogger, type Logger } from './observability/logger.ts';
 import { createRealtimeHub, type HubOptions, type RealtimeHub } from './realtime/hub.ts';
 import { createRecordFiles } from './records/record-files.ts';
 import { createRecordService, type RecordService } from './records/record-service.ts';
+import { ruleProblem } from './rules/rule-condition.ts';
 import { createS3Service } from './s3/s3-service.ts';
 import { SUPERUSERS } from './schema/collection.ts';
 import { type CollectionService, createCollectionService } from './schema/collection-service.ts';
 import { createSettingsService, type SettingsService } from './settings/settings-service.ts';
-import { createFileService, type FileService } from './storage/file-service.ts';
 import { openBlobStore } from './storage/open-blob-store.ts';
 import { createStorageService, type StorageService } from './storage/storage-service.ts';
 import { createTusService } from './storage/tus-service.ts';
@@ -66,6 +67,7 @@ export async function createApp(
     let runner: MigrationRunner | undefined;
     const collections = createCollectionService({
       db,
+      ruleProblem,
       onChange: async (tx, changes) => {
         if (config.automigrate && runner) await runner.record(tx, changes);
       },

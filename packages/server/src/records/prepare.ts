@@ -4,7 +4,7 @@ import { type FieldModel, type Modifier, REQUIRED, type ValueContext } from '../
 import { fieldType } from '../schema/field-registry.ts';
 import { isPasswordValue, type PasswordValue } from '../schema/fields/password.ts';
 import type { RecordValues } from '../schema/record-values.ts';
-import { isUploadedFile } from '../storage/uploaded-file.ts';
+import { isUploadedFile } from '../schema/uploaded-file.ts';
 import { randomFromPattern } from '../tools/pattern.ts';
 import { nowDate } from '../tools/time.ts';
 

@@ -2,6 +2,7 @@ import type { Kysely, RawBuilder } from 'kysely';
 import { type Database, DbError, type Executor, type Transaction } from '../db/database.ts';
 import { sql } from '../db/kysely.ts';
 import { BadRequestError, NotFoundError } from '../errors/api-error.ts';
+import { VALUES_ALIAS, valuesMatch } from '../rules/match-values.ts';
 import { filterCondition, type RuleCondition, ruleCondition, sortValue } from '../rules/rule-condition.ts';
 import type { Viewer } from '../rules/viewer.ts';
 import type { Collection } from '../schema/collection.ts';
@@ -30,7 +31,7 @@ export type RecordService = ReturnType<typeof createRecordService>;
 
 const ALL: RuleCondition = { kind: 'all' };
 /** How a createRule names the would-be record it checks. */
-const NEW_RECORD = 'fb_new';
+const NEW_RECORD = VALUES_ALIAS;
 
 /** One write of a batch. */
 export type BatchOperation =
@@ -58,7 +59,7 @@ export function createRecordService({ db, collections, files }: RecordServiceDep
   const qb: Kysely<any> = db.qb;
   const listeners = new Set<(change: RecordChange) => void>();
   const ruleDeps = { db, collection: (idOrName: string) => collections.find(idOrName) };
-  const { encodeRow, hashPasswords, writeRecord, deleteInTx } = createRecordWriter({
+  const { hashPasswords, writeRecord, deleteInTx } = createRecordWriter({
     db,
     collections,
     listeners,
@@ -159,28 +160,15 @@ export function createRecordService({ db, collections, files }: RecordServiceDep
     if (!(await newRecordMatches(tx, c, values, cond))) throw new BadRequestError('Failed to create record.');
   }
 
-  /** Whether a would-be record (a one-row CTE typed like the table) meets a rule condition. */
+  /** Whether a would-be record meets a rule condition (judged like a stored row: rules/match-values.ts). */
   async function newRecordMatches(
     tx: Transaction,
     c: Collection,
     values: RecordValues,
     cond: RawBuilder<boolean>,
   ): Promise<boolean> {
-    const row = encodeRow(c, values);
     // like PocketBase, a rule may not rely on a `verified` the creator sets
-    if (c.type === 'auth') row.verified = db.filter.bool(false);
-    const columns = sql.join(c.fields.map((f) => sql.id(f.name)));
-    const params = sql.join(c.fields.map((f) => sql`${row[f.name]}`));
-    // the empty first branch gives the parameters the table's column types (PostgreSQL)
-    const newRow = sql`SELECT ${columns} FROM ${sql.id(c.name)} WHERE 1 = 0 UNION ALL SELECT ${params}`;
-    const query = sql`WITH ${sql.id(NEW_RECORD)} AS (${newRow}) SELECT 1 AS ok FROM ${sql.id(NEW_RECORD)} WHERE ${cond}`;
-    try {
-      return (await tx.first(query.compile(qb))) !== undefined;
-    } catch (e) {
-      // text the database cannot hold (a NUL on PostgreSQL) fails like the insert would
-      if (e instanceof DbError && e.code === 'invalid_text') return false;
-      throw e;
-    }
+    return valuesMatch(db, tx, c, c.type === 'auth' ? { ...values, verified: false } : values, [cond]);
   }
 
   /** Checks and hashes what can be done before a write transaction; returns the write. */

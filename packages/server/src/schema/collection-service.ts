@@ -6,7 +6,6 @@ import {
   NotFoundError,
   ValidationError,
 } from '../errors/api-error.ts';
-import { ruleProblem } from '../rules/rule-condition.ts';
 import { nowDate } from '../tools/time.ts';
 import {
   AUTH_KEYS,
@@ -35,8 +34,20 @@ export interface SchemaChange {
   after: Collection | undefined;
 }
 
+/** What a rule check reads: the database (for the dialect) and the collections by id or name. */
+export interface RuleCheckDeps {
+  db: Database;
+  collection(idOrName: string): Collection | undefined;
+}
+
 export interface CollectionServiceDeps {
   db: Database;
+  /**
+   * Why a rule is invalid for collection `c` (does not parse, names unknown fields), or
+   * undefined when it is valid: rules/rule-condition.ts `ruleProblem`, injected because
+   * rules/ sits above schema/.
+   */
+  ruleProblem: (deps: RuleCheckDeps, c: Collection, rule: string) => string | undefined;
   /** Called inside the transaction of every schema change (e.g. to write a migration file). */
   onChange?: (tx: Transaction, changes: SchemaChange[]) => Promise<void>;
 }
@@ -62,7 +73,7 @@ class ViewBreakError extends BadRequestError {
  * a real table (or view). Every change alters the table in the same transaction as the
  * definition, so a failed change leaves both as they were.
  */
-export function createCollectionService({ db, onChange }: CollectionServiceDeps) {
+export function createCollectionService({ db, ruleProblem, onChange }: CollectionServiceDeps) {
   let byId = new Map<string, Collection>();
   let byName = new Map<string, Collection>();
 
@@ -197,7 +208,7 @@ export function createCollectionService({ db, onChange }: CollectionServiceDeps)
   /** Rules must parse and name real fields (checked against the collection being saved). */
   function ruleErrors(next: Collection, others: Collection[]): ErrorData {
     const errors: ErrorData = {};
-    const deps = {
+    const deps: RuleCheckDeps = {
       db,
       collection: (idOrName: string) =>
         idOrName === next.id || idOrName.toLowerCase() === next.name.toLowerCase()
