@@ -19,6 +19,7 @@ import { createSettingsService, type SettingsService } from './settings/settings
 import { openBlobStore } from './storage/open-blob-store.ts';
 import { createStorageService, type StorageService } from './storage/storage-service.ts';
 import { createTusService } from './storage/tus-service.ts';
+import { SYSTEM_MIGRATIONS } from './system-migrations.ts';
 import { formatDate } from './tools/time.ts';
 
 export type { Config } from './config.ts';
@@ -59,6 +60,7 @@ export async function createApp(
   const db = await openDatabase({
     dataDir: config.dataDir,
     sqliteSync: config.sqliteSync,
+    systemMigrations: SYSTEM_MIGRATIONS,
     ...(config.db ? { db: config.db } : {}),
   });
   try {

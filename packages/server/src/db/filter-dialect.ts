@@ -11,6 +11,13 @@ export interface FilterDialect {
   ident(name: string): string;
   /** The value to bind for a boolean. */
   bool(value: boolean): StoredBool;
+  /** A boolean read back from a column written with `bool()` (SQLite: 0/1). */
+  decodeBool(value: unknown): boolean;
+  /**
+   * `text` escaped to match itself inside a `like()` pattern: `%`, `_` and the escape
+   * character lose their meaning. E.g. `like(col, '%' + likeEscape(q) + '%')` is "contains".
+   */
+  likeEscape(text: string): string;
   /** The column expression that gives insertion order (`@rowid`, default sort). */
   readonly rowIdColumn: string;
   /** A condition that is true when the JSON array in `column` holds `value`. */

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Database } from '../../src/db/database.ts';
 import { openDatabase } from '../../src/db/open.ts';
+import { SYSTEM_MIGRATIONS } from '../../src/system-migrations.ts';
 import { DIALECTS } from '../support/app.ts';
 import { openTestDatabase } from '../support/db.ts';
 import { schemaUrl } from '../support/pg.ts';
@@ -49,9 +50,21 @@ describe('Database bus between nodes (postgres)', () => {
   let b: Database;
   let elsewhere: Database;
   before(async () => {
-    a = await openDatabase({ dataDir: storage.dir, db: schemaUrl(storage.schema) });
-    b = await openDatabase({ dataDir: storage.dir, db: schemaUrl(storage.schema) });
-    elsewhere = await openDatabase({ dataDir: other.dir, db: schemaUrl(other.schema) });
+    a = await openDatabase({
+      systemMigrations: SYSTEM_MIGRATIONS,
+      dataDir: storage.dir,
+      db: schemaUrl(storage.schema),
+    });
+    b = await openDatabase({
+      systemMigrations: SYSTEM_MIGRATIONS,
+      dataDir: storage.dir,
+      db: schemaUrl(storage.schema),
+    });
+    elsewhere = await openDatabase({
+      systemMigrations: SYSTEM_MIGRATIONS,
+      dataDir: other.dir,
+      db: schemaUrl(other.schema),
+    });
   });
   after(async () => {
     await Promise.all([a.close(), b.close(), elsewhere.close()]);

@@ -1,6 +1,6 @@
 // The PostgreSQL pieces of the filter compiler: jsonb operators, ILIKE, tsvector search.
 import type { FilterDialect } from '../filter-dialect.ts';
-import { quoteIdent } from '../ident.ts';
+import { likeEscape, quoteIdent } from '../ident.ts';
 import { sql } from '../kysely.ts';
 import { tsQuery } from './search.ts';
 
@@ -12,6 +12,8 @@ function pgPath(path: (string | number)[]): string {
 export const pgFilter: FilterDialect = {
   ident: quoteIdent,
   bool: (value) => value,
+  decodeBool: (value) => value === true,
+  likeEscape,
   rowIdColumn: '_rowid',
   jsonArrayHas: (column, value) => sql<boolean>`(${sql.ref(column)} @> jsonb_build_array(${value}::text))`,
   joinJsonEach: (column, alias) =>
