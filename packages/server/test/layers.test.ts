@@ -15,6 +15,8 @@ const LAYERS: Record<string, number> = {
   main: 100,
   commands: 90,
   app: 80,
+  // the composition root's list of every capability's system migrations
+  'system-migrations': 80,
   http: 70,
   // services built on the others
   realtime: 60,
