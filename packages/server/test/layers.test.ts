@@ -16,7 +16,7 @@ const LAYERS: Record<string, number> = {
   commands: 90,
   app: 80,
   // the composition root's list of every capability's system migrations
-  'system-migrations': 80,
+  'system-migrations': 79,
   http: 70,
   // services built on the others
   realtime: 60,
