@@ -146,7 +146,7 @@ export function createAuthService({ db, collections, records, config, logger, ma
         { superuser: true },
         {
           precondition: async (tx) => {
-            await db.lockKey(tx, 'install-superuser');
+            await db.bus.lockKey(tx, 'install-superuser');
             if (await records.hasAny(tx, su))
               throw new ForbiddenError('Only superusers can perform this action.');
           },

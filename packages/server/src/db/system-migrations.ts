@@ -193,7 +193,7 @@ export async function runSystemMigrations(db: Database): Promise<void> {
     'CREATE TABLE IF NOT EXISTS _system_migrations (name TEXT PRIMARY KEY NOT NULL, applied TEXT NOT NULL)',
   );
   const done = new Set(
-    (await db.all<{ name: string }>(db.qb.selectFrom('_system_migrations').select('name'))).map(
+    (await db.all<{ name: string }>(db.sys.selectFrom('_system_migrations').select('name'))).map(
       (r) => r.name,
     ),
   );
@@ -202,7 +202,7 @@ export async function runSystemMigrations(db: Database): Promise<void> {
     await db.transaction(async (tx) => {
       await tx.exec(db.dialect === 'sqlite' ? m.sqlite : m.postgres);
       await tx.run(
-        db.qb.insertInto('_system_migrations').values({ name: m.name, applied: new Date().toISOString() }),
+        db.sys.insertInto('_system_migrations').values({ name: m.name, applied: new Date().toISOString() }),
       );
     });
   }

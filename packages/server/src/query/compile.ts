@@ -315,8 +315,8 @@ function coerce(a: Resolved, b: Resolved, db: Database): [RawBuilder<unknown>, R
     if (column.type === 'number' && typeof v === 'string' && v.trim() !== '' && Number.isFinite(Number(v)))
       return sql`${Number(v)}`;
     if (column.type === 'bool' && typeof v === 'string' && /^(true|false|1|0)$/i.test(v))
-      return sql`${db.bool(/^(true|1)$/i.test(v))}`;
-    if (column.type === 'bool' && typeof v === 'number') return sql`${db.bool(v !== 0)}`;
+      return sql`${db.filter.bool(/^(true|1)$/i.test(v))}`;
+    if (column.type === 'bool' && typeof v === 'number') return sql`${db.filter.bool(v !== 0)}`;
     if (column.type === 'text' && typeof v !== 'string') return sql`${String(v)}`;
     return undefined;
   };

@@ -91,7 +91,8 @@ function splitModifier(segment: string, pos: Pos): { name: string; modifier?: Mo
 /** A bound literal operand. */
 export function literal(db: Database, value: string | number | boolean | null): Resolved {
   if (value === null) return { sql: sql`NULL`, type: 'null', literal: { value } };
-  if (typeof value === 'boolean') return { sql: sql`${db.bool(value)}`, type: 'bool', literal: { value } };
+  if (typeof value === 'boolean')
+    return { sql: sql`${db.filter.bool(value)}`, type: 'bool', literal: { value } };
   return { sql: sql`${value}`, type: typeof value === 'number' ? 'number' : 'text', literal: { value } };
 }
 
@@ -410,7 +411,10 @@ function resolveBody(rest: string[], pos: Pos, ctx: ResolveContext): Resolved {
           throw new FilterSyntaxError('A request value contains a NUL character', pos);
         changed = f.isDistinct(current, f.jsonText(sql`${text}`));
       } else if (kind === 'number' || kind === 'bool') {
-        changed = f.isDistinct(current, sql`${typeof value === 'boolean' ? ctx.db.bool(value) : value}`);
+        changed = f.isDistinct(
+          current,
+          sql`${typeof value === 'boolean' ? ctx.db.filter.bool(value) : value}`,
+        );
       } else {
         changed = f.isDistinct(
           sql`COALESCE(${current}, '')`,

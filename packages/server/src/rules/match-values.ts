@@ -41,7 +41,7 @@ export async function valuesMatch(
   const params = sql.join(
     fields.map((f) => {
       const v = fieldType(f.type).encode(values[f.name], f);
-      return sql`${typeof v === 'boolean' ? db.bool(v) : v}`;
+      return sql`${typeof v === 'boolean' ? db.filter.bool(v) : v}`;
     }),
   );
   const where = sql.join(

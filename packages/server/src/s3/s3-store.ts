@@ -65,7 +65,7 @@ const decodePart = (r: Record<string, unknown>): PartRow => ({
 
 /** Reads and writes `_s3_keys`, `_s3_uploads` and `_s3_parts` on either dialect. */
 export function createS3Store(db: Database) {
-  const qb = db.qb;
+  const qb = db.sys;
   return {
     async listKeys(): Promise<S3KeyRow[]> {
       return (await db.all(qb.selectFrom('_s3_keys').selectAll().orderBy('created'))).map(decodeKey);
@@ -83,7 +83,7 @@ export function createS3Store(db: Database) {
       await db.run(
         qb
           .insertInto('_s3_keys')
-          .values({ ...k, buckets: JSON.stringify(k.buckets), readOnly: db.bool(k.readOnly) }),
+          .values({ ...k, buckets: JSON.stringify(k.buckets), readOnly: db.filter.bool(k.readOnly) }),
       );
     },
     async deleteKey(id: string): Promise<void> {

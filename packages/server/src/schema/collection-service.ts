@@ -186,7 +186,7 @@ export function createCollectionService({ db, ruleProblem, onChange }: Collectio
     }
     c.viewQuery = query;
     try {
-      const columns = await db.queryColumns(tx, query);
+      const columns = await db.ddl.queryColumns(tx, query);
       if (!columns.some((col) => col.name === 'id')) {
         return {
           viewQuery: fieldError(
@@ -229,7 +229,7 @@ export function createCollectionService({ db, ruleProblem, onChange }: Collectio
   async function refreshViews(tx: Transaction, collections: Collection[]): Promise<void> {
     for (const v of collections.filter((c) => c.type === 'view')) {
       try {
-        await db.createView(tx, v.name, v.viewQuery ?? '');
+        await db.ddl.createView(tx, v.name, v.viewQuery ?? '');
       } catch (e) {
         throw new ViewBreakError(v.name, e);
       }
@@ -266,7 +266,7 @@ export function createCollectionService({ db, ruleProblem, onChange }: Collectio
     next.updated = now;
     try {
       if (next.type === 'view') {
-        await db.createView(
+        await db.ddl.createView(
           tx,
           next.name,
           next.viewQuery ?? '',
@@ -274,10 +274,15 @@ export function createCollectionService({ db, ruleProblem, onChange }: Collectio
         );
       } else {
         const tableChanged = !prev || !planIsNoop(next, prev);
-        if (tableChanged) await db.applyTablePlan(tx, planTable(next, prev));
+        if (tableChanged) await db.ddl.applyTablePlan(tx, planTable(next, prev));
         const search = searchColumns(next);
         if (tableChanged || !prev || searchColumns(prev).join() !== search.join()) {
-          await db.syncSearch(tx, next.name, search, prev && prev.name !== next.name ? prev.name : undefined);
+          await db.ddl.syncSearch(
+            tx,
+            next.name,
+            search,
+            prev && prev.name !== next.name ? prev.name : undefined,
+          );
         }
       }
     } catch (e) {
@@ -285,7 +290,7 @@ export function createCollectionService({ db, ruleProblem, onChange }: Collectio
         throw new ValidationError(failMessage, indexFailure(next.indexes, prev?.indexes ?? [], e));
       throw e;
     }
-    await storeCollection(db.qb, tx, next, !prev);
+    await storeCollection(db.sys, tx, next, !prev);
     pending.set(next.id, next);
   }
 
@@ -312,7 +317,7 @@ export function createCollectionService({ db, ruleProblem, onChange }: Collectio
 
     /** Loads the cache from the database (at start-up, or when another node changed it). */
     async reload(): Promise<void> {
-      setCache(await loadCollections(db.qb, db));
+      setCache(await loadCollections(db.sys, db));
     },
 
     /** Creates a collection from PocketBase-shaped input. */
@@ -444,8 +449,8 @@ export function createCollectionService({ db, ruleProblem, onChange }: Collectio
       );
     }
     pending.delete(c.id);
-    if (c.type === 'view') await db.dropView(tx, c.name);
-    else await db.dropTable(tx, c.name);
-    await removeCollection(db.qb, tx, c.id);
+    if (c.type === 'view') await db.ddl.dropView(tx, c.name);
+    else await db.ddl.dropTable(tx, c.name);
+    await removeCollection(db.sys, tx, c.id);
   }
 }

@@ -88,10 +88,10 @@ export function prefixEnd(prefix: string): string {
 
 /** Reads and writes `_buckets` and `_objects` (SQL through Kysely, on either dialect). */
 export function createBucketStore(db: Database) {
-  const qb = db.qb;
+  const qb = db.sys;
   const bucketRow = (b: Bucket) => ({
     ...b,
-    public: db.bool(b.public),
+    public: db.filter.bool(b.public),
     allowedMimeTypes: JSON.stringify(b.allowedMimeTypes),
   });
   const objectRow = (o: ObjectRow) => ({ ...o, metadata: JSON.stringify(o.metadata) });
