@@ -56,7 +56,8 @@ export async function prepareValues(
     if (!f) continue;
     const t = fieldType(f.type);
     if (t.readOnly) continue;
-    if (f.hidden && !opts.superuser && f.type !== 'password') continue;
+    // a secret is hidden yet a client sets it (a password); an auth record's tokenKey only a superuser
+    if (f.hidden && !opts.superuser && !t.secret) continue;
     if (f.primaryKey && !isNew) continue;
     if (c.type === 'auth' && f.name === 'tokenKey' && !opts.superuser) continue;
     const raw = body[key];

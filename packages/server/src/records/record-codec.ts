@@ -1,7 +1,7 @@
 import type { Viewer } from '../rules/viewer.ts';
 import type { Collection } from '../schema/collection.ts';
 import type { FieldModel } from '../schema/field.ts';
-import { fieldType } from '../schema/field-registry.ts';
+import { fieldType, isSecret } from '../schema/field-registry.ts';
 import type { RecordValues } from '../schema/record-values.ts';
 
 /** Decodes a table row into canonical values for every field of the collection. */
@@ -16,7 +16,7 @@ export function decodeRow(c: Collection, row: Record<string, unknown>): RecordVa
  * record's tokenKey). A superuser's export, and so the change log, carries exactly these.
  */
 export function exportedFields(c: Collection): FieldModel[] {
-  return c.fields.filter((f) => f.type !== 'password' && !(c.type === 'auth' && f.name === 'tokenKey'));
+  return c.fields.filter((f) => !isSecret(f) && !(c.type === 'auth' && f.name === 'tokenKey'));
 }
 
 /**

@@ -23,6 +23,7 @@ import {
 } from './collection.ts';
 import { loadCollections, removeCollection, storeCollection } from './collection-store.ts';
 import type { FieldModel } from './field.ts';
+import { isSearchable } from './field-registry.ts';
 import { buildIndex, indexFailure, parseIndex } from './indexes.ts';
 import { planIsNoop, planTable } from './table-plan.ts';
 import { validateCollection } from './validate-collection.ts';
@@ -56,9 +57,7 @@ export type CollectionService = ReturnType<typeof createCollectionService>;
 
 /** Fields with a full-text index (ForgeBase's `searchable` option on text and editor fields). */
 export function searchColumns(c: Collection): string[] {
-  return c.fields
-    .filter((f) => (f.type === 'text' || f.type === 'editor') && f.searchable === true)
-    .map((f) => f.name);
+  return c.fields.filter(isSearchable).map((f) => f.name);
 }
 
 /** A schema change that a view collection's query no longer works with. */

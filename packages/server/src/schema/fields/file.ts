@@ -85,6 +85,7 @@ const THUMB_RE = /^(\d+)x(\d+)(t|b|f)?$/;
  */
 export const fileField: FieldType = {
   type: 'file',
+  list: true,
   defaults: () => ({
     ...commonOptions(),
     maxSelect: 0,
