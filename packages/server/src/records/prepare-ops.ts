@@ -75,8 +75,8 @@ export function createWritePreparer({
   ): Promise<Record<string, unknown>> {
     if (opts.hooks === false || !hooks.has(kind, c)) return input;
     const e = { collection: c, body: { ...input }, viewer, records: via };
-    if (kind === 'beforeCreate') await hooks.run('beforeCreate', e);
-    else await hooks.run('beforeUpdate', { ...e, id });
+    if (kind === 'beforeCreate') await hooks.run(kind, e);
+    else await hooks.run(kind, Object.assign(e, { id }));
     return e.body;
   }
 
