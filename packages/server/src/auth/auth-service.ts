@@ -12,11 +12,12 @@ import {
 } from '../errors/api-error.ts';
 import type { Mailer } from '../mail/mailer.ts';
 import type { Logger } from '../observability/logger.ts';
-import { asSystem, type RecordValues, type Viewer } from '../records/record-codec.ts';
 import type { RecordService } from '../records/record-service.ts';
+import { asSystem, type Viewer } from '../rules/viewer.ts';
 import { type Collection, SUPERUSERS } from '../schema/collection.ts';
 import type { CollectionService } from '../schema/collection-service.ts';
 import { isPasswordValue } from '../schema/fields/password.ts';
+import type { RecordValues } from '../schema/record-values.ts';
 import { formatDate } from '../tools/time.ts';
 import { createAnonymousFlow } from './anonymous.ts';
 import { createApiKeyService, KEY_PREFIX } from './api-keys.ts';
@@ -73,8 +74,9 @@ export function createAuthService({ db, collections, records, config, logger, ma
   const store = createAuthStore(db);
   const signIn = createSignIn({ records, store });
   cleanUpDeletedAuthRecords(records.hooks, db.qb);
-  // the install token's writes are made as this viewer: its identity is what the hooks check
-  const installer: Viewer = asSystem();
+  // the install token's writes are made as this viewer (a copy of the system viewer): its
+  // identity is what the hooks check
+  const installer: Viewer = { ...asSystem() };
   const onlyFirst = () => new ForbiddenError('Only superusers can perform this action.');
   records.hooks.beforeCreate(SUPERUSERS, async (e) => {
     if (e.viewer === installer && (await e.records.hasAny(e.collection))) throw onlyFirst();

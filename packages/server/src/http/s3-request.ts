@@ -1,6 +1,6 @@
 import type { FastifyRequest } from 'fastify';
 import { ApiError } from '../errors/api-error.ts';
-import { asSystem, type Viewer } from '../records/record-codec.ts';
+import { asSystem, type Viewer } from '../rules/viewer.ts';
 import { accessDenied, noSuchBucket, S3Error } from '../s3/s3-error.ts';
 import type { S3KeyService } from '../s3/s3-keys.ts';
 import { checkScope } from '../s3/s3-keys.ts';

@@ -2,7 +2,7 @@ import type { FastifyRequest } from 'fastify';
 import type { AuthService } from '../auth/auth-service.ts';
 import { ForbiddenError, UnauthorizedError } from '../errors/api-error.ts';
 import type { RequestInfo } from '../query/request-info.ts';
-import type { Viewer } from '../records/record-codec.ts';
+import type { Viewer } from '../rules/viewer.ts';
 
 const cache = new WeakMap<FastifyRequest, Promise<Viewer>>();
 

@@ -1,9 +1,9 @@
 import type { Transaction } from '../db/database.ts';
+import type { Viewer } from '../rules/viewer.ts';
 import type { CollectionService } from '../schema/collection-service.ts';
 import { keyScoped } from './key-policy.ts';
 import type { WritePreparer } from './prepare-ops.ts';
 import type { BatchOperation, RecordMethods } from './record-api.ts';
-import type { Viewer } from './record-codec.ts';
 
 export type { BatchOperation } from './record-api.ts';
 

@@ -1,7 +1,8 @@
 import type { Transaction } from '../db/database.ts';
+import type { Viewer } from '../rules/viewer.ts';
 import type { Collection } from '../schema/collection.ts';
+import type { RecordValues } from '../schema/record-values.ts';
 import type { RecordMethods, RecordTx } from './record-api.ts';
-import type { RecordValues, Viewer } from './record-codec.ts';
 
 /** A committed change, delivered to after-commit listeners. */
 export interface RecordChange {

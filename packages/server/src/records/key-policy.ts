@@ -1,6 +1,6 @@
 import { ForbiddenError } from '../errors/api-error.ts';
+import type { KeyGrant, Viewer } from '../rules/viewer.ts';
 import type { Collection } from '../schema/collection.ts';
-import type { KeyGrant, Viewer } from './record-codec.ts';
 
 /** A record operation an API key may be scoped to. */
 export type KeyOperation = Parameters<KeyGrant['allows']>[1];

@@ -1,14 +1,16 @@
 import type { Database, Transaction } from '../db/database.ts';
 import { BadRequestError, NotFoundError } from '../errors/api-error.ts';
 import { ruleCondition } from '../rules/rule-condition.ts';
+import type { Viewer } from '../rules/viewer.ts';
 import type { Collection } from '../schema/collection.ts';
 import type { CollectionService } from '../schema/collection-service.ts';
+import type { RecordValues } from '../schema/record-values.ts';
 import { oldPasswordMatches } from './auth-access.ts';
 import type { HookRunner } from './hooks.ts';
 import { type KeyOperation, keyScoped } from './key-policy.ts';
 import { insertEmail } from './manage-access.ts';
 import type { BatchOperation, RecordMethods } from './record-api.ts';
-import { exportRecord, type RecordValues, type Viewer } from './record-codec.ts';
+import { exportRecord } from './record-codec.ts';
 import type { RecordFiles } from './record-files.ts';
 import { NEW_RECORD, type RecordRules } from './record-rules.ts';
 import type { RecordWriter } from './record-writer.ts';

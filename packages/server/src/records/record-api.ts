@@ -1,8 +1,9 @@
 import type { Transaction } from '../db/database.ts';
+import type { Viewer } from '../rules/viewer.ts';
 import type { Collection } from '../schema/collection.ts';
+import type { RecordValues } from '../schema/record-values.ts';
 import type { AggregateParams } from './aggregate.ts';
 import type { ListParams, ListResult } from './list.ts';
-import type { RecordValues, Viewer } from './record-codec.ts';
 
 /** One write of a batch (`records.batch`). */
 export type BatchOperation =

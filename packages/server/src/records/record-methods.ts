@@ -2,8 +2,10 @@ import type { Kysely } from 'kysely';
 import type { Database, Executor, Transaction } from '../db/database.ts';
 import { NotFoundError } from '../errors/api-error.ts';
 import { ruleCondition } from '../rules/rule-condition.ts';
+import { asSystem } from '../rules/viewer.ts';
 import type { Collection } from '../schema/collection.ts';
 import type { CollectionService } from '../schema/collection-service.ts';
+import type { RecordValues } from '../schema/record-values.ts';
 import { aggregateRecords } from './aggregate.ts';
 import { expandRecords, parseExpand } from './expand.ts';
 import { keyScoped, keyScopedForExpand } from './key-policy.ts';
@@ -11,7 +13,7 @@ import { listRecords } from './list.ts';
 import { revealManagedEmails } from './manage-access.ts';
 import type { WritePreparer } from './prepare-ops.ts';
 import type { RecordMethods, SystemRecords } from './record-api.ts';
-import { asSystem, decodeRow, exportRecord, type RecordValues } from './record-codec.ts';
+import { decodeRow, exportRecord } from './record-codec.ts';
 import type { RecordRules } from './record-rules.ts';
 
 /** What every set of record methods shares, whatever it runs on. */

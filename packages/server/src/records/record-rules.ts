@@ -9,10 +9,12 @@ import {
   ruleCondition,
   sortValue,
 } from '../rules/rule-condition.ts';
+import type { Viewer } from '../rules/viewer.ts';
 import type { Collection } from '../schema/collection.ts';
 import type { CollectionService } from '../schema/collection-service.ts';
+import type { RecordValues } from '../schema/record-values.ts';
 import type { ListCondition } from './list.ts';
-import { decodeRow, type RecordValues, type Viewer } from './record-codec.ts';
+import { decodeRow } from './record-codec.ts';
 import { statementsFor } from './statements.ts';
 
 /** Every record passes. */

@@ -1,12 +1,13 @@
 import type { Kysely } from 'kysely';
 import type { Database, Transaction } from '../db/database.ts';
 import { BadRequestError } from '../errors/api-error.ts';
+import { asSystem, type Viewer } from '../rules/viewer.ts';
 import type { CollectionService } from '../schema/collection-service.ts';
 import { type BatchOperation, runBatch } from './batch.ts';
 import { createHookRegistry, type RecordChange } from './hooks.ts';
 import { createWritePreparer } from './prepare-ops.ts';
 import type { RecordMethods, RecordTx } from './record-api.ts';
-import { asSystem, decodeRow, type Viewer } from './record-codec.ts';
+import { decodeRow } from './record-codec.ts';
 import type { RecordFiles } from './record-files.ts';
 import { type RecordCore, recordMethods } from './record-methods.ts';
 import { createRecordRules } from './record-rules.ts';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { ForbiddenError } from '../../src/errors/api-error.ts';
-import type { KeyGrant, Viewer } from '../../src/records/record-codec.ts';
+import type { KeyGrant, Viewer } from '../../src/rules/viewer.ts';
 import { DIALECTS, startTestApp, type TestApp } from '../support/app.ts';
 
 const KEY_REFUSED = /The API key is not allowed to perform this action\./;

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { NotFoundError, ValidationError } from '../../src/errors/api-error.ts';
-import { asSystem } from '../../src/records/record-codec.ts';
+import { asSystem } from '../../src/rules/viewer.ts';
 import { DIALECTS, startTestApp, type TestApp } from '../support/app.ts';
 
 // records.inTransaction / records.withTx: PocketBase's txApp
