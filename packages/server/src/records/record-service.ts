@@ -38,13 +38,6 @@ export type RecordService = ReturnType<typeof createRecordService>;
 
 const AFTER = { create: 'afterCreate', update: 'afterUpdate', delete: 'afterDelete' } as const;
 
-/** Runs `fn` in a savepoint of `tx` (a nested transaction on the same connection). */
-function savepoint<T>(tx: Transaction, fn: (tx: Transaction) => Promise<T>): Promise<T> {
-  return (tx as Transaction & { transaction(fn: (tx: Transaction) => Promise<T>): Promise<T> }).transaction(
-    fn,
-  );
-}
-
 /**
  * The only path that writes collection tables: validates, enforces rules and API-key
  * scopes, runs hooks, writes in a transaction with one `_changes` row per changed record,
@@ -106,7 +99,7 @@ export function createRecordService({
   function withTx(tx: Transaction): RecordTx {
     let handle = handles.get(tx);
     if (!handle) {
-      handle = { ...recordMethods(core, tx, (op) => savepoint(tx, op)), tx };
+      handle = { ...recordMethods(core, tx, (op) => tx.transaction(op)), tx };
       handles.set(tx, handle);
     }
     return handle;
