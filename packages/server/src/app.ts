@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { type AuthService, createAuthService } from './auth/auth-service.ts';
+import { hashPassword, verifyPassword } from './auth/password.ts';
 import { type Config, parseHostPort } from './config.ts';
 import type { Database } from './db/database.ts';
 import { openDatabase } from './db/open.ts';
@@ -89,7 +90,12 @@ export async function createApp(
       if (ran.length) logger.info({ migrations: ran }, 'applied migrations');
     }
     const blobs = openBlobStore(config);
-    const records = createRecordService({ db, collections, files: createRecordFiles({ blobs, logger }) });
+    const records = createRecordService({
+      db,
+      collections,
+      passwords: { hash: hashPassword, verify: verifyPassword },
+      files: createRecordFiles({ blobs, logger }),
+    });
     const mailer = createMailer({ config, logger });
     const settings = createSettingsService({ db, config, mailer });
     await settings.load();

@@ -96,7 +96,7 @@ export function createAnonymousFlow(deps: {
         passwordConfirm: { required: true },
       });
       // the record may not manage its own email and password: do it as the system would
-      await records.update(c.id, id, form, { superuser: true });
+      await records.asSystem().update(c.id, id, form);
       await externalAuths.delete(link.id);
       const record = await records.findById(c, id);
       if (!record) throw new UnauthorizedError('The request requires valid record authorization token.');

@@ -13,7 +13,7 @@ import {
 import type { Mailer } from '../mail/mailer.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { RecordService } from '../records/record-service.ts';
-import type { Viewer } from '../rules/viewer.ts';
+import { asSystem, type Viewer } from '../rules/viewer.ts';
 import { type Collection, SUPERUSERS } from '../schema/collection.ts';
 import type { CollectionService } from '../schema/collection-service.ts';
 import { isPasswordValue } from '../schema/fields/password.ts';
@@ -31,6 +31,7 @@ import { createOtpFlow } from './otp.ts';
 import { createPasskeyFlow } from './passkeys.ts';
 import { hashPassword, verifyPassword } from './password.ts';
 import { createRateLimiter } from './rate-limiter.ts';
+import { cleanUpDeletedAuthRecords } from './record-cleanup.ts';
 import {
   type AuthResult,
   type AuthSuccess,
@@ -72,6 +73,23 @@ export function createAuthService({ db, collections, records, config, logger, ma
   const ipFailures = createRateLimiter({ limit: config.authFailLimitIp, windowMs });
   const store = createAuthStore(db);
   const signIn = createSignIn({ records, store });
+  cleanUpDeletedAuthRecords(records.hooks, db.qb);
+  // the install token's writes are made as this viewer (a copy of the system viewer): its
+  // identity is what the hooks check
+  const installer: Viewer = { ...asSystem() };
+  const onlyFirst = () => new ForbiddenError('Only superusers can perform this action.');
+  records.hooks.beforeCreate(SUPERUSERS, async (e) => {
+    if (e.viewer === installer && (await e.records.hasAny(e.collection))) throw onlyFirst();
+  });
+  // the race: under a lock, in the creating transaction, no other superuser may exist
+  records.hooks.afterCreate(SUPERUSERS, async (e) => {
+    if (e.viewer !== installer) return;
+    await db.bus.lockKey(e.tx, 'install-superuser');
+    const other = await e.tx.first(
+      db.qb.selectFrom(SUPERUSERS).select('id').where('id', '!=', String(e.record.id)).limit(1),
+    );
+    if (other) throw onlyFirst();
+  });
 
   /** The auth collection a route names; 404 like PocketBase otherwise. */
   function authCollection(name: string): Collection {
@@ -135,23 +153,11 @@ export function createAuthService({ db, collections, records, config, logger, ma
 
     /**
      * Creates the first superuser with the install token. Refused (403) once any superuser
-     * exists; the check runs under a lock inside the write, so two racing requests cannot
-     * both succeed. The token is spent on success.
+     * exists: checked before the write, and again under a lock inside it (the hooks above),
+     * so two racing requests cannot both succeed. The token is spent on success.
      */
     async createFirstSuperuser(body: Record<string, unknown>): Promise<Record<string, unknown>> {
-      const su = collections.get(SUPERUSERS);
-      const record = await records.create(
-        SUPERUSERS,
-        body,
-        { superuser: true },
-        {
-          precondition: async (tx) => {
-            await db.bus.lockKey(tx, 'install-superuser');
-            if (await records.hasAny(tx, su))
-              throw new ForbiddenError('Only superusers can perform this action.');
-          },
-        },
-      );
+      const record = await records.create(SUPERUSERS, body, installer);
       installUsed = true;
       return record;
     },

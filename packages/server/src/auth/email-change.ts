@@ -97,12 +97,9 @@ export function createEmailChangeFlow(deps: EmailFlowDeps, tm: TokenMail) {
       const found = token.found;
       if (!found || emailTaken) throw new BadRequestError('Invalid or expired token.');
       try {
-        await records.update(
-          c.id,
-          String(found.record.id),
-          { email: newEmailOf(form.token), verified: true },
-          { superuser: true },
-        );
+        await records
+          .asSystem()
+          .update(c.id, String(found.record.id), { email: newEmailOf(form.token), verified: true });
       } catch (e) {
         throw asFlowError(e, 'Failed to confirm email change.');
       }

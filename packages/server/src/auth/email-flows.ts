@@ -71,7 +71,7 @@ export function createEmailFlows(deps: EmailFlowDeps, tm: TokenMail) {
           const pw = randomString(30);
           Object.assign(update, { password: pw, passwordConfirm: pw });
         }
-        await records.update(c.id, String(found.record.id), update, { superuser: true });
+        await records.asSystem().update(c.id, String(found.record.id), update);
       } catch (e) {
         throw asFlowError(e, 'An error occurred while saving the verified state.');
       }
@@ -122,7 +122,7 @@ export function createEmailFlows(deps: EmailFlowDeps, tm: TokenMail) {
         update.verified = true;
       resend.reset(`passwordReset:${c.id}:${String(found.record.id)}`);
       try {
-        await records.update(c.id, String(found.record.id), update, { superuser: true });
+        await records.asSystem().update(c.id, String(found.record.id), update);
       } catch (e) {
         throw asFlowError(e, 'Failed to set new password.');
       }

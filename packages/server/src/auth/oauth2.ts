@@ -85,7 +85,7 @@ export function createOAuth2Flow(deps: {
       record = await records.findById(c, id);
       if (!record) throw new BadRequestError('Failed to authenticate.');
       if (user.email && record.email === user.email && !record.verified) {
-        await records.update(c.id, id, { verified: true }, { superuser: true });
+        await records.asSystem().update(c.id, id, { verified: true });
         record = (await records.findById(c, id)) ?? record;
       }
     } else {
@@ -105,7 +105,7 @@ export function createOAuth2Flow(deps: {
       if (!record.email && user.email) update.email = user.email;
       if (!record.verified && (!record.email || record.email === user.email)) update.verified = true;
       if (Object.keys(update).length) {
-        await records.update(c.id, String(record.id), update, { superuser: true });
+        await records.asSystem().update(c.id, String(record.id), update);
         record = (await records.findById(c, String(record.id))) ?? record;
       }
     }

@@ -157,7 +157,7 @@ export function createOtpFlow(deps: OtpDeps) {
           const pw = randomString(30);
           Object.assign(update, { password: pw, passwordConfirm: pw });
         }
-        await records.update(c.id, String(record.id), update, { superuser: true });
+        await records.asSystem().update(c.id, String(record.id), update);
         record = (await records.findById(c, String(record.id))) ?? record;
       }
       return signIn.complete(c, record, 'otp', ctx);

@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Executor } from '../db/database.ts';
+import type { RecordHooks } from '../records/hooks.ts';
 
 /** The auth side tables that hold rows per auth record. */
 const TABLES = ['_external_auths', '_totps', '_passkeys', '_otps', '_mfas'] as const;
@@ -20,4 +21,14 @@ export async function forgetAuthRecord(
       qb.deleteFrom(table).where('collection_ref', '=', collectionId).where('record_ref', '=', recordId),
     );
   }
+}
+
+/**
+ * Registers the clean-up as an afterDelete hook of every auth collection (cascaded
+ * deletes included), so it runs in the deleting transaction; returns the unregister.
+ */
+export function cleanUpDeletedAuthRecords(hooks: RecordHooks, qb: Kysely<any>): () => void {
+  return hooks.afterDelete('*', async (e) => {
+    if (e.collection.type === 'auth') await forgetAuthRecord(e.tx, qb, e.collection.id, String(e.record.id));
+  });
 }

@@ -18,7 +18,7 @@ export function registerServeCommand(program: Command): void {
         { url, db: app.db.dialect, dataDir: config.dataDir, ms: Math.round(performance.now() - started) },
         'ForgeBase is serving',
       );
-      const first = await app.records.list(SUPERUSERS, { perPage: 1, skipTotal: true }, { superuser: true });
+      const first = await app.records.asSystem().list(SUPERUSERS, { perPage: 1, skipTotal: true });
       if (first.items.length === 0) {
         process.stdout.write(
           `\nNo superuser yet. Create the first one (this token works once, for one hour):\n` +

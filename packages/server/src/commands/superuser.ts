@@ -5,8 +5,6 @@ import { configFrom, withApp } from './common.ts';
 /** `forgebase superuser upsert|delete`: manage superusers without the API. */
 export function registerSuperuserCommand(program: Command): void {
   const cmd = program.command('superuser').description('manage superusers');
-  const root = { superuser: true } as const;
-
   cmd
     .command('upsert <email> <password>')
     .description('create a superuser, or set the password of an existing one')
@@ -15,8 +13,8 @@ export function registerSuperuserCommand(program: Command): void {
         const su = app.collections.get(SUPERUSERS);
         const existing = await app.records.findByField(su, 'email', email);
         const body = { email, password, passwordConfirm: password };
-        if (existing) await app.records.update(SUPERUSERS, String(existing.id), body, root);
-        else await app.records.create(SUPERUSERS, body, root);
+        if (existing) await app.records.asSystem().update(SUPERUSERS, String(existing.id), body);
+        else await app.records.asSystem().create(SUPERUSERS, body);
         process.stdout.write(`Superuser ${email} ${existing ? 'updated' : 'created'}.\n`);
       });
     });
@@ -29,7 +27,7 @@ export function registerSuperuserCommand(program: Command): void {
         const su = app.collections.get(SUPERUSERS);
         const existing = await app.records.findByField(su, 'email', email);
         if (!existing) throw new Error(`no superuser with email ${email}`);
-        await app.records.delete(SUPERUSERS, String(existing.id), root);
+        await app.records.asSystem().delete(SUPERUSERS, String(existing.id));
         process.stdout.write(`Superuser ${email} deleted.\n`);
       });
     });

@@ -77,9 +77,19 @@ export interface Executor {
   exec(sql: string): Promise<void>;
 }
 
-/** An open transaction. `afterCommit` callbacks run once it has committed. */
+/** An open transaction (or a savepoint of one). */
 export interface Transaction extends Executor {
+  /**
+   * Runs `fn` once the outermost transaction has committed; dropped when this
+   * transaction or savepoint rolls back.
+   */
   afterCommit(fn: () => void): void;
+  /**
+   * Runs `fn` in a savepoint of this transaction, on its connection: `fn`'s writes commit
+   * with the transaction, and a throw rolls back only what `fn` did (then rethrows).
+   * Savepoints of one transaction run one at a time.
+   */
+  transaction<T>(fn: (tx: Transaction) => Promise<T>): Promise<T>;
 }
 
 /**
@@ -97,7 +107,10 @@ export interface Connection extends Executor {
   readonly sys: Kysely<SystemTables>;
   /**
    * Runs `fn` in a transaction; commits when it resolves, rolls back when it throws.
-   * Nested calls with the transaction's executor use savepoints.
+   * Called from inside a running transaction's work (its async context: a hook, a service
+   * it calls), it joins that transaction as a savepoint (`tx.transaction`), never waits
+   * for it nor takes another connection. Once that transaction ended, a late call (e.g.
+   * from a timer started inside it) gets a transaction of its own.
    */
   transaction<T>(fn: (tx: Transaction) => Promise<T>): Promise<T>;
   close(): Promise<void>;

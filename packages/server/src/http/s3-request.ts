@@ -1,5 +1,6 @@
 import type { FastifyRequest } from 'fastify';
 import { ApiError } from '../errors/api-error.ts';
+import { asSystem, type Viewer } from '../rules/viewer.ts';
 import { accessDenied, noSuchBucket, S3Error } from '../s3/s3-error.ts';
 import type { S3KeyService } from '../s3/s3-keys.ts';
 import { checkScope } from '../s3/s3-keys.ts';
@@ -27,7 +28,7 @@ export function callerOf(req: FastifyRequest): S3Caller {
 }
 
 /** S3 acts for its access key: like a superuser, within the key's scope. */
-export const S3_VIEWER = { superuser: true } as const;
+export const S3_VIEWER: Viewer = asSystem();
 
 /** The bucket an /s3 request names, after the key's scope check (NoSuchBucket when absent). */
 export async function s3Bucket(

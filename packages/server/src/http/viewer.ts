@@ -1,10 +1,8 @@
 import type { FastifyRequest } from 'fastify';
-import type { KeyOperation } from '../auth/api-keys.ts';
 import type { AuthService } from '../auth/auth-service.ts';
 import { ForbiddenError, UnauthorizedError } from '../errors/api-error.ts';
 import type { RequestInfo } from '../query/request-info.ts';
 import type { Viewer } from '../rules/viewer.ts';
-import type { Collection } from '../schema/collection.ts';
 
 const cache = new WeakMap<FastifyRequest, Promise<Viewer>>();
 
@@ -58,16 +56,4 @@ export async function requireSuperuser(req: FastifyRequest, auth: AuthService): 
   if (!viewer.authId && !viewer.apiKey)
     throw new UnauthorizedError('The request requires valid record authorization token.');
   throw new ForbiddenError('The authorized record is not allowed to perform this action.');
-}
-
-/**
- * ForgeBase's API keys on the records API: a key whose scope covers the collection and
- * operation acts as a superuser there (and only there, see Viewer.keyScope); any other
- * use of a key is 403. Viewers without a key pass through unchanged.
- */
-export function keyScoped(viewer: Viewer, c: Collection, op: KeyOperation): Viewer {
-  if (!viewer.apiKey) return viewer;
-  if (!viewer.apiKey.allows(c, op))
-    throw new ForbiddenError('The API key is not allowed to perform this action.');
-  return { ...viewer, superuser: true, keyScope: c.id };
 }

@@ -1,5 +1,5 @@
 import type { RawBuilder } from 'kysely';
-import type { Database } from '../db/database.ts';
+import type { Database, Executor } from '../db/database.ts';
 import { sql } from '../db/kysely.ts';
 import { BadRequestError } from '../errors/api-error.ts';
 import type { Viewer } from '../rules/viewer.ts';
@@ -38,6 +38,7 @@ export async function aggregateRecords(
   params: AggregateParams,
   viewer: Viewer,
   where: RawBuilder<boolean> | undefined,
+  ex: Executor = db,
 ): Promise<{ items: Record<string, unknown>[] }> {
   const usable = (name: string) => {
     const f = c.fields.find((x) => x.name === name);
@@ -86,7 +87,7 @@ export async function aggregateRecords(
     ? sql`GROUP BY ${sql.join(groups.map((g) => sql.ref(g)))} ORDER BY ${sql.join(groups.map((g) => sql.ref(g)))}`
     : sql``;
   const query = sql`SELECT ${sql.join(selections)} FROM ${sql.id(c.name)} ${conditions} ${grouping} LIMIT ${MAX_GROUPS}`;
-  const rows = await db.all<Record<string, unknown>>(query.compile(db.qb));
+  const rows = await ex.all<Record<string, unknown>>(query.compile(db.qb));
   return {
     items: rows.map((row) => {
       const out: Record<string, unknown> = {};

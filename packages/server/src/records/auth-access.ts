@@ -1,4 +1,3 @@
-import { verifyPassword } from '../auth/password.ts';
 import type { Viewer } from '../rules/viewer.ts';
 import type { Collection } from '../schema/collection.ts';
 import { isPasswordValue } from '../schema/fields/password.ts';
@@ -13,6 +12,7 @@ export async function oldPasswordMatches(
   body: Record<string, unknown>,
   viewer: Viewer,
   load: () => Promise<RecordValues | undefined>,
+  verifyPassword: (plain: string, hash: string) => Promise<boolean>,
 ): Promise<boolean> {
   if (c.type !== 'auth' || viewer.superuser) return false;
   const old = body.oldPassword;

@@ -1,5 +1,5 @@
 import type { RawBuilder } from 'kysely';
-import type { Database } from '../db/database.ts';
+import type { Database, Executor } from '../db/database.ts';
 import { sql } from '../db/kysely.ts';
 import { ApiError } from '../errors/api-error.ts';
 import { type RuleDeps, ruleCondition } from '../rules/rule-condition.ts';
@@ -37,6 +37,8 @@ export function parseExpand(param: string | undefined): ExpandTree | undefined {
 
 export interface ExpandDeps extends RuleDeps {
   db: Database;
+  /** Where to read (a transaction, to see its own writes); the database by default. */
+  ex?: Executor | undefined;
 }
 
 /**
@@ -143,7 +145,7 @@ async function fetchVisible(
   }
   let query = deps.db.qb.selectFrom(c.name).selectAll(c.name).where(where);
   if (rule.kind === 'where') query = query.where(rule.sql);
-  const rows = await deps.db.all<Record<string, unknown>>(query);
+  const rows = await (deps.ex ?? deps.db).all<Record<string, unknown>>(query);
   for (const row of rows) {
     const exported = exportRecord(c, decodeRow(c, row), viewer);
     out.set(String(exported.id), exported);

@@ -1,5 +1,5 @@
 import type { CompiledQuery, RawBuilder } from 'kysely';
-import type { Database } from '../db/database.ts';
+import type { Database, Executor } from '../db/database.ts';
 import { sql } from '../db/kysely.ts';
 import type { Viewer } from '../rules/viewer.ts';
 import type { Collection } from '../schema/collection.ts';
@@ -97,7 +97,8 @@ export const MAX_PER_PAGE = 1000;
 
 /**
  * One page of a collection (PocketBase's list): sorted, paged, counted unless
- * `skipTotal`. Ties are broken by insertion order so pages never overlap.
+ * `skipTotal`. Ties are broken by insertion order so pages never overlap. Runs on `ex`
+ * (a transaction, to see its own writes) or the database.
  */
 export async function listRecords(
   db: Database,
@@ -105,6 +106,7 @@ export async function listRecords(
   params: ListParams,
   viewer: Viewer,
   condition: ListCondition,
+  ex: Executor = db,
 ): Promise<ListResult> {
   const page = params.page && params.page > 0 ? Math.floor(params.page) : 1;
   const perPage = Math.min(
@@ -129,10 +131,10 @@ export async function listRecords(
   }
   const { list, count } = compiled;
   const [rows, total] = await Promise.all([
-    db.all<Record<string, unknown>>(list),
+    ex.all<Record<string, unknown>>(list),
     params.skipTotal
       ? Promise.resolve(-1)
-      : db.first<{ total: number }>(count).then((r) => Number(r?.total ?? 0)),
+      : ex.first<{ total: number }>(count).then((r) => Number(r?.total ?? 0)),
   ]);
   return {
     items: rows.map((r) => exportRecord(c, decodeRow(c, r), viewer)),

@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import type { Executor } from '../db/database.ts';
 import { type RuleDeps, ruleCondition } from '../rules/rule-condition.ts';
 import type { Viewer } from '../rules/viewer.ts';
 import type { Collection } from '../schema/collection.ts';
@@ -9,7 +10,7 @@ import type { Collection } from '../schema/collection.ts';
  * order) to the exported records that hid it; one query for all of them.
  */
 export async function revealManagedEmails(
-  deps: RuleDeps,
+  deps: RuleDeps & { ex?: Executor | undefined },
   c: Collection,
   items: Record<string, unknown>[],
   viewer: Viewer,
@@ -29,7 +30,10 @@ export async function revealManagedEmails(
     );
   if (rule.kind === 'where') query = query.where(rule.sql);
   const emails = new Map(
-    (await deps.db.all<{ id: string; email: string }>(query)).map((r) => [String(r.id), r.email]),
+    (await (deps.ex ?? deps.db).all<{ id: string; email: string }>(query)).map((r) => [
+      String(r.id),
+      r.email,
+    ]),
   );
   for (const item of hidden) {
     const email = emails.get(String(item.id));

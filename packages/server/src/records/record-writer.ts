@@ -1,9 +1,7 @@
 import type { Kysely } from 'kysely';
-import { hashPassword } from '../auth/password.ts';
-import { forgetAuthRecord } from '../auth/record-cleanup.ts';
 import { type Database, DbError, type Executor, type Transaction } from '../db/database.ts';
 import { BadRequestError, type ErrorData, fieldError, ValidationError } from '../errors/api-error.ts';
-import type { Viewer } from '../rules/viewer.ts';
+import { asSystem, type Viewer } from '../rules/viewer.ts';
 import type { Collection } from '../schema/collection.ts';
 import type { CollectionService } from '../schema/collection-service.ts';
 import { isMulti } from '../schema/field.ts';
@@ -12,16 +10,23 @@ import type { PasswordValue } from '../schema/fields/password.ts';
 import type { RecordValues } from '../schema/record-values.ts';
 import { randomString } from '../tools/id.ts';
 import { nowDate } from '../tools/time.ts';
+import type { RecordChange } from './hooks.ts';
 import { type AuthWriteAccess, checkManagedFields, prepareValues } from './prepare.ts';
 import { decodeRow, exportRecord } from './record-codec.ts';
 import type { RecordFiles } from './record-files.ts';
 import { statementsFor } from './statements.ts';
 
-/** A committed change, delivered to listeners after commit. */
-export interface RecordChange {
+export type { RecordChange } from './hooks.ts';
+
+/** A write the writer made inside a transaction, told to `afterWrite` (the after-hooks). */
+export interface WrittenRecord {
   action: 'create' | 'update' | 'delete';
   collection: Collection;
   record: RecordValues;
+  /** Updates: the record as it was. */
+  previous?: RecordValues | undefined;
+  /** Who asked for the write (for cascades, who asked for the delete that caused them). */
+  viewer: Viewer;
 }
 
 const TOKEN_KEY_CHARS = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
@@ -33,6 +38,10 @@ export interface RecordWriterDeps {
   listeners: Set<(change: RecordChange) => void>;
   /** Deletes dropped record files after commit. */
   files?: RecordFiles | undefined;
+  /** Hashes a new password (argon2id in auth/; injected so records need not import auth). */
+  hashPassword(plain: string): Promise<string>;
+  /** Runs inside the transaction after each record written (the after-hooks). */
+  afterWrite?(tx: Transaction, written: WrittenRecord): Promise<void>;
 }
 
 export type RecordWriter = ReturnType<typeof createRecordWriter>;
@@ -45,7 +54,14 @@ export type WriteAccess = AuthWriteAccess & { manageNew?: (values: RecordValues)
  * stored, logged to `_changes` (listeners hear it after commit), and deletes with their
  * relation cascades. Rules are the caller's business (record-service.ts).
  */
-export function createRecordWriter({ db, collections, listeners, files }: RecordWriterDeps) {
+export function createRecordWriter({
+  db,
+  collections,
+  listeners,
+  files,
+  hashPassword,
+  afterWrite,
+}: RecordWriterDeps) {
   const qb: Kysely<any> = db.qb;
   const insertChangeSql = qb
     .insertInto('_changes')
@@ -92,7 +108,7 @@ export function createRecordWriter({ db, collections, listeners, files }: Record
   }
 
   async function logChange(tx: Transaction, change: RecordChange): Promise<void> {
-    const record = exportRecord(change.collection, change.record, { superuser: true });
+    const record = exportRecord(change.collection, change.record, asSystem());
     await tx.run({
       sql: insertChangeSql,
       parameters: [
@@ -170,7 +186,9 @@ export function createRecordWriter({ db, collections, listeners, files }: Record
     )
       v.tokenKey = randomString(50, TOKEN_KEY_CHARS);
     await saveValues(tx, c, v, isNew, failMessage);
-    await logChange(tx, { action: isNew ? 'create' : 'update', collection: c, record: v });
+    const action = isNew ? 'create' : 'update';
+    await logChange(tx, { action, collection: c, record: v });
+    await afterWrite?.(tx, { action, collection: c, record: v, previous, viewer });
     if (previous && files) tx.afterCommit(() => files.afterUpdate(c, previous, v));
     return v;
   }
@@ -181,14 +199,15 @@ export function createRecordWriter({ db, collections, listeners, files }: Record
     c: Collection,
     values: RecordValues,
     seen: Set<string>,
+    viewer: Viewer,
   ): Promise<void> {
     const key = `${c.id}/${String(values.id)}`;
     if (seen.has(key)) return;
     seen.add(key);
     await tx.run(qb.deleteFrom(c.name).where('id', '=', values.id));
     await logChange(tx, { action: 'delete', collection: c, record: values });
-    // what auth keeps per record (OAuth2 links, TOTP, passkeys, OTPs, MFA sessions) goes with it
-    if (c.type === 'auth') await forgetAuthRecord(tx, qb, c.id, String(values.id));
+    // e.g. auth drops what it keeps per auth record (auth/record-cleanup.ts)
+    await afterWrite?.(tx, { action: 'delete', collection: c, record: values, viewer });
     if (files) tx.afterCommit(() => files.afterDelete(c, values));
     for (const other of collections.all()) {
       if (other.type === 'view') continue;
@@ -206,7 +225,7 @@ export function createRecordWriter({ db, collections, listeners, files }: Record
           const current = refValues[f.name];
           const remaining = Array.isArray(current) ? current.filter((x) => x !== values.id) : [];
           if (remaining.length === 0 && f.cascadeDelete) {
-            await deleteInTx(tx, other, refValues, seen);
+            await deleteInTx(tx, other, refValues, seen, viewer);
             continue;
           }
           if (remaining.length === 0 && f.required) {
@@ -214,6 +233,7 @@ export function createRecordWriter({ db, collections, listeners, files }: Record
               'Failed to delete record. Make sure that the record is not part of a required relation reference.',
             );
           }
+          const previous = { ...refValues };
           refValues[f.name] = multi ? remaining : '';
           await tx.run(
             qb
@@ -222,6 +242,13 @@ export function createRecordWriter({ db, collections, listeners, files }: Record
               .where('id', '=', refValues.id),
           );
           await logChange(tx, { action: 'update', collection: other, record: refValues });
+          await afterWrite?.(tx, {
+            action: 'update',
+            collection: other,
+            record: refValues,
+            previous,
+            viewer,
+          });
         }
       }
     }

@@ -49,11 +49,11 @@ for (const dialect of DIALECTS) {
 
     test('a new token secret of the auth collection ends its clients’ connections', async () => {
       const users = await app.collections.create({ name: 'members', type: 'auth', listRule: '', fields: [] });
-      const member = await app.records.create(
-        'members',
-        { email: 'm@example.com', password: 'member-pass-123', passwordConfirm: 'member-pass-123' },
-        { superuser: true },
-      );
+      const member = await app.records.asSystem().create('members', {
+        email: 'm@example.com',
+        password: 'member-pass-123',
+        passwordConfirm: 'member-pass-123',
+      });
       const { token } = await app.auth.authResponse(
         users,
         (await app.records.findById(users, member.id as string))!,

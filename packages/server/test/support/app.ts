@@ -88,11 +88,11 @@ export async function startTestApp(dialect: Dialect, overrides: Partial<Config> 
   const config = testConfig(dialect, dir, storage.schema, overrides);
   const app = await createApp(config, { logger: silentLogger() });
   const url = await app.start();
-  await app.records.create(
-    '_superusers',
-    { email: SUPERUSER_EMAIL, password: SUPERUSER_PASSWORD, passwordConfirm: SUPERUSER_PASSWORD },
-    { superuser: true },
-  );
+  await app.records.asSystem().create('_superusers', {
+    email: SUPERUSER_EMAIL,
+    password: SUPERUSER_PASSWORD,
+    passwordConfirm: SUPERUSER_PASSWORD,
+  });
   const request = makeRequester(url, () => superuserToken);
   const auth = await request('POST', '/api/collections/_superusers/auth-with-password', {
     body: { identity: SUPERUSER_EMAIL, password: SUPERUSER_PASSWORD },

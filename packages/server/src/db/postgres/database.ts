@@ -21,6 +21,7 @@ import {
   PostgresQueryCompiler,
 } from '../kysely.ts';
 import type { SystemTables } from '../system-tables.ts';
+import { type TxDriver, TxScopes } from '../tx-scope.ts';
 import { createPgBus } from './bus.ts';
 import { mapPgError } from './errors.ts';
 import { pgFilter } from './filter.ts';
@@ -43,6 +44,7 @@ export class PostgresDatabase implements Database {
   readonly sys: KyselyDb<SystemTables>;
   readonly pool: pg.Pool;
   readonly schema: string | undefined;
+  readonly #scopes = new TxScopes();
 
   private constructor(pool: pg.Pool, schema: string | undefined, connection: pg.ClientConfig) {
     this.pool = pool;
@@ -96,12 +98,15 @@ export class PostgresDatabase implements Database {
     return runPg(this.pool, q).then((r) => r.rows[0] as T | undefined);
   }
 
+  // writes from inside a running transaction's work join it (as on SQLite), never a second connection
   async run(q: Query): Promise<RunResult> {
+    if (this.#scopes.current()) return this.transaction((tx) => tx.run(q));
     const r = await runPg(this.pool, q);
     return { changes: r.rowCount ?? 0 };
   }
 
   async exec(text: string): Promise<void> {
+    if (this.#scopes.current()) return this.transaction((tx) => tx.exec(text));
     try {
       await this.pool.query(text);
     } catch (e) {
@@ -110,15 +115,20 @@ export class PostgresDatabase implements Database {
   }
 
   async transaction<T>(fn: (tx: Transaction) => Promise<T>): Promise<T> {
+    // inside a running transaction: a savepoint on its client, never a second connection
+    const open = this.#scopes.current();
+    if (open) return this.#scopes.nest(open, fn);
     const client = await this.pool.connect();
-    const after: (() => void)[] = [];
+    const scope = this.#scopes.open(clientDriver(client));
     try {
       await client.query('BEGIN');
-      const value = await fn(txExecutor(client, after, 0));
+      const value = await this.#scopes.run(scope, fn);
+      this.#scopes.end(scope);
       await client.query('COMMIT');
-      for (const f of after) queueMicrotask(f);
+      for (const f of scope.after) queueMicrotask(f);
       return value;
     } catch (e) {
+      this.#scopes.end(scope);
       await client.query('ROLLBACK').catch(() => undefined);
       throw mapPgError(e);
     } finally {
@@ -148,40 +158,28 @@ async function runPg(client: pg.Pool | pg.PoolClient, q: Query): Promise<pg.Quer
   }
 }
 
-function txExecutor(
-  client: pg.PoolClient,
-  after: (() => void)[],
-  depth: number,
-): Transaction & {
-  client: pg.PoolClient;
-  transaction<T>(fn: (tx: Transaction) => Promise<T>): Promise<T>;
-} {
+/** One transaction's pooled client: statements, savepoint control, and the client for queryColumns. */
+function clientDriver(client: pg.PoolClient): TxDriver {
   return {
-    client,
-    all: async <T>(q: Query) => (await runPg(client, q)).rows as T[],
-    first: async <T>(q: Query) => (await runPg(client, q)).rows[0] as T | undefined,
-    run: async (q: Query) => ({ changes: (await runPg(client, q)).rowCount ?? 0 }),
-    exec: async (text: string) => {
+    statements: {
+      all: async <T>(q: Query) => (await runPg(client, q)).rows as T[],
+      first: async <T>(q: Query) => (await runPg(client, q)).rows[0] as T | undefined,
+      run: async (q: Query) => ({ changes: (await runPg(client, q)).rowCount ?? 0 }),
+      exec: async (text: string) => {
+        try {
+          await client.query(text);
+        } catch (e) {
+          throw mapPgError(e);
+        }
+      },
+    },
+    control: async (text) => {
       try {
         await client.query(text);
       } catch (e) {
         throw mapPgError(e);
       }
     },
-    afterCommit: (fn) => {
-      after.push(fn);
-    },
-    transaction: async <T>(fn: (tx: Transaction) => Promise<T>): Promise<T> => {
-      const name = `fb_nested_${depth + 1}`;
-      await client.query(`SAVEPOINT ${name}`);
-      try {
-        const v = await fn(txExecutor(client, after, depth + 1));
-        await client.query(`RELEASE SAVEPOINT ${name}`);
-        return v;
-      } catch (e) {
-        await client.query(`ROLLBACK TO SAVEPOINT ${name}`);
-        throw e;
-      }
-    },
+    decorate: (tx) => Object.assign(tx, { client }),
   };
 }

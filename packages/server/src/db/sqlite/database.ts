@@ -15,6 +15,7 @@ import {
 import type { FilterDialect } from '../filter-dialect.ts';
 import { DummyDriver, Kysely, SqliteAdapter, SqliteIntrospector, SqliteQueryCompiler } from '../kysely.ts';
 import type { SystemTables } from '../system-tables.ts';
+import { type TxDriver, TxScopes } from '../tx-scope.ts';
 import { sqliteBus } from './bus.ts';
 import { Connection, ResultCache, VOLATILE_SQL } from './connection.ts';
 import { sqliteFilter } from './filter.ts';
@@ -53,6 +54,8 @@ export class SqliteDatabase implements Database {
   readonly #queue: WriteJob[] = [];
   readonly #results: ResultCache | undefined;
   readonly #maxGroup: number;
+  readonly #scopes = new TxScopes();
+  readonly #driver: TxDriver;
   #draining = false;
   #closed = false;
 
@@ -75,6 +78,16 @@ export class SqliteDatabase implements Database {
     this.#results = this.#reader !== this.#writer ? new ResultCache(this.#reader.raw) : undefined;
     this.#maxGroup = opts.maxGroup ?? 64;
     this.ddl = createSqliteDdl(this.#writer);
+    const writer = this.#writer;
+    this.#driver = {
+      statements: {
+        all: async <T>(q: Query) => writer.all(q) as T[],
+        first: async <T>(q: Query) => writer.all(q)[0] as T | undefined,
+        run: async (q: Query) => writer.run(q),
+        exec: async (sql: string) => writer.exec(sql),
+      },
+      control: (sql) => writer.control(sql),
+    };
     this.qb = new Kysely<any>({
       dialect: {
         createAdapter: () => new SqliteAdapter(),
@@ -119,6 +132,9 @@ export class SqliteDatabase implements Database {
   }
 
   transaction<T>(fn: (tx: Transaction) => Promise<T>): Promise<T> {
+    // inside a running write: a savepoint of it (queueing would wait for ourselves)
+    const open = this.#scopes.current();
+    if (open) return this.#scopes.nest(open, fn);
     if (this.#closed) return Promise.reject(new Error('database is closed'));
     return new Promise<T>((resolve, reject) => {
       this.#queue.push({ fn, resolve: resolve as (v: unknown) => void, reject });
@@ -152,14 +168,15 @@ export class SqliteDatabase implements Database {
       return;
     }
     for (const job of group) {
-      const after: (() => void)[] = [];
-      const tx = this.#txExecutor(after, 0);
+      const scope = this.#scopes.open(this.#driver);
       w.control('SAVEPOINT fb_job');
       try {
-        const value = await job.fn(tx);
+        const value = await this.#scopes.run(scope, job.fn);
+        this.#scopes.end(scope);
         w.control('RELEASE fb_job');
-        outcomes.push({ ok: true, value, after });
+        outcomes.push({ ok: true, value, after: scope.after });
       } catch (e) {
+        this.#scopes.end(scope);
         w.control('ROLLBACK TO fb_job');
         w.control('RELEASE fb_job');
         outcomes.push({ ok: false, value: e, after: [] });
@@ -184,37 +201,6 @@ export class SqliteDatabase implements Database {
         for (const fn of o.after) queueMicrotask(fn);
       } else job.reject(o.value);
     });
-  }
-
-  #txExecutor(
-    after: (() => void)[],
-    depth: number,
-  ): Transaction & {
-    transaction<T>(fn: (tx: Transaction) => Promise<T>): Promise<T>;
-  } {
-    const w = this.#writer;
-    return {
-      all: async <T>(q: Query) => w.all(q) as T[],
-      first: async <T>(q: Query) => w.all(q)[0] as T | undefined,
-      run: async (q: Query) => w.run(q),
-      exec: async (sql: string) => w.exec(sql),
-      afterCommit: (fn: () => void) => {
-        after.push(fn);
-      },
-      transaction: async <T>(fn: (tx: Transaction) => Promise<T>): Promise<T> => {
-        const name = `fb_nested_${depth + 1}`;
-        w.control(`SAVEPOINT ${name}`);
-        try {
-          const v = await fn(this.#txExecutor(after, depth + 1));
-          w.control(`RELEASE ${name}`);
-          return v;
-        } catch (e) {
-          w.control(`ROLLBACK TO ${name}`);
-          w.control(`RELEASE ${name}`);
-          throw e;
-        }
-      },
-    };
   }
 
   notifyChanges(seq: number): Promise<void> {

@@ -7,7 +7,7 @@ import type { Viewer } from '../../rules/viewer.ts';
 import type { UploadReceiver } from '../../storage/upload-receiver.ts';
 import { readBody, withUploads } from '../body.ts';
 import type { HttpDeps } from '../deps.ts';
-import { keyScoped, requestViewer } from '../viewer.ts';
+import { requestViewer } from '../viewer.ts';
 
 const RECORDS_URL = /^\/api\/collections\/([^/?#]+)\/records(?:\/([^/?#]+))?\/?(?:\?(.*))?$/;
 
@@ -106,14 +106,8 @@ async function runBatch(req: FastifyRequest, deps: HttpDeps, uploads: UploadRece
   }
   const ops = list.map(toOperation);
   const viewers: Viewer[] = [];
-  for (const op of ops) {
-    let viewer = await requestViewer(req, auth, 'body' in op ? op.body : {});
-    const c = viewer.apiKey ? deps.collections.find(op.collection) : undefined;
-    // an API key needs its scope for each operation (an upsert may create or update)
-    if (c && op.action === 'upsert') keyScoped(viewer, c, 'create');
-    if (c) viewer = keyScoped(viewer, c, op.action === 'upsert' ? 'update' : op.action);
-    viewers.push(viewer);
-  }
+  // an API key's scope is checked by the record service, per operation
+  for (const op of ops) viewers.push(await requestViewer(req, auth, 'body' in op ? op.body : {}));
   try {
     const results = await records.batch(ops, (i) => viewers[i]!);
     return await Promise.all(
