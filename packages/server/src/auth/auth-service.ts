@@ -17,6 +17,7 @@ import type { RecordService } from '../records/record-service.ts';
 import { type Collection, SUPERUSERS } from '../schema/collection.ts';
 import type { CollectionService } from '../schema/collection-service.ts';
 import { isPasswordValue } from '../schema/fields/password.ts';
+import type { Clock } from '../tools/clock.ts';
 import { formatDate } from '../tools/time.ts';
 import { createAnonymousFlow } from './anonymous.ts';
 import { createApiKeyService, KEY_PREFIX } from './api-keys.ts';
@@ -50,6 +51,8 @@ export interface AuthServiceDeps {
   config: Config;
   logger: Logger;
   mailer: Mailer;
+  /** The time tokens, codes, sessions and rate limits are measured by. */
+  clock: Clock;
 }
 
 export type AuthService = ReturnType<typeof createAuthService>;
@@ -59,18 +62,26 @@ export type AuthService = ReturnType<typeof createAuthService>;
  * OTP, MFA, the mailed-token flows (verification, password reset, email change),
  * impersonation, and brute-force limits on failed sign-ins.
  */
-export function createAuthService({ db, collections, records, config, logger, mailer }: AuthServiceDeps) {
+export function createAuthService({
+  db,
+  collections,
+  records,
+  config,
+  logger,
+  mailer,
+  clock,
+}: AuthServiceDeps) {
   // one-time install token: lets the first superuser be created, only while none exists
   const installToken = randomBytes(24).toString('base64url');
-  const installExpires = Date.now() + 60 * 60 * 1000;
+  const installExpires = clock.now() + 60 * 60 * 1000;
   let installUsed = false;
   // a hash to compare against when the identity is unknown, so timing does not reveal it
   let dummyHash: Promise<string> | undefined;
   const windowMs = config.authFailWindowSeconds * 1000;
-  const identityFailures = createRateLimiter({ limit: config.authFailLimitIdentity, windowMs });
-  const ipFailures = createRateLimiter({ limit: config.authFailLimitIp, windowMs });
-  const store = createAuthStore(db);
-  const signIn = createSignIn({ records, store });
+  const identityFailures = createRateLimiter({ limit: config.authFailLimitIdentity, windowMs, clock });
+  const ipFailures = createRateLimiter({ limit: config.authFailLimitIp, windowMs, clock });
+  const store = createAuthStore(db, clock);
+  const signIn = createSignIn({ records, store, clock });
 
   /** The auth collection a route names; 404 like PocketBase otherwise. */
   function authCollection(name: string): Collection {
@@ -79,12 +90,20 @@ export function createAuthService({ db, collections, records, config, logger, ma
     return c;
   }
 
-  const flowDeps = { config, logger, mailer, records, authCollection, findCollection: collections.find };
+  const flowDeps = {
+    config,
+    logger,
+    mailer,
+    records,
+    clock,
+    authCollection,
+    findCollection: collections.find,
+  };
   const tokenMail = createTokenMail(flowDeps);
   const emailFlows = createEmailFlows(flowDeps, tokenMail);
   const emailChange = createEmailChangeFlow(flowDeps, tokenMail);
   const otpFlow = createOtpFlow({ ...flowDeps, store, signIn, ipFailures });
-  const apiKeys = createApiKeyService({ db, findCollection: collections.find });
+  const apiKeys = createApiKeyService({ db, clock, findCollection: collections.find });
   const totp = createTotpFlow({
     db,
     config,
@@ -92,6 +111,7 @@ export function createAuthService({ db, collections, records, config, logger, ma
     store,
     signIn,
     ipFailures,
+    clock,
     authCollection,
     findCollection: collections.find,
   });
@@ -100,6 +120,7 @@ export function createAuthService({ db, collections, records, config, logger, ma
     config,
     records,
     signIn,
+    clock,
     authCollection,
     findCollection: collections.find,
   });
@@ -116,6 +137,7 @@ export function createAuthService({ db, collections, records, config, logger, ma
     records,
     signIn,
     externalAuths,
+    clock,
     authCollection,
     findCollection: collections.find,
   });
@@ -129,7 +151,7 @@ export function createAuthService({ db, collections, records, config, logger, ma
     isInstallToken(token: string): boolean {
       const a = Buffer.from(token);
       const b = Buffer.from(installToken);
-      return !installUsed && Date.now() < installExpires && a.length === b.length && timingSafeEqual(a, b);
+      return !installUsed && clock.now() < installExpires && a.length === b.length && timingSafeEqual(a, b);
     },
 
     /**
@@ -175,7 +197,7 @@ export function createAuthService({ db, collections, records, config, logger, ma
       const c = collections.find(claims.collectionId);
       if (c?.type !== 'auth') return anonymous;
       const record = await records.findById(c, claims.id);
-      if (!record || !(await verifyAuthToken(token, c, record))) return anonymous;
+      if (!record || !(await verifyAuthToken(clock, token, c, record))) return anonymous;
       return {
         superuser: c.name === SUPERUSERS,
         authId: String(record.id),
@@ -285,7 +307,7 @@ export function createAuthService({ db, collections, records, config, logger, ma
           }),
         });
       }
-      const token = await signAuthToken(c, record, { duration, refreshable: false });
+      const token = await signAuthToken(clock, c, record, { duration, refreshable: false });
       return signIn.response(c, record, token);
     },
 
@@ -298,7 +320,7 @@ export function createAuthService({ db, collections, records, config, logger, ma
     /** Deletes OTPs and MFA sessions older than a day (they expire much sooner). */
     async pruneSessions(): Promise<void> {
       await passkeys.prune();
-      return store.prune(formatDate(new Date(Date.now() - 86_400_000)));
+      return store.prune(formatDate(new Date(clock.now() - 86_400_000)));
     },
   };
 }

@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/database.ts';
+import type { Clock } from '../tools/clock.ts';
 import { formatDate, nowDate } from '../tools/time.ts';
 
 /** A stored WebAuthn credential of an auth record. */
@@ -23,8 +24,8 @@ export type ChallengeKind = 'register' | 'authenticate';
 
 export type PasskeyStore = ReturnType<typeof createPasskeyStore>;
 
-/** The `_passkeys` and `_passkey_challenges` system tables. */
-export function createPasskeyStore(db: Database) {
+/** The `_passkeys` and `_passkey_challenges` system tables; rows are dated by `clock`. */
+export function createPasskeyStore(db: Database, clock: Clock) {
   const qb: Kysely<any> = db.qb;
   return {
     async addChallenge(challenge: string, kind: ChallengeKind, collectionRef: string, recordRef: string) {
@@ -34,7 +35,7 @@ export function createPasskeyStore(db: Database) {
           kind,
           collection_ref: collectionRef,
           record_ref: recordRef,
-          created: nowDate(),
+          created: nowDate(clock.now()),
         }),
       );
     },
@@ -50,7 +51,7 @@ export function createPasskeyStore(db: Database) {
       recordRef: string,
       maxAgeSeconds: number,
     ): Promise<boolean> {
-      const since = formatDate(new Date(Date.now() - maxAgeSeconds * 1000));
+      const since = formatDate(new Date(clock.now() - maxAgeSeconds * 1000));
       const done = await db.run(
         qb
           .deleteFrom('_passkey_challenges')
@@ -90,7 +91,12 @@ export function createPasskeyStore(db: Database) {
 
     /** Moves the signature counter forward and stamps last use. */
     async touch(id: string, counter: number): Promise<void> {
-      await db.run(qb.updateTable('_passkeys').set({ counter, last_used: nowDate() }).where('id', '=', id));
+      await db.run(
+        qb
+          .updateTable('_passkeys')
+          .set({ counter, last_used: nowDate(clock.now()) })
+          .where('id', '=', id),
+      );
     },
 
     async delete(collectionRef: string, recordRef: string, id: string): Promise<boolean> {

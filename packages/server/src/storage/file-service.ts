@@ -10,6 +10,7 @@ import { type Collection, SUPERUSERS } from '../schema/collection.ts';
 import type { CollectionService } from '../schema/collection-service.ts';
 import type { FieldModel } from '../schema/field.ts';
 import { fileMaxSize } from '../schema/fields/file.ts';
+import type { Clock } from '../tools/clock.ts';
 import { type BlobInfo, type BlobStore, isValidKey } from './blob-store.ts';
 import { recordFileKey, thumbKey } from './record-keys.ts';
 import { makeThumb, THUMB_SOURCE_TYPES } from './thumbs.ts';
@@ -46,8 +47,10 @@ export function createFileService(deps: {
   collections: CollectionService;
   records: RecordService;
   logger: Logger;
+  /** File tokens expire by it. */
+  clock: Clock;
 }) {
-  const { blobs, collections, records, logger } = deps;
+  const { blobs, collections, records, logger, clock } = deps;
   const inFlight = new Map<string, Promise<void>>();
   // like PocketBase: at most CPUs + 2 thumbs at once (each holds its original in memory)
   const maxThumbJobs = availableParallelism() + 2;
@@ -73,7 +76,7 @@ export function createFileService(deps: {
     const c = collections.find(claims.collectionId);
     if (c?.type !== 'auth') return anonymous;
     const record = await records.findById(c, claims.id);
-    if (!record || !(await verifyRecordToken(token, c, record, 'file'))) return anonymous;
+    if (!record || !(await verifyRecordToken(clock, token, c, record, 'file'))) return anonymous;
     const auth = { collection: c, record };
     return {
       superuser: c.name === SUPERUSERS,
@@ -141,7 +144,7 @@ export function createFileService(deps: {
     /** `POST /api/files/token`: a short-lived token for protected files. */
     async fileToken(viewer: Viewer): Promise<{ token: string }> {
       if (!viewer.auth) throw new UnauthorizedError('The request requires valid record authorization token.');
-      return { token: await signFileToken(viewer.auth.collection, viewer.auth.record) };
+      return { token: await signFileToken(clock, viewer.auth.collection, viewer.auth.record) };
     },
 
     /**
