@@ -4,8 +4,8 @@ import {
   TooManyRequestsError,
   UnauthorizedError,
 } from '../errors/api-error.ts';
-import type { Viewer } from '../records/record-codec.ts';
 import type { RecordService } from '../records/record-service.ts';
+import type { Viewer } from '../rules/viewer.ts';
 import { type Collection, SUPERUSERS } from '../schema/collection.ts';
 import type { Clock } from '../tools/clock.ts';
 import { randomSecret } from '../tools/id.ts';

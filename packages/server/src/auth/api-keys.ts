@@ -3,7 +3,7 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../db/database.ts';
 import type { ErrorData } from '../errors/api-error.ts';
 import { fieldError, NotFoundError, ValidationError } from '../errors/api-error.ts';
-import type { KeyGrant } from '../records/record-codec.ts';
+import type { KeyGrant } from '../rules/viewer.ts';
 import { type Collection, SUPERUSERS } from '../schema/collection.ts';
 import type { Clock } from '../tools/clock.ts';
 import { randomString } from '../tools/id.ts';

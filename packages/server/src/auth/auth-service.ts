@@ -12,11 +12,12 @@ import {
 } from '../errors/api-error.ts';
 import type { Mailer } from '../mail/mailer.ts';
 import type { Logger } from '../observability/logger.ts';
-import type { RecordValues, Viewer } from '../records/record-codec.ts';
 import type { RecordService } from '../records/record-service.ts';
+import type { Viewer } from '../rules/viewer.ts';
 import { type Collection, SUPERUSERS } from '../schema/collection.ts';
 import type { CollectionService } from '../schema/collection-service.ts';
 import { isPasswordValue } from '../schema/fields/password.ts';
+import type { RecordValues } from '../schema/record-values.ts';
 import type { Clock } from '../tools/clock.ts';
 import { formatDate } from '../tools/time.ts';
 import { createAnonymousFlow } from './anonymous.ts';

@@ -1,5 +1,5 @@
 import { BadRequestError, fieldError } from '../errors/api-error.ts';
-import type { Viewer } from '../records/record-codec.ts';
+import type { Viewer } from '../rules/viewer.ts';
 import { SUPERUSERS } from '../schema/collection.ts';
 import { isPasswordValue } from '../schema/fields/password.ts';
 import { readForm } from './forms.ts';

@@ -1,8 +1,9 @@
 import { ApiError, BadRequestError, ForbiddenError, fieldError, NotFoundError } from '../errors/api-error.ts';
 import type { Logger } from '../observability/logger.ts';
-import type { RecordValues, Viewer } from '../records/record-codec.ts';
 import type { RecordService } from '../records/record-service.ts';
+import type { Viewer } from '../rules/viewer.ts';
 import { type Collection, SUPERUSERS } from '../schema/collection.ts';
+import type { RecordValues } from '../schema/record-values.ts';
 import { randomSecret, randomString } from '../tools/id.ts';
 import type { ExternalAuths } from './external-auths.ts';
 import {

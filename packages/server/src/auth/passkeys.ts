@@ -6,8 +6,8 @@ import type {
 import type { Config } from '../config.ts';
 import type { Database } from '../db/database.ts';
 import { BadRequestError, ForbiddenError, NotFoundError } from '../errors/api-error.ts';
-import type { Viewer } from '../records/record-codec.ts';
 import type { RecordService } from '../records/record-service.ts';
+import type { Viewer } from '../rules/viewer.ts';
 import { type Collection, SUPERUSERS } from '../schema/collection.ts';
 import type { Clock } from '../tools/clock.ts';
 import { formatDate, nowDate } from '../tools/time.ts';

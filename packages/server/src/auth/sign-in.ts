@@ -1,8 +1,9 @@
 import { BadRequestError, ForbiddenError, UnauthorizedError } from '../errors/api-error.ts';
-import type { RecordValues, Viewer } from '../records/record-codec.ts';
 import { exportRecord } from '../records/record-codec.ts';
 import type { RecordService } from '../records/record-service.ts';
+import type { Viewer } from '../rules/viewer.ts';
 import { type Collection, SUPERUSERS } from '../schema/collection.ts';
+import type { RecordValues } from '../schema/record-values.ts';
 import type { Clock } from '../tools/clock.ts';
 import { type AuthStore, hasExpired } from './auth-store.ts';
 import { signAuthToken } from './tokens.ts';

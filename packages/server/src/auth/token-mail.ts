@@ -3,9 +3,9 @@ import { ApiError, BadRequestError, type FieldError, fieldError } from '../error
 import type { Mailer } from '../mail/mailer.ts';
 import { renderTemplate, templateOf } from '../mail/templates.ts';
 import type { Logger } from '../observability/logger.ts';
-import type { RecordValues } from '../records/record-codec.ts';
 import type { RecordService } from '../records/record-service.ts';
 import type { Collection } from '../schema/collection.ts';
+import type { RecordValues } from '../schema/record-values.ts';
 import type { Clock } from '../tools/clock.ts';
 import { peekClaims, type TokenType, verifyRecordToken } from './tokens.ts';
 

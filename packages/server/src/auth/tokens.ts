@@ -1,5 +1,5 @@
-import type { RecordValues } from '../records/record-codec.ts';
 import type { Collection, TokenConfig } from '../schema/collection.ts';
+import type { RecordValues } from '../schema/record-values.ts';
 import type { Clock } from '../tools/clock.ts';
 
 // jose loads on first use: most requests carry no token, and start-up stays lean

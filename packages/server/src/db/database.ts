@@ -61,7 +61,7 @@ export interface Transaction extends Executor {
 
 /**
  * The one place that knows a dialect. Everything dialect-specific is a method here,
- * implemented in `sqlite.ts` and `postgres.ts` and tested against both.
+ * implemented in `sqlite/` and `postgres/` and tested against both.
  */
 export interface Database extends Executor {
   readonly dialect: 'sqlite' | 'postgres';

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import type { Database } from './database.ts';
-import { SqliteDatabase } from './sqlite.ts';
+import { SqliteDatabase } from './sqlite/database.ts';
 import { runSystemMigrations } from './system-migrations.ts';
 
 /**
@@ -15,7 +15,7 @@ export async function openDatabase(opts: {
   const target = opts.db ?? join(opts.dataDir, 'data.db');
   // the PostgreSQL driver loads only when it is used (start-up time and memory on SQLite)
   const db: Database = /^postgres(ql)?:\/\//.test(target)
-    ? await (await import('./postgres.ts')).PostgresDatabase.open({ url: target })
+    ? await (await import('./postgres/database.ts')).PostgresDatabase.open({ url: target })
     : new SqliteDatabase({ path: target, ...(opts.sqliteSync ? { synchronous: opts.sqliteSync } : {}) });
   try {
     await runSystemMigrations(db);

@@ -3,7 +3,7 @@ import type { KeyOperation } from '../auth/api-keys.ts';
 import type { AuthService } from '../auth/auth-service.ts';
 import { ForbiddenError, UnauthorizedError } from '../errors/api-error.ts';
 import type { RequestInfo } from '../query/request-info.ts';
-import type { Viewer } from '../records/record-codec.ts';
+import type { Viewer } from '../rules/viewer.ts';
 import type { Collection } from '../schema/collection.ts';
 
 const cache = new WeakMap<FastifyRequest, Promise<Viewer>>();

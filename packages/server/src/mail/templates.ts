@@ -1,5 +1,5 @@
-import type { RecordValues } from '../records/record-codec.ts';
 import type { Collection } from '../schema/collection.ts';
+import type { RecordValues } from '../schema/record-values.ts';
 
 /** A mail template of an auth collection option (`verificationTemplate`, `otp.emailTemplate`, …). */
 export interface MailTemplate {

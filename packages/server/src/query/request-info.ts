@@ -1,5 +1,5 @@
-import type { RecordValues } from '../records/record-codec.ts';
 import type { Collection } from '../schema/collection.ts';
+import type { RecordValues } from '../schema/record-values.ts';
 
 /**
  * What `@request.*` means while a filter or rule runs: who asks, and what they sent.

@@ -1,4 +1,4 @@
-import type { Viewer } from '../records/record-codec.ts';
+import type { Viewer } from '../rules/viewer.ts';
 import type { Topic } from './topic.ts';
 
 /** One event as a client receives it, before its transport frames it. */

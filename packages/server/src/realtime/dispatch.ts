@@ -1,8 +1,9 @@
 import type { Database } from '../db/database.ts';
 import { canSeeChange } from '../records/change-visibility.ts';
 import { parseFields, pickFields } from '../records/pick-fields.ts';
-import { exportRecord, type Viewer } from '../records/record-codec.ts';
+import { exportRecord } from '../records/record-codec.ts';
 import type { RecordService } from '../records/record-service.ts';
+import type { Viewer } from '../rules/viewer.ts';
 import type { Collection } from '../schema/collection.ts';
 import type { CollectionService } from '../schema/collection-service.ts';
 import type { ChangeRow } from './change-store.ts';

@@ -1,9 +1,9 @@
 import type { Database } from '../db/database.ts';
 import { BadRequestError, ForbiddenError, NotFoundError } from '../errors/api-error.ts';
 import type { Logger } from '../observability/logger.ts';
-import type { Viewer } from '../records/record-codec.ts';
 import type { RecordService } from '../records/record-service.ts';
 import { filterCondition } from '../rules/rule-condition.ts';
+import type { Viewer } from '../rules/viewer.ts';
 import type { CollectionService } from '../schema/collection-service.ts';
 import { randomString } from '../tools/id.ts';
 import { createChangeFeed } from './change-feed.ts';

@@ -1,6 +1,6 @@
 import { ForbiddenError } from '../errors/api-error.ts';
+import type { Viewer } from '../rules/viewer.ts';
 import type { Rule } from '../schema/collection.ts';
-import type { Viewer } from './record-codec.ts';
 
 /**
  * What a rule grants a viewer. Superusers pass every rule; `null` is superusers only

@@ -2,10 +2,10 @@ import type { RawBuilder } from 'kysely';
 import type { Database } from '../db/database.ts';
 import { sql } from '../db/kysely.ts';
 import { BadRequestError } from '../errors/api-error.ts';
+import type { Viewer } from '../rules/viewer.ts';
 import type { Collection } from '../schema/collection.ts';
 import { isMulti } from '../schema/field.ts';
 import { fieldType } from '../schema/field-registry.ts';
-import type { Viewer } from './record-codec.ts';
 
 export interface AggregateParams {
   /** Comma-separated field names to group by (none: one row for all records). */

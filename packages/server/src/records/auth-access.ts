@@ -1,7 +1,8 @@
 import { verifyPassword } from '../auth/password.ts';
+import type { Viewer } from '../rules/viewer.ts';
 import type { Collection } from '../schema/collection.ts';
 import { isPasswordValue } from '../schema/fields/password.ts';
-import type { RecordValues, Viewer } from './record-codec.ts';
+import type { RecordValues } from '../schema/record-values.ts';
 
 /**
  * Whether an auth record update's `oldPassword` matches the stored password; only checked

@@ -2,8 +2,8 @@ import type { RawBuilder } from 'kysely';
 import type { Database } from '../db/database.ts';
 import { sql } from '../db/kysely.ts';
 import { ApiError } from '../errors/api-error.ts';
-import type { Viewer } from '../records/record-codec.ts';
 import { filterCondition, type RuleDeps, ruleCondition } from '../rules/rule-condition.ts';
+import type { Viewer } from '../rules/viewer.ts';
 import type { Collection, Rule } from '../schema/collection.ts';
 import { fieldType } from '../schema/field-registry.ts';
 

@@ -3,10 +3,11 @@ import type { Database } from '../db/database.ts';
 import { sql } from '../db/kysely.ts';
 import { ApiError } from '../errors/api-error.ts';
 import { type RuleDeps, ruleCondition } from '../rules/rule-condition.ts';
+import type { Viewer } from '../rules/viewer.ts';
 import type { Collection } from '../schema/collection.ts';
 import { isMulti } from '../schema/field.ts';
 import { parseIndex } from '../schema/indexes.ts';
-import { decodeRow, exportRecord, type Viewer } from './record-codec.ts';
+import { decodeRow, exportRecord } from './record-codec.ts';
 
 /** PocketBase expands at most six levels deep. */
 export const MAX_EXPAND_DEPTH = 6;

@@ -1,8 +1,9 @@
 import type { CompiledQuery, RawBuilder } from 'kysely';
 import type { Database } from '../db/database.ts';
 import { sql } from '../db/kysely.ts';
+import type { Viewer } from '../rules/viewer.ts';
 import type { Collection } from '../schema/collection.ts';
-import { decodeRow, exportRecord, type Viewer } from './record-codec.ts';
+import { decodeRow, exportRecord } from './record-codec.ts';
 import { parseSort, type SortResolver, type SortTerm } from './sort.ts';
 
 export interface ListParams {

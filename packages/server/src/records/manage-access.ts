@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import { type RuleDeps, ruleCondition } from '../rules/rule-condition.ts';
+import type { Viewer } from '../rules/viewer.ts';
 import type { Collection } from '../schema/collection.ts';
-import type { Viewer } from './record-codec.ts';
 
 /**
  * matches PocketBase: an auth record's email is shown to a viewer the collection's

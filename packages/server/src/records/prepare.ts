@@ -3,10 +3,10 @@ import type { Collection } from '../schema/collection.ts';
 import { type FieldModel, type Modifier, REQUIRED, type ValueContext } from '../schema/field.ts';
 import { fieldType } from '../schema/field-registry.ts';
 import { isPasswordValue, type PasswordValue } from '../schema/fields/password.ts';
+import type { RecordValues } from '../schema/record-values.ts';
 import { isUploadedFile } from '../storage/uploaded-file.ts';
 import { randomFromPattern } from '../tools/pattern.ts';
 import { nowDate } from '../tools/time.ts';
-import type { RecordValues } from './record-codec.ts';
 
 /** A body key split into its field and modifier (`name+`, `+name`, `name-`). */
 function splitKey(key: string): { name: string; mod?: Modifier } {

@@ -1,35 +1,7 @@
-import type { RequestInfo } from '../query/request-info.ts';
+import type { Viewer } from '../rules/viewer.ts';
 import type { Collection } from '../schema/collection.ts';
 import { fieldType } from '../schema/field-registry.ts';
-
-/** A record's values by field name, decoded to their canonical form. */
-export type RecordValues = Record<string, unknown>;
-
-/** Who is asking: decides which hidden values a response may carry. */
-export interface Viewer {
-  superuser: boolean;
-  /** The signed-in auth record and its collection (for `@request.auth.*`). */
-  auth?: { collection: Collection; record: RecordValues };
-  /** The request being served (for `@request.*` in rules); absent for internal calls. */
-  request?: RequestInfo;
-  /** The signed-in auth record, when any. */
-  authId?: string;
-  authCollectionId?: string;
-  /** The API key the request was signed with (ForgeBase's own), when any. */
-  apiKey?: KeyGrant;
-  /**
-   * With an API key: the one collection its superuser powers apply to in this request
-   * (the route checked the key's scope); rules of every other collection apply as usual.
-   */
-  keyScope?: string;
-}
-
-/** What an API key allows, per collection and record operation (see auth/api-keys.ts). */
-export interface KeyGrant {
-  id: string;
-  name: string;
-  allows(c: Collection, op: 'list' | 'view' | 'create' | 'update' | 'delete'): boolean;
-}
+import type { RecordValues } from '../schema/record-values.ts';
 
 /** Decodes a table row into canonical values for every field of the collection. */
 export function decodeRow(c: Collection, row: Record<string, unknown>): RecordValues {

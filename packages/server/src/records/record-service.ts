@@ -3,14 +3,16 @@ import { type Database, DbError, type Executor, type Transaction } from '../db/d
 import { sql } from '../db/kysely.ts';
 import { BadRequestError, NotFoundError } from '../errors/api-error.ts';
 import { filterCondition, type RuleCondition, ruleCondition, sortValue } from '../rules/rule-condition.ts';
+import type { Viewer } from '../rules/viewer.ts';
 import type { Collection } from '../schema/collection.ts';
 import type { CollectionService } from '../schema/collection-service.ts';
+import type { RecordValues } from '../schema/record-values.ts';
 import { type AggregateParams, aggregateRecords } from './aggregate.ts';
 import { oldPasswordMatches } from './auth-access.ts';
 import { expandRecords, parseExpand } from './expand.ts';
 import { type ListCondition, type ListParams, type ListResult, listRecords } from './list.ts';
 import { insertEmail, revealManagedEmails } from './manage-access.ts';
-import { decodeRow, exportRecord, type RecordValues, type Viewer } from './record-codec.ts';
+import { decodeRow, exportRecord } from './record-codec.ts';
 import type { RecordFiles } from './record-files.ts';
 import { createRecordWriter, type RecordChange } from './record-writer.ts';
 import { statementsFor } from './statements.ts';

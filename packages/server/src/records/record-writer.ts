@@ -3,15 +3,17 @@ import { hashPassword } from '../auth/password.ts';
 import { forgetAuthRecord } from '../auth/record-cleanup.ts';
 import { type Database, DbError, type Executor, type Transaction } from '../db/database.ts';
 import { BadRequestError, type ErrorData, fieldError, ValidationError } from '../errors/api-error.ts';
+import type { Viewer } from '../rules/viewer.ts';
 import type { Collection } from '../schema/collection.ts';
 import type { CollectionService } from '../schema/collection-service.ts';
 import { isMulti } from '../schema/field.ts';
 import { fieldType } from '../schema/field-registry.ts';
 import type { PasswordValue } from '../schema/fields/password.ts';
+import type { RecordValues } from '../schema/record-values.ts';
 import { randomString } from '../tools/id.ts';
 import { nowDate } from '../tools/time.ts';
 import { type AuthWriteAccess, checkManagedFields, prepareValues } from './prepare.ts';
-import { decodeRow, exportRecord, type RecordValues, type Viewer } from './record-codec.ts';
+import { decodeRow, exportRecord } from './record-codec.ts';
 import type { RecordFiles } from './record-files.ts';
 import { statementsFor } from './statements.ts';
 

@@ -6,8 +6,8 @@ import { type Expr, FilterSyntaxError } from '../query/ast.ts';
 import { type CompileOptions, compileFilter, compileSearchRank, compileValue } from '../query/compile.ts';
 import { parseFilter, parseOperand } from '../query/parser.ts';
 import { emptyRequest, type RequestInfo } from '../query/request-info.ts';
-import type { Viewer } from '../records/record-codec.ts';
 import type { Collection, Rule } from '../schema/collection.ts';
+import type { Viewer } from './viewer.ts';
 
 /** What a rule lets through: every record, or those matching a SQL condition. */
 export type RuleCondition = { kind: 'all' } | { kind: 'where'; sql: RawBuilder<boolean> };

@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
 import type { Database, Executor } from '../db/database.ts';
-import type { Viewer } from '../records/record-codec.ts';
+import type { Viewer } from '../rules/viewer.ts';
 import type { BlobStore } from '../storage/blob-store.ts';
 import { checkObjectName } from '../storage/bucket-model.ts';
 import type { ObjectRow } from '../storage/bucket-store.ts';

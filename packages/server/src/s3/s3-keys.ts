@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { BadRequestError, ForbiddenError, fieldError, NotFoundError } from '../errors/api-error.ts';
-import type { Viewer } from '../records/record-codec.ts';
+import type { Viewer } from '../rules/viewer.ts';
 import { nowDate } from '../tools/time.ts';
 import { accessDenied } from './s3-error.ts';
 import type { S3KeyRow, S3Store } from './s3-store.ts';

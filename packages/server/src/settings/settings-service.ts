@@ -2,7 +2,7 @@ import type { Config } from '../config.ts';
 import type { Database } from '../db/database.ts';
 import { type ErrorData, ForbiddenError, fieldError, ValidationError } from '../errors/api-error.ts';
 import type { Mailer } from '../mail/mailer.ts';
-import type { Viewer } from '../records/record-codec.ts';
+import type { Viewer } from '../rules/viewer.ts';
 import { nowDate } from '../tools/time.ts';
 
 const PARAM_ID = 'settings';

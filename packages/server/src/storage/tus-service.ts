@@ -3,7 +3,7 @@ import { Readable } from 'node:stream';
 import type { Database } from '../db/database.ts';
 import { ApiError, BadRequestError, NotFoundError } from '../errors/api-error.ts';
 import type { Logger } from '../observability/logger.ts';
-import type { Viewer } from '../records/record-codec.ts';
+import type { Viewer } from '../rules/viewer.ts';
 import type { BlobStore } from './blob-store.ts';
 import type { ObjectRow } from './bucket-store.ts';
 import type { StorageService } from './storage-service.ts';

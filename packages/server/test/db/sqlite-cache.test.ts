@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { after, before, describe, test } from 'node:test';
-import { SqliteDatabase } from '../../src/db/sqlite.ts';
+import { SqliteDatabase } from '../../src/db/sqlite/database.ts';
 
 // SQLite-only: the read-result cache is a property of the SQLite implementation.
 describe('SQLite read cache', () => {

@@ -1,8 +1,8 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { ApiError, BadRequestError, type ErrorData } from '../../errors/api-error.ts';
 import { parseFields, pickFields } from '../../records/pick-fields.ts';
-import type { Viewer } from '../../records/record-codec.ts';
 import { BatchFailure, type BatchOperation } from '../../records/record-service.ts';
+import type { Viewer } from '../../rules/viewer.ts';
 import type { FileService } from '../../storage/file-service.ts';
 import type { UploadReceiver } from '../../storage/upload-receiver.ts';
 import { readBody, withUploads } from '../body.ts';

@@ -1,0 +1,290 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { Kysely as KyselyDb, RawBuilder } from 'kysely';
+import type {
+  ColumnKind,
+  Database,
+  Executor,
+  Query,
+  RunResult,
+  TablePlan,
+  Transaction,
+} from '../database.ts';
+import { toSql } from '../database.ts';
+import { quoteIdent } from '../ident.ts';
+import {
+  DummyDriver,
+  Kysely,
+  SqliteAdapter,
+  SqliteIntrospector,
+  SqliteQueryCompiler,
+  sql,
+} from '../kysely.ts';
+import { applyTablePlan } from '../rebuild.ts';
+import { Connection, ResultCache, VOLATILE_SQL } from './connection.ts';
+import { sqliteFilter } from './filter.ts';
+import { syncSearch } from './search.ts';
+import { createView, dropTable, dropView, hasTable, queryColumns, sqliteTables } from './tables.ts';
+
+export interface SqliteOptions {
+  /** File path, or ':memory:' for tests that need no file. */
+  path: string;
+  /** `FULL` survives power loss; `NORMAL` (default) survives a process crash. */
+  synchronous?: 'NORMAL' | 'FULL';
+  /** How many queued write jobs share one commit at most. */
+  maxGroup?: number;
+}
+
+interface WriteJob {
+  fn: (tx: Transaction) => Promise<unknown>;
+  resolve: (v: unknown) => void;
+  reject: (e: unknown) => void;
+}
+
+/**
+ * SQLite on node:sqlite. One writer connection serialises all writes through a queue;
+ * jobs queued together share one commit (each in its own savepoint, so one failure
+ * rolls back only its own job). Reads use a separate connection and never wait for it:
+ * WAL lets them see the last committed state.
+ */
+export class SqliteDatabase implements Database {
+  readonly dialect = 'sqlite' as const;
+  readonly rowIdColumn = '_rowid_';
+  readonly filter = sqliteFilter;
+  readonly qb: KyselyDb<any>;
+  readonly #writer: Connection;
+  readonly #reader: Connection;
+  readonly #queue: WriteJob[] = [];
+  readonly #results: ResultCache | undefined;
+  readonly #maxGroup: number;
+  #draining = false;
+  #closed = false;
+
+  constructor(opts: SqliteOptions) {
+    if (opts.path !== ':memory:') mkdirSync(dirname(opts.path), { recursive: true });
+    this.#writer = new Connection(opts.path, false);
+    const w = this.#writer.raw;
+    w.exec('PRAGMA journal_mode = WAL');
+    w.exec(`PRAGMA synchronous = ${opts.synchronous ?? 'NORMAL'}`);
+    w.exec('PRAGMA foreign_keys = OFF');
+    w.exec('PRAGMA temp_store = MEMORY');
+    w.exec('PRAGMA cache_size = -16000');
+    w.exec('PRAGMA journal_size_limit = 67108864');
+    this.#reader = opts.path === ':memory:' ? this.#writer : new Connection(opts.path, false);
+    if (this.#reader !== this.#writer) {
+      this.#reader.raw.exec('PRAGMA query_only = ON');
+      this.#reader.raw.exec('PRAGMA cache_size = -16000');
+    }
+    // with one connection for both, data_version would not see our own writes
+    this.#results = this.#reader !== this.#writer ? new ResultCache(this.#reader.raw) : undefined;
+    this.#maxGroup = opts.maxGroup ?? 64;
+    this.qb = new Kysely<any>({
+      dialect: {
+        createAdapter: () => new SqliteAdapter(),
+        createDriver: () => new DummyDriver(),
+        createIntrospector: (db) => new SqliteIntrospector(db),
+        createQueryCompiler: () => new SqliteQueryCompiler(),
+      },
+    });
+  }
+
+  ident(name: string): string {
+    return quoteIdent(name);
+  }
+
+  bool(value: boolean): unknown {
+    return value ? 1 : 0;
+  }
+
+  jsonArrayHas(column: string, value: unknown): RawBuilder<boolean> {
+    return sql<boolean>`EXISTS (SELECT 1 FROM json_each(${sql.ref(column)}) WHERE json_each.value = ${value})`;
+  }
+
+  /** Reads through the result cache; rows are shared, so callers must not mutate them. */
+  #read(q: Query): unknown[] {
+    if (!this.#results) return this.#reader.all(q);
+    const compiled = toSql(q);
+    if (VOLATILE_SQL.test(compiled.sql)) return this.#reader.all(compiled);
+    const key = compiled.parameters.length
+      ? `${compiled.sql}\u0000${JSON.stringify(compiled.parameters)}`
+      : compiled.sql;
+    let rows = this.#results.get(key);
+    if (!rows) {
+      rows = this.#reader.all(compiled);
+      this.#results.set(key, rows);
+    }
+    return rows;
+  }
+
+  async all<T>(q: Query): Promise<T[]> {
+    return this.#read(q) as T[];
+  }
+
+  async first<T>(q: Query): Promise<T | undefined> {
+    return this.#read(q)[0] as T | undefined;
+  }
+
+  run(q: Query): Promise<RunResult> {
+    return this.transaction(async (tx) => tx.run(q));
+  }
+
+  exec(sql: string): Promise<void> {
+    return this.transaction(async (tx) => tx.exec(sql));
+  }
+
+  transaction<T>(fn: (tx: Transaction) => Promise<T>): Promise<T> {
+    if (this.#closed) return Promise.reject(new Error('database is closed'));
+    return new Promise<T>((resolve, reject) => {
+      this.#queue.push({ fn, resolve: resolve as (v: unknown) => void, reject });
+      if (!this.#draining) {
+        // start on the next turn of the event loop, so writes that arrive in the same
+        // turn (concurrent requests) share one commit
+        this.#draining = true;
+        setImmediate(() => void this.#drain());
+      }
+    });
+  }
+
+  async #drain(): Promise<void> {
+    try {
+      while (this.#queue.length > 0) {
+        const group = this.#queue.splice(0, this.#maxGroup);
+        await this.#runGroup(group);
+      }
+    } finally {
+      this.#draining = false;
+    }
+  }
+
+  async #runGroup(group: WriteJob[]): Promise<void> {
+    const w = this.#writer;
+    const outcomes: { ok: boolean; value: unknown; after: (() => void)[] }[] = [];
+    try {
+      w.control('BEGIN IMMEDIATE');
+    } catch (e) {
+      for (const job of group) job.reject(e);
+      return;
+    }
+    for (const job of group) {
+      const after: (() => void)[] = [];
+      const tx = this.#txExecutor(after, 0);
+      w.control('SAVEPOINT fb_job');
+      try {
+        const value = await job.fn(tx);
+        w.control('RELEASE fb_job');
+        outcomes.push({ ok: true, value, after });
+      } catch (e) {
+        w.control('ROLLBACK TO fb_job');
+        w.control('RELEASE fb_job');
+        outcomes.push({ ok: false, value: e, after: [] });
+      }
+    }
+    try {
+      w.control('COMMIT');
+      this.#results?.invalidate();
+    } catch (e) {
+      try {
+        w.control('ROLLBACK');
+      } catch {
+        // the failed COMMIT may already have rolled back
+      }
+      for (const job of group) job.reject(e);
+      return;
+    }
+    group.forEach((job, i) => {
+      const o = outcomes[i]!;
+      if (o.ok) {
+        job.resolve(o.value);
+        for (const fn of o.after) queueMicrotask(fn);
+      } else job.reject(o.value);
+    });
+  }
+
+  #txExecutor(
+    after: (() => void)[],
+    depth: number,
+  ): Transaction & {
+    transaction<T>(fn: (tx: Transaction) => Promise<T>): Promise<T>;
+  } {
+    const w = this.#writer;
+    return {
+      all: async <T>(q: Query) => w.all(q) as T[],
+      first: async <T>(q: Query) => w.all(q)[0] as T | undefined,
+      run: async (q: Query) => w.run(q),
+      exec: async (sql: string) => w.exec(sql),
+      afterCommit: (fn: () => void) => {
+        after.push(fn);
+      },
+      transaction: async <T>(fn: (tx: Transaction) => Promise<T>): Promise<T> => {
+        const name = `fb_nested_${depth + 1}`;
+        w.control(`SAVEPOINT ${name}`);
+        try {
+          const v = await fn(this.#txExecutor(after, depth + 1));
+          w.control(`RELEASE ${name}`);
+          return v;
+        } catch (e) {
+          w.control(`ROLLBACK TO ${name}`);
+          w.control(`RELEASE ${name}`);
+          throw e;
+        }
+      },
+    };
+  }
+
+  applyTablePlan(tx: Transaction, plan: TablePlan): Promise<void> {
+    return applyTablePlan(sqliteTables, tx, plan);
+  }
+
+  dropTable(tx: Transaction, name: string): Promise<void> {
+    return dropTable(tx, name);
+  }
+
+  // An FTS5 index over the table's rows (external content), kept in step by triggers.
+  syncSearch(tx: Transaction, table: string, columns: string[], previous?: string): Promise<void> {
+    return syncSearch(tx, table, columns, previous);
+  }
+
+  createView(tx: Transaction, name: string, select: string, replace?: string): Promise<void> {
+    return createView(tx, name, select, replace);
+  }
+
+  dropView(tx: Transaction, name: string): Promise<void> {
+    return dropView(tx, name);
+  }
+
+  async queryColumns(
+    _ex: Executor,
+    select: string,
+  ): Promise<{ name: string; kind: ColumnKind | 'unknown' }[]> {
+    return queryColumns(this.#writer, select);
+  }
+
+  async lockKey(): Promise<void> {
+    // one writer: every write transaction already runs alone
+  }
+
+  hasTable(ex: Executor, name: string): Promise<boolean> {
+    return hasTable(ex, name);
+  }
+
+  // one process: the record service's after-commit hook already wakes every consumer
+  async notifyChanges(_seq: number): Promise<void> {}
+
+  async listenChanges(_wake: () => void): Promise<() => Promise<void>> {
+    return async () => undefined;
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    // let queued writes finish first
+    await this.transaction(async () => undefined).catch(() => undefined);
+    this.#closed = true;
+    try {
+      this.#writer.raw.exec('PRAGMA wal_checkpoint(TRUNCATE)');
+    } catch {
+      // a checkpoint is an optimisation; closing still keeps every commit
+    }
+    if (this.#reader !== this.#writer) this.#reader.raw.close();
+    this.#writer.raw.close();
+  }
+}
