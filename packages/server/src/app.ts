@@ -174,11 +174,10 @@ export async function createApp(
 }
 
 /** Schema announcements on the database's bus (PostgreSQL NOTIFY; nothing to do on SQLite). */
-function schemaBus(_db: Database): SchemaBus {
-  // wired to the database's NOTIFY once db/ offers a generic bus (after the db split)
+function schemaBus(db: Database): SchemaBus {
   return {
-    notify: async () => {},
-    listen: async () => async () => {},
+    notify: (from) => db.notify('schema', from),
+    listen: (wake) => db.listen('schema', wake),
   };
 }
 

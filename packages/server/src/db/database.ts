@@ -114,6 +114,17 @@ export interface Database extends Executor {
    * connection is back (so the caller catches up from its cursor). Returns the stop function.
    */
   listenChanges(wake: () => void): Promise<() => Promise<void>>;
+  /**
+   * Announces `payload` on a named topic (e.g. `schema`) to every node, this one included
+   * (PostgreSQL: NOTIFY on the topic's channel of the app's schema). SQLite has one
+   * process: nothing to do.
+   */
+  notify(topic: string, payload: string): Promise<void>;
+  /**
+   * Calls `wake` with the payload of each announcement on `topic`, and with none after a
+   * lost listening connection is back (anything may have been missed). Returns the stop function.
+   */
+  listen(topic: string, wake: (payload?: string) => void): Promise<() => Promise<void>>;
 }
 
 /** Errors from drivers, mapped once into stable codes. */

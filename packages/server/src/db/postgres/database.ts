@@ -23,7 +23,7 @@ import { applyTablePlan } from '../rebuild.ts';
 import { mapPgError } from './errors.ts';
 import { pgFilter } from './filter.ts';
 import { oidKind, typeParsers } from './kinds.ts';
-import { changesChannel, listenChannel } from './listen.ts';
+import { changesChannel, listenChannel, topicChannel } from './listen.ts';
 import { syncSearch } from './search.ts';
 import { createView, dropTable, dropView, hasTable, pgTables } from './tables.ts';
 
@@ -182,7 +182,15 @@ export class PostgresDatabase implements Database {
   }
 
   listenChanges(wake: () => void): Promise<() => Promise<void>> {
-    return listenChannel(this.#connection, changesChannel(this.schema), wake);
+    return listenChannel(this.#connection, changesChannel(this.schema), () => wake());
+  }
+
+  async notify(topic: string, payload: string): Promise<void> {
+    await this.pool.query('SELECT pg_notify($1, $2)', [topicChannel(topic, this.schema), payload]);
+  }
+
+  listen(topic: string, wake: (payload?: string) => void): Promise<() => Promise<void>> {
+    return listenChannel(this.#connection, topicChannel(topic, this.schema), wake);
   }
 
   async close(): Promise<void> {

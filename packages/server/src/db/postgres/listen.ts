@@ -8,18 +8,23 @@ const RETRY_MAX_MS = 5000;
  * the app works in its own schema (several apps may share one PostgreSQL database).
  */
 export function changesChannel(schema: string | undefined): string {
-  return schema ? `forgebase_changes_${schema}`.slice(0, 63) : 'forgebase_changes';
+  return topicChannel('changes', schema);
+}
+
+/** The NOTIFY channel of a topic (`forgebase_<topic>`, suffixed with the app's schema like changesChannel). */
+export function topicChannel(topic: string, schema: string | undefined): string {
+  return schema ? `forgebase_${topic}_${schema}`.slice(0, 63) : `forgebase_${topic}`;
 }
 
 /**
  * LISTENs on `channel` with a dedicated client (never a pooled one: a pooled client would
  * drop the LISTEN when it is handed out). When the connection drops it reconnects with
- * backoff, listens again and calls `wake` so the caller catches up from its cursor.
+ * backoff, listens again and calls `wake` (without a payload) so the caller catches up.
  */
 export async function listenChannel(
   connection: pg.ClientConfig,
   channel: string,
-  wake: () => void,
+  wake: (payload?: string) => void,
 ): Promise<() => Promise<void>> {
   let client: pg.Client | undefined;
   let stopped = false;
@@ -29,7 +34,7 @@ export async function listenChannel(
   async function connect(): Promise<void> {
     const c = new pg.Client(connection);
     c.on('notification', (msg) => {
-      if (msg.channel === channel) wake();
+      if (msg.channel === channel) wake(msg.payload);
     });
     c.on('error', () => reconnect(c));
     c.on('end', () => reconnect(c));
@@ -54,10 +59,13 @@ export async function listenChannel(
     if (stopped || timer) return;
     timer = setTimeout(() => {
       timer = undefined;
-      connect().then(wake, () => {
-        retryMs = Math.min(retryMs * 2, RETRY_MAX_MS);
-        schedule();
-      });
+      connect().then(
+        () => wake(),
+        () => {
+          retryMs = Math.min(retryMs * 2, RETRY_MAX_MS);
+          schedule();
+        },
+      );
     }, retryMs);
     timer.unref();
   }
