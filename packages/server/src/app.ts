@@ -16,11 +16,14 @@ import { ruleProblem } from './rules/rule-condition.ts';
 import { createS3Service } from './s3/s3-service.ts';
 import { SUPERUSERS } from './schema/collection.ts';
 import { type CollectionService, createCollectionService } from './schema/collection-service.ts';
+import { createSchemaSync, type SchemaBus } from './schema/schema-sync.ts';
 import { createSettingsService, type SettingsService } from './settings/settings-service.ts';
 import { openBlobStore } from './storage/open-blob-store.ts';
 import { createStorageService, type StorageService } from './storage/storage-service.ts';
 import { createTusService } from './storage/tus-service.ts';
 import { SYSTEM_MIGRATIONS } from './system-migrations.ts';
+import { type Clock, SYSTEM_CLOCK } from './tools/clock.ts';
+import { type BackgroundService, createLifecycle, periodicService } from './tools/lifecycle.ts';
 import { formatDate } from './tools/time.ts';
 
 export type { Config } from './config.ts';
@@ -42,9 +45,14 @@ export interface App {
   realtime: RealtimeHub;
   storage: StorageService;
   http: FastifyInstance;
-  /** Listens on `config.http`; returns the bound URL. */
+  /** The time every service reads (a manual clock in tests). */
+  clock: Clock;
+  /** Starts the background services (in `services` order), then listens on `config.http`; returns the bound URL. */
   start(): Promise<string>;
-  /** Stops accepting requests, lets in-flight ones finish, closes the database. */
+  /**
+   * Stops accepting requests, stops the background services (in reverse order), lets
+   * in-flight requests finish, closes the database.
+   */
   stop(): Promise<void>;
 }
 
@@ -55,9 +63,10 @@ export interface App {
  */
 export async function createApp(
   config: Config,
-  opts: { logger?: Logger; applyMigrations?: boolean; realtime?: HubOptions } = {},
+  opts: { logger?: Logger; applyMigrations?: boolean; realtime?: HubOptions; clock?: Clock } = {},
 ): Promise<App> {
   const logger = opts.logger ?? createLogger(config.logLevel);
+  const clock = opts.clock ?? SYSTEM_CLOCK;
   const db = await openDatabase({
     dataDir: config.dataDir,
     sqliteSync: config.sqliteSync,
@@ -72,7 +81,9 @@ export async function createApp(
       onChange: async (tx, changes) => {
         if (config.automigrate && runner) await runner.record(tx, changes);
       },
+      onCommitted: () => schemaSync.announce(),
     });
+    const schemaSync = createSchemaSync({ bus: schemaBus(db), reload: collections.reload, logger });
     await collections.reload();
     const migrations = createMigrationRunner({ db, collections, dir: config.migrationsDir });
     runner = migrations;
@@ -100,26 +111,38 @@ export async function createApp(
     const settings = createSettingsService({ db, config, mailer });
     await settings.load();
     mailer.beforeSend(settings.load);
-    const auth = createAuthService({ db, collections, records, config, logger, mailer });
-    const files = createFileService({ blobs, collections, records, logger });
+    const auth = createAuthService({ db, collections, records, config, logger, mailer, clock });
+    const files = createFileService({ blobs, collections, records, logger, clock });
     const realtime = createRealtimeHub({ db, collections, records, logger, options: opts.realtime ?? {} });
-    const storage = createStorageService({ db, blobs, collections, logger });
+    const storage = createStorageService({ db, blobs, collections, logger, clock });
     const s3 = createS3Service({ db, blobs, storage });
     const tus = createTusService({ db, blobs, storage, logger });
     const http = await createHttpServer(
       { config, collections, records, auth, files, realtime, storage, s3, tus, settings },
       logger,
     );
-    await realtime.start();
 
-    // the change log keeps a retention window; prune now and then (never keeps the process alive)
-    const prune = () => {
-      const cutoff = formatDate(new Date(Date.now() - config.changesRetentionHours * 3_600_000));
-      records.pruneChanges(cutoff).catch((err: unknown) => logger.error({ err }, 'pruning _changes failed'));
-      auth.pruneSessions().catch((err: unknown) => logger.error({ err }, 'pruning _otps/_mfas failed'));
-    };
-    const pruneTimer = setInterval(prune, PRUNE_EVERY_MS);
-    pruneTimer.unref();
+    // the background services, started in this order by start() and stopped in reverse
+    const services: BackgroundService[] = [
+      schemaSync,
+      { name: 'realtime', start: realtime.start, stop: realtime.stop },
+      // the change log keeps a retention window
+      periodicService(
+        'changes-pruning',
+        clock,
+        PRUNE_EVERY_MS,
+        async () => {
+          await records.pruneChanges(
+            formatDate(new Date(clock.now() - config.changesRetentionHours * 3_600_000)),
+          );
+        },
+        (err) => logger.error({ err }, 'pruning _changes failed'),
+      ),
+      periodicService('auth-pruning', clock, PRUNE_EVERY_MS, auth.pruneSessions, (err) =>
+        logger.error({ err }, 'pruning _otps/_mfas failed'),
+      ),
+    ];
+    const lifecycle = createLifecycle(services);
 
     let stopped = false;
     return {
@@ -134,8 +157,9 @@ export async function createApp(
       realtime,
       storage,
       http,
+      clock,
       async start() {
-        prune();
+        await lifecycle.start();
         const { host, port } = parseHostPort(config.http);
         await http.listen({ host, port });
         const addr = http.server.address();
@@ -145,8 +169,7 @@ export async function createApp(
       async stop() {
         if (stopped) return;
         stopped = true;
-        clearInterval(pruneTimer);
-        await realtime.stop();
+        await lifecycle.stop();
         await http.close();
         await mailer.close();
         await blobs.close();
@@ -158,6 +181,14 @@ export async function createApp(
     await db.close();
     throw e;
   }
+}
+
+/** Schema announcements on the database's bus (PostgreSQL NOTIFY; nothing to do on SQLite). */
+function schemaBus(db: Database): SchemaBus {
+  return {
+    notify: (from) => db.bus.notify('schema', from),
+    listen: (wake) => db.bus.listen('schema', wake, () => wake()),
+  };
 }
 
 function superuserFields(): Record<string, unknown>[] {

@@ -7,6 +7,7 @@ import {
 import type { RecordService } from '../records/record-service.ts';
 import type { Viewer } from '../rules/viewer.ts';
 import { type Collection, SUPERUSERS } from '../schema/collection.ts';
+import type { Clock } from '../tools/clock.ts';
 import { randomSecret } from '../tools/id.ts';
 import type { ExternalAuths } from './external-auths.ts';
 import { readForm } from './forms.ts';
@@ -29,12 +30,13 @@ export function createAnonymousFlow(deps: {
   records: RecordService;
   signIn: SignIn;
   externalAuths: ExternalAuths;
+  clock: Clock;
   authCollection(name: string): Collection;
   findCollection(idOrName: string): Collection | undefined;
 }) {
   const { records, signIn, externalAuths } = deps;
   // each call creates a record: a client IP gets at most this many per window
-  const perIp = createRateLimiter({ limit: ANONYMOUS_PER_IP, windowMs: 600_000 });
+  const perIp = createRateLimiter({ limit: ANONYMOUS_PER_IP, windowMs: 600_000, clock: deps.clock });
 
   function enabledCollection(name: string): Collection {
     const c = deps.authCollection(name);

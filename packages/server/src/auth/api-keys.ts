@@ -4,6 +4,7 @@ import type { ErrorData } from '../errors/api-error.ts';
 import { fieldError, NotFoundError, ValidationError } from '../errors/api-error.ts';
 import type { KeyGrant } from '../rules/viewer.ts';
 import { type Collection, SUPERUSERS } from '../schema/collection.ts';
+import type { Clock } from '../tools/clock.ts';
 import { randomString } from '../tools/id.ts';
 import { nowDate, parseDate } from '../tools/time.ts';
 
@@ -46,9 +47,12 @@ export type ApiKeyService = ReturnType<typeof createApiKeyService>;
  */
 export function createApiKeyService({
   db,
+  clock,
   findCollection,
 }: {
   db: Database;
+  /** Expiry and last-use times are read from it. */
+  clock: Clock;
   findCollection(idOrName: string): Collection | undefined;
 }) {
   const qb = db.sys;
@@ -111,7 +115,7 @@ export function createApiKeyService({
       let expires = '';
       if (body.expires !== undefined && body.expires !== null && body.expires !== '') {
         const parsed = typeof body.expires === 'string' ? parseDate(body.expires) : undefined;
-        if (!parsed || parsed <= nowDate())
+        if (!parsed || parsed <= nowDate(clock.now()))
           errors.expires = fieldError('validation_invalid_date', 'Must be a date in the future.');
         else expires = parsed;
       }
@@ -125,7 +129,7 @@ export function createApiKeyService({
         scopes: JSON.stringify(scopes),
         expires,
         last_used: '',
-        created: nowDate(),
+        created: nowDate(clock.now()),
       };
       await db.run(qb.insertInto('_api_keys').values(row));
       return { ...toJSON(row), secret };
@@ -152,9 +156,9 @@ export function createApiKeyService({
       const hash = sha256(secret);
       const row = await db.first<KeyRow>(qb.selectFrom('_api_keys').selectAll().where('hash', '=', hash));
       if (!row || !timingSafeEqual(Buffer.from(row.hash), Buffer.from(hash))) return undefined;
-      const now = nowDate();
+      const now = nowDate(clock.now());
       if (row.expires && row.expires <= now) return undefined;
-      if (!row.last_used || Date.parse(row.last_used.replace(' ', 'T')) + TOUCH_EVERY_MS < Date.now())
+      if (!row.last_used || Date.parse(row.last_used.replace(' ', 'T')) + TOUCH_EVERY_MS < clock.now())
         await db.run(qb.updateTable('_api_keys').set({ last_used: now }).where('id', '=', row.id));
       const scopes = JSON.parse(row.scopes) as KeyScope[];
       return {

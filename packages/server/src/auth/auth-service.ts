@@ -18,6 +18,7 @@ import { type Collection, SUPERUSERS } from '../schema/collection.ts';
 import type { CollectionService } from '../schema/collection-service.ts';
 import { isPasswordValue } from '../schema/fields/password.ts';
 import type { RecordValues } from '../schema/record-values.ts';
+import type { Clock } from '../tools/clock.ts';
 import { formatDate } from '../tools/time.ts';
 import { createAnonymousFlow } from './anonymous.ts';
 import { createApiKeyService, KEY_PREFIX } from './api-keys.ts';
@@ -52,6 +53,8 @@ export interface AuthServiceDeps {
   config: Config;
   logger: Logger;
   mailer: Mailer;
+  /** The time tokens, codes, sessions and rate limits are measured by. */
+  clock: Clock;
 }
 
 export type AuthService = ReturnType<typeof createAuthService>;
@@ -61,18 +64,26 @@ export type AuthService = ReturnType<typeof createAuthService>;
  * OTP, MFA, the mailed-token flows (verification, password reset, email change),
  * impersonation, and brute-force limits on failed sign-ins.
  */
-export function createAuthService({ db, collections, records, config, logger, mailer }: AuthServiceDeps) {
+export function createAuthService({
+  db,
+  collections,
+  records,
+  config,
+  logger,
+  mailer,
+  clock,
+}: AuthServiceDeps) {
   // one-time install token: lets the first superuser be created, only while none exists
   const installToken = randomBytes(24).toString('base64url');
-  const installExpires = Date.now() + 60 * 60 * 1000;
+  const installExpires = clock.now() + 60 * 60 * 1000;
   let installUsed = false;
   // a hash to compare against when the identity is unknown, so timing does not reveal it
   let dummyHash: Promise<string> | undefined;
   const windowMs = config.authFailWindowSeconds * 1000;
-  const identityFailures = createRateLimiter({ limit: config.authFailLimitIdentity, windowMs });
-  const ipFailures = createRateLimiter({ limit: config.authFailLimitIp, windowMs });
-  const store = createAuthStore(db);
-  const signIn = createSignIn({ records, store });
+  const identityFailures = createRateLimiter({ limit: config.authFailLimitIdentity, windowMs, clock });
+  const ipFailures = createRateLimiter({ limit: config.authFailLimitIp, windowMs, clock });
+  const store = createAuthStore(db, clock);
+  const signIn = createSignIn({ records, store, clock });
   cleanUpDeletedAuthRecords(records.hooks, db.qb);
   // the install token's writes are made as this viewer (a copy of the system viewer): its
   // identity is what the hooks check
@@ -98,12 +109,20 @@ export function createAuthService({ db, collections, records, config, logger, ma
     return c;
   }
 
-  const flowDeps = { config, logger, mailer, records, authCollection, findCollection: collections.find };
+  const flowDeps = {
+    config,
+    logger,
+    mailer,
+    records,
+    clock,
+    authCollection,
+    findCollection: collections.find,
+  };
   const tokenMail = createTokenMail(flowDeps);
   const emailFlows = createEmailFlows(flowDeps, tokenMail);
   const emailChange = createEmailChangeFlow(flowDeps, tokenMail);
   const otpFlow = createOtpFlow({ ...flowDeps, store, signIn, ipFailures });
-  const apiKeys = createApiKeyService({ db, findCollection: collections.find });
+  const apiKeys = createApiKeyService({ db, clock, findCollection: collections.find });
   const totp = createTotpFlow({
     db,
     config,
@@ -111,6 +130,7 @@ export function createAuthService({ db, collections, records, config, logger, ma
     store,
     signIn,
     ipFailures,
+    clock,
     authCollection,
     findCollection: collections.find,
   });
@@ -119,6 +139,7 @@ export function createAuthService({ db, collections, records, config, logger, ma
     config,
     records,
     signIn,
+    clock,
     authCollection,
     findCollection: collections.find,
   });
@@ -135,6 +156,7 @@ export function createAuthService({ db, collections, records, config, logger, ma
     records,
     signIn,
     externalAuths,
+    clock,
     authCollection,
     findCollection: collections.find,
   });
@@ -148,7 +170,7 @@ export function createAuthService({ db, collections, records, config, logger, ma
     isInstallToken(token: string): boolean {
       const a = Buffer.from(token);
       const b = Buffer.from(installToken);
-      return !installUsed && Date.now() < installExpires && a.length === b.length && timingSafeEqual(a, b);
+      return !installUsed && clock.now() < installExpires && a.length === b.length && timingSafeEqual(a, b);
     },
 
     /**
@@ -182,7 +204,7 @@ export function createAuthService({ db, collections, records, config, logger, ma
       const c = collections.find(claims.collectionId);
       if (c?.type !== 'auth') return anonymous;
       const record = await records.findById(c, claims.id);
-      if (!record || !(await verifyAuthToken(token, c, record))) return anonymous;
+      if (!record || !(await verifyAuthToken(clock, token, c, record))) return anonymous;
       return {
         superuser: c.name === SUPERUSERS,
         authId: String(record.id),
@@ -292,7 +314,7 @@ export function createAuthService({ db, collections, records, config, logger, ma
           }),
         });
       }
-      const token = await signAuthToken(c, record, { duration, refreshable: false });
+      const token = await signAuthToken(clock, c, record, { duration, refreshable: false });
       return signIn.response(c, record, token);
     },
 
@@ -305,7 +327,7 @@ export function createAuthService({ db, collections, records, config, logger, ma
     /** Deletes OTPs and MFA sessions older than a day (they expire much sooner). */
     async pruneSessions(): Promise<void> {
       await passkeys.prune();
-      return store.prune(formatDate(new Date(Date.now() - 86_400_000)));
+      return store.prune(formatDate(new Date(clock.now() - 86_400_000)));
     },
   };
 }

@@ -1,4 +1,5 @@
 import type { Database } from '../db/database.ts';
+import type { Clock } from '../tools/clock.ts';
 import { randomString } from '../tools/id.ts';
 import { formatDate, nowDate } from '../tools/time.ts';
 
@@ -23,13 +24,13 @@ export interface MfaRow {
 
 export type AuthStore = ReturnType<typeof createAuthStore>;
 
-/** True when a row created at `created` (stored date) is older than `seconds`. */
-export function hasExpired(created: string, seconds: number): boolean {
-  return Date.parse(created.replace(' ', 'T')) + seconds * 1000 <= Date.now();
+/** True when a row created at `created` (stored date) is older than `seconds` at `now` (epoch ms). */
+export function hasExpired(created: string, seconds: number, now: number): boolean {
+  return Date.parse(created.replace(' ', 'T')) + seconds * 1000 <= now;
 }
 
-/** The `_otps` and `_mfas` system tables (PocketBase keeps the same two). */
-export function createAuthStore(db: Database) {
+/** The `_otps` and `_mfas` system tables (PocketBase keeps the same two); rows are dated by `clock`. */
+export function createAuthStore(db: Database, clock: Clock) {
   const qb = db.sys;
   const newId = () => randomString(15);
 
@@ -37,7 +38,7 @@ export function createAuthStore(db: Database) {
     /** Stores a hashed OTP and returns its id. */
     async createOtp(row: Omit<OtpRow, 'id' | 'created'>): Promise<string> {
       const id = newId();
-      await db.run(qb.insertInto('_otps').values({ id, ...row, created: nowDate() }));
+      await db.run(qb.insertInto('_otps').values({ id, ...row, created: nowDate(clock.now()) }));
       return id;
     },
 
@@ -52,7 +53,7 @@ export function createAuthStore(db: Database) {
 
     /** How many OTPs of a record were created within the last `seconds`. */
     async countRecentOtps(collectionRef: string, recordRef: string, seconds: number): Promise<number> {
-      const since = formatDate(new Date(Date.now() - seconds * 1000));
+      const since = formatDate(new Date(clock.now() - seconds * 1000));
       const row = await db.first<{ n: unknown }>(
         qb
           .selectFrom('_otps')
@@ -66,7 +67,7 @@ export function createAuthStore(db: Database) {
 
     async createMfa(row: Omit<MfaRow, 'id' | 'created'>): Promise<string> {
       const id = newId();
-      await db.run(qb.insertInto('_mfas').values({ id, ...row, created: nowDate() }));
+      await db.run(qb.insertInto('_mfas').values({ id, ...row, created: nowDate(clock.now()) }));
       return id;
     },
 

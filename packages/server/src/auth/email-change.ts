@@ -44,7 +44,7 @@ export function createEmailChangeFlow(deps: EmailFlowDeps, tm: TokenMail) {
         },
       });
       try {
-        const token = await signRecordToken(c, record, 'emailChange', {
+        const token = await signRecordToken(deps.clock, c, record, 'emailChange', {
           email: record.email,
           newEmail: form.newEmail,
         });

@@ -19,7 +19,7 @@ export function createEmailFlows(deps: EmailFlowDeps, tm: TokenMail) {
   const { records } = deps;
   const { tokenField, mail, mailInBackground, findByEmail } = tm;
   // like PocketBase: one mail of a kind per record every 2 minutes
-  const resend = createRateLimiter({ limit: 1, windowMs: 2 * 60_000 });
+  const resend = createRateLimiter({ limit: 1, windowMs: 2 * 60_000, clock: deps.clock });
 
   return {
     /** POST request-verification `{email}` → 204, whether or not the email exists. */
@@ -33,7 +33,7 @@ export function createEmailFlows(deps: EmailFlowDeps, tm: TokenMail) {
       if (resend.exceeded(key)) return;
       resend.hit(key);
       mailInBackground('verification', async () => {
-        const token = await signRecordToken(c, record, 'verification', { email: record.email });
+        const token = await signRecordToken(deps.clock, c, record, 'verification', { email: record.email });
         await mail(c, record, c.verificationTemplate, String(record.email), { '{TOKEN}': token });
       });
     },
@@ -89,7 +89,7 @@ export function createEmailFlows(deps: EmailFlowDeps, tm: TokenMail) {
       if (resend.exceeded(key)) return;
       resend.hit(key);
       mailInBackground('password reset', async () => {
-        const token = await signRecordToken(c, record, 'passwordReset', { email: record.email });
+        const token = await signRecordToken(deps.clock, c, record, 'passwordReset', { email: record.email });
         await mail(c, record, c.resetPasswordTemplate, String(record.email), { '{TOKEN}': token });
       });
     },

@@ -12,7 +12,7 @@ import { createRateLimiter, type RateLimiter } from './rate-limiter.ts';
 import type { AuthResult, SignIn, SignInContext } from './sign-in.ts';
 import type { EmailFlowDeps } from './token-mail.ts';
 
-export interface OtpDeps extends Pick<EmailFlowDeps, 'config' | 'mailer' | 'authCollection'> {
+export interface OtpDeps extends Pick<EmailFlowDeps, 'config' | 'mailer' | 'authCollection' | 'clock'> {
   logger: Logger;
   records: RecordService;
   store: AuthStore;
@@ -65,7 +65,7 @@ function randomDigits(length: number): string {
 export function createOtpFlow(deps: OtpDeps) {
   const { config, logger, mailer, records, store, signIn } = deps;
   // like PocketBase: 5 code attempts per record every 3 minutes
-  const attempts = createRateLimiter({ limit: 5, windowMs: 180_000 });
+  const attempts = createRateLimiter({ limit: 5, windowMs: 180_000, clock: deps.clock });
 
   /** Stores a hashed code for the record with that email and mails it, as a code or as a link. */
   async function issue(collection: string, body: Record<string, unknown>, kind: 'code' | 'link') {
@@ -130,7 +130,7 @@ export function createOtpFlow(deps: OtpDeps) {
       });
       const otp = await store.findOtp(form.otpId);
       if (!otp || otp.collection_ref !== c.id) throw new BadRequestError(INVALID);
-      if (hasExpired(otp.created, opts.duration)) {
+      if (hasExpired(otp.created, opts.duration, deps.clock.now())) {
         await store.deleteOtp(otp.id);
         throw new BadRequestError(INVALID);
       }

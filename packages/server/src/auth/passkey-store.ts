@@ -1,4 +1,5 @@
 import type { Database } from '../db/database.ts';
+import type { Clock } from '../tools/clock.ts';
 import { formatDate, nowDate } from '../tools/time.ts';
 
 /** A stored WebAuthn credential of an auth record. */
@@ -22,8 +23,8 @@ export type ChallengeKind = 'register' | 'authenticate';
 
 export type PasskeyStore = ReturnType<typeof createPasskeyStore>;
 
-/** The `_passkeys` and `_passkey_challenges` system tables. */
-export function createPasskeyStore(db: Database) {
+/** The `_passkeys` and `_passkey_challenges` system tables; rows are dated by `clock`. */
+export function createPasskeyStore(db: Database, clock: Clock) {
   const qb = db.sys;
   return {
     async addChallenge(challenge: string, kind: ChallengeKind, collectionRef: string, recordRef: string) {
@@ -33,7 +34,7 @@ export function createPasskeyStore(db: Database) {
           kind,
           collection_ref: collectionRef,
           record_ref: recordRef,
-          created: nowDate(),
+          created: nowDate(clock.now()),
         }),
       );
     },
@@ -49,7 +50,7 @@ export function createPasskeyStore(db: Database) {
       recordRef: string,
       maxAgeSeconds: number,
     ): Promise<boolean> {
-      const since = formatDate(new Date(Date.now() - maxAgeSeconds * 1000));
+      const since = formatDate(new Date(clock.now() - maxAgeSeconds * 1000));
       const done = await db.run(
         qb
           .deleteFrom('_passkey_challenges')
@@ -89,7 +90,12 @@ export function createPasskeyStore(db: Database) {
 
     /** Moves the signature counter forward and stamps last use. */
     async touch(id: string, counter: number): Promise<void> {
-      await db.run(qb.updateTable('_passkeys').set({ counter, last_used: nowDate() }).where('id', '=', id));
+      await db.run(
+        qb
+          .updateTable('_passkeys')
+          .set({ counter, last_used: nowDate(clock.now()) })
+          .where('id', '=', id),
+      );
     },
 
     async delete(collectionRef: string, recordRef: string, id: string): Promise<boolean> {

@@ -9,6 +9,7 @@ import { BadRequestError, ForbiddenError, NotFoundError } from '../errors/api-er
 import type { RecordService } from '../records/record-service.ts';
 import type { Viewer } from '../rules/viewer.ts';
 import { type Collection, SUPERUSERS } from '../schema/collection.ts';
+import type { Clock } from '../tools/clock.ts';
 import { formatDate, nowDate } from '../tools/time.ts';
 import { createPasskeyStore, type PasskeyRow } from './passkey-store.ts';
 import { type AuthResult, requireSameCollectionAuth, type SignIn, type SignInContext } from './sign-in.ts';
@@ -33,11 +34,12 @@ export function createPasskeyFlow(deps: {
   config: Config;
   records: RecordService;
   signIn: SignIn;
+  clock: Clock;
   authCollection(name: string): Collection;
   findCollection(idOrName: string): Collection | undefined;
 }) {
-  const { config, records, signIn } = deps;
-  const store = createPasskeyStore(deps.db);
+  const { config, records, signIn, clock } = deps;
+  const store = createPasskeyStore(deps.db, clock);
 
   /** The collection and its relying party, when passkeys are on. */
   function party(name: string) {
@@ -116,7 +118,7 @@ export function createPasskeyFlow(deps: {
         counter: cred.counter,
         transports: JSON.stringify(cred.transports ?? []),
         name: typeof body.name === 'string' && body.name.trim() ? body.name.trim().slice(0, 100) : 'Passkey',
-        created: nowDate(),
+        created: nowDate(clock.now()),
         last_used: '',
       };
       await store.add(row);
@@ -183,7 +185,7 @@ export function createPasskeyFlow(deps: {
 
     /** Drops challenges of ceremonies that were never finished. */
     prune(): Promise<void> {
-      return store.prune(formatDate(new Date(Date.now() - CHALLENGE_SECONDS * 1000)));
+      return store.prune(formatDate(new Date(clock.now() - CHALLENGE_SECONDS * 1000)));
     },
   };
 }

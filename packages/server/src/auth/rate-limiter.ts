@@ -1,3 +1,5 @@
+import type { Clock } from '../tools/clock.ts';
+
 /** Counts events per key in a sliding time window. */
 export type RateLimiter = ReturnType<typeof createRateLimiter>;
 
@@ -6,7 +8,7 @@ export type RateLimiter = ReturnType<typeof createRateLimiter>;
  * an event, `exceeded` tells whether a key has reached `limit` events in the last
  * `windowMs`; `reset` forgets a key (e.g. after a successful sign-in).
  */
-export function createRateLimiter(opts: { limit: number; windowMs: number; maxKeys?: number }) {
+export function createRateLimiter(opts: { limit: number; windowMs: number; clock: Clock; maxKeys?: number }) {
   const events = new Map<string, number[]>();
   const maxKeys = opts.maxKeys ?? 100_000;
 
@@ -21,11 +23,11 @@ export function createRateLimiter(opts: { limit: number; windowMs: number; maxKe
 
   return {
     exceeded(key: string): boolean {
-      return recent(key, Date.now()).length >= opts.limit;
+      return recent(key, opts.clock.now()).length >= opts.limit;
     },
 
     hit(key: string): void {
-      const now = Date.now();
+      const now = opts.clock.now();
       const list = recent(key, now);
       if (!events.has(key)) {
         // bounded memory: drop the oldest key when full

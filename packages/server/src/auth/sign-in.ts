@@ -4,6 +4,7 @@ import type { RecordService } from '../records/record-service.ts';
 import type { Viewer } from '../rules/viewer.ts';
 import { type Collection, SUPERUSERS } from '../schema/collection.ts';
 import type { RecordValues } from '../schema/record-values.ts';
+import type { Clock } from '../tools/clock.ts';
 import { type AuthStore, hasExpired } from './auth-store.ts';
 import { signAuthToken } from './tokens.ts';
 
@@ -46,7 +47,15 @@ export function requireSameCollectionAuth(viewer: Viewer, c: Collection | undefi
  * authRule must pass for the record, then MFA may ask for a second, different factor;
  * only then is a token issued.
  */
-export function createSignIn({ records, store }: { records: RecordService; store: AuthStore }) {
+export function createSignIn({
+  records,
+  store,
+  clock,
+}: {
+  records: RecordService;
+  store: AuthStore;
+  clock: Clock;
+}) {
   /** `{token, record}`; the record always shows its email to its owner. */
   async function response(c: Collection, record: RecordValues, token?: string): Promise<AuthSuccess> {
     const viewer: Viewer = {
@@ -54,7 +63,10 @@ export function createSignIn({ records, store }: { records: RecordService; store
       authId: String(record.id),
       authCollectionId: c.id,
     };
-    return { token: token ?? (await signAuthToken(c, record)), record: exportRecord(c, record, viewer) };
+    return {
+      token: token ?? (await signAuthToken(clock, c, record)),
+      record: exportRecord(c, record, viewer),
+    };
   }
 
   /** matches PocketBase: authRule `""` lets every record in, `null` none (superusers aside). */
@@ -79,7 +91,7 @@ export function createSignIn({ records, store }: { records: RecordService; store
       return store.createMfa({ collection_ref: c.id, record_ref: String(record.id), method });
     }
     const session = await store.findMfa(ctx.mfaId);
-    if (!session || hasExpired(session.created, mfa.duration ?? 600)) {
+    if (!session || hasExpired(session.created, mfa.duration ?? 600, clock.now())) {
       if (session) await store.deleteMfa(session.id);
       throw new BadRequestError('Invalid or expired MFA session.');
     }

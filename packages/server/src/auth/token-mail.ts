@@ -6,6 +6,7 @@ import type { Logger } from '../observability/logger.ts';
 import type { RecordService } from '../records/record-service.ts';
 import type { Collection } from '../schema/collection.ts';
 import type { RecordValues } from '../schema/record-values.ts';
+import type { Clock } from '../tools/clock.ts';
 import { peekClaims, type TokenType, verifyRecordToken } from './tokens.ts';
 
 export interface EmailFlowDeps {
@@ -13,6 +14,8 @@ export interface EmailFlowDeps {
   logger: Logger;
   mailer: Mailer;
   records: RecordService;
+  /** The time token expiry, code expiry and rate limits are measured by. */
+  clock: Clock;
   /** The auth collection of a route, or 404. */
   authCollection(name: string): Collection;
   /** Any auth collection by id or name (for a token's collectionId claim). */
@@ -50,7 +53,7 @@ export function createTokenMail(deps: EmailFlowDeps) {
     const c = deps.findCollection(claims.collectionId);
     if (c?.type !== 'auth') return undefined;
     const record = await records.findById(c, claims.id);
-    if (!record || !(await verifyRecordToken(token, c, record, type))) return undefined;
+    if (!record || !(await verifyRecordToken(deps.clock, token, c, record, type))) return undefined;
     return { collection: c, record };
   }
 

@@ -1,5 +1,6 @@
 import type { Collection, TokenConfig } from '../schema/collection.ts';
 import type { RecordValues } from '../schema/record-values.ts';
+import type { Clock } from '../tools/clock.ts';
 
 // jose loads on first use: most requests carry no token, and start-up stays lean
 const jose = () => import('jose');
@@ -33,9 +34,10 @@ function tokenKey(c: Collection, record: RecordValues, type: TokenType): Uint8Ar
 
 /**
  * Signs a record token (HS256) of a type with `{id, type, collectionId}` plus `claims`;
- * `duration` (seconds) defaults to the collection's setting for the type.
+ * `duration` (seconds) from `clock`'s now defaults to the collection's setting for the type.
  */
 export async function signRecordToken(
+  clock: Clock,
   c: Collection,
   record: RecordValues,
   type: TokenType,
@@ -46,17 +48,18 @@ export async function signRecordToken(
   const { SignJWT } = await jose();
   return new SignJWT({ ...claims, id: String(record.id), type, collectionId: c.id })
     .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
-    .setExpirationTime(Math.floor(Date.now() / 1000) + seconds)
+    .setExpirationTime(Math.floor(clock.now() / 1000) + seconds)
     .sign(tokenKey(c, record, type));
 }
 
 /** Signs an auth token; a static one (impersonation) is not refreshable and has its own duration. */
 export function signAuthToken(
+  clock: Clock,
   c: Collection,
   record: RecordValues,
   opts: { duration?: number; refreshable?: boolean } = {},
 ): Promise<string> {
-  return signRecordToken(c, record, 'auth', { refreshable: opts.refreshable ?? true }, opts.duration);
+  return signRecordToken(clock, c, record, 'auth', { refreshable: opts.refreshable ?? true }, opts.duration);
 }
 
 /** What a record token claims to be, unverified. */
@@ -86,9 +89,10 @@ export function peekClaims(token: string): TokenClaims | undefined {
 
 /**
  * Verifies a record token of a type against the record it names: signature (with that
- * type's secret), expiry and the `type` claim; false otherwise.
+ * type's secret), expiry (at `clock`'s now) and the `type` claim; false otherwise.
  */
 export async function verifyRecordToken(
+  clock: Clock,
   token: string,
   c: Collection,
   record: RecordValues,
@@ -96,7 +100,10 @@ export async function verifyRecordToken(
 ): Promise<boolean> {
   const { jwtVerify } = await jose();
   try {
-    const { payload } = await jwtVerify(token, tokenKey(c, record, type), { algorithms: ['HS256'] });
+    const { payload } = await jwtVerify(token, tokenKey(c, record, type), {
+      algorithms: ['HS256'],
+      currentDate: new Date(clock.now()),
+    });
     return payload.type === type && payload.id === record.id && payload.collectionId === c.id;
   } catch {
     return false;
@@ -104,14 +111,26 @@ export async function verifyRecordToken(
 }
 
 /** Verifies an auth token against the record it names; false for a bad signature or expiry. */
-export function verifyAuthToken(token: string, c: Collection, record: RecordValues): Promise<boolean> {
-  return verifyRecordToken(token, c, record, 'auth');
+export function verifyAuthToken(
+  clock: Clock,
+  token: string,
+  c: Collection,
+  record: RecordValues,
+): Promise<boolean> {
+  return verifyRecordToken(clock, token, c, record, 'auth');
 }
 
 /** How long a file token lasts when the collection sets nothing (PocketBase's default: 3 minutes). */
 export const FILE_TOKEN_SECONDS = 180;
 
 /** Signs a short-lived file token (type `file`) for protected file downloads. */
-export function signFileToken(c: Collection, record: RecordValues): Promise<string> {
-  return signRecordToken(c, record, 'file', {}, tokenConfig(c, 'file')?.duration || FILE_TOKEN_SECONDS);
+export function signFileToken(clock: Clock, c: Collection, record: RecordValues): Promise<string> {
+  return signRecordToken(
+    clock,
+    c,
+    record,
+    'file',
+    {},
+    tokenConfig(c, 'file')?.duration || FILE_TOKEN_SECONDS,
+  );
 }

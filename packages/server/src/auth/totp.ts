@@ -5,6 +5,7 @@ import { BadRequestError, TooManyRequestsError } from '../errors/api-error.ts';
 import type { RecordService } from '../records/record-service.ts';
 import type { Viewer } from '../rules/viewer.ts';
 import type { Collection } from '../schema/collection.ts';
+import type { Clock } from '../tools/clock.ts';
 import { nowDate } from '../tools/time.ts';
 import type { AuthStore } from './auth-store.ts';
 import { readForm } from './forms.ts';
@@ -36,13 +37,14 @@ export function createTotpFlow(deps: {
   store: AuthStore;
   signIn: SignIn;
   ipFailures: RateLimiter;
+  clock: Clock;
   authCollection(name: string): Collection;
   findCollection(idOrName: string): Collection | undefined;
 }) {
   const { db, records, store, signIn } = deps;
   const qb = db.sys;
   // 5 wrong codes per record within 5 minutes, then 429
-  const attempts = createRateLimiter({ limit: 5, windowMs: 300_000 });
+  const attempts = createRateLimiter({ limit: 5, windowMs: 300_000, clock: deps.clock });
 
   const where = (c: Collection, id: string) => (q: any) =>
     q.where('collection_ref', '=', c.id).where('record_ref', '=', id);
@@ -81,7 +83,7 @@ export function createTotpFlow(deps: {
     if (deps.ipFailures.exceeded(ip) || attempts.exceeded(key))
       throw new TooManyRequestsError('Too many failed sign-in attempts, please try again later.');
     const delta = /^\d{6}$/.test(code) ? (await totpOf(c, row)).validate({ token: code, window: 1 }) : null;
-    const step = delta === null ? 0 : Math.floor(Date.now() / 1000 / PERIOD) + delta;
+    const step = delta === null ? 0 : Math.floor(deps.clock.now() / 1000 / PERIOD) + delta;
     const fresh =
       delta !== null &&
       (
@@ -116,7 +118,7 @@ export function createTotpFlow(deps: {
         secret: new (await import('otpauth')).Secret({ size: 20 }).base32,
         confirmed: 0,
         last_step: 0,
-        created: nowDate(),
+        created: nowDate(deps.clock.now()),
       };
       await db.run(where(c, id)(qb.deleteFrom('_totps')));
       await db.run(qb.insertInto('_totps').values(row));

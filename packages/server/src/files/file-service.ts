@@ -15,6 +15,7 @@ import { type BlobInfo, type BlobStore, isValidKey } from '../storage/blob-store
 import { recordFileKey, thumbKey } from '../storage/record-keys.ts';
 import { makeThumb, THUMB_SOURCE_TYPES } from '../storage/thumbs.ts';
 import { createUploadReceiver, type UploadReceiver } from '../storage/upload-receiver.ts';
+import type { Clock } from '../tools/clock.ts';
 
 /** PocketBase always allows this thumb size, listed or not. */
 const DEFAULT_THUMBS = ['100x100'];
@@ -47,8 +48,10 @@ export function createFileService(deps: {
   collections: CollectionService;
   records: RecordService;
   logger: Logger;
+  /** File tokens expire by it. */
+  clock: Clock;
 }) {
-  const { blobs, collections, records, logger } = deps;
+  const { blobs, collections, records, logger, clock } = deps;
   const inFlight = new Map<string, Promise<void>>();
   // like PocketBase: at most CPUs + 2 thumbs at once (each holds its original in memory)
   const maxThumbJobs = availableParallelism() + 2;
@@ -74,7 +77,7 @@ export function createFileService(deps: {
     const c = collections.find(claims.collectionId);
     if (c?.type !== 'auth') return anonymous;
     const record = await records.findById(c, claims.id);
-    if (!record || !(await verifyRecordToken(token, c, record, 'file'))) return anonymous;
+    if (!record || !(await verifyRecordToken(clock, token, c, record, 'file'))) return anonymous;
     const auth = { collection: c, record };
     return {
       superuser: c.name === SUPERUSERS,
@@ -142,7 +145,7 @@ export function createFileService(deps: {
     /** `POST /api/files/token`: a short-lived token for protected files. */
     async fileToken(viewer: Viewer): Promise<{ token: string }> {
       if (!viewer.auth) throw new UnauthorizedError('The request requires valid record authorization token.');
-      return { token: await signFileToken(viewer.auth.collection, viewer.auth.record) };
+      return { token: await signFileToken(clock, viewer.auth.collection, viewer.auth.record) };
     },
 
     /**

@@ -122,6 +122,12 @@ export function createRealtimeHub({ db, collections, records, logger, options = 
    * the two never overlap.
    */
   async function dispatch(rows: ChangeRow[], only?: RealtimeClient): Promise<void> {
+    // a collection made on another node a moment ago may not have reached this node's
+    // schema yet: read the schema once before its changes would be dropped
+    if (rows.some((r) => !collections.find(r.collectionId)))
+      await collections
+        .reload()
+        .catch((err: unknown) => logger.error({ err }, 'realtime: schema reload failed'));
     for (const row of rows) {
       const c = collections.find(row.collectionId);
       if (!c) continue;

@@ -1,33 +1,10 @@
-import { type Database, DbError, type Transaction } from '../db/database.ts';
-import {
-  BadRequestError,
-  type ErrorData,
-  fieldError,
-  NotFoundError,
-  ValidationError,
-} from '../errors/api-error.ts';
-import { nowDate } from '../tools/time.ts';
-import {
-  AUTH_KEYS,
-  type Collection,
-  type CollectionType,
-  cloneCollection,
-  defaultCollectionId,
-  defaultFieldId,
-  ensureSystemFields,
-  fieldWithDefaults,
-  keepProviderSecrets,
-  RULE_KEYS,
-  scaffold,
-  WRITABLE_KEYS,
-} from './collection.ts';
-import { loadCollections, removeCollection, storeCollection } from './collection-store.ts';
-import type { FieldModel } from './field.ts';
-import { isSearchable } from './field-registry.ts';
-import { buildIndex, indexFailure, parseIndex } from './indexes.ts';
-import { planIsNoop, planTable } from './table-plan.ts';
-import { validateCollection } from './validate-collection.ts';
-import { inferViewFields } from './view-fields.ts';
+import type { Database, Transaction } from '../db/database.ts';
+import { BadRequestError, fieldError, ValidationError } from '../errors/api-error.ts';
+import { type Collection, type CollectionType, cloneCollection } from './collection.ts';
+import { createCollectionCache } from './collection-cache.ts';
+import { overlay, prepareNew } from './collection-input.ts';
+import { loadCollections } from './collection-store.ts';
+import { createCollectionWrites, ViewBreakError } from './collection-writes.ts';
 
 /** One schema change, as the migration writer records it. */
 export interface SchemaChange {
@@ -51,249 +28,30 @@ export interface CollectionServiceDeps {
   ruleProblem: (deps: RuleCheckDeps, c: Collection, rule: string) => string | undefined;
   /** Called inside the transaction of every schema change (e.g. to write a migration file). */
   onChange?: (tx: Transaction, changes: SchemaChange[]) => Promise<void>;
+  /**
+   * Called after every committed schema change, once this node's cache holds it: tells the
+   * other nodes to reload (see schema-sync.ts). It logs its own failures: the change has
+   * committed, so the request that made it must not fail on the announcement.
+   */
+  onCommitted?: () => Promise<void>;
 }
 
 export type CollectionService = ReturnType<typeof createCollectionService>;
-
-/** Fields with a full-text index (ForgeBase's `searchable` option on text and editor fields). */
-export function searchColumns(c: Collection): string[] {
-  return c.fields.filter(isSearchable).map((f) => f.name);
-}
-
-/** A schema change that a view collection's query no longer works with. */
-class ViewBreakError extends BadRequestError {
-  constructor(view: string, cause: unknown) {
-    super(`The change breaks the view collection "${view}".`, {}, { cause });
-  }
-}
 
 /**
  * The runtime schema: collections kept in `_collections` and cached in memory, each with
  * a real table (or view). Every change alters the table in the same transaction as the
  * definition, so a failed change leaves both as they were.
  */
-export function createCollectionService({ db, ruleProblem, onChange }: CollectionServiceDeps) {
-  let byId = new Map<string, Collection>();
-  let byName = new Map<string, Collection>();
-
-  function setCache(list: Collection[]): void {
-    byId = new Map(list.map((c) => [c.id, c]));
-    byName = new Map(list.map((c) => [c.name.toLowerCase(), c]));
-  }
-
-  function find(idOrName: string): Collection | undefined {
-    return byId.get(idOrName) ?? byName.get(idOrName.toLowerCase());
-  }
-
-  function get(idOrName: string): Collection {
-    const c = find(idOrName);
-    if (!c) throw new NotFoundError();
-    return c;
-  }
-
-  function all(): Collection[] {
-    return [...byId.values()];
-  }
-
-  /** Builds the collection a create request describes, without saving it. */
-  function prepareNew(input: Record<string, unknown>, others: Collection[]): Collection {
-    const type = (input.type ?? 'base') as CollectionType;
-    const name = typeof input.name === 'string' ? input.name : '';
-    const c = scaffold(['base', 'auth', 'view'].includes(type) ? type : ('base' as CollectionType), name);
-    c.type = type;
-    overlay(c, input);
-    if (!c.id) {
-      let id = defaultCollectionId(c.type, c.name);
-      for (let n = 2; others.some((o) => o.id === id) && n < 1000; n++)
-        id = `${defaultCollectionId(c.type, c.name)}${n}`;
-      c.id = id;
-    }
-    return c;
-  }
-
-  /** Lays client input over a collection: known keys only; auth option objects merge one level. */
-  function overlay(c: Collection, input: Record<string, unknown>): void {
-    const target = c as unknown as Record<string, unknown>;
-    for (const key of WRITABLE_KEYS) {
-      if (!(key in input) || input[key] === undefined) continue;
-      const v = input[key];
-      if ((AUTH_KEYS as readonly string[]).includes(key) && c.type !== 'auth') continue;
-      if (key === 'viewQuery' && c.type !== 'view') continue;
-      const cur = target[key];
-      if (
-        (AUTH_KEYS as readonly string[]).includes(key) &&
-        v &&
-        typeof v === 'object' &&
-        !Array.isArray(v) &&
-        cur &&
-        typeof cur === 'object'
-      ) {
-        target[key] = { ...(cur as object), ...(v as object) };
-        if (key === 'oauth2') keepProviderSecrets(cur, target[key]);
-      } else target[key] = structuredClone(v);
-    }
-    if (!Array.isArray(c.fields)) c.fields = [];
-    if (!Array.isArray(c.indexes)) c.indexes = [];
-  }
-
-  /** Fills field defaults and ids; a field without id reuses the id of a same-named old field. */
-  function normalizeFields(c: Collection, prev: Collection | undefined): void {
-    const taken = new Set<string>();
-    c.fields = c.fields.map((raw) => {
-      const input = raw && typeof raw === 'object' ? (raw as Record<string, unknown>) : {};
-      const f = fieldWithDefaults(input);
-      if (!f.id) {
-        const same = prev?.fields.find((p) => p.name === f.name);
-        let id = same?.id ?? defaultFieldId(f.type, f.name);
-        for (
-          let n = 2;
-          taken.has(id) || c.fields.some((x) => x !== raw && (x as FieldModel).id === id);
-          n++
-        ) {
-          id = `${defaultFieldId(f.type, f.name)}${n}`;
-        }
-        f.id = id;
-      }
-      taken.add(f.id);
-      return f;
-    });
-  }
-
-  /** Keeps index strings pointing at the collection's current table name. */
-  function retargetIndexes(c: Collection): void {
-    c.indexes = c.indexes.map((text) => {
-      const p = typeof text === 'string' ? parseIndex(text) : undefined;
-      return p && p.table !== c.name ? buildIndex({ ...p, table: c.name }) : text;
-    });
-  }
-
-  async function resolveViewFields(
-    tx: Transaction,
-    c: Collection,
-    prev: Collection | undefined,
-  ): Promise<ErrorData | undefined> {
-    const query = String(c.viewQuery ?? '')
-      .trim()
-      .replace(/;+\s*$/, '');
-    if (!query) return undefined;
-    if (query.includes(';') || !/^(select|with)\b/i.test(query)) {
-      return {
-        viewQuery: fieldError(
-          'validation_invalid_view_query',
-          'Invalid query - only a single SELECT statement is allowed.',
-        ),
-      };
-    }
-    c.viewQuery = query;
-    try {
-      const columns = await db.ddl.queryColumns(tx, query);
-      if (!columns.some((col) => col.name === 'id')) {
-        return {
-          viewQuery: fieldError(
-            'validation_invalid_view_query',
-            // PocketBase's wording (core/view.go)
-            "Invalid query - missing required id column (you can use `(ROW_NUMBER() OVER()) as id` if you don't have one).",
-          ),
-        };
-      }
-      c.fields = inferViewFields(columns, query, all(), prev?.fields);
-    } catch (e) {
-      const msg = e instanceof DbError ? e.message : 'the query could not be prepared';
-      return { viewQuery: fieldError('validation_invalid_view_query', `Invalid query - ${msg}.`) };
-    }
-    return undefined;
-  }
-
-  /** Rules must parse and name real fields (checked against the collection being saved). */
-  function ruleErrors(next: Collection, others: Collection[]): ErrorData {
-    const errors: ErrorData = {};
-    const deps: RuleCheckDeps = {
-      db,
-      collection: (idOrName: string) =>
-        idOrName === next.id || idOrName.toLowerCase() === next.name.toLowerCase()
-          ? next
-          : others.find((o) => o.id === idOrName || o.name.toLowerCase() === idOrName.toLowerCase()),
-    };
-    const keys = [...RULE_KEYS, ...(next.type === 'auth' ? (['authRule', 'manageRule'] as const) : [])];
-    for (const key of keys) {
-      const rule = next[key];
-      if (typeof rule !== 'string') continue;
-      const problem = ruleProblem(deps, next, rule);
-      if (problem)
-        errors[key] = fieldError('validation_invalid_rule', `Invalid rule. Raw error: ${problem}.`);
-    }
-    return errors;
-  }
-
-  /** Recreates every view so they follow table changes (PostgreSQL drops them on rebuild). */
-  async function refreshViews(tx: Transaction, collections: Collection[]): Promise<void> {
-    for (const v of collections.filter((c) => c.type === 'view')) {
-      try {
-        await db.ddl.createView(tx, v.name, v.viewQuery ?? '');
-      } catch (e) {
-        throw new ViewBreakError(v.name, e);
-      }
-    }
-  }
+export function createCollectionService({ db, ruleProblem, onChange, onCommitted }: CollectionServiceDeps) {
+  const cache = createCollectionCache(() => loadCollections(db.sys, db));
+  const { find, get, all } = cache;
+  const writes = createCollectionWrites({ db, all, ruleProblem });
 
   /**
-   * Saves one collection inside `tx`: validates, syncs the table or view, stores the row.
-   * `pending` are the collections as they will be after the surrounding change.
+   * Runs one schema change in a transaction, then re-reads the schema (so changes that
+   * commit side by side, here or on another node, all end up in the cache) and announces it.
    */
-  async function saveInTx(
-    tx: Transaction,
-    next: Collection,
-    prev: Collection | undefined,
-    pending: Map<string, Collection>,
-    failMessage: string,
-    upcoming: Collection[] = [],
-  ): Promise<void> {
-    normalizeFields(next, prev);
-    if (next.type !== 'view') ensureSystemFields(next);
-    retargetIndexes(next);
-    const others = [...pending.values(), ...upcoming.filter((u) => !pending.has(u.id))].filter(
-      (o) => o.id !== next.id,
-    );
-    let errors: ErrorData = {};
-    if (next.type === 'view') {
-      const viewErrors = await resolveViewFields(tx, next, prev);
-      if (viewErrors) errors = viewErrors;
-    }
-    errors = { ...validateCollection(next, prev, others), ...ruleErrors(next, others), ...errors };
-    if (Object.keys(errors).length) throw new ValidationError(failMessage, errors);
-    const now = nowDate();
-    next.created = prev?.created ?? now;
-    next.updated = now;
-    try {
-      if (next.type === 'view') {
-        await db.ddl.createView(
-          tx,
-          next.name,
-          next.viewQuery ?? '',
-          prev && prev.name !== next.name ? prev.name : undefined,
-        );
-      } else {
-        const tableChanged = !prev || !planIsNoop(next, prev);
-        if (tableChanged) await db.ddl.applyTablePlan(tx, planTable(next, prev));
-        const search = searchColumns(next);
-        if (tableChanged || !prev || searchColumns(prev).join() !== search.join()) {
-          await db.ddl.syncSearch(
-            tx,
-            next.name,
-            search,
-            prev && prev.name !== next.name ? prev.name : undefined,
-          );
-        }
-      }
-    } catch (e) {
-      if (e instanceof DbError)
-        throw new ValidationError(failMessage, indexFailure(next.indexes, prev?.indexes ?? [], e));
-      throw e;
-    }
-    await storeCollection(db.sys, tx, next, !prev);
-    pending.set(next.id, next);
-  }
-
   async function commit<T>(
     fn: (tx: Transaction, pending: Map<string, Collection>) => Promise<{ value: T; changes: SchemaChange[] }>,
   ): Promise<T> {
@@ -301,12 +59,15 @@ export function createCollectionService({ db, ruleProblem, onChange }: Collectio
     const result = await db.transaction(async (tx) => {
       const r = await fn(tx, pending);
       if (r.changes.length) {
-        await refreshViews(tx, [...pending.values()]);
+        await writes.refreshViews(tx, [...pending.values()]);
         if (onChange) await onChange(tx, r.changes);
       }
       return r;
     });
-    setCache([...pending.values()]);
+    if (result.changes.length) {
+      await cache.reload();
+      await onCommitted?.();
+    }
     return result.value;
   }
 
@@ -316,16 +77,17 @@ export function createCollectionService({ db, ruleProblem, onChange }: Collectio
     all,
 
     /** Loads the cache from the database (at start-up, or when another node changed it). */
-    async reload(): Promise<void> {
-      setCache(await loadCollections(db.sys, db));
-    },
+    reload: cache.reload,
+
+    /** Calls `fn` after every swap of the cache (a local change or a reload); returns an unsubscribe. */
+    onReload: cache.onReload,
 
     /** Creates a collection from PocketBase-shaped input. */
     create(input: Record<string, unknown>, opts: { system?: boolean } = {}): Promise<Collection> {
       return commit(async (tx, pending) => {
         const next = prepareNew(input, [...pending.values()]);
         if (opts.system) next.system = true;
-        await saveInTx(tx, next, undefined, pending, 'Failed to create collection.');
+        await writes.save(tx, next, undefined, pending, 'Failed to create collection.');
         return { value: next, changes: [{ before: undefined, after: next }] };
       });
     },
@@ -337,7 +99,7 @@ export function createCollectionService({ db, ruleProblem, onChange }: Collectio
         const next = cloneCollection(prev);
         overlay(next, { ...input, id: prev.id, type: input.type ?? prev.type });
         if (input.type !== undefined && input.type !== prev.type) next.type = input.type as CollectionType;
-        await saveInTx(tx, next, prev, pending, 'Failed to update collection.');
+        await writes.save(tx, next, prev, pending, 'Failed to update collection.');
         return { value: next, changes: [{ before: prev, after: next }] };
       });
     },
@@ -347,7 +109,7 @@ export function createCollectionService({ db, ruleProblem, onChange }: Collectio
       const c = get(idOrName);
       try {
         await commit(async (tx, pending) => {
-          await deleteInTx(tx, c, pending);
+          await writes.remove(tx, c, pending);
           return { value: undefined, changes: [{ before: c, after: undefined }] };
         });
       } catch (e) {
@@ -393,12 +155,12 @@ export function createCollectionService({ db, ruleProblem, onChange }: Collectio
                 input.fields = [...incoming, ...kept];
               }
               overlay(next, { ...input, id: prev.id });
-              await saveInTx(tx, next, prev, pending, 'Failed to import collections.', upcoming);
+              await writes.save(tx, next, prev, pending, 'Failed to import collections.', upcoming);
               changes.push({ before: prev, after: next });
               seen.add(next.id);
             } else {
               const next = prepareNew(item, [...pending.values()]);
-              await saveInTx(tx, next, undefined, pending, 'Failed to import collections.', upcoming);
+              await writes.save(tx, next, undefined, pending, 'Failed to import collections.', upcoming);
               changes.push({ before: undefined, after: next });
               seen.add(next.id);
             }
@@ -421,7 +183,7 @@ export function createCollectionService({ db, ruleProblem, onChange }: Collectio
           // references among the deleted collections themselves do not block them
           const going = new Set(missing.map((c) => c.id));
           for (const c of missing) {
-            await deleteInTx(tx, c, pending, going);
+            await writes.remove(tx, c, pending, going);
             changes.push({ before: c, after: undefined });
           }
         }
@@ -429,28 +191,4 @@ export function createCollectionService({ db, ruleProblem, onChange }: Collectio
       });
     },
   };
-
-  async function deleteInTx(
-    tx: Transaction,
-    c: Collection,
-    pending: Map<string, Collection>,
-    ignoreRefsFrom: Set<string> = new Set(),
-  ): Promise<void> {
-    if (c.system) throw new BadRequestError('Failed to delete collection.');
-    const refs = [...pending.values()].filter(
-      (o) =>
-        o.id !== c.id &&
-        !ignoreRefsFrom.has(o.id) &&
-        o.fields.some((f) => f.type === 'relation' && f.collectionId === c.id),
-    );
-    if (refs.length) {
-      throw new BadRequestError(
-        `Failed to delete collection probably due to existing reference in ${refs.map((r) => r.name).join(', ')}.`,
-      );
-    }
-    pending.delete(c.id);
-    if (c.type === 'view') await db.ddl.dropView(tx, c.name);
-    else await db.ddl.dropTable(tx, c.name);
-    await removeCollection(db.sys, tx, c.id);
-  }
 }

@@ -1,5 +1,6 @@
 import type { Database } from '../db/database.ts';
 import { BadRequestError } from '../errors/api-error.ts';
+import type { Clock } from '../tools/clock.ts';
 import { randomSecret } from '../tools/id.ts';
 import { nowDate } from '../tools/time.ts';
 
@@ -20,9 +21,9 @@ export interface SignedGrant {
 
 /**
  * Signs and checks the tokens of signed URLs with a key kept in `_params` (made on first
- * use, shared by every node on the same database).
+ * use, shared by every node on the same database); expiry is measured by `clock`.
  */
-export function createUrlSigner(db: Database) {
+export function createUrlSigner(db: Database, clock: Clock) {
   let key: Promise<Uint8Array> | undefined;
 
   async function loadKey(): Promise<Uint8Array> {
@@ -30,7 +31,7 @@ export function createUrlSigner(db: Database) {
       db.first<{ value: string }>(db.sys.selectFrom('_params').select('value').where('id', '=', PARAM_ID));
     let row = await read();
     if (!row) {
-      const now = nowDate();
+      const now = nowDate(clock.now());
       await db.run(
         db.qb
           .insertInto('_params')
@@ -61,14 +62,17 @@ export function createUrlSigner(db: Database) {
       const extra = { ...(grant.upsert ? { up: true } : {}), ...(grant.owner ? { own: grant.owner } : {}) };
       return new SignJWT({ b: grant.bucketId, o: grant.name, act: grant.action, ...extra })
         .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
-        .setExpirationTime(Math.floor(Date.now() / 1000) + seconds)
+        .setExpirationTime(Math.floor(clock.now() / 1000) + seconds)
         .sign(await secret());
     },
     /** The grant a token carries, or undefined when it is forged, expired or not one of ours. */
     async verify(token: string): Promise<SignedGrant | undefined> {
       const { jwtVerify } = await jose();
       try {
-        const { payload } = await jwtVerify(token, await secret(), { algorithms: ['HS256'] });
+        const { payload } = await jwtVerify(token, await secret(), {
+          algorithms: ['HS256'],
+          currentDate: new Date(clock.now()),
+        });
         if (typeof payload.b !== 'string' || typeof payload.o !== 'string') return undefined;
         if (payload.act !== 'download' && payload.act !== 'upload') return undefined;
         return {

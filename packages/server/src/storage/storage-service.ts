@@ -7,6 +7,7 @@ import { VALUES_ALIAS, valuesMatch } from '../rules/match-values.ts';
 import { type RuleCondition, ruleCondition, ruleProblem } from '../rules/rule-condition.ts';
 import type { Viewer } from '../rules/viewer.ts';
 import type { CollectionService } from '../schema/collection-service.ts';
+import type { Clock } from '../tools/clock.ts';
 import { nowDate } from '../tools/time.ts';
 import type { BlobInfo, BlobStore } from './blob-store.ts';
 import { type Bucket, checkObjectName, mimeAllowed, parseBucketInput } from './bucket-model.ts';
@@ -35,10 +36,12 @@ export function createStorageService(deps: {
   blobs: BlobStore;
   collections: CollectionService;
   logger: Logger;
+  /** Signed URLs expire by it. */
+  clock: Clock;
 }) {
   const { db, blobs, logger } = deps;
   const store = createBucketStore(db);
-  const signer = createUrlSigner(db);
+  const signer = createUrlSigner(db, deps.clock);
   const ruleDeps = { db, collection: (name: string) => deps.collections.find(name) };
   const blobKey = (bucketId: string, objectId: string) => `_buckets/${bucketId}/${objectId}`;
   const transformsPrefix = (bucketId: string, objectId: string) => `_buckets/${bucketId}/_t/${objectId}/`;

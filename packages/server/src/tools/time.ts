@@ -6,9 +6,9 @@ export function formatDate(d: Date): string {
   return d.toISOString().replace('T', ' ');
 }
 
-/** Now, in the stored date format. */
-export function nowDate(): string {
-  return formatDate(new Date());
+/** Now (or the given epoch milliseconds, e.g. `clock.now()`), in the stored date format. */
+export function nowDate(ms: number = Date.now()): string {
+  return formatDate(new Date(ms));
 }
 
 const DATE_RE =

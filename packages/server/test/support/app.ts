@@ -3,6 +3,7 @@ import { Writable } from 'node:stream';
 import { type App, createApp } from '../../src/app.ts';
 import { type Config, loadConfig } from '../../src/config.ts';
 import { createLogger } from '../../src/observability/logger.ts';
+import type { Clock } from '../../src/tools/clock.ts';
 import { schemaUrl } from './pg.ts';
 import { testStorage } from './storage.ts';
 
@@ -80,13 +81,18 @@ export function testConfig(
 
 /**
  * Starts a real ForgeBase on a random port with its own temp dir (and, for PostgreSQL,
- * its own schema), creates a superuser and signs it in.
+ * its own schema), creates a superuser and signs it in. `opts.clock` replaces the system
+ * clock (see support/clock.ts).
  */
-export async function startTestApp(dialect: Dialect, overrides: Partial<Config> = {}): Promise<TestApp> {
+export async function startTestApp(
+  dialect: Dialect,
+  overrides: Partial<Config> = {},
+  opts: { clock?: Clock } = {},
+): Promise<TestApp> {
   const storage = testStorage(dialect);
   const { dir } = storage;
   const config = testConfig(dialect, dir, storage.schema, overrides);
-  const app = await createApp(config, { logger: silentLogger() });
+  const app = await createApp(config, { logger: silentLogger(), ...opts });
   const url = await app.start();
   await app.records.asSystem().create('_superusers', {
     email: SUPERUSER_EMAIL,

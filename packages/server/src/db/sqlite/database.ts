@@ -211,6 +211,13 @@ export class SqliteDatabase implements Database {
     return this.bus.listen(CHANGES_CHANNEL, wake, wake);
   }
 
+  // one process: whoever changes something has already told this process's services
+  async notify(_topic: string, _payload: string): Promise<void> {}
+
+  async listen(_topic: string, _wake: (payload?: string) => void): Promise<() => Promise<void>> {
+    return async () => undefined;
+  }
+
   async close(): Promise<void> {
     if (this.#closed) return;
     // let queued writes finish first
