@@ -4,6 +4,7 @@ import { hashPassword, verifyPassword } from './auth/password.ts';
 import { type Config, parseHostPort } from './config.ts';
 import type { Database } from './db/database.ts';
 import { openDatabase } from './db/open.ts';
+import { createFileService, type FileService } from './files/file-service.ts';
 import { createHttpServer } from './http/server.ts';
 import { createMailer } from './mail/mailer.ts';
 import { createMigrationRunner, type MigrationRunner } from './migrations/migration-runner.ts';
@@ -11,14 +12,15 @@ import { createLogger, type Logger } from './observability/logger.ts';
 import { createRealtimeHub, type HubOptions, type RealtimeHub } from './realtime/hub.ts';
 import { createRecordFiles } from './records/record-files.ts';
 import { createRecordService, type RecordService } from './records/record-service.ts';
+import { ruleProblem } from './rules/rule-condition.ts';
 import { createS3Service } from './s3/s3-service.ts';
 import { SUPERUSERS } from './schema/collection.ts';
 import { type CollectionService, createCollectionService } from './schema/collection-service.ts';
 import { createSettingsService, type SettingsService } from './settings/settings-service.ts';
-import { createFileService, type FileService } from './storage/file-service.ts';
 import { openBlobStore } from './storage/open-blob-store.ts';
 import { createStorageService, type StorageService } from './storage/storage-service.ts';
 import { createTusService } from './storage/tus-service.ts';
+import { SYSTEM_MIGRATIONS } from './system-migrations.ts';
 import { formatDate } from './tools/time.ts';
 
 export type { Config } from './config.ts';
@@ -59,12 +61,14 @@ export async function createApp(
   const db = await openDatabase({
     dataDir: config.dataDir,
     sqliteSync: config.sqliteSync,
+    systemMigrations: SYSTEM_MIGRATIONS,
     ...(config.db ? { db: config.db } : {}),
   });
   try {
     let runner: MigrationRunner | undefined;
     const collections = createCollectionService({
       db,
+      ruleProblem,
       onChange: async (tx, changes) => {
         if (config.automigrate && runner) await runner.record(tx, changes);
       },

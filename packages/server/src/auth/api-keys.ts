@@ -1,5 +1,4 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import type { Kysely } from 'kysely';
 import type { Database } from '../db/database.ts';
 import type { ErrorData } from '../errors/api-error.ts';
 import { fieldError, NotFoundError, ValidationError } from '../errors/api-error.ts';
@@ -52,7 +51,7 @@ export function createApiKeyService({
   db: Database;
   findCollection(idOrName: string): Collection | undefined;
 }) {
-  const qb: Kysely<any> = db.qb;
+  const qb = db.sys;
 
   /** A key as clients see it: never the secret nor its hash; scopes name collections. */
   function toJSON(row: KeyRow): Record<string, unknown> {

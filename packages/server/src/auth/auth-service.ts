@@ -84,7 +84,7 @@ export function createAuthService({ db, collections, records, config, logger, ma
   // the race: under a lock, in the creating transaction, no other superuser may exist
   records.hooks.afterCreate(SUPERUSERS, async (e) => {
     if (e.viewer !== installer) return;
-    await db.lockKey(e.tx, 'install-superuser');
+    await db.bus.lockKey(e.tx, 'install-superuser');
     const other = await e.tx.first(
       db.qb.selectFrom(SUPERUSERS).select('id').where('id', '!=', String(e.record.id)).limit(1),
     );

@@ -1,4 +1,3 @@
-import type { Kysely } from 'kysely';
 import type { Database } from '../db/database.ts';
 import { randomString } from '../tools/id.ts';
 import { formatDate, nowDate } from '../tools/time.ts';
@@ -31,7 +30,7 @@ export function hasExpired(created: string, seconds: number): boolean {
 
 /** The `_otps` and `_mfas` system tables (PocketBase keeps the same two). */
 export function createAuthStore(db: Database) {
-  const qb: Kysely<any> = db.qb;
+  const qb = db.sys;
   const newId = () => randomString(15);
 
   return {

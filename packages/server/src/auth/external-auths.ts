@@ -1,4 +1,3 @@
-import type { Kysely } from 'kysely';
 import type { Database } from '../db/database.ts';
 import { randomString } from '../tools/id.ts';
 import { nowDate } from '../tools/time.ts';
@@ -17,7 +16,7 @@ export type ExternalAuths = ReturnType<typeof createExternalAuths>;
 
 /** The `_external_auths` system table. */
 export function createExternalAuths(db: Database) {
-  const qb: Kysely<any> = db.qb;
+  const qb = db.sys;
   return {
     find(collectionRef: string, provider: string, providerId: string): Promise<ExternalAuthRow | undefined> {
       return db.first<ExternalAuthRow>(

@@ -1,4 +1,3 @@
-import type { Kysely } from 'kysely';
 import type { Database } from '../db/database.ts';
 import { formatDate, nowDate } from '../tools/time.ts';
 
@@ -10,7 +9,7 @@ export interface PasskeyRow {
   record_ref: string;
   /** The COSE public key (base64url). */
   public_key: string;
-  counter: unknown;
+  counter: number;
   /** JSON array of transports the authenticator named. */
   transports: string;
   name: string;
@@ -25,7 +24,7 @@ export type PasskeyStore = ReturnType<typeof createPasskeyStore>;
 
 /** The `_passkeys` and `_passkey_challenges` system tables. */
 export function createPasskeyStore(db: Database) {
-  const qb: Kysely<any> = db.qb;
+  const qb = db.sys;
   return {
     async addChallenge(challenge: string, kind: ChallengeKind, collectionRef: string, recordRef: string) {
       await db.run(

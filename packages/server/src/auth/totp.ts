@@ -1,4 +1,3 @@
-import type { Kysely } from 'kysely';
 import type { TOTP } from 'otpauth';
 import type { Config } from '../config.ts';
 import type { Database } from '../db/database.ts';
@@ -16,8 +15,8 @@ interface TotpRow {
   collection_ref: string;
   record_ref: string;
   secret: string;
-  confirmed: unknown;
-  last_step: unknown;
+  confirmed: number;
+  last_step: number;
   created: string;
 }
 
@@ -41,7 +40,7 @@ export function createTotpFlow(deps: {
   findCollection(idOrName: string): Collection | undefined;
 }) {
   const { db, records, store, signIn } = deps;
-  const qb: Kysely<any> = db.qb;
+  const qb = db.sys;
   // 5 wrong codes per record within 5 minutes, then 429
   const attempts = createRateLimiter({ limit: 5, windowMs: 300_000 });
 

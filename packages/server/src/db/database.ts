@@ -1,5 +1,6 @@
-import type { CompiledQuery, Kysely, RawBuilder } from 'kysely';
+import type { Compilable, CompiledQuery, Kysely } from 'kysely';
 import type { FilterDialect } from './filter-dialect.ts';
+import type { SystemTables } from './system-tables.ts';
 
 /** A query ready to run: compiled by Kysely, or raw SQL with positional parameters. */
 export type Query =
@@ -45,10 +46,32 @@ export interface RunResult {
   changes: number;
 }
 
-/** Runs statements: the database itself, or an open transaction. */
+/**
+ * The row a query returns: the typed row of a query built with `db.sys`, or a plain
+ * record for raw SQL and for collection tables (`db.qb`, whose tables are dynamic).
+ */
+export type Row<Q> =
+  Q extends Compilable<infer O>
+    ? string extends keyof O
+      ? Record<string, unknown>
+      : O extends object
+        ? O
+        : Record<string, unknown>
+    : Record<string, unknown>;
+
+/**
+ * What `all<T>()`/`first<T>()` return: `T` when the caller names it, else the query's row.
+ * (`T` comes first so that `all<MyRow>(q)` keeps working.)
+ */
+export type RowOr<T, Q> = [T] extends [never] ? Row<Q> : T;
+
+/**
+ * Runs statements: the database itself, or an open transaction. Rows of a query built
+ * with `db.sys` come back typed; an implementation casts once (`as Executor['all']`).
+ */
 export interface Executor {
-  all<T = Record<string, unknown>>(q: Query): Promise<T[]>;
-  first<T = Record<string, unknown>>(q: Query): Promise<T | undefined>;
+  all<T = never, Q extends Query = Query>(q: Q): Promise<RowOr<T, Q>[]>;
+  first<T = never, Q extends Query = Query>(q: Q): Promise<RowOr<T, Q> | undefined>;
   run(q: Query): Promise<RunResult>;
   /** Runs SQL text without parameters (DDL, several statements). */
   exec(sql: string): Promise<void>;
@@ -70,13 +93,18 @@ export interface Transaction extends Executor {
 }
 
 /**
- * The one place that knows a dialect. Everything dialect-specific is a method here,
- * implemented in `sqlite/` and `postgres/` and tested against both.
+ * A connection to the database: runs statements, opens transactions, closes. This is
+ * the role most code needs (stores, services); the other roles hang off `Database`.
  */
-export interface Database extends Executor {
+export interface Connection extends Executor {
   readonly dialect: 'sqlite' | 'postgres';
-  /** A compile-only Kysely instance: build queries, then run them with this Database. */
+  /**
+   * A compile-only Kysely instance for collection tables (dynamic, so untyped): build
+   * queries, then run them with this Database.
+   */
   readonly qb: Kysely<any>;
+  /** The same builder typed with ForgeBase's own tables: use it for every system table. */
+  readonly sys: Kysely<SystemTables>;
   /**
    * Runs `fn` in a transaction; commits when it resolves, rolls back when it throws.
    * Called from inside a running transaction's work (its async context: a hook, a service
@@ -86,17 +114,13 @@ export interface Database extends Executor {
    */
   transaction<T>(fn: (tx: Transaction) => Promise<T>): Promise<T>;
   close(): Promise<void>;
+}
 
-  /** Quotes an identifier for this dialect. */
-  ident(name: string): string;
-  /** The value to bind for a boolean. */
-  bool(value: boolean): unknown;
-  /** The column expression that gives insertion order (`@rowid`, default sort). */
-  readonly rowIdColumn: string;
-  /** SQL pieces of the filter compiler. */
-  readonly filter: FilterDialect;
-  /** A condition that is true when the JSON array in `column` holds `value`. */
-  jsonArrayHas(column: string, value: unknown): RawBuilder<boolean>;
+/**
+ * Schema DDL for collection tables, views and their search indexes: what the schema
+ * service runs when a collection changes. Each call runs inside the caller's transaction.
+ */
+export interface SchemaDdl {
   /** Creates, alters or rebuilds a collection table as the plan says, keeping its rows. */
   applyTablePlan(tx: Transaction, plan: TablePlan): Promise<void>;
   dropTable(tx: Transaction, name: string): Promise<void>;
@@ -110,23 +134,62 @@ export interface Database extends Executor {
   dropView(tx: Transaction, name: string): Promise<void>;
   /** The columns a SELECT would return, without running it on data. */
   queryColumns(tx: Executor, select: string): Promise<{ name: string; kind: ColumnKind | 'unknown' }[]>;
+  /** True when a table or view with this name exists (names compare case-insensitively). */
+  hasTable(ex: Executor, name: string): Promise<boolean>;
+}
+
+/** Stops listening; resolves once the listening connection is closed. */
+export type StopListening = () => Promise<void>;
+
+/**
+ * What the nodes sharing one database use to coordinate: short messages on named
+ * channels (PostgreSQL LISTEN/NOTIFY, channel names suffixed by the app's schema so apps
+ * sharing a database do not hear each other) and transaction-scoped locks. SQLite has one
+ * process: messages go nowhere and every write transaction already runs alone.
+ */
+export interface ChangeBus {
+  /** Sends `payload` (short text, under 8000 bytes) to every node listening on `channel`. */
+  notify(channel: string, payload: string): Promise<void>;
+  /**
+   * Calls `onMessage` with each payload another node (or this one) sent on `channel`,
+   * and `onReconnect` after a lost listening connection is back (messages sent meanwhile
+   * are lost: catch up from durable state). Returns the stop function.
+   */
+  listen(
+    channel: string,
+    onMessage: (payload: string) => void,
+    onReconnect?: () => void,
+  ): Promise<StopListening>;
   /**
    * Serialises transactions that take the same key, until the calling one ends. SQLite
    * writes are serialised anyway; PostgreSQL takes a transaction advisory lock.
    */
   lockKey(tx: Transaction, key: string): Promise<void>;
-  /** True when a table or view with this name exists. */
-  hasTable(ex: Executor, name: string): Promise<boolean>;
+}
+
+/** The bus channel on which the change log announces new rows (payload: the new seq). */
+export const CHANGES_CHANNEL = 'changes';
+
+/**
+ * The one place that knows a dialect, split by role: the connection itself
+ * (statements, transactions), `ddl` for collection tables, `filter` for the SQL pieces
+ * queries are built from, `bus` for messages and locks between nodes. Implemented in
+ * `sqlite/` and `postgres/` and tested against both.
+ */
+export interface Database extends Connection {
+  readonly ddl: SchemaDdl;
+  readonly filter: FilterDialect;
+  readonly bus: ChangeBus;
   /**
-   * Tells every node that `_changes` grew up to `seq` (PostgreSQL: NOTIFY with the seq as
-   * its only payload). SQLite has one process: nothing to do.
+   * Tells every node that `_changes` grew up to `seq`: `bus.notify` on CHANGES_CHANNEL
+   * with the seq as its only payload.
    */
   notifyChanges(seq: number): Promise<void>;
   /**
    * Calls `wake` whenever another node announced changes, and again after a lost listening
    * connection is back (so the caller catches up from its cursor). Returns the stop function.
    */
-  listenChanges(wake: () => void): Promise<() => Promise<void>>;
+  listenChanges(wake: () => void): Promise<StopListening>;
 }
 
 /** Errors from drivers, mapped once into stable codes. */

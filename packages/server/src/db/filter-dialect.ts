@@ -1,10 +1,27 @@
 import type { RawBuilder } from 'kysely';
+import type { StoredBool } from './system-tables.ts';
 
 /**
- * The SQL pieces the filter compiler needs that differ between dialects. Every argument
- * is an already-built fragment; results are fragments to embed.
+ * The SQL pieces that differ between dialects, for building queries: identifiers, bound
+ * values, the row-order column and the filter compiler's fragments. Every argument is an
+ * already-built fragment; results are fragments to embed.
  */
 export interface FilterDialect {
+  /** Quotes an identifier for this dialect. */
+  ident(name: string): string;
+  /** The value to bind for a boolean. */
+  bool(value: boolean): StoredBool;
+  /** A boolean read back from a column written with `bool()` (SQLite: 0/1). */
+  decodeBool(value: unknown): boolean;
+  /**
+   * `text` escaped to match itself inside a `like()` pattern: `%`, `_` and the escape
+   * character lose their meaning. E.g. `like(col, '%' + likeEscape(q) + '%')` is "contains".
+   */
+  likeEscape(text: string): string;
+  /** The column expression that gives insertion order (`@rowid`, default sort). */
+  readonly rowIdColumn: string;
+  /** A condition that is true when the JSON array in `column` holds `value`. */
+  jsonArrayHas(column: string, value: unknown): RawBuilder<boolean>;
   /** A LEFT JOIN over the elements of a JSON array, as rows with a `value` column. */
   joinJsonEach(column: RawBuilder<unknown>, alias: string): RawBuilder<unknown>;
   /**

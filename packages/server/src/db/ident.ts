@@ -10,3 +10,11 @@ export function quoteIdent(name: string): string {
 export function sqlText(value: string): string {
   return `'${value.replaceAll("'", "''")}'`;
 }
+
+/** The escape character of every LIKE pattern we build (`like()` says `ESCAPE '\\'`). */
+export const LIKE_ESCAPE = '\\';
+
+/** Escapes LIKE's wildcards and the escape character, so `text` matches literally. */
+export function likeEscape(text: string): string {
+  return text.replace(/[\\%_]/g, (c) => `${LIKE_ESCAPE}${c}`);
+}

@@ -1,16 +1,18 @@
 import { join } from 'node:path';
 import type { Database } from './database.ts';
 import { SqliteDatabase } from './sqlite/database.ts';
-import { runSystemMigrations } from './system-migrations.ts';
+import { runSystemMigrations, type SystemMigration } from './system-migrations.ts';
 
 /**
  * Opens the database a config names: a postgres:// URL, or a SQLite file path (default
- * `<dataDir>/data.db`), and brings the system tables up to date.
+ * `<dataDir>/data.db`), and brings the system tables up to date with the capabilities'
+ * `systemMigrations` (see src/system-migrations.ts).
  */
 export async function openDatabase(opts: {
   db?: string;
   dataDir: string;
   sqliteSync?: 'NORMAL' | 'FULL';
+  systemMigrations: readonly SystemMigration[];
 }): Promise<Database> {
   const target = opts.db ?? join(opts.dataDir, 'data.db');
   // the PostgreSQL driver loads only when it is used (start-up time and memory on SQLite)
@@ -18,7 +20,7 @@ export async function openDatabase(opts: {
     ? await (await import('./postgres/database.ts')).PostgresDatabase.open({ url: target })
     : new SqliteDatabase({ path: target, ...(opts.sqliteSync ? { synchronous: opts.sqliteSync } : {}) });
   try {
-    await runSystemMigrations(db);
+    await runSystemMigrations(db, opts.systemMigrations);
   } catch (e) {
     await db.close();
     throw e;

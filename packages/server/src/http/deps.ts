@@ -1,11 +1,11 @@
 import type { AuthService } from '../auth/auth-service.ts';
 import type { Config } from '../config.ts';
+import type { FileService } from '../files/file-service.ts';
 import type { RealtimeHub } from '../realtime/hub.ts';
 import type { RecordService } from '../records/record-service.ts';
 import type { S3Service } from '../s3/s3-service.ts';
 import type { CollectionService } from '../schema/collection-service.ts';
 import type { SettingsService } from '../settings/settings-service.ts';
-import type { FileService } from '../storage/file-service.ts';
 import type { StorageService } from '../storage/storage-service.ts';
 import type { TusService } from '../storage/tus-service.ts';
 

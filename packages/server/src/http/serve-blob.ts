@@ -1,7 +1,7 @@
 import { extname } from 'node:path';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { ServedFile } from '../files/file-service.ts';
 import type { BlobStore, ByteRange } from '../storage/blob-store.ts';
-import type { ServedFile } from '../storage/file-service.ts';
 
 // served inline; everything else is an attachment (PocketBase's inlineServeContentTypes)
 const INLINE_TYPES = new Set([

@@ -1,4 +1,5 @@
 import type { Collection } from '../schema/collection.ts';
+import { isSecret } from '../schema/field-registry.ts';
 import type { RecordValues } from '../schema/record-values.ts';
 
 /** A mail template of an auth collection option (`verificationTemplate`, `otp.emailTemplate`, …). */
@@ -41,7 +42,7 @@ export function renderTemplate(
   values.set('{APP_NAME}', values.get('{APP_NAME}') ?? app.appName);
   values.set('{APP_URL}', values.get('{APP_URL}') ?? app.appUrl.replace(/\/+$/, ''));
   for (const f of c.fields) {
-    if (f.hidden || f.type === 'password') continue;
+    if (f.hidden || isSecret(f)) continue;
     const v = record[f.name];
     const text = v === null || v === undefined ? '' : typeof v === 'object' ? JSON.stringify(v) : String(v);
     values.set(`{RECORD:${f.name}}`, escapeHtml(text));

@@ -51,7 +51,7 @@ export function createMigrationRunner({ db, collections, dir }: MigrationRunnerD
 
   async function applied(): Promise<Map<string, string>> {
     const rows = await db.all<{ file: string; applied: string }>(
-      db.qb.selectFrom('_migrations').select(['file', 'applied']),
+      db.sys.selectFrom('_migrations').select(['file', 'applied']),
     );
     return new Map(rows.map((r) => [r.file, r.applied]));
   }
@@ -104,7 +104,7 @@ export function createMigrationRunner({ db, collections, dir }: MigrationRunnerD
         const action = !ch.before ? 'created' : !ch.after ? 'deleted' : 'updated';
         const file = newFileName(`${action}_${c.name}`);
         writeFileSync(join(dir, file), schemaChangeSource(ch.before, ch.after));
-        await tx.run(db.qb.insertInto('_migrations').values({ file, applied: new Date().toISOString() }));
+        await tx.run(db.sys.insertInto('_migrations').values({ file, applied: new Date().toISOString() }));
       }
     },
 
@@ -116,7 +116,7 @@ export function createMigrationRunner({ db, collections, dir }: MigrationRunnerD
         if (done.has(file)) continue;
         const m = await load(file);
         await withoutRecording(() => m.up(context));
-        await db.run(db.qb.insertInto('_migrations').values({ file, applied: new Date().toISOString() }));
+        await db.run(db.sys.insertInto('_migrations').values({ file, applied: new Date().toISOString() }));
         ran.push(file);
       }
       return ran;
@@ -136,7 +136,7 @@ export function createMigrationRunner({ db, collections, dir }: MigrationRunnerD
           );
         const m = await load(file);
         await withoutRecording(() => m.down(context));
-        await db.run(db.qb.deleteFrom('_migrations').where('file', '=', file));
+        await db.run(db.sys.deleteFrom('_migrations').where('file', '=', file));
         ran.push(file);
       }
       return ran;
@@ -156,7 +156,7 @@ export function createMigrationRunner({ db, collections, dir }: MigrationRunnerD
       const file = newFileName('collections_snapshot');
       writeFileSync(join(dir, file), snapshotSource(collections.all()));
       try {
-        await db.run(db.qb.insertInto('_migrations').values({ file, applied: new Date().toISOString() }));
+        await db.run(db.sys.insertInto('_migrations').values({ file, applied: new Date().toISOString() }));
       } catch (e) {
         unlinkSync(join(dir, file));
         throw e;
@@ -168,7 +168,7 @@ export function createMigrationRunner({ db, collections, dir }: MigrationRunnerD
     async historySync(): Promise<string[]> {
       const present = new Set(files());
       const gone = [...(await applied()).keys()].filter((f) => !present.has(f));
-      for (const file of gone) await db.run(db.qb.deleteFrom('_migrations').where('file', '=', file));
+      for (const file of gone) await db.run(db.sys.deleteFrom('_migrations').where('file', '=', file));
       return gone;
     },
   };

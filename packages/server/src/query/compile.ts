@@ -2,6 +2,7 @@ import type { RawBuilder } from 'kysely';
 import type { Database } from '../db/database.ts';
 import { sql } from '../db/kysely.ts';
 import type { Collection } from '../schema/collection.ts';
+import { isSearchable } from '../schema/field-registry.ts';
 import { type CompareOp, type Comparison, type Expr, FilterSyntaxError, type Operand } from './ast.ts';
 import type { RequestInfo } from './request-info.ts';
 import {
@@ -192,7 +193,7 @@ function searchArgs(
     );
   }
   const f = ctx.base.fields.find((x) => x.name === field.name);
-  if (!f || !(f.type === 'text' || f.type === 'editor') || f.searchable !== true) {
+  if (!f || !isSearchable(f)) {
     throw new FilterSyntaxError(
       `Field "${field.name}" is not searchable (set its "searchable" option)`,
       field.pos,
@@ -314,8 +315,8 @@ function coerce(a: Resolved, b: Resolved, db: Database): [RawBuilder<unknown>, R
     if (column.type === 'number' && typeof v === 'string' && v.trim() !== '' && Number.isFinite(Number(v)))
       return sql`${Number(v)}`;
     if (column.type === 'bool' && typeof v === 'string' && /^(true|false|1|0)$/i.test(v))
-      return sql`${db.bool(/^(true|1)$/i.test(v))}`;
-    if (column.type === 'bool' && typeof v === 'number') return sql`${db.bool(v !== 0)}`;
+      return sql`${db.filter.bool(/^(true|1)$/i.test(v))}`;
+    if (column.type === 'bool' && typeof v === 'number') return sql`${db.filter.bool(v !== 0)}`;
     if (column.type === 'text' && typeof v !== 'string') return sql`${String(v)}`;
     return undefined;
   };

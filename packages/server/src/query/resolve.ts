@@ -3,7 +3,7 @@ import type { Database } from '../db/database.ts';
 import { sql } from '../db/kysely.ts';
 import type { Collection } from '../schema/collection.ts';
 import { type FieldModel, isMulti } from '../schema/field.ts';
-import { fieldType } from '../schema/field-registry.ts';
+import { fieldType, isSecret } from '../schema/field-registry.ts';
 import { FilterSyntaxError, type Pos } from './ast.ts';
 import { macroValue } from './macros.ts';
 import type { RequestInfo } from './request-info.ts';
@@ -91,15 +91,16 @@ function splitModifier(segment: string, pos: Pos): { name: string; modifier?: Mo
 /** A bound literal operand. */
 export function literal(db: Database, value: string | number | boolean | null): Resolved {
   if (value === null) return { sql: sql`NULL`, type: 'null', literal: { value } };
-  if (typeof value === 'boolean') return { sql: sql`${db.bool(value)}`, type: 'bool', literal: { value } };
+  if (typeof value === 'boolean')
+    return { sql: sql`${db.filter.bool(value)}`, type: 'bool', literal: { value } };
   return { sql: sql`${value}`, type: typeof value === 'number' ? 'number' : 'text', literal: { value } };
 }
 
 function columnType(f: FieldModel): ValueType {
-  const kind = fieldType(f.type).column(f).kind;
+  const t = fieldType(f.type);
+  const kind = t.column(f).kind;
   if (kind === 'number' || kind === 'bool') return kind;
-  if (kind === 'json' && f.type === 'json') return 'json';
-  return 'text';
+  return t.jsonValue ? 'json' : 'text';
 }
 
 /** Resolves an identifier (field path, @request value, macro or keyword) into SQL. */
@@ -169,12 +170,13 @@ function resolvePath(segments: string[], pos: Pos, ctx: ResolveContext, start: W
       continue;
     }
     if (last) return finishField(w, field, modifier, pos, ctx);
-    if (field.type === 'json' || field.type === 'geoPoint') {
+    const subPaths = fieldType(field.type).subPaths;
+    if (subPaths === 'json') {
       const path = segments.slice(i + 1).map((s) => (/^\d+$/.test(s) ? Number(s) : s));
       const column = col(w.alias, field.name);
       return finish(w, ctx.db.filter.jsonExtract(column, path), 'json');
     }
-    if (field.type !== 'relation') throw new FilterSyntaxError(`Field "${name}" is not a relation`, pos);
+    if (subPaths !== 'relation') throw new FilterSyntaxError(`Field "${name}" is not a relation`, pos);
     const target = ctx.collection(String(field.collectionId));
     if (!target) throw new FilterSyntaxError(`The relation "${name}" points to a missing collection`, pos);
     const alias = ctx.nextAlias('fb_r');
@@ -229,10 +231,11 @@ function finishField(
   ctx: ResolveContext,
 ): Resolved {
   const f = ctx.db.filter;
+  const t = fieldType(field.type);
   const column = col(w.alias, field.name);
-  const listable = ['select', 'relation', 'file'].includes(field.type);
+  const listable = t.list === true;
   const multi = listable && isMulti(field);
-  if (field.type === 'password') throw new FilterSyntaxError(`Field "${field.name}" is not filterable`, pos);
+  if (t.secret) throw new FilterSyntaxError(`Field "${field.name}" is not filterable`, pos);
   if (modifier === 'isset' || modifier === 'changed') {
     throw new FilterSyntaxError(`The :${modifier} modifier works only on @request.body fields`, pos);
   }
@@ -252,7 +255,7 @@ function finishField(
   }
   let value: RawBuilder<unknown> = column;
   let type = columnType(field);
-  if (field.type === 'json') value = f.jsonExtract(column, []);
+  if (t.jsonValue) value = f.jsonExtract(column, []);
   // a multi-value column compares as its JSON text, like PocketBase
   if (multi) value = f.toText(column);
   // an auth record's email is only visible where its owner made it visible
@@ -272,8 +275,11 @@ function finishField(
 function bodyValue(body: Record<string, unknown>, key: string, base: Collection): unknown {
   const v = body[key];
   const field = base.fields.find((f) => f.name === key);
-  if (v === undefined || !field || field.type === 'password' || field.type === 'json') return v;
-  return fieldType(field.type).normalize(v, field);
+  if (v === undefined || !field) return v;
+  const t = fieldType(field.type);
+  // a secret is compared as sent (never hashed here), free-form JSON too
+  if (t.secret || t.jsonValue) return v;
+  return t.normalize(v, field);
 }
 
 function toLiteral(ctx: ResolveContext, v: unknown): Resolved {
@@ -337,9 +343,9 @@ function resolveRequest(name: string, pos: Pos, ctx: ResolveContext): Resolved {
       }
       // a plain field of the signed-in record is a known value: bind it, no query needed
       const own = rest.length === 1 ? collection.fields.find((f) => f.name === key) : undefined;
-      if (rest.length === 1 && (!own || own.type === 'password' || own.name === 'tokenKey'))
+      if (rest.length === 1 && (!own || isSecret(own) || own.name === 'tokenKey'))
         return literal(ctx.db, null);
-      if (own && own.type !== 'json' && (!modifier || modifier === 'lower')) {
+      if (own && !fieldType(own.type).jsonValue && (!modifier || modifier === 'lower')) {
         const v = record[own.name];
         return toLiteral(ctx, lower(Array.isArray(v) ? JSON.stringify(v) : v));
       }
@@ -405,7 +411,10 @@ function resolveBody(rest: string[], pos: Pos, ctx: ResolveContext): Resolved {
           throw new FilterSyntaxError('A request value contains a NUL character', pos);
         changed = f.isDistinct(current, f.jsonText(sql`${text}`));
       } else if (kind === 'number' || kind === 'bool') {
-        changed = f.isDistinct(current, sql`${typeof value === 'boolean' ? ctx.db.bool(value) : value}`);
+        changed = f.isDistinct(
+          current,
+          sql`${typeof value === 'boolean' ? ctx.db.filter.bool(value) : value}`,
+        );
       } else {
         changed = f.isDistinct(
           sql`COALESCE(${current}, '')`,

@@ -1,8 +1,10 @@
 import type { Database } from '../db/database.ts';
-import { canSeeChange } from '../records/change-visibility.ts';
+import { ApiError } from '../errors/api-error.ts';
+import type { Logger } from '../observability/logger.ts';
 import { parseFields, pickFields } from '../records/pick-fields.ts';
-import { exportRecord } from '../records/record-codec.ts';
+import { exportedFields, exportRecord } from '../records/record-codec.ts';
 import type { RecordService } from '../records/record-service.ts';
+import { viewerMatchesValues } from '../rules/match-values.ts';
 import type { Viewer } from '../rules/viewer.ts';
 import type { Collection } from '../schema/collection.ts';
 import type { CollectionService } from '../schema/collection-service.ts';
@@ -15,6 +17,7 @@ export interface DispatchDeps {
   db: Database;
   collections: CollectionService;
   records: RecordService;
+  logger: Logger;
 }
 
 /** A client's subscription an event matched. */
@@ -91,14 +94,21 @@ export async function deliveriesFor(
       const first = group[0]!;
       const viewer = topicViewer(first.client.viewer, first.topic);
       const rule = first.topic.recordId === undefined ? c.listRule : c.viewRule;
-      if (!(await canSeeChange(ruleDeps, c, row.record, rule, viewer, first.topic.query.filter))) return;
+      // judged on the record as it was logged (so a delete is judged on its last state, like
+      // PocketBase judges it before the row goes): the rule, then the subscription's filter
+      const checks = { rule, filter: first.topic.query.filter };
+      if (!(await viewerMatchesValues(ruleDeps, deps.db, c, row.record, checks, viewer, exportedFields(c))))
+        return;
       let record: Record<string, unknown> = exportRecord(c, row.record, viewer);
       try {
         await deps.records.expand(c.id, [record], first.topic.query.expand, viewer);
         const tree = parseFields(first.topic.query.fields);
         if (tree) record = pickFields(record, tree) as Record<string, unknown>;
-      } catch {
+      } catch (e) {
         // an expand or fields the viewer cannot use: the plain record, like a list without it
+        // anything else is a real failure: logged, and the plain record still goes out
+        if (!(e instanceof ApiError))
+          deps.logger.error({ err: e, collection: c.name }, 'realtime: expand failed');
       }
       const recordJson = JSON.stringify(record);
       for (const m of group) {

@@ -71,7 +71,7 @@ export function createRealtimeHub({ db, collections, records, logger, options = 
   };
   const store = createChangeStore(db);
   const counters = { delivered: 0, dropped: 0, slow: 0 };
-  const deps = { db, collections, records };
+  const deps = { db, collections, records, logger };
   const feed = createChangeFeed({ db, store, logger, deliver: (rows) => dispatch(rows) });
   let timer: NodeJS.Timeout | undefined;
   let stopOnChange: (() => void) | undefined;

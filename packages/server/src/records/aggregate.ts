@@ -5,7 +5,7 @@ import { BadRequestError } from '../errors/api-error.ts';
 import type { Viewer } from '../rules/viewer.ts';
 import type { Collection } from '../schema/collection.ts';
 import { isMulti } from '../schema/field.ts';
-import { fieldType } from '../schema/field-registry.ts';
+import { fieldType, isSecret } from '../schema/field-registry.ts';
 
 export interface AggregateParams {
   /** Comma-separated field names to group by (none: one row for all records). */
@@ -42,7 +42,7 @@ export async function aggregateRecords(
 ): Promise<{ items: Record<string, unknown>[] }> {
   const usable = (name: string) => {
     const f = c.fields.find((x) => x.name === name);
-    return f && f.type !== 'password' && (!f.hidden || viewer.superuser) ? f : undefined;
+    return f && !isSecret(f) && (!f.hidden || viewer.superuser) ? f : undefined;
   };
   const groups = (params.groupBy ?? '')
     .split(',')

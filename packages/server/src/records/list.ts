@@ -81,7 +81,8 @@ function buildList(
       ? query.orderBy(sql`${t.expr} ${sql.raw(t.desc ? 'DESC NULLS LAST' : 'ASC NULLS FIRST')}`)
       : query.orderBy(t.expr, t.desc ? 'desc' : 'asc');
   }
-  if (c.type !== 'view' && !terms.some((t) => t.rowid)) query = query.orderBy(sql.ref(db.rowIdColumn), 'asc');
+  if (c.type !== 'view' && !terms.some((t) => t.rowid))
+    query = query.orderBy(sql.ref(db.filter.rowIdColumn), 'asc');
   return {
     list: query
       .limit(perPage)
@@ -112,7 +113,7 @@ export async function listRecords(
     params.perPage && params.perPage > 0 ? Math.floor(params.perPage) : DEFAULT_PER_PAGE,
     MAX_PER_PAGE,
   );
-  const sortTerms = parseSort(params.sort, c, db.rowIdColumn, viewer.superuser, condition.sortPath);
+  const sortTerms = parseSort(params.sort, c, db.filter.rowIdColumn, viewer.superuser, condition.sortPath);
   // the same filter and page shape compile to the same SQL: reuse it when it is stable
   const key =
     condition.cacheKey === undefined || sortTerms.some((t) => t.volatile)

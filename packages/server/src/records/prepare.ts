@@ -4,7 +4,7 @@ import { type FieldModel, type Modifier, REQUIRED, type ValueContext } from '../
 import { fieldType } from '../schema/field-registry.ts';
 import { isPasswordValue, type PasswordValue } from '../schema/fields/password.ts';
 import type { RecordValues } from '../schema/record-values.ts';
-import { isUploadedFile } from '../storage/uploaded-file.ts';
+import { isUploadedFile } from '../schema/uploaded-file.ts';
 import { randomFromPattern } from '../tools/pattern.ts';
 import { nowDate } from '../tools/time.ts';
 
@@ -56,7 +56,8 @@ export async function prepareValues(
     if (!f) continue;
     const t = fieldType(f.type);
     if (t.readOnly) continue;
-    if (f.hidden && !opts.superuser && f.type !== 'password') continue;
+    // a secret is hidden yet a client sets it (a password); an auth record's tokenKey only a superuser
+    if (f.hidden && !opts.superuser && !t.secret) continue;
     if (f.primaryKey && !isNew) continue;
     if (c.type === 'auth' && f.name === 'tokenKey' && !opts.superuser) continue;
     const raw = body[key];

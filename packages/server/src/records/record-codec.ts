@@ -1,6 +1,7 @@
 import type { Viewer } from '../rules/viewer.ts';
 import type { Collection } from '../schema/collection.ts';
-import { fieldType } from '../schema/field-registry.ts';
+import type { FieldModel } from '../schema/field.ts';
+import { fieldType, isSecret } from '../schema/field-registry.ts';
 import type { RecordValues } from '../schema/record-values.ts';
 
 /** Decodes a table row into canonical values for every field of the collection. */
@@ -11,6 +12,14 @@ export function decodeRow(c: Collection, row: Record<string, unknown>): RecordVa
 }
 
 /**
+ * The fields a record may ever be exported with: all but its secrets (passwords, an auth
+ * record's tokenKey). A superuser's export, and so the change log, carries exactly these.
+ */
+export function exportedFields(c: Collection): FieldModel[] {
+  return c.fields.filter((f) => !isSecret(f) && !(c.type === 'auth' && f.name === 'tokenKey'));
+}
+
+/**
  * The record as a client sees it (PocketBase's export): collectionId, collectionName, then
  * fields in collection order. Hidden fields are only shown to superusers; password and
  * tokenKey never; an auth record's email only when visible, owned, or to a superuser.
@@ -18,9 +27,7 @@ export function decodeRow(c: Collection, row: Record<string, unknown>): RecordVa
 export function exportRecord(c: Collection, values: RecordValues, viewer: Viewer): Record<string, unknown> {
   const out: Record<string, unknown> = { collectionId: c.id, collectionName: c.name };
   const isAuth = c.type === 'auth';
-  for (const f of c.fields) {
-    if (f.type === 'password') continue;
-    if (isAuth && f.name === 'tokenKey') continue;
+  for (const f of exportedFields(c)) {
     if (f.hidden && !viewer.superuser) continue;
     out[f.name] = values[f.name];
   }

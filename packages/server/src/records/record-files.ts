@@ -2,9 +2,9 @@ import { fieldError, ValidationError } from '../errors/api-error.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Collection } from '../schema/collection.ts';
 import type { RecordValues } from '../schema/record-values.ts';
+import { isUploadedFile, type UploadedFile } from '../schema/uploaded-file.ts';
 import { type BlobStore, isValidKey } from '../storage/blob-store.ts';
 import { recordDir, recordFileKey, thumbsPrefix } from '../storage/record-keys.ts';
-import { isUploadedFile, type UploadedFile } from '../storage/uploaded-file.ts';
 import { randomFromPattern } from '../tools/pattern.ts';
 
 /** What the record write path needs from blob storage. */

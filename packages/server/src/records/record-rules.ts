@@ -2,6 +2,7 @@ import type { Kysely, RawBuilder } from 'kysely';
 import { type Database, DbError, type Executor } from '../db/database.ts';
 import { sql } from '../db/kysely.ts';
 import { BadRequestError } from '../errors/api-error.ts';
+import { VALUES_ALIAS, valuesMatch } from '../rules/match-values.ts';
 import {
   filterCondition,
   type RuleCondition,
@@ -20,7 +21,7 @@ import { statementsFor } from './statements.ts';
 /** Every record passes. */
 export const ALL: RuleCondition = { kind: 'all' };
 /** How a createRule names the would-be record it checks. */
-export const NEW_RECORD = 'fb_new';
+export const NEW_RECORD = VALUES_ALIAS;
 
 export type RecordRules = ReturnType<typeof createRecordRules>;
 
@@ -30,15 +31,7 @@ export type RecordRules = ReturnType<typeof createRecordRules>;
  * manageRule on create). Each read takes the executor it runs on (the database, or the
  * transaction of a write).
  */
-export function createRecordRules({
-  db,
-  collections,
-  encodeRow,
-}: {
-  db: Database;
-  collections: CollectionService;
-  encodeRow(c: Collection, values: RecordValues): Record<string, unknown>;
-}) {
+export function createRecordRules({ db, collections }: { db: Database; collections: CollectionService }) {
   const qb: Kysely<any> = db.qb;
   const ruleDeps: RuleDeps = { db, collection: (idOrName: string) => collections.find(idOrName) };
 
@@ -112,28 +105,15 @@ export function createRecordRules({
     }
   }
 
-  /** Whether a would-be record (a one-row CTE typed like the table) meets a rule condition. */
+  /** Whether a would-be record meets a rule condition (judged like a stored row: rules/match-values.ts). */
   async function newRecordMatches(
     ex: Executor,
     c: Collection,
     values: RecordValues,
     cond: RawBuilder<boolean>,
   ): Promise<boolean> {
-    const row = encodeRow(c, values);
     // like PocketBase, a rule may not rely on a `verified` the creator sets
-    if (c.type === 'auth') row.verified = db.bool(false);
-    const columns = sql.join(c.fields.map((f) => sql.id(f.name)));
-    const params = sql.join(c.fields.map((f) => sql`${row[f.name]}`));
-    // the empty first branch gives the parameters the table's column types (PostgreSQL)
-    const newRow = sql`SELECT ${columns} FROM ${sql.id(c.name)} WHERE 1 = 0 UNION ALL SELECT ${params}`;
-    const query = sql`WITH ${sql.id(NEW_RECORD)} AS (${newRow}) SELECT 1 AS ok FROM ${sql.id(NEW_RECORD)} WHERE ${cond}`;
-    try {
-      return (await ex.first(query.compile(qb))) !== undefined;
-    } catch (e) {
-      // text the database cannot hold (a NUL on PostgreSQL) fails like the insert would
-      if (e instanceof DbError && e.code === 'invalid_text') return false;
-      throw e;
-    }
+    return valuesMatch(db, ex, c, c.type === 'auth' ? { ...values, verified: false } : values, [cond]);
   }
 
   /**

@@ -75,7 +75,7 @@ export function createRecordService({
       else await runner.run(kind, e);
     },
   });
-  const rules = createRecordRules({ db, collections, encodeRow: writer.encodeRow });
+  const rules = createRecordRules({ db, collections });
   const preparer = createWritePreparer({
     db,
     collections,

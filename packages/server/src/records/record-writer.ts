@@ -90,7 +90,7 @@ export function createRecordWriter({
     const row: Record<string, unknown> = {};
     for (const f of c.fields) {
       const v = fieldType(f.type).encode(values[f.name], f);
-      row[f.name] = typeof v === 'boolean' ? db.bool(v) : v;
+      row[f.name] = typeof v === 'boolean' ? db.filter.bool(v) : v;
     }
     return row;
   }
@@ -214,7 +214,7 @@ export function createRecordWriter({
       for (const f of other.fields) {
         if (f.type !== 'relation' || f.collectionId !== c.id) continue;
         const multi = isMulti(f);
-        const cond = multi ? db.jsonArrayHas(f.name, values.id) : undefined;
+        const cond = multi ? db.filter.jsonArrayHas(f.name, values.id) : undefined;
         const query = qb.selectFrom(other.name).selectAll();
         const rows = await tx.all<Record<string, unknown>>(
           cond ? query.where(cond) : query.where(f.name, '=', values.id),

@@ -2,6 +2,7 @@ import type { RawBuilder } from 'kysely';
 import { sql } from '../db/kysely.ts';
 import { BadRequestError } from '../errors/api-error.ts';
 import type { Collection } from '../schema/collection.ts';
+import { isSecret } from '../schema/field-registry.ts';
 
 export interface SortTerm {
   expr: RawBuilder<unknown>;
@@ -56,7 +57,7 @@ export function parseSort(
     }
     // PocketBase answers a generic 400 here; the status and shape match, the message says what is wrong
     // like PocketBase, hidden fields sort only for superusers (their order would leak them)
-    if (!f || f.type === 'password' || (f.hidden && !allowHidden))
+    if (!f || isSecret(f) || (f.hidden && !allowHidden))
       throw new BadRequestError(`Invalid sort field "${name.slice(0, 100)}".`);
     return { expr: sql.ref(f.name), desc, rowid: false };
   });

@@ -1,4 +1,5 @@
 import type { Database, Executor } from '../db/database.ts';
+import type { FilterDialect } from '../db/filter-dialect.ts';
 
 /** One S3 access key as stored (the secret in clear: SigV4 verification needs it). */
 export interface S3KeyRow {
@@ -35,13 +36,13 @@ export interface PartRow {
   created: string;
 }
 
-const decodeKey = (r: Record<string, unknown>): S3KeyRow => ({
+const decodeKey = (r: Record<string, unknown>, f: FilterDialect): S3KeyRow => ({
   id: String(r.id),
   name: String(r.name ?? ''),
   accessKeyId: String(r.accessKeyId),
   secret: String(r.secret),
   buckets: JSON.parse(String(r.buckets ?? '[]')) as string[],
-  readOnly: r.readOnly === true || r.readOnly === 1 || r.readOnly === 1n,
+  readOnly: f.decodeBool(r.readOnly),
   created: String(r.created),
   updated: String(r.updated),
 });
@@ -65,10 +66,12 @@ const decodePart = (r: Record<string, unknown>): PartRow => ({
 
 /** Reads and writes `_s3_keys`, `_s3_uploads` and `_s3_parts` on either dialect. */
 export function createS3Store(db: Database) {
-  const qb = db.qb;
+  const qb = db.sys;
   return {
     async listKeys(): Promise<S3KeyRow[]> {
-      return (await db.all(qb.selectFrom('_s3_keys').selectAll().orderBy('created'))).map(decodeKey);
+      return (await db.all(qb.selectFrom('_s3_keys').selectAll().orderBy('created'))).map((r) =>
+        decodeKey(r, db.filter),
+      );
     },
     async findKey(accessKeyIdOrId: string): Promise<S3KeyRow | undefined> {
       const row = await db.first(
@@ -77,13 +80,13 @@ export function createS3Store(db: Database) {
           .selectAll()
           .where((e) => e.or([e('accessKeyId', '=', accessKeyIdOrId), e('id', '=', accessKeyIdOrId)])),
       );
-      return row ? decodeKey(row) : undefined;
+      return row ? decodeKey(row, db.filter) : undefined;
     },
     async insertKey(k: S3KeyRow): Promise<void> {
       await db.run(
         qb
           .insertInto('_s3_keys')
-          .values({ ...k, buckets: JSON.stringify(k.buckets), readOnly: db.bool(k.readOnly) }),
+          .values({ ...k, buckets: JSON.stringify(k.buckets), readOnly: db.filter.bool(k.readOnly) }),
       );
     },
     async deleteKey(id: string): Promise<void> {

@@ -6,7 +6,6 @@ import {
   NotFoundError,
   ValidationError,
 } from '../errors/api-error.ts';
-import { ruleProblem } from '../rules/rule-condition.ts';
 import { nowDate } from '../tools/time.ts';
 import {
   AUTH_KEYS,
@@ -24,6 +23,7 @@ import {
 } from './collection.ts';
 import { loadCollections, removeCollection, storeCollection } from './collection-store.ts';
 import type { FieldModel } from './field.ts';
+import { isSearchable } from './field-registry.ts';
 import { buildIndex, indexFailure, parseIndex } from './indexes.ts';
 import { planIsNoop, planTable } from './table-plan.ts';
 import { validateCollection } from './validate-collection.ts';
@@ -35,8 +35,20 @@ export interface SchemaChange {
   after: Collection | undefined;
 }
 
+/** What a rule check reads: the database (for the dialect) and the collections by id or name. */
+export interface RuleCheckDeps {
+  db: Database;
+  collection(idOrName: string): Collection | undefined;
+}
+
 export interface CollectionServiceDeps {
   db: Database;
+  /**
+   * Why a rule is invalid for collection `c` (does not parse, names unknown fields), or
+   * undefined when it is valid: rules/rule-condition.ts `ruleProblem`, injected because
+   * rules/ sits above schema/.
+   */
+  ruleProblem: (deps: RuleCheckDeps, c: Collection, rule: string) => string | undefined;
   /** Called inside the transaction of every schema change (e.g. to write a migration file). */
   onChange?: (tx: Transaction, changes: SchemaChange[]) => Promise<void>;
 }
@@ -45,9 +57,7 @@ export type CollectionService = ReturnType<typeof createCollectionService>;
 
 /** Fields with a full-text index (ForgeBase's `searchable` option on text and editor fields). */
 export function searchColumns(c: Collection): string[] {
-  return c.fields
-    .filter((f) => (f.type === 'text' || f.type === 'editor') && f.searchable === true)
-    .map((f) => f.name);
+  return c.fields.filter(isSearchable).map((f) => f.name);
 }
 
 /** A schema change that a view collection's query no longer works with. */
@@ -62,7 +72,7 @@ class ViewBreakError extends BadRequestError {
  * a real table (or view). Every change alters the table in the same transaction as the
  * definition, so a failed change leaves both as they were.
  */
-export function createCollectionService({ db, onChange }: CollectionServiceDeps) {
+export function createCollectionService({ db, ruleProblem, onChange }: CollectionServiceDeps) {
   let byId = new Map<string, Collection>();
   let byName = new Map<string, Collection>();
 
@@ -176,7 +186,7 @@ export function createCollectionService({ db, onChange }: CollectionServiceDeps)
     }
     c.viewQuery = query;
     try {
-      const columns = await db.queryColumns(tx, query);
+      const columns = await db.ddl.queryColumns(tx, query);
       if (!columns.some((col) => col.name === 'id')) {
         return {
           viewQuery: fieldError(
@@ -197,7 +207,7 @@ export function createCollectionService({ db, onChange }: CollectionServiceDeps)
   /** Rules must parse and name real fields (checked against the collection being saved). */
   function ruleErrors(next: Collection, others: Collection[]): ErrorData {
     const errors: ErrorData = {};
-    const deps = {
+    const deps: RuleCheckDeps = {
       db,
       collection: (idOrName: string) =>
         idOrName === next.id || idOrName.toLowerCase() === next.name.toLowerCase()
@@ -219,7 +229,7 @@ export function createCollectionService({ db, onChange }: CollectionServiceDeps)
   async function refreshViews(tx: Transaction, collections: Collection[]): Promise<void> {
     for (const v of collections.filter((c) => c.type === 'view')) {
       try {
-        await db.createView(tx, v.name, v.viewQuery ?? '');
+        await db.ddl.createView(tx, v.name, v.viewQuery ?? '');
       } catch (e) {
         throw new ViewBreakError(v.name, e);
       }
@@ -256,7 +266,7 @@ export function createCollectionService({ db, onChange }: CollectionServiceDeps)
     next.updated = now;
     try {
       if (next.type === 'view') {
-        await db.createView(
+        await db.ddl.createView(
           tx,
           next.name,
           next.viewQuery ?? '',
@@ -264,10 +274,15 @@ export function createCollectionService({ db, onChange }: CollectionServiceDeps)
         );
       } else {
         const tableChanged = !prev || !planIsNoop(next, prev);
-        if (tableChanged) await db.applyTablePlan(tx, planTable(next, prev));
+        if (tableChanged) await db.ddl.applyTablePlan(tx, planTable(next, prev));
         const search = searchColumns(next);
         if (tableChanged || !prev || searchColumns(prev).join() !== search.join()) {
-          await db.syncSearch(tx, next.name, search, prev && prev.name !== next.name ? prev.name : undefined);
+          await db.ddl.syncSearch(
+            tx,
+            next.name,
+            search,
+            prev && prev.name !== next.name ? prev.name : undefined,
+          );
         }
       }
     } catch (e) {
@@ -275,7 +290,7 @@ export function createCollectionService({ db, onChange }: CollectionServiceDeps)
         throw new ValidationError(failMessage, indexFailure(next.indexes, prev?.indexes ?? [], e));
       throw e;
     }
-    await storeCollection(db.qb, tx, next, !prev);
+    await storeCollection(db.sys, tx, next, !prev);
     pending.set(next.id, next);
   }
 
@@ -302,7 +317,7 @@ export function createCollectionService({ db, onChange }: CollectionServiceDeps)
 
     /** Loads the cache from the database (at start-up, or when another node changed it). */
     async reload(): Promise<void> {
-      setCache(await loadCollections(db.qb, db));
+      setCache(await loadCollections(db.sys, db));
     },
 
     /** Creates a collection from PocketBase-shaped input. */
@@ -434,8 +449,8 @@ export function createCollectionService({ db, onChange }: CollectionServiceDeps)
       );
     }
     pending.delete(c.id);
-    if (c.type === 'view') await db.dropView(tx, c.name);
-    else await db.dropTable(tx, c.name);
-    await removeCollection(db.qb, tx, c.id);
+    if (c.type === 'view') await db.ddl.dropView(tx, c.name);
+    else await db.ddl.dropTable(tx, c.name);
+    await removeCollection(db.sys, tx, c.id);
   }
 }

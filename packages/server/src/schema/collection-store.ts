@@ -1,9 +1,10 @@
 import type { Kysely } from 'kysely';
 import type { Executor, Transaction } from '../db/database.ts';
+import type { SystemTables } from '../db/system-tables.ts';
 import type { Collection } from './collection.ts';
 
 /** Reads every collection from `_collections`, oldest first. */
-export async function loadCollections(qb: Kysely<any>, ex: Executor): Promise<Collection[]> {
+export async function loadCollections(qb: Kysely<SystemTables>, ex: Executor): Promise<Collection[]> {
   const rows = await ex.all<{ data: string }>(
     qb.selectFrom('_collections').select('data').orderBy('created').orderBy('id'),
   );
@@ -12,7 +13,7 @@ export async function loadCollections(qb: Kysely<any>, ex: Executor): Promise<Co
 
 /** Inserts or replaces one collection's row (the whole definition lives in `data`). */
 export async function storeCollection(
-  qb: Kysely<any>,
+  qb: Kysely<SystemTables>,
   tx: Transaction,
   c: Collection,
   isNew: boolean,
@@ -34,6 +35,6 @@ export async function storeCollection(
   }
 }
 
-export async function removeCollection(qb: Kysely<any>, tx: Transaction, id: string): Promise<void> {
+export async function removeCollection(qb: Kysely<SystemTables>, tx: Transaction, id: string): Promise<void> {
   await tx.run(qb.deleteFrom('_collections').where('id', '=', id));
 }

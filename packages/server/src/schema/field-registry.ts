@@ -1,4 +1,4 @@
-import type { FieldType } from './field.ts';
+import type { FieldModel, FieldType } from './field.ts';
 import { autodateField } from './fields/autodate.ts';
 import { boolField } from './fields/bool.ts';
 import { dateField } from './fields/date.ts';
@@ -39,4 +39,14 @@ export function fieldType(type: string): FieldType {
   const t = FIELD_TYPES.get(type);
   if (!t) throw new Error(`unknown field type ${type}`);
   return t;
+}
+
+/** True for a field of a secret type (passwords: see FieldType.secret). */
+export function isSecret(f: FieldModel): boolean {
+  return fieldType(f.type).secret === true;
+}
+
+/** True when the field has a full-text index: a searchable type with its `searchable` option on. */
+export function isSearchable(f: FieldModel): boolean {
+  return fieldType(f.type).searchable === true && f.searchable === true;
 }

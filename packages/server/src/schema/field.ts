@@ -65,6 +65,28 @@ export interface FieldType {
   decode(raw: unknown, field: FieldModel): unknown;
   /** Ignores client input entirely (e.g. autodate). */
   readonly readOnly?: boolean;
+
+  // Traits: what the rest of the platform may do with a field of this type, said once here
+  // rather than re-checked as `f.type === '...'` wherever it matters.
+
+  /**
+   * A secret (a password hash): clients write it, nobody reads it back. It is never
+   * exported, filtered, sorted, aggregated, put in a mail or carried into a view, and a
+   * client may set it even though it is hidden.
+   */
+  readonly secret?: true;
+  /** May carry a full-text index, when its `searchable` option is on (`search()`, `@rank`). */
+  readonly searchable?: true;
+  /**
+   * What a filter path may go on with after the field: `json`, a path into the value
+   * (`data.a.0`, `place.lat`); `relation`, the fields of the record it points to
+   * (`author.name`). Absent: the field ends the path.
+   */
+  readonly subPaths?: 'json' | 'relation';
+  /** Holds a list of values (one or several, by `maxSelect`): `:each` and `:length` apply. */
+  readonly list?: true;
+  /** Holds free-form JSON: a filter compares it as JSON, and takes `@request.body` values as sent. */
+  readonly jsonValue?: true;
 }
 
 /** PocketBase's `validation_required` error. */

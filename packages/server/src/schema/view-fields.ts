@@ -2,7 +2,7 @@ import type { ColumnKind } from '../db/database.ts';
 import type { Collection } from './collection.ts';
 import { defaultFieldId, fieldWithDefaults } from './collection.ts';
 import type { FieldModel } from './field.ts';
-import { fieldType } from './field-registry.ts';
+import { fieldType, isSecret } from './field-registry.ts';
 
 const KIND_TYPE: Record<string, string> = {
   text: 'text',
@@ -68,7 +68,7 @@ export function inferViewFields(
       const f = s.fields.find((x) => x.name === col.name);
       if (
         f &&
-        f.type !== 'password' &&
+        !isSecret(f) &&
         (col.kind === 'unknown' ||
           fieldType(f.type).column(f).kind === col.kind ||
           (col.kind === 'json' && fieldType(f.type).column(f).kind === 'jsonArray'))

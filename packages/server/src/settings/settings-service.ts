@@ -50,7 +50,7 @@ export function createSettingsService(deps: { db: Database; config: Config; mail
 
   async function stored(): Promise<Overrides> {
     const row = await db.first<{ value: string }>(
-      db.qb.selectFrom('_params').select('value').where('id', '=', PARAM_ID),
+      db.sys.selectFrom('_params').select('value').where('id', '=', PARAM_ID),
     );
     return row ? (JSON.parse(String(row.value)) as Overrides) : {};
   }

@@ -1,5 +1,6 @@
 import type { RawBuilder } from 'kysely';
 import type { Database, Executor } from '../db/database.ts';
+import type { FilterDialect } from '../db/filter-dialect.ts';
 import { sql } from '../db/kysely.ts';
 import type { Collection } from '../schema/collection.ts';
 import { fieldWithDefaults } from '../schema/collection.ts';
@@ -49,11 +50,11 @@ export const OBJECTS_COLLECTION: Collection = {
   ],
 };
 
-function decodeBucket(row: Record<string, unknown>): Bucket {
+function decodeBucket(row: Record<string, unknown>, f: FilterDialect): Bucket {
   return {
     id: String(row.id),
     name: String(row.name),
-    public: row.public === true || row.public === 1 || row.public === 1n,
+    public: f.decodeBool(row.public),
     allowedMimeTypes: JSON.parse(String(row.allowedMimeTypes ?? '[]')) as string[],
     maxSize: Number(row.maxSize ?? 0),
     listRule: (row.listRule as string | null) ?? null,
@@ -88,17 +89,19 @@ export function prefixEnd(prefix: string): string {
 
 /** Reads and writes `_buckets` and `_objects` (SQL through Kysely, on either dialect). */
 export function createBucketStore(db: Database) {
-  const qb = db.qb;
+  const qb = db.sys;
   const bucketRow = (b: Bucket) => ({
     ...b,
-    public: db.bool(b.public),
+    public: db.filter.bool(b.public),
     allowedMimeTypes: JSON.stringify(b.allowedMimeTypes),
   });
   const objectRow = (o: ObjectRow) => ({ ...o, metadata: JSON.stringify(o.metadata) });
 
   return {
     async listBuckets(): Promise<Bucket[]> {
-      return (await db.all(qb.selectFrom('_buckets').selectAll().orderBy('name'))).map(decodeBucket);
+      return (await db.all(qb.selectFrom('_buckets').selectAll().orderBy('name'))).map((r) =>
+        decodeBucket(r, db.filter),
+      );
     },
     async findBucket(ex: Executor, nameOrId: string): Promise<Bucket | undefined> {
       const row = await ex.first(
@@ -107,7 +110,7 @@ export function createBucketStore(db: Database) {
           .selectAll()
           .where((e) => e.or([e('name', '=', nameOrId), e('id', '=', nameOrId)])),
       );
-      return row ? decodeBucket(row) : undefined;
+      return row ? decodeBucket(row, db.filter) : undefined;
     },
     async insertBucket(ex: Executor, b: Bucket): Promise<void> {
       await ex.run(qb.insertInto('_buckets').values(bucketRow(b)));
@@ -167,8 +170,8 @@ export function createBucketStore(db: Database) {
       if (opts.after !== undefined) q = q.where('name', '>', opts.after);
       if (opts.from !== undefined) q = q.where('name', '>=', opts.from);
       if (opts.search) {
-        const pattern = `%${opts.search.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-        q = q.where(sql<boolean>`lower(name) LIKE ${pattern} ESCAPE '\\'`);
+        const pattern = `%${db.filter.likeEscape(opts.search)}%`;
+        q = q.where(db.filter.like(sql.ref('name'), sql`${pattern}`, false));
       }
       if (opts.where) q = q.where(opts.where);
       const sort = opts.sortBy ?? 'name';

@@ -27,7 +27,7 @@ export function createUrlSigner(db: Database) {
 
   async function loadKey(): Promise<Uint8Array> {
     const read = () =>
-      db.first<{ value: string }>(db.qb.selectFrom('_params').select('value').where('id', '=', PARAM_ID));
+      db.first<{ value: string }>(db.sys.selectFrom('_params').select('value').where('id', '=', PARAM_ID));
     let row = await read();
     if (!row) {
       const now = nowDate();

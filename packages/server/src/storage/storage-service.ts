@@ -3,6 +3,7 @@ import { Readable } from 'node:stream';
 import type { Database, Executor } from '../db/database.ts';
 import { ApiError, BadRequestError, ForbiddenError, NotFoundError } from '../errors/api-error.ts';
 import type { Logger } from '../observability/logger.ts';
+import { VALUES_ALIAS, valuesMatch } from '../rules/match-values.ts';
 import { type RuleCondition, ruleCondition, ruleProblem } from '../rules/rule-condition.ts';
 import type { Viewer } from '../rules/viewer.ts';
 import type { CollectionService } from '../schema/collection-service.ts';
@@ -151,29 +152,26 @@ export function createStorageService(deps: {
 
   /**
    * Refuses (403) when the createRule would refuse this viewer an object of this name (its
-   * size and type unknown yet: 0 and application/octet-stream), by trying the row in a
-   * transaction that is always rolled back.
+   * size and type unknown yet: 0 and application/octet-stream), judged on the would-be row
+   * in memory (rules/match-values.ts), like a stored one.
    */
   async function checkWouldCreate(bucket: Bucket, name: string, viewer: Viewer): Promise<void> {
-    const create = condition(bucket, 'createRule', viewer);
+    const create = ruleCondition(ruleDeps, OBJECTS_COLLECTION, bucket.createRule, viewer, VALUES_ALIAS);
     if (create.kind === 'all') return;
-    const rollback = new Error('rollback');
-    const ok = await db
-      .transaction(async (tx) => {
-        const now = nowDate();
-        const id = randomUUID();
-        await store.insertObject(tx, {
-          ...{ id, bucket: bucket.id, name, size: 0, mimeType: 'application/octet-stream', etag: '' },
-          ...{ owner: viewer.authId ?? '', metadata: {}, created: now, updated: now },
-        });
-        const passed = await passes(tx, id, create);
-        throw Object.assign(rollback, { passed });
-      })
-      .catch((e: unknown) => {
-        if (e === rollback) return (rollback as Error & { passed: boolean }).passed;
-        throw e;
-      });
-    if (!ok) throw new ForbiddenError('You are not allowed to upload this object.');
+    const now = nowDate();
+    const wouldBe: ObjectRow = {
+      ...{
+        id: randomUUID(),
+        bucket: bucket.id,
+        name,
+        size: 0,
+        mimeType: 'application/octet-stream',
+        etag: '',
+      },
+      ...{ owner: viewer.authId ?? '', metadata: {}, created: now, updated: now },
+    };
+    if (!(await valuesMatch(db, db, OBJECTS_COLLECTION, { ...wouldBe }, [create.sql])))
+      throw new ForbiddenError('You are not allowed to upload this object.');
   }
 
   /**

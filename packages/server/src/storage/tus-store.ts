@@ -47,7 +47,7 @@ function decode(row: Record<string, unknown>): TusUpload {
  * while it streams, so two nodes never append to the same upload at once.
  */
 export function createTusStore(db: Database) {
-  const qb = db.qb;
+  const qb = db.sys;
   return {
     async insert(u: TusUpload): Promise<void> {
       const { offset, upsert, done, lockedUntil: _, ...rest } = u;

@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
+import { UploadedFile } from '../schema/uploaded-file.ts';
 import type { BlobStore } from './blob-store.ts';
 import { storedFileName } from './file-name.ts';
 import { SNIFF_BYTES, sniffContentType } from './sniff.ts';
-import { UploadedFile } from './uploaded-file.ts';
 
 /** Where uploads wait when their record is not known yet (moved next to the record before the write). */
 export const STAGING_PREFIX = '_uploads';

@@ -11,7 +11,7 @@ for (const dialect of DIALECTS) {
     before(async () => {
       ({ db, close } = await openTestDatabase(dialect));
       await db.transaction((tx) =>
-        db.applyTablePlan(tx, {
+        db.ddl.applyTablePlan(tx, {
           name: 'things',
           columns: [
             { name: 'id', kind: 'text', primaryKey: true },
@@ -104,7 +104,7 @@ for (const dialect of DIALECTS) {
 
     test('jsonArrayHas matches an element of a JSON array column', async () => {
       await db.transaction((tx) =>
-        db.applyTablePlan(tx, {
+        db.ddl.applyTablePlan(tx, {
           name: 'tagged',
           columns: [
             { name: 'id', kind: 'text', primaryKey: true },
@@ -116,14 +116,14 @@ for (const dialect of DIALECTS) {
       await db.run(db.qb.insertInto('tagged').values({ id: 't1', tags: '["a","b"]' }));
       await db.run(db.qb.insertInto('tagged').values({ id: 't2', tags: '["c"]' }));
       const rows = await db.all<{ id: string }>(
-        db.qb.selectFrom('tagged').select('id').where(db.jsonArrayHas('tags', 'b')),
+        db.qb.selectFrom('tagged').select('id').where(db.filter.jsonArrayHas('tags', 'b')),
       );
       assert.deepEqual(
         rows.map((r) => ({ ...r })),
         [{ id: 't1' }],
       );
-      assert.equal(await db.hasTable(db, 'TAGGED'), true);
-      assert.equal(await db.hasTable(db, 'missing_table'), false);
+      assert.equal(await db.ddl.hasTable(db, 'TAGGED'), true);
+      assert.equal(await db.ddl.hasTable(db, 'missing_table'), false);
     });
 
     test('a table rebuild converts every kind and keeps row order', async () => {
@@ -141,24 +141,33 @@ for (const dialect of DIALECTS) {
         ],
         indexes: [],
       };
-      await db.transaction((tx) => db.applyTablePlan(tx, create));
+      await db.transaction((tx) => db.ddl.applyTablePlan(tx, create));
       const rows = [
         {
           id: 'r1',
           t2n: '12.5',
           n2t: 7,
-          b2t: db.bool(true),
+          b2t: db.filter.bool(true),
           t2b: 'true',
           s2m: 'x',
           m2s: '["a","b"]',
           gone: 'bye',
         },
-        { id: 'r0', t2n: 'abc', n2t: 2.5, b2t: db.bool(false), t2b: 'no', s2m: '', m2s: '[]', gone: '' },
+        {
+          id: 'r0',
+          t2n: 'abc',
+          n2t: 2.5,
+          b2t: db.filter.bool(false),
+          t2b: 'no',
+          s2m: '',
+          m2s: '[]',
+          gone: '',
+        },
       ];
       for (const r of rows) await db.run(db.qb.insertInto('conv').values(r));
       const from = (name: string, kind: TablePlan['columns'][number]['kind']) => ({ name, kind });
       await db.transaction((tx) =>
-        db.applyTablePlan(tx, {
+        db.ddl.applyTablePlan(tx, {
           from: 'conv',
           name: 'converted',
           columns: [
@@ -178,25 +187,25 @@ for (const dialect of DIALECTS) {
         db.qb
           .selectFrom('converted')
           .select(['id', 'num', 'n2t', 'b2t', 't2b', 's2m', 'm2s', 'fresh'])
-          .orderBy(db.rowIdColumn as 'id'),
+          .orderBy(db.filter.rowIdColumn as 'id'),
       );
       const norm = out.map((r) => ({ ...r, t2b: !!r.t2b, s2m: JSON.parse(String(r.s2m)) }));
       assert.deepEqual(norm, [
         { id: 'r1', num: 12.5, n2t: '7', b2t: 'true', t2b: true, s2m: ['x'], m2s: 'b', fresh: 0 },
         { id: 'r0', num: 0, n2t: '2.5', b2t: 'false', t2b: false, s2m: [], m2s: '', fresh: 0 },
       ]);
-      assert.equal(await db.hasTable(db, 'conv'), false);
+      assert.equal(await db.ddl.hasTable(db, 'conv'), false);
     });
 
     test('queryColumns reports the kinds of a SELECT without running it', async () => {
-      const cols = await db.transaction((tx) => db.queryColumns(tx, 'SELECT id, label, n FROM things'));
+      const cols = await db.transaction((tx) => db.ddl.queryColumns(tx, 'SELECT id, label, n FROM things'));
       assert.deepEqual(cols, [
         { name: 'id', kind: 'text' },
         { name: 'label', kind: 'text' },
         { name: 'n', kind: 'number' },
       ]);
       await assert.rejects(
-        db.transaction((tx) => db.queryColumns(tx, 'SELECT nope FROM things')),
+        db.transaction((tx) => db.ddl.queryColumns(tx, 'SELECT nope FROM things')),
         DbError,
       );
     });

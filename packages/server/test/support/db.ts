@@ -1,5 +1,6 @@
 import type { Database } from '../../src/db/database.ts';
 import { openDatabase } from '../../src/db/open.ts';
+import { SYSTEM_MIGRATIONS } from '../../src/system-migrations.ts';
 import type { Dialect } from './app.ts';
 import { schemaUrl } from './pg.ts';
 import { testStorage } from './storage.ts';
@@ -9,6 +10,7 @@ export async function openTestDatabase(dialect: Dialect): Promise<{ db: Database
   const storage = testStorage(dialect, 'fb-db-');
   const db = await openDatabase({
     dataDir: storage.dir,
+    systemMigrations: SYSTEM_MIGRATIONS,
     ...(dialect === 'postgres' ? { db: schemaUrl(storage.schema) } : {}),
   });
   return {

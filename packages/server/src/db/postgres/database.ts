@@ -1,15 +1,17 @@
-import type { Kysely as KyselyDb, RawBuilder } from 'kysely';
+import type { Kysely as KyselyDb } from 'kysely';
 import pg from 'pg';
-import type {
-  ColumnKind,
-  Database,
-  Executor,
-  Query,
-  RunResult,
-  TablePlan,
-  Transaction,
+import {
+  CHANGES_CHANNEL,
+  type ChangeBus,
+  type Database,
+  type Query,
+  type RunResult,
+  type SchemaDdl,
+  type StopListening,
+  type Transaction,
+  toSql,
 } from '../database.ts';
-import { toSql } from '../database.ts';
+import type { FilterDialect } from '../filter-dialect.ts';
 import { quoteIdent } from '../ident.ts';
 import {
   DummyDriver,
@@ -17,16 +19,14 @@ import {
   PostgresAdapter,
   PostgresIntrospector,
   PostgresQueryCompiler,
-  sql,
 } from '../kysely.ts';
-import { applyTablePlan } from '../rebuild.ts';
+import type { SystemTables } from '../system-tables.ts';
 import { type TxDriver, TxScopes } from '../tx-scope.ts';
+import { createPgBus } from './bus.ts';
 import { mapPgError } from './errors.ts';
 import { pgFilter } from './filter.ts';
-import { oidKind, typeParsers } from './kinds.ts';
-import { changesChannel, listenChannel } from './listen.ts';
-import { syncSearch } from './search.ts';
-import { createView, dropTable, dropView, hasTable, pgTables } from './tables.ts';
+import { typeParsers } from './kinds.ts';
+import { createPgDdl } from './tables.ts';
 
 export interface PostgresOptions {
   /** A postgres:// URL; `?schema=name` selects (and creates) a schema to work in. */
@@ -37,18 +37,20 @@ export interface PostgresOptions {
 /** PostgreSQL through a `pg` pool. Every collection table carries `_rowid` for insertion order. */
 export class PostgresDatabase implements Database {
   readonly dialect = 'postgres' as const;
-  readonly rowIdColumn = '_rowid';
-  readonly filter = pgFilter;
+  readonly filter: FilterDialect = pgFilter;
+  readonly ddl: SchemaDdl;
+  readonly bus: ChangeBus;
   readonly qb: KyselyDb<any>;
+  readonly sys: KyselyDb<SystemTables>;
   readonly pool: pg.Pool;
   readonly schema: string | undefined;
-  readonly #connection: pg.ClientConfig;
   readonly #scopes = new TxScopes();
 
   private constructor(pool: pg.Pool, schema: string | undefined, connection: pg.ClientConfig) {
     this.pool = pool;
     this.schema = schema;
-    this.#connection = connection;
+    this.ddl = createPgDdl(pool);
+    this.bus = createPgBus(pool, connection, schema);
     this.qb = new Kysely<any>({
       dialect: {
         createAdapter: () => new PostgresAdapter(),
@@ -57,6 +59,7 @@ export class PostgresDatabase implements Database {
         createQueryCompiler: () => new PostgresQueryCompiler(),
       },
     });
+    this.sys = this.qb as KyselyDb<SystemTables>;
   }
 
   /** Connects, creating the schema named by `?schema=` when it is missing. */
@@ -85,18 +88,6 @@ export class PostgresDatabase implements Database {
     });
     if (schema) await pool.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(schema)}`);
     return new PostgresDatabase(pool, schema, connection);
-  }
-
-  ident(name: string): string {
-    return quoteIdent(name);
-  }
-
-  bool(value: boolean): unknown {
-    return value;
-  }
-
-  jsonArrayHas(column: string, value: unknown): RawBuilder<boolean> {
-    return sql<boolean>`(${sql.ref(column)} @> jsonb_build_array(${value}::text))`;
   }
 
   async all<T>(q: Query): Promise<T[]> {
@@ -145,54 +136,12 @@ export class PostgresDatabase implements Database {
     }
   }
 
-  applyTablePlan(tx: Transaction, plan: TablePlan): Promise<void> {
-    return applyTablePlan(pgTables, tx, plan);
+  notifyChanges(seq: number): Promise<void> {
+    return this.bus.notify(CHANGES_CHANNEL, String(seq));
   }
 
-  syncSearch(tx: Transaction, table: string, columns: string[], previous?: string): Promise<void> {
-    return syncSearch(tx, table, columns, previous);
-  }
-
-  dropTable(tx: Transaction, name: string): Promise<void> {
-    return dropTable(tx, name);
-  }
-
-  createView(tx: Transaction, name: string, select: string, replace?: string): Promise<void> {
-    return createView(tx, name, select, replace);
-  }
-
-  dropView(tx: Transaction, name: string): Promise<void> {
-    return dropView(tx, name);
-  }
-
-  async queryColumns(
-    ex: Executor,
-    select: string,
-  ): Promise<{ name: string; kind: ColumnKind | 'unknown' }[]> {
-    const client = (ex as { client?: pg.PoolClient }).client ?? this.pool;
-    let res: pg.QueryResult;
-    try {
-      res = await client.query(`SELECT * FROM (${select}) AS fb_view_probe LIMIT 0`);
-    } catch (e) {
-      throw mapPgError(e);
-    }
-    return res.fields.map((f) => ({ name: f.name, kind: oidKind(f.dataTypeID) }));
-  }
-
-  async lockKey(tx: Transaction, key: string): Promise<void> {
-    await tx.run({ sql: 'SELECT pg_advisory_xact_lock(hashtext($1))', parameters: [key] });
-  }
-
-  hasTable(ex: Executor, name: string): Promise<boolean> {
-    return hasTable(ex, name);
-  }
-
-  async notifyChanges(seq: number): Promise<void> {
-    await this.pool.query('SELECT pg_notify($1, $2)', [changesChannel(this.schema), String(seq)]);
-  }
-
-  listenChanges(wake: () => void): Promise<() => Promise<void>> {
-    return listenChannel(this.#connection, changesChannel(this.schema), wake);
+  listenChanges(wake: () => void): Promise<StopListening> {
+    return this.bus.listen(CHANGES_CHANNEL, wake, wake);
   }
 
   async close(): Promise<void> {

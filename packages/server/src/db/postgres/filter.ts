@@ -1,5 +1,6 @@
 // The PostgreSQL pieces of the filter compiler: jsonb operators, ILIKE, tsvector search.
 import type { FilterDialect } from '../filter-dialect.ts';
+import { likeEscape, quoteIdent } from '../ident.ts';
 import { sql } from '../kysely.ts';
 import { tsQuery } from './search.ts';
 
@@ -9,6 +10,12 @@ function pgPath(path: (string | number)[]): string {
 
 /** FilterDialect for PostgreSQL: JSON values are compared as jsonb, so numbers compare as numbers. */
 export const pgFilter: FilterDialect = {
+  ident: quoteIdent,
+  bool: (value) => value,
+  decodeBool: (value) => value === true,
+  likeEscape,
+  rowIdColumn: '_rowid',
+  jsonArrayHas: (column, value) => sql<boolean>`(${sql.ref(column)} @> jsonb_build_array(${value}::text))`,
   joinJsonEach: (column, alias) =>
     sql`LEFT JOIN LATERAL jsonb_array_elements_text(${column}) AS ${sql.id(alias)}(value) ON TRUE`,
   jsonExtract: (column, path) =>

@@ -1,25 +1,29 @@
 import pg from 'pg';
+import { quoteIdent } from '../ident.ts';
 
 const RETRY_MIN_MS = 100;
 const RETRY_MAX_MS = 5000;
 
 /**
- * The NOTIFY channel of the change log: `forgebase_changes`, suffixed with the schema when
- * the app works in its own schema (several apps may share one PostgreSQL database).
+ * The PostgreSQL channel of a bus channel: `forgebase_<name>`, suffixed with the schema
+ * when the app works in its own schema (several apps may share one PostgreSQL database).
+ * `changes` gives `forgebase_changes[_<schema>]`, the name older nodes listen on.
  */
-export function changesChannel(schema: string | undefined): string {
-  return schema ? `forgebase_changes_${schema}`.slice(0, 63) : 'forgebase_changes';
+export function pgChannel(name: string, schema: string | undefined): string {
+  return schema ? `forgebase_${name}_${schema}`.slice(0, 63) : `forgebase_${name}`.slice(0, 63);
 }
 
 /**
  * LISTENs on `channel` with a dedicated client (never a pooled one: a pooled client would
- * drop the LISTEN when it is handed out). When the connection drops it reconnects with
- * backoff, listens again and calls `wake` so the caller catches up from its cursor.
+ * drop the LISTEN when it is handed out); each notification's payload goes to
+ * `onMessage`. When the connection drops it reconnects with backoff, listens again and
+ * calls `onReconnect` so the caller catches up from durable state.
  */
 export async function listenChannel(
   connection: pg.ClientConfig,
   channel: string,
-  wake: () => void,
+  onMessage: (payload: string) => void,
+  onReconnect: () => void,
 ): Promise<() => Promise<void>> {
   let client: pg.Client | undefined;
   let stopped = false;
@@ -29,12 +33,12 @@ export async function listenChannel(
   async function connect(): Promise<void> {
     const c = new pg.Client(connection);
     c.on('notification', (msg) => {
-      if (msg.channel === channel) wake();
+      if (msg.channel === channel) onMessage(msg.payload ?? '');
     });
     c.on('error', () => reconnect(c));
     c.on('end', () => reconnect(c));
     await c.connect();
-    await c.query(`LISTEN "${channel}"`);
+    await c.query(`LISTEN ${quoteIdent(channel)}`);
     if (stopped) {
       await c.end().catch(() => undefined);
       return;
@@ -54,7 +58,7 @@ export async function listenChannel(
     if (stopped || timer) return;
     timer = setTimeout(() => {
       timer = undefined;
-      connect().then(wake, () => {
+      connect().then(onReconnect, () => {
         retryMs = Math.min(retryMs * 2, RETRY_MAX_MS);
         schedule();
       });

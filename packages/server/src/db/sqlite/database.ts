@@ -1,31 +1,25 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type { Kysely as KyselyDb, RawBuilder } from 'kysely';
-import type {
-  ColumnKind,
-  Database,
-  Executor,
-  Query,
-  RunResult,
-  TablePlan,
-  Transaction,
-} from '../database.ts';
-import { toSql } from '../database.ts';
-import { quoteIdent } from '../ident.ts';
+import type { Kysely as KyselyDb } from 'kysely';
 import {
-  DummyDriver,
-  Kysely,
-  SqliteAdapter,
-  SqliteIntrospector,
-  SqliteQueryCompiler,
-  sql,
-} from '../kysely.ts';
-import { applyTablePlan } from '../rebuild.ts';
+  CHANGES_CHANNEL,
+  type ChangeBus,
+  type Database,
+  type Query,
+  type RunResult,
+  type SchemaDdl,
+  type StopListening,
+  type Transaction,
+  toSql,
+} from '../database.ts';
+import type { FilterDialect } from '../filter-dialect.ts';
+import { DummyDriver, Kysely, SqliteAdapter, SqliteIntrospector, SqliteQueryCompiler } from '../kysely.ts';
+import type { SystemTables } from '../system-tables.ts';
 import { type TxDriver, TxScopes } from '../tx-scope.ts';
+import { sqliteBus } from './bus.ts';
 import { Connection, ResultCache, VOLATILE_SQL } from './connection.ts';
 import { sqliteFilter } from './filter.ts';
-import { syncSearch } from './search.ts';
-import { createView, dropTable, dropView, hasTable, queryColumns, sqliteTables } from './tables.ts';
+import { createSqliteDdl } from './tables.ts';
 
 export interface SqliteOptions {
   /** File path, or ':memory:' for tests that need no file. */
@@ -50,9 +44,11 @@ interface WriteJob {
  */
 export class SqliteDatabase implements Database {
   readonly dialect = 'sqlite' as const;
-  readonly rowIdColumn = '_rowid_';
-  readonly filter = sqliteFilter;
+  readonly filter: FilterDialect = sqliteFilter;
+  readonly bus: ChangeBus = sqliteBus;
+  readonly ddl: SchemaDdl;
   readonly qb: KyselyDb<any>;
+  readonly sys: KyselyDb<SystemTables>;
   readonly #writer: Connection;
   readonly #reader: Connection;
   readonly #queue: WriteJob[] = [];
@@ -81,6 +77,7 @@ export class SqliteDatabase implements Database {
     // with one connection for both, data_version would not see our own writes
     this.#results = this.#reader !== this.#writer ? new ResultCache(this.#reader.raw) : undefined;
     this.#maxGroup = opts.maxGroup ?? 64;
+    this.ddl = createSqliteDdl(this.#writer);
     const writer = this.#writer;
     this.#driver = {
       statements: {
@@ -99,18 +96,7 @@ export class SqliteDatabase implements Database {
         createQueryCompiler: () => new SqliteQueryCompiler(),
       },
     });
-  }
-
-  ident(name: string): string {
-    return quoteIdent(name);
-  }
-
-  bool(value: boolean): unknown {
-    return value ? 1 : 0;
-  }
-
-  jsonArrayHas(column: string, value: unknown): RawBuilder<boolean> {
-    return sql<boolean>`EXISTS (SELECT 1 FROM json_each(${sql.ref(column)}) WHERE json_each.value = ${value})`;
+    this.sys = this.qb as KyselyDb<SystemTables>;
   }
 
   /** Reads through the result cache; rows are shared, so callers must not mutate them. */
@@ -217,47 +203,12 @@ export class SqliteDatabase implements Database {
     });
   }
 
-  applyTablePlan(tx: Transaction, plan: TablePlan): Promise<void> {
-    return applyTablePlan(sqliteTables, tx, plan);
+  notifyChanges(seq: number): Promise<void> {
+    return this.bus.notify(CHANGES_CHANNEL, String(seq));
   }
 
-  dropTable(tx: Transaction, name: string): Promise<void> {
-    return dropTable(tx, name);
-  }
-
-  // An FTS5 index over the table's rows (external content), kept in step by triggers.
-  syncSearch(tx: Transaction, table: string, columns: string[], previous?: string): Promise<void> {
-    return syncSearch(tx, table, columns, previous);
-  }
-
-  createView(tx: Transaction, name: string, select: string, replace?: string): Promise<void> {
-    return createView(tx, name, select, replace);
-  }
-
-  dropView(tx: Transaction, name: string): Promise<void> {
-    return dropView(tx, name);
-  }
-
-  async queryColumns(
-    _ex: Executor,
-    select: string,
-  ): Promise<{ name: string; kind: ColumnKind | 'unknown' }[]> {
-    return queryColumns(this.#writer, select);
-  }
-
-  async lockKey(): Promise<void> {
-    // one writer: every write transaction already runs alone
-  }
-
-  hasTable(ex: Executor, name: string): Promise<boolean> {
-    return hasTable(ex, name);
-  }
-
-  // one process: the record service's after-commit hook already wakes every consumer
-  async notifyChanges(_seq: number): Promise<void> {}
-
-  async listenChanges(_wake: () => void): Promise<() => Promise<void>> {
-    return async () => undefined;
+  listenChanges(wake: () => void): Promise<StopListening> {
+    return this.bus.listen(CHANGES_CHANNEL, wake, wake);
   }
 
   async close(): Promise<void> {

@@ -1,5 +1,6 @@
 // The SQLite pieces of the filter compiler: JSON1 functions, LIKE, FTS5.
 import type { FilterDialect } from '../filter-dialect.ts';
+import { likeEscape, quoteIdent } from '../ident.ts';
 import { sql } from '../kysely.ts';
 import { ftsQuery, searchTable } from './search.ts';
 
@@ -9,6 +10,14 @@ function jsonPath(path: (string | number)[]): string {
 
 /** FilterDialect for SQLite (JSON values compared as SQLite values, FTS5 for search). */
 export const sqliteFilter: FilterDialect = {
+  ident: quoteIdent,
+  // SQLite has no boolean type: TRUE is 1
+  bool: (value) => (value ? 1 : 0),
+  decodeBool: (value) => value === 1 || value === 1n,
+  likeEscape,
+  rowIdColumn: '_rowid_',
+  jsonArrayHas: (column, value) =>
+    sql<boolean>`EXISTS (SELECT 1 FROM json_each(${sql.ref(column)}) WHERE json_each.value = ${value})`,
   joinJsonEach: (column, alias) => sql`LEFT JOIN json_each(${column}) AS ${sql.id(alias)}`,
   jsonExtract: (column, path) => sql`json_extract(${column}, ${jsonPath(path)})`,
   jsonExtractText: (column, path) => sql`CAST(json_extract(${column}, ${jsonPath(path)}) AS TEXT)`,

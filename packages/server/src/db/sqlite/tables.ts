@@ -1,12 +1,12 @@
-// Tables and views on SQLite: the rebuild dialect, drops, views and introspection.
+// Schema DDL on SQLite: tables (rebuilt to change), views, search indexes, introspection.
 import type { StatementSync } from 'node:sqlite';
-import type { ColumnKind, Executor, Transaction } from '../database.ts';
+import type { ColumnKind, Executor, SchemaDdl, Transaction } from '../database.ts';
 import { quoteIdent } from '../ident.ts';
-import type { TableDialect } from '../rebuild.ts';
+import { applyTablePlan, type TableDialect } from '../rebuild.ts';
 import type { Connection } from './connection.ts';
 import { mapSqliteError } from './errors.ts';
 import { declaredKind, sqliteKinds } from './kinds.ts';
-import { searchTable } from './search.ts';
+import { searchTable, syncSearch } from './search.ts';
 
 /**
  * SQLite cannot change a column's type or drop an indexed column in place, so most
@@ -81,4 +81,17 @@ export async function hasTable(ex: Executor, name: string): Promise<boolean> {
     parameters: [name],
   });
   return row !== undefined;
+}
+
+/** Schema DDL on SQLite; `writer` prepares statements to read a query's columns. */
+export function createSqliteDdl(writer: Connection): SchemaDdl {
+  return {
+    applyTablePlan: (tx, plan) => applyTablePlan(sqliteTables, tx, plan),
+    dropTable,
+    syncSearch,
+    createView,
+    dropView,
+    queryColumns: async (_ex, select) => queryColumns(writer, select),
+    hasTable,
+  };
 }

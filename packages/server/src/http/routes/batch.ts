@@ -1,9 +1,9 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { ApiError, BadRequestError, type ErrorData } from '../../errors/api-error.ts';
+import type { FileService } from '../../files/file-service.ts';
 import { parseFields, pickFields } from '../../records/pick-fields.ts';
 import { BatchFailure, type BatchOperation } from '../../records/record-service.ts';
 import type { Viewer } from '../../rules/viewer.ts';
-import type { FileService } from '../../storage/file-service.ts';
 import type { UploadReceiver } from '../../storage/upload-receiver.ts';
 import { readBody, withUploads } from '../body.ts';
 import type { HttpDeps } from '../deps.ts';

@@ -5,6 +5,7 @@ const DEFAULT_MAX_SIZE = 5 * 1024 * 1024;
 
 export const editorField: FieldType = {
   type: 'editor',
+  searchable: true,
   defaults: () => ({
     ...commonOptions(),
     maxSize: 0,

@@ -1,5 +1,4 @@
 import { type ErrorData, type FieldError, fieldError } from '../../errors/api-error.ts';
-import { isUploadedFile, type UploadedFile } from '../../storage/uploaded-file.ts';
 import {
   commonOptions,
   decodeList,
@@ -11,6 +10,7 @@ import {
   REQUIRED,
   toUniqueStrings,
 } from '../field.ts';
+import { isUploadedFile, type UploadedFile } from '../uploaded-file.ts';
 
 /** PocketBase's default maxSize (5 MiB) when the option is 0. */
 export const DEFAULT_FILE_MAX_SIZE = 5 * 1024 * 1024;
@@ -85,6 +85,7 @@ const THUMB_RE = /^(\d+)x(\d+)(t|b|f)?$/;
  */
 export const fileField: FieldType = {
   type: 'file',
+  list: true,
   defaults: () => ({
     ...commonOptions(),
     maxSelect: 0,

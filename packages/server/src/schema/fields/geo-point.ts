@@ -26,6 +26,7 @@ function toPoint(raw: unknown): GeoPoint {
 
 export const geoPointField: FieldType = {
   type: 'geoPoint',
+  subPaths: 'json',
   defaults: () => ({ ...commonOptions(), required: false }),
   column: () => ({ kind: 'json', nullable: true }),
   zero: () => ({ lon: 0, lat: 0 }),

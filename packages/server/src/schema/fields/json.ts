@@ -43,6 +43,8 @@ function isEmptyJson(value: unknown): boolean {
 // and after reading a row.
 export const jsonField: FieldType = {
   type: 'json',
+  subPaths: 'json',
+  jsonValue: true,
   defaults: () => ({ ...commonOptions(), maxSize: 0, required: false }),
   column: () => ({ kind: 'json', nullable: true }),
   zero: () => null,

@@ -19,6 +19,7 @@ export function isPasswordValue(v: unknown): v is PasswordValue {
 
 export const passwordField: FieldType = {
   type: 'password',
+  secret: true,
   defaults: () => ({ ...commonOptions(), cost: 0, max: 0, min: 0, pattern: '', required: false }),
   column: () => ({ kind: 'text' }),
   zero: () => '',

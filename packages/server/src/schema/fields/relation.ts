@@ -12,6 +12,8 @@ import {
 
 export const relationField: FieldType = {
   type: 'relation',
+  subPaths: 'relation',
+  list: true,
   defaults: () => ({
     ...commonOptions(),
     cascadeDelete: false,

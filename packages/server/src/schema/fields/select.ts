@@ -12,6 +12,7 @@ import {
 
 export const selectField: FieldType = {
   type: 'select',
+  list: true,
   defaults: () => ({ ...commonOptions(), maxSelect: 0, values: [], required: false }),
   column: (f) => ({ kind: isMulti(f) ? 'jsonArray' : 'text' }),
   zero: (f) => (isMulti(f) ? [] : ''),

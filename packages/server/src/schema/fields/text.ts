@@ -19,6 +19,7 @@ export function compilePattern(pattern: unknown): RegExp | undefined {
 
 export const textField: FieldType = {
   type: 'text',
+  searchable: true,
   defaults: () => ({
     ...commonOptions(),
     min: 0,

@@ -11,10 +11,10 @@ import type { CollectionService } from '../schema/collection-service.ts';
 import type { FieldModel } from '../schema/field.ts';
 import { fileMaxSize } from '../schema/fields/file.ts';
 import type { RecordValues } from '../schema/record-values.ts';
-import { type BlobInfo, type BlobStore, isValidKey } from './blob-store.ts';
-import { recordFileKey, thumbKey } from './record-keys.ts';
-import { makeThumb, THUMB_SOURCE_TYPES } from './thumbs.ts';
-import { createUploadReceiver, type UploadReceiver } from './upload-receiver.ts';
+import { type BlobInfo, type BlobStore, isValidKey } from '../storage/blob-store.ts';
+import { recordFileKey, thumbKey } from '../storage/record-keys.ts';
+import { makeThumb, THUMB_SOURCE_TYPES } from '../storage/thumbs.ts';
+import { createUploadReceiver, type UploadReceiver } from '../storage/upload-receiver.ts';
 
 /** PocketBase always allows this thumb size, listed or not. */
 const DEFAULT_THUMBS = ['100x100'];

@@ -1,0 +1,219 @@
+import type { ColumnType, Generated } from 'kysely';
+
+/**
+ * The shape of ForgeBase's own tables, as their system migrations create them, for
+ * `db.sys` (a `Kysely<SystemTables>`): a misspelt table or column, or a value of the wrong
+ * type, fails to compile, and rows read through an Executor come back typed. Collection
+ * tables are dynamic and stay on `db.qb`.
+ *
+ * Adding a system table: its migration (in its capability's migrations.ts) and its entry
+ * here, with the types the drivers return (JSON columns as text, numbers as numbers).
+ */
+export interface SystemTables {
+  _system_migrations: { name: string; applied: string };
+  _collections: CollectionsTable;
+  _migrations: { file: string; applied: string };
+  _params: ParamsTable;
+  _changes: ChangesTable;
+  _otps: OtpsTable;
+  _mfas: MfasTable;
+  _api_keys: ApiKeysTable;
+  _external_auths: ExternalAuthsTable;
+  _totps: TotpsTable;
+  _passkeys: PasskeysTable;
+  _passkey_challenges: PasskeyChallengesTable;
+  _buckets: BucketsTable;
+  _objects: ObjectsTable;
+  _s3_keys: S3KeysTable;
+  _s3_uploads: S3UploadsTable;
+  _s3_parts: S3PartsTable;
+  _tus_uploads: TusUploadsTable;
+}
+
+/**
+ * A boolean column as stored: 0/1 on SQLite (INTEGER), true/false on PostgreSQL
+ * (BOOLEAN). Write `db.filter.bool(v)`, read `db.filter.decodeBool(v)`.
+ */
+export type StoredBool = number | boolean;
+
+/** A column with a default: optional on insert. */
+export type Defaulted<T> = ColumnType<T, T | undefined, T>;
+
+/** A collection's definition; `data` is the collection as JSON text. */
+export interface CollectionsTable {
+  id: string;
+  name: string;
+  type: string;
+  data: string;
+  created: string;
+  updated: string;
+}
+
+/** Key-value settings (`_params`); `value` is JSON text. */
+export interface ParamsTable {
+  id: string;
+  value: string | null;
+  created: string;
+  updated: string;
+}
+
+/** The change log: one row per changed record, `record` as JSON text (null on delete). */
+export interface ChangesTable {
+  seq: Generated<number>;
+  collection_id: string;
+  record_id: string;
+  action: string;
+  record: string | null;
+  created: string;
+}
+
+/** One-time passwords (hashed) sent to auth records. */
+export interface OtpsTable {
+  id: string;
+  collection_ref: string;
+  record_ref: string;
+  password: string;
+  sent_to: string;
+  created: string;
+}
+
+/** Pending multi-factor sign-ins. */
+export interface MfasTable {
+  id: string;
+  collection_ref: string;
+  record_ref: string;
+  method: string;
+  created: string;
+}
+
+/** API keys: only the sha256 of the secret; `scopes` as JSON text. */
+export interface ApiKeysTable {
+  id: string;
+  name: string;
+  hash: string;
+  scopes: string;
+  expires: string;
+  last_used: string;
+  created: string;
+}
+
+/** Which OAuth2 provider identity belongs to which auth record. */
+export interface ExternalAuthsTable {
+  id: string;
+  collection_ref: string;
+  record_ref: string;
+  provider: string;
+  provider_id: string;
+  created: string;
+}
+
+/** Authenticator-app secrets; `confirmed` is 0/1 on both dialects (INTEGER). */
+export interface TotpsTable {
+  collection_ref: string;
+  record_ref: string;
+  secret: string;
+  confirmed: number;
+  last_step: number;
+  created: string;
+}
+
+/** WebAuthn credentials; `transports` as JSON text. */
+export interface PasskeysTable {
+  id: string;
+  collection_ref: string;
+  record_ref: string;
+  public_key: string;
+  counter: number;
+  transports: string;
+  name: string;
+  created: string;
+  last_used: string;
+}
+
+/** Pending WebAuthn challenges (single-use). */
+export interface PasskeyChallengesTable {
+  challenge: string;
+  collection_ref: string;
+  record_ref: string;
+  kind: string;
+  created: string;
+}
+
+/** Storage buckets; `allowedMimeTypes` as JSON text. */
+export interface BucketsTable {
+  id: string;
+  name: string;
+  public: Defaulted<StoredBool>;
+  allowedMimeTypes: Defaulted<string>;
+  maxSize: Defaulted<number>;
+  listRule: string | null;
+  viewRule: string | null;
+  createRule: string | null;
+  updateRule: string | null;
+  deleteRule: string | null;
+  created: string;
+  updated: string;
+}
+
+/** Objects of storage buckets; `metadata` as JSON text. */
+export interface ObjectsTable {
+  id: string;
+  bucket: string;
+  name: string;
+  size: number;
+  mimeType: string;
+  etag: string;
+  owner: Defaulted<string>;
+  metadata: Defaulted<string>;
+  created: string;
+  updated: string;
+}
+
+/** S3 access keys; `buckets` as JSON text. */
+export interface S3KeysTable {
+  id: string;
+  name: Defaulted<string>;
+  accessKeyId: string;
+  secret: string;
+  buckets: Defaulted<string>;
+  readOnly: Defaulted<StoredBool>;
+  created: string;
+  updated: string;
+}
+
+/** Unfinished S3 multipart uploads; `metadata` as JSON text. */
+export interface S3UploadsTable {
+  id: string;
+  bucket: string;
+  name: string;
+  contentType: Defaulted<string>;
+  metadata: Defaulted<string>;
+  created: string;
+}
+
+/** Received parts of S3 multipart uploads. */
+export interface S3PartsTable {
+  upload: string;
+  number: number;
+  size: number;
+  etag: string;
+  created: string;
+}
+
+/** Resumable (tus) uploads; `upsert` and `done` are 0/1 on both dialects (INTEGER). */
+export interface TusUploadsTable {
+  id: string;
+  bucket: string;
+  name: string;
+  upsert: Defaulted<number>;
+  contentType: Defaulted<string>;
+  cacheControl: Defaulted<string>;
+  length: number;
+  uploadOffset: Defaulted<number>;
+  owner: Defaulted<string>;
+  done: Defaulted<number>;
+  lockToken: Defaulted<string>;
+  lockedUntil: Defaulted<string>;
+  expires: string;
+  created: string;
+}

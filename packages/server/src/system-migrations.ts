@@ -1,0 +1,16 @@
+import { AUTH_MIGRATIONS } from './auth/migrations.ts';
+import type { SystemMigration } from './db/system-migrations.ts';
+import { S3_MIGRATIONS } from './s3/migrations.ts';
+import { CORE_MIGRATIONS } from './schema/migrations.ts';
+import { STORAGE_MIGRATIONS } from './storage/migrations.ts';
+
+/**
+ * Every capability's system migrations, for `openDatabase` (db/ runs them, in name order,
+ * without importing upward). A capability with new tables adds its list here.
+ */
+export const SYSTEM_MIGRATIONS: readonly SystemMigration[] = [
+  ...CORE_MIGRATIONS,
+  ...AUTH_MIGRATIONS,
+  ...STORAGE_MIGRATIONS,
+  ...S3_MIGRATIONS,
+];
