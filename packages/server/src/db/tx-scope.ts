@@ -20,8 +20,8 @@ export interface TxScope {
   active: boolean;
   /** afterCommit callbacks: a released savepoint hands them to its parent, a rolled-back one drops them. */
   readonly after: (() => void)[];
-  /** Child savepoints run one at a time (one connection): the last one queued. */
-  tail: Promise<unknown>;
+  /** Child savepoints run one at a time (one connection): the last one queued, if any. */
+  tail: Promise<unknown> | undefined;
   readonly tx: Transaction;
 }
 
@@ -76,7 +76,7 @@ export class TxScopes {
         }
       }
     }
-    const run = under.tail.then(() => this.#savepoint(under, fn));
+    const run = under.tail ? under.tail.then(() => this.#savepoint(under, fn)) : this.#savepoint(under, fn);
     // the queue only orders savepoints: `run` carries the outcome to the caller
     under.tail = run.then(
       () => undefined,
@@ -131,7 +131,7 @@ export class TxScopes {
       depth: parent ? parent.depth + 1 : 0,
       active: true,
       after,
-      tail: Promise.resolve(),
+      tail: undefined,
       tx,
     };
     return scope;

@@ -63,7 +63,9 @@ export type Hook<E> = (e: E) => void | Promise<void>;
  * function that removes the hook. Hooks of one kind run in registration order.
  *
  * - `before*` run in the prepare phase, outside any transaction (never while the SQLite
- *   writer holds its group commit): validate, enrich or refuse the input.
+ *   writer holds its group commit): validate, enrich or refuse the input. Writes made
+ *   through a transaction's handle (`e.records`, `inTransaction`) are prepared inside
+ *   that transaction, so their before-hooks run there too.
  * - `after*` run inside the write's transaction: keep them short; they may write related
  *   records atomically through `e.records`. They also run for cascaded deletes and for
  *   records a delete detached from a relation (an update).

@@ -226,6 +226,27 @@ for (const dialect of DIALECTS) {
       assert.equal((await records().asSystem().view('orders', id)).title, 'u2');
     });
 
+    test('50 concurrent writes whose after-hook writes a related record all commit, none deadlocks', async () => {
+      hook(
+        records().hooks.afterCreate('orders', async (e) => {
+          if (String(e.record.title).startsWith('load-'))
+            await e.records
+              .asSystem()
+              .create('audit', { order: e.record.id, note: `load ${e.record.title}` });
+        }),
+      );
+      const made = await Promise.all(
+        Array.from({ length: 50 }, (_, i) =>
+          records()
+            .asSystem()
+            .create('orders', { title: `load-${i}` }),
+        ),
+      );
+      const audit = await records().asSystem().list('audit', { filter: 'note ~ "load load-"', perPage: 100 });
+      assert.equal(made.length, 50);
+      assert.equal(audit.totalItems, 50);
+    });
+
     test('afterCommit hears committed changes only', async () => {
       const heard: string[] = [];
       hook(records().hooks.afterCommit('orders', (c) => void heard.push(`${c.action} ${c.record.title}`)));
