@@ -1,5 +1,6 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Database } from '../db/database.ts';
+import type { ApiKeysTable } from '../db/system-tables.ts';
 import type { ErrorData } from '../errors/api-error.ts';
 import { fieldError, NotFoundError, ValidationError } from '../errors/api-error.ts';
 import type { KeyGrant } from '../rules/viewer.ts';
@@ -21,15 +22,8 @@ export interface KeyScope {
 /** What a request signed with an API key may do: checked per collection and operation. */
 export type ApiKeyGrant = KeyGrant;
 
-interface KeyRow {
-  id: string;
-  name: string;
-  hash: string;
-  scopes: string;
-  expires: string;
-  last_used: string;
-  created: string;
-}
+/** A stored key: a `_api_keys` row. */
+type KeyRow = ApiKeysTable;
 
 /** Secrets start with this, so a token is recognised as an API key before any lookup. */
 export const KEY_PREFIX = 'fbk_';

@@ -1,26 +1,14 @@
 import type { Database } from '../db/database.ts';
+import type { MfasTable, OtpsTable } from '../db/system-tables.ts';
 import type { Clock } from '../tools/clock.ts';
 import { randomString } from '../tools/id.ts';
 import { formatDate, nowDate } from '../tools/time.ts';
 
-/** A stored one-time password (its hash) of a record. */
-export interface OtpRow {
-  id: string;
-  collection_ref: string;
-  record_ref: string;
-  password: string;
-  sent_to: string;
-  created: string;
-}
+/** A stored one-time password (its hash) of a record: a `_otps` row. */
+export type OtpRow = OtpsTable;
 
-/** A pending multi-factor sign-in: the first factor a record passed, and when. */
-export interface MfaRow {
-  id: string;
-  collection_ref: string;
-  record_ref: string;
-  method: string;
-  created: string;
-}
+/** A pending multi-factor sign-in (the first factor a record passed, and when): a `_mfas` row. */
+export type MfaRow = MfasTable;
 
 export type AuthStore = ReturnType<typeof createAuthStore>;
 

@@ -1,22 +1,10 @@
 import type { Database } from '../db/database.ts';
+import type { PasskeysTable } from '../db/system-tables.ts';
 import type { Clock } from '../tools/clock.ts';
 import { formatDate, nowDate } from '../tools/time.ts';
 
-/** A stored WebAuthn credential of an auth record. */
-export interface PasskeyRow {
-  /** The credential id (base64url). */
-  id: string;
-  collection_ref: string;
-  record_ref: string;
-  /** The COSE public key (base64url). */
-  public_key: string;
-  counter: number;
-  /** JSON array of transports the authenticator named. */
-  transports: string;
-  name: string;
-  created: string;
-  last_used: string;
-}
+/** A stored WebAuthn credential of an auth record: a `_passkeys` row (id and public key in base64url). */
+export type PasskeyRow = PasskeysTable;
 
 /** What a challenge was issued for. */
 export type ChallengeKind = 'register' | 'authenticate';
