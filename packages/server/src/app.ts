@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { type AuthService, createAuthService } from './auth/auth-service.ts';
 import { hashPassword, verifyPassword } from './auth/password.ts';
+import { type ChangeLog, createChangeLog } from './changes/change-log.ts';
 import { type Config, parseHostPort } from './config.ts';
 import type { Database } from './db/database.ts';
 import { openDatabase } from './db/open.ts';
@@ -24,7 +25,6 @@ import { createTusService } from './storage/tus-service.ts';
 import { SYSTEM_MIGRATIONS } from './system-migrations.ts';
 import { type Clock, SYSTEM_CLOCK } from './tools/clock.ts';
 import { type BackgroundService, createLifecycle, periodicService } from './tools/lifecycle.ts';
-import { formatDate } from './tools/time.ts';
 
 export type { Config } from './config.ts';
 
@@ -39,6 +39,8 @@ export interface App {
   db: Database;
   collections: CollectionService;
   records: RecordService;
+  /** The change log: `changes.follow(name, handler, { durable })` for after-commit work. */
+  changes: ChangeLog;
   auth: AuthService;
   files: FileService;
   migrations: MigrationRunner;
@@ -101,9 +103,16 @@ export async function createApp(
       if (ran.length) logger.info({ migrations: ran }, 'applied migrations');
     }
     const blobs = openBlobStore(config);
+    const changes = createChangeLog({
+      db,
+      logger,
+      clock,
+      retentionHours: config.changesRetentionHours,
+    });
     const records = createRecordService({
       db,
       collections,
+      changes,
       passwords: { hash: hashPassword, verify: verifyPassword },
       files: createRecordFiles({ blobs, logger }),
     });
@@ -113,7 +122,14 @@ export async function createApp(
     mailer.beforeSend(settings.load);
     const auth = createAuthService({ db, collections, records, config, logger, mailer, clock });
     const files = createFileService({ blobs, collections, records, logger, clock });
-    const realtime = createRealtimeHub({ db, collections, records, logger, options: opts.realtime ?? {} });
+    const realtime = createRealtimeHub({
+      db,
+      changes,
+      collections,
+      records,
+      logger,
+      options: opts.realtime ?? {},
+    });
     const storage = createStorageService({ db, blobs, collections, logger, clock });
     const s3 = createS3Service({ db, blobs, storage });
     const tus = createTusService({ db, blobs, storage, logger });
@@ -125,19 +141,9 @@ export async function createApp(
     // the background services, started in this order by start() and stopped in reverse
     const services: BackgroundService[] = [
       schemaSync,
+      // its consumers, other nodes' wake-ups and the pruning of its retention window
+      { name: 'changes', start: changes.start, stop: changes.stop },
       { name: 'realtime', start: realtime.start, stop: realtime.stop },
-      // the change log keeps a retention window
-      periodicService(
-        'changes-pruning',
-        clock,
-        PRUNE_EVERY_MS,
-        async () => {
-          await records.pruneChanges(
-            formatDate(new Date(clock.now() - config.changesRetentionHours * 3_600_000)),
-          );
-        },
-        (err) => logger.error({ err }, 'pruning _changes failed'),
-      ),
       periodicService('auth-pruning', clock, PRUNE_EVERY_MS, auth.pruneSessions, (err) =>
         logger.error({ err }, 'pruning _otps/_mfas failed'),
       ),
@@ -151,6 +157,7 @@ export async function createApp(
       db,
       collections,
       records,
+      changes,
       auth,
       files,
       migrations,

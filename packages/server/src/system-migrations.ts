@@ -1,4 +1,5 @@
 import { AUTH_MIGRATIONS } from './auth/migrations.ts';
+import { CHANGES_MIGRATIONS } from './changes/migrations.ts';
 import type { SystemMigration } from './db/system-migrations.ts';
 import { S3_MIGRATIONS } from './s3/migrations.ts';
 import { CORE_MIGRATIONS } from './schema/migrations.ts';
@@ -13,4 +14,5 @@ export const SYSTEM_MIGRATIONS: readonly SystemMigration[] = [
   ...AUTH_MIGRATIONS,
   ...STORAGE_MIGRATIONS,
   ...S3_MIGRATIONS,
+  ...CHANGES_MIGRATIONS,
 ];

@@ -79,6 +79,8 @@ export interface Executor {
 
 /** An open transaction (or a savepoint of one). */
 export interface Transaction extends Executor {
+  /** The outermost transaction this one belongs to (itself unless it is a savepoint). */
+  readonly outermost: Transaction;
   /**
    * Runs `fn` once the outermost transaction has committed; dropped when this
    * transaction or savepoint rolls back.
@@ -167,29 +169,61 @@ export interface ChangeBus {
   lockKey(tx: Transaction, key: string): Promise<void>;
 }
 
-/** The bus channel on which the change log announces new rows (payload: the new seq). */
+/** The bus channel on which the change log announces new rows. */
 export const CHANGES_CHANNEL = 'changes';
+
+/**
+ * What a reader of the change log saw of the transactions that write it, for commit order
+ * (see ChangeOrder): every seq up to `upTo` had been taken, and these were the transactions
+ * still holding a write on `_changes` right after (`unknown`: one had no id yet).
+ */
+export interface WriterSighting {
+  upTo: number;
+  xids: readonly number[];
+  unknown: boolean;
+}
+
+/** One read of `_changes` after a seq, with what the reading snapshot knew. */
+export interface ChangeRead {
+  rows: Record<string, unknown>[];
+  /**
+   * True when a seq this read does not show, up to `sighting.upTo`, is a permanent gap (a
+   * rolled-back write): every transaction of `sighting` had ended (committed or rolled
+   * back) before this read's snapshot. Without a sighting: true only on SQLite.
+   */
+  settled(sighting: WriterSighting | undefined): boolean;
+}
+
+/**
+ * How the change log reads in commit order. On PostgreSQL a seq is taken at insert but
+ * becomes visible at commit, so a later seq can be seen before an earlier one; the reader
+ * asks who may still commit instead of waiting for gaps. SQLite has one writer: a reader
+ * sees commits whole and in seq order, so every gap it sees is permanent.
+ */
+export interface ChangeOrder {
+  /** SQL for the running transaction's id, evaluated inside the INSERT of a change row. */
+  readonly txIdSql: string;
+  /**
+   * Rows of `_changes` with seq > `after` (plus those of `missing`, seqs read again in
+   * case they committed since), oldest first, at most `limit` of them.
+   */
+  read(after: number, limit: number, missing?: readonly number[]): Promise<ChangeRead>;
+  /** Which seqs were taken and who may still commit some (undefined: nobody can, SQLite). */
+  sightWriters(): Promise<WriterSighting | undefined>;
+}
 
 /**
  * The one place that knows a dialect, split by role: the connection itself
  * (statements, transactions), `ddl` for collection tables, `filter` for the SQL pieces
- * queries are built from, `bus` for messages and locks between nodes. Implemented in
- * `sqlite/` and `postgres/` and tested against both.
+ * queries are built from, `bus` for messages and locks between nodes, `changeOrder` for
+ * reading the change log in commit order. Implemented in `sqlite/` and `postgres/` and
+ * tested against both.
  */
 export interface Database extends Connection {
   readonly ddl: SchemaDdl;
   readonly filter: FilterDialect;
   readonly bus: ChangeBus;
-  /**
-   * Tells every node that `_changes` grew up to `seq`: `bus.notify` on CHANGES_CHANNEL
-   * with the seq as its only payload.
-   */
-  notifyChanges(seq: number): Promise<void>;
-  /**
-   * Calls `wake` whenever another node announced changes, and again after a lost listening
-   * connection is back (so the caller catches up from its cursor). Returns the stop function.
-   */
-  listenChanges(wake: () => void): Promise<StopListening>;
+  readonly changeOrder: ChangeOrder;
 }
 
 /** Errors from drivers, mapped once into stable codes. */

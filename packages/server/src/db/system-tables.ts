@@ -15,6 +15,7 @@ export interface SystemTables {
   _migrations: { file: string; applied: string };
   _params: ParamsTable;
   _changes: ChangesTable;
+  _change_cursors: ChangeCursorsTable;
   _otps: OtpsTable;
   _mfas: MfasTable;
   _api_keys: ApiKeysTable;
@@ -64,7 +65,16 @@ export interface ChangesTable {
   record_id: string;
   action: string;
   record: string | null;
+  /** The writing transaction: PostgreSQL's xid8, on SQLite the transaction's first seq. */
+  tx_id: Defaulted<number>;
   created: string;
+}
+
+/** Where each durable change-log consumer stands: the last seq it has handled. */
+export interface ChangeCursorsTable {
+  name: string;
+  position: number;
+  updated: string;
 }
 
 /** One-time passwords (hashed) sent to auth records. */

@@ -113,7 +113,10 @@ export class TxScopes {
   #scope(driver: TxDriver, parent: TxScope | undefined): TxScope {
     const ex = driver.statements;
     const after: (() => void)[] = [];
-    const tx: Transaction = {
+    const tx: Transaction & { outermost: Transaction } = {
+      get outermost(): Transaction {
+        return parent ? parent.tx.outermost : tx;
+      },
       all: <T>(q: Query) => (scope.active ? ex.all<T>(q) : Promise.reject(ended())),
       first: <T>(q: Query) => (scope.active ? ex.first<T>(q) : Promise.reject(ended())),
       run: (q: Query) => (scope.active ? ex.run(q) : Promise.reject(ended())),

@@ -1,3 +1,4 @@
+import type { ChangeRow } from '../changes/change-log.ts';
 import type { Database } from '../db/database.ts';
 import { ApiError } from '../errors/api-error.ts';
 import type { Logger } from '../observability/logger.ts';
@@ -8,7 +9,6 @@ import { viewerMatchesValues } from '../rules/match-values.ts';
 import type { Viewer } from '../rules/viewer.ts';
 import type { Collection } from '../schema/collection.ts';
 import type { CollectionService } from '../schema/collection-service.ts';
-import type { ChangeRow } from './change-store.ts';
 import type { Delivery, RealtimeClient } from './client.ts';
 import type { Topic } from './topic.ts';
 

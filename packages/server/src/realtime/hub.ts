@@ -1,3 +1,4 @@
+import type { ChangeLog, ChangeRow, Following } from '../changes/change-log.ts';
 import type { Database } from '../db/database.ts';
 import { BadRequestError, ForbiddenError, NotFoundError } from '../errors/api-error.ts';
 import type { Logger } from '../observability/logger.ts';
@@ -6,8 +7,6 @@ import { filterCondition } from '../rules/rule-condition.ts';
 import type { Viewer } from '../rules/viewer.ts';
 import type { CollectionService } from '../schema/collection-service.ts';
 import { randomString } from '../tools/id.ts';
-import { createChangeFeed } from './change-feed.ts';
-import { type ChangeRow, createChangeStore } from './change-store.ts';
 import { type ClientSink, enqueueFrame, newClient, type RealtimeClient, sameAuth } from './client.ts';
 import { deliveriesFor, topicMatches } from './dispatch.ts';
 import { MAX_SUBSCRIPTIONS, parseTopic, parseTopics, type Topic } from './topic.ts';
@@ -30,6 +29,8 @@ export interface HubOptions {
 /** The services the hub is built from (wired in app.ts). */
 export interface HubDeps {
   db: Database;
+  /** The log the hub follows (non-durable, from the moment it starts). */
+  changes: ChangeLog;
   collections: CollectionService;
   records: RecordService;
   logger: Logger;
@@ -55,7 +56,7 @@ const CLIENT_ID_CHARS = 'abcdefghijklmnopqrstuvwxyz0123456789';
  * each change (rules at delivery time) and hands frames to the clients' transports, with a
  * bounded queue per client. Transports (SSE, WebSocket) live in http/routes.
  */
-export function createRealtimeHub({ db, collections, records, logger, options = {} }: HubDeps) {
+export function createRealtimeHub({ db, changes, collections, records, logger, options = {} }: HubDeps) {
   const queueSize = options.queueSize ?? 1000;
   const idleTimeoutMs = options.idleTimeoutMs ?? 5 * 60_000;
   const heartbeatMs = options.heartbeatMs ?? 25_000;
@@ -69,12 +70,10 @@ export function createRealtimeHub({ db, collections, records, logger, options = 
     client.subscriptions = topics;
     for (const t of topics.values()) index.add(client, t);
   };
-  const store = createChangeStore(db);
   const counters = { delivered: 0, dropped: 0, slow: 0 };
   const deps = { db, collections, records, logger };
-  const feed = createChangeFeed({ db, store, logger, deliver: (rows) => dispatch(rows) });
+  let following: Following | undefined;
   let timer: NodeJS.Timeout | undefined;
-  let stopOnChange: (() => void) | undefined;
 
   function disconnect(client: RealtimeClient, reason: string): void {
     if (client.closed) return;
@@ -216,7 +215,7 @@ export function createRealtimeHub({ db, collections, records, logger, options = 
     /** Replaces all subscriptions of a client (PocketBase's POST /api/realtime). */
     async setSubscriptions(client: RealtimeClient, keys: string[]): Promise<void> {
       const topics = parseTopics(keys);
-      const fromSeq = await store.lastSeq();
+      const fromSeq = await changes.lastSeq();
       for (const [key, topic] of topics) topic.fromSeq = client.subscriptions.get(key)?.fromSeq ?? fromSeq;
       setTopics(client, topics);
       client.lastActive = Date.now();
@@ -226,7 +225,7 @@ export function createRealtimeHub({ db, collections, records, logger, options = 
     async subscribe(client: RealtimeClient, key: string, filter?: string): Promise<void> {
       const topic = parseTopics([key]).get(key);
       if (!topic) throw new BadRequestError('Invalid subscription topic.');
-      topic.fromSeq = await store.lastSeq();
+      topic.fromSeq = await changes.lastSeq();
       if (filter !== undefined) topic.query = { ...topic.query, filter };
       if (!client.subscriptions.has(key) && client.subscriptions.size >= MAX_SUBSCRIPTIONS)
         throw new BadRequestError(`At most ${MAX_SUBSCRIPTIONS} subscriptions are allowed.`);
@@ -264,14 +263,15 @@ export function createRealtimeHub({ db, collections, records, logger, options = 
     async resume(client: RealtimeClient, since: number): Promise<number> {
       let upTo = 0;
       for (const t of client.subscriptions.values()) upTo = Math.max(upTo, t.fromSeq);
-      const first = await store.firstSeq();
+      // rows a durable consumer keeps past the retention are not replayed
+      const first = await changes.firstReplayable();
       if (since < 0 || upTo - since > replayLimit || (since < first - 1 && first > 0))
         throw new BadRequestError('Too many changes were missed; reload the data and subscribe again.');
       client.held = [];
       try {
         let from = since;
         while (from < upTo) {
-          const rows = (await store.after(from, [], 500)).filter((r) => r.seq <= upTo);
+          const rows = (await changes.after(from, 500)).filter((r) => r.seq <= upTo);
           if (!rows.length) break;
           await dispatch(rows, client);
           from = rows[rows.length - 1]!.seq;
@@ -300,23 +300,14 @@ export function createRealtimeHub({ db, collections, records, logger, options = 
         eventsDelivered: counters.delivered,
         eventsDropped: counters.dropped,
         slowDisconnects: counters.slow,
-        cursor: feed.cursor,
+        cursor: following?.position ?? 0,
       };
     },
 
     /** Starts following the change log (after the newest change) and the keep-alive timer. */
     async start(): Promise<void> {
-      await feed.start();
-      // one wake-up (and one NOTIFY) per transaction, not per changed record
-      let scheduled = false;
-      stopOnChange = records.onChange(() => {
-        if (scheduled) return;
-        scheduled = true;
-        queueMicrotask(() => {
-          scheduled = false;
-          void feed.committed();
-        });
-      });
+      following = changes.follow('realtime', (rows) => dispatch(rows), { from: 'now' });
+      await following.ready;
       timer = setInterval(sweep, Math.max(1, Math.floor(heartbeatMs / SLICES)));
       timer.unref();
     },
@@ -324,9 +315,9 @@ export function createRealtimeHub({ db, collections, records, logger, options = 
     /** Closes every client and stops listening. */
     async stop(): Promise<void> {
       if (timer) clearInterval(timer);
-      stopOnChange?.();
       for (const client of [...clients.values()]) disconnect(client, 'server stopping');
-      await feed.stop();
+      await following?.();
+      following = undefined;
     },
   };
 }

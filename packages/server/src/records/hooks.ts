@@ -11,6 +11,13 @@ export interface RecordChange {
   record: RecordValues;
 }
 
+/** A change heard from the change log after commit: `record` is its superuser export. */
+export interface CommittedChange extends RecordChange {
+  seq: number;
+  /** Changes written by one transaction share it. */
+  txId: number;
+}
+
 /** Which collections a hook is for: a collection's name or id, or `*` for all of them. */
 export type HookTarget = string;
 
@@ -69,8 +76,11 @@ export type Hook<E> = (e: E) => void | Promise<void>;
  * - `after*` run inside the write's transaction: keep them short; they may write related
  *   records atomically through `e.records`. They also run for cascaded deletes and for
  *   records a delete detached from a relation (an update).
- * - `afterCommit` hears committed changes. Today a thin wrapper over `onChange` (in
- *   process, not durable); it will be fed by the change log.
+ * - `afterCommit` hears committed changes from the change log, in commit order, from
+ *   this node and every other one, with the record as a superuser sees it. In process
+ *   and not durable (from the moment it is registered; a throw is logged and the change
+ *   skipped): work that must survive a restart follows the log itself with
+ *   `changes.follow(name, handler, { durable: true })`.
  *
  * @example
  * records.hooks.beforeCreate('posts', (e) => { e.body.slug ??= slugify(String(e.body.title)); });
@@ -85,7 +95,7 @@ export interface RecordHooks {
   afterCreate(target: HookTarget, hook: Hook<AfterWriteEvent>): () => void;
   afterUpdate(target: HookTarget, hook: Hook<AfterUpdateEvent>): () => void;
   afterDelete(target: HookTarget, hook: Hook<AfterWriteEvent>): () => void;
-  afterCommit(target: HookTarget, listener: (change: RecordChange) => void): () => void;
+  afterCommit(target: HookTarget, listener: (change: CommittedChange) => void | Promise<void>): () => void;
 }
 
 interface HookEvents {
@@ -115,13 +125,13 @@ const matches = (target: HookTarget, c: Collection) => target === '*' || target 
 
 /**
  * The hook registry of one record service: `hooks` is its public face, `runner` what the
- * write path calls. `onChange` subscribes to committed changes (for `afterCommit`).
+ * write path calls. `onCommitted` subscribes to the change log (for `afterCommit`).
  */
 export function createHookRegistry({
-  onChange,
+  onCommitted,
   afterHookTimeoutMs = AFTER_HOOK_TIMEOUT_MS,
 }: {
-  onChange(listener: (change: RecordChange) => void): () => void;
+  onCommitted(listener: (change: CommittedChange) => void | Promise<void>): () => void;
   afterHookTimeoutMs?: number;
 }): { hooks: RecordHooks; runner: HookRunner } {
   type Entry = { target: HookTarget; hook: Hook<never> };
@@ -186,9 +196,7 @@ export function createHookRegistry({
     afterUpdate: (target, hook) => add('afterUpdate', target, hook),
     afterDelete: (target, hook) => add('afterDelete', target, hook),
     afterCommit: (target, listener) =>
-      onChange((change) => {
-        if (matches(target, change.collection)) listener(change);
-      }),
+      onCommitted((change) => (matches(target, change.collection) ? listener(change) : undefined)),
   };
   return { hooks, runner };
 }

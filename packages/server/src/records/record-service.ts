@@ -1,10 +1,11 @@
 import type { Kysely } from 'kysely';
+import type { ChangeLog, ChangeRow } from '../changes/change-log.ts';
 import type { Database, Transaction } from '../db/database.ts';
 import { BadRequestError } from '../errors/api-error.ts';
 import { asSystem, type Viewer } from '../rules/viewer.ts';
 import type { CollectionService } from '../schema/collection-service.ts';
 import { type BatchOperation, runBatch } from './batch.ts';
-import { createHookRegistry, type RecordChange } from './hooks.ts';
+import { type CommittedChange, createHookRegistry, type RecordChange } from './hooks.ts';
 import { createWritePreparer } from './prepare-ops.ts';
 import type { RecordMethods, RecordTx } from './record-api.ts';
 import { decodeRow } from './record-codec.ts';
@@ -15,7 +16,7 @@ import { createRecordWriter } from './record-writer.ts';
 
 export type { BatchOperation } from './batch.ts';
 export { BatchFailure } from './batch.ts';
-export type { RecordChange } from './hooks.ts';
+export type { CommittedChange, RecordChange } from './hooks.ts';
 export type { RecordMethods, RecordTx, SystemRecords } from './record-api.ts';
 
 /** How passwords are hashed and checked (argon2id in auth/password.ts; injected, records do not import auth). */
@@ -27,6 +28,8 @@ export interface PasswordHasher {
 export interface RecordServiceDeps {
   db: Database;
   collections: CollectionService;
+  /** The change log: the writer appends to it, `afterCommit` hooks follow it. */
+  changes: ChangeLog;
   passwords: PasswordHasher;
   /** Record files in blob storage; without it, file fields only keep names. */
   files?: RecordFiles | undefined;
@@ -40,13 +43,14 @@ const AFTER = { create: 'afterCreate', update: 'afterUpdate', delete: 'afterDele
 
 /**
  * The only path that writes collection tables: validates, enforces rules and API-key
- * scopes, runs hooks, writes in a transaction with one `_changes` row per changed record,
- * and notifies listeners after commit. Its record methods (RecordMethods) also exist bound
+ * scopes, runs hooks, writes in a transaction with one change-log row per changed record
+ * (`changes.append`), and notifies listeners after commit. Its record methods (RecordMethods) also exist bound
  * to one transaction: `withTx(tx)`, `inTransaction(fn)`.
  */
 export function createRecordService({
   db,
   collections,
+  changes,
   passwords,
   files,
   afterHookTimeoutMs,
@@ -57,13 +61,31 @@ export function createRecordService({
     listeners.add(listener);
     return () => listeners.delete(listener);
   };
+  // afterCommit hooks share one in-process consumer of the change log, made on first use
+  const committedListeners = new Set<(change: CommittedChange) => void | Promise<void>>();
+  let following = false;
+  async function heardCommitted(rows: ChangeRow[]): Promise<void> {
+    for (const row of rows) {
+      const collection = collections.find(row.collectionId);
+      if (!collection) continue;
+      const change = { ...row, collection };
+      for (const l of committedListeners) await l(change);
+    }
+  }
+  const onCommitted = (listener: (change: CommittedChange) => void | Promise<void>): (() => void) => {
+    committedListeners.add(listener);
+    if (!following) changes.follow('record-hooks', heardCommitted);
+    following = true;
+    return () => committedListeners.delete(listener);
+  };
   const { hooks, runner } = createHookRegistry({
-    onChange,
+    onCommitted,
     ...(afterHookTimeoutMs !== undefined ? { afterHookTimeoutMs } : {}),
   });
   const writer = createRecordWriter({
     db,
     collections,
+    changes,
     listeners,
     files,
     hashPassword: passwords.hash,
@@ -113,7 +135,11 @@ export function createRecordService({
     /** Registers record hooks (see RecordHooks). */
     hooks,
 
-    /** Subscribes to committed changes; returns the unsubscribe function. */
+    /**
+     * Subscribes to changes this process committed, synchronously after each commit (not
+     * durable, no other node's changes); returns the unsubscribe function. Most consumers
+     * want `hooks.afterCommit` or `changes.follow` instead.
+     */
     onChange,
 
     /**
@@ -167,11 +193,6 @@ export function createRecordService({
         }
         throw e;
       }
-    },
-
-    /** Deletes `_changes` entries written before `before` (a stored date); returns how many. */
-    async pruneChanges(before: string): Promise<number> {
-      return (await db.run(qb.deleteFrom('_changes').where('created', '<', before))).changes;
     },
   };
 }

@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import type { ChangeLog } from '../changes/change-log.ts';
 import { type Database, DbError, type Executor, type Transaction } from '../db/database.ts';
 import { BadRequestError, type ErrorData, fieldError, ValidationError } from '../errors/api-error.ts';
 import { asSystem, type Viewer } from '../rules/viewer.ts';
@@ -9,7 +10,6 @@ import { fieldType } from '../schema/field-registry.ts';
 import type { PasswordValue } from '../schema/fields/password.ts';
 import type { RecordValues } from '../schema/record-values.ts';
 import { randomString } from '../tools/id.ts';
-import { nowDate } from '../tools/time.ts';
 import type { RecordChange } from './hooks.ts';
 import { type AuthWriteAccess, checkManagedFields, prepareValues } from './prepare.ts';
 import { decodeRow, exportRecord } from './record-codec.ts';
@@ -34,7 +34,9 @@ const TOKEN_KEY_CHARS = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ012
 export interface RecordWriterDeps {
   db: Database;
   collections: CollectionService;
-  /** Told of every change once its transaction has committed. */
+  /** Where each change is appended, in the write's transaction. */
+  changes: Pick<ChangeLog, 'append'>;
+  /** Told of every change once its transaction has committed (in process). */
   listeners: Set<(change: RecordChange) => void>;
   /** Deletes dropped record files after commit. */
   files?: RecordFiles | undefined;
@@ -51,22 +53,19 @@ export type WriteAccess = AuthWriteAccess & { manageNew?: (values: RecordValues)
 
 /**
  * The write path of records inside a transaction: input laid over a record, validated,
- * stored, logged to `_changes` (listeners hear it after commit), and deletes with their
+ * stored, appended to the change log (`onChange` listeners hear it after commit), and deletes with their
  * relation cascades. Rules are the caller's business (record-service.ts).
  */
 export function createRecordWriter({
   db,
   collections,
+  changes,
   listeners,
   files,
   hashPassword,
   afterWrite,
 }: RecordWriterDeps) {
   const qb: Kysely<any> = db.qb;
-  const insertChangeSql = qb
-    .insertInto('_changes')
-    .values({ collection_id: '', record_id: '', action: '', record: '', created: '' })
-    .compile().sql;
 
   async function existingIds(ex: Executor, collectionId: string, ids: string[]): Promise<Set<string>> {
     const target = collections.find(collectionId);
@@ -109,19 +108,16 @@ export function createRecordWriter({
 
   async function logChange(tx: Transaction, change: RecordChange): Promise<void> {
     const record = exportRecord(change.collection, change.record, asSystem());
-    await tx.run({
-      sql: insertChangeSql,
-      parameters: [
-        change.collection.id,
-        String(change.record.id),
-        change.action,
-        JSON.stringify(record),
-        nowDate(),
-      ],
+    await changes.append(tx, {
+      collectionId: change.collection.id,
+      recordId: String(change.record.id),
+      action: change.action,
+      record,
     });
-    tx.afterCommit(() => {
-      for (const l of listeners) l(change);
-    });
+    if (listeners.size)
+      tx.afterCommit(() => {
+        for (const l of listeners) l(change);
+      });
   }
 
   async function saveValues(

@@ -13,7 +13,16 @@ const COLUMNS: { [T in keyof SystemTables]-?: ColumnSet<SystemTables[T]> } = {
   _collections: { id: true, name: true, type: true, data: true, created: true, updated: true },
   _migrations: { file: true, applied: true },
   _params: { id: true, value: true, created: true, updated: true },
-  _changes: { seq: true, collection_id: true, record_id: true, action: true, record: true, created: true },
+  _changes: {
+    seq: true,
+    collection_id: true,
+    record_id: true,
+    action: true,
+    record: true,
+    tx_id: true,
+    created: true,
+  },
+  _change_cursors: { name: true, position: true, updated: true },
   _otps: { id: true, collection_ref: true, record_ref: true, password: true, sent_to: true, created: true },
   _mfas: { id: true, collection_ref: true, record_ref: true, method: true, created: true },
   _api_keys: {

@@ -126,7 +126,7 @@ for (const dialect of DIALECTS) {
 
     test('a resume older than the kept log is refused: the client must reload', async () => {
       await create('old');
-      await t.app.records.pruneChanges(formatDate(new Date(Date.now() + 60_000)));
+      await t.app.changes.prune(formatDate(new Date(Date.now() + 60_000)));
       await create('new');
       const ws = await open();
       assert.deepEqual(await ws.request({ type: 'resume', since: 1 }), {

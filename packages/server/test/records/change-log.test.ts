@@ -79,8 +79,8 @@ for (const dialect of DIALECTS) {
       const c = t.app.collections.get('logged');
       const all = await changes(c.id);
       assert.ok(all.length > 0);
-      assert.equal(await t.app.records.pruneChanges('2000-01-01 00:00:00.000Z'), 0);
-      const removed = await t.app.records.pruneChanges('9999-01-01 00:00:00.000Z');
+      assert.equal(await t.app.changes.prune('2000-01-01 00:00:00.000Z'), 0);
+      const removed = await t.app.changes.prune('9999-01-01 00:00:00.000Z');
       assert.ok(removed >= all.length);
       assert.deepEqual(await changes(c.id), []);
     });

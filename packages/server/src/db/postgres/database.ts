@@ -1,13 +1,12 @@
 import type { Kysely as KyselyDb } from 'kysely';
 import pg from 'pg';
 import {
-  CHANGES_CHANNEL,
   type ChangeBus,
+  type ChangeOrder,
   type Database,
   type Query,
   type RunResult,
   type SchemaDdl,
-  type StopListening,
   type Transaction,
   toSql,
 } from '../database.ts';
@@ -23,6 +22,7 @@ import {
 import type { SystemTables } from '../system-tables.ts';
 import { type TxDriver, TxScopes } from '../tx-scope.ts';
 import { createPgBus } from './bus.ts';
+import { pgChangeOrder } from './change-order.ts';
 import { mapPgError } from './errors.ts';
 import { pgFilter } from './filter.ts';
 import { typeParsers } from './kinds.ts';
@@ -40,6 +40,7 @@ export class PostgresDatabase implements Database {
   readonly filter: FilterDialect = pgFilter;
   readonly ddl: SchemaDdl;
   readonly bus: ChangeBus;
+  readonly changeOrder: ChangeOrder;
   readonly qb: KyselyDb<any>;
   readonly sys: KyselyDb<SystemTables>;
   readonly pool: pg.Pool;
@@ -51,6 +52,7 @@ export class PostgresDatabase implements Database {
     this.schema = schema;
     this.ddl = createPgDdl(pool);
     this.bus = createPgBus(pool, connection, schema);
+    this.changeOrder = pgChangeOrder(pool);
     this.qb = new Kysely<any>({
       dialect: {
         createAdapter: () => new PostgresAdapter(),
@@ -134,14 +136,6 @@ export class PostgresDatabase implements Database {
     } finally {
       client.release();
     }
-  }
-
-  notifyChanges(seq: number): Promise<void> {
-    return this.bus.notify(CHANGES_CHANNEL, String(seq));
-  }
-
-  listenChanges(wake: () => void): Promise<StopListening> {
-    return this.bus.listen(CHANGES_CHANNEL, wake, wake);
   }
 
   async close(): Promise<void> {

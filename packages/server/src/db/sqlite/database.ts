@@ -2,13 +2,12 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Kysely as KyselyDb } from 'kysely';
 import {
-  CHANGES_CHANNEL,
   type ChangeBus,
+  type ChangeOrder,
   type Database,
   type Query,
   type RunResult,
   type SchemaDdl,
-  type StopListening,
   type Transaction,
   toSql,
 } from '../database.ts';
@@ -17,6 +16,7 @@ import { DummyDriver, Kysely, SqliteAdapter, SqliteIntrospector, SqliteQueryComp
 import type { SystemTables } from '../system-tables.ts';
 import { type TxDriver, TxScopes } from '../tx-scope.ts';
 import { sqliteBus } from './bus.ts';
+import { sqliteChangeOrder } from './change-order.ts';
 import { Connection, ResultCache, VOLATILE_SQL } from './connection.ts';
 import { sqliteFilter } from './filter.ts';
 import { createSqliteDdl } from './tables.ts';
@@ -46,6 +46,7 @@ export class SqliteDatabase implements Database {
   readonly dialect = 'sqlite' as const;
   readonly filter: FilterDialect = sqliteFilter;
   readonly bus: ChangeBus = sqliteBus;
+  readonly changeOrder: ChangeOrder = sqliteChangeOrder(this);
   readonly ddl: SchemaDdl;
   readonly qb: KyselyDb<any>;
   readonly sys: KyselyDb<SystemTables>;
@@ -201,14 +202,6 @@ export class SqliteDatabase implements Database {
         for (const fn of o.after) queueMicrotask(fn);
       } else job.reject(o.value);
     });
-  }
-
-  notifyChanges(seq: number): Promise<void> {
-    return this.bus.notify(CHANGES_CHANNEL, String(seq));
-  }
-
-  listenChanges(wake: () => void): Promise<StopListening> {
-    return this.bus.listen(CHANGES_CHANNEL, wake, wake);
   }
 
   // one process: whoever changes something has already told this process's services
