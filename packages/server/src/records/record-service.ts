@@ -65,12 +65,18 @@ export function createRecordService({
   const committedListeners = new Set<(change: CommittedChange) => void | Promise<void>>();
   let following = false;
   async function heardCommitted(rows: ChangeRow[]): Promise<void> {
+    // a failing listener keeps no change from the others (the feed logs the failures)
+    const failures: unknown[] = [];
     for (const row of rows) {
       const collection = collections.find(row.collectionId);
       if (!collection) continue;
       const change = { ...row, collection };
-      for (const l of committedListeners) await l(change);
+      for (const l of committedListeners)
+        await Promise.resolve(change)
+          .then(l)
+          .catch((e: unknown) => failures.push(e));
     }
+    if (failures.length) throw new AggregateError(failures, 'afterCommit hooks failed');
   }
   const onCommitted = (listener: (change: CommittedChange) => void | Promise<void>): (() => void) => {
     committedListeners.add(listener);
