@@ -4,12 +4,12 @@ import type { Database } from '../db/database.ts';
 import {
   BadRequestError,
   ForbiddenError,
-  fieldError,
   NotFoundError,
   TooManyRequestsError,
   UnauthorizedError,
   ValidationError,
 } from '../errors/api-error.ts';
+import { fieldError } from '../errors/codes.ts';
 import type { Mailer } from '../mail/mailer.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { RecordService } from '../records/record-service.ts';

@@ -1,4 +1,5 @@
-import { BadRequestError, fieldError } from '../errors/api-error.ts';
+import { BadRequestError } from '../errors/api-error.ts';
+import { fieldError } from '../errors/codes.ts';
 import type { Viewer } from '../rules/viewer.ts';
 import { SUPERUSERS } from '../schema/collection.ts';
 import { isPasswordValue } from '../schema/fields/password.ts';

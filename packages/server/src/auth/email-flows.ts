@@ -1,4 +1,5 @@
-import { BadRequestError, fieldError } from '../errors/api-error.ts';
+import { BadRequestError } from '../errors/api-error.ts';
+import { fieldError } from '../errors/codes.ts';
 import { SUPERUSERS } from '../schema/collection.ts';
 import { randomString } from '../tools/id.ts';
 import { readForm } from './forms.ts';

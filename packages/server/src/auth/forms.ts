@@ -1,4 +1,5 @@
-import { type ErrorData, fieldError, ValidationError } from '../errors/api-error.ts';
+import { type ErrorData, ValidationError } from '../errors/api-error.ts';
+import { fieldError } from '../errors/codes.ts';
 import { isEmail } from '../schema/fields/email.ts';
 
 /** One field of an auth form: how it must look (PocketBase's ozzo rules for these forms). */

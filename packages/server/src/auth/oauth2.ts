@@ -1,4 +1,5 @@
-import { ApiError, BadRequestError, ForbiddenError, fieldError, NotFoundError } from '../errors/api-error.ts';
+import { ApiError, BadRequestError, ForbiddenError, NotFoundError } from '../errors/api-error.ts';
+import { fieldError } from '../errors/codes.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { RecordService } from '../records/record-service.ts';
 import type { Viewer } from '../rules/viewer.ts';

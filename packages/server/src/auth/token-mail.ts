@@ -1,5 +1,6 @@
 import type { Config } from '../config.ts';
-import { ApiError, BadRequestError, type FieldError, fieldError } from '../errors/api-error.ts';
+import { ApiError, BadRequestError, type FieldError } from '../errors/api-error.ts';
+import { fieldError } from '../errors/codes.ts';
 import type { Mailer } from '../mail/mailer.ts';
 import { renderTemplate, templateOf } from '../mail/templates.ts';
 import type { Logger } from '../observability/logger.ts';

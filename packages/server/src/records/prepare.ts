@@ -1,4 +1,5 @@
-import { type ErrorData, fieldError } from '../errors/api-error.ts';
+import type { ErrorData } from '../errors/api-error.ts';
+import { fieldError } from '../errors/codes.ts';
 import type { Collection } from '../schema/collection.ts';
 import { type FieldModel, type Modifier, REQUIRED, type ValueContext } from '../schema/field.ts';
 import { fieldType } from '../schema/field-registry.ts';

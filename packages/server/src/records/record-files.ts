@@ -1,4 +1,5 @@
-import { fieldError, ValidationError } from '../errors/api-error.ts';
+import { ValidationError } from '../errors/api-error.ts';
+import { fieldError } from '../errors/codes.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Collection } from '../schema/collection.ts';
 import type { RecordValues } from '../schema/record-values.ts';

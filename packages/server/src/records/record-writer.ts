@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import { type Database, DbError, type Executor, type Transaction } from '../db/database.ts';
-import { BadRequestError, type ErrorData, fieldError, ValidationError } from '../errors/api-error.ts';
+import { BadRequestError, type ErrorData, ValidationError } from '../errors/api-error.ts';
+import { fieldError } from '../errors/codes.ts';
 import { asSystem, type Viewer } from '../rules/viewer.ts';
 import type { Collection } from '../schema/collection.ts';
 import type { CollectionService } from '../schema/collection-service.ts';

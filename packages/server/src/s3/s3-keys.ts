@@ -1,5 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { BadRequestError, ForbiddenError, fieldError, NotFoundError } from '../errors/api-error.ts';
+import { BadRequestError, ForbiddenError, NotFoundError } from '../errors/api-error.ts';
+import { fieldError } from '../errors/codes.ts';
 import type { Viewer } from '../rules/viewer.ts';
 import { nowDate } from '../tools/time.ts';
 import { accessDenied } from './s3-error.ts';

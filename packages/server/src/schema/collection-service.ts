@@ -1,5 +1,6 @@
 import type { Database, Transaction } from '../db/database.ts';
-import { BadRequestError, fieldError, ValidationError } from '../errors/api-error.ts';
+import { BadRequestError, ValidationError } from '../errors/api-error.ts';
+import { fieldError } from '../errors/codes.ts';
 import { type Collection, type CollectionType, cloneCollection } from './collection.ts';
 import { createCollectionCache } from './collection-cache.ts';
 import { overlay, prepareNew } from './collection-input.ts';

@@ -1,5 +1,6 @@
 import { type Database, DbError, type Transaction } from '../db/database.ts';
-import { BadRequestError, type ErrorData, fieldError, ValidationError } from '../errors/api-error.ts';
+import { BadRequestError, type ErrorData, ValidationError } from '../errors/api-error.ts';
+import { fieldError } from '../errors/codes.ts';
 import { nowDate } from '../tools/time.ts';
 import { type Collection, ensureSystemFields, RULE_KEYS } from './collection.ts';
 import { normalizeFields, retargetIndexes } from './collection-input.ts';

@@ -1,5 +1,6 @@
 import type { DbError, IndexSpec } from '../db/database.ts';
-import { type ErrorData, fieldError } from '../errors/api-error.ts';
+import type { ErrorData } from '../errors/api-error.ts';
+import { fieldError } from '../errors/codes.ts';
 
 /** An index as PocketBase writes it, parsed. */
 export interface ParsedIndex extends IndexSpec {

@@ -1,4 +1,5 @@
-import { type ErrorData, type FieldError, fieldError } from '../errors/api-error.ts';
+import type { ErrorData, FieldError } from '../errors/api-error.ts';
+import { fieldError } from '../errors/codes.ts';
 import { type Collection, RULE_KEYS, TOKEN_KEYS } from './collection.ts';
 import type { FieldModel } from './field.ts';
 import { FIELD_TYPES } from './field-registry.ts';

@@ -1,6 +1,7 @@
 import type { Config } from '../config.ts';
 import type { Database } from '../db/database.ts';
-import { type ErrorData, ForbiddenError, fieldError, ValidationError } from '../errors/api-error.ts';
+import { type ErrorData, ForbiddenError, ValidationError } from '../errors/api-error.ts';
+import { fieldError } from '../errors/codes.ts';
 import type { Mailer } from '../mail/mailer.ts';
 import type { Viewer } from '../rules/viewer.ts';
 import { nowDate } from '../tools/time.ts';

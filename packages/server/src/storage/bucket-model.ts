@@ -1,4 +1,5 @@
-import { type ErrorData, fieldError, ValidationError } from '../errors/api-error.ts';
+import { type ErrorData, ValidationError } from '../errors/api-error.ts';
+import { fieldError } from '../errors/codes.ts';
 import type { Rule } from '../schema/collection.ts';
 
 /**

@@ -1,5 +1,6 @@
 import type { Readable } from 'node:stream';
-import { fieldError, ValidationError } from '../errors/api-error.ts';
+import { ValidationError } from '../errors/api-error.ts';
+import { fieldError } from '../errors/codes.ts';
 
 /** Image types a transform reads. */
 export const TRANSFORMABLE = new Set([

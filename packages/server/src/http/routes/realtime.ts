@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
-import { BadRequestError, fieldError } from '../../errors/api-error.ts';
+import { BadRequestError } from '../../errors/api-error.ts';
+import { fieldError } from '../../errors/codes.ts';
 import type { ClientSink, Delivery } from '../../realtime/client.ts';
 import { readBody } from '../body.ts';
 import type { HttpDeps } from '../deps.ts';

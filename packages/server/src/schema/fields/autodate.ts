@@ -1,4 +1,5 @@
-import { type ErrorData, fieldError } from '../../errors/api-error.ts';
+import type { ErrorData } from '../../errors/api-error.ts';
+import { fieldError } from '../../errors/codes.ts';
 import type { FieldType } from '../field.ts';
 
 /** Set by the server on create and/or update; client input is ignored. */

@@ -1,4 +1,4 @@
-import { fieldError } from '../../errors/api-error.ts';
+import { fieldError } from '../../errors/codes.ts';
 import { formatDate, parseDate } from '../../tools/time.ts';
 import { commonOptions, type FieldType, REQUIRED } from '../field.ts';
 

@@ -1,4 +1,4 @@
-import { fieldError } from '../../errors/api-error.ts';
+import { fieldError } from '../../errors/codes.ts';
 import { commonOptions, domainAllowed, type FieldModel, type FieldType, REQUIRED, toText } from '../field.ts';
 
 // a pragmatic form of the HTML5 email grammar

@@ -1,4 +1,5 @@
-import { type ErrorData, type FieldError, fieldError } from '../../errors/api-error.ts';
+import type { ErrorData, FieldError } from '../../errors/api-error.ts';
+import { fieldError } from '../../errors/codes.ts';
 import {
   commonOptions,
   decodeList,

@@ -1,4 +1,4 @@
-import { fieldError } from '../../errors/api-error.ts';
+import { fieldError } from '../../errors/codes.ts';
 import { commonOptions, type FieldType, REQUIRED } from '../field.ts';
 
 export interface GeoPoint {

@@ -1,4 +1,4 @@
-import { fieldError } from '../../errors/api-error.ts';
+import { fieldError } from '../../errors/codes.ts';
 import { commonOptions, type FieldType, num, REQUIRED } from '../field.ts';
 
 const DEFAULT_MAX_SIZE = 1024 * 1024;

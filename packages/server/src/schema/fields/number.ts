@@ -1,4 +1,4 @@
-import { fieldError } from '../../errors/api-error.ts';
+import { fieldError } from '../../errors/codes.ts';
 import { commonOptions, type FieldType, REQUIRED } from '../field.ts';
 
 /** Like PocketBase's cast: numbers stay, numeric text parses, anything else is 0. */

@@ -1,4 +1,5 @@
-import { type ErrorData, fieldError } from '../../errors/api-error.ts';
+import type { ErrorData } from '../../errors/api-error.ts';
+import { fieldError } from '../../errors/codes.ts';
 import { commonOptions, type FieldType, num, REQUIRED, toText } from '../field.ts';
 import { compilePattern } from './text.ts';
 

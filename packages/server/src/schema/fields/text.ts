@@ -1,4 +1,4 @@
-import { fieldError } from '../../errors/api-error.ts';
+import { fieldError } from '../../errors/codes.ts';
 import { randomFromPattern } from '../../tools/pattern.ts';
 import { commonOptions, type FieldModel, type FieldType, num, REQUIRED, toText } from '../field.ts';
 

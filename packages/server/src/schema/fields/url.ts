@@ -1,4 +1,4 @@
-import { fieldError } from '../../errors/api-error.ts';
+import { fieldError } from '../../errors/codes.ts';
 import { domainAllowed, type FieldType, REQUIRED } from '../field.ts';
 import { domainTextField } from './email.ts';
 
