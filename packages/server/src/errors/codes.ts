@@ -168,8 +168,9 @@ export const fields = {
 export const errors = {
   badRequest: (message?: string, data?: ErrorData, cause?: unknown) =>
     new BadRequestError(message, data, cause === undefined ? undefined : { cause }),
-  /** A 400 whose `data` says which fields failed and why. */
-  invalid: (message: string, data: ErrorData) => new BadRequestError(message, data),
+  /** A 400 whose `data` says which fields failed and why (`code` when callers tell it apart). */
+  invalid: (message: string, data: ErrorData, code: ErrorCode = ErrorCode.badRequest) =>
+    new BadRequestError(message, data, { code }),
   unauthorized: (message?: string) => new UnauthorizedError(message),
   forbidden: (message?: string) => new ForbiddenError(message),
   notFound: (message?: string) => new NotFoundError(message),

@@ -1,5 +1,5 @@
 import type { ErrorData } from '../errors/api-error.ts';
-import { fieldError } from '../errors/codes.ts';
+import { FieldCode, fieldError } from '../errors/codes.ts';
 import type { Collection } from '../schema/collection.ts';
 import { type FieldModel, type Modifier, REQUIRED, type ValueContext } from '../schema/field.ts';
 import { fieldType } from '../schema/field-registry.ts';
@@ -112,7 +112,7 @@ function settleUploads(c: Collection, values: RecordValues): void {
   }
 }
 
-const MISMATCH = fieldError('validation_values_mismatch', "Values don't match.");
+const MISMATCH = fieldError(FieldCode.valuesMismatch, "Values don't match.");
 
 /** Matches PocketBase: without manage access, a new password needs the old one. */
 function checkOldPassword(body: Record<string, unknown>, ok: boolean, errors: ErrorData): void {
@@ -120,7 +120,7 @@ function checkOldPassword(body: Record<string, unknown>, ok: boolean, errors: Er
   if (!given('password') && !given('passwordConfirm')) return;
   if (!given('oldPassword')) errors.oldPassword ??= REQUIRED;
   else if (!ok)
-    errors.oldPassword ??= fieldError('validation_invalid_old_password', 'Missing or invalid old password.');
+    errors.oldPassword ??= fieldError(FieldCode.invalidOldPassword, 'Missing or invalid old password.');
 }
 
 /**
@@ -153,6 +153,6 @@ function checkPasswordConfirm(
     return;
   }
   if (body.passwordConfirm !== v.plain) {
-    errors.passwordConfirm = fieldError('validation_values_mismatch', "Values don't match.");
+    errors.passwordConfirm = fieldError(FieldCode.valuesMismatch, "Values don't match.");
   }
 }

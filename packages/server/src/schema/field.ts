@@ -1,5 +1,6 @@
 import type { ColumnKind } from '../db/database.ts';
 import type { ErrorData, FieldError } from '../errors/api-error.ts';
+import { fields } from '../errors/codes.ts';
 
 /** A field as stored in a collection's `fields` array (PocketBase's JSON shape). */
 export interface FieldModel {
@@ -90,7 +91,7 @@ export interface FieldType {
 }
 
 /** PocketBase's `validation_required` error. */
-export const REQUIRED: FieldError = { code: 'validation_required', message: 'Cannot be blank.' };
+export const REQUIRED: FieldError = fields.required();
 
 /** Options every field carries, in JSON order. */
 export function commonOptions(): Record<string, unknown> {

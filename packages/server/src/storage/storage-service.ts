@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
 import type { Database, Executor } from '../db/database.ts';
-import { ApiError, BadRequestError, ForbiddenError, NotFoundError } from '../errors/api-error.ts';
+import { BadRequestError, ForbiddenError, NotFoundError } from '../errors/api-error.ts';
+import { ErrorCode, errors, FieldCode, fieldError } from '../errors/codes.ts';
 import type { Logger } from '../observability/logger.ts';
 import { VALUES_ALIAS, valuesMatch } from '../rules/match-values.ts';
 import { type RuleCondition, ruleCondition, ruleProblem } from '../rules/rule-condition.ts';
@@ -31,6 +32,16 @@ export interface ServedObject {
  * language over `_objects`, uploads streamed to the blob store before the row is written
  * (the blob is removed again if the write fails), replaced blobs removed after commit.
  */
+/** 409 for an upload onto an existing name without upsert. */
+const objectExists = () => errors.conflict('The object already exists.', ErrorCode.objectExists);
+/** 400 on `name` for a bucket name in use; `ErrorCode.bucketExists` lets S3 answer BucketAlreadyOwnedByYou. */
+const bucketNameTaken = () =>
+  errors.invalid(
+    'Failed to save the bucket.',
+    { name: fieldError(FieldCode.bucketNameExists, 'The bucket name is already in use.') },
+    ErrorCode.bucketExists,
+  );
+
 export function createStorageService(deps: {
   db: Database;
   blobs: BlobStore;
@@ -115,8 +126,8 @@ export function createStorageService(deps: {
     try {
       const mimeType = await effectiveType(m.head, name, opts.contentType);
       if (!mimeAllowed(bucket, mimeType))
-        throw new ApiError(415, `The content type "${mimeType}" is not allowed in this bucket.`, {
-          mimeType: { code: 'validation_invalid_mime_type', message: `"${mimeType}" is not allowed.` },
+        throw errors.unsupportedMediaType(`The content type "${mimeType}" is not allowed in this bucket.`, {
+          mimeType: fieldError(FieldCode.invalidMimeType, `"${mimeType}" is not allowed.`),
         });
       const now = nowDate();
       const row: ObjectRow = {
@@ -133,7 +144,7 @@ export function createStorageService(deps: {
       };
       const replaced = await db.transaction(async (tx) => {
         const existing = await store.findObject(tx, bucket.id, name);
-        if (existing && !opts.upsert) throw new ApiError(409, 'The object already exists.');
+        if (existing && !opts.upsert) throw objectExists();
         if (existing) {
           if (!opts.signed && !(await passes(tx, existing.id, condition(bucket, 'updateRule', viewer))))
             throw new ForbiddenError('You are not allowed to replace this object.');
@@ -191,7 +202,7 @@ export function createStorageService(deps: {
     checkObjectName(name);
     const bucket = await bucketFor(bucketName);
     const existing = await store.findObject(db, bucket.id, name);
-    if (existing && !upsert) throw new ApiError(409, 'The object already exists.');
+    if (existing && !upsert) throw objectExists();
     if (existing) {
       if (!(await passes(db, existing.id, condition(bucket, 'updateRule', viewer))))
         throw new ForbiddenError('You are not allowed to replace this object.');
@@ -231,10 +242,7 @@ export function createStorageService(deps: {
         created: now,
         updated: now,
       };
-      if (await store.findBucket(db, bucket.name))
-        throw new BadRequestError('Failed to save the bucket.', {
-          name: { code: 'validation_bucket_name_exists', message: 'The bucket name is already in use.' },
-        });
+      if (await store.findBucket(db, bucket.name)) throw bucketNameTaken();
       await store.insertBucket(db, bucket);
       return bucket;
     },
@@ -243,9 +251,7 @@ export function createStorageService(deps: {
       const current = await bucketFor(nameOrId);
       const input = parseBucketInput(body, current, (r) => ruleProblem(ruleDeps, OBJECTS_COLLECTION, r));
       if (input.name && input.name !== current.name && (await store.findBucket(db, input.name)))
-        throw new BadRequestError('Failed to save the bucket.', {
-          name: { code: 'validation_bucket_name_exists', message: 'The bucket name is already in use.' },
-        });
+        throw bucketNameTaken();
       const next: Bucket = { ...current, ...input, updated: nowDate() };
       await store.updateBucket(db, next);
       return next;
@@ -256,7 +262,7 @@ export function createStorageService(deps: {
       await db.transaction(async (tx) => {
         const bucket = await bucketFor(nameOrId, tx);
         if ((await store.countObjects(tx, bucket.id)) > 0)
-          throw new ApiError(409, 'The bucket is not empty: empty it first.');
+          throw errors.conflict('The bucket is not empty: empty it first.', ErrorCode.bucketNotEmpty);
         await store.deleteBucket(tx, bucket.id);
       });
     },
@@ -359,7 +365,7 @@ export function createStorageService(deps: {
       try {
         await db.transaction(async (tx) => {
           if (await store.findObject(tx, target.id, to))
-            throw new ApiError(409, 'The destination object already exists.');
+            throw errors.conflict('The destination object already exists.', ErrorCode.objectExists);
           await store.renameObject(tx, object.id, target.id, to, nowDate());
           if (!(await passes(tx, object.id, condition(target, 'createRule', viewer))))
             throw new ForbiddenError('You are not allowed to create the destination object.');
@@ -423,7 +429,7 @@ export function createStorageService(deps: {
       const grant = await signer.verify(token);
       const bucket = await store.findBucket(db, bucketName);
       if (!grant || !bucket || grant.bucketId !== bucket.id || grant.name !== name || grant.action !== action)
-        throw new ApiError(400, 'Invalid or expired signature.');
+        throw errors.badRequest('Invalid or expired signature.');
       return grant;
     },
 

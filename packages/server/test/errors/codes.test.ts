@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { test } from 'node:test';
 import { ApiError } from '../../src/errors/api-error.ts';
 import { ErrorCode, errors, FieldCode, fieldError, fields } from '../../src/errors/codes.ts';
@@ -55,4 +57,20 @@ test('field factories keep PocketBase messages and params', () => {
     message: 'Must be no less than 0.',
   });
   assert.deepEqual(fieldError(FieldCode.isEmail, 'Must be a valid email address.'), fields.notEmail());
+});
+
+test('services use the error catalog', () => {
+  // outside http/ (its own sweep) and errors/ (the catalog itself): codes come from
+  // FieldCode and errors from the factories, so no code is spelled twice
+  const src = resolve(import.meta.dirname, '../../src');
+  const offenders: string[] = [];
+  for (const file of readdirSync(src, { recursive: true, encoding: 'utf8' })) {
+    if (!file.endsWith('.ts') || /^(http|errors)[\\/]/.test(file)) continue;
+    readFileSync(join(src, file), 'utf8')
+      .split('\n')
+      .forEach((line, i) => {
+        if (/'validation_|new ApiError\(/.test(line)) offenders.push(`${file}:${i + 1}: ${line.trim()}`);
+      });
+  }
+  assert.deepEqual(offenders, []);
 });

@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { ApiError } from '../../errors/api-error.ts';
+import { ErrorCode } from '../../errors/codes.ts';
 import { invalidArgument, S3Error } from '../../s3/s3-error.ts';
 import { checkScope, inScope } from '../../s3/s3-keys.ts';
 import { el, parseDelete, xmlDocument } from '../../s3/xml.ts';
@@ -86,14 +87,14 @@ function s3BucketRoutes(app: FastifyInstance, deps: HttpDeps): void {
     try {
       await storage.createBucket({ name }, S3_VIEWER);
     } catch (e) {
-      const data = e instanceof ApiError ? (e.data.name as { code?: string } | undefined) : undefined;
-      if (data?.code === 'validation_bucket_name_exists')
+      if (e instanceof ApiError && e.code === ErrorCode.bucketExists)
         throw new S3Error(
           409,
           'BucketAlreadyOwnedByYou',
           'Your previous request to create the named bucket succeeded and you already own it.',
         );
-      if (data) throw new S3Error(400, 'InvalidBucketName', 'The specified bucket is not valid.');
+      if (e instanceof ApiError && e.data.name)
+        throw new S3Error(400, 'InvalidBucketName', 'The specified bucket is not valid.');
       throw e;
     }
     return reply.status(200).header('location', `/${name}`).send();
@@ -105,7 +106,7 @@ function s3BucketRoutes(app: FastifyInstance, deps: HttpDeps): void {
       await storage.deleteBucket(bucket.id, S3_VIEWER);
       await deps.s3.multipart.abortAll(bucket.id);
     } catch (e) {
-      if (e instanceof ApiError && e.status === 409)
+      if (e instanceof ApiError && e.code === ErrorCode.bucketNotEmpty)
         throw new S3Error(409, 'BucketNotEmpty', 'The bucket you tried to delete is not empty');
       throw e;
     }

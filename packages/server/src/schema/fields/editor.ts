@@ -1,4 +1,4 @@
-import { fieldError } from '../../errors/codes.ts';
+import { FieldCode, fieldError } from '../../errors/codes.ts';
 import { commonOptions, type FieldType, num, REQUIRED, toText } from '../field.ts';
 
 const DEFAULT_MAX_SIZE = 5 * 1024 * 1024;
@@ -21,11 +21,9 @@ export const editorField: FieldType = {
     if (v === '') return f.required ? REQUIRED : undefined;
     const maxSize = num(f.maxSize) > 0 ? num(f.maxSize) : DEFAULT_MAX_SIZE;
     if (Buffer.byteLength(v) > maxSize) {
-      return fieldError(
-        'validation_content_size_limit',
-        `The maximum allowed content size is ${maxSize} bytes.`,
-        { maxSize },
-      );
+      return fieldError(FieldCode.contentSizeLimit, `The maximum allowed content size is ${maxSize} bytes.`, {
+        maxSize,
+      });
     }
     return undefined;
   },

@@ -1,4 +1,4 @@
-import { fieldError } from '../../errors/codes.ts';
+import { FieldCode, fieldError } from '../../errors/codes.ts';
 import { commonOptions, type FieldType, num, REQUIRED } from '../field.ts';
 
 const DEFAULT_MAX_SIZE = 1024 * 1024;
@@ -52,7 +52,7 @@ export const jsonField: FieldType = {
   validate(value, f) {
     const maxSize = num(f.maxSize) > 0 ? num(f.maxSize) : DEFAULT_MAX_SIZE;
     if (Buffer.byteLength(jsonText(value)) > maxSize) {
-      return fieldError('validation_json_size_limit', `The maximum allowed JSON size is ${maxSize} bytes.`, {
+      return fieldError(FieldCode.jsonSizeLimit, `The maximum allowed JSON size is ${maxSize} bytes.`, {
         maxSize,
       });
     }

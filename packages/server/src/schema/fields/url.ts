@@ -1,4 +1,4 @@
-import { fieldError } from '../../errors/codes.ts';
+import { FieldCode, fieldError } from '../../errors/codes.ts';
 import { domainAllowed, type FieldType, REQUIRED } from '../field.ts';
 import { domainTextField } from './email.ts';
 
@@ -14,10 +14,10 @@ export const urlField: FieldType = {
       if (!/^[a-z][a-z0-9+.-]*:$/i.test(u.protocol) || !u.hostname) throw new Error('no host');
       host = u.hostname;
     } catch {
-      return fieldError('validation_invalid_url', 'Must be a valid url.');
+      return fieldError(FieldCode.invalidUrl, 'Must be a valid url.');
     }
     if (!domainAllowed(host, f))
-      return fieldError('validation_url_domain_not_allowed', 'Url domain is not allowed.');
+      return fieldError(FieldCode.urlDomainNotAllowed, 'Url domain is not allowed.');
     return undefined;
   },
 };
