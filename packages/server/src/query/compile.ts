@@ -303,9 +303,7 @@ function coerce(a: Resolved, b: Resolved, db: Database): [RawBuilder<unknown>, R
     const other =
       o.literal !== undefined
         ? f.jsonLiteral(o.sql, o.type === 'json' ? 'text' : (o.type as 'text' | 'number' | 'bool'))
-        : db.dialect === 'postgres'
-          ? sql`to_jsonb(${o.sql})`
-          : o.sql;
+        : f.toJson(o.sql);
     return jFirst ? [j.sql, other] : [other, j.sql];
   }
   // a literal adapts to a column: numeric text compares as a number, text as text
