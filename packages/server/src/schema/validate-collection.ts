@@ -300,9 +300,4 @@ function validateIndexes(c: Collection, others: Collection[]): ErrorData | undef
   return Object.keys(errors).length ? errors : undefined;
 }
 
-/** Fields whose option or name mistakes make the whole list invalid (used by import). */
-export function hasErrors(e: ErrorData): boolean {
-  return Object.keys(e).length > 0;
-}
-
 export type { FieldModel };

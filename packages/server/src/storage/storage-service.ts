@@ -58,6 +58,10 @@ export function createStorageService(deps: {
   const transformsPrefix = (bucketId: string, objectId: string) => `_buckets/${bucketId}/_t/${objectId}/`;
   const lister = createObjectLister(store, db);
 
+  /** Logs a failed clean-up: the request's own outcome stands, the blob is left behind. */
+  const logFailure = (what: string, key: string) => (err: unknown) =>
+    logger.error({ err, key }, `${what} failed`);
+
   const removeBlobs = (objects: ObjectRow[]) => {
     for (const o of objects) {
       Promise.all([
@@ -159,7 +163,7 @@ export function createStorageService(deps: {
       if (replaced) removeBlobs([replaced]);
       return row;
     } catch (e) {
-      await blobs.delete(key).catch(() => {});
+      await blobs.delete(key).catch(logFailure('removing the blob of a failed upload', key));
       throw e;
     }
   }
@@ -371,11 +375,19 @@ export function createStorageService(deps: {
             throw new ForbiddenError('You are not allowed to create the destination object.');
         });
       } catch (e) {
-        if (target.id !== source.id) await blobs.delete(blobKey(target.id, object.id)).catch(() => {});
+        if (target.id !== source.id) {
+          const copied = blobKey(target.id, object.id);
+          await blobs.delete(copied).catch(logFailure('removing the copy of a failed move', copied));
+        }
         throw e;
       }
       if (target.id !== source.id) removeBlobs([object]);
-      else blobs.deletePrefix(transformsPrefix(source.id, object.id)).catch(() => {});
+      else {
+        const transforms = transformsPrefix(source.id, object.id);
+        blobs
+          .deletePrefix(transforms)
+          .catch(logFailure('removing the transforms of a moved object', transforms));
+      }
       return { ...object, bucket: target.id, name: to };
     },
 

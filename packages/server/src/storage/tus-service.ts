@@ -114,7 +114,9 @@ export function createTusService(deps: {
       const receiver = new ChunkReceiver(u.length - offset, checksum?.algorithm, () => {
         if (Date.now() - refreshed < LOCK_REFRESH_MS) return;
         refreshed = Date.now();
-        store.refreshLock(u.id, token, iso(refreshed + LOCK_MS)).catch(() => {});
+        store
+          .refreshLock(u.id, token, iso(refreshed + LOCK_MS))
+          .catch((err: unknown) => logger.error({ err, upload: u.id }, 'refreshing a tus lock failed'));
       }).from(body, IDLE_MS);
       const key = chunkKey(u.id, offset);
       await blobs.put(key, receiver, { contentType: 'application/octet-stream' });
@@ -148,7 +150,10 @@ export function createTusService(deps: {
         .catch((err: unknown) => logger.error({ err, upload: u.id }, 'removing tus chunks failed'));
       return { upload: { ...u, offset: next, done: true }, object };
     } finally {
-      if (!committed) await store.unlock(u.id, token).catch(() => {});
+      if (!committed)
+        await store
+          .unlock(u.id, token)
+          .catch((err: unknown) => logger.error({ err, upload: u.id }, 'unlocking a tus upload failed'));
     }
   }
 
