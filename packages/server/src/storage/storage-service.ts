@@ -1,110 +1,53 @@
 import { randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
-import type { Database, Executor } from '../db/database.ts';
 import { BadRequestError, ForbiddenError, NotFoundError } from '../errors/api-error.ts';
 import { ErrorCode, errors, FieldCode, fieldError } from '../errors/codes.ts';
-import type { Logger } from '../observability/logger.ts';
-import { VALUES_ALIAS, valuesMatch } from '../rules/match-values.ts';
-import { type RuleCondition, ruleCondition, ruleProblem } from '../rules/rule-condition.ts';
 import type { Viewer } from '../rules/viewer.ts';
-import type { CollectionService } from '../schema/collection-service.ts';
 import type { Clock } from '../tools/clock.ts';
 import { nowDate } from '../tools/time.ts';
-import type { BlobInfo, BlobStore } from './blob-store.ts';
-import { type Bucket, checkObjectName, mimeAllowed, parseBucketInput } from './bucket-model.ts';
-import { createBucketStore, OBJECTS_COLLECTION, type ObjectRow } from './bucket-store.ts';
+import { createBucketAdmin } from './bucket-admin.ts';
+import { type Bucket, checkObjectName, mimeAllowed } from './bucket-model.ts';
+import type { ObjectRow } from './bucket-store.ts';
 import { type ImageTransform, TRANSFORMABLE, transformImage, transformName } from './image-transform.ts';
+import { createObjectAccess, type ObjectAccessDeps, type ServedObject } from './object-access.ts';
 import { createObjectLister, type ListOptions } from './object-list.ts';
 import { effectiveType, meter, ObjectTooLargeError } from './object-upload.ts';
 import { createUrlSigner, type SignedGrant } from './signed-urls.ts';
 
-type RuleKey = 'listRule' | 'viewRule' | 'createRule' | 'updateRule' | 'deleteRule';
+export type { ServedObject } from './object-access.ts';
 
-/** An object ready to be served: where its bytes are and what to send about them. */
-export interface ServedObject {
-  object: ObjectRow;
-  key: string;
-  info: BlobInfo;
-}
+/** 409 for an upload onto an existing name without upsert. */
+const objectExists = () => errors.conflict('The object already exists.', ErrorCode.objectExists);
 
 /**
  * Buckets and their objects (ForgeBase's storage API, Supabase-like): rules in the filter
  * language over `_objects`, uploads streamed to the blob store before the row is written
  * (the blob is removed again if the write fails), replaced blobs removed after commit.
+ * Bucket administration is bucket-admin.ts; what the parts share is object-access.ts.
  */
-/** 409 for an upload onto an existing name without upsert. */
-const objectExists = () => errors.conflict('The object already exists.', ErrorCode.objectExists);
-/** 400 on `name` for a bucket name in use; `ErrorCode.bucketExists` lets S3 answer BucketAlreadyOwnedByYou. */
-const bucketNameTaken = () =>
-  errors.invalid(
-    'Failed to save the bucket.',
-    { name: fieldError(FieldCode.bucketNameExists, 'The bucket name is already in use.') },
-    ErrorCode.bucketExists,
-  );
-
-export function createStorageService(deps: {
-  db: Database;
-  blobs: BlobStore;
-  collections: CollectionService;
-  logger: Logger;
-  /** Signed URLs expire by it. */
-  clock: Clock;
-}) {
-  const { db, blobs, logger } = deps;
-  const store = createBucketStore(db);
+export function createStorageService(
+  deps: ObjectAccessDeps & {
+    /** Signed URLs expire by it. */
+    clock: Clock;
+  },
+) {
+  const { db, blobs } = deps;
+  const access = createObjectAccess(deps);
+  const {
+    store,
+    blobKey,
+    transformsPrefix,
+    logFailure,
+    removeBlobs,
+    bucketFor,
+    condition,
+    passes,
+    visibleObject,
+    served,
+    checkWouldCreate,
+  } = access;
   const signer = createUrlSigner(db, deps.clock);
-  const ruleDeps = { db, collection: (name: string) => deps.collections.find(name) };
-  const blobKey = (bucketId: string, objectId: string) => `_buckets/${bucketId}/${objectId}`;
-  const transformsPrefix = (bucketId: string, objectId: string) => `_buckets/${bucketId}/_t/${objectId}/`;
   const lister = createObjectLister(store, db);
-
-  /** Logs a failed clean-up: the request's own outcome stands, the blob is left behind. */
-  const logFailure = (what: string, key: string) => (err: unknown) =>
-    logger.error({ err, key }, `${what} failed`);
-
-  const removeBlobs = (objects: ObjectRow[]) => {
-    for (const o of objects) {
-      Promise.all([
-        blobs.delete(blobKey(o.bucket, o.id)),
-        blobs.deletePrefix(transformsPrefix(o.bucket, o.id)),
-      ]).catch((err: unknown) => logger.error({ err, object: o.id }, 'removing an object blob failed'));
-    }
-  };
-
-  const requireSuperuser = (viewer: Viewer) => {
-    if (!viewer.superuser) throw new ForbiddenError('Only superusers can manage buckets.');
-  };
-
-  async function bucketFor(nameOrId: string, ex: Executor = db): Promise<Bucket> {
-    const bucket = await store.findBucket(ex, nameOrId);
-    if (!bucket) throw new NotFoundError('Bucket not found.');
-    return bucket;
-  }
-
-  const condition = (bucket: Bucket, key: RuleKey, viewer: Viewer): RuleCondition =>
-    ruleCondition(ruleDeps, OBJECTS_COLLECTION, bucket[key], viewer);
-
-  /** Whether object `id` passes a rule, read inside `ex` (so a would-be row can be checked). */
-  async function passes(ex: Executor, id: string, c: RuleCondition): Promise<boolean> {
-    return c.kind === 'all' || (await store.objectMatches(ex, id, c.sql));
-  }
-
-  /** The object if the viewer may see it (public buckets: anyone), else 404. */
-  async function visibleObject(bucket: Bucket, name: string, viewer: Viewer, key: RuleKey = 'viewRule') {
-    const c =
-      bucket.public && key === 'viewRule' ? ({ kind: 'all' } as const) : condition(bucket, key, viewer);
-    const object = await store.findObject(db, bucket.id, name, c.kind === 'where' ? c.sql : undefined);
-    if (!object) throw new NotFoundError('Object not found.');
-    return object;
-  }
-
-  async function served(bucket: Bucket, object: ObjectRow): Promise<ServedObject> {
-    const key = blobKey(bucket.id, object.id);
-    const stat = await blobs.stat(key);
-    if (!stat) throw new NotFoundError('Object not found.');
-    const info = { ...stat, contentType: object.mimeType, etag: object.etag };
-    return { object, key, info };
-  }
 
   /** Streams `body` into a new blob, then writes the row; the upload rules decide. */
   async function put(
@@ -169,30 +112,6 @@ export function createStorageService(deps: {
   }
 
   /**
-   * Refuses (403) when the createRule would refuse this viewer an object of this name (its
-   * size and type unknown yet: 0 and application/octet-stream), judged on the would-be row
-   * in memory (rules/match-values.ts), like a stored one.
-   */
-  async function checkWouldCreate(bucket: Bucket, name: string, viewer: Viewer): Promise<void> {
-    const create = ruleCondition(ruleDeps, OBJECTS_COLLECTION, bucket.createRule, viewer, VALUES_ALIAS);
-    if (create.kind === 'all') return;
-    const now = nowDate();
-    const wouldBe: ObjectRow = {
-      ...{
-        id: randomUUID(),
-        bucket: bucket.id,
-        name,
-        size: 0,
-        mimeType: 'application/octet-stream',
-        etag: '',
-      },
-      ...{ owner: viewer.authId ?? '', metadata: {}, created: now, updated: now },
-    };
-    if (!(await valuesMatch(db, db, OBJECTS_COLLECTION, { ...wouldBe }, [create.sql])))
-      throw new ForbiddenError('You are not allowed to upload this object.');
-  }
-
-  /**
    * Refuses an upload before any bytes arrive: a bad name (400), an existing object without
    * upsert (409), rules (403), a declared size over the bucket's limit (413).
    */
@@ -217,75 +136,8 @@ export function createStorageService(deps: {
   }
 
   return {
+    ...createBucketAdmin(access),
     checkUpload,
-
-    async listBuckets(viewer: Viewer): Promise<Bucket[]> {
-      requireSuperuser(viewer);
-      return store.listBuckets();
-    },
-    async getBucket(nameOrId: string, viewer: Viewer): Promise<Bucket> {
-      requireSuperuser(viewer);
-      return bucketFor(nameOrId);
-    },
-    async createBucket(body: Record<string, unknown>, viewer: Viewer): Promise<Bucket> {
-      requireSuperuser(viewer);
-      const input = parseBucketInput(body, undefined, (r) => ruleProblem(ruleDeps, OBJECTS_COLLECTION, r));
-      const now = nowDate();
-      const bucket: Bucket = {
-        id: randomUUID(),
-        name: input.name!,
-        public: false,
-        allowedMimeTypes: [],
-        maxSize: 0,
-        listRule: null,
-        viewRule: null,
-        createRule: null,
-        updateRule: null,
-        deleteRule: null,
-        ...input,
-        created: now,
-        updated: now,
-      };
-      if (await store.findBucket(db, bucket.name)) throw bucketNameTaken();
-      await store.insertBucket(db, bucket);
-      return bucket;
-    },
-    async updateBucket(nameOrId: string, body: Record<string, unknown>, viewer: Viewer): Promise<Bucket> {
-      requireSuperuser(viewer);
-      const current = await bucketFor(nameOrId);
-      const input = parseBucketInput(body, current, (r) => ruleProblem(ruleDeps, OBJECTS_COLLECTION, r));
-      if (input.name && input.name !== current.name && (await store.findBucket(db, input.name)))
-        throw bucketNameTaken();
-      const next: Bucket = { ...current, ...input, updated: nowDate() };
-      await store.updateBucket(db, next);
-      return next;
-    },
-    /** Deletes an empty bucket (empty it first). */
-    async deleteBucket(nameOrId: string, viewer: Viewer): Promise<void> {
-      requireSuperuser(viewer);
-      await db.transaction(async (tx) => {
-        const bucket = await bucketFor(nameOrId, tx);
-        if ((await store.countObjects(tx, bucket.id)) > 0)
-          throw errors.conflict('The bucket is not empty: empty it first.', ErrorCode.bucketNotEmpty);
-        await store.deleteBucket(tx, bucket.id);
-      });
-    },
-    /** Deletes every object of a bucket. */
-    async emptyBucket(nameOrId: string, viewer: Viewer): Promise<number> {
-      requireSuperuser(viewer);
-      const bucket = await bucketFor(nameOrId);
-      let removed = 0;
-      for (;;) {
-        const batch = await store.listObjects(db, bucket.id, { limit: 500 });
-        if (batch.length === 0) return removed;
-        await store.deleteObjects(
-          db,
-          batch.map((o) => o.id),
-        );
-        removeBlobs(batch);
-        removed += batch.length;
-      }
-    },
 
     bucketFor: (nameOrId: string) => bucketFor(nameOrId),
 
