@@ -33,19 +33,7 @@ export function createStorageService(
 ) {
   const { db, blobs } = deps;
   const access = createObjectAccess(deps);
-  const {
-    store,
-    blobKey,
-    transformsPrefix,
-    logFailure,
-    removeBlobs,
-    bucketFor,
-    condition,
-    passes,
-    visibleObject,
-    served,
-    checkWouldCreate,
-  } = access;
+  const { store, blobKey, removeBlobs, bucketFor, condition, visibleObject } = access;
   const signer = createUrlSigner(db, deps.clock);
   const lister = createObjectLister(store, db);
 
@@ -93,20 +81,23 @@ export function createStorageService(
         const existing = await store.findObject(tx, bucket.id, name);
         if (existing && !opts.upsert) throw objectExists();
         if (existing) {
-          if (!opts.signed && !(await passes(tx, existing.id, condition(bucket, 'updateRule', viewer))))
+          if (
+            !opts.signed &&
+            !(await access.passes(tx, existing.id, condition(bucket, 'updateRule', viewer)))
+          )
             throw new ForbiddenError('You are not allowed to replace this object.');
           row.created = existing.created;
           row.owner = existing.owner;
           await store.replaceObject(tx, existing.id, row);
         } else await store.insertObject(tx, row);
-        if (!(await passes(tx, id, create)))
+        if (!(await access.passes(tx, id, create)))
           throw new ForbiddenError('You are not allowed to upload this object.');
         return existing;
       });
       if (replaced) removeBlobs([replaced]);
       return row;
     } catch (e) {
-      await blobs.delete(key).catch(logFailure('removing the blob of a failed upload', key));
+      await blobs.delete(key).catch(access.logFailure('removing the blob of a failed upload', key));
       throw e;
     }
   }
@@ -127,9 +118,9 @@ export function createStorageService(
     const existing = await store.findObject(db, bucket.id, name);
     if (existing && !upsert) throw objectExists();
     if (existing) {
-      if (!(await passes(db, existing.id, condition(bucket, 'updateRule', viewer))))
+      if (!(await access.passes(db, existing.id, condition(bucket, 'updateRule', viewer))))
         throw new ForbiddenError('You are not allowed to replace this object.');
-    } else await checkWouldCreate(bucket, name, viewer);
+    } else await access.checkWouldCreate(bucket, name, viewer);
     if (size !== undefined && bucket.maxSize > 0 && size > bucket.maxSize)
       throw new ObjectTooLargeError(bucket.maxSize);
     return bucket;
@@ -164,7 +155,7 @@ export function createStorageService(
     /** An object to download, if the viewer may see it (or the bucket is public). */
     async download(bucketName: string, name: string, viewer: Viewer): Promise<ServedObject> {
       const bucket = await bucketFor(bucketName);
-      return served(bucket, await visibleObject(bucket, name, viewer));
+      return access.served(bucket, await visibleObject(bucket, name, viewer));
     },
 
     /** The object's metadata row, if the viewer may see it. */
@@ -223,22 +214,22 @@ export function createStorageService(
           if (await store.findObject(tx, target.id, to))
             throw errors.conflict('The destination object already exists.', ErrorCode.objectExists);
           await store.renameObject(tx, object.id, target.id, to, nowDate());
-          if (!(await passes(tx, object.id, condition(target, 'createRule', viewer))))
+          if (!(await access.passes(tx, object.id, condition(target, 'createRule', viewer))))
             throw new ForbiddenError('You are not allowed to create the destination object.');
         });
       } catch (e) {
         if (target.id !== source.id) {
           const copied = blobKey(target.id, object.id);
-          await blobs.delete(copied).catch(logFailure('removing the copy of a failed move', copied));
+          await blobs.delete(copied).catch(access.logFailure('removing the copy of a failed move', copied));
         }
         throw e;
       }
       if (target.id !== source.id) removeBlobs([object]);
       else {
-        const transforms = transformsPrefix(source.id, object.id);
+        const transforms = access.transformsPrefix(source.id, object.id);
         blobs
           .deletePrefix(transforms)
-          .catch(logFailure('removing the transforms of a moved object', transforms));
+          .catch(access.logFailure('removing the transforms of a moved object', transforms));
       }
       return { ...object, bucket: target.id, name: to };
     },
@@ -302,7 +293,7 @@ export function createStorageService(
       const bucket = await bucketFor(bucketName);
       const object = await store.findObject(db, bucket.id, name);
       if (!object) throw new NotFoundError('Object not found.');
-      return served(bucket, object);
+      return access.served(bucket, object);
     },
 
     /** Upload through a checked signed URL (the rules were checked when it was signed). */
@@ -329,7 +320,7 @@ export function createStorageService(
       const object = await visibleObject(bucket, name, viewer);
       if (!TRANSFORMABLE.has(object.mimeType))
         throw new BadRequestError(`Objects of type "${object.mimeType}" cannot be transformed.`);
-      const key = `${transformsPrefix(bucket.id, object.id)}${transformName(t)}`;
+      const key = `${access.transformsPrefix(bucket.id, object.id)}${transformName(t)}`;
       let stat = await blobs.stat(key);
       if (!stat) {
         const out = await transformImage(await blobs.read(blobKey(bucket.id, object.id)), object.mimeType, t);
