@@ -1,6 +1,5 @@
 import type { ColumnKind } from '../db/database.ts';
 import type { ErrorData, FieldError } from '../errors/api-error.ts';
-import { fields } from '../errors/codes.ts';
 
 /** A field as stored in a collection's `fields` array (PocketBase's JSON shape). */
 export interface FieldModel {
@@ -89,9 +88,6 @@ export interface FieldType {
   /** Holds free-form JSON: a filter compares it as JSON, and takes `@request.body` values as sent. */
   readonly jsonValue?: true;
 }
-
-/** PocketBase's `validation_required` error. */
-export const REQUIRED: FieldError = fields.required();
 
 /** Options every field carries, in JSON order. */
 export function commonOptions(): Record<string, unknown> {

@@ -1,6 +1,6 @@
 import { FieldCode, fieldError, fields } from '../../errors/codes.ts';
 import { formatDate, parseDate } from '../../tools/time.ts';
-import { commonOptions, type FieldType, REQUIRED } from '../field.ts';
+import { commonOptions, type FieldType } from '../field.ts';
 
 /** Client input → stored date text; anything unparseable is empty, like PocketBase. */
 export function toDateText(raw: unknown): string {
@@ -40,7 +40,7 @@ export const dateField: FieldType = {
   },
   validate(value, f) {
     const v = value as string;
-    if (v === '') return f.required ? REQUIRED : undefined;
+    if (v === '') return f.required ? fields.required() : undefined;
     const min = toDateText(f.min);
     const max = toDateText(f.max);
     if (min && v < min) {

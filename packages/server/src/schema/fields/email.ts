@@ -1,5 +1,5 @@
 import { FieldCode, fieldError, fields } from '../../errors/codes.ts';
-import { commonOptions, domainAllowed, type FieldModel, type FieldType, REQUIRED, toText } from '../field.ts';
+import { commonOptions, domainAllowed, type FieldModel, type FieldType, toText } from '../field.ts';
 
 // a pragmatic form of the HTML5 email grammar
 const EMAIL_RE =
@@ -35,7 +35,7 @@ export const emailField: FieldType = {
   type: 'email',
   validate(value, f) {
     const v = value as string;
-    if (v === '') return f.required ? REQUIRED : undefined;
+    if (v === '') return f.required ? fields.required() : undefined;
     if (!isEmail(v)) return fields.notEmail();
     if (!domainAllowed(v.slice(v.lastIndexOf('@') + 1), f)) {
       return fieldError(FieldCode.emailDomainNotAllowed, 'Email domain is not allowed.');

@@ -8,7 +8,6 @@ import {
   isMulti,
   type Modifier,
   num,
-  REQUIRED,
   toUniqueStrings,
 } from '../field.ts';
 import { isUploadedFile, type UploadedFile } from '../uploaded-file.ts';
@@ -116,7 +115,7 @@ export const fileField: FieldType = {
   validate(value, f, ctx) {
     const all = toFileList(value);
     const list = all.filter((v): v is string => typeof v === 'string');
-    if (all.length === 0) return f.required ? REQUIRED : undefined;
+    if (all.length === 0) return f.required ? fields.required() : undefined;
     // matches PocketBase: plain names are only accepted when the record already had them
     const before = decodeList(
       Array.isArray(ctx.previous)

@@ -1,5 +1,5 @@
-import { FieldCode, fieldError } from '../../errors/codes.ts';
-import { commonOptions, type FieldType, REQUIRED } from '../field.ts';
+import { FieldCode, fieldError, fields } from '../../errors/codes.ts';
+import { commonOptions, type FieldType } from '../field.ts';
 
 export interface GeoPoint {
   lon: number;
@@ -33,7 +33,7 @@ export const geoPointField: FieldType = {
   normalize: toPoint,
   validate(value, f) {
     const p = value as GeoPoint;
-    if (p.lon === 0 && p.lat === 0) return f.required ? REQUIRED : undefined;
+    if (p.lon === 0 && p.lat === 0) return f.required ? fields.required() : undefined;
     if (!(p.lat >= -90 && p.lat <= 90)) {
       return fieldError(FieldCode.invalidLatitude, 'Latitude must be between -90 and 90 degrees.');
     }

@@ -1,5 +1,5 @@
-import { FieldCode, fieldError } from '../../errors/codes.ts';
-import { commonOptions, type FieldType, num, REQUIRED } from '../field.ts';
+import { FieldCode, fieldError, fields } from '../../errors/codes.ts';
+import { commonOptions, type FieldType, num } from '../field.ts';
 
 const DEFAULT_MAX_SIZE = 1024 * 1024;
 const RAW_JSON_START = /^\s*[-0-9"[{]/;
@@ -56,7 +56,7 @@ export const jsonField: FieldType = {
         maxSize,
       });
     }
-    if (f.required && isEmptyJson(value)) return REQUIRED;
+    if (f.required && isEmptyJson(value)) return fields.required();
     return undefined;
   },
   encode: (v) => (v === null || v === undefined ? null : jsonText(v)),

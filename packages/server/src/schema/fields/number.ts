@@ -1,5 +1,5 @@
 import { FieldCode, fieldError, fields } from '../../errors/codes.ts';
-import { commonOptions, type FieldType, REQUIRED } from '../field.ts';
+import { commonOptions, type FieldType } from '../field.ts';
 
 /** Like PocketBase's cast: numbers stay, numeric text parses, anything else is 0. */
 function toNumber(raw: unknown): number {
@@ -44,7 +44,7 @@ export const numberField: FieldType = {
     if (!Number.isFinite(v))
       return fieldError(FieldCode.notANumber, 'The submitted number is not properly formatted.');
     // matches PocketBase: zero counts as empty, so min/max are not checked for it
-    if (v === 0) return f.required ? REQUIRED : undefined;
+    if (v === 0) return f.required ? fields.required() : undefined;
     if (f.onlyInt && !Number.isInteger(v))
       return fieldError(FieldCode.onlyIntConstraint, 'Decimal numbers are not allowed.');
     if (typeof f.min === 'number' && v < f.min) {

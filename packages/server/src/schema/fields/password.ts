@@ -1,6 +1,6 @@
 import type { ErrorData } from '../../errors/api-error.ts';
 import { FieldCode, fieldError, fields } from '../../errors/codes.ts';
-import { commonOptions, type FieldType, num, REQUIRED, toText } from '../field.ts';
+import { commonOptions, type FieldType, num, toText } from '../field.ts';
 import { compilePattern } from './text.ts';
 
 const DEFAULT_MAX = 71;
@@ -52,7 +52,7 @@ export const passwordField: FieldType = {
       if (re && !re.test(p.plain)) return fieldError(FieldCode.invalidFormat, 'Invalid value format.');
       return undefined;
     }
-    return f.required && !p.hash ? REQUIRED : undefined;
+    return f.required && !p.hash ? fields.required() : undefined;
   },
   encode: (v) => (v as PasswordValue).hash,
   decode: (raw) => ({ hash: raw === null || raw === undefined ? '' : String(raw) }) satisfies PasswordValue,

@@ -8,7 +8,6 @@ import {
   modifyMulti,
   normalizeMulti,
   num,
-  REQUIRED,
 } from '../field.ts';
 
 export const relationField: FieldType = {
@@ -69,7 +68,7 @@ export const relationField: FieldType = {
   },
   async validate(value, f, ctx) {
     const list = Array.isArray(value) ? (value as string[]) : value === '' ? [] : [value as string];
-    if (list.length === 0) return f.required ? REQUIRED : undefined;
+    if (list.length === 0) return f.required ? fields.required() : undefined;
     const min = num(f.minSelect);
     if (min > 0 && list.length < min) {
       return fieldError(FieldCode.notEnoughValues, `Select at least ${min}.`, { minSelect: min });

@@ -8,7 +8,6 @@ import {
   modifyMulti,
   normalizeMulti,
   num,
-  REQUIRED,
 } from '../field.ts';
 
 export const selectField: FieldType = {
@@ -42,7 +41,7 @@ export const selectField: FieldType = {
   },
   validate(value, f) {
     const list = Array.isArray(value) ? (value as string[]) : value === '' ? [] : [value as string];
-    if (list.length === 0) return f.required ? REQUIRED : undefined;
+    if (list.length === 0) return f.required ? fields.required() : undefined;
     const max = Math.max(num(f.maxSelect), 1);
     if (list.length > max) {
       return fieldError(FieldCode.tooManyValues, `Select no more than ${max}.`, { maxSelect: max });

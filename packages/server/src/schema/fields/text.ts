@@ -1,6 +1,6 @@
 import { FieldCode, fieldError, fields } from '../../errors/codes.ts';
 import { randomFromPattern } from '../../tools/pattern.ts';
-import { commonOptions, type FieldModel, type FieldType, num, REQUIRED, toText } from '../field.ts';
+import { commonOptions, type FieldModel, type FieldType, num, toText } from '../field.ts';
 
 const DEFAULT_MAX = 5000;
 
@@ -62,13 +62,13 @@ export const textField: FieldType = {
     if (f.primaryKey) {
       if (f.name !== 'id') errors.name = fields.notInList();
       if (f.hidden) errors.hidden = fieldError(FieldCode.empty, 'Must be blank.');
-      if (!f.pattern) errors.pattern = REQUIRED;
+      if (!f.pattern) errors.pattern = fields.required();
     }
     return Object.keys(errors).length ? errors : undefined;
   },
   validate(value, f: FieldModel) {
     const v = value as string;
-    if (v === '') return f.required || f.primaryKey ? REQUIRED : undefined;
+    if (v === '') return f.required || f.primaryKey ? fields.required() : undefined;
     const len = [...v].length;
     const min = num(f.min);
     if (min > 0 && len < min) {

@@ -1,5 +1,5 @@
-import { FieldCode, fieldError } from '../../errors/codes.ts';
-import { domainAllowed, type FieldType, REQUIRED } from '../field.ts';
+import { FieldCode, fieldError, fields } from '../../errors/codes.ts';
+import { domainAllowed, type FieldType } from '../field.ts';
 import { domainTextField } from './email.ts';
 
 export const urlField: FieldType = {
@@ -7,7 +7,7 @@ export const urlField: FieldType = {
   type: 'url',
   validate(value, f) {
     const v = value as string;
-    if (v === '') return f.required ? REQUIRED : undefined;
+    if (v === '') return f.required ? fields.required() : undefined;
     let host: string;
     try {
       const u = new URL(v);
