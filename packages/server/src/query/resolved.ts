@@ -40,6 +40,7 @@ export interface CollectionJoin {
   alias: string;
 }
 
+/** What resolving an operand needs: the schema, the request, aliasing and the join checks. */
 export interface ResolveContext {
   db: Database;
   /** Finds a collection by id or name. */
@@ -63,6 +64,7 @@ export interface ResolveContext {
   collectionJoins?: Map<string, CollectionJoin>;
 }
 
+/** The modifiers a path segment may carry (`title:lower`, `tags:each`, `@request.body.x:isset`). */
 export const MODIFIERS = ['isset', 'changed', 'length', 'each', 'lower'] as const;
 export type Modifier = (typeof MODIFIERS)[number];
 

@@ -29,6 +29,7 @@ export interface ObjectAccessDeps {
   logger: Logger;
 }
 
+/** The shared parts, as createObjectAccess returns them. */
 export type ObjectAccess = ReturnType<typeof createObjectAccess>;
 
 /**

@@ -59,6 +59,18 @@ test('field factories keep PocketBase messages and params', () => {
   assert.deepEqual(fieldError(FieldCode.isEmail, 'Must be a valid email address.'), fields.notEmail());
 });
 
+test('a 400 with field data can carry the code its callers match on', () => {
+  const err = errors.invalid(
+    'Failed to save the bucket.',
+    { name: fields.required() },
+    ErrorCode.bucketExists,
+  );
+  assert.equal(err.status, 400);
+  assert.equal(err.code, ErrorCode.bucketExists);
+  assert.equal(errors.invalid('Failed.', {}).code, ErrorCode.badRequest);
+  assert.deepEqual(Object.keys(err.toJSON()), ['status', 'message', 'data']);
+});
+
 test('services use the error catalog', () => {
   // outside http/ (its own sweep) and errors/ (the catalog itself): codes come from
   // FieldCode and errors from the factories, so no code is spelled twice
