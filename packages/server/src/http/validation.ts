@@ -5,6 +5,8 @@ import type { TLocalizedValidationError } from 'typebox/error';
 import type { ErrorData, FieldError } from '../errors/api-error.ts';
 import { errors, FieldCode, fieldError, fields } from '../errors/codes.ts';
 
+// matches PocketBase: a form that fails validation answers this message with the per-field
+// errors (apis/record_auth_with_password.go: form.validate → BadRequestError)
 const INVALID = 'An error occurred while validating the submitted data.';
 
 /**
