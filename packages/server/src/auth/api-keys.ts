@@ -2,7 +2,8 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Database } from '../db/database.ts';
 import type { ApiKeysTable } from '../db/system-tables.ts';
 import type { ErrorData } from '../errors/api-error.ts';
-import { fieldError, NotFoundError, ValidationError } from '../errors/api-error.ts';
+import { NotFoundError, ValidationError } from '../errors/api-error.ts';
+import { FieldCode, fieldError } from '../errors/codes.ts';
 import type { KeyGrant } from '../rules/viewer.ts';
 import { type Collection, SUPERUSERS } from '../schema/collection.ts';
 import type { Clock } from '../tools/clock.ts';
@@ -70,7 +71,7 @@ export function createApiKeyService({
   /** Validates `scopes`; collections are stored by id so renames keep the key working. */
   function parseScopes(raw: unknown, errors: ErrorData): KeyScope[] {
     if (!Array.isArray(raw) || raw.length === 0) {
-      errors.scopes = fieldError('validation_required', 'At least one scope is required.');
+      errors.scopes = fieldError(FieldCode.required, 'At least one scope is required.');
       return [];
     }
     const out: KeyScope[] = [];
@@ -85,10 +86,10 @@ export function createApiKeyService({
         ops.every((o) => o === '*' || (KEY_OPERATIONS as readonly unknown[]).includes(o));
       // a key never reaches superusers: it could mint itself one
       if (name !== '*' && (!c || c.name === SUPERUSERS)) {
-        errors[`scopes.${i}.collection`] = fieldError('validation_missing_collection', 'Unknown collection.');
+        errors[`scopes.${i}.collection`] = fieldError(FieldCode.missingCollection, 'Unknown collection.');
       } else if (!validOps) {
         errors[`scopes.${i}.operations`] = fieldError(
-          'validation_invalid_operations',
+          FieldCode.invalidOperations,
           `Must list some of ${KEY_OPERATIONS.join(', ')} or *.`,
         );
       } else {
@@ -104,13 +105,13 @@ export function createApiKeyService({
       const errors: ErrorData = {};
       const name = typeof body.name === 'string' ? body.name.trim() : '';
       if (!name || name.length > 100)
-        errors.name = fieldError('validation_required', 'A name of 1 to 100 characters is required.');
+        errors.name = fieldError(FieldCode.required, 'A name of 1 to 100 characters is required.');
       const scopes = parseScopes(body.scopes, errors);
       let expires = '';
       if (body.expires !== undefined && body.expires !== null && body.expires !== '') {
         const parsed = typeof body.expires === 'string' ? parseDate(body.expires) : undefined;
         if (!parsed || parsed <= nowDate(clock.now()))
-          errors.expires = fieldError('validation_invalid_date', 'Must be a date in the future.');
+          errors.expires = fieldError(FieldCode.invalidDate, 'Must be a date in the future.');
         else expires = parsed;
       }
       if (Object.keys(errors).length)

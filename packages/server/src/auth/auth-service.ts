@@ -3,13 +3,14 @@ import type { Config } from '../config.ts';
 import type { Database } from '../db/database.ts';
 import {
   BadRequestError,
+  type FieldError,
   ForbiddenError,
-  fieldError,
   NotFoundError,
   TooManyRequestsError,
   UnauthorizedError,
   ValidationError,
 } from '../errors/api-error.ts';
+import { fields } from '../errors/codes.ts';
 import type { Mailer } from '../mail/mailer.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { RecordService } from '../records/record-service.ts';
@@ -224,20 +225,22 @@ export function createAuthService({
         throw new ForbiddenError('The collection is not configured to allow password authentication.');
       const identity = body.identity;
       const password = body.password;
-      const errors: Record<string, { code: string; message: string }> = {};
+      const errors: Record<string, FieldError> = {};
       for (const [k, v] of [
         ['identity', identity],
         ['password', password],
       ] as const) {
-        if (typeof v !== 'string' || v === '')
-          errors[k] = { code: 'validation_required', message: 'Cannot be blank.' };
-        else if (v.length > 255)
-          errors[k] = { code: 'validation_length_too_long', message: 'The length must be no more than 255.' };
+        if (typeof v !== 'string' || v === '') errors[k] = fields.required();
+        else if (v.length > 255) errors[k] = fields.tooLong(255);
       }
-      const fields = c.passwordAuth.identityFields;
+      const identityFields = c.passwordAuth.identityFields;
       const identityField = body.identityField;
-      if (identityField !== undefined && identityField !== '' && !fields.includes(String(identityField))) {
-        errors.identityField = { code: 'validation_in_invalid', message: 'Must be a valid value.' };
+      if (
+        identityField !== undefined &&
+        identityField !== '' &&
+        !identityFields.includes(String(identityField))
+      ) {
+        errors.identityField = fields.notInList();
       }
       if (Object.keys(errors).length)
         throw new ValidationError('An error occurred while validating the submitted data.', errors);
@@ -246,7 +249,7 @@ export function createAuthService({
       if (identityFailures.exceeded(identityKey) || ipFailures.exceeded(ctx.ip))
         throw new TooManyRequestsError('Too many failed sign-in attempts, please try again later.');
       let record: RecordValues | undefined;
-      for (const field of identityField ? [String(identityField)] : fields) {
+      for (const field of identityField ? [String(identityField)] : identityFields) {
         record = await records.findByField(c, field, String(identity));
         if (record) break;
       }
@@ -309,7 +312,7 @@ export function createAuthService({
       const duration = typeof raw === 'number' ? raw : Number(raw);
       if (!Number.isFinite(duration) || duration < 0 || !Number.isInteger(duration)) {
         throw new BadRequestError('An error occurred while validating the submitted data.', {
-          duration: fieldError('validation_min_greater_equal_than_required', 'Must be no less than 0.', {
+          duration: fields.atLeast(0, {
             threshold: 0,
           }),
         });

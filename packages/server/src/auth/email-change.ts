@@ -1,4 +1,5 @@
-import { BadRequestError, fieldError } from '../errors/api-error.ts';
+import { BadRequestError } from '../errors/api-error.ts';
+import { FieldCode, fieldError } from '../errors/codes.ts';
 import type { Viewer } from '../rules/viewer.ts';
 import { SUPERUSERS } from '../schema/collection.ts';
 import { isPasswordValue } from '../schema/fields/password.ts';
@@ -35,10 +36,10 @@ export function createEmailChangeFlow(deps: EmailFlowDeps, tm: TokenMail) {
         newEmail: {
           ...EMAIL,
           check: async (v) => {
-            if (v === record.email) return fieldError('validation_not_in_invalid', 'Must not be in list.');
+            if (v === record.email) return fieldError(FieldCode.notInInvalid, 'Must not be in list.');
             const other = await findByEmail(c, v);
             if (other && other.id !== record.id)
-              return fieldError('validation_invalid_new_email', 'Invalid new email address.');
+              return fieldError(FieldCode.invalidNewEmail, 'Invalid new email address.');
             return undefined;
           },
         },
@@ -71,14 +72,14 @@ export function createEmailChangeFlow(deps: EmailFlowDeps, tm: TokenMail) {
           check: async (v) => {
             if (!newEmailOf(v))
               return fieldError(
-                'validation_invalid_token_payload',
+                FieldCode.invalidTokenPayload,
                 'Invalid token payload - newEmail must be set.',
               );
             const err = await token.check(v);
             if (err) return err;
             emailTaken = (await findByEmail(c, newEmailOf(v))) !== undefined;
             return emailTaken
-              ? fieldError('validation_invalid_token_email', 'The new email address is invalid.')
+              ? fieldError(FieldCode.invalidTokenEmail, 'The new email address is invalid.')
               : undefined;
           },
         },
@@ -89,7 +90,7 @@ export function createEmailChangeFlow(deps: EmailFlowDeps, tm: TokenMail) {
             const pw = token.found?.record.password;
             const hash = isPasswordValue(pw) ? pw.hash : '';
             if (!hash || !(await verifyPassword(v, hash)))
-              return fieldError('validation_invalid_password', 'Missing or invalid auth record password.');
+              return fieldError(FieldCode.invalidPassword, 'Missing or invalid auth record password.');
             return undefined;
           },
         },

@@ -1,4 +1,5 @@
-import { BadRequestError, fieldError } from '../errors/api-error.ts';
+import { BadRequestError } from '../errors/api-error.ts';
+import { FieldCode, fieldError } from '../errors/codes.ts';
 import { SUPERUSERS } from '../schema/collection.ts';
 import { randomString } from '../tools/id.ts';
 import { readForm } from './forms.ts';
@@ -47,7 +48,7 @@ export function createEmailFlows(deps: EmailFlowDeps, tm: TokenMail) {
         found.record.email === claimed(v)
           ? undefined
           : fieldError(
-              'validation_token_email_mismatch',
+              FieldCode.tokenEmailMismatch,
               "The record email doesn't match with the requested token claims.",
             ),
       );
@@ -57,7 +58,7 @@ export function createEmailFlows(deps: EmailFlowDeps, tm: TokenMail) {
           check: (v) =>
             typeof claimed(v) === 'string' && claimed(v) !== ''
               ? token.check(v)
-              : fieldError('validation_invalid_token_claims', 'Missing email token claim.'),
+              : fieldError(FieldCode.invalidTokenClaims, 'Missing email token claim.'),
         },
       });
       const found = token.found;
@@ -111,7 +112,7 @@ export function createEmailFlows(deps: EmailFlowDeps, tm: TokenMail) {
           check: (v) =>
             v === String(body.password ?? '')
               ? undefined
-              : fieldError('validation_values_mismatch', "Values don't match."),
+              : fieldError(FieldCode.valuesMismatch, "Values don't match."),
         },
       });
       const found = token.found;

@@ -1,4 +1,5 @@
-import { type ErrorData, fieldError, ValidationError } from '../errors/api-error.ts';
+import { type ErrorData, ValidationError } from '../errors/api-error.ts';
+import { FieldCode, fieldError, fields } from '../errors/codes.ts';
 import { isEmail } from '../schema/fields/email.ts';
 
 /** One field of an auth form: how it must look (PocketBase's ozzo rules for these forms). */
@@ -19,22 +20,22 @@ export interface FormField {
  */
 export async function readForm<K extends string>(
   body: Record<string, unknown>,
-  fields: Record<K, FormField>,
+  form: Record<K, FormField>,
 ): Promise<Record<K, string>> {
   const out = {} as Record<K, string>;
   const errors: ErrorData = {};
-  for (const [name, spec] of Object.entries(fields) as [K, FormField][]) {
+  for (const [name, spec] of Object.entries(form) as [K, FormField][]) {
     const raw = body[name];
     const v = typeof raw === 'string' ? raw : raw === undefined || raw === null ? '' : String(raw);
     out[name] = v;
     if (v === '') {
-      if (spec.required) errors[name] = fieldError('validation_required', 'Cannot be blank.');
+      if (spec.required) errors[name] = fields.required();
       continue;
     }
     const len = [...v].length;
     if (spec.min !== undefined && len < spec.min)
       errors[name] = fieldError(
-        'validation_length_out_of_range',
+        FieldCode.lengthOutOfRange,
         `The length must be between ${spec.min} and ${spec.max ?? 255}.`,
         { min: spec.min, max: spec.max ?? 255 },
       );
@@ -42,15 +43,14 @@ export async function readForm<K extends string>(
       errors[name] =
         spec.min !== undefined
           ? fieldError(
-              'validation_length_out_of_range',
+              FieldCode.lengthOutOfRange,
               `The length must be between ${spec.min} and ${spec.max}.`,
               { min: spec.min, max: spec.max },
             )
-          : fieldError('validation_length_too_long', `The length must be no more than ${spec.max}.`, {
+          : fields.tooLong(spec.max, {
               max: spec.max,
             });
-    else if (spec.email && !isEmail(v))
-      errors[name] = fieldError('validation_is_email', 'Must be a valid email address.');
+    else if (spec.email && !isEmail(v)) errors[name] = fields.notEmail();
     else if (spec.check) {
       const e = await spec.check(v);
       if (e) errors[name] = e;

@@ -1,4 +1,5 @@
-import { ApiError, BadRequestError, ForbiddenError, fieldError, NotFoundError } from '../errors/api-error.ts';
+import { ApiError, BadRequestError, ForbiddenError, NotFoundError } from '../errors/api-error.ts';
+import { FieldCode, fieldError, fields } from '../errors/codes.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { RecordService } from '../records/record-service.ts';
 import type { Viewer } from '../rules/viewer.ts';
@@ -215,14 +216,14 @@ export function createOAuth2Flow(deps: {
       const code = typeof body.code === 'string' ? body.code : '';
       const cfg = configs(c).find((p) => p.name === name);
       const errors: Record<string, ReturnType<typeof fieldError>> = {};
-      if (!name) errors.provider = fieldError('validation_required', 'Cannot be blank.');
+      if (!name) errors.provider = fields.required();
       else if (!cfg)
         errors.provider = fieldError(
-          'validation_invalid_provider',
+          FieldCode.invalidProvider,
           `Provider with name ${name.slice(0, 100)} is missing or is not enabled.`,
           { name },
         );
-      if (!code) errors.code = fieldError('validation_required', 'Cannot be blank.');
+      if (!code) errors.code = fields.required();
       if (!cfg || Object.keys(errors).length) throw new BadRequestError(LOAD_ERROR, errors);
       const redirectURL = String(body.redirectURL ?? body.redirectUrl ?? '');
       const createData =

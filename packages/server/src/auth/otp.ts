@@ -96,7 +96,9 @@ export function createOtpFlow(deps: OtpDeps) {
     });
     mailer.send({ to: String(record.email), subject, html }).catch(async (err: unknown) => {
       logger.error({ err }, 'sending the OTP mail failed');
-      await store.deleteOtp(otpId).catch(() => undefined);
+      await store
+        .deleteOtp(otpId)
+        .catch((e: unknown) => logger.error({ err: e, otpId }, 'removing the OTP of a failed mail failed'));
     });
     return { otpId };
   }

@@ -1,5 +1,6 @@
 import type { Config } from '../config.ts';
-import { ApiError, BadRequestError, type FieldError, fieldError } from '../errors/api-error.ts';
+import { ApiError, BadRequestError, type FieldError } from '../errors/api-error.ts';
+import { FieldCode, fieldError } from '../errors/codes.ts';
 import type { Mailer } from '../mail/mailer.ts';
 import { renderTemplate, templateOf } from '../mail/templates.ts';
 import type { Logger } from '../observability/logger.ts';
@@ -74,10 +75,10 @@ export function createTokenMail(deps: EmailFlowDeps) {
         required: true,
         async check(v: string): Promise<FieldError | undefined> {
           field.found = await recordOfToken(v, type);
-          if (!field.found) return fieldError('validation_invalid_token', 'Invalid or expired token.');
+          if (!field.found) return fieldError(FieldCode.invalidToken, 'Invalid or expired token.');
           if (field.found.collection.id !== c.id)
             return fieldError(
-              'validation_token_collection_mismatch',
+              FieldCode.tokenCollectionMismatch,
               'The provided token is for different auth collection.',
             );
           return more?.(field.found, v);

@@ -33,6 +33,11 @@ export interface FilterDialect {
   jsonExtractText(column: RawBuilder<unknown>, path: (string | number)[]): RawBuilder<unknown>;
   /** A bound literal as a value comparable with `jsonExtract` results. */
   jsonLiteral(value: RawBuilder<unknown>, type: 'text' | 'number' | 'bool'): RawBuilder<unknown>;
+  /**
+   * A column or expression as a value comparable with `jsonExtract` results: itself on
+   * SQLite (json_extract gives native values), jsonb on PostgreSQL.
+   */
+  toJson(value: RawBuilder<unknown>): RawBuilder<unknown>;
   jsonArrayLength(column: RawBuilder<unknown>): RawBuilder<number>;
   /** True when the JSON array `column` holds the text `value` (a fragment, e.g. a column). */
   jsonArrayContains(column: RawBuilder<unknown>, value: RawBuilder<unknown>): RawBuilder<boolean>;

@@ -10,6 +10,21 @@ export interface FieldError {
 /** Nested per-field errors: a field maps to its error or to the errors of its parts. */
 export type ErrorData = { [key: string]: FieldError | ErrorData };
 
+/** The default `ApiError.code` of a status (the names of errors/codes.ts ErrorCode). */
+const STATUS_CODES: Record<number, string> = {
+  400: 'bad_request',
+  401: 'unauthorized',
+  403: 'forbidden',
+  404: 'not_found',
+  409: 'conflict',
+  410: 'gone',
+  412: 'precondition_failed',
+  413: 'payload_too_large',
+  415: 'unsupported_media_type',
+  423: 'locked',
+  429: 'too_many_requests',
+};
+
 /**
  * The one error family of the server. Services throw it; `http/error-handler.ts` turns it
  * into `{status, message, data}`. `cause` stays on the server, for logs only.
@@ -17,12 +32,20 @@ export type ErrorData = { [key: string]: FieldError | ErrorData };
 export class ApiError extends Error {
   readonly status: number;
   readonly data: ErrorData;
+  /** The stable code (`errors/codes.ts` ErrorCode) code matches on; never sent to the client. */
+  readonly code: string;
 
-  constructor(status: number, message: string, data: ErrorData = {}, options?: { cause?: unknown }) {
+  constructor(
+    status: number,
+    message: string,
+    data: ErrorData = {},
+    options?: { cause?: unknown; code?: string },
+  ) {
     super(message, options);
     this.name = 'ApiError';
     this.status = status;
     this.data = data;
+    this.code = options?.code ?? STATUS_CODES[status] ?? 'error';
   }
 
   toJSON(): { status: number; message: string; data: ErrorData } {
@@ -35,7 +58,7 @@ export class BadRequestError extends ApiError {
   constructor(
     message = 'Something went wrong while processing your request.',
     data: ErrorData = {},
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; code?: string },
   ) {
     super(400, message, data, options);
   }
@@ -70,9 +93,4 @@ export class ValidationError extends BadRequestError {
   constructor(message: string, data: ErrorData) {
     super(message, data);
   }
-}
-
-/** Shorthand for one field error. */
-export function fieldError(code: string, message: string, params?: Record<string, unknown>): FieldError {
-  return params ? { code, message, params } : { code, message };
 }

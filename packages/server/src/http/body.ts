@@ -1,7 +1,9 @@
 import multipart from '@fastify/multipart';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { BadRequestError } from '../errors/api-error.ts';
+import { errors, FieldCode, fieldError } from '../errors/codes.ts';
 import { type UploadReceiver, UploadStoreError } from '../storage/upload-receiver.ts';
+import { markFormBody } from './validation.ts';
 
 /**
  * Registers the body formats the records API accepts: JSON (Fastify's own), multipart
@@ -22,7 +24,7 @@ export async function registerBodyParsers(app: FastifyInstance, bodyLimit: numbe
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) => {
     const out: Record<string, unknown> = {};
     for (const [k, v] of new URLSearchParams(body as string)) appendValue(out, k, v);
-    done(null, out);
+    done(null, markFormBody(out));
   });
 }
 
@@ -56,11 +58,8 @@ export async function readBody(
         }
         if (part.type === 'file') {
           part.file.resume();
-          throw new BadRequestError('File uploads are not supported yet.', {
-            [part.fieldname]: {
-              code: 'validation_file_unsupported',
-              message: 'File uploads are not supported yet.',
-            },
+          throw errors.badRequest('File uploads are not supported yet.', {
+            [part.fieldname]: fieldError(FieldCode.fileUnsupported, 'File uploads are not supported yet.'),
           });
         }
         if (part.fieldname === '@jsonPayload') {
@@ -72,14 +71,14 @@ export async function readBody(
       }
     } catch (e) {
       if (e instanceof BadRequestError || e instanceof UploadStoreError) throw e;
-      throw new BadRequestError('Failed to read the submitted data.', {}, { cause: e });
+      throw errors.badRequest('Failed to read the submitted data.', {}, e);
     }
     return out;
   }
   const body = req.body;
   if (body === undefined || body === null) return {};
   if (typeof body !== 'object' || Array.isArray(body))
-    throw new BadRequestError('Failed to read the submitted data.');
+    throw errors.badRequest('Failed to read the submitted data.');
   return body as Record<string, unknown>;
 }
 
@@ -90,7 +89,7 @@ function parseJsonObject(text: string): Record<string, unknown> {
   } catch {
     // reported below
   }
-  throw new BadRequestError('Failed to read the submitted data.');
+  throw errors.badRequest('Failed to read the submitted data.');
 }
 
 /**

@@ -66,6 +66,7 @@ export async function sendS3Object(
   reply: FastifyReply,
   blobs: BlobStore,
   o: ServedObject,
+  query: Record<string, string | undefined>,
 ): Promise<FastifyReply> {
   const etag = o.object.etag;
   const modified = new Date(o.object.updated.replace(' ', 'T'));
@@ -84,7 +85,6 @@ export async function sendS3Object(
     )
     .header('x-content-type-options', 'nosniff');
   // GetObject's response-* overrides (presigned URLs use them to name a download)
-  const query = req.query as Record<string, unknown>;
   for (const [param, header] of RESPONSE_OVERRIDES) {
     const value = query[param];
     if (typeof value === 'string' && /^[\x20-\x7e]*$/.test(value)) reply.header(header, value);

@@ -6,6 +6,8 @@ import { registerBodyParsers } from './body.ts';
 import type { HttpDeps } from './deps.ts';
 import { clientErrorResponse, registerErrorHandling } from './error-handler.ts';
 import { fieldsParam } from './query-params.ts';
+import { collectRoutes } from './route-catalog.ts';
+import type { TypeBoxProvider } from './route-schema.ts';
 import { apiKeyRoutes } from './routes/api-keys.ts';
 import { authRoutes } from './routes/auth.ts';
 import { batchRoutes } from './routes/batch.ts';
@@ -19,8 +21,10 @@ import { recordRoutes } from './routes/records.ts';
 import { s3Routes } from './routes/s3.ts';
 import { s3KeyRoutes } from './routes/s3-keys.ts';
 import { settingsRoutes } from './routes/settings.ts';
+import { signInMethodRoutes } from './routes/sign-in-methods.ts';
 import { storageRoutes } from './routes/storage.ts';
 import { storageTusRoutes } from './routes/storage-tus.ts';
+import { registerValidation } from './validation.ts';
 
 const AGGREGATE_ROUTE = '/api/collections/:c/aggregate';
 const REQUEST_ID_RE = /^[\w.:-]{1,128}$/;
@@ -59,6 +63,8 @@ export async function createHttpServer(deps: HttpDeps, logger: Logger): Promise<
   app.addHook('onRoute', (r) => {
     for (const m of [r.method].flat()) if (m !== 'HEAD') routes.push(`${m} ${r.url}`);
   });
+  collectRoutes(app);
+  registerValidation(app);
   registerErrorHandling(app);
   await registerBodyParsers(app, deps.config.bodyLimit);
 
@@ -99,19 +105,17 @@ export async function createHttpServer(deps: HttpDeps, logger: Logger): Promise<
   }
   // PocketBase's `fields` projection applies to every successful JSON response
   app.addHook('preSerialization', (req, reply, payload, done) => {
-    const query = req.query as Record<string, unknown>;
     // the aggregate endpoint uses `fields` for its own purpose
     if (
       reply.statusCode >= 300 ||
       !payload ||
       typeof payload !== 'object' ||
-      query.fields === undefined ||
       req.routeOptions.url === AGGREGATE_ROUTE
     ) {
       return done(null, payload);
     }
     try {
-      const tree = parseFields(fieldsParam(query));
+      const tree = parseFields(fieldsParam(req.query));
       if (!tree) return done(null, payload);
       const p = payload as Record<string, unknown>;
       done(
@@ -131,6 +135,7 @@ export async function createHttpServer(deps: HttpDeps, logger: Logger): Promise<
     collectionRoutes,
     recordRoutes,
     authRoutes,
+    signInMethodRoutes,
     apiKeyRoutes,
     batchRoutes,
     fileRoutes,
@@ -142,6 +147,7 @@ export async function createHttpServer(deps: HttpDeps, logger: Logger): Promise<
     s3Routes,
     storageTusRoutes,
   ];
-  for (const routes of groups) routes(app, deps);
+  const api = app.withTypeProvider<TypeBoxProvider>();
+  for (const routes of groups) routes(api, deps);
   return app;
 }

@@ -1,6 +1,6 @@
-import type { FastifyRequest } from 'fastify';
+import type { FastifyRequest, preValidationAsyncHookHandler } from 'fastify';
 import type { AuthService } from '../auth/auth-service.ts';
-import { ForbiddenError, UnauthorizedError } from '../errors/api-error.ts';
+import { errors } from '../errors/codes.ts';
 import type { RequestInfo } from '../query/request-info.ts';
 import type { Viewer } from '../rules/viewer.ts';
 
@@ -33,7 +33,7 @@ export async function requestViewer(
     for (const [k, v] of Object.entries(req.headers)) headers[k.toLowerCase().replaceAll('-', '_')] = v;
     return {
       method: req.method,
-      query: { ...(req.query as Record<string, unknown>) },
+      query: req.query && typeof req.query === 'object' ? { ...req.query } : {},
       headers,
       body,
       context: 'default',
@@ -54,6 +54,16 @@ export async function requireSuperuser(req: FastifyRequest, auth: AuthService): 
   const viewer = await viewerOf(req, auth);
   if (viewer.superuser) return viewer;
   if (!viewer.authId && !viewer.apiKey)
-    throw new UnauthorizedError('The request requires valid record authorization token.');
-  throw new ForbiddenError('The authorized record is not allowed to perform this action.');
+    throw errors.unauthorized('The request requires valid record authorization token.');
+  throw errors.forbidden('The authorized record is not allowed to perform this action.');
+}
+
+/**
+ * A route's `preValidation` hook for superuser-only routes: like PocketBase's middleware,
+ * a 401/403 comes before anything about the request's input.
+ */
+export function superuserOnly(auth: AuthService): preValidationAsyncHookHandler {
+  return async function superuserOnly(req) {
+    await requireSuperuser(req, auth);
+  };
 }

@@ -2,6 +2,7 @@ import type { RawBuilder } from 'kysely';
 import type { Database, Executor } from '../db/database.ts';
 import { sql } from '../db/kysely.ts';
 import { BadRequestError } from '../errors/api-error.ts';
+import { FieldCode, fieldError } from '../errors/codes.ts';
 import type { Viewer } from '../rules/viewer.ts';
 import type { Collection } from '../schema/collection.ts';
 import { isMulti } from '../schema/field.ts';
@@ -24,7 +25,7 @@ function keyOf(fn: string, field: string): string {
 }
 
 function bad(message: string, param: 'groupBy' | 'fields'): BadRequestError {
-  return new BadRequestError(message, { [param]: { code: 'validation_invalid_aggregate', message } });
+  return new BadRequestError(message, { [param]: fieldError(FieldCode.invalidAggregate, message) });
 }
 
 /**

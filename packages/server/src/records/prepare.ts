@@ -1,6 +1,7 @@
-import { type ErrorData, fieldError } from '../errors/api-error.ts';
+import type { ErrorData } from '../errors/api-error.ts';
+import { FieldCode, fieldError, fields } from '../errors/codes.ts';
 import type { Collection } from '../schema/collection.ts';
-import { type FieldModel, type Modifier, REQUIRED, type ValueContext } from '../schema/field.ts';
+import type { FieldModel, Modifier, ValueContext } from '../schema/field.ts';
 import { fieldType } from '../schema/field-registry.ts';
 import { isPasswordValue, type PasswordValue } from '../schema/fields/password.ts';
 import type { RecordValues } from '../schema/record-values.ts';
@@ -111,15 +112,15 @@ function settleUploads(c: Collection, values: RecordValues): void {
   }
 }
 
-const MISMATCH = fieldError('validation_values_mismatch', "Values don't match.");
+const MISMATCH = fieldError(FieldCode.valuesMismatch, "Values don't match.");
 
 /** Matches PocketBase: without manage access, a new password needs the old one. */
 function checkOldPassword(body: Record<string, unknown>, ok: boolean, errors: ErrorData): void {
   const given = (k: string) => typeof body[k] === 'string' && body[k] !== '';
   if (!given('password') && !given('passwordConfirm')) return;
-  if (!given('oldPassword')) errors.oldPassword ??= REQUIRED;
+  if (!given('oldPassword')) errors.oldPassword ??= fields.required();
   else if (!ok)
-    errors.oldPassword ??= fieldError('validation_invalid_old_password', 'Missing or invalid old password.');
+    errors.oldPassword ??= fieldError(FieldCode.invalidOldPassword, 'Missing or invalid old password.');
 }
 
 /**
@@ -148,10 +149,10 @@ function checkPasswordConfirm(
   if (!pw) return;
   const v = values.password as PasswordValue;
   if (v.plain === undefined || v.plain === '') {
-    if (isNew && !errors.password) errors.password = REQUIRED;
+    if (isNew && !errors.password) errors.password = fields.required();
     return;
   }
   if (body.passwordConfirm !== v.plain) {
-    errors.passwordConfirm = fieldError('validation_values_mismatch', "Values don't match.");
+    errors.passwordConfirm = fieldError(FieldCode.valuesMismatch, "Values don't match.");
   }
 }

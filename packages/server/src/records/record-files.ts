@@ -1,4 +1,5 @@
-import { fieldError, ValidationError } from '../errors/api-error.ts';
+import { ValidationError } from '../errors/api-error.ts';
+import { FieldCode, fieldError } from '../errors/codes.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Collection } from '../schema/collection.ts';
 import type { RecordValues } from '../schema/record-values.ts';
@@ -80,7 +81,7 @@ export function createRecordFiles({ blobs, logger }: { blobs: BlobStore; logger:
       if (uploads.length === 0) return;
       if (!isValidKey(`${c.id}/${recordId}`)) {
         throw new ValidationError('Failed to create record.', {
-          id: fieldError('validation_invalid_format', 'Invalid value format.'),
+          id: fieldError(FieldCode.invalidFormat, 'Invalid value format.'),
         });
       }
       recordDir(c.id, recordId);

@@ -2,6 +2,7 @@ import type { Kysely, RawBuilder } from 'kysely';
 import { type Database, DbError, type Executor } from '../db/database.ts';
 import { sql } from '../db/kysely.ts';
 import { BadRequestError } from '../errors/api-error.ts';
+import { FieldCode, fieldError } from '../errors/codes.ts';
 import { VALUES_ALIAS, valuesMatch } from '../rules/match-values.ts';
 import {
   filterCondition,
@@ -97,7 +98,7 @@ export function createRecordRules({ db, collections }: { db: Database; collectio
       if (filtered && e instanceof DbError) {
         throw new BadRequestError(
           'Invalid filter: the database could not evaluate it.',
-          { filter: { code: 'validation_invalid_filter', message: 'The filter could not be evaluated.' } },
+          { filter: fieldError(FieldCode.invalidFilter, 'The filter could not be evaluated.') },
           { cause: e },
         );
       }

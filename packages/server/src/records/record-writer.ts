@@ -1,7 +1,8 @@
 import type { Kysely } from 'kysely';
 import type { ChangeLog } from '../changes/change-log.ts';
 import { type Database, DbError, type Executor, type Transaction } from '../db/database.ts';
-import { BadRequestError, type ErrorData, fieldError, ValidationError } from '../errors/api-error.ts';
+import { BadRequestError, type ErrorData, ValidationError } from '../errors/api-error.ts';
+import { FieldCode, fieldError } from '../errors/codes.ts';
 import { asSystem, type Viewer } from '../rules/viewer.ts';
 import type { Collection } from '../schema/collection.ts';
 import type { CollectionService } from '../schema/collection-service.ts';
@@ -101,7 +102,7 @@ export function createRecordWriter({
       const name =
         c.fields.find((f) => col === f.name || col.includes(`(${f.name}`) || col.includes(`${f.name})`))
           ?.name ?? col;
-      data[name] = fieldError('validation_not_unique', 'Value must be unique.');
+      data[name] = fieldError(FieldCode.notUnique, 'Value must be unique.');
     }
     return data;
   }

@@ -2,6 +2,7 @@ import type { RawBuilder } from 'kysely';
 import type { Database } from '../db/database.ts';
 import { sql } from '../db/kysely.ts';
 import { BadRequestError, ForbiddenError } from '../errors/api-error.ts';
+import { FieldCode, fieldError } from '../errors/codes.ts';
 import { type Expr, FilterSyntaxError } from '../query/ast.ts';
 import { type CompileOptions, compileFilter, compileSearchRank, compileValue } from '../query/compile.ts';
 import { parseFilter, parseOperand } from '../query/parser.ts';
@@ -117,7 +118,7 @@ export function filterCondition(
   } catch (e) {
     if (e instanceof FilterSyntaxError) {
       throw new BadRequestError(`Invalid filter: ${e.message}.`, {
-        filter: { code: 'validation_invalid_filter', message: e.message, params: { position: e.pos } },
+        filter: fieldError(FieldCode.invalidFilter, e.message, { position: e.pos }),
       });
     }
     throw e;

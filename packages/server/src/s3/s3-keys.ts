@@ -1,5 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { BadRequestError, ForbiddenError, fieldError, NotFoundError } from '../errors/api-error.ts';
+import { BadRequestError, ForbiddenError, NotFoundError } from '../errors/api-error.ts';
+import { FieldCode, fieldError } from '../errors/codes.ts';
 import type { Viewer } from '../rules/viewer.ts';
 import { nowDate } from '../tools/time.ts';
 import { accessDenied } from './s3-error.ts';
@@ -49,11 +50,11 @@ export function createS3KeyService(store: S3Store) {
       const { name = '', buckets = [], readOnly = false } = body;
       const errors: Record<string, ReturnType<typeof fieldError>> = {};
       if (typeof name !== 'string' || name.length > 100)
-        errors.name = fieldError('validation_invalid_name', 'Must be a text of at most 100 characters.');
+        errors.name = fieldError(FieldCode.invalidName, 'Must be a text of at most 100 characters.');
       if (!Array.isArray(buckets) || buckets.some((b) => typeof b !== 'string' || b === ''))
-        errors.buckets = fieldError('validation_invalid_buckets', 'Must be a list of bucket names.');
+        errors.buckets = fieldError(FieldCode.invalidBuckets, 'Must be a list of bucket names.');
       if (typeof readOnly !== 'boolean')
-        errors.readOnly = fieldError('validation_invalid_bool', 'Must be true or false.');
+        errors.readOnly = fieldError(FieldCode.invalidBool, 'Must be true or false.');
       if (Object.keys(errors).length > 0) throw new BadRequestError('Failed to create the key.', errors);
       const now = nowDate();
       const row: S3KeyRow = {

@@ -1,5 +1,6 @@
 import type { Database, Transaction } from '../db/database.ts';
-import { BadRequestError, fieldError, ValidationError } from '../errors/api-error.ts';
+import { BadRequestError, ValidationError } from '../errors/api-error.ts';
+import { FieldCode, fieldError } from '../errors/codes.ts';
 import { type Collection, type CollectionType, cloneCollection } from './collection.ts';
 import { createCollectionCache } from './collection-cache.ts';
 import { overlay, prepareNew } from './collection-input.ts';
@@ -168,7 +169,7 @@ export function createCollectionService({ db, ruleProblem, onChange, onCommitted
             if (e instanceof ValidationError) {
               throw new BadRequestError('Failed to import collections.', {
                 collections: fieldError(
-                  'validation_collections_import_failure',
+                  FieldCode.collectionsImportFailure,
                   `Data validations failed for collection "${String(item.name ?? '')}" (${String(item.id ?? i)}): ${JSON.stringify(e.data)}`,
                 ),
               });

@@ -1,5 +1,6 @@
 import { type Database, DbError, type Transaction } from '../db/database.ts';
-import { BadRequestError, type ErrorData, fieldError, ValidationError } from '../errors/api-error.ts';
+import { BadRequestError, type ErrorData, ValidationError } from '../errors/api-error.ts';
+import { FieldCode, fieldError } from '../errors/codes.ts';
 import { nowDate } from '../tools/time.ts';
 import { type Collection, ensureSystemFields, RULE_KEYS } from './collection.ts';
 import { normalizeFields, retargetIndexes } from './collection-input.ts';
@@ -52,7 +53,7 @@ export function createCollectionWrites({ db, all, ruleProblem }: CollectionWrite
     if (query.includes(';') || !/^(select|with)\b/i.test(query)) {
       return {
         viewQuery: fieldError(
-          'validation_invalid_view_query',
+          FieldCode.invalidViewQuery,
           'Invalid query - only a single SELECT statement is allowed.',
         ),
       };
@@ -63,7 +64,7 @@ export function createCollectionWrites({ db, all, ruleProblem }: CollectionWrite
       if (!columns.some((col) => col.name === 'id')) {
         return {
           viewQuery: fieldError(
-            'validation_invalid_view_query',
+            FieldCode.invalidViewQuery,
             // PocketBase's wording (core/view.go)
             "Invalid query - missing required id column (you can use `(ROW_NUMBER() OVER()) as id` if you don't have one).",
           ),
@@ -72,7 +73,7 @@ export function createCollectionWrites({ db, all, ruleProblem }: CollectionWrite
       c.fields = inferViewFields(columns, query, all(), prev?.fields);
     } catch (e) {
       const msg = e instanceof DbError ? e.message : 'the query could not be prepared';
-      return { viewQuery: fieldError('validation_invalid_view_query', `Invalid query - ${msg}.`) };
+      return { viewQuery: fieldError(FieldCode.invalidViewQuery, `Invalid query - ${msg}.`) };
     }
     return undefined;
   }
@@ -92,8 +93,7 @@ export function createCollectionWrites({ db, all, ruleProblem }: CollectionWrite
       const rule = next[key];
       if (typeof rule !== 'string') continue;
       const problem = ruleProblem(deps, next, rule);
-      if (problem)
-        errors[key] = fieldError('validation_invalid_rule', `Invalid rule. Raw error: ${problem}.`);
+      if (problem) errors[key] = fieldError(FieldCode.invalidRule, `Invalid rule. Raw error: ${problem}.`);
     }
     return errors;
   }

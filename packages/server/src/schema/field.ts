@@ -89,9 +89,6 @@ export interface FieldType {
   readonly jsonValue?: true;
 }
 
-/** PocketBase's `validation_required` error. */
-export const REQUIRED: FieldError = { code: 'validation_required', message: 'Cannot be blank.' };
-
 /** Options every field carries, in JSON order. */
 export function commonOptions(): Record<string, unknown> {
   return { hidden: false, presentable: false, system: false };

@@ -1,5 +1,6 @@
 import type { DbError, IndexSpec } from '../db/database.ts';
-import { type ErrorData, fieldError } from '../errors/api-error.ts';
+import type { ErrorData } from '../errors/api-error.ts';
+import { FieldCode, fieldError } from '../errors/codes.ts';
 
 /** An index as PocketBase writes it, parsed. */
 export interface ParsedIndex extends IndexSpec {
@@ -71,7 +72,7 @@ export function indexFailure(next: string[], prev: string[], e: DbError): ErrorD
     changed[0];
   if (!blamed) {
     return {
-      indexes: fieldError('validation_invalid_index_expression', 'Failed to apply the table change.'),
+      indexes: fieldError(FieldCode.invalidIndexExpression, 'Failed to apply the table change.'),
     };
   }
   const reason =
@@ -79,7 +80,7 @@ export function indexFailure(next: string[], prev: string[], e: DbError): ErrorD
   return {
     indexes: {
       [blamed.i]: fieldError(
-        'validation_invalid_index_expression',
+        FieldCode.invalidIndexExpression,
         `Failed to create index ${blamed.p.name} - ${reason}.`,
       ),
     },

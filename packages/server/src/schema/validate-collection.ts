@@ -1,4 +1,5 @@
-import { type ErrorData, type FieldError, fieldError } from '../errors/api-error.ts';
+import type { ErrorData, FieldError } from '../errors/api-error.ts';
+import { FieldCode, fieldError, fields } from '../errors/codes.ts';
 import { type Collection, RULE_KEYS, TOKEN_KEYS } from './collection.ts';
 import type { FieldModel } from './field.ts';
 import { FIELD_TYPES } from './field-registry.ts';
@@ -51,39 +52,34 @@ export function validateCollection(
   const errors: ErrorData = {};
   validateIdAndName(next, prev, others, errors);
   if (!['base', 'auth', 'view'].includes(next.type)) {
-    errors.type = fieldError('validation_in_invalid', 'Must be a valid value.');
+    errors.type = fields.notInList();
     return errors;
   }
   if (prev && prev.type !== next.type)
-    errors.type = fieldError('validation_collection_type_change', 'Collection type cannot be changed.');
+    errors.type = fieldError(FieldCode.collectionTypeChange, 'Collection type cannot be changed.');
   if (prev?.system && next.system) {
     for (const k of RULE_KEYS) {
       if (prev[k] !== next[k])
         errors[k] = fieldError(
-          'validation_collection_system_rule_change',
+          FieldCode.collectionSystemRuleChange,
           'System collection API rule cannot be changed.',
         );
     }
   }
   for (const k of [...RULE_KEYS, ...(next.type === 'auth' ? (['authRule', 'manageRule'] as const) : [])]) {
     const v = next[k];
-    if (v !== null && typeof v !== 'string')
-      errors[k] = fieldError('validation_invalid_rule', 'Invalid rule.');
+    if (v !== null && typeof v !== 'string') errors[k] = fieldError(FieldCode.invalidRule, 'Invalid rule.');
   }
   if (next.type === 'auth' && next.manageRule === '') {
-    errors.manageRule = fieldError('validation_nil_or_not_empty_required', 'Cannot be blank.');
+    errors.manageRule = fieldError(FieldCode.nilOrNotEmptyRequired, 'Cannot be blank.');
   }
   if (next.type === 'view') {
     for (const k of ['createRule', 'updateRule', 'deleteRule'] as const) {
-      if (next[k] !== null) errors[k] = fieldError('validation_nil', 'Must be blank.');
+      if (next[k] !== null) errors[k] = fieldError(FieldCode.nil, 'Must be blank.');
     }
-    if (!next.viewQuery || !String(next.viewQuery).trim())
-      errors.viewQuery = fieldError('validation_required', 'Cannot be blank.');
+    if (!next.viewQuery || !String(next.viewQuery).trim()) errors.viewQuery = fields.required();
     if (next.indexes.length)
-      errors.indexes = fieldError(
-        'validation_indexes_not_supported',
-        "View collections don't support indexes.",
-      );
+      errors.indexes = fieldError(FieldCode.indexesNotSupported, "View collections don't support indexes.");
   }
   if (next.type === 'auth') validateAuthOptions(next, errors);
   const fieldErrors = validateFields(next, prev, others);
@@ -102,34 +98,34 @@ function validateIdAndName(
   errors: ErrorData,
 ): void {
   if (typeof next.id !== 'string' || next.id.length < 1 || next.id.length > 100 || !NAME_RE.test(next.id)) {
-    errors.id = fieldError('validation_invalid_or_existing_id', 'The model id is invalid or already exists.');
+    errors.id = fieldError(FieldCode.invalidOrExistingId, 'The model id is invalid or already exists.');
   } else if (!prev && others.some((o) => o.id === next.id)) {
-    errors.id = fieldError('validation_invalid_or_existing_id', 'The model id is invalid or already exists.');
+    errors.id = fieldError(FieldCode.invalidOrExistingId, 'The model id is invalid or already exists.');
   }
   const name = next.name;
   if (typeof name !== 'string' || name === '') {
-    errors.name = fieldError('validation_required', 'Cannot be blank.');
+    errors.name = fields.required();
   } else if (name.length > 255) {
-    errors.name = fieldError('validation_length_too_long', 'The length must be no more than 255.', {
+    errors.name = fields.tooLong(255, {
       max: 255,
     });
   } else if (!NAME_RE.test(name)) {
-    errors.name = fieldError('validation_match_invalid', 'Must be in a valid format.');
+    errors.name = fieldError(FieldCode.matchInvalid, 'Must be in a valid format.');
   } else if (/_via_/i.test(name)) {
-    errors.name = fieldError('validation_found_via', 'The value cannot contain "_via_".');
+    errors.name = fieldError(FieldCode.foundVia, 'The value cannot contain "_via_".');
   } else if (prev?.system && prev.name !== name) {
     errors.name = fieldError(
-      'validation_collection_system_name_change',
+      FieldCode.collectionSystemNameChange,
       'System collection name cannot be changed.',
     );
   } else if (others.some((o) => o.name.toLowerCase() === name.toLowerCase())) {
     errors.name = fieldError(
-      'validation_collection_name_exists',
+      FieldCode.collectionNameExists,
       'Collection name must be unique (case insensitive).',
     );
   } else if (others.some((o) => o.id === name)) {
     errors.name = fieldError(
-      'validation_collection_name_id_duplicate',
+      FieldCode.collectionNameIdDuplicate,
       'The name must not match an existing collection id.',
     );
   } else if (
@@ -138,13 +134,13 @@ function validateIdAndName(
     /^(sqlite_|pg_)/i.test(name)
   ) {
     errors.name = fieldError(
-      'validation_collection_name_invalid',
+      FieldCode.collectionNameInvalid,
       "The name shouldn't match with an existing internal table.",
     );
   }
   if (prev && prev.system !== next.system) {
     errors.system = fieldError(
-      'validation_collection_system_flag_change',
+      FieldCode.collectionSystemFlagChange,
       'System collection state cannot be changed.',
     );
   }
@@ -155,17 +151,14 @@ function validateAuthOptions(c: Collection, errors: ErrorData): void {
     const t = c[k];
     const e: ErrorData = {};
     if (!t || typeof t !== 'object') {
-      errors[k] = fieldError('validation_required', 'Cannot be blank.');
+      errors[k] = fields.required();
       continue;
     }
     if (typeof t.duration !== 'number' || t.duration < 10 || t.duration > 94670856) {
-      e.duration = fieldError(
-        'validation_min_greater_equal_than_required',
-        'Must be between 10 and 94670856.',
-      );
+      e.duration = fieldError(FieldCode.minGreaterEqualThanRequired, 'Must be between 10 and 94670856.');
     }
     if (typeof t.secret !== 'string' || t.secret.length < 30 || t.secret.length > 255) {
-      e.secret = fieldError('validation_length_out_of_range', 'The length must be between 30 and 255.', {
+      e.secret = fieldError(FieldCode.lengthOutOfRange, 'The length must be between 30 and 255.', {
         min: 30,
         max: 255,
       });
@@ -183,7 +176,7 @@ function validateAuthOptions(c: Collection, errors: ErrorData): void {
         errors.passwordAuth = {
           identityFields: {
             [i]: fieldError(
-              'validation_missing_unique_constraint',
+              FieldCode.missingUniqueConstraint,
               `The field ${name} doesn't have a UNIQUE constraint.`,
               {
                 fieldName: name,
@@ -207,7 +200,7 @@ function validateFields(
     return p.system && (!f || f.name !== p.name || !f.system);
   });
   if (systemChanged)
-    return fieldError('validation_system_field_change', 'System fields cannot be deleted or renamed.');
+    return fieldError(FieldCode.systemFieldChange, 'System fields cannot be deleted or renamed.');
   const errors: ErrorData = {};
   const ids = new Set<string>();
   const names = new Set<string>();
@@ -220,26 +213,24 @@ function validateFields(
   c.fields.forEach((f, i) => {
     const e: Record<string, FieldError | ErrorData> = {};
     const t = FIELD_TYPES.get(f.type);
-    if (!t) e.type = fieldError('validation_in_invalid', 'Must be a valid value.');
+    if (!t) e.type = fields.notInList();
     if (typeof f.id !== 'string' || f.id === '' || f.id.length > 100 || ids.has(f.id)) {
-      e.id = fieldError('validation_duplicated_field_id', `Duplicated or invalid field id "${f.id}".`);
+      e.id = fieldError(FieldCode.duplicatedFieldId, `Duplicated or invalid field id "${f.id}".`);
     }
     ids.add(f.id);
     const lname = typeof f.name === 'string' ? f.name.toLowerCase() : '';
-    if (!f.name || typeof f.name !== 'string') e.name = fieldError('validation_required', 'Cannot be blank.');
-    else if (f.name.length > 100)
-      e.name = fieldError('validation_length_too_long', 'The length must be no more than 100.', { max: 100 });
-    else if (!NAME_RE.test(f.name))
-      e.name = fieldError('validation_match_invalid', 'Must be in a valid format.');
+    if (!f.name || typeof f.name !== 'string') e.name = fields.required();
+    else if (f.name.length > 100) e.name = fields.tooLong(100, { max: 100 });
+    else if (!NAME_RE.test(f.name)) e.name = fieldError(FieldCode.matchInvalid, 'Must be in a valid format.');
     else if (RESERVED_FIELD_NAMES.includes(lname)) {
-      e.name = fieldError('validation_not_in_invalid', 'Must not be in list.');
+      e.name = fieldError(FieldCode.notInInvalid, 'Must not be in list.');
     } else if (c.type === 'auth' && AUTH_RESERVED_FIELD_NAMES.includes(lname)) {
       // matches PocketBase's checkReservedAuthKeys
-      e.name = fieldError('validation_reserved_field_name', 'The field name is reserved and cannot be used.');
+      e.name = fieldError(FieldCode.reservedFieldName, 'The field name is reserved and cannot be used.');
     } else if (/_via_/i.test(f.name))
-      e.name = fieldError('validation_found_via', 'The value cannot contain "_via_".');
+      e.name = fieldError(FieldCode.foundVia, 'The value cannot contain "_via_".');
     else if (names.has(lname)) {
-      e.name = fieldError('validation_duplicated_field_name', `Duplicated or invalid field name ${f.name}.`, {
+      e.name = fieldError(FieldCode.duplicatedFieldName, `Duplicated or invalid field name ${f.name}.`, {
         fieldName: f.name,
       });
     }
@@ -252,13 +243,12 @@ function validateFields(
         ownerType: c.type,
       });
       if (optErrors) Object.assign(e, optErrors);
-      if (f.primaryKey && c.type !== 'view' && f.name !== 'id')
-        e.primaryKey = fieldError('validation_invalid_value', 'Invalid value.');
+      if (f.primaryKey && c.type !== 'view' && f.name !== 'id') e.primaryKey = fields.invalidValue();
     }
     if (Object.keys(e).length) errors[i] = e;
   });
   if (c.type !== 'view' && !c.fields.some((f) => f.name === 'id' && f.primaryKey)) {
-    errors.id = fieldError('validation_missing_primary_key', 'Missing or invalid "id" PK field.');
+    errors.id = fieldError(FieldCode.missingPrimaryKey, 'Missing or invalid "id" PK field.');
   }
   return errors;
 }
@@ -277,24 +267,24 @@ function validateIndexes(c: Collection, others: Collection[]): ErrorData | undef
   c.indexes.forEach((text, i) => {
     const p = typeof text === 'string' ? parseIndex(text) : undefined;
     if (!p) {
-      errors[i] = fieldError('validation_invalid_index_expression', 'Invalid CREATE INDEX expression.');
+      errors[i] = fieldError(FieldCode.invalidIndexExpression, 'Invalid CREATE INDEX expression.');
       return;
     }
     const missing = p.columns.find((col) => !c.fields.some((f) => f.name === col.name));
     if (missing || (p.where && !c.fields.some((f) => f.name === p.where!.notEmpty))) {
-      errors[i] = fieldError('validation_invalid_index_expression', 'Invalid CREATE INDEX expression.');
+      errors[i] = fieldError(FieldCode.invalidIndexExpression, 'Invalid CREATE INDEX expression.');
       return;
     }
     const lname = p.name.toLowerCase();
     if (seen.has(lname)) {
-      errors[i] = fieldError('validation_duplicated_index_name', 'The index name already exists.');
+      errors[i] = fieldError(FieldCode.duplicatedIndexName, 'The index name already exists.');
       return;
     }
     seen.add(lname);
     const used = otherNames.get(lname);
     if (used) {
       errors[i] = fieldError(
-        'validation_existing_index_name',
+        FieldCode.existingIndexName,
         `The index name is already used in ${used} collection.`,
         {
           usedTableName: used,
@@ -304,18 +294,10 @@ function validateIndexes(c: Collection, others: Collection[]): ErrorData | undef
     }
     const def = JSON.stringify([p.unique, p.columns, p.where]);
     if (defs.has(def))
-      errors[i] = fieldError(
-        'validation_duplicated_index_definition',
-        'The index definition already exists.',
-      );
+      errors[i] = fieldError(FieldCode.duplicatedIndexDefinition, 'The index definition already exists.');
     defs.add(def);
   });
   return Object.keys(errors).length ? errors : undefined;
-}
-
-/** Fields whose option or name mistakes make the whole list invalid (used by import). */
-export function hasErrors(e: ErrorData): boolean {
-  return Object.keys(e).length > 0;
 }
 
 export type { FieldModel };

@@ -1,6 +1,7 @@
 import type { Config } from '../config.ts';
 import type { Database } from '../db/database.ts';
-import { type ErrorData, ForbiddenError, fieldError, ValidationError } from '../errors/api-error.ts';
+import { type ErrorData, ForbiddenError, ValidationError } from '../errors/api-error.ts';
+import { FieldCode, fieldError, fields } from '../errors/codes.ts';
 import type { Mailer } from '../mail/mailer.ts';
 import type { Viewer } from '../rules/viewer.ts';
 import { nowDate } from '../tools/time.ts';
@@ -90,51 +91,49 @@ export function createSettingsService(deps: { db: Database; config: Config; mail
     const text = (v: unknown) => typeof v === 'string';
     if (meta.appName !== undefined) {
       if (!text(meta.appName) || !(meta.appName as string).trim() || (meta.appName as string).length > 255)
-        metaErrors.appName = fieldError('validation_required', 'Cannot be blank (at most 255 characters).');
+        metaErrors.appName = fieldError(FieldCode.required, 'Cannot be blank (at most 255 characters).');
       else out.appName = meta.appName as string;
     }
     if (meta.appURL !== undefined) {
       if (!text(meta.appURL) || !URL.canParse(meta.appURL as string))
-        metaErrors.appURL = fieldError('validation_is_url', 'Must be a valid url.');
+        metaErrors.appURL = fieldError(FieldCode.isUrl, 'Must be a valid url.');
       else out.appUrl = meta.appURL as string;
     }
     if (meta.senderAddress !== undefined) {
       if (!text(meta.senderAddress) || !EMAIL_RE.test(meta.senderAddress as string))
-        metaErrors.senderAddress = fieldError('validation_is_email', 'Must be a valid email address.');
+        metaErrors.senderAddress = fields.notEmail();
       else out.mailFrom = meta.senderAddress as string;
     }
     if (smtp.enabled !== undefined) {
-      if (typeof smtp.enabled !== 'boolean')
-        smtpErrors.enabled = fieldError('validation_invalid_bool', 'Must be a boolean.');
+      if (typeof smtp.enabled !== 'boolean') smtpErrors.enabled = fields.notBool();
       else out.smtpEnabled = smtp.enabled;
     }
     if (smtp.host !== undefined) {
       if (!text(smtp.host) || /\s/.test(smtp.host as string))
-        smtpErrors.host = fieldError('validation_is_host', 'Must be a host name or address.');
+        smtpErrors.host = fieldError(FieldCode.isHost, 'Must be a host name or address.');
       else out.smtpHost = (smtp.host as string) || undefined;
     }
     if (smtp.port !== undefined) {
       const p = smtp.port;
       if (typeof p !== 'number' || !Number.isInteger(p) || p < 1 || p > 65535)
-        smtpErrors.port = fieldError('validation_invalid_port', 'Must be a port number (1 to 65535).');
+        smtpErrors.port = fieldError(FieldCode.invalidPort, 'Must be a port number (1 to 65535).');
       else out.smtpPort = p;
     }
     if (smtp.username !== undefined) {
-      if (!text(smtp.username)) smtpErrors.username = fieldError('validation_invalid_value', 'Must be text.');
+      if (!text(smtp.username)) smtpErrors.username = fieldError(FieldCode.invalidValue, 'Must be text.');
       else out.smtpUser = (smtp.username as string) || undefined;
     }
     // an empty password keeps the stored one (it is never sent back to be round-tripped)
     if (smtp.password !== undefined && smtp.password !== '') {
-      if (!text(smtp.password)) smtpErrors.password = fieldError('validation_invalid_value', 'Must be text.');
+      if (!text(smtp.password)) smtpErrors.password = fieldError(FieldCode.invalidValue, 'Must be text.');
       else out.smtpPassword = smtp.password as string;
     }
     if (smtp.tls !== undefined) {
-      if (typeof smtp.tls !== 'boolean')
-        smtpErrors.tls = fieldError('validation_invalid_bool', 'Must be a boolean.');
+      if (typeof smtp.tls !== 'boolean') smtpErrors.tls = fields.notBool();
       else out.smtpTls = smtp.tls;
     }
     if (out.smtpEnabled && !(out.smtpHost ?? base.smtpHost))
-      smtpErrors.host = fieldError('validation_required', 'Cannot be blank when SMTP is enabled.');
+      smtpErrors.host = fieldError(FieldCode.required, 'Cannot be blank when SMTP is enabled.');
     if (Object.keys(metaErrors).length) errors.meta = metaErrors;
     if (Object.keys(smtpErrors).length) errors.smtp = smtpErrors;
     if (Object.keys(errors).length)
@@ -171,7 +170,7 @@ export function createSettingsService(deps: { db: Database; config: Config; mail
       requireSuperuser(viewer);
       if (typeof to !== 'string' || !EMAIL_RE.test(to))
         throw new ValidationError('An error occurred while validating the submitted data.', {
-          email: fieldError('validation_is_email', 'Must be a valid email address.'),
+          email: fields.notEmail(),
         });
       apply(await stored());
       await mailer.send({

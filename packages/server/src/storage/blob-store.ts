@@ -55,21 +55,15 @@ const SEGMENT_RE = /^[\w.=+-]+$/;
  * but letters, digits and `_ . = + -`, or more than 1024 characters.
  */
 export function checkKey(key: string): string {
-  const segments = key.split('/');
-  const ok =
-    key.length > 0 &&
-    key.length <= 1024 &&
-    segments.every((s) => SEGMENT_RE.test(s) && s !== '.' && s !== '..' && !/^\.+$/.test(s));
-  if (!ok) throw new Error(`invalid storage key: ${JSON.stringify(key)}`);
+  if (!isValidKey(key)) throw new Error(`invalid storage key: ${JSON.stringify(key)}`);
   return key;
 }
 
 /** True when `key` would pass checkKey. */
 export function isValidKey(key: string): boolean {
-  try {
-    checkKey(key);
-    return true;
-  } catch {
-    return false;
-  }
+  return (
+    key.length > 0 &&
+    key.length <= 1024 &&
+    key.split('/').every((s) => SEGMENT_RE.test(s) && s !== '.' && s !== '..' && !/^\.+$/.test(s))
+  );
 }

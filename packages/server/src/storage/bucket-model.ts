@@ -1,4 +1,5 @@
-import { type ErrorData, fieldError, ValidationError } from '../errors/api-error.ts';
+import { type ErrorData, ValidationError } from '../errors/api-error.ts';
+import { FieldCode, fieldError, fields } from '../errors/codes.ts';
 import type { Rule } from '../schema/collection.ts';
 
 /**
@@ -47,30 +48,25 @@ export function parseBucketInput(
   const out: BucketInput = {};
   if (body.name !== undefined || !current) {
     const name = body.name;
-    if (typeof name !== 'string' || name === '')
-      errors.name = fieldError('validation_required', 'Cannot be blank.');
+    if (typeof name !== 'string' || name === '') errors.name = fields.required();
     else if (RESERVED.has(name))
-      errors.name = fieldError(
-        'validation_reserved_bucket_name',
-        `"${name}" is reserved by the storage API.`,
-      );
+      errors.name = fieldError(FieldCode.reservedBucketName, `"${name}" is reserved by the storage API.`);
     else if (!NAME_RE.test(name) || name.includes('..'))
       errors.name = fieldError(
-        'validation_invalid_bucket_name',
+        FieldCode.invalidBucketName,
         'Use 3 to 63 lowercase letters, digits, dots and hyphens, starting and ending with a letter or digit.',
       );
     else out.name = name;
   }
   if (body.public !== undefined) {
-    if (typeof body.public !== 'boolean')
-      errors.public = fieldError('validation_invalid_bool', 'Must be a boolean.');
+    if (typeof body.public !== 'boolean') errors.public = fields.notBool();
     else out.public = body.public;
   }
   if (body.allowedMimeTypes !== undefined && body.allowedMimeTypes !== null) {
     const list = body.allowedMimeTypes;
     if (!Array.isArray(list) || list.some((m) => typeof m !== 'string' || !MIME_RE.test(m)))
       errors.allowedMimeTypes = fieldError(
-        'validation_invalid_mime_types',
+        FieldCode.invalidMimeTypes,
         'Must be a list of content types such as "image/png" or "image/*".',
       );
     else out.allowedMimeTypes = [...new Set(list as string[])];
@@ -78,21 +74,18 @@ export function parseBucketInput(
   if (body.maxSize !== undefined && body.maxSize !== null) {
     const n = body.maxSize;
     if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 0)
-      errors.maxSize = fieldError(
-        'validation_invalid_max_size',
-        'Must be a whole number of bytes, 0 or more.',
-      );
+      errors.maxSize = fieldError(FieldCode.invalidMaxSize, 'Must be a whole number of bytes, 0 or more.');
     else out.maxSize = n;
   }
   for (const key of BUCKET_RULES) {
     if (!(key in body)) continue;
     const rule = body[key];
     if (rule !== null && typeof rule !== 'string') {
-      errors[key] = fieldError('validation_invalid_rule', 'Must be a filter, an empty string or null.');
+      errors[key] = fieldError(FieldCode.invalidRule, 'Must be a filter, an empty string or null.');
       continue;
     }
     const problem = rule === null ? undefined : ruleProblem(rule);
-    if (problem) errors[key] = fieldError('validation_invalid_rule', `Invalid rule: ${problem}.`);
+    if (problem) errors[key] = fieldError(FieldCode.invalidRule, `Invalid rule: ${problem}.`);
     else out[key] = rule;
   }
   if (Object.keys(errors).length > 0) throw new ValidationError('Failed to save the bucket.', errors);
@@ -122,7 +115,7 @@ export function checkObjectName(name: string): string {
   if (!ok)
     throw new ValidationError('Invalid object name.', {
       name: fieldError(
-        'validation_invalid_object_name',
+        FieldCode.invalidObjectName,
         'Use 1 to 1024 bytes of /-separated parts, none empty, "." or "..", without control characters.',
       ),
     });

@@ -1,5 +1,6 @@
 import type { Readable } from 'node:stream';
-import { fieldError, ValidationError } from '../errors/api-error.ts';
+import { ValidationError } from '../errors/api-error.ts';
+import { FieldCode, fieldError } from '../errors/codes.ts';
 
 /** Image types a transform reads. */
 export const TRANSFORMABLE = new Set([
@@ -35,10 +36,7 @@ export function parseTransform(q: Record<string, unknown>): ImageTransform {
     if (raw === undefined || raw === '') return undefined;
     const n = Number(raw);
     if (!Number.isInteger(n) || n < min || n > max) {
-      errors[key] = fieldError(
-        'validation_invalid_transform',
-        `Must be a whole number from ${min} to ${max}.`,
-      );
+      errors[key] = fieldError(FieldCode.invalidTransform, `Must be a whole number from ${min} to ${max}.`);
       return undefined;
     }
     return n;
@@ -47,7 +45,7 @@ export function parseTransform(q: Record<string, unknown>): ImageTransform {
     const raw = q[key];
     if (raw === undefined || raw === '') return fallback;
     if (typeof raw === 'string' && (allowed as readonly string[]).includes(raw)) return raw as T;
-    errors[key] = fieldError('validation_invalid_transform', `Must be one of ${allowed.join(', ')}.`);
+    errors[key] = fieldError(FieldCode.invalidTransform, `Must be one of ${allowed.join(', ')}.`);
     return fallback;
   };
   const width = int('width', 1, MAX_SIDE);

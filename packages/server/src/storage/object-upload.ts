@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { type Readable, Transform, type TransformCallback } from 'node:stream';
 import { ApiError } from '../errors/api-error.ts';
+import { FieldCode, fieldError } from '../errors/codes.ts';
 import { SNIFF_BYTES, sniffContentType } from './sniff.ts';
 
 const TEXTUAL = /^(text\/|application\/(json|xml|javascript)|image\/svg\+xml)/;
@@ -9,7 +10,7 @@ const TEXTUAL = /^(text\/|application\/(json|xml|javascript)|image\/svg\+xml)/;
 export class ObjectTooLargeError extends ApiError {
   constructor(max: number) {
     super(413, `The object exceeded the maximum allowed size of ${max} bytes.`, {
-      size: { code: 'validation_file_size_limit', message: `Must be at most ${max} bytes.`, params: { max } },
+      size: fieldError(FieldCode.fileSizeLimit, `Must be at most ${max} bytes.`, { max }),
     });
   }
 }

@@ -1,5 +1,6 @@
 import type { Database } from '../db/database.ts';
 import { BadRequestError } from '../errors/api-error.ts';
+import { FieldCode, fieldError } from '../errors/codes.ts';
 import type { Clock } from '../tools/clock.ts';
 import { randomSecret } from '../tools/id.ts';
 import { nowDate } from '../tools/time.ts';
@@ -56,7 +57,7 @@ export function createUrlSigner(db: Database, clock: Clock) {
     async sign(grant: SignedGrant, seconds: number): Promise<string> {
       if (!Number.isInteger(seconds) || seconds < 1 || seconds > MAX_SIGNED_SECONDS)
         throw new BadRequestError(`expiresIn must be 1 to ${MAX_SIGNED_SECONDS} seconds.`, {
-          expiresIn: { code: 'validation_invalid_expires', message: 'Must be a whole number of seconds.' },
+          expiresIn: fieldError(FieldCode.invalidExpires, 'Must be a whole number of seconds.'),
         });
       const { SignJWT } = await jose();
       const extra = { ...(grant.upsert ? { up: true } : {}), ...(grant.owner ? { own: grant.owner } : {}) };

@@ -1,95 +1,41 @@
 import { randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
-import type { Database, Executor } from '../db/database.ts';
-import { ApiError, BadRequestError, ForbiddenError, NotFoundError } from '../errors/api-error.ts';
-import type { Logger } from '../observability/logger.ts';
-import { VALUES_ALIAS, valuesMatch } from '../rules/match-values.ts';
-import { type RuleCondition, ruleCondition, ruleProblem } from '../rules/rule-condition.ts';
+import { BadRequestError, ForbiddenError, NotFoundError } from '../errors/api-error.ts';
+import { ErrorCode, errors, FieldCode, fieldError } from '../errors/codes.ts';
 import type { Viewer } from '../rules/viewer.ts';
-import type { CollectionService } from '../schema/collection-service.ts';
 import type { Clock } from '../tools/clock.ts';
 import { nowDate } from '../tools/time.ts';
-import type { BlobInfo, BlobStore } from './blob-store.ts';
-import { type Bucket, checkObjectName, mimeAllowed, parseBucketInput } from './bucket-model.ts';
-import { createBucketStore, OBJECTS_COLLECTION, type ObjectRow } from './bucket-store.ts';
+import { createBucketAdmin } from './bucket-admin.ts';
+import { type Bucket, checkObjectName, mimeAllowed } from './bucket-model.ts';
+import type { ObjectRow } from './bucket-store.ts';
 import { type ImageTransform, TRANSFORMABLE, transformImage, transformName } from './image-transform.ts';
+import { createObjectAccess, type ObjectAccessDeps, type ServedObject } from './object-access.ts';
 import { createObjectLister, type ListOptions } from './object-list.ts';
 import { effectiveType, meter, ObjectTooLargeError } from './object-upload.ts';
 import { createUrlSigner, type SignedGrant } from './signed-urls.ts';
 
-type RuleKey = 'listRule' | 'viewRule' | 'createRule' | 'updateRule' | 'deleteRule';
+export type { ServedObject } from './object-access.ts';
 
-/** An object ready to be served: where its bytes are and what to send about them. */
-export interface ServedObject {
-  object: ObjectRow;
-  key: string;
-  info: BlobInfo;
-}
+/** 409 for an upload onto an existing name without upsert. */
+const objectExists = () => errors.conflict('The object already exists.', ErrorCode.objectExists);
 
 /**
  * Buckets and their objects (ForgeBase's storage API, Supabase-like): rules in the filter
  * language over `_objects`, uploads streamed to the blob store before the row is written
  * (the blob is removed again if the write fails), replaced blobs removed after commit.
+ * Bucket administration is bucket-admin.ts; what the parts share is object-access.ts.
  */
-export function createStorageService(deps: {
-  db: Database;
-  blobs: BlobStore;
-  collections: CollectionService;
-  logger: Logger;
-  /** Signed URLs expire by it. */
-  clock: Clock;
-}) {
-  const { db, blobs, logger } = deps;
-  const store = createBucketStore(db);
+export function createStorageService(
+  deps: ObjectAccessDeps & {
+    /** Signed URLs expire by it. */
+    clock: Clock;
+  },
+) {
+  const { db, blobs } = deps;
+  const access = createObjectAccess(deps);
+  const { store, blobKey, removeBlobs, bucketFor, condition, visibleObject } = access;
   const signer = createUrlSigner(db, deps.clock);
-  const ruleDeps = { db, collection: (name: string) => deps.collections.find(name) };
-  const blobKey = (bucketId: string, objectId: string) => `_buckets/${bucketId}/${objectId}`;
-  const transformsPrefix = (bucketId: string, objectId: string) => `_buckets/${bucketId}/_t/${objectId}/`;
   const lister = createObjectLister(store, db);
-
-  const removeBlobs = (objects: ObjectRow[]) => {
-    for (const o of objects) {
-      Promise.all([
-        blobs.delete(blobKey(o.bucket, o.id)),
-        blobs.deletePrefix(transformsPrefix(o.bucket, o.id)),
-      ]).catch((err: unknown) => logger.error({ err, object: o.id }, 'removing an object blob failed'));
-    }
-  };
-
-  const requireSuperuser = (viewer: Viewer) => {
-    if (!viewer.superuser) throw new ForbiddenError('Only superusers can manage buckets.');
-  };
-
-  async function bucketFor(nameOrId: string, ex: Executor = db): Promise<Bucket> {
-    const bucket = await store.findBucket(ex, nameOrId);
-    if (!bucket) throw new NotFoundError('Bucket not found.');
-    return bucket;
-  }
-
-  const condition = (bucket: Bucket, key: RuleKey, viewer: Viewer): RuleCondition =>
-    ruleCondition(ruleDeps, OBJECTS_COLLECTION, bucket[key], viewer);
-
-  /** Whether object `id` passes a rule, read inside `ex` (so a would-be row can be checked). */
-  async function passes(ex: Executor, id: string, c: RuleCondition): Promise<boolean> {
-    return c.kind === 'all' || (await store.objectMatches(ex, id, c.sql));
-  }
-
-  /** The object if the viewer may see it (public buckets: anyone), else 404. */
-  async function visibleObject(bucket: Bucket, name: string, viewer: Viewer, key: RuleKey = 'viewRule') {
-    const c =
-      bucket.public && key === 'viewRule' ? ({ kind: 'all' } as const) : condition(bucket, key, viewer);
-    const object = await store.findObject(db, bucket.id, name, c.kind === 'where' ? c.sql : undefined);
-    if (!object) throw new NotFoundError('Object not found.');
-    return object;
-  }
-
-  async function served(bucket: Bucket, object: ObjectRow): Promise<ServedObject> {
-    const key = blobKey(bucket.id, object.id);
-    const stat = await blobs.stat(key);
-    if (!stat) throw new NotFoundError('Object not found.');
-    const info = { ...stat, contentType: object.mimeType, etag: object.etag };
-    return { object, key, info };
-  }
 
   /** Streams `body` into a new blob, then writes the row; the upload rules decide. */
   async function put(
@@ -115,8 +61,8 @@ export function createStorageService(deps: {
     try {
       const mimeType = await effectiveType(m.head, name, opts.contentType);
       if (!mimeAllowed(bucket, mimeType))
-        throw new ApiError(415, `The content type "${mimeType}" is not allowed in this bucket.`, {
-          mimeType: { code: 'validation_invalid_mime_type', message: `"${mimeType}" is not allowed.` },
+        throw errors.unsupportedMediaType(`The content type "${mimeType}" is not allowed in this bucket.`, {
+          mimeType: fieldError(FieldCode.invalidMimeType, `"${mimeType}" is not allowed.`),
         });
       const now = nowDate();
       const row: ObjectRow = {
@@ -133,48 +79,27 @@ export function createStorageService(deps: {
       };
       const replaced = await db.transaction(async (tx) => {
         const existing = await store.findObject(tx, bucket.id, name);
-        if (existing && !opts.upsert) throw new ApiError(409, 'The object already exists.');
+        if (existing && !opts.upsert) throw objectExists();
         if (existing) {
-          if (!opts.signed && !(await passes(tx, existing.id, condition(bucket, 'updateRule', viewer))))
+          if (
+            !opts.signed &&
+            !(await access.passes(tx, existing.id, condition(bucket, 'updateRule', viewer)))
+          )
             throw new ForbiddenError('You are not allowed to replace this object.');
           row.created = existing.created;
           row.owner = existing.owner;
           await store.replaceObject(tx, existing.id, row);
         } else await store.insertObject(tx, row);
-        if (!(await passes(tx, id, create)))
+        if (!(await access.passes(tx, id, create)))
           throw new ForbiddenError('You are not allowed to upload this object.');
         return existing;
       });
       if (replaced) removeBlobs([replaced]);
       return row;
     } catch (e) {
-      await blobs.delete(key).catch(() => {});
+      await blobs.delete(key).catch(access.logFailure('removing the blob of a failed upload', key));
       throw e;
     }
-  }
-
-  /**
-   * Refuses (403) when the createRule would refuse this viewer an object of this name (its
-   * size and type unknown yet: 0 and application/octet-stream), judged on the would-be row
-   * in memory (rules/match-values.ts), like a stored one.
-   */
-  async function checkWouldCreate(bucket: Bucket, name: string, viewer: Viewer): Promise<void> {
-    const create = ruleCondition(ruleDeps, OBJECTS_COLLECTION, bucket.createRule, viewer, VALUES_ALIAS);
-    if (create.kind === 'all') return;
-    const now = nowDate();
-    const wouldBe: ObjectRow = {
-      ...{
-        id: randomUUID(),
-        bucket: bucket.id,
-        name,
-        size: 0,
-        mimeType: 'application/octet-stream',
-        etag: '',
-      },
-      ...{ owner: viewer.authId ?? '', metadata: {}, created: now, updated: now },
-    };
-    if (!(await valuesMatch(db, db, OBJECTS_COLLECTION, { ...wouldBe }, [create.sql])))
-      throw new ForbiddenError('You are not allowed to upload this object.');
   }
 
   /**
@@ -191,91 +116,19 @@ export function createStorageService(deps: {
     checkObjectName(name);
     const bucket = await bucketFor(bucketName);
     const existing = await store.findObject(db, bucket.id, name);
-    if (existing && !upsert) throw new ApiError(409, 'The object already exists.');
+    if (existing && !upsert) throw objectExists();
     if (existing) {
-      if (!(await passes(db, existing.id, condition(bucket, 'updateRule', viewer))))
+      if (!(await access.passes(db, existing.id, condition(bucket, 'updateRule', viewer))))
         throw new ForbiddenError('You are not allowed to replace this object.');
-    } else await checkWouldCreate(bucket, name, viewer);
+    } else await access.checkWouldCreate(bucket, name, viewer);
     if (size !== undefined && bucket.maxSize > 0 && size > bucket.maxSize)
       throw new ObjectTooLargeError(bucket.maxSize);
     return bucket;
   }
 
   return {
+    ...createBucketAdmin(access),
     checkUpload,
-
-    async listBuckets(viewer: Viewer): Promise<Bucket[]> {
-      requireSuperuser(viewer);
-      return store.listBuckets();
-    },
-    async getBucket(nameOrId: string, viewer: Viewer): Promise<Bucket> {
-      requireSuperuser(viewer);
-      return bucketFor(nameOrId);
-    },
-    async createBucket(body: Record<string, unknown>, viewer: Viewer): Promise<Bucket> {
-      requireSuperuser(viewer);
-      const input = parseBucketInput(body, undefined, (r) => ruleProblem(ruleDeps, OBJECTS_COLLECTION, r));
-      const now = nowDate();
-      const bucket: Bucket = {
-        id: randomUUID(),
-        name: input.name!,
-        public: false,
-        allowedMimeTypes: [],
-        maxSize: 0,
-        listRule: null,
-        viewRule: null,
-        createRule: null,
-        updateRule: null,
-        deleteRule: null,
-        ...input,
-        created: now,
-        updated: now,
-      };
-      if (await store.findBucket(db, bucket.name))
-        throw new BadRequestError('Failed to save the bucket.', {
-          name: { code: 'validation_bucket_name_exists', message: 'The bucket name is already in use.' },
-        });
-      await store.insertBucket(db, bucket);
-      return bucket;
-    },
-    async updateBucket(nameOrId: string, body: Record<string, unknown>, viewer: Viewer): Promise<Bucket> {
-      requireSuperuser(viewer);
-      const current = await bucketFor(nameOrId);
-      const input = parseBucketInput(body, current, (r) => ruleProblem(ruleDeps, OBJECTS_COLLECTION, r));
-      if (input.name && input.name !== current.name && (await store.findBucket(db, input.name)))
-        throw new BadRequestError('Failed to save the bucket.', {
-          name: { code: 'validation_bucket_name_exists', message: 'The bucket name is already in use.' },
-        });
-      const next: Bucket = { ...current, ...input, updated: nowDate() };
-      await store.updateBucket(db, next);
-      return next;
-    },
-    /** Deletes an empty bucket (empty it first). */
-    async deleteBucket(nameOrId: string, viewer: Viewer): Promise<void> {
-      requireSuperuser(viewer);
-      await db.transaction(async (tx) => {
-        const bucket = await bucketFor(nameOrId, tx);
-        if ((await store.countObjects(tx, bucket.id)) > 0)
-          throw new ApiError(409, 'The bucket is not empty: empty it first.');
-        await store.deleteBucket(tx, bucket.id);
-      });
-    },
-    /** Deletes every object of a bucket. */
-    async emptyBucket(nameOrId: string, viewer: Viewer): Promise<number> {
-      requireSuperuser(viewer);
-      const bucket = await bucketFor(nameOrId);
-      let removed = 0;
-      for (;;) {
-        const batch = await store.listObjects(db, bucket.id, { limit: 500 });
-        if (batch.length === 0) return removed;
-        await store.deleteObjects(
-          db,
-          batch.map((o) => o.id),
-        );
-        removeBlobs(batch);
-        removed += batch.length;
-      }
-    },
 
     bucketFor: (nameOrId: string) => bucketFor(nameOrId),
 
@@ -302,7 +155,7 @@ export function createStorageService(deps: {
     /** An object to download, if the viewer may see it (or the bucket is public). */
     async download(bucketName: string, name: string, viewer: Viewer): Promise<ServedObject> {
       const bucket = await bucketFor(bucketName);
-      return served(bucket, await visibleObject(bucket, name, viewer));
+      return access.served(bucket, await visibleObject(bucket, name, viewer));
     },
 
     /** The object's metadata row, if the viewer may see it. */
@@ -359,17 +212,25 @@ export function createStorageService(deps: {
       try {
         await db.transaction(async (tx) => {
           if (await store.findObject(tx, target.id, to))
-            throw new ApiError(409, 'The destination object already exists.');
+            throw errors.conflict('The destination object already exists.', ErrorCode.objectExists);
           await store.renameObject(tx, object.id, target.id, to, nowDate());
-          if (!(await passes(tx, object.id, condition(target, 'createRule', viewer))))
+          if (!(await access.passes(tx, object.id, condition(target, 'createRule', viewer))))
             throw new ForbiddenError('You are not allowed to create the destination object.');
         });
       } catch (e) {
-        if (target.id !== source.id) await blobs.delete(blobKey(target.id, object.id)).catch(() => {});
+        if (target.id !== source.id) {
+          const copied = blobKey(target.id, object.id);
+          await blobs.delete(copied).catch(access.logFailure('removing the copy of a failed move', copied));
+        }
         throw e;
       }
       if (target.id !== source.id) removeBlobs([object]);
-      else blobs.deletePrefix(transformsPrefix(source.id, object.id)).catch(() => {});
+      else {
+        const transforms = access.transformsPrefix(source.id, object.id);
+        blobs
+          .deletePrefix(transforms)
+          .catch(access.logFailure('removing the transforms of a moved object', transforms));
+      }
       return { ...object, bucket: target.id, name: to };
     },
 
@@ -423,7 +284,7 @@ export function createStorageService(deps: {
       const grant = await signer.verify(token);
       const bucket = await store.findBucket(db, bucketName);
       if (!grant || !bucket || grant.bucketId !== bucket.id || grant.name !== name || grant.action !== action)
-        throw new ApiError(400, 'Invalid or expired signature.');
+        throw errors.badRequest('Invalid or expired signature.');
       return grant;
     },
 
@@ -432,7 +293,7 @@ export function createStorageService(deps: {
       const bucket = await bucketFor(bucketName);
       const object = await store.findObject(db, bucket.id, name);
       if (!object) throw new NotFoundError('Object not found.');
-      return served(bucket, object);
+      return access.served(bucket, object);
     },
 
     /** Upload through a checked signed URL (the rules were checked when it was signed). */
@@ -459,7 +320,7 @@ export function createStorageService(deps: {
       const object = await visibleObject(bucket, name, viewer);
       if (!TRANSFORMABLE.has(object.mimeType))
         throw new BadRequestError(`Objects of type "${object.mimeType}" cannot be transformed.`);
-      const key = `${transformsPrefix(bucket.id, object.id)}${transformName(t)}`;
+      const key = `${access.transformsPrefix(bucket.id, object.id)}${transformName(t)}`;
       let stat = await blobs.stat(key);
       if (!stat) {
         const out = await transformImage(await blobs.read(blobKey(bucket.id, object.id)), object.mimeType, t);

@@ -1,6 +1,7 @@
 import { createHash, type Hash } from 'node:crypto';
 import { type Readable, Transform, type TransformCallback } from 'node:stream';
 import { ApiError, BadRequestError } from '../errors/api-error.ts';
+import { errors } from '../errors/codes.ts';
 
 /** The tus protocol version spoken (sent as Tus-Resumable and Tus-Version). */
 export const TUS_VERSION = '1.0.0';
@@ -78,7 +79,7 @@ export class ChunkReceiver extends Transform {
   override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
     this.size += chunk.length;
     if (this.size > this.#max) {
-      done(new ApiError(413, 'The chunk goes past the upload length.'));
+      done(errors.payloadTooLarge('The chunk goes past the upload length.'));
       return;
     }
     this.#hash?.update(chunk);

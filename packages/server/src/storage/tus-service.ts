@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
 import type { Database } from '../db/database.ts';
-import { ApiError, BadRequestError, NotFoundError } from '../errors/api-error.ts';
+import { BadRequestError, NotFoundError } from '../errors/api-error.ts';
+import { ErrorCode, errors } from '../errors/codes.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Viewer } from '../rules/viewer.ts';
 import type { BlobStore } from './blob-store.ts';
@@ -21,6 +22,8 @@ const LOCK_MS = 5 * 60_000;
 const LOCK_REFRESH_MS = 60_000;
 /** A PATCH that sends nothing for this long is treated as dropped (its bytes are kept). */
 const IDLE_MS = 60_000;
+/** 423 while another request holds the upload's lock (tus: the client retries later). */
+const uploadLocked = () => errors.locked('Another request is writing to this upload.');
 const chunkPrefix = (id: string) => `_tus/${id}/`;
 // zero-padded so the blob store's sorted listing is the byte order
 const chunkKey = (id: string, offset: number) => `${chunkPrefix(id)}${String(offset).padStart(16, '0')}`;
@@ -67,7 +70,7 @@ export function createTusService(deps: {
     if (!u || (u.owner !== '' && u.owner !== viewer.authId)) throw new NotFoundError('Upload not found.');
     if (u.expires < iso(Date.now())) {
       await discard(id);
-      throw new ApiError(410, 'The upload has expired.');
+      throw errors.gone('The upload has expired.');
     }
     return u;
   }
@@ -93,13 +96,17 @@ export function createTusService(deps: {
     viewer: Viewer,
   ): Promise<TusPatchResult> {
     if (u.done || offset !== u.offset)
-      throw new ApiError(409, `Upload-Offset must be ${u.done ? u.length : u.offset}.`);
+      throw errors.conflict(
+        `Upload-Offset must be ${u.done ? u.length : u.offset}.`,
+        ErrorCode.uploadConflict,
+      );
     const token = randomUUID();
     if (!(await store.lock(u.id, offset, token, iso(Date.now() + LOCK_MS), iso(Date.now())))) {
       const now = await store.find(u.id);
       if (!now) throw new NotFoundError('Upload not found.');
-      if (now.offset !== offset || now.done) throw new ApiError(409, `Upload-Offset must be ${now.offset}.`);
-      throw new ApiError(423, 'Another request is writing to this upload.');
+      if (now.offset !== offset || now.done)
+        throw errors.conflict(`Upload-Offset must be ${now.offset}.`, ErrorCode.uploadConflict);
+      throw uploadLocked();
     }
     let committed = false;
     try {
@@ -107,7 +114,9 @@ export function createTusService(deps: {
       const receiver = new ChunkReceiver(u.length - offset, checksum?.algorithm, () => {
         if (Date.now() - refreshed < LOCK_REFRESH_MS) return;
         refreshed = Date.now();
-        store.refreshLock(u.id, token, iso(refreshed + LOCK_MS)).catch(() => {});
+        store
+          .refreshLock(u.id, token, iso(refreshed + LOCK_MS))
+          .catch((err: unknown) => logger.error({ err, upload: u.id }, 'refreshing a tus lock failed'));
       }).from(body, IDLE_MS);
       const key = chunkKey(u.id, offset);
       await blobs.put(key, receiver, { contentType: 'application/octet-stream' });
@@ -141,7 +150,10 @@ export function createTusService(deps: {
         .catch((err: unknown) => logger.error({ err, upload: u.id }, 'removing tus chunks failed'));
       return { upload: { ...u, offset: next, done: true }, object };
     } finally {
-      if (!committed) await store.unlock(u.id, token).catch(() => {});
+      if (!committed)
+        await store
+          .unlock(u.id, token)
+          .catch((err: unknown) => logger.error({ err, upload: u.id }, 'unlocking a tus upload failed'));
     }
   }
 
@@ -163,7 +175,7 @@ export function createTusService(deps: {
       const { bucketName, objectName, contentType, cacheControl } = input.metadata;
       if (!bucketName || !objectName)
         throw new BadRequestError('Upload-Metadata must name the bucketName and objectName.');
-      if (input.length > maxSize) throw new ApiError(413, `Uploads are limited to ${maxSize} bytes.`);
+      if (input.length > maxSize) throw errors.payloadTooLarge(`Uploads are limited to ${maxSize} bytes.`);
       const bucket = await storage.checkUpload(
         bucketName,
         objectName,
@@ -200,8 +212,7 @@ export function createTusService(deps: {
      */
     async status(id: string, viewer: Viewer): Promise<TusUpload> {
       const u = await uploadFor(id, viewer);
-      if (u.lockedUntil > iso(Date.now()))
-        throw new ApiError(423, 'Another request is writing to this upload.');
+      if (u.lockedUntil > iso(Date.now())) throw uploadLocked();
       return u;
     },
 

@@ -1,4 +1,4 @@
-import { randomBytes, randomInt } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 
 const LOWER_ALNUM = 'abcdefghijklmnopqrstuvwxyz0123456789';
 
@@ -37,16 +37,6 @@ export function randomString(length: number, alphabet: string = LOWER_ALNUM): st
 /** The default record id: 15 lowercase alphanumeric characters, like PocketBase. */
 export function newRecordId(): string {
   return randomString(15);
-}
-
-/** A collection id in PocketBase's style (`pbc_` + digits). */
-export function newCollectionId(): string {
-  return `pbc_${randomInt(1_000_000_000, 9_999_999_999)}`;
-}
-
-/** A field id: the field type plus ten digits, e.g. `text3208210256`. */
-export function newFieldId(type: string): string {
-  return `${type}${randomInt(1_000_000_000, 4_294_967_295)}`;
 }
 
 /** A url-safe secret with `bytes` bytes of entropy. */

@@ -157,13 +157,6 @@ function compare(expected: string, given: string): boolean {
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
-/** True when the request carries a SigV4 signature in its header or query. */
-export function isSigned(req: SignedRequest): boolean {
-  return (
-    (header(req, 'authorization') ?? '').startsWith(ALGORITHM) || /(?:^|&)X-Amz-Algorithm=/.test(req.query)
-  );
-}
-
 /**
  * Checks a request's SigV4 signature (header or presigned query) with the secret of the
  * access key it names. Throws SigV4Error with S3's code (`InvalidAccessKeyId`,

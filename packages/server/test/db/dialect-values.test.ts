@@ -18,6 +18,7 @@ for (const dialect of DIALECTS) {
             { name: 'id', kind: 'text', primaryKey: true },
             { name: 'name', kind: 'text' },
             { name: 'flag', kind: 'bool' },
+            { name: 'meta', kind: 'json' },
           ],
           indexes: [],
         }),
@@ -25,7 +26,12 @@ for (const dialect of DIALECTS) {
       const names = ['50%_off\\now', '50xyoff\\now', '50%_OFF\\NOW', '50%_off', 'other'];
       for (const [i, name] of names.entries()) {
         await db.run(
-          db.qb.insertInto('names').values({ id: `n${i}`, name, flag: db.filter.bool(i % 2 === 0) }),
+          db.qb.insertInto('names').values({
+            id: `n${i}`,
+            name,
+            flag: db.filter.bool(i % 2 === 0),
+            meta: JSON.stringify({ name: i === 4 ? 'other' : 'x', n: i }),
+          }),
         );
       }
     });
@@ -65,6 +71,33 @@ for (const dialect of DIALECTS) {
       assert.deepEqual(
         flags.map((r) => db.filter.decodeBool(r.flag)),
         [true, false, true, false, true],
+      );
+    });
+
+    test('toJson makes a column comparable with a jsonExtract value (text and number)', async () => {
+      const f = db.filter;
+      const rows = await db.all<{ id: string }>(
+        db.qb
+          .selectFrom('names')
+          .select('id')
+          .where(sql<boolean>`(${f.jsonExtract(sql.ref('meta'), ['name'])} = ${f.toJson(sql.ref('name'))})`)
+          .orderBy('id'),
+      );
+      assert.deepEqual(
+        rows.map((r) => r.id),
+        ['n4'],
+      );
+      const numbers = await db.all<{ id: string }>(
+        db.qb
+          .selectFrom('names')
+          .select('id')
+          .where(
+            sql<boolean>`(${f.jsonExtract(sql.ref('meta'), ['n'])} = ${f.toJson(f.toNumber(sql`${3}`, false))})`,
+          ),
+      );
+      assert.deepEqual(
+        numbers.map((r) => r.id),
+        ['n3'],
       );
     });
 

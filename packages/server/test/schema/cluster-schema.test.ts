@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { type App, createApp } from '../../src/app.ts';
+import { withApp } from '../../src/commands/common.ts';
 import { ruleProblem } from '../../src/rules/rule-condition.ts';
 import { createCollectionService } from '../../src/schema/collection-service.ts';
 import { makeRequester, silentLogger, startTestApp, type TestApp } from '../support/app.ts';
@@ -146,6 +149,52 @@ describe('schema changes across nodes (postgres)', () => {
       assert.equal(res.status, 200, JSON.stringify(res.body));
     }
     await schemaOn(nodeB, 'the last listRule', (find) => find('counter')?.listRule === 'n > 10');
+  });
+
+  test('a migration applied, then reverted, by a one-shot command reaches both nodes', async () => {
+    // what `forgebase migrate up|down` does: a third app on the same database, never started
+    mkdirSync(t.config.migrationsDir, { recursive: true });
+    writeFileSync(
+      join(t.config.migrationsDir, '1700000001_journal.ts'),
+      `export default {
+  async up({ collections }) {
+    await collections.save({ name: 'journal', listRule: '', fields: [{ name: 'entry', type: 'text' }] });
+  },
+  async down({ collections }) {
+    await collections.delete('journal');
+  },
+};
+`,
+    );
+    const applied = await withApp(t.config, (cli) => cli.migrations.up());
+    assert.deepEqual(applied, ['1700000001_journal.ts']);
+    await schemaOn(nodeB, 'the migrated journal', (find) => find('journal') !== undefined);
+    await schemaOn(t.app, 'the migrated journal on A', (find) => find('journal') !== undefined);
+    assert.equal((await onB('GET', '/api/collections/journal/records')).status, 200);
+    const reverted = await withApp(t.config, (cli) => cli.migrations.down(1));
+    assert.deepEqual(reverted, ['1700000001_journal.ts']);
+    await schemaOn(nodeB, 'journal gone', (find) => find('journal') === undefined);
+    assert.equal((await onB('GET', '/api/collections/journal/records')).status, 404);
+  });
+
+  test('collections imported on A reach B', async () => {
+    const imported = await t.request('PUT', '/api/collections/import', {
+      token: 'superuser',
+      body: {
+        collections: [
+          { name: 'authors', listRule: '', fields: [{ name: 'name', type: 'text' }] },
+          { name: 'books', listRule: '', fields: [{ name: 'title', type: 'text' }] },
+        ],
+        deleteMissing: false,
+      },
+    });
+    assert.equal(imported.status, 204, JSON.stringify(imported.body));
+    await schemaOn(
+      nodeB,
+      'the imported collections',
+      (find) => find('authors') !== undefined && find('books') !== undefined,
+    );
+    assert.equal((await onB('GET', '/api/collections/books/records')).status, 200);
   });
 
   test('a change of a collection B has not heard of yet makes B reload before it is dropped', async () => {

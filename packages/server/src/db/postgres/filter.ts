@@ -23,6 +23,7 @@ export const pgFilter: FilterDialect = {
   jsonExtractText: (column, path) => sql`(${column} #>> ${pgPath(path)}::text[])`,
   jsonLiteral: (value, type) =>
     sql`to_jsonb(CAST(${value} AS ${sql.raw(type === 'number' ? 'double precision' : type === 'bool' ? 'boolean' : 'text')}))`,
+  toJson: (value) => sql`to_jsonb(${value})`,
   jsonArrayContains: (column, value) =>
     sql<boolean>`(${column} @> jsonb_build_array(CAST(${value} AS text)))`,
   jsonArrayLength: (column) =>

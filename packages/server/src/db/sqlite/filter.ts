@@ -22,6 +22,7 @@ export const sqliteFilter: FilterDialect = {
   jsonExtract: (column, path) => sql`json_extract(${column}, ${jsonPath(path)})`,
   jsonExtractText: (column, path) => sql`CAST(json_extract(${column}, ${jsonPath(path)}) AS TEXT)`,
   jsonLiteral: (value, type) => (type === 'bool' ? sql`(CASE WHEN ${value} THEN 1 ELSE 0 END)` : value),
+  toJson: (value) => value,
   jsonArrayContains: (column, value) =>
     sql<boolean>`EXISTS (SELECT 1 FROM json_each(${column}) AS fb_jc WHERE fb_jc.value = ${value})`,
   jsonArrayLength: (column) => sql<number>`json_array_length(${column})`,

@@ -1,100 +1,123 @@
-import type { Json, Operation, Paths } from './operation.ts';
-import { API_KEY_PATHS } from './paths-api-keys.ts';
-import { AUTH_PATHS } from './paths-auth.ts';
-import { CORE_PATHS } from './paths-core.ts';
-import { FILE_PATHS } from './paths-files.ts';
-import { REALTIME_PATHS } from './paths-realtime.ts';
-import { S3_PATHS } from './paths-s3.ts';
-import { SETTINGS_PATHS } from './paths-settings.ts';
-import { SIGN_IN_PATHS } from './paths-sign-in.ts';
-import { STORAGE_PATHS } from './paths-storage.ts';
-import { TUS_PATHS } from './paths-storage-tus.ts';
-import { ErrorBody } from './schemas.ts';
+import type { FastifySchema } from 'fastify';
+import type { RouteEntry } from '../route-catalog.ts';
+import { ErrorBody } from '../schemas.ts';
 
-/** Every endpoint, keyed by OpenAPI path then method. */
-const PATHS: Paths = {
-  ...CORE_PATHS,
-  ...AUTH_PATHS,
-  ...SIGN_IN_PATHS,
-  ...API_KEY_PATHS,
-  ...FILE_PATHS,
-  ...REALTIME_PATHS,
-  ...STORAGE_PATHS,
-  ...S3_PATHS,
-  ...TUS_PATHS,
-  ...SETTINGS_PATHS,
+type Json = Record<string, unknown>;
+type Props = Record<string, Json>;
+
+const STATUS_TEXT: Record<string, string> = {
+  101: 'Switching Protocols (WebSocket)',
+  200: 'OK',
+  201: 'Created',
+  204: 'Done, no content',
 };
 
-const PATH_PARAMS: Record<string, string> = {
-  c: 'Collection name or id.',
-  objectName: "The object's name; it may contain slashes.",
-  uploadId: 'The upload id (the last segment of its Location).',
+const ERROR = {
+  description: 'Error',
+  content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
 };
 
-function operation(path: string, op: Operation): Json {
-  const parameters: Json[] = [...path.matchAll(/\{(\w+)\}/g)].map((m) => ({
-    name: m[1],
-    in: 'path',
-    required: true,
-    schema: { type: 'string' },
-    description: PATH_PARAMS[m[1]!],
-  }));
-  for (const [name, description] of Object.entries(op.query ?? {}))
-    parameters.push({ name, in: 'query', required: false, schema: { type: 'string' }, description });
-  const error = {
-    description: 'Error',
-    content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
+/** `/api/collections/:c/records/*` → `/api/collections/{c}/records/{objectName}` */
+const openApiPath = (url: string) => url.replace(/:(\w+)/g, '{$1}').replace(/\*$/, '{objectName}');
+
+const asJson = (v: unknown): Json | undefined => (v && typeof v === 'object' ? (v as Json) : undefined);
+
+function propsOf(schema: unknown): { props: Props; required: Set<string> } {
+  const s = asJson(schema);
+  return {
+    props: (asJson(s?.properties) ?? {}) as Props,
+    required: new Set(Array.isArray(s?.required) ? (s.required as string[]) : []),
   };
-  if (op.external)
+}
+
+/** Path parameters in the URL's order, then the query parameters in the schema's order. */
+function parameters(url: string, schema: FastifySchema): Json[] {
+  const path = propsOf(schema.params).props;
+  const out: Json[] = [...url.matchAll(/:(\w+)|\*$/g)].map((m) => {
+    const name = m[1] ?? '*';
+    const { description, ...rest } = path[name] ?? { type: 'string' };
     return {
-      summary: op.summary,
-      ...(op.description ? { description: op.description } : {}),
-      tags: [op.tag],
-      ...(op.fb ? { 'x-forgebase': true } : {}),
-      'x-protocol': op.external,
-      parameters,
+      name: name === '*' ? 'objectName' : name,
+      in: 'path',
+      required: true,
+      schema: rest,
+      ...(description ? { description } : {}),
+    };
+  });
+  const query = propsOf(schema.querystring);
+  for (const [name, prop] of Object.entries(query.props)) {
+    const { description, ...rest } = prop;
+    out.push({
+      name,
+      in: 'query',
+      required: query.required.has(name),
+      schema: rest,
+      ...(description ? { description } : {}),
+    });
+  }
+  return out;
+}
+
+/** A response schema as an OpenAPI response: Fastify's per-media-type form, no content, or JSON. */
+function response(status: string, schema: unknown): Json {
+  const description = STATUS_TEXT[status] ?? 'OK';
+  const s = asJson(schema);
+  if (s?.content) return { description, content: s.content };
+  if (!s || s.type === 'null') return { description };
+  return { description, content: { 'application/json': { schema: s } } };
+}
+
+function requestBody(body: unknown): Json | undefined {
+  const s = asJson(body);
+  if (!s) return undefined;
+  if (s.content) return { content: s.content };
+  const type = s.format === 'binary' ? 'application/octet-stream' : 'application/json';
+  return { content: { [type]: { schema: s } } };
+}
+
+function operation(route: RouteEntry): Json {
+  const { schema } = route;
+  const head = {
+    summary: schema.summary,
+    ...(schema.description ? { description: schema.description } : {}),
+    tags: schema.tags,
+    ...(schema.forgebase ? { 'x-forgebase': true } : {}),
+  };
+  if (schema.protocol)
+    return {
+      ...head,
+      'x-protocol': schema.protocol,
+      parameters: parameters(route.url, schema),
       responses: {
-        default: { description: `${op.external.toUpperCase()} protocol: see the documentation.` },
+        default: { description: `${schema.protocol.toUpperCase()} protocol: see the documentation.` },
       },
     };
+  const body = requestBody(schema.body);
+  const responses = Object.entries(asJson(schema.response) ?? {}).map(([s, r]) => [s, response(s, r)]);
   return {
-    summary: op.summary,
-    ...(op.description ? { description: op.description } : {}),
-    tags: [op.tag],
-    ...(op.fb ? { 'x-forgebase': true } : {}),
-    parameters,
-    ...(op.body ? { requestBody: { content: { 'application/json': { schema: op.body } } } } : {}),
+    ...head,
+    parameters: parameters(route.url, schema),
+    ...(body ? { requestBody: body } : {}),
     responses: {
-      ...(op.websocket
-        ? { 101: { description: 'Switching Protocols (WebSocket)' } }
-        : op.ok === 204
-          ? { [op.okStatus ?? 204]: { description: op.okStatus === 201 ? 'Created' : 'Done, no content' } }
-          : {
-              200: { description: 'OK', content: { [op.okType ?? 'application/json']: { schema: op.ok } } },
-            }),
-      400: error,
-      401: error,
-      403: error,
-      404: error,
+      ...Object.fromEntries(responses),
+      400: ERROR,
+      401: ERROR,
+      403: ERROR,
+      404: ERROR,
     },
   };
 }
 
 /**
- * The method + path pairs the document describes as HTTP routes, in Fastify's form
- * (`/api/collections/:c`); WebSocket endpoints are upgrades, not routes, and are left out.
+ * The OpenAPI 3.1 document served at `/api/docs/openapi.json`, generated from the
+ * registered routes: each route's summary, tags and TypeBox schemas (route-schema.ts).
  */
-export function documentedRoutes(): string[] {
-  return Object.entries(PATHS).flatMap(([path, ops]) =>
-    Object.entries(ops)
-      // HEAD routes are left out on both sides (Fastify adds one to every GET)
-      .filter(([m, op]) => !op.websocket && m !== 'head')
-      .map(([m]) => `${m.toUpperCase()} ${path.replace('{objectName}', '*').replace(/\{(\w+)\}/g, ':$1')}`),
-  );
-}
-
-/** The OpenAPI 3.1 document served at `/api/docs/openapi.json`. */
-export function openApiDocument(version: string): Json {
+export function openApiDocument(routes: readonly RouteEntry[], version: string): Json {
+  const paths: Record<string, Json> = {};
+  for (const route of routes) {
+    const path = openApiPath(route.url);
+    paths[path] = { ...paths[path], [route.method.toLowerCase()]: operation(route) };
+  }
   return {
     openapi: '3.1.0',
     info: {
@@ -108,11 +131,19 @@ export function openApiDocument(version: string): Json {
       securitySchemes: { token: { type: 'apiKey', in: 'header', name: 'Authorization' } },
     },
     security: [{}, { token: [] }],
-    paths: Object.fromEntries(
-      Object.entries(PATHS).map(([path, ops]) => [
-        path,
-        Object.fromEntries(Object.entries(ops).map(([m, op]) => [m, operation(path, op)])),
-      ]),
-    ),
+    paths,
   };
+}
+
+/**
+ * The method + path pairs a document describes, in Fastify's form (`/api/collections/:c`),
+ * HEAD left out (Fastify adds one to every GET): what the "every route documented" test
+ * compares with the registered routes.
+ */
+export function documentedRoutes(doc: Json): string[] {
+  return Object.entries(asJson(doc.paths) ?? {}).flatMap(([path, ops]) =>
+    Object.keys(asJson(ops) ?? {})
+      .filter((m) => m !== 'head')
+      .map((m) => `${m.toUpperCase()} ${path.replace('{objectName}', '*').replace(/\{(\w+)\}/g, ':$1')}`),
+  );
 }

@@ -1,204 +1,168 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { AuthResult, SignInContext } from '../../auth/auth-service.ts';
+import Type from 'typebox';
 import { readBody } from '../body.ts';
 import type { HttpDeps } from '../deps.ts';
-import { expandParam } from '../query-params.ts';
-import { requestViewer, requireSuperuser, viewerOf } from '../viewer.ts';
+import { RecordQuery } from '../query-params.ts';
+import { CollectionParam, NoQuery, type RouteApp } from '../route-schema.ts';
+import { AuthBody } from '../schemas.ts';
+import { superuserOnly, viewerOf } from '../viewer.ts';
+import { authRouteKit, MFA_NOTE, Params, textFields } from './auth-kit.ts';
 
-type P = { Params: { c: string } };
+const AuthMethodsBody = Type.Object({
+  password: Type.Object({ enabled: Type.Boolean(), identityFields: Type.Array(Type.String()) }),
+  oauth2: Type.Object({ enabled: Type.Boolean(), providers: Type.Array(Type.Unknown()) }),
+  mfa: Type.Object({ enabled: Type.Boolean(), duration: Type.Integer() }),
+  otp: Type.Object({ enabled: Type.Boolean(), duration: Type.Integer() }),
+});
 
 /** The auth API of auth collections, on PocketBase's paths. */
-export function authRoutes(app: FastifyInstance, { auth, records }: HttpDeps): void {
-  /** The request a sign-in runs in; `mfaId` may come in the query or the body (PocketBase). */
-  async function signInContext(req: FastifyRequest, body: Record<string, unknown>): Promise<SignInContext> {
-    const q = req.query as Record<string, unknown>;
-    const mfaId = typeof q.mfaId === 'string' && q.mfaId ? q.mfaId : body.mfaId;
-    return {
-      viewer: await requestViewer(req, auth, body),
-      ip: req.ip,
-      mfaId: typeof mfaId === 'string' && mfaId ? mfaId : undefined,
-    };
-  }
+export function authRoutes(app: RouteApp, deps: HttpDeps): void {
+  const { auth } = deps;
+  const kit = authRouteKit(app, deps);
+  const EMAIL_NOTE = 'Answers 204 whether or not the email belongs to a record.';
 
-  /**
-   * A first factor that needs a second answers 401 `{mfaId}` (PocketBase's shape); a
-   * signed-in record is expanded (`?expand=`) as the record itself would see it.
-   */
-  async function sendAuth(req: FastifyRequest, reply: FastifyReply, result: AuthResult) {
-    if ('mfaId' in result) return reply.status(401).send({ mfaId: result.mfaId });
-    const expand = expandParam(req.query as Record<string, unknown>);
-    if (expand) {
-      const viewer = await auth.viewerFromToken(result.token);
-      await records.expand(String(result.record.collectionId), [result.record], expand, viewer);
-    }
-    return reply.send(result);
-  }
-
-  const noContent = (reply: FastifyReply) => reply.status(204).send();
-
-  app.get<P>('/api/collections/:c/auth-methods', async (req) => auth.authMethods(req.params.c));
-
-  app.post<P>('/api/collections/:c/auth-with-password', async (req, reply) => {
-    const body = await readBody(req);
-    return sendAuth(
-      req,
-      reply,
-      await auth.authWithPassword(req.params.c, body, await signInContext(req, body)),
-    );
-  });
-
-  app.post<P>('/api/collections/:c/auth-with-oauth2', async (req, reply) => {
-    const body = await readBody(req);
-    return sendAuth(
-      req,
-      reply,
-      await auth.authWithOAuth2(req.params.c, body, await signInContext(req, body)),
-    );
-  });
-
-  // ForgeBase's own: the OAuth2 identities linked to the signed-in record
-  app.get<P>('/api/collections/:c/external-auths', async (req) =>
-    auth.externalAuths.list(req.params.c, await viewerOf(req, auth)),
+  app.get(
+    '/api/collections/:c/auth-methods',
+    {
+      schema: {
+        ...kit.doc('Sign-in methods the collection allows', undefined, false),
+        params: Params,
+        querystring: NoQuery,
+        response: { 200: AuthMethodsBody },
+      },
+    },
+    async (req) => auth.authMethods(req.params.c),
   );
 
-  app.delete<{ Params: { c: string; provider: string } }>(
-    '/api/collections/:c/external-auths/:provider',
+  kit.signIn(
+    'auth-with-password',
+    {
+      summary: 'Sign in with identity and password',
+      description: MFA_NOTE,
+      body: textFields('identity', 'password', 'identityField', 'mfaId'),
+    },
+    (c, body, ctx) => auth.authWithPassword(c, body, ctx),
+  );
+
+  kit.signIn(
+    'auth-with-oauth2',
+    {
+      summary: 'Sign in with an OAuth2 / OpenID Connect provider',
+      description: `Exchange the code the provider redirected back with (and the codeVerifier auth-methods gave). An identity seen before signs in as its record; otherwise the record with the same provider-verified email, or a new one made from createData. Answers {token, record, meta}. ${MFA_NOTE}`,
+      body: Type.Object({
+        provider: Type.Optional(Type.String()),
+        code: Type.Optional(Type.String()),
+        codeVerifier: Type.Optional(Type.String()),
+        redirectURL: Type.Optional(Type.String()),
+        createData: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+      }),
+      ok: Type.Intersect([AuthBody, Type.Object({ meta: Type.Record(Type.String(), Type.Unknown()) })]),
+    },
+    (c, body, ctx) => auth.authWithOAuth2(c, body, ctx),
+  );
+
+  app.post(
+    '/api/collections/:c/auth-refresh',
+    {
+      schema: {
+        ...kit.doc('Renew the auth token of the signed-in record', undefined, false),
+        params: Params,
+        querystring: RecordQuery,
+        response: { 200: AuthBody },
+      },
+    },
     async (req, reply) => {
-      await auth.externalAuths.unlink(req.params.c, req.params.provider, await viewerOf(req, auth));
-      return noContent(reply);
+      const token = String(req.headers.authorization ?? '')
+        .replace(/^bearer\s+/i, '')
+        .trim();
+      return kit.sendAuth(
+        reply,
+        req.query,
+        await auth.refresh(req.params.c, await viewerOf(req, auth), token),
+      );
     },
   );
 
-  // ForgeBase's own: an authenticator app (TOTP) as a second factor
-  app.post<P>('/api/collections/:c/totp/enroll', async (req) =>
-    auth.totp.enroll(req.params.c, await viewerOf(req, auth)),
-  );
-
-  app.post<P>('/api/collections/:c/totp/confirm', async (req, reply) => {
-    await auth.totp.confirm(req.params.c, await readBody(req), await viewerOf(req, auth), req.ip);
-    return noContent(reply);
-  });
-
-  app.post<P>('/api/collections/:c/totp/disable', async (req, reply) => {
-    await auth.totp.disable(req.params.c, await readBody(req), await viewerOf(req, auth), req.ip);
-    return noContent(reply);
-  });
-
-  app.post<P>('/api/collections/:c/auth-with-totp', async (req, reply) => {
-    const body = await readBody(req);
-    return sendAuth(
-      req,
-      reply,
-      await auth.totp.authWithTotp(req.params.c, body, await signInContext(req, body)),
-    );
-  });
-
-  // ForgeBase's own: anonymous records, and their upgrade to regular ones
-  app.post<P>('/api/collections/:c/auth-anonymously', async (req, reply) => {
-    const body = await readBody(req);
-    return sendAuth(
-      req,
-      reply,
-      await auth.anonymous.authAnonymously(req.params.c, body, await signInContext(req, body)),
-    );
-  });
-
-  app.post<P>('/api/collections/:c/upgrade-anonymous', async (req, reply) => {
-    const body = await readBody(req);
-    return sendAuth(req, reply, await auth.anonymous.upgrade(req.params.c, body, await viewerOf(req, auth)));
-  });
-
-  // ForgeBase's own: passkeys (WebAuthn)
-  app.post<P>('/api/collections/:c/passkeys/register-options', async (req) =>
-    auth.passkeys.registerOptions(req.params.c, await viewerOf(req, auth)),
-  );
-
-  app.post<P>('/api/collections/:c/passkeys/register', async (req) =>
-    auth.passkeys.register(req.params.c, await readBody(req), await viewerOf(req, auth)),
-  );
-
-  app.get<P>('/api/collections/:c/passkeys', async (req) =>
-    auth.passkeys.list(req.params.c, await viewerOf(req, auth)),
-  );
-
-  app.delete<{ Params: { c: string; id: string } }>(
-    '/api/collections/:c/passkeys/:id',
-    async (req, reply) => {
-      await auth.passkeys.remove(req.params.c, req.params.id, await viewerOf(req, auth));
-      return noContent(reply);
+  app.post(
+    '/api/collections/:c/request-otp',
+    {
+      schema: {
+        ...kit.doc(
+          'Mail a one-time password',
+          'Answers `{otpId}` whether or not the email belongs to a record.',
+          false,
+        ),
+        params: Params,
+        querystring: NoQuery,
+        body: textFields('email'),
+        response: { 200: Type.Object({ otpId: Type.String() }) },
+      },
     },
+    async (req) => auth.requestOtp(req.params.c, await readBody(req)),
   );
 
-  app.post<P>('/api/collections/:c/auth-with-passkey/options', async (req) =>
-    auth.passkeys.authOptions(req.params.c),
+  kit.signIn(
+    'auth-with-otp',
+    {
+      summary: 'Sign in with a mailed one-time password',
+      description: MFA_NOTE,
+      body: textFields('otpId', 'password', 'mfaId'),
+    },
+    (c, body, ctx) => auth.authWithOtp(c, body, ctx),
   );
 
-  app.post<P>('/api/collections/:c/auth-with-passkey', async (req, reply) => {
-    const body = await readBody(req);
-    return sendAuth(
-      req,
-      reply,
-      await auth.passkeys.authWithPasskey(req.params.c, body, await signInContext(req, body)),
-    );
-  });
-
-  app.post<P>('/api/collections/:c/auth-refresh', async (req, reply) => {
-    const token = String(req.headers.authorization ?? '')
-      .replace(/^bearer\s+/i, '')
-      .trim();
-    return sendAuth(req, reply, await auth.refresh(req.params.c, await viewerOf(req, auth), token));
-  });
-
-  app.post<P>('/api/collections/:c/request-otp', async (req) =>
-    auth.requestOtp(req.params.c, await readBody(req)),
+  kit.noContent(
+    'request-verification',
+    { summary: 'Mail an email verification link', description: EMAIL_NOTE, body: textFields('email') },
+    (c, body) => auth.requestVerification(c, body),
+  );
+  kit.noContent(
+    'confirm-verification',
+    { summary: 'Mark the email verified', body: textFields('token') },
+    (c, body) => auth.confirmVerification(c, body),
+  );
+  kit.noContent(
+    'request-password-reset',
+    { summary: 'Mail a password reset link', description: EMAIL_NOTE, body: textFields('email') },
+    (c, body) => auth.requestPasswordReset(c, body),
+  );
+  kit.noContent(
+    'confirm-password-reset',
+    {
+      summary: 'Set a new password (signs out other sessions)',
+      body: textFields('token', 'password', 'passwordConfirm'),
+    },
+    (c, body) => auth.confirmPasswordReset(c, body),
+  );
+  kit.noContent(
+    'request-email-change',
+    { summary: 'Mail a confirmation link to a new address (signed-in record)', body: textFields('newEmail') },
+    async (c, body, req) => auth.requestEmailChange(c, body, await viewerOf(req, auth)),
+  );
+  kit.noContent(
+    'confirm-email-change',
+    { summary: 'Change the email', body: textFields('token', 'password') },
+    (c, body) => auth.confirmEmailChange(c, body),
   );
 
-  // ForgeBase's own: the OTP mailed as a sign-in link
-  app.post<P>('/api/collections/:c/request-magic-link', async (req) =>
-    auth.requestMagicLink(req.params.c, await readBody(req)),
-  );
-
-  app.post<P>('/api/collections/:c/auth-with-otp', async (req, reply) => {
-    const body = await readBody(req);
-    return sendAuth(req, reply, await auth.authWithOtp(req.params.c, body, await signInContext(req, body)));
-  });
-
-  app.post<P>('/api/collections/:c/request-verification', async (req, reply) => {
-    await auth.requestVerification(req.params.c, await readBody(req));
-    return noContent(reply);
-  });
-
-  app.post<P>('/api/collections/:c/confirm-verification', async (req, reply) => {
-    await auth.confirmVerification(req.params.c, await readBody(req));
-    return noContent(reply);
-  });
-
-  app.post<P>('/api/collections/:c/request-password-reset', async (req, reply) => {
-    await auth.requestPasswordReset(req.params.c, await readBody(req));
-    return noContent(reply);
-  });
-
-  app.post<P>('/api/collections/:c/confirm-password-reset', async (req, reply) => {
-    await auth.confirmPasswordReset(req.params.c, await readBody(req));
-    return noContent(reply);
-  });
-
-  app.post<P>('/api/collections/:c/request-email-change', async (req, reply) => {
-    const body = await readBody(req);
-    await auth.requestEmailChange(req.params.c, body, await viewerOf(req, auth));
-    return noContent(reply);
-  });
-
-  app.post<P>('/api/collections/:c/confirm-email-change', async (req, reply) => {
-    await auth.confirmEmailChange(req.params.c, await readBody(req));
-    return noContent(reply);
-  });
-
-  app.post<{ Params: { c: string; id: string } }>(
+  app.post(
     '/api/collections/:c/impersonate/:id',
-    async (req, reply) => {
-      await requireSuperuser(req, auth);
-      return sendAuth(req, reply, await auth.impersonate(req.params.c, req.params.id, await readBody(req)));
+    {
+      preValidation: superuserOnly(auth),
+      schema: {
+        ...kit.doc('A non-refreshable token for any record (superusers)', undefined, false),
+        params: Type.Object({ c: CollectionParam, id: Type.String({ description: 'The record id.' }) }),
+        querystring: RecordQuery,
+        body: Type.Object({
+          duration: Type.Optional(Type.Integer({ description: 'Seconds; 0 for the default.' })),
+        }),
+        response: { 200: AuthBody },
+      },
     },
+    async (req, reply) =>
+      kit.sendAuth(
+        reply,
+        req.query,
+        await auth.impersonate(req.params.c, req.params.id, await readBody(req)),
+      ),
   );
 }

@@ -1,5 +1,7 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { ApiError, BadRequestError, type ErrorData } from '../../errors/api-error.ts';
+import type { FastifyRequest } from 'fastify';
+import Type from 'typebox';
+import { ApiError, type ErrorData } from '../../errors/api-error.ts';
+import { errors, fields } from '../../errors/codes.ts';
 import type { FileService } from '../../files/file-service.ts';
 import { parseFields, pickFields } from '../../records/pick-fields.ts';
 import { BatchFailure, type BatchOperation } from '../../records/record-service.ts';
@@ -7,6 +9,7 @@ import type { Viewer } from '../../rules/viewer.ts';
 import type { UploadReceiver } from '../../storage/upload-receiver.ts';
 import { readBody, withUploads } from '../body.ts';
 import type { HttpDeps } from '../deps.ts';
+import { NoQuery, type RouteApp } from '../route-schema.ts';
 import { requestViewer } from '../viewer.ts';
 
 const RECORDS_URL = /^\/api\/collections\/([^/?#]+)\/records(?:\/([^/?#]+))?\/?(?:\?(.*))?$/;
@@ -14,8 +17,24 @@ const RECORDS_URL = /^\/api\/collections\/([^/?#]+)\/records(?:\/([^/?#]+))?\/?(
 /** A batch operation plus what its URL's query asks of the response (`expand`, `fields`). */
 type Planned = BatchOperation & { expand?: string | undefined; fields?: string | undefined };
 
-function invalid(index: number, message: string): BadRequestError {
-  return new BadRequestError('Batch transaction failed.', {
+/** JSON, or multipart/form-data with `@jsonPayload` and `requests.N.field` file parts. */
+const BatchBody = Type.Object({
+  requests: Type.Optional(
+    Type.Array(
+      Type.Unknown({
+        description:
+          '`{method, url, body}`: POST or PUT …/records, PATCH or DELETE …/records/{id} (`?expand=`, `?fields=` shape its answer). Checked one by one: a bad one fails the batch with its index.',
+      }),
+    ),
+  ),
+});
+
+const BatchResponse = Type.Array(Type.Object({ status: Type.Integer(), body: Type.Unknown() }), {
+  description: 'One result per request, in order.',
+});
+
+function invalid(index: number, message: string) {
+  return errors.badRequest('Batch transaction failed.', {
     requests: { [index]: { code: 'batch_request_invalid', message } },
   });
 }
@@ -78,11 +97,25 @@ function errorResponse(e: unknown): { status: number; message: string; data: Err
  * `POST /api/batch` (PocketBase's): record creates, upserts, updates and deletes in one
  * transaction. Any failure rolls back all and names the request that failed.
  */
-export function batchRoutes(app: FastifyInstance, deps: HttpDeps): void {
-  app.post('/api/batch', async (req) => {
-    const uploads = deps.files.batchReceiver(deps.config.bodyLimit);
-    return withUploads(uploads, () => runBatch(req, deps, uploads));
-  });
+export function batchRoutes(app: RouteApp, deps: HttpDeps): void {
+  app.post(
+    '/api/batch',
+    {
+      schema: {
+        summary: 'Run record writes in one transaction',
+        description:
+          'Each request is checked by its rules; any failure rolls back all and names the failed request.',
+        tags: ['records'],
+        querystring: NoQuery,
+        body: BatchBody,
+        response: { 200: BatchResponse },
+      },
+    },
+    async (req) => {
+      const uploads = deps.files.batchReceiver(deps.config.bodyLimit);
+      return withUploads(uploads, () => runBatch(req, deps, uploads));
+    },
+  );
 }
 
 async function runBatch(req: FastifyRequest, deps: HttpDeps, uploads: UploadReceiver) {
@@ -91,17 +124,13 @@ async function runBatch(req: FastifyRequest, deps: HttpDeps, uploads: UploadRece
   attachFiles(body, deps.files);
   const list = body.requests;
   if (!Array.isArray(list) || list.length === 0) {
-    throw new BadRequestError('An error occurred while validating the submitted data.', {
-      requests: { code: 'validation_required', message: 'Cannot be blank.' },
+    throw errors.invalid('An error occurred while validating the submitted data.', {
+      requests: fields.required(),
     });
   }
   if (list.length > config.batchMaxRequests) {
-    throw new BadRequestError('An error occurred while validating the submitted data.', {
-      requests: {
-        code: 'validation_length_too_long',
-        message: `The length must be no more than ${config.batchMaxRequests}.`,
-        params: { max: config.batchMaxRequests },
-      },
+    throw errors.invalid('An error occurred while validating the submitted data.', {
+      requests: fields.tooLong(config.batchMaxRequests, { max: config.batchMaxRequests }),
     });
   }
   const ops = list.map(toOperation);
@@ -123,7 +152,7 @@ async function runBatch(req: FastifyRequest, deps: HttpDeps, uploads: UploadRece
     if (!(e instanceof BatchFailure)) throw e;
     const response = errorResponse(e.cause);
     if (response.status >= 500) throw e.cause;
-    throw new BadRequestError('Batch transaction failed.', {
+    throw errors.badRequest('Batch transaction failed.', {
       requests: {
         [e.index]: { code: 'batch_request_failed', message: 'Batch request failed.', response },
       },

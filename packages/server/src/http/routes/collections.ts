@@ -1,10 +1,36 @@
-import type { FastifyInstance } from 'fastify';
-import { BadRequestError, ValidationError } from '../../errors/api-error.ts';
+import Type from 'typebox';
+import { errors, fields } from '../../errors/codes.ts';
 import { type Collection, collectionToJSON } from '../../schema/collection.ts';
 import { readBody } from '../body.ts';
 import type { HttpDeps } from '../deps.ts';
-import { listParams } from '../query-params.ts';
-import { requireSuperuser } from '../viewer.ts';
+import { listParams, QUERY } from '../query-params.ts';
+import { CollectionParam, NoContent, NoQuery, type RouteApp } from '../route-schema.ts';
+import { superuserOnly } from '../viewer.ts';
+
+const CollectionBody = Type.Object(
+  {
+    id: Type.String(),
+    name: Type.String(),
+    type: Type.Union([Type.Literal('base'), Type.Literal('auth'), Type.Literal('view')]),
+    system: Type.Boolean(),
+    fields: Type.Array(Type.Record(Type.String(), Type.Unknown())),
+    indexes: Type.Array(Type.String()),
+    listRule: Type.Union([Type.String(), Type.Null()]),
+    viewRule: Type.Union([Type.String(), Type.Null()]),
+    createRule: Type.Union([Type.String(), Type.Null()]),
+    updateRule: Type.Union([Type.String(), Type.Null()]),
+    deleteRule: Type.Union([Type.String(), Type.Null()]),
+  },
+  { additionalProperties: true, description: "A collection, in PocketBase's JSON form." },
+);
+
+const CollectionListBody = Type.Object({
+  page: Type.Integer(),
+  perPage: Type.Integer(),
+  totalItems: Type.Integer(),
+  totalPages: Type.Integer(),
+  items: Type.Array(CollectionBody),
+});
 
 const SORTABLE = new Set(['id', 'created', 'updated', 'name', 'system', 'type']);
 
@@ -16,7 +42,7 @@ function sortCollections(list: Collection[], sort: string | undefined): Collecti
     .filter(Boolean)
     .map((s) => ({ desc: s.startsWith('-'), key: s.replace(/^[-+]/, '') }));
   for (const t of terms)
-    if (!SORTABLE.has(t.key)) throw new BadRequestError(`Invalid sort field "${t.key.slice(0, 100)}".`);
+    if (!SORTABLE.has(t.key)) throw errors.badRequest(`Invalid sort field "${t.key.slice(0, 100)}".`);
   return [...list].sort((a, b) => {
     for (const t of terms) {
       const x = String((a as unknown as Record<string, unknown>)[t.key]);
@@ -27,66 +53,119 @@ function sortCollections(list: Collection[], sort: string | undefined): Collecti
   });
 }
 
+const Params = Type.Object({ c: CollectionParam });
+
+const CollectionListQuery = Type.Object({
+  page: QUERY.page,
+  perPage: QUERY.perPage,
+  sort: QUERY.sort,
+  filter: QUERY.filter,
+  fields: QUERY.fields,
+  skipTotal: QUERY.skipTotal,
+});
+
+/** What a create or update sends: the collection service checks every part. */
+const CollectionInput = Type.Record(Type.String(), Type.Unknown(), {
+  description: "A collection, in PocketBase's JSON form (see the answer's shape).",
+});
+
+const ImportBody = Type.Object({
+  collections: Type.Optional(
+    Type.Array(Type.Unknown(), { description: 'Collections, as the export gives them.' }),
+  ),
+  deleteMissing: Type.Optional(Type.Boolean({ description: 'Delete collections the list does not name.' })),
+});
+
+const tags = ['collections'];
+
 /** The collections API (PocketBase's): superusers only. */
-export function collectionRoutes(app: FastifyInstance, { collections, records, auth }: HttpDeps): void {
-  app.get('/api/collections', async (req) => {
-    await requireSuperuser(req, auth);
-    const p = listParams(req.query as Record<string, unknown>);
-    if (p.filter?.trim()) throw new BadRequestError('Filtering is not supported yet.');
-    const all = sortCollections(collections.all(), p.sort);
-    const perPage = Math.min(p.perPage && p.perPage > 0 ? p.perPage : 30, 1000);
-    const page = p.page && p.page > 0 ? p.page : 1;
-    const items = all.slice((page - 1) * perPage, page * perPage).map(collectionToJSON);
-    return {
-      items,
-      page,
-      perPage,
-      totalItems: p.skipTotal ? -1 : all.length,
-      totalPages: p.skipTotal ? -1 : Math.ceil(all.length / perPage),
-    };
+export function collectionRoutes(app: RouteApp, { collections, records, auth }: HttpDeps): void {
+  /** A superuser-only route: 401/403 come before anything about the input. */
+  const superuser = <S extends object>(summary: string, schema: S) => ({
+    preValidation: superuserOnly(auth),
+    schema: { summary: `${summary} (superusers)`, tags, querystring: NoQuery, ...schema },
   });
 
-  app.get<{ Params: { c: string } }>('/api/collections/:c', async (req) => {
-    await requireSuperuser(req, auth);
-    return collectionToJSON(collections.get(req.params.c));
-  });
+  app.get(
+    '/api/collections',
+    superuser('List collections', {
+      querystring: CollectionListQuery,
+      response: { 200: CollectionListBody },
+    }),
+    async (req) => {
+      const p = listParams(req.query);
+      if (p.filter?.trim()) throw errors.badRequest('Filtering is not supported yet.');
+      const all = sortCollections(collections.all(), p.sort);
+      const perPage = Math.min(p.perPage && p.perPage > 0 ? p.perPage : 30, 1000);
+      const page = p.page && p.page > 0 ? p.page : 1;
+      const items = all.slice((page - 1) * perPage, page * perPage).map(collectionToJSON);
+      return {
+        items,
+        page,
+        perPage,
+        totalItems: p.skipTotal ? -1 : all.length,
+        totalPages: p.skipTotal ? -1 : Math.ceil(all.length / perPage),
+      };
+    },
+  );
 
-  app.post('/api/collections', async (req) => {
-    await requireSuperuser(req, auth);
-    return collectionToJSON(await collections.create(await readBody(req)));
-  });
+  app.get(
+    '/api/collections/:c',
+    superuser('View a collection', { params: Params, response: { 200: CollectionBody } }),
+    async (req) => collectionToJSON(collections.get(req.params.c)),
+  );
 
-  app.patch<{ Params: { c: string } }>('/api/collections/:c', async (req) => {
-    await requireSuperuser(req, auth);
-    const existing = collections.get(req.params.c);
-    return collectionToJSON(await collections.update(existing.id, await readBody(req)));
-  });
+  app.post(
+    '/api/collections',
+    superuser('Create a collection', { body: CollectionInput, response: { 200: CollectionBody } }),
+    async (req) => collectionToJSON(await collections.create(await readBody(req))),
+  );
 
-  app.delete<{ Params: { c: string } }>('/api/collections/:c', async (req, reply) => {
-    await requireSuperuser(req, auth);
-    await collections.delete(collections.get(req.params.c).id);
-    reply.status(204).send();
-  });
+  app.patch(
+    '/api/collections/:c',
+    superuser('Update a collection', {
+      params: Params,
+      body: CollectionInput,
+      response: { 200: CollectionBody },
+    }),
+    async (req) => {
+      const existing = collections.get(req.params.c);
+      return collectionToJSON(await collections.update(existing.id, await readBody(req)));
+    },
+  );
 
-  app.delete<{ Params: { c: string } }>('/api/collections/:c/truncate', async (req, reply) => {
-    await requireSuperuser(req, auth);
-    await records.truncate(collections.get(req.params.c).id);
-    reply.status(204).send();
-  });
+  app.delete(
+    '/api/collections/:c',
+    superuser('Delete a collection', { params: Params, response: { 204: NoContent } }),
+    async (req, reply) => {
+      await collections.delete(collections.get(req.params.c).id);
+      return reply.status(204).send();
+    },
+  );
 
-  app.put('/api/collections/import', async (req, reply) => {
-    await requireSuperuser(req, auth);
-    const body = await readBody(req);
-    const list = body.collections;
-    if (!Array.isArray(list) || list.length === 0) {
-      throw new ValidationError('An error occurred while validating the submitted data.', {
-        collections: { code: 'validation_required', message: 'Cannot be blank.' },
-      });
-    }
-    if (list.some((c) => !c || typeof c !== 'object' || Array.isArray(c))) {
-      throw new BadRequestError('An error occurred while loading the submitted data.');
-    }
-    await collections.import(list as Record<string, unknown>[], body.deleteMissing === true);
-    reply.status(204).send();
-  });
+  app.delete(
+    '/api/collections/:c/truncate',
+    superuser('Delete every record of a collection', { params: Params, response: { 204: NoContent } }),
+    async (req, reply) => {
+      await records.truncate(collections.get(req.params.c).id);
+      return reply.status(204).send();
+    },
+  );
+
+  app.put(
+    '/api/collections/import',
+    superuser('Import collections', { body: ImportBody, response: { 204: NoContent } }),
+    async (req, reply) => {
+      const body = await readBody(req);
+      const list = body.collections;
+      if (!Array.isArray(list) || list.length === 0)
+        throw errors.invalid('An error occurred while validating the submitted data.', {
+          collections: fields.required(),
+        });
+      if (list.some((c) => !c || typeof c !== 'object' || Array.isArray(c)))
+        throw errors.badRequest('An error occurred while loading the submitted data.');
+      await collections.import(list as Record<string, unknown>[], body.deleteMissing === true);
+      return reply.status(204).send();
+    },
+  );
 }

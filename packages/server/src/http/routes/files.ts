@@ -1,22 +1,57 @@
-import type { FastifyInstance } from 'fastify';
+import Type from 'typebox';
 import type { HttpDeps } from '../deps.ts';
+import { mediaBody, NoQuery, type RouteApp } from '../route-schema.ts';
 import { serveBlob } from '../serve-blob.ts';
 import { viewerOf } from '../viewer.ts';
 
-type Params = { collection: string; recordId: string; filename: string };
+const tags = ['files'];
 
 /** PocketBase's files API: file tokens and record file downloads (with thumbs). */
-export function fileRoutes(app: FastifyInstance, { files, auth }: HttpDeps): void {
-  app.post('/api/files/token', async (req) => files.fileToken(await viewerOf(req, auth)));
+export function fileRoutes(app: RouteApp, { files, auth }: HttpDeps): void {
+  app.post(
+    '/api/files/token',
+    {
+      schema: {
+        summary: 'A short-lived token for protected files (signed-in records)',
+        tags,
+        querystring: NoQuery,
+        response: { 200: Type.Object({ token: Type.String() }) },
+      },
+    },
+    async (req) => files.fileToken(await viewerOf(req, auth)),
+  );
 
-  app.get<{ Params: Params }>('/api/files/:collection/:recordId/:filename', async (req, reply) => {
-    const q = req.query as Record<string, unknown>;
-    const text = (v: unknown) => (typeof v === 'string' ? v : undefined);
-    const served = await files.open(req.params.collection, req.params.recordId, req.params.filename, {
-      thumb: text(q.thumb),
-      token: text(q.token),
-    });
-    const download = /^(1|t|true)$/i.test(text(q.download) ?? '');
-    return serveBlob(req, reply, files.blobs, served, download);
-  });
+  app.get(
+    '/api/files/:collection/:recordId/:filename',
+    {
+      schema: {
+        summary: "Download a record's file",
+        description:
+          "Supports Range requests, ETag/If-None-Match and `Cache-Control`. Protected files need `?token=` and the collection's viewRule.",
+        tags,
+        params: Type.Object({ collection: Type.String(), recordId: Type.String(), filename: Type.String() }),
+        querystring: Type.Object({
+          thumb: Type.Optional(
+            Type.String({
+              description:
+                "A thumbnail size listed in the field's `thumbs` (`WxH`, `WxHt`, `WxHb`, `WxHf`, `0xH`, `Wx0`); other sizes serve the original.",
+            }),
+          ),
+          download: Type.Optional(Type.String({ description: '`1` to download as an attachment.' })),
+          token: Type.Optional(
+            Type.String({ description: 'A file token from POST /api/files/token, for protected files.' }),
+          ),
+        }),
+        response: { 200: mediaBody('application/octet-stream') },
+      },
+    },
+    async (req, reply) => {
+      const { thumb, token, download } = req.query;
+      const served = await files.open(req.params.collection, req.params.recordId, req.params.filename, {
+        thumb,
+        token,
+      });
+      return serveBlob(req, reply, files.blobs, served, /^(1|t|true)$/i.test(download ?? ''));
+    },
+  );
 }

@@ -1,7 +1,25 @@
-import type { FastifyInstance } from 'fastify';
+import Type from 'typebox';
+import { NoQuery, type RouteApp } from '../route-schema.ts';
+
+const HealthBody = Type.Object({
+  code: Type.Integer(),
+  message: Type.String(),
+  data: Type.Record(Type.String(), Type.Unknown()),
+});
 
 /** `GET /api/health`, PocketBase's shape. */
-export function healthRoutes(app: FastifyInstance): void {
+export function healthRoutes(app: RouteApp): void {
   const body = { message: 'API is healthy.', code: 200, data: {} };
-  app.get('/api/health', async () => body);
+  app.get(
+    '/api/health',
+    {
+      schema: {
+        summary: 'Health check',
+        tags: ['system'],
+        querystring: NoQuery,
+        response: { 200: HealthBody },
+      },
+    },
+    async () => body,
+  );
 }

@@ -1,8 +1,10 @@
-import type { FastifyInstance } from 'fastify';
+import Type from 'typebox';
 import type { WebSocket, WebSocketServer } from 'ws';
-import { ApiError, BadRequestError, UnauthorizedError } from '../../errors/api-error.ts';
+import { ApiError } from '../../errors/api-error.ts';
+import { errors } from '../../errors/codes.ts';
 import type { ClientSink, Delivery, RealtimeClient } from '../../realtime/client.ts';
 import type { HttpDeps } from '../deps.ts';
+import { NoQuery, type RouteApp } from '../route-schema.ts';
 
 const PATH = '/api/ws';
 const MAX_FRAME = 64 * 1024;
@@ -24,7 +26,26 @@ type Frame = {
  * and unsubscribe (each acknowledged), events with their change-log seq, and `resume`
  * to replay what a reconnecting client missed.
  */
-export function realtimeWsRoutes(app: FastifyInstance, { realtime, auth }: HttpDeps): void {
+export function realtimeWsRoutes(app: RouteApp, { realtime, auth }: HttpDeps): void {
+  // upgrades never reach routes (Node hands them to the `upgrade` listener below): this
+  // route describes the endpoint and answers a plain GET
+  app.get(
+    PATH,
+    {
+      schema: {
+        summary: 'The realtime WebSocket (ForgeBase)',
+        description:
+          'Upgrade to a WebSocket. JSON frames: `auth`, `subscribe` (with `filter`), `unsubscribe`, `resume` (from a seq), `ping`; the server answers `ack`/`error` per frame and sends `event` frames. See docs/realtime.md.',
+        tags: ['realtime'],
+        forgebase: true,
+        querystring: NoQuery,
+        response: { 101: Type.Null({ description: 'Switching Protocols (WebSocket)' }) },
+      },
+    },
+    async () => {
+      throw errors.badRequest('Send a WebSocket upgrade request to this endpoint.');
+    },
+  );
   // `ws` loads on the first upgrade: most servers never see one, and start-up stays lean
   let wss: Promise<WebSocketServer> | undefined;
   const server = () => {
@@ -87,29 +108,29 @@ export function realtimeWsRoutes(app: FastifyInstance, { realtime, auth }: HttpD
         return { type: 'pong', ...(id !== undefined ? { id } : {}) };
       case 'auth': {
         const viewer = await auth.viewerFromToken(typeof msg.token === 'string' ? msg.token : undefined);
-        if (!viewer.authId) throw new UnauthorizedError('The token is missing, invalid or expired.');
+        if (!viewer.authId) throw errors.unauthorized('The token is missing, invalid or expired.');
         realtime.bindAuth(client, viewer);
         return { type: 'ack', id };
       }
       case 'subscribe': {
-        if (typeof msg.topic !== 'string') throw new BadRequestError('A topic is required.');
+        if (typeof msg.topic !== 'string') throw errors.badRequest('A topic is required.');
         if (msg.filter !== undefined && typeof msg.filter !== 'string')
-          throw new BadRequestError('The filter must be a string.');
+          throw errors.badRequest('The filter must be a string.');
         realtime.checkTopic(client, msg.topic, msg.filter);
         await realtime.subscribe(client, msg.topic, msg.filter);
         return { type: 'ack', id };
       }
       case 'unsubscribe':
-        if (typeof msg.topic !== 'string') throw new BadRequestError('A topic is required.');
+        if (typeof msg.topic !== 'string') throw errors.badRequest('A topic is required.');
         realtime.unsubscribe(client, msg.topic);
         return { type: 'ack', id };
       case 'resume': {
         if (typeof msg.since !== 'number' || !Number.isInteger(msg.since))
-          throw new BadRequestError('`since` must be a change seq.');
+          throw errors.badRequest('`since` must be a change seq.');
         return { type: 'ack', id, seq: await realtime.resume(client, msg.since) };
       }
       default:
-        throw new BadRequestError('Unknown frame type.');
+        throw errors.badRequest('Unknown frame type.');
     }
   }
 

@@ -1,9 +1,32 @@
-import type { FastifyInstance } from 'fastify';
-import { BadRequestError, fieldError } from '../../errors/api-error.ts';
+import Type from 'typebox';
+import { errors, fields } from '../../errors/codes.ts';
 import type { ClientSink, Delivery } from '../../realtime/client.ts';
 import { readBody } from '../body.ts';
 import type { HttpDeps } from '../deps.ts';
-import { requireSuperuser, viewerOf } from '../viewer.ts';
+import { mediaBody, NoContent, NoQuery, type RouteApp } from '../route-schema.ts';
+import { superuserOnly, viewerOf } from '../viewer.ts';
+
+const INVALID = 'An error occurred while validating the submitted data.';
+
+const SubscriptionsBody = Type.Object({
+  clientId: Type.String({ minLength: 1, maxLength: 255, description: 'From the `PB_CONNECT` event.' }),
+  subscriptions: Type.Optional(Type.Array(Type.String())),
+});
+
+const Metrics = Type.Object({
+  clients: Type.Integer(),
+  sseClients: Type.Integer(),
+  wsClients: Type.Integer(),
+  subscriptions: Type.Integer(),
+  eventsDelivered: Type.Integer(),
+  eventsDropped: Type.Integer(),
+  slowDisconnects: Type.Integer({
+    description: 'Clients cut off for not reading (queue overflow or stalled socket).',
+  }),
+  cursor: Type.Integer({ description: 'The last change-log seq the hub has read.' }),
+});
+
+const tags = ['realtime'];
 
 /** One SSE message (PocketBase writes the client id as every message's `id`). */
 function sseFrame(id: string, name: string, data: unknown): string {
@@ -15,8 +38,16 @@ function sseFrame(id: string, name: string, data: unknown): string {
  * starts with `PB_CONNECT {clientId}`; `POST /api/realtime {clientId, subscriptions}`
  * replaces that client's subscriptions and binds the request's auth to it.
  */
-export function realtimeRoutes(app: FastifyInstance, { realtime, auth }: HttpDeps): void {
-  app.get('/api/realtime', (req, reply) => {
+export function realtimeRoutes(app: RouteApp, { realtime, auth }: HttpDeps): void {
+  const stream = {
+    summary: 'Open the change stream (Server-Sent Events)',
+    description:
+      'The first event, `PB_CONNECT`, carries `{clientId}`; then one event per delivered change, named by its topic, with `{action, record}`.',
+    tags,
+    querystring: NoQuery,
+    response: { 200: mediaBody('text/event-stream') },
+  };
+  app.get('/api/realtime', { schema: stream }, (req, reply) => {
     reply.hijack();
     const res = reply.raw;
     res.writeHead(200, {
@@ -47,27 +78,45 @@ export function realtimeRoutes(app: FastifyInstance, { realtime, auth }: HttpDep
   });
 
   // ForgeBase's own: the hub's counters (clients, subscriptions, events delivered/dropped)
-  app.get('/api/realtime/metrics', async (req) => {
-    await requireSuperuser(req, auth);
-    return realtime.metrics();
-  });
+  app.get(
+    '/api/realtime/metrics',
+    {
+      preValidation: superuserOnly(auth),
+      schema: {
+        summary: "The realtime hub's counters (superusers)",
+        tags,
+        forgebase: true,
+        querystring: NoQuery,
+        response: { 200: Metrics },
+      },
+    },
+    async () => realtime.metrics(),
+  );
 
-  app.post('/api/realtime', async (req, reply) => {
-    const body = await readBody(req);
-    const { clientId, subscriptions = [] } = body;
-    if (typeof clientId !== 'string' || clientId === '' || clientId.length > 255) {
-      throw new BadRequestError('An error occurred while validating the submitted data.', {
-        clientId: fieldError('validation_required', 'Cannot be blank.'),
-      });
-    }
-    if (!Array.isArray(subscriptions) || subscriptions.some((s) => typeof s !== 'string')) {
-      throw new BadRequestError('An error occurred while validating the submitted data.', {
-        subscriptions: fieldError('validation_invalid_value', 'Must be a list of topics.'),
-      });
-    }
-    const client = realtime.client(clientId);
-    realtime.bindAuth(client, await viewerOf(req, auth));
-    await realtime.setSubscriptions(client, subscriptions as string[]);
-    reply.status(204).send();
-  });
+  app.post(
+    '/api/realtime',
+    {
+      schema: {
+        summary: "Set a client's subscriptions",
+        description:
+          'Topics: `collection`, `collection/*`, `collection/<id>`, each optionally with `?options={"query":{...},"headers":{...}}`. The Authorization token binds the client to that auth.',
+        tags,
+        querystring: NoQuery,
+        body: SubscriptionsBody,
+        response: { 204: NoContent },
+      },
+    },
+    async (req, reply) => {
+      // the schema checks JSON bodies; a form body is checked here, with the same answers
+      const { clientId, subscriptions = [] } = await readBody(req);
+      if (typeof clientId !== 'string' || clientId === '' || clientId.length > 255)
+        throw errors.invalid(INVALID, { clientId: fields.required() });
+      if (!Array.isArray(subscriptions) || subscriptions.some((s) => typeof s !== 'string'))
+        throw errors.invalid(INVALID, { subscriptions: fields.invalidValue('Must be a list of topics.') });
+      const client = realtime.client(clientId);
+      realtime.bindAuth(client, await viewerOf(req, auth));
+      await realtime.setSubscriptions(client, subscriptions as string[]);
+      return reply.status(204).send();
+    },
+  );
 }

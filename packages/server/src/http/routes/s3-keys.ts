@@ -1,20 +1,78 @@
-import type { FastifyInstance } from 'fastify';
+import Type from 'typebox';
 import { readBody } from '../body.ts';
 import type { HttpDeps } from '../deps.ts';
-import { requireSuperuser } from '../viewer.ts';
+import { NoContent, NoQuery, type RouteApp } from '../route-schema.ts';
+import { superuserOnly, viewerOf } from '../viewer.ts';
+
+const S3Key = Type.Object({
+  id: Type.String(),
+  name: Type.String(),
+  accessKeyId: Type.String({ description: 'The AWS access key id to configure in S3 clients.' }),
+  buckets: Type.Array(Type.String(), { description: 'Bucket names the key may use; empty for all.' }),
+  readOnly: Type.Boolean({ description: 'Only reads (Get/Head/List) are allowed.' }),
+  created: Type.String(),
+  updated: Type.String(),
+});
+
+const tags = ['storage'];
 
 /**
  * Access keys for the S3-compatible API (superusers): create answers the secret once;
  * list never shows it; delete takes the key's id or access key id. 401 without auth, 403 for others.
  */
-export function s3KeyRoutes(app: FastifyInstance, deps: HttpDeps): void {
-  const { s3, auth } = deps;
-  app.get('/api/storage/s3-keys', async (req) => s3.keys.list(await requireSuperuser(req, auth)));
-  app.post('/api/storage/s3-keys', async (req) =>
-    s3.keys.create(await readBody(req), await requireSuperuser(req, auth)),
+export function s3KeyRoutes(app: RouteApp, { s3, auth }: HttpDeps): void {
+  const preValidation = superuserOnly(auth);
+  app.get(
+    '/api/storage/s3-keys',
+    {
+      preValidation,
+      schema: {
+        summary: 'List S3 access keys (superusers; never with secrets)',
+        tags,
+        forgebase: true,
+        querystring: NoQuery,
+        response: { 200: Type.Array(S3Key) },
+      },
+    },
+    async (req) => s3.keys.list(await viewerOf(req, auth)),
   );
-  app.delete<{ Params: { id: string } }>('/api/storage/s3-keys/:id', async (req, reply) => {
-    await s3.keys.remove(req.params.id, await requireSuperuser(req, auth));
-    return reply.status(204).send();
-  });
+  app.post(
+    '/api/storage/s3-keys',
+    {
+      preValidation,
+      schema: {
+        summary: 'Create an S3 access key (superusers)',
+        description:
+          'The answer carries `secretAccessKey`, shown this once. ForgeBase stores the secret (SigV4 needs it to check signatures): treat the database as holding credentials.',
+        tags,
+        forgebase: true,
+        querystring: NoQuery,
+        body: Type.Object({
+          name: Type.Optional(Type.String()),
+          buckets: Type.Optional(Type.Array(Type.String())),
+          readOnly: Type.Optional(Type.Boolean()),
+        }),
+        response: { 200: Type.Intersect([S3Key, Type.Object({ secretAccessKey: Type.String() })]) },
+      },
+    },
+    async (req) => s3.keys.create(await readBody(req), await viewerOf(req, auth)),
+  );
+  app.delete(
+    '/api/storage/s3-keys/:id',
+    {
+      preValidation,
+      schema: {
+        summary: 'Delete an S3 access key (superusers)',
+        tags,
+        forgebase: true,
+        params: Type.Object({ id: Type.String({ description: 'The key id or its access key id.' }) }),
+        querystring: NoQuery,
+        response: { 204: NoContent },
+      },
+    },
+    async (req, reply) => {
+      await s3.keys.remove(req.params.id, await viewerOf(req, auth));
+      return reply.status(204).send();
+    },
+  );
 }

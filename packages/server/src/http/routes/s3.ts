@@ -1,5 +1,6 @@
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyReply } from 'fastify';
 import { ApiError } from '../../errors/api-error.ts';
+import { ErrorCode } from '../../errors/codes.ts';
 import { invalidArgument, S3Error } from '../../s3/s3-error.ts';
 import { checkScope, inScope } from '../../s3/s3-keys.ts';
 import { el, parseDelete, xmlDocument } from '../../s3/xml.ts';
@@ -7,12 +8,12 @@ import type { Bucket } from '../../storage/bucket-model.ts';
 import type { ObjectRow } from '../../storage/bucket-store.ts';
 import type { ListPage } from '../../storage/object-list.ts';
 import type { HttpDeps } from '../deps.ts';
+import type { RouteApp } from '../route-schema.ts';
 import { smallBody } from '../s3-body.ts';
 import { isoTime, sendS3Error, sendXml } from '../s3-reply.ts';
 import { authenticateS3, callerOf, rememberCaller, S3_VIEWER, s3Bucket } from '../s3-request.ts';
-import { s3ObjectRoutes } from './s3-objects.ts';
+import { S3BucketParams, s3ObjectRoutes, s3Op } from './s3-objects.ts';
 
-type BucketParams = { bucket: string };
 type Query = Record<string, string | undefined>;
 
 /** `encoding-type=url`: keys percent-encoded (slashes kept) so any byte survives XML. */
@@ -45,8 +46,9 @@ function maxKeys(q: Query): number {
  * storage buckets: every request is SigV4-signed by an access key (see s3-keys routes);
  * answers and errors are S3's XML. This file: the service and bucket operations.
  */
-export function s3Routes(app: FastifyInstance, deps: HttpDeps): void {
-  app.register(async (s3) => {
+export function s3Routes(app: RouteApp, deps: HttpDeps): void {
+  app.register(async (ctx) => {
+    const s3: RouteApp = ctx.withTypeProvider();
     s3.removeAllContentTypeParsers();
     s3.addContentTypeParser('*', (_req, _payload, done) => done(null, undefined));
     s3.setErrorHandler((err, req, reply) => sendS3Error(err as Error, req, reply));
@@ -61,10 +63,10 @@ export function s3Routes(app: FastifyInstance, deps: HttpDeps): void {
   });
 }
 
-function s3BucketRoutes(app: FastifyInstance, deps: HttpDeps): void {
+function s3BucketRoutes(app: RouteApp, deps: HttpDeps): void {
   const { storage } = deps;
 
-  app.get('/s3', async (req, reply) => {
+  app.get('/s3', { schema: s3Op('S3 ListBuckets') }, async (req, reply) => {
     const { key } = callerOf(req);
     const buckets = (await storage.listBuckets(S3_VIEWER)).filter((b) => inScope(key, b.name));
     return sendXml(
@@ -79,44 +81,56 @@ function s3BucketRoutes(app: FastifyInstance, deps: HttpDeps): void {
     );
   });
 
-  app.put<{ Params: BucketParams }>('/s3/:bucket', async (req, reply) => {
-    const name = req.params.bucket;
-    checkScope(callerOf(req).key, name, true);
-    req.raw.resume(); // a CreateBucketConfiguration body (region) has nothing for us
-    try {
-      await storage.createBucket({ name }, S3_VIEWER);
-    } catch (e) {
-      const data = e instanceof ApiError ? (e.data.name as { code?: string } | undefined) : undefined;
-      if (data?.code === 'validation_bucket_name_exists')
-        throw new S3Error(
-          409,
-          'BucketAlreadyOwnedByYou',
-          'Your previous request to create the named bucket succeeded and you already own it.',
-        );
-      if (data) throw new S3Error(400, 'InvalidBucketName', 'The specified bucket is not valid.');
-      throw e;
-    }
-    return reply.status(200).header('location', `/${name}`).send();
-  });
+  app.put(
+    '/s3/:bucket',
+    { schema: { ...s3Op('S3 CreateBucket', true), params: S3BucketParams } },
+    async (req, reply) => {
+      const name = req.params.bucket;
+      checkScope(callerOf(req).key, name, true);
+      req.raw.resume(); // a CreateBucketConfiguration body (region) has nothing for us
+      try {
+        await storage.createBucket({ name }, S3_VIEWER);
+      } catch (e) {
+        if (e instanceof ApiError && e.code === ErrorCode.bucketExists)
+          throw new S3Error(
+            409,
+            'BucketAlreadyOwnedByYou',
+            'Your previous request to create the named bucket succeeded and you already own it.',
+          );
+        if (e instanceof ApiError && e.data.name)
+          throw new S3Error(400, 'InvalidBucketName', 'The specified bucket is not valid.');
+        throw e;
+      }
+      return reply.status(200).header('location', `/${name}`).send();
+    },
+  );
 
-  app.delete<{ Params: BucketParams }>('/s3/:bucket', async (req, reply) => {
-    const bucket = await s3Bucket(deps, req, req.params.bucket, true);
-    try {
-      await storage.deleteBucket(bucket.id, S3_VIEWER);
-      await deps.s3.multipart.abortAll(bucket.id);
-    } catch (e) {
-      if (e instanceof ApiError && e.status === 409)
-        throw new S3Error(409, 'BucketNotEmpty', 'The bucket you tried to delete is not empty');
-      throw e;
-    }
-    return reply.status(204).send();
-  });
+  app.delete(
+    '/s3/:bucket',
+    { schema: { ...s3Op('S3 DeleteBucket'), params: S3BucketParams } },
+    async (req, reply) => {
+      const bucket = await s3Bucket(deps, req, req.params.bucket, true);
+      try {
+        await storage.deleteBucket(bucket.id, S3_VIEWER);
+        await deps.s3.multipart.abortAll(bucket.id);
+      } catch (e) {
+        if (e instanceof ApiError && e.code === ErrorCode.bucketNotEmpty)
+          throw new S3Error(409, 'BucketNotEmpty', 'The bucket you tried to delete is not empty');
+        throw e;
+      }
+      return reply.status(204).send();
+    },
+  );
 
   // GET: ListObjects (v1, or v2 with list-type=2), ListMultipartUploads (?uploads),
   // GetBucketLocation (?location); HEAD: HeadBucket
-  app.route<{ Params: BucketParams; Querystring: Query }>({
+  app.route({
     method: ['GET', 'HEAD'],
     url: '/s3/:bucket',
+    schema: {
+      ...s3Op('S3 ListObjects / ListObjectsV2 / ListMultipartUploads / HeadBucket'),
+      params: S3BucketParams,
+    },
     handler: async (req, reply) => {
       const bucket = await s3Bucket(deps, req, req.params.bucket, false);
       const q = req.query;
@@ -181,17 +195,21 @@ function s3BucketRoutes(app: FastifyInstance, deps: HttpDeps): void {
   });
 
   // DeleteObjects (POST ?delete)
-  app.post<{ Params: BucketParams; Querystring: Query }>('/s3/:bucket', async (req, reply) => {
-    if (req.query.delete === undefined) throw invalidArgument('Unsupported bucket operation.');
-    const bucket = await s3Bucket(deps, req, req.params.bucket, true);
-    const { keys, quiet } = parseDelete(await smallBody(req.raw));
-    await storage.remove(bucket.name, keys, S3_VIEWER);
-    // S3 reports a missing key as deleted too
-    return sendXml(
-      reply,
-      xmlDocument('DeleteResult', quiet ? [] : keys.map((k) => el('Deleted', [el('Key', k)]))),
-    );
-  });
+  app.post(
+    '/s3/:bucket',
+    { schema: { ...s3Op('S3 DeleteObjects (`?delete`)', true), params: S3BucketParams } },
+    async (req, reply) => {
+      if (req.query.delete === undefined) throw invalidArgument('Unsupported bucket operation.');
+      const bucket = await s3Bucket(deps, req, req.params.bucket, true);
+      const { keys, quiet } = parseDelete(await smallBody(req.raw));
+      await storage.remove(bucket.name, keys, S3_VIEWER);
+      // S3 reports a missing key as deleted too
+      return sendXml(
+        reply,
+        xmlDocument('DeleteResult', quiet ? [] : keys.map((k) => el('Deleted', [el('Key', k)]))),
+      );
+    },
+  );
 }
 
 async function listUploads(deps: HttpDeps, bucket: Bucket, q: Query, reply: FastifyReply) {

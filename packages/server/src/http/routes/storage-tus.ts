@@ -1,5 +1,6 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { ApiError } from '../../errors/api-error.ts';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import Type from 'typebox';
+import { errors } from '../../errors/codes.ts';
 import {
   parseChecksum,
   parseSizeHeader,
@@ -10,6 +11,7 @@ import {
 } from '../../storage/tus-protocol.ts';
 import type { TusUpload } from '../../storage/tus-store.ts';
 import type { HttpDeps } from '../deps.ts';
+import { NoContent, NoQuery, RawBody, type RouteApp } from '../route-schema.ts';
 import { requestViewer } from '../viewer.ts';
 
 /** Where resumable uploads live (the same path as Supabase's). */
@@ -27,7 +29,26 @@ const EXPOSED = [
   'Tus-Checksum-Algorithm',
 ].join(', ');
 
-type IdParams = { uploadId: string };
+const IdParams = Type.Object({
+  uploadId: Type.String({ description: 'The upload id (the last segment of its Location).' }),
+});
+
+/** A tus operation's description; every answer is header-only. */
+function tusOp<E extends object = object>(summary: string, description: string, status: number, extra?: E) {
+  return {
+    schema: {
+      summary,
+      description: `${description} Every answer carries \`Tus-Resumable: 1.0.0\`; requests other than OPTIONS must send it (412 otherwise).`,
+      tags: ['storage'],
+      forgebase: true,
+      querystring: NoQuery,
+      response: { [status]: NoContent },
+      ...(extra as E),
+    },
+  };
+}
+const CAPABILITIES =
+  'Answers with Tus-Version, Tus-Extension (creation, creation-with-upload, termination, checksum, expiration), Tus-Max-Size and Tus-Checksum-Algorithm (sha1, md5, sha256).';
 const header = (req: FastifyRequest, name: string): string | undefined => {
   const v = req.headers[name];
   return Array.isArray(v) ? v[0] : v;
@@ -43,11 +64,11 @@ function progressHeaders(reply: FastifyReply, u: TusUpload): void {
  * Resumable uploads (tus 1.0 with creation, creation-with-upload, termination, checksum
  * and expiration) into storage buckets. Bodies are streamed: this context parses none.
  */
-export function storageTusRoutes(app: FastifyInstance, deps: HttpDeps): void {
-  app.register(async (ctx) => tusContext(ctx, deps));
+export function storageTusRoutes(app: RouteApp, deps: HttpDeps): void {
+  app.register(async (ctx) => tusContext(ctx.withTypeProvider(), deps));
 }
 
-function tusContext(app: FastifyInstance, deps: HttpDeps): void {
+function tusContext(app: RouteApp, deps: HttpDeps): void {
   const { tus, auth } = deps;
   const viewer = (req: FastifyRequest) => requestViewer(req, auth);
   app.removeAllContentTypeParsers();
@@ -55,7 +76,7 @@ function tusContext(app: FastifyInstance, deps: HttpDeps): void {
   app.addHook('onRequest', async (req, reply) => {
     if (req.method === 'OPTIONS' || header(req, 'tus-resumable') === TUS_VERSION) return;
     reply.header('Tus-Version', TUS_VERSION);
-    throw new ApiError(412, `Send Tus-Resumable: ${TUS_VERSION}.`);
+    throw errors.preconditionFailed(`Send Tus-Resumable: ${TUS_VERSION}.`);
   });
   app.addHook('onSend', async (req, reply, payload) => {
     reply.header('Tus-Resumable', TUS_VERSION);
@@ -77,12 +98,18 @@ function tusContext(app: FastifyInstance, deps: HttpDeps): void {
         'Tus-Checksum-Algorithm': TUS_CHECKSUMS.join(','),
       })
       .send();
-  app.options(TUS_PATH, options);
-  app.options(`${TUS_PATH}/:uploadId`, options);
+  app.options(TUS_PATH, tusOp('tus capabilities', CAPABILITIES, 204), options);
+  app.options(
+    `${TUS_PATH}/:uploadId`,
+    tusOp('tus capabilities', 'As for the creation endpoint.', 204, { params: IdParams }),
+    options,
+  );
 
-  app.post(TUS_PATH, async (req, reply) => {
+  const START =
+    "Headers: `Upload-Length` (required), `Upload-Metadata` with base64 `bucketName`, `objectName` and optional `contentType`, `cacheControl`; `x-upsert: true` to replace. The bucket's createRule (updateRule with upsert) and maxSize are checked before any bytes: 403, 409, 413. With `Content-Type: application/offset+octet-stream` the body is the first chunk. Answers 201 with `Location` and `Upload-Expires`.";
+  app.post(TUS_PATH, tusOp('Start a resumable upload', START, 201, { body: RawBody }), async (req, reply) => {
     if (header(req, 'upload-defer-length') !== undefined)
-      throw new ApiError(400, 'Upload-Defer-Length is not supported: send Upload-Length.');
+      throw errors.badRequest('Upload-Defer-Length is not supported: send Upload-Length.');
     const length = parseSizeHeader('Upload-Length', header(req, 'upload-length'));
     const withData = isOctets(req);
     const result = await tus.create({
@@ -98,17 +125,27 @@ function tusContext(app: FastifyInstance, deps: HttpDeps): void {
     return reply.status(201).send();
   });
 
-  app.head<{ Params: IdParams }>(`${TUS_PATH}/:uploadId`, async (req, reply) => {
-    const u = await tus.status(req.params.uploadId, await viewer(req));
-    progressHeaders(reply, u);
-    return reply
-      .status(200)
-      .headers({ 'Upload-Length': String(u.length), 'Cache-Control': 'no-store' })
-      .send();
-  });
+  const PROGRESS =
+    "Answers `Upload-Offset`, `Upload-Length`, `Upload-Expires` and `Cache-Control: no-store`; 404 for unknown uploads or another user's, 410 once expired.";
+  app.head(
+    `${TUS_PATH}/:uploadId`,
+    tusOp("An upload's progress", PROGRESS, 200, { params: IdParams }),
+    async (req, reply) => {
+      const u = await tus.status(req.params.uploadId, await viewer(req));
+      progressHeaders(reply, u);
+      return reply
+        .status(200)
+        .headers({ 'Upload-Length': String(u.length), 'Cache-Control': 'no-store' })
+        .send();
+    },
+  );
 
-  app.patch<{ Params: IdParams }>(`${TUS_PATH}/:uploadId`, async (req, reply) => {
-    if (!isOctets(req)) throw new ApiError(415, `PATCH requests must have Content-Type: ${OCTETS}.`);
+  const APPEND =
+    'Body: `application/offset+octet-stream`, streamed. `Upload-Offset` must equal the current offset (409); optional `Upload-Checksum: <sha1|md5|sha256> <base64>` (460 and the chunk discarded on mismatch); 423 while another request writes. Bytes that arrived before a dropped connection are kept. The last byte writes the object (rules, type sniffing and limits apply). Answers the new `Upload-Offset`.';
+  const appendSchema = tusOp('Append a chunk', APPEND, 204, { params: IdParams, body: RawBody });
+  app.patch(`${TUS_PATH}/:uploadId`, appendSchema, async (req, reply) => {
+    if (!isOctets(req))
+      throw errors.unsupportedMediaType(`PATCH requests must have Content-Type: ${OCTETS}.`);
     const offset = parseSizeHeader('Upload-Offset', header(req, 'upload-offset'));
     const checksum = parseChecksum(header(req, 'upload-checksum'));
     const result = await tus.append(req.params.uploadId, offset, req.raw, checksum, await viewer(req));
@@ -116,7 +153,15 @@ function tusContext(app: FastifyInstance, deps: HttpDeps): void {
     return reply.status(204).send();
   });
 
-  app.delete<{ Params: IdParams }>(`${TUS_PATH}/:uploadId`, async (req, reply) => {
+  const cancel = tusOp(
+    'Cancel an upload',
+    'Termination: the upload and its received bytes are removed.',
+    204,
+    {
+      params: IdParams,
+    },
+  );
+  app.delete(`${TUS_PATH}/:uploadId`, cancel, async (req, reply) => {
     await tus.terminate(req.params.uploadId, await viewer(req));
     return reply.status(204).send();
   });

@@ -1,20 +1,106 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { BadRequestError } from '../../errors/api-error.ts';
-import type { Bucket } from '../../storage/bucket-model.ts';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import Type from 'typebox';
+import { errors } from '../../errors/codes.ts';
+import type { Bucket as BucketModel } from '../../storage/bucket-model.ts';
 import type { ObjectRow } from '../../storage/bucket-store.ts';
 import { parseTransform } from '../../storage/image-transform.ts';
 import type { ListOptions } from '../../storage/object-list.ts';
 import type { ServedObject } from '../../storage/storage-service.ts';
 import { readBody } from '../body.ts';
 import type { HttpDeps } from '../deps.ts';
+import { mediaBody, NoContent, NoQuery, ObjectNameParam, RawBody, type RouteApp } from '../route-schema.ts';
 import { serveBlob } from '../serve-blob.ts';
 import { requestViewer } from '../viewer.ts';
 
-type BucketParams = { bucket: string };
-type ObjectParams = { bucket: string; '*': string };
+const Rule = Type.Union([Type.String(), Type.Null()]);
+const Bucket = Type.Object(
+  {
+    id: Type.String(),
+    name: Type.String({ description: '3 to 63 lowercase letters, digits, dots and hyphens (S3 rules).' }),
+    public: Type.Boolean({ description: 'Anyone may download its objects.' }),
+    allowedMimeTypes: Type.Array(Type.String(), {
+      description: '`image/png`, `image/*`; empty allows every type.',
+    }),
+    maxSize: Type.Integer({ description: 'Largest object in bytes; 0 for no limit.' }),
+    listRule: Rule,
+    viewRule: Rule,
+    createRule: Rule,
+    updateRule: Rule,
+    deleteRule: Rule,
+  },
+  {
+    description:
+      'Rules use the filter language over objects (`name`, `size`, `mimeType`, `owner`, `metadata.*`, `created`, `updated`) and `@request.auth.*`; null is superusers only.',
+  },
+);
+/** What a create or update sends: the storage service checks the values, naming every bad field. */
+const BucketInput = Type.Partial(Type.Omit(Bucket, ['id']));
+
+const StorageObject = Type.Object({
+  id: Type.String(),
+  bucket: Type.String(),
+  name: Type.String(),
+  key: Type.String({ description: '`<bucket>/<name>`' }),
+  size: Type.Integer(),
+  mimeType: Type.String({ description: 'Sniffed from the content.' }),
+  etag: Type.String({ description: 'The quoted MD5 of the content.' }),
+  owner: Type.String({ description: 'The id of the record that uploaded it.' }),
+  metadata: Type.Record(Type.String(), Type.Unknown()),
+  created: Type.String(),
+  updated: Type.String(),
+});
+
+const BucketParams = Type.Object({ bucket: Type.String({ description: 'The bucket name or id.' }) });
+const ObjectParams = Type.Object({ bucket: Type.String(), '*': ObjectNameParam });
+const DownloadQuery = Type.Object({
+  download: Type.Optional(Type.String({ description: '`1` to download as an attachment.' })),
+});
+const SignedQuery = Type.Object({
+  download: DownloadQuery.properties.download,
+  token: Type.Optional(Type.String({ description: 'The token of the signed URL.' })),
+});
+const TransformQuery = Type.Object({
+  download: DownloadQuery.properties.download,
+  width: Type.Optional(Type.String({ description: '1 to 2500 pixels.' })),
+  height: Type.Optional(Type.String({ description: '1 to 2500 pixels.' })),
+  resize: Type.Optional(
+    Type.String({ description: '`cover` (default, crops), `contain` (fits inside) or `fill` (stretches).' }),
+  ),
+  format: Type.Optional(Type.String({ description: '`origin` (default), `webp`, `avif`, `jpeg` or `png`.' })),
+  quality: Type.Optional(Type.String({ description: '20 to 100 (default 80).' })),
+});
+const ObjectListBody = Type.Object({
+  prefix: Type.Optional(Type.String()),
+  delimiter: Type.Optional(Type.String()),
+  limit: Type.Optional(Type.Integer({ description: 'At most 1000.' })),
+  offset: Type.Optional(Type.Integer()),
+  after: Type.Optional(Type.String()),
+  search: Type.Optional(Type.String()),
+  sortBy: Type.Optional(
+    Type.Object({ column: Type.Optional(Type.String()), order: Type.Optional(Type.String()) }),
+  ),
+});
+const MoveBody = Type.Object({
+  bucketId: Type.Optional(Type.String()),
+  sourceKey: Type.Optional(Type.String()),
+  destinationKey: Type.Optional(Type.String()),
+  destinationBucket: Type.Optional(Type.String({ description: 'Another bucket as the target.' })),
+});
+const Download = mediaBody('application/octet-stream');
+
+const tags = ['storage'];
+const doc = (summary: string, description?: string) => ({
+  summary,
+  ...(description ? { description } : {}),
+  tags,
+  forgebase: true,
+});
+const DOWNLOAD_NOTE = 'Supports Range requests and ETag/If-None-Match; `download=1` for an attachment.';
+const UPLOAD_NOTE =
+  "The request body is the object's bytes (streamed); Content-Type is a hint, the type is sniffed.";
 
 /** An object as the storage API returns it. */
-export function objectJSON(bucket: Bucket, o: ObjectRow): Record<string, unknown> {
+export function objectJSON(bucket: BucketModel, o: ObjectRow): Record<string, unknown> {
   return {
     id: o.id,
     bucket: bucket.name,
@@ -33,17 +119,17 @@ export function objectJSON(bucket: Bucket, o: ObjectRow): Record<string, unknown
 const text = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
 const flag = (v: unknown): boolean => /^(1|t|true)$/i.test(text(v) ?? '');
 
-/** Sends an object with ranges, ETag and a safe Content-Disposition name. */
-function send(req: FastifyRequest, reply: FastifyReply, blobs: HttpDeps['files']['blobs'], o: ServedObject) {
+/** Sends an object with ranges, ETag and a safe Content-Disposition name (`download=1`: an attachment). */
+function send(
+  req: FastifyRequest,
+  reply: FastifyReply,
+  blobs: HttpDeps['files']['blobs'],
+  o: ServedObject,
+  download: string | undefined,
+) {
   const base = o.object.name.split('/').pop() ?? 'file';
   const name = base.replace(/[^\w.-]+/g, '_') || 'file';
-  return serveBlob(
-    req,
-    reply,
-    blobs,
-    { key: o.key, name, info: o.info },
-    flag((req.query as Record<string, unknown>).download),
-  );
+  return serveBlob(req, reply, blobs, { key: o.key, name, info: o.info }, flag(download));
 }
 
 /**
@@ -51,143 +137,381 @@ function send(req: FastifyRequest, reply: FastifyReply, blobs: HttpDeps['files']
  * objects with rules, listing, move/copy, signed URLs and image transforms. Uploads are
  * raw request bodies, streamed (see `storageUploadRoutes`).
  */
-export function storageRoutes(app: FastifyInstance, deps: HttpDeps): void {
+/**
+ * ForgeBase's storage API (Supabase-like, under `/api/storage`): buckets (superusers),
+ * objects with rules, listing, move/copy, signed URLs and image transforms. Uploads are
+ * raw request bodies, streamed (see `storageUploadRoutes`).
+ */
+export function storageRoutes(app: RouteApp, deps: HttpDeps): void {
   const { storage, auth } = deps;
   const blobs = deps.files.blobs;
   const viewer = (req: FastifyRequest) => requestViewer(req, auth);
-  const objectName = (req: FastifyRequest<{ Params: ObjectParams }>) => req.params['*'];
 
-  app.get('/api/storage/buckets', async (req) => storage.listBuckets(await viewer(req)));
-  app.post('/api/storage/buckets', async (req) =>
-    storage.createBucket(await readBody(req), await viewer(req)),
+  app.get(
+    '/api/storage/buckets',
+    {
+      schema: {
+        ...doc('List buckets (superusers)'),
+        querystring: NoQuery,
+        response: { 200: Type.Array(Bucket) },
+      },
+    },
+    async (req) => storage.listBuckets(await viewer(req)),
   );
-  app.get<{ Params: BucketParams }>('/api/storage/buckets/:bucket', async (req) =>
-    storage.getBucket(req.params.bucket, await viewer(req)),
+  app.post(
+    '/api/storage/buckets',
+    {
+      schema: {
+        ...doc('Create a bucket (superusers)'),
+        querystring: NoQuery,
+        body: BucketInput,
+        response: { 200: Bucket },
+      },
+    },
+    async (req) => storage.createBucket(await readBody(req), await viewer(req)),
   );
-  app.patch<{ Params: BucketParams }>('/api/storage/buckets/:bucket', async (req) =>
-    storage.updateBucket(req.params.bucket, await readBody(req), await viewer(req)),
+  app.get(
+    '/api/storage/buckets/:bucket',
+    {
+      schema: {
+        ...doc('View a bucket (superusers)'),
+        params: BucketParams,
+        querystring: NoQuery,
+        response: { 200: Bucket },
+      },
+    },
+    async (req) => storage.getBucket(req.params.bucket, await viewer(req)),
   );
-  app.delete<{ Params: BucketParams }>('/api/storage/buckets/:bucket', async (req, reply) => {
-    await storage.deleteBucket(req.params.bucket, await viewer(req));
-    return reply.status(204).send();
-  });
-  app.post<{ Params: BucketParams }>('/api/storage/buckets/:bucket/empty', async (req) => ({
-    removed: await storage.emptyBucket(req.params.bucket, await viewer(req)),
-  }));
+  app.patch(
+    '/api/storage/buckets/:bucket',
+    {
+      schema: {
+        ...doc('Update a bucket (superusers)'),
+        params: BucketParams,
+        querystring: NoQuery,
+        body: BucketInput,
+        response: { 200: Bucket },
+      },
+    },
+    async (req) => storage.updateBucket(req.params.bucket, await readBody(req), await viewer(req)),
+  );
+  app.delete(
+    '/api/storage/buckets/:bucket',
+    {
+      schema: {
+        ...doc('Delete an empty bucket (409 when not empty) (superusers)'),
+        params: BucketParams,
+        querystring: NoQuery,
+        response: { 204: NoContent },
+      },
+    },
+    async (req, reply) => {
+      await storage.deleteBucket(req.params.bucket, await viewer(req));
+      return reply.status(204).send();
+    },
+  );
+  app.post(
+    '/api/storage/buckets/:bucket/empty',
+    {
+      schema: {
+        ...doc('Delete every object of a bucket (superusers)'),
+        params: BucketParams,
+        querystring: NoQuery,
+        response: { 200: Type.Object({ removed: Type.Integer() }) },
+      },
+    },
+    async (req) => ({ removed: await storage.emptyBucket(req.params.bucket, await viewer(req)) }),
+  );
 
-  app.get<{ Params: ObjectParams }>('/api/storage/object/:bucket/*', async (req, reply) =>
-    send(req, reply, blobs, await storage.download(req.params.bucket, objectName(req), await viewer(req))),
+  app.get(
+    '/api/storage/object/:bucket/*',
+    {
+      schema: {
+        ...doc('Download an object (viewRule; public buckets: anyone)', DOWNLOAD_NOTE),
+        params: ObjectParams,
+        querystring: DownloadQuery,
+        response: { 200: Download },
+      },
+    },
+    async (req, reply) =>
+      send(
+        req,
+        reply,
+        blobs,
+        await storage.download(req.params.bucket, req.params['*'], await viewer(req)),
+        req.query.download,
+      ),
   );
-  app.get<{ Params: ObjectParams }>('/api/storage/object/info/:bucket/*', async (req) => {
-    const bucket = await storage.bucketFor(req.params.bucket);
-    return objectJSON(bucket, await storage.info(req.params.bucket, objectName(req), await viewer(req)));
-  });
-  app.delete<{ Params: ObjectParams }>('/api/storage/object/:bucket/*', async (req, reply) => {
-    const deleted = await storage.remove(req.params.bucket, [objectName(req)], await viewer(req));
-    if (deleted.length === 0)
-      return reply.status(404).send({ status: 404, message: 'Object not found.', data: {} });
-    return reply.status(204).send();
-  });
-  app.delete<{ Params: BucketParams }>('/api/storage/object/:bucket', async (req) => {
-    const body = await readBody(req);
-    const names = body.prefixes;
-    if (
-      !Array.isArray(names) ||
-      names.length === 0 ||
-      names.length > 1000 ||
-      names.some((n) => typeof n !== 'string')
-    )
-      throw new BadRequestError('Send {"prefixes": [...]} with 1 to 1000 object names.');
-    const bucket = await storage.bucketFor(req.params.bucket);
-    const deleted = await storage.remove(req.params.bucket, names as string[], await viewer(req));
-    return deleted.map((o) => objectJSON(bucket, o));
-  });
+  app.get(
+    '/api/storage/object/info/:bucket/*',
+    {
+      schema: {
+        ...doc("An object's metadata (viewRule)"),
+        params: ObjectParams,
+        querystring: NoQuery,
+        response: { 200: StorageObject },
+      },
+    },
+    async (req) => {
+      const bucket = await storage.bucketFor(req.params.bucket);
+      return objectJSON(bucket, await storage.info(req.params.bucket, req.params['*'], await viewer(req)));
+    },
+  );
+  app.delete(
+    '/api/storage/object/:bucket/*',
+    {
+      schema: {
+        ...doc('Delete an object (deleteRule)'),
+        params: ObjectParams,
+        querystring: NoQuery,
+        response: { 204: NoContent },
+      },
+    },
+    async (req, reply) => {
+      const deleted = await storage.remove(req.params.bucket, [req.params['*']], await viewer(req));
+      if (deleted.length === 0) throw errors.notFound('Object not found.');
+      return reply.status(204).send();
+    },
+  );
+  app.delete(
+    '/api/storage/object/:bucket',
+    {
+      schema: {
+        ...doc('Delete several objects (deleteRule; others are skipped)'),
+        params: BucketParams,
+        querystring: NoQuery,
+        body: Type.Object({
+          prefixes: Type.Optional(Type.Array(Type.String(), { description: '1 to 1000 object names.' })),
+        }),
+        response: { 200: Type.Array(StorageObject) },
+      },
+    },
+    async (req) => {
+      const names = (await readBody(req)).prefixes;
+      if (
+        !Array.isArray(names) ||
+        names.length === 0 ||
+        names.length > 1000 ||
+        names.some((n) => typeof n !== 'string')
+      )
+        throw errors.badRequest('Send {"prefixes": [...]} with 1 to 1000 object names.');
+      const bucket = await storage.bucketFor(req.params.bucket);
+      const deleted = await storage.remove(req.params.bucket, names as string[], await viewer(req));
+      return deleted.map((o) => objectJSON(bucket, o));
+    },
+  );
 
-  app.post<{ Params: BucketParams }>('/api/storage/object/list/:bucket', async (req) => {
-    const body = await readBody(req);
-    const bucket = await storage.bucketFor(req.params.bucket);
-    const page = await storage.list(req.params.bucket, listOptions(body), await viewer(req));
-    return {
-      prefixes: page.prefixes,
-      items: page.objects.map((o) => objectJSON(bucket, o)),
-      truncated: page.truncated,
-      ...(page.next !== undefined ? { next: page.next } : {}),
-    };
-  });
-
-  for (const action of ['move', 'copy'] as const) {
-    app.post(`/api/storage/object/${action}`, async (req) => {
+  app.post(
+    '/api/storage/object/list/:bucket',
+    {
+      schema: {
+        ...doc(
+          'List objects (listRule)',
+          'Folder listing by default (`delimiter` "/"): `prefixes` are sub-folders. `delimiter: ""` lists flat; `after` continues from `next`.',
+        ),
+        params: BucketParams,
+        querystring: NoQuery,
+        body: ObjectListBody,
+        response: {
+          200: Type.Object({
+            prefixes: Type.Array(Type.String()),
+            items: Type.Array(StorageObject),
+            truncated: Type.Boolean(),
+            next: Type.Optional(Type.String()),
+          }),
+        },
+      },
+    },
+    async (req) => {
       const body = await readBody(req);
-      const [bucketId, from, to] = [text(body.bucketId), text(body.sourceKey), text(body.destinationKey)];
-      if (!bucketId || !from || !to)
-        throw new BadRequestError('Send bucketId, sourceKey and destinationKey.', {});
-      const toBucket = text(body.destinationBucket);
-      const o = await storage[action](bucketId, from, to, await viewer(req), toBucket);
-      return objectJSON(await storage.bucketFor(toBucket ?? bucketId), o);
-    });
+      const bucket = await storage.bucketFor(req.params.bucket);
+      const page = await storage.list(req.params.bucket, listOptions(body), await viewer(req));
+      return {
+        prefixes: page.prefixes,
+        items: page.objects.map((o) => objectJSON(bucket, o)),
+        truncated: page.truncated,
+        ...(page.next !== undefined ? { next: page.next } : {}),
+      };
+    },
+  );
+
+  const MOVES = {
+    move: 'Rename an object (updateRule at the source, createRule at the target)',
+    copy: 'Copy an object (viewRule at the source, createRule at the target)',
+  };
+  for (const action of ['move', 'copy'] as const) {
+    app.post(
+      `/api/storage/object/${action}`,
+      {
+        schema: {
+          ...doc(MOVES[action]),
+          querystring: NoQuery,
+          body: MoveBody,
+          response: { 200: StorageObject },
+        },
+      },
+      async (req) => {
+        const body = await readBody(req);
+        const [bucketId, from, to] = [text(body.bucketId), text(body.sourceKey), text(body.destinationKey)];
+        if (!bucketId || !from || !to)
+          throw errors.badRequest('Send bucketId, sourceKey and destinationKey.');
+        const toBucket = text(body.destinationBucket);
+        const o = await storage[action](bucketId, from, to, await viewer(req), toBucket);
+        return objectJSON(await storage.bucketFor(toBucket ?? bucketId), o);
+      },
+    );
   }
 
-  app.post<{ Params: ObjectParams }>('/api/storage/object/sign/:bucket/*', async (req) => {
-    const body = await readBody(req);
-    const expiresIn = Number(body.expiresIn);
-    return {
-      signedURL: await storage.signDownload(req.params.bucket, objectName(req), expiresIn, await viewer(req)),
-    };
-  });
-  app.get<{ Params: ObjectParams }>('/api/storage/object/sign/:bucket/*', async (req, reply) => {
-    const token = text((req.query as Record<string, unknown>).token) ?? '';
-    await storage.grant(token, req.params.bucket, objectName(req), 'download');
-    return send(req, reply, blobs, await storage.downloadSigned(req.params.bucket, objectName(req)));
-  });
-  app.post<{ Params: ObjectParams }>('/api/storage/object/upload/sign/:bucket/*', async (req) =>
-    storage.signUpload(req.params.bucket, objectName(req), flag(req.headers['x-upsert']), await viewer(req)),
+  app.post(
+    '/api/storage/object/sign/:bucket/*',
+    {
+      schema: {
+        ...doc('A signed download URL (viewRule)'),
+        params: ObjectParams,
+        querystring: NoQuery,
+        body: Type.Object({
+          expiresIn: Type.Optional(Type.Integer({ description: 'Seconds, 1 to 604800.' })),
+        }),
+        response: { 200: Type.Object({ signedURL: Type.String() }) },
+      },
+    },
+    async (req) => {
+      const expiresIn = Number((await readBody(req)).expiresIn);
+      return {
+        signedURL: await storage.signDownload(
+          req.params.bucket,
+          req.params['*'],
+          expiresIn,
+          await viewer(req),
+        ),
+      };
+    },
+  );
+  app.get(
+    '/api/storage/object/sign/:bucket/*',
+    {
+      schema: {
+        ...doc('Download through a signed URL', DOWNLOAD_NOTE),
+        params: ObjectParams,
+        querystring: SignedQuery,
+        response: { 200: Download },
+      },
+    },
+    async (req, reply) => {
+      await storage.grant(req.query.token ?? '', req.params.bucket, req.params['*'], 'download');
+      const served = await storage.downloadSigned(req.params.bucket, req.params['*']);
+      return send(req, reply, blobs, served, req.query.download);
+    },
+  );
+  app.post(
+    '/api/storage/object/upload/sign/:bucket/*',
+    {
+      schema: {
+        ...doc('A signed upload URL, valid 2 hours (createRule, or updateRule with `x-upsert: true`)'),
+        params: ObjectParams,
+        querystring: NoQuery,
+        response: { 200: Type.Object({ url: Type.String(), token: Type.String() }) },
+      },
+    },
+    async (req) =>
+      storage.signUpload(
+        req.params.bucket,
+        req.params['*'],
+        flag(req.headers['x-upsert']),
+        await viewer(req),
+      ),
   );
 
-  app.get<{ Params: ObjectParams }>('/api/storage/render/image/:bucket/*', async (req, reply) => {
-    const t = parseTransform(req.query as Record<string, unknown>);
-    return send(
-      req,
-      reply,
-      blobs,
-      await storage.transform(req.params.bucket, objectName(req), t, await viewer(req)),
-    );
-  });
+  app.get(
+    '/api/storage/render/image/:bucket/*',
+    {
+      schema: {
+        ...doc('A resized or converted image, cached (viewRule)', DOWNLOAD_NOTE),
+        params: ObjectParams,
+        querystring: TransformQuery,
+        response: { 200: Download },
+      },
+    },
+    async (req, reply) => {
+      const served = await storage.transform(
+        req.params.bucket,
+        req.params['*'],
+        parseTransform(req.query),
+        await viewer(req),
+      );
+      return send(req, reply, blobs, served, req.query.download);
+    },
+  );
 
-  app.register(async (raw) => storageUploadRoutes(raw, deps));
+  app.register(async (raw) => storageUploadRoutes(raw.withTypeProvider(), deps));
 }
 
 /** Upload routes: the request body is the object's bytes, streamed (no body parsing). */
-function storageUploadRoutes(app: FastifyInstance, deps: HttpDeps): void {
+function storageUploadRoutes(app: RouteApp, deps: HttpDeps): void {
   const { storage, auth } = deps;
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', (_req, _payload, done) => done(null, undefined));
-  const upload = async (req: FastifyRequest<{ Params: ObjectParams }>, upsert: boolean) => {
-    const bucket = await storage.bucketFor(req.params.bucket);
-    const o = await storage.upload(req.params.bucket, req.params['*'], req.raw, {
+  const upload = async (req: FastifyRequest, params: { bucket: string; '*': string }, upsert: boolean) => {
+    const bucket = await storage.bucketFor(params.bucket);
+    const o = await storage.upload(params.bucket, params['*'], req.raw, {
       contentType: text(req.headers['content-type']),
       upsert,
       viewer: await requestViewer(req, auth),
     });
     return objectJSON(bucket, o);
   };
-  app.post<{ Params: ObjectParams }>('/api/storage/object/:bucket/*', (req) =>
-    upload(req, flag(req.headers['x-upsert'])),
-  );
-  app.put<{ Params: ObjectParams }>('/api/storage/object/:bucket/*', (req) => upload(req, true));
-  app.put<{ Params: ObjectParams }>('/api/storage/object/upload/sign/:bucket/*', async (req) => {
-    const token = text((req.query as Record<string, unknown>).token) ?? '';
-    const name = req.params['*'];
-    const grant = await storage.grant(token, req.params.bucket, name, 'upload');
-    const bucket = await storage.bucketFor(req.params.bucket);
-    const o = await storage.uploadSigned(
-      req.params.bucket,
-      name,
-      req.raw,
-      grant,
-      text(req.headers['content-type']),
-    );
-    return objectJSON(bucket, o);
+  const uploadSchema = (summary: string, description: string) => ({
+    ...doc(summary, `${description} ${UPLOAD_NOTE}`),
+    params: ObjectParams,
+    querystring: NoQuery,
+    body: RawBody,
+    response: { 200: StorageObject },
   });
+  app.post(
+    '/api/storage/object/:bucket/*',
+    {
+      schema: uploadSchema(
+        'Upload an object',
+        'createRule; 409 when the name is taken unless `x-upsert: true` (then updateRule).',
+      ),
+    },
+    (req) => upload(req, req.params, flag(req.headers['x-upsert'])),
+  );
+  app.put(
+    '/api/storage/object/:bucket/*',
+    {
+      schema: uploadSchema(
+        'Upload or replace an object',
+        'createRule for a new name, updateRule to replace.',
+      ),
+    },
+    (req) => upload(req, req.params, true),
+  );
+  app.put(
+    '/api/storage/object/upload/sign/:bucket/*',
+    {
+      schema: {
+        ...uploadSchema(
+          'Upload through a signed URL',
+          'No auth needed: the object belongs to whoever signed the URL.',
+        ),
+        querystring: Type.Object({ token: SignedQuery.properties.token }),
+      },
+    },
+    async (req) => {
+      const name = req.params['*'];
+      const grant = await storage.grant(req.query.token ?? '', req.params.bucket, name, 'upload');
+      const bucket = await storage.bucketFor(req.params.bucket);
+      const o = await storage.uploadSigned(
+        req.params.bucket,
+        name,
+        req.raw,
+        grant,
+        text(req.headers['content-type']),
+      );
+      return objectJSON(bucket, o);
+    },
+  );
 }
 
 function listOptions(body: Record<string, unknown>): ListOptions {

@@ -1,4 +1,5 @@
-import { type ErrorData, fieldError } from '../../errors/api-error.ts';
+import type { ErrorData } from '../../errors/api-error.ts';
+import { FieldCode, fieldError } from '../../errors/codes.ts';
 import type { FieldType } from '../field.ts';
 
 /** Set by the server on create and/or update; client input is ignored. */
@@ -11,7 +12,7 @@ export const autodateField: FieldType = {
   readOnly: true,
   validateOptions(f, ctx): ErrorData | undefined {
     if (!f.onCreate && !f.onUpdate) {
-      return { onUpdate: fieldError('validation_required', 'Either onCreate or onUpdate must be enabled.') };
+      return { onUpdate: fieldError(FieldCode.required, 'Either onCreate or onUpdate must be enabled.') };
     }
     if (
       f.system &&
@@ -19,10 +20,7 @@ export const autodateField: FieldType = {
       (ctx.previous.onCreate !== f.onCreate || ctx.previous.onUpdate !== f.onUpdate)
     ) {
       return {
-        onCreate: fieldError(
-          'validation_system_autodate_change',
-          'System autodate fields cannot be changed.',
-        ),
+        onCreate: fieldError(FieldCode.systemAutodateChange, 'System autodate fields cannot be changed.'),
       };
     }
     return undefined;

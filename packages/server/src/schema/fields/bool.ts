@@ -1,4 +1,5 @@
-import { commonOptions, type FieldType, REQUIRED } from '../field.ts';
+import { fields } from '../../errors/codes.ts';
+import { commonOptions, type FieldType } from '../field.ts';
 
 // matches PocketBase (Go's strconv.ParseBool): any other text is false
 const TRUE_TEXT = new Set(['1', 't', 'true']);
@@ -15,7 +16,7 @@ export const boolField: FieldType = {
     return false;
   },
   // matches PocketBase: a required bool must be true
-  validate: (value, f) => (f.required && value !== true ? REQUIRED : undefined),
+  validate: (value, f) => (f.required && value !== true ? fields.required() : undefined),
   encode: (v) => v,
   decode: (raw) => raw === true || raw === 1 || raw === '1' || raw === 'true',
 };

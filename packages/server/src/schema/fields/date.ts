@@ -1,6 +1,6 @@
-import { fieldError } from '../../errors/api-error.ts';
+import { FieldCode, fieldError, fields } from '../../errors/codes.ts';
 import { formatDate, parseDate } from '../../tools/time.ts';
-import { commonOptions, type FieldType, REQUIRED } from '../field.ts';
+import { commonOptions, type FieldType } from '../field.ts';
 
 /** Client input → stored date text; anything unparseable is empty, like PocketBase. */
 export function toDateText(raw: unknown): string {
@@ -33,25 +33,25 @@ export const dateField: FieldType = {
     for (const k of ['min', 'max'] as const) {
       const v = f[k];
       if (v !== '' && v !== null && v !== undefined && toDateText(v) === '') {
-        errors[k] = fieldError('validation_date_invalid', 'Must be a valid date.');
+        errors[k] = fieldError(FieldCode.dateInvalid, 'Must be a valid date.');
       }
     }
     return Object.keys(errors).length ? errors : undefined;
   },
   validate(value, f) {
     const v = value as string;
-    if (v === '') return f.required ? REQUIRED : undefined;
+    if (v === '') return f.required ? fields.required() : undefined;
     const min = toDateText(f.min);
     const max = toDateText(f.max);
     if (min && v < min) {
       const t = goThreshold(min);
-      return fieldError('validation_min_greater_equal_than_required', `Must be no less than ${t.text}.`, {
+      return fields.atLeast(t.text, {
         threshold: t.json,
       });
     }
     if (max && v > max) {
       const t = goThreshold(max);
-      return fieldError('validation_max_less_equal_than_required', `Must be no greater than ${t.text}.`, {
+      return fields.atMost(t.text, {
         threshold: t.json,
       });
     }

@@ -1,5 +1,5 @@
-import { fieldError } from '../../errors/api-error.ts';
-import { commonOptions, type FieldType, num, REQUIRED, toText } from '../field.ts';
+import { FieldCode, fieldError, fields } from '../../errors/codes.ts';
+import { commonOptions, type FieldType, num, toText } from '../field.ts';
 
 const DEFAULT_MAX_SIZE = 5 * 1024 * 1024;
 
@@ -18,14 +18,12 @@ export const editorField: FieldType = {
   normalize: (raw) => toText(raw),
   validate(value, f) {
     const v = value as string;
-    if (v === '') return f.required ? REQUIRED : undefined;
+    if (v === '') return f.required ? fields.required() : undefined;
     const maxSize = num(f.maxSize) > 0 ? num(f.maxSize) : DEFAULT_MAX_SIZE;
     if (Buffer.byteLength(v) > maxSize) {
-      return fieldError(
-        'validation_content_size_limit',
-        `The maximum allowed content size is ${maxSize} bytes.`,
-        { maxSize },
-      );
+      return fieldError(FieldCode.contentSizeLimit, `The maximum allowed content size is ${maxSize} bytes.`, {
+        maxSize,
+      });
     }
     return undefined;
   },

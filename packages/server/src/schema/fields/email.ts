@@ -1,5 +1,5 @@
-import { fieldError } from '../../errors/api-error.ts';
-import { commonOptions, domainAllowed, type FieldModel, type FieldType, REQUIRED, toText } from '../field.ts';
+import { FieldCode, fieldError, fields } from '../../errors/codes.ts';
+import { commonOptions, domainAllowed, type FieldModel, type FieldType, toText } from '../field.ts';
 
 // a pragmatic form of the HTML5 email grammar
 const EMAIL_RE =
@@ -14,7 +14,7 @@ export function validateDomainLists(f: FieldModel) {
   const only = (f.onlyDomains as unknown[] | null) ?? [];
   const except = (f.exceptDomains as unknown[] | null) ?? [];
   if (only.length && except.length) {
-    return { exceptDomains: fieldError('validation_empty', 'Must be blank.') };
+    return { exceptDomains: fieldError(FieldCode.empty, 'Must be blank.') };
   }
   return undefined;
 }
@@ -35,10 +35,10 @@ export const emailField: FieldType = {
   type: 'email',
   validate(value, f) {
     const v = value as string;
-    if (v === '') return f.required ? REQUIRED : undefined;
-    if (!isEmail(v)) return fieldError('validation_is_email', 'Must be a valid email address.');
+    if (v === '') return f.required ? fields.required() : undefined;
+    if (!isEmail(v)) return fields.notEmail();
     if (!domainAllowed(v.slice(v.lastIndexOf('@') + 1), f)) {
-      return fieldError('validation_email_domain_not_allowed', 'Email domain is not allowed.');
+      return fieldError(FieldCode.emailDomainNotAllowed, 'Email domain is not allowed.');
     }
     return undefined;
   },

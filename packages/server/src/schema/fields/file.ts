@@ -1,4 +1,5 @@
-import { type ErrorData, type FieldError, fieldError } from '../../errors/api-error.ts';
+import type { ErrorData, FieldError } from '../../errors/api-error.ts';
+import { FieldCode, fieldError, fields } from '../../errors/codes.ts';
 import {
   commonOptions,
   decodeList,
@@ -7,7 +8,6 @@ import {
   isMulti,
   type Modifier,
   num,
-  REQUIRED,
   toUniqueStrings,
 } from '../field.ts';
 import { isUploadedFile, type UploadedFile } from '../uploaded-file.ts';
@@ -62,7 +62,7 @@ function checkUpload(u: UploadedFile, f: FieldModel): FieldError | undefined {
   const max = fileMaxSize(f);
   if (u.tooLarge || u.size > max) {
     return fieldError(
-      'validation_file_size_limit',
+      FieldCode.fileSizeLimit,
       `Failed to upload ${u.originalName.slice(0, 300)} - the maximum allowed file size is ${max} bytes.`,
       { file: u.originalName.slice(0, 300), maxSize: max },
     );
@@ -70,7 +70,7 @@ function checkUpload(u: UploadedFile, f: FieldModel): FieldError | undefined {
   const allowed = ((f.mimeTypes as string[] | null) ?? []).filter((t) => typeof t === 'string' && t);
   if (allowed.length && !allowed.some((t) => canonicalMime(t) === canonicalMime(u.contentType))) {
     return fieldError(
-      'validation_invalid_mime_type',
+      FieldCode.invalidMimeType,
       `${JSON.stringify(u.name)} mime type must be one of: ${allowed.join(', ')}.`,
     );
   }
@@ -103,19 +103,19 @@ export const fileField: FieldType = {
     const thumbs = (f.thumbs as unknown[] | null) ?? [];
     for (const [i, t] of thumbs.entries()) {
       if (typeof t !== 'string' || !THUMB_RE.test(t) || /^0x0/.test(t)) {
-        return { thumbs: { [i]: fieldError('validation_invalid_thumb_format', 'Invalid thumb format.') } };
+        return { thumbs: { [i]: fieldError(FieldCode.invalidThumbFormat, 'Invalid thumb format.') } };
       }
     }
     if (num(f.maxSelect) < 0)
       return {
-        maxSelect: fieldError('validation_min_greater_equal_than_required', 'Must be no less than 0.'),
+        maxSelect: fields.atLeast(0),
       };
     return undefined;
   },
   validate(value, f, ctx) {
     const all = toFileList(value);
     const list = all.filter((v): v is string => typeof v === 'string');
-    if (all.length === 0) return f.required ? REQUIRED : undefined;
+    if (all.length === 0) return f.required ? fields.required() : undefined;
     // matches PocketBase: plain names are only accepted when the record already had them
     const before = decodeList(
       Array.isArray(ctx.previous)
@@ -127,13 +127,13 @@ export const fileField: FieldType = {
     const invalid = list.filter((n) => !before.includes(n));
     // matches PocketBase: Go renders the list as `[a.txt b.txt]`, and names come before the count
     if (invalid.length) {
-      return fieldError('validation_invalid_file', `Invalid new files: [${invalid.join(' ')}].`, {
+      return fieldError(FieldCode.invalidFile, `Invalid new files: [${invalid.join(' ')}].`, {
         invalidFiles: invalid,
       });
     }
     const max = Math.max(num(f.maxSelect), 1);
     if (all.length > max) {
-      return fieldError('validation_too_many_files', `The maximum allowed files is ${max}.`, {
+      return fieldError(FieldCode.tooManyFiles, `The maximum allowed files is ${max}.`, {
         maxSelect: max,
       });
     }

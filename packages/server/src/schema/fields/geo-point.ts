@@ -1,5 +1,5 @@
-import { fieldError } from '../../errors/api-error.ts';
-import { commonOptions, type FieldType, REQUIRED } from '../field.ts';
+import { FieldCode, fieldError, fields } from '../../errors/codes.ts';
+import { commonOptions, type FieldType } from '../field.ts';
 
 export interface GeoPoint {
   lon: number;
@@ -33,12 +33,12 @@ export const geoPointField: FieldType = {
   normalize: toPoint,
   validate(value, f) {
     const p = value as GeoPoint;
-    if (p.lon === 0 && p.lat === 0) return f.required ? REQUIRED : undefined;
+    if (p.lon === 0 && p.lat === 0) return f.required ? fields.required() : undefined;
     if (!(p.lat >= -90 && p.lat <= 90)) {
-      return fieldError('validation_invalid_latitude', 'Latitude must be between -90 and 90 degrees.');
+      return fieldError(FieldCode.invalidLatitude, 'Latitude must be between -90 and 90 degrees.');
     }
     if (!(p.lon >= -180 && p.lon <= 180)) {
-      return fieldError('validation_invalid_longitude', 'Longitude must be between -180 and 180 degrees.');
+      return fieldError(FieldCode.invalidLongitude, 'Longitude must be between -180 and 180 degrees.');
     }
     return undefined;
   },

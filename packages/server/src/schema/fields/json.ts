@@ -1,5 +1,5 @@
-import { fieldError } from '../../errors/api-error.ts';
-import { commonOptions, type FieldType, num, REQUIRED } from '../field.ts';
+import { FieldCode, fieldError, fields } from '../../errors/codes.ts';
+import { commonOptions, type FieldType, num } from '../field.ts';
 
 const DEFAULT_MAX_SIZE = 1024 * 1024;
 const RAW_JSON_START = /^\s*[-0-9"[{]/;
@@ -52,11 +52,11 @@ export const jsonField: FieldType = {
   validate(value, f) {
     const maxSize = num(f.maxSize) > 0 ? num(f.maxSize) : DEFAULT_MAX_SIZE;
     if (Buffer.byteLength(jsonText(value)) > maxSize) {
-      return fieldError('validation_json_size_limit', `The maximum allowed JSON size is ${maxSize} bytes.`, {
+      return fieldError(FieldCode.jsonSizeLimit, `The maximum allowed JSON size is ${maxSize} bytes.`, {
         maxSize,
       });
     }
-    if (f.required && isEmptyJson(value)) return REQUIRED;
+    if (f.required && isEmptyJson(value)) return fields.required();
     return undefined;
   },
   encode: (v) => (v === null || v === undefined ? null : jsonText(v)),

@@ -1,5 +1,5 @@
-import { fieldError } from '../../errors/api-error.ts';
-import { commonOptions, type FieldType, REQUIRED } from '../field.ts';
+import { FieldCode, fieldError, fields } from '../../errors/codes.ts';
+import { commonOptions, type FieldType } from '../field.ts';
 
 /** Like PocketBase's cast: numbers stay, numeric text parses, anything else is 0. */
 function toNumber(raw: unknown): number {
@@ -29,35 +29,31 @@ export const numberField: FieldType = {
     const errors: Record<string, { code: string; message: string }> = {};
     for (const k of ['min', 'max'] as const) {
       if (f[k] !== null && f[k] !== undefined && (typeof f[k] !== 'number' || !Number.isFinite(f[k]))) {
-        errors[k] = fieldError('validation_invalid_value', 'Invalid value.');
+        errors[k] = fields.invalidValue();
       }
     }
     if (typeof f.min === 'number' && typeof f.max === 'number' && f.max < f.min) {
-      errors.max = fieldError(
-        'validation_min_greater_equal_than_required',
-        `Must be no less than ${f.min}.`,
-        {
-          threshold: f.min,
-        },
-      );
+      errors.max = fields.atLeast(f.min, {
+        threshold: f.min,
+      });
     }
     return Object.keys(errors).length ? errors : undefined;
   },
   validate(value, f) {
     const v = value as number;
     if (!Number.isFinite(v))
-      return fieldError('validation_not_a_number', 'The submitted number is not properly formatted.');
+      return fieldError(FieldCode.notANumber, 'The submitted number is not properly formatted.');
     // matches PocketBase: zero counts as empty, so min/max are not checked for it
-    if (v === 0) return f.required ? REQUIRED : undefined;
+    if (v === 0) return f.required ? fields.required() : undefined;
     if (f.onlyInt && !Number.isInteger(v))
-      return fieldError('validation_only_int_constraint', 'Decimal numbers are not allowed.');
+      return fieldError(FieldCode.onlyIntConstraint, 'Decimal numbers are not allowed.');
     if (typeof f.min === 'number' && v < f.min) {
-      return fieldError('validation_min_number_constraint', `Must be greater or equal than ${f.min}.`, {
+      return fieldError(FieldCode.minNumberConstraint, `Must be greater or equal than ${f.min}.`, {
         min: f.min,
       });
     }
     if (typeof f.max === 'number' && v > f.max) {
-      return fieldError('validation_max_number_constraint', `Must be less or equal than ${f.max}.`, {
+      return fieldError(FieldCode.maxNumberConstraint, `Must be less or equal than ${f.max}.`, {
         max: f.max,
       });
     }

@@ -1,5 +1,6 @@
-import { type ErrorData, fieldError } from '../../errors/api-error.ts';
-import { commonOptions, type FieldType, num, REQUIRED, toText } from '../field.ts';
+import type { ErrorData } from '../../errors/api-error.ts';
+import { FieldCode, fieldError, fields } from '../../errors/codes.ts';
+import { commonOptions, type FieldType, num, toText } from '../field.ts';
 import { compilePattern } from './text.ts';
 
 const DEFAULT_MAX = 71;
@@ -29,12 +30,12 @@ export const passwordField: FieldType = {
     const max = num(f.max);
     if (min < 0 || min > DEFAULT_MAX) {
       return {
-        min: fieldError('validation_max_less_equal_than_required', `Must be no greater than ${DEFAULT_MAX}.`),
+        min: fields.atMost(DEFAULT_MAX),
       };
     }
     if (max !== 0 && (max < min || max > DEFAULT_MAX)) {
       return {
-        max: fieldError('validation_max_less_equal_than_required', `Must be no greater than ${DEFAULT_MAX}.`),
+        max: fields.atMost(DEFAULT_MAX),
       };
     }
     return undefined;
@@ -44,16 +45,14 @@ export const passwordField: FieldType = {
     if (p.plain !== undefined && p.plain !== '') {
       const len = [...p.plain].length;
       const min = num(f.min);
-      if (len < min)
-        return fieldError('validation_min_text_constraint', `Must be at least ${min} character(s).`);
+      if (len < min) return fieldError(FieldCode.minTextConstraint, `Must be at least ${min} character(s).`);
       const max = num(f.max) || DEFAULT_MAX;
-      if (len > max)
-        return fieldError('validation_max_text_constraint', `Must be less than ${max} character(s).`);
+      if (len > max) return fieldError(FieldCode.maxTextConstraint, `Must be less than ${max} character(s).`);
       const re = compilePattern(f.pattern);
-      if (re && !re.test(p.plain)) return fieldError('validation_invalid_format', 'Invalid value format.');
+      if (re && !re.test(p.plain)) return fieldError(FieldCode.invalidFormat, 'Invalid value format.');
       return undefined;
     }
-    return f.required && !p.hash ? REQUIRED : undefined;
+    return f.required && !p.hash ? fields.required() : undefined;
   },
   encode: (v) => (v as PasswordValue).hash,
   decode: (raw) => ({ hash: raw === null || raw === undefined ? '' : String(raw) }) satisfies PasswordValue,

@@ -1,4 +1,5 @@
-import { type ErrorData, fieldError } from '../../errors/api-error.ts';
+import type { ErrorData } from '../../errors/api-error.ts';
+import { FieldCode, fieldError, fields } from '../../errors/codes.ts';
 import {
   commonOptions,
   decodeList,
@@ -7,7 +8,6 @@ import {
   modifyMulti,
   normalizeMulti,
   num,
-  REQUIRED,
 } from '../field.ts';
 
 export const relationField: FieldType = {
@@ -28,28 +28,25 @@ export const relationField: FieldType = {
   modify: modifyMulti,
   validateOptions(f, ctx): ErrorData | undefined {
     const target = typeof f.collectionId === 'string' ? f.collectionId : '';
-    if (!target) return { collectionId: fieldError('validation_required', 'Cannot be blank.') };
+    if (!target) return { collectionId: fields.required() };
     const targetType = ctx.collectionType(target);
     if (!targetType) {
       return {
         collectionId: fieldError(
-          'validation_field_relation_missing_collection',
+          FieldCode.fieldRelationMissingCollection,
           "The relation collection doesn't exist.",
         ),
       };
     }
     if (ctx.previous && ctx.previous.type === 'relation' && ctx.previous.collectionId !== f.collectionId) {
       return {
-        collectionId: fieldError(
-          'validation_field_relation_change',
-          'The relation collection cannot be changed.',
-        ),
+        collectionId: fieldError(FieldCode.fieldRelationChange, 'The relation collection cannot be changed.'),
       };
     }
     if (targetType === 'view' && ctx.ownerType !== 'view') {
       return {
         collectionId: fieldError(
-          'validation_relation_field_non_view_base_collection',
+          FieldCode.relationFieldNonViewBaseCollection,
           'Only view collections are allowed to have relations to other views.',
         ),
       };
@@ -58,11 +55,11 @@ export const relationField: FieldType = {
     const max = num(f.maxSelect);
     if (min < 0)
       return {
-        minSelect: fieldError('validation_min_greater_equal_than_required', 'Must be no less than 0.'),
+        minSelect: fields.atLeast(0),
       };
     if (min > 0 && max < min) {
       return {
-        maxSelect: fieldError('validation_min_greater_equal_than_required', `Must be no less than ${min}.`, {
+        maxSelect: fields.atLeast(min, {
           threshold: min,
         }),
       };
@@ -71,18 +68,18 @@ export const relationField: FieldType = {
   },
   async validate(value, f, ctx) {
     const list = Array.isArray(value) ? (value as string[]) : value === '' ? [] : [value as string];
-    if (list.length === 0) return f.required ? REQUIRED : undefined;
+    if (list.length === 0) return f.required ? fields.required() : undefined;
     const min = num(f.minSelect);
     if (min > 0 && list.length < min) {
-      return fieldError('validation_not_enough_values', `Select at least ${min}.`, { minSelect: min });
+      return fieldError(FieldCode.notEnoughValues, `Select at least ${min}.`, { minSelect: min });
     }
     const max = Math.max(num(f.maxSelect), 1);
     if (list.length > max)
-      return fieldError('validation_too_many_values', `Select no more than ${max}.`, { maxSelect: max });
+      return fieldError(FieldCode.tooManyValues, `Select no more than ${max}.`, { maxSelect: max });
     const found = await ctx.existingIds(f.collectionId as string, list);
     if (list.some((id) => !found.has(id))) {
       return fieldError(
-        'validation_missing_rel_records',
+        FieldCode.missingRelRecords,
         'Failed to find all relation records with the provided ids.',
       );
     }

@@ -1,4 +1,5 @@
-import { type ErrorData, fieldError } from '../../errors/api-error.ts';
+import type { ErrorData } from '../../errors/api-error.ts';
+import { FieldCode, fieldError, fields } from '../../errors/codes.ts';
 import {
   commonOptions,
   decodeList,
@@ -7,7 +8,6 @@ import {
   modifyMulti,
   normalizeMulti,
   num,
-  REQUIRED,
 } from '../field.ts';
 
 export const selectField: FieldType = {
@@ -25,35 +25,31 @@ export const selectField: FieldType = {
       values.length === 0 ||
       values.some((v) => typeof v !== 'string' || v === '')
     ) {
-      return { values: fieldError('validation_required', 'Cannot be blank.') };
+      return { values: fields.required() };
     }
     if (new Set(values).size !== values.length)
-      return { values: fieldError('validation_duplicated_values', 'Duplicated values.') };
+      return { values: fieldError(FieldCode.duplicatedValues, 'Duplicated values.') };
     const max = num(f.maxSelect);
     if (max < 0 || max > values.length) {
       return {
-        maxSelect: fieldError(
-          'validation_max_less_equal_than_required',
-          `Must be no greater than ${values.length}.`,
-          {
-            threshold: values.length,
-          },
-        ),
+        maxSelect: fields.atMost(values.length, {
+          threshold: values.length,
+        }),
       };
     }
     return undefined;
   },
   validate(value, f) {
     const list = Array.isArray(value) ? (value as string[]) : value === '' ? [] : [value as string];
-    if (list.length === 0) return f.required ? REQUIRED : undefined;
+    if (list.length === 0) return f.required ? fields.required() : undefined;
     const max = Math.max(num(f.maxSelect), 1);
     if (list.length > max) {
-      return fieldError('validation_too_many_values', `Select no more than ${max}.`, { maxSelect: max });
+      return fieldError(FieldCode.tooManyValues, `Select no more than ${max}.`, { maxSelect: max });
     }
     const allowed = (f.values as string[]) ?? [];
     for (const v of list) {
       if (!allowed.includes(v))
-        return fieldError('validation_invalid_value', `Invalid value ${v}.`, { value: v });
+        return fieldError(FieldCode.invalidValue, `Invalid value ${v}.`, { value: v });
     }
     return undefined;
   },

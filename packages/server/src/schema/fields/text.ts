@@ -1,6 +1,6 @@
-import { fieldError } from '../../errors/api-error.ts';
+import { FieldCode, fieldError, fields } from '../../errors/codes.ts';
 import { randomFromPattern } from '../../tools/pattern.ts';
-import { commonOptions, type FieldModel, type FieldType, num, REQUIRED, toText } from '../field.ts';
+import { commonOptions, type FieldModel, type FieldType, num, toText } from '../field.ts';
 
 const DEFAULT_MAX = 5000;
 
@@ -36,13 +36,9 @@ export const textField: FieldType = {
   normalize: (raw) => toText(raw),
   validateOptions(f) {
     const errors: Record<string, { code: string; message: string }> = {};
-    if (num(f.min) < 0)
-      errors.min = fieldError('validation_min_greater_equal_than_required', 'Must be no less than 0.');
+    if (num(f.min) < 0) errors.min = fields.atLeast(0);
     if (num(f.max) !== 0 && num(f.max) < num(f.min)) {
-      errors.max = fieldError(
-        'validation_min_greater_equal_than_required',
-        `Must be no less than ${num(f.min)}.`,
-      );
+      errors.max = fieldError(FieldCode.minGreaterEqualThanRequired, `Must be no less than ${num(f.min)}.`);
     }
     for (const key of ['pattern', 'autogeneratePattern'] as const) {
       const p = f[key];
@@ -54,38 +50,38 @@ export const textField: FieldType = {
           const re = compilePattern(f.pattern);
           if (re && !re.test(sample)) {
             errors[key] = fieldError(
-              'validation_invalid_autogenerate_pattern_value',
+              FieldCode.invalidAutogeneratePatternValue,
               `The provided autogenerate pattern could produce invalid field values, ex.: "${sample}".`,
             );
           }
         }
       } catch (e) {
-        errors[key] = fieldError('validation_invalid_regex', (e as Error).message);
+        errors[key] = fieldError(FieldCode.invalidRegex, (e as Error).message);
       }
     }
     if (f.primaryKey) {
-      if (f.name !== 'id') errors.name = fieldError('validation_in_invalid', 'Must be a valid value.');
-      if (f.hidden) errors.hidden = fieldError('validation_empty', 'Must be blank.');
-      if (!f.pattern) errors.pattern = REQUIRED;
+      if (f.name !== 'id') errors.name = fields.notInList();
+      if (f.hidden) errors.hidden = fieldError(FieldCode.empty, 'Must be blank.');
+      if (!f.pattern) errors.pattern = fields.required();
     }
     return Object.keys(errors).length ? errors : undefined;
   },
   validate(value, f: FieldModel) {
     const v = value as string;
-    if (v === '') return f.required || f.primaryKey ? REQUIRED : undefined;
+    if (v === '') return f.required || f.primaryKey ? fields.required() : undefined;
     const len = [...v].length;
     const min = num(f.min);
     if (min > 0 && len < min) {
-      return fieldError('validation_min_text_constraint', `Must be at least ${min} character(s).`, { min });
+      return fieldError(FieldCode.minTextConstraint, `Must be at least ${min} character(s).`, { min });
     }
     const max = num(f.max) || DEFAULT_MAX;
     if (len > max) {
-      return fieldError('validation_max_text_constraint', `Must be no more than ${max} character(s).`, {
+      return fieldError(FieldCode.maxTextConstraint, `Must be no more than ${max} character(s).`, {
         max,
       });
     }
     const re = compilePattern(f.pattern);
-    if (re && !re.test(v)) return fieldError('validation_invalid_format', 'Invalid value format.');
+    if (re && !re.test(v)) return fieldError(FieldCode.invalidFormat, 'Invalid value format.');
     return undefined;
   },
   encode: (v) => v,

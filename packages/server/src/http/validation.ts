@@ -1,0 +1,143 @@
+import type { FastifyInstance, FastifySchemaCompiler } from 'fastify';
+import type { TSchema } from 'typebox';
+import { Compile, type Validator } from 'typebox/compile';
+import type { TLocalizedValidationError } from 'typebox/error';
+import type { ErrorData, FieldError } from '../errors/api-error.ts';
+import { errors, FieldCode, fieldError, fields } from '../errors/codes.ts';
+
+// matches PocketBase: a form that fails validation answers this message with the per-field
+// errors (apis/record_auth_with_password.go: form.validate → BadRequestError)
+const INVALID = 'An error occurred while validating the submitted data.';
+
+/**
+ * Validates requests with the routes' TypeBox schemas, compiled by TypeBox
+ * (`typebox/compile`) instead of Fastify's default Ajv: Ajv coerces and strips values and
+ * answers its own error shape, where PocketBase's clients expect `{status, message, data}`
+ * with a `{code, message}` per field. Nothing is coerced or removed: a handler sees what
+ * was sent, checked. Response schemas only document the answer: it is written with
+ * `JSON.stringify`, as without schemas (records are open objects and `fields` reshapes them).
+ */
+export function registerValidation(app: FastifyInstance): void {
+  const cache = new WeakMap<object, Validator>();
+  const compiled = (schema: TSchema): Validator => {
+    let v = cache.get(schema);
+    if (!v) {
+      v = Compile(schema);
+      cache.set(schema, v);
+    }
+    return v;
+  };
+  const compiler: FastifySchemaCompiler<TSchema> = ({ schema, httpPart }) => {
+    // compiled on first use: most routes of a server never see a request
+    let v: Validator | undefined;
+    return (data: unknown) => {
+      // no parsed body (none sent, multipart read by the handler, a streamed upload):
+      // the handler reads it and the service checks its values, as for form fields
+      if (httpPart === 'body' && (data === null || isFormBody(data))) return { value: data };
+      v ??= compiled(schema);
+      if (v.Check(data)) return { value: data };
+      return { error: validationError(v.Errors(data), data, httpPart ?? 'body') };
+    };
+  };
+  app.setValidatorCompiler(compiler);
+  app.setSerializerCompiler(() => (data) => JSON.stringify(data));
+}
+
+/** Form fields are text, whatever the schema's types: the service reads them (see body.ts). */
+const FORM = Symbol('form body');
+
+/** Marks an object parsed from a urlencoded form (its values are all strings). */
+export function markFormBody<T extends object>(body: T): T {
+  Object.defineProperty(body, FORM, { value: true });
+  return body;
+}
+
+function isFormBody(data: unknown): boolean {
+  return typeof data === 'object' && data !== null && FORM in data;
+}
+
+/**
+ * A 400 in PocketBase's shape from TypeBox's errors: one `{code, message}` per field (the
+ * first found), nested by path (`data.subscriptions.0`). A body that is not an object at all
+ * is PocketBase's "failed to read" error.
+ */
+export function validationError(list: TLocalizedValidationError[], data: unknown, part: string) {
+  const out: ErrorData = {};
+  for (const e of list) {
+    const path = e.instancePath.split('/').slice(1).map(unescapePointer);
+    if (e.keyword === 'required') {
+      for (const name of (e.params as { requiredProperties: string[] }).requiredProperties)
+        put(out, [...path, name], fields.required());
+      continue;
+    }
+    if (path.length === 0) {
+      if (part === 'body') return errors.badRequest('Failed to read the submitted data.');
+      continue;
+    }
+    put(out, path, fieldErrorOf(e, valueAt(data, path), part));
+  }
+  return errors.invalid(INVALID, out);
+}
+
+function put(out: ErrorData, path: string[], err: FieldError): void {
+  let node = out;
+  for (const key of path.slice(0, -1)) {
+    const next = node[key] ?? {};
+    if ('code' in next && typeof next.code === 'string') return; // the parent already failed
+    node[key] = next;
+    node = next as ErrorData;
+  }
+  node[path.at(-1)!] ??= err;
+}
+
+const unescapePointer = (s: string) => s.replaceAll('~1', '/').replaceAll('~0', '~');
+
+function valueAt(data: unknown, path: string[]): unknown {
+  let v = data;
+  for (const key of path) v = v && typeof v === 'object' ? (v as Record<string, unknown>)[key] : undefined;
+  return v;
+}
+
+const TYPE_MESSAGES: Record<string, FieldError> = {
+  integer: fieldError(FieldCode.invalidInt, 'Must be an integer.'),
+  number: fieldError(FieldCode.notANumber, 'Must be a number.'),
+  boolean: fields.notBool(),
+  string: fields.invalidValue('Must be a string.'),
+  array: fields.invalidValue('Must be a list.'),
+  object: fields.invalidValue('Must be an object.'),
+};
+
+/** One TypeBox failure as the catalog's field error, worded as PocketBase words it. */
+function fieldErrorOf(e: TLocalizedValidationError, value: unknown, part: string): FieldError {
+  const limit = (e.params as { limit?: number }).limit ?? 0;
+  switch (e.keyword) {
+    case 'type': {
+      // a query parameter sent twice arrives as a list
+      if (part === 'querystring' && Array.isArray(value)) return fields.invalidValue('Must be given once.');
+      const type = [(e.params as { type: string | string[] }).type].flat()[0] ?? '';
+      return TYPE_MESSAGES[type] ?? fields.invalidValue();
+    }
+    case 'minLength':
+    case 'minItems':
+      return limit <= 1
+        ? fields.required()
+        : fieldError(FieldCode.lengthOutOfRange, `The length must be no less than ${limit}.`, { min: limit });
+    case 'maxLength':
+    case 'maxItems':
+      return fields.tooLong(limit, { max: limit });
+    case 'minimum':
+      return fields.atLeast(limit);
+    case 'maximum':
+      return fields.atMost(limit);
+    case 'enum':
+    case 'const':
+    case 'anyOf':
+      return fields.notInList();
+    case 'pattern':
+      return fieldError(FieldCode.matchInvalid, 'Must be in a valid format.');
+    case 'format':
+      return fieldError(FieldCode.invalidFormat, 'Must be in a valid format.');
+    default:
+      return fields.invalidValue();
+  }
+}
