@@ -18,7 +18,7 @@ import { createS3Service } from './s3/s3-service.ts';
 import { SUPERUSERS } from './schema/collection.ts';
 import { type CollectionService, createCollectionService } from './schema/collection-service.ts';
 import { createSchemaSync, type SchemaBus } from './schema/schema-sync.ts';
-import { createSettingsService, type SettingsService } from './settings/settings-service.ts';
+import { createSettingsService } from './settings/settings-service.ts';
 import { openBlobStore } from './storage/open-blob-store.ts';
 import { createStorageService, type StorageService } from './storage/storage-service.ts';
 import { createTusService } from './storage/tus-service.ts';
