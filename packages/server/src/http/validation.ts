@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifySchemaCompiler } from 'fastify';
 import type { TSchema } from 'typebox';
-import { Compile, type Validator } from 'typebox/compile';
 import type { TLocalizedValidationError } from 'typebox/error';
+import { Compile, type Validator } from 'typebox/schema';
 import type { ErrorData, FieldError } from '../errors/api-error.ts';
 import { errors, FieldCode, fieldError, fields } from '../errors/codes.ts';
 
@@ -11,7 +11,8 @@ const INVALID = 'An error occurred while validating the submitted data.';
 
 /**
  * Validates requests with the routes' TypeBox schemas, compiled by TypeBox
- * (`typebox/compile`) instead of Fastify's default Ajv: Ajv coerces and strips values and
+ * (`typebox/schema`: the JSON Schema compiler without the type engine, ~150 modules fewer to
+ * load at start than `typebox/compile`) instead of Fastify's default Ajv: Ajv coerces and strips values and
  * answers its own error shape, where PocketBase's clients expect `{status, message, data}`
  * with a `{code, message}` per field. Nothing is coerced or removed: a handler sees what
  * was sent, checked. Response schemas only document the answer: it is written with
@@ -36,7 +37,7 @@ export function registerValidation(app: FastifyInstance): void {
       if (httpPart === 'body' && (data === null || isFormBody(data))) return { value: data };
       v ??= compiled(schema);
       if (v.Check(data)) return { value: data };
-      return { error: validationError(v.Errors(data), data, httpPart ?? 'body') };
+      return { error: validationError(v.Errors(data)[1], data, httpPart ?? 'body') };
     };
   };
   app.setValidatorCompiler(compiler);
