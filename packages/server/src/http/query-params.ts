@@ -1,6 +1,7 @@
-import Type, { type Static } from 'typebox';
+import type { Static } from 'typebox';
 import { errors, FieldCode, fieldError, fields } from '../errors/codes.ts';
 import type { ListParams } from '../records/list.ts';
+import { Type } from './type.ts';
 
 const TRUE_RE = /^(1|t|true)$/i;
 const FALSE_RE = /^(0|f|false|)$/i;

@@ -1,4 +1,4 @@
-import Type from 'typebox';
+import { Type } from './type.ts';
 
 /**
  * Shapes several route files answer with (TypeBox): the error body, records, record lists

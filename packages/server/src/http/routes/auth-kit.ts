@@ -1,11 +1,12 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import Type, { type TSchema } from 'typebox';
+import type { TSchema } from 'typebox';
 import type { AuthResult, SignInContext } from '../../auth/auth-service.ts';
 import { readBody } from '../body.ts';
 import type { HttpDeps } from '../deps.ts';
 import { expandParam, QUERY } from '../query-params.ts';
 import { CollectionParam, NoContent, NoQuery, type RouteApp } from '../route-schema.ts';
 import { AuthBody } from '../schemas.ts';
+import { Type } from '../type.ts';
 import { requestViewer } from '../viewer.ts';
 
 /** The path parameters of an auth collection's routes. */

@@ -1,9 +1,9 @@
-import Type from 'typebox';
 import { readBody } from '../body.ts';
 import type { HttpDeps } from '../deps.ts';
 import { RecordQuery } from '../query-params.ts';
 import { CollectionParam, NoQuery, type RouteApp } from '../route-schema.ts';
 import { AuthBody } from '../schemas.ts';
+import { Type } from '../type.ts';
 import { superuserOnly, viewerOf } from '../viewer.ts';
 import { authRouteKit, MFA_NOTE, Params, textFields } from './auth-kit.ts';
 

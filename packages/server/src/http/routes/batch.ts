@@ -1,5 +1,4 @@
 import type { FastifyRequest } from 'fastify';
-import Type from 'typebox';
 import { ApiError, type ErrorData } from '../../errors/api-error.ts';
 import { errors, fields } from '../../errors/codes.ts';
 import type { FileService } from '../../files/file-service.ts';
@@ -10,6 +9,7 @@ import type { UploadReceiver } from '../../storage/upload-receiver.ts';
 import { readBody, withUploads } from '../body.ts';
 import type { HttpDeps } from '../deps.ts';
 import { NoQuery, type RouteApp } from '../route-schema.ts';
+import { Type } from '../type.ts';
 import { requestViewer } from '../viewer.ts';
 
 const RECORDS_URL = /^\/api\/collections\/([^/?#]+)\/records(?:\/([^/?#]+))?\/?(?:\?(.*))?$/;

@@ -1,10 +1,10 @@
-import Type from 'typebox';
 import { errors, fields } from '../../errors/codes.ts';
 import { type Collection, collectionToJSON } from '../../schema/collection.ts';
 import { readBody } from '../body.ts';
 import type { HttpDeps } from '../deps.ts';
 import { listParams, QUERY } from '../query-params.ts';
 import { CollectionParam, NoContent, NoQuery, type RouteApp } from '../route-schema.ts';
+import { Type } from '../type.ts';
 import { superuserOnly } from '../viewer.ts';
 
 const CollectionBody = Type.Object(

@@ -1,6 +1,6 @@
-import Type from 'typebox';
 import { routesOf } from '../route-catalog.ts';
 import { NoQuery, type RouteApp } from '../route-schema.ts';
+import { Type } from '../type.ts';
 
 /** `GET /api/docs/openapi.json`: generated from the registered routes on first request. */
 export function docsRoutes(app: RouteApp): void {

@@ -1,7 +1,7 @@
-import Type from 'typebox';
 import type { HttpDeps } from '../deps.ts';
 import { mediaBody, NoQuery, type RouteApp } from '../route-schema.ts';
 import { serveBlob } from '../serve-blob.ts';
+import { Type } from '../type.ts';
 import { viewerOf } from '../viewer.ts';
 
 const tags = ['files'];

@@ -1,5 +1,5 @@
-import Type from 'typebox';
 import { NoQuery, type RouteApp } from '../route-schema.ts';
+import { Type } from '../type.ts';
 
 const HealthBody = Type.Object({
   code: Type.Integer(),

@@ -1,10 +1,10 @@
-import Type from 'typebox';
 import type { WebSocket, WebSocketServer } from 'ws';
 import { ApiError } from '../../errors/api-error.ts';
 import { errors } from '../../errors/codes.ts';
 import type { ClientSink, Delivery, RealtimeClient } from '../../realtime/client.ts';
 import type { HttpDeps } from '../deps.ts';
 import { NoQuery, type RouteApp } from '../route-schema.ts';
+import { Type } from '../type.ts';
 
 const PATH = '/api/ws';
 const MAX_FRAME = 64 * 1024;

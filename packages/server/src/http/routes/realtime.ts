@@ -1,9 +1,9 @@
-import Type from 'typebox';
 import { errors, fields } from '../../errors/codes.ts';
 import type { ClientSink, Delivery } from '../../realtime/client.ts';
 import { readBody } from '../body.ts';
 import type { HttpDeps } from '../deps.ts';
 import { mediaBody, NoContent, NoQuery, type RouteApp } from '../route-schema.ts';
+import { Type } from '../type.ts';
 import { superuserOnly, viewerOf } from '../viewer.ts';
 
 const INVALID = 'An error occurred while validating the submitted data.';

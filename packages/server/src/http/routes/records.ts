@@ -1,4 +1,3 @@
-import Type from 'typebox';
 import { errors } from '../../errors/codes.ts';
 import { SUPERUSERS } from '../../schema/collection.ts';
 import { readBody, withUploads } from '../body.ts';
@@ -6,6 +5,7 @@ import type { HttpDeps } from '../deps.ts';
 import { expandParam, ListQuery, listParams, QUERY, RecordQuery } from '../query-params.ts';
 import { CollectionParam, NoContent, NoQuery, type RouteApp } from '../route-schema.ts';
 import { ListBody, RecordBody } from '../schemas.ts';
+import { Type } from '../type.ts';
 import { requestViewer } from '../viewer.ts';
 
 const AggregateBody = Type.Object(

@@ -1,4 +1,3 @@
-import Type from 'typebox';
 import { ApiError } from '../../errors/api-error.ts';
 import { invalidArgument, noSuchKey, S3Error } from '../../s3/s3-error.ts';
 import { checkScope } from '../../s3/s3-keys.ts';
@@ -9,6 +8,7 @@ import { mediaBody, NoContent, ObjectNameParam, RawBody, type RouteApp } from '.
 import { s3Body, smallBody } from '../s3-body.ts';
 import { isoTime, sendS3Object, sendXml } from '../s3-reply.ts';
 import { callerOf, S3_VIEWER, s3Bucket, userMetadata } from '../s3-request.ts';
+import { Type } from '../type.ts';
 
 /** S3's query parameters: names chosen by the operation (`?uploads`, `?uploadId=`, `list-type`). */
 const S3Query = Type.Record(Type.String(), Type.String());

@@ -1,7 +1,7 @@
-import Type from 'typebox';
 import { readBody } from '../body.ts';
 import type { HttpDeps } from '../deps.ts';
 import { NoContent, NoQuery, type RouteApp } from '../route-schema.ts';
+import { Type } from '../type.ts';
 import { superuserOnly, viewerOf } from '../viewer.ts';
 
 const Meta = Type.Object({

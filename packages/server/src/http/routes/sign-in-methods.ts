@@ -1,7 +1,7 @@
-import Type from 'typebox';
 import { readBody } from '../body.ts';
 import type { HttpDeps } from '../deps.ts';
 import { CollectionParam, NoContent, NoQuery, type RouteApp } from '../route-schema.ts';
+import { Type } from '../type.ts';
 import { viewerOf } from '../viewer.ts';
 import { authRouteKit, Params, textFields } from './auth-kit.ts';
 

@@ -1,5 +1,4 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import Type from 'typebox';
 import { errors } from '../../errors/codes.ts';
 import {
   parseChecksum,
@@ -12,6 +11,7 @@ import {
 import type { TusUpload } from '../../storage/tus-store.ts';
 import type { HttpDeps } from '../deps.ts';
 import { NoContent, NoQuery, RawBody, type RouteApp } from '../route-schema.ts';
+import { Type } from '../type.ts';
 import { requestViewer } from '../viewer.ts';
 
 /** Where resumable uploads live (the same path as Supabase's). */

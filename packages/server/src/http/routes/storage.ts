@@ -1,5 +1,4 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import Type from 'typebox';
 import { errors } from '../../errors/codes.ts';
 import type { Bucket as BucketModel } from '../../storage/bucket-model.ts';
 import type { ObjectRow } from '../../storage/bucket-store.ts';
@@ -10,6 +9,7 @@ import { readBody } from '../body.ts';
 import type { HttpDeps } from '../deps.ts';
 import { mediaBody, NoContent, NoQuery, ObjectNameParam, RawBody, type RouteApp } from '../route-schema.ts';
 import { serveBlob } from '../serve-blob.ts';
+import { Type } from '../type.ts';
 import { requestViewer } from '../viewer.ts';
 
 const Rule = Type.Union([Type.String(), Type.Null()]);
