@@ -24,6 +24,12 @@ export interface FollowOptions {
   ordered?: boolean;
   /** Most rows per handler call (default 500). */
   batchSize?: number;
+  /**
+   * A starting position known without reading the log (set by the change log for in-memory
+   * `now` consumers that start while it runs, so a change committed right after `follow`
+   * returned is never taken for one from before it).
+   */
+  startAt?: number;
   /** First and longest wait before a failed handler (or read) is retried. */
   retryMinMs?: number;
   retryMaxMs?: number;
@@ -38,6 +44,8 @@ export interface ChangeFeedDeps {
   order: ChangeOrder;
   logger: Logger;
   now(): string;
+  /** Told each position the feed moves to (the log keeps the newest seq known committed). */
+  seen?(seq: number): void;
 }
 
 // while a row is held back (an earlier seq may still commit), reads repeat on this timer:
@@ -55,7 +63,16 @@ const MAX_MISSING = 10_000;
  * and waits at the first one; an unordered feed hands over what it sees and watches the
  * missing seqs.
  */
-export function createChangeFeed({ name, handler, options, store, order, logger, now }: ChangeFeedDeps) {
+export function createChangeFeed({
+  name,
+  handler,
+  options,
+  store,
+  order,
+  logger,
+  now,
+  seen,
+}: ChangeFeedDeps) {
   const batch = options.batchSize ?? 500;
   const durable = options.durable ?? false;
   const ordered = options.ordered ?? durable;
@@ -77,7 +94,7 @@ export function createChangeFeed({ name, handler, options, store, order, logger,
 
   async function init(): Promise<void> {
     const stored = durable ? await store.cursor(name) : undefined;
-    position = stored ?? (options.from === 'start' ? 0 : await store.lastSeq());
+    position = stored ?? options.startAt ?? (options.from === 'start' ? 0 : await store.lastSeq());
     if (durable && stored === undefined) await store.saveCursor(name, position, now());
   }
 
@@ -158,6 +175,7 @@ export function createChangeFeed({ name, handler, options, store, order, logger,
     }
     if (durable) await store.saveCursor(name, last, now());
     position = last;
+    seen?.(last);
   }
 
   function retryIn(ms: number, backoff: boolean): void {

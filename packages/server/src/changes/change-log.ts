@@ -50,6 +50,11 @@ export function createChangeLog({ db, logger, clock, retentionHours }: ChangeLog
   // the NOTIFY payload is the newest seq this node appended; our own come back to us and
   // are ignored (we woke our consumers already)
   let lastAppended = 0;
+  // the newest seq known committed (read at start, then every local commit and every
+  // position a consumer reached, other nodes' changes included): where an
+  // in-memory `now` consumer that starts while the log runs begins
+  let lastCommitted = 0;
+  const txMax = new WeakMap<Transaction, number>();
   const sent = new Set<string>();
   const now = () => formatDate(new Date(clock.now()));
   const cutoff = () => formatDate(new Date(clock.now() - retentionHours * 3_600_000));
@@ -104,9 +109,14 @@ export function createChangeLog({ db, logger, clock, retentionHours }: ChangeLog
       const known = txIds.get(tx.outermost);
       const { seq, txId } = await store.append(tx, change, now(), known);
       lastAppended = Math.max(lastAppended, seq);
+      const outer = tx.outermost;
+      txMax.set(outer, Math.max(txMax.get(outer) ?? 0, seq));
       if (known !== undefined) return;
-      txIds.set(tx.outermost, txId);
-      tx.outermost.afterCommit(committed);
+      txIds.set(outer, txId);
+      outer.afterCommit(() => {
+        lastCommitted = Math.max(lastCommitted, txMax.get(outer) ?? seq);
+        committed();
+      });
     },
 
     /**
@@ -116,7 +126,20 @@ export function createChangeLog({ db, logger, clock, retentionHours }: ChangeLog
      */
     follow(name: string, handler: ChangeHandler, options: FollowOptions = {}): Following {
       if (feeds.has(name)) throw new Error(`change-log consumer ${name} is already following`);
-      const feed = createChangeFeed({ name, handler, options, store, order: db.changeOrder, logger, now });
+      if (started && !options.durable && (options.from ?? 'now') === 'now' && options.startAt === undefined)
+        options = { ...options, startAt: lastCommitted };
+      const feed = createChangeFeed({
+        name,
+        handler,
+        options,
+        store,
+        order: db.changeOrder,
+        logger,
+        now,
+        seen: (seq) => {
+          lastCommitted = Math.max(lastCommitted, seq);
+        },
+      });
       feeds.set(name, feed);
       const ready = feed.ready();
       ready.catch((err: unknown) =>
@@ -170,6 +193,7 @@ export function createChangeLog({ db, logger, clock, retentionHours }: ChangeLog
 
     /** Starts listening for other nodes, the consumers, and pruning (now, then every 10 minutes). */
     async start(): Promise<void> {
+      lastCommitted = Math.max(lastCommitted, await store.lastSeq());
       started = true;
       stopListening = await db.bus.listen(
         CHANGES_CHANNEL,
