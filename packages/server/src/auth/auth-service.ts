@@ -32,7 +32,7 @@ import { createOAuth2Flow } from './oauth2.ts';
 import { createOtpFlow } from './otp.ts';
 import { createPasskeyFlow } from './passkeys.ts';
 import { hashPassword, verifyPassword } from './password.ts';
-import { createRateLimiter } from './rate-limiter.ts';
+import { createRateLimiter, reserveAll, TOO_MANY_FAILURES } from './rate-limiter.ts';
 import { cleanUpDeletedAuthRecords } from './record-cleanup.ts';
 import {
   type AuthResult,
@@ -244,10 +244,15 @@ export function createAuthService({
       }
       if (Object.keys(errors).length)
         throw new ValidationError('An error occurred while validating the submitted data.', errors);
-      // brute-force limit: failures per identity and per client IP, in a sliding window
+      // brute-force limit: failures per identity and per client IP, in a sliding window;
+      // the attempt counts as it arrives (parallel guesses cannot all pass the check) and
+      // is given back when the password was right
       const identityKey = `${c.id}:${String(identity).toLowerCase()}`;
-      if (identityFailures.exceeded(identityKey) || ipFailures.exceeded(ctx.ip))
-        throw new TooManyRequestsError('Too many failed sign-in attempts, please try again later.');
+      const attempt = reserveAll([
+        [identityFailures, identityKey],
+        [ipFailures, ctx.ip],
+      ]);
+      if (!attempt) throw new TooManyRequestsError(TOO_MANY_FAILURES);
       let record: RecordValues | undefined;
       for (const field of identityField ? [String(identityField)] : identityFields) {
         record = await records.findByField(c, field, String(identity));
@@ -256,11 +261,8 @@ export function createAuthService({
       const stored = record && isPasswordValue(record.password) ? record.password.hash : '';
       dummyHash ??= hashPassword(randomBytes(16).toString('hex'));
       const ok = await verifyPassword(String(password), stored || (await dummyHash));
-      if (!record || !stored || !ok) {
-        identityFailures.hit(identityKey);
-        ipFailures.hit(ctx.ip);
-        throw new BadRequestError('Failed to authenticate.');
-      }
+      if (!record || !stored || !ok) throw new BadRequestError('Failed to authenticate.');
+      attempt.release();
       identityFailures.reset(identityKey);
       return signIn.complete(c, record, 'password', ctx);
     },

@@ -8,7 +8,7 @@ import { randomString } from '../tools/id.ts';
 import { type AuthStore, hasExpired } from './auth-store.ts';
 import { readForm } from './forms.ts';
 import { hashPassword, verifyPassword } from './password.ts';
-import { createRateLimiter, type RateLimiter } from './rate-limiter.ts';
+import { createRateLimiter, type RateLimiter, reserveAll, TOO_MANY_FAILURES } from './rate-limiter.ts';
 import type { AuthResult, SignIn, SignInContext } from './sign-in.ts';
 import type { EmailFlowDeps } from './token-mail.ts';
 
@@ -139,15 +139,16 @@ export function createOtpFlow(deps: OtpDeps) {
       let record = await records.findById(c, otp.record_ref);
       if (!record) throw new BadRequestError(INVALID);
       const key = `${c.id}:${String(record.id)}`;
-      if (deps.ipFailures.exceeded(ctx.ip))
-        throw new TooManyRequestsError('Too many failed sign-in attempts, please try again later.');
+      // counted as they arrive: per client IP (given back on success), per code (kept)
       if (attempts.exceeded(key))
         throw new TooManyRequestsError('Too many attempts, please try again later with a new OTP.');
-      attempts.hit(key);
-      if (!(await verifyPassword(form.password, otp.password))) {
-        deps.ipFailures.hit(ctx.ip);
-        throw new BadRequestError(INVALID);
-      }
+      const attempt = reserveAll([
+        [deps.ipFailures, ctx.ip],
+        [attempts, key],
+      ]);
+      if (!attempt) throw new TooManyRequestsError(TOO_MANY_FAILURES);
+      if (!(await verifyPassword(form.password, otp.password))) throw new BadRequestError(INVALID);
+      attempt.release();
       // spent once: of two racing uses only one gets through
       if (!(await store.deleteOtp(otp.id))) throw new BadRequestError(INVALID);
       attempts.reset(key);
