@@ -58,6 +58,9 @@ export interface AuthServiceDeps {
   clock: Clock;
 }
 
+/** How many more failures an identity may take from all addresses together than from one. */
+const IDENTITY_SPREAD = 10;
+
 export type AuthService = ReturnType<typeof createAuthService>;
 
 /**
@@ -80,9 +83,15 @@ export function createAuthService({
   let installUsed = false;
   // a hash to compare against when the identity is unknown, so timing does not reveal it
   let dummyHash: Promise<string> | undefined;
+  // failed sign-ins are counted per (identity, IP), per IP, and per identity from every IP
+  // (a looser bound, against guesses spread over many addresses); at a limit the key backs
+  // off rather than shutting out its owner for the whole window
   const windowMs = config.authFailWindowSeconds * 1000;
-  const identityFailures = createRateLimiter({ limit: config.authFailLimitIdentity, windowMs, clock });
-  const ipFailures = createRateLimiter({ limit: config.authFailLimitIp, windowMs, clock });
+  const backoffMs = config.authFailBackoffSeconds * 1000;
+  const limited = (limit: number) => createRateLimiter({ limit, windowMs, backoffMs, clock });
+  const identityIpFailures = limited(config.authFailLimitIdentity);
+  const identityFailures = limited(config.authFailLimitIdentity * IDENTITY_SPREAD);
+  const ipFailures = limited(config.authFailLimitIp);
   const store = createAuthStore(db, clock);
   const signIn = createSignIn({ records, store, clock });
   cleanUpDeletedAuthRecords(records.hooks, db.qb);
@@ -248,7 +257,9 @@ export function createAuthService({
       // the attempt counts as it arrives (parallel guesses cannot all pass the check) and
       // is given back when the password was right
       const identityKey = `${c.id}:${String(identity).toLowerCase()}`;
+      const identityIpKey = `${identityKey}|${ctx.ip}`;
       const attempt = reserveAll([
+        [identityIpFailures, identityIpKey],
         [identityFailures, identityKey],
         [ipFailures, ctx.ip],
       ]);
@@ -263,7 +274,7 @@ export function createAuthService({
       const ok = await verifyPassword(String(password), stored || (await dummyHash));
       if (!record || !stored || !ok) throw new BadRequestError('Failed to authenticate.');
       attempt.release();
-      identityFailures.reset(identityKey);
+      identityIpFailures.reset(identityIpKey);
       return signIn.complete(c, record, 'password', ctx);
     },
 
