@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parse as parseToml } from 'smol-toml';
+import { proxyList } from './tools/client-ip.ts';
 
 export const DEFAULT_HTTP = '127.0.0.1:8090';
 export const DEFAULT_DATA_DIR = './fb_data';
@@ -47,6 +48,17 @@ export interface Config {
   authFailLimitIdentity: number;
   authFailLimitIp: number;
   authFailWindowSeconds: number;
+  /**
+   * Once a count reaches its limit, one more attempt is let through after this many
+   * seconds, the wait doubling each time (at most the window): a right password gets in.
+   */
+  authFailBackoffSeconds: number;
+  /** Addresses/CIDRs of reverse proxies whose client-address headers are believed. */
+  trustedProxies: string[];
+  /** Headers naming the client address behind a trusted proxy (settings `trustedProxy.headers`). */
+  trustedProxyHeaders: string[];
+  /** Use the leftmost address of such a header (settings `trustedProxy.useLeftmostIP`). */
+  trustedProxyUseLeftmostIp: boolean;
   /** S3-compatible file storage: used instead of `<dataDir>/storage` when a bucket is set. */
   s3Bucket?: string;
   s3Endpoint?: string;
@@ -81,6 +93,10 @@ const ENV: Record<string, keyof Config> = {
   FORGEBASE_AUTH_FAIL_LIMIT_IDENTITY: 'authFailLimitIdentity',
   FORGEBASE_AUTH_FAIL_LIMIT_IP: 'authFailLimitIp',
   FORGEBASE_AUTH_FAIL_WINDOW_SECONDS: 'authFailWindowSeconds',
+  FORGEBASE_AUTH_FAIL_BACKOFF_SECONDS: 'authFailBackoffSeconds',
+  FORGEBASE_TRUSTED_PROXIES: 'trustedProxies',
+  FORGEBASE_TRUSTED_PROXY_HEADERS: 'trustedProxyHeaders',
+  FORGEBASE_TRUSTED_PROXY_USE_LEFTMOST_IP: 'trustedProxyUseLeftmostIp',
   FORGEBASE_S3_BUCKET: 's3Bucket',
   FORGEBASE_S3_ENDPOINT: 's3Endpoint',
   FORGEBASE_S3_REGION: 's3Region',
@@ -112,6 +128,10 @@ const TOML: Record<string, keyof Config> = {
   auth_fail_limit_identity: 'authFailLimitIdentity',
   auth_fail_limit_ip: 'authFailLimitIp',
   auth_fail_window_seconds: 'authFailWindowSeconds',
+  auth_fail_backoff_seconds: 'authFailBackoffSeconds',
+  trusted_proxies: 'trustedProxies',
+  trusted_proxy_headers: 'trustedProxyHeaders',
+  trusted_proxy_use_leftmost_ip: 'trustedProxyUseLeftmostIp',
   s3_bucket: 's3Bucket',
   s3_endpoint: 's3Endpoint',
   s3_region: 's3Region',
@@ -120,13 +140,34 @@ const TOML: Record<string, keyof Config> = {
   s3_force_path_style: 's3ForcePathStyle',
 };
 
+/** An HTTP header name (RFC 9110 token). */
+export const HEADER_NAME_RE = /^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,100}$/;
+
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
 /** Turns one raw setting into its typed value; `source` names where it came from, for the error. */
 function coerce(key: keyof Config, v: unknown, source: string): unknown {
   const invalid = (expected: string) =>
     new Error(`${source}: invalid value ${JSON.stringify(v)}, expected ${expected}`);
-  if (key === 'automigrate' || key === 'logRequests' || key === 'smtpTls' || key === 's3ForcePathStyle') {
+  if (key === 'trustedProxies' || key === 'trustedProxyHeaders') {
+    const list = Array.isArray(v) ? v.map(String) : String(v).split(',');
+    const items = list.map((s) => s.trim()).filter(Boolean);
+    if (key === 'trustedProxies') {
+      try {
+        proxyList(items);
+      } catch {
+        throw invalid('IP addresses or CIDRs (10.0.0.0/8)');
+      }
+    } else if (items.some((h) => !HEADER_NAME_RE.test(h))) throw invalid('a list of header names');
+    return items;
+  }
+  if (
+    key === 'automigrate' ||
+    key === 'logRequests' ||
+    key === 'smtpTls' ||
+    key === 's3ForcePathStyle' ||
+    key === 'trustedProxyUseLeftmostIp'
+  ) {
     if (typeof v === 'boolean') return v;
     if (/^(1|true|yes|on)$/i.test(String(v))) return true;
     if (/^(0|false|no|off)$/i.test(String(v))) return false;
@@ -219,6 +260,10 @@ export function loadConfig(
     authFailLimitIdentity: 5,
     authFailLimitIp: 50,
     authFailWindowSeconds: 900,
+    authFailBackoffSeconds: 30,
+    trustedProxies: [],
+    trustedProxyHeaders: [],
+    trustedProxyUseLeftmostIp: false,
     s3Region: 'us-east-1',
     s3ForcePathStyle: false,
     ...(out as Partial<Config>),

@@ -32,7 +32,7 @@ import { createOAuth2Flow } from './oauth2.ts';
 import { createOtpFlow } from './otp.ts';
 import { createPasskeyFlow } from './passkeys.ts';
 import { hashPassword, verifyPassword } from './password.ts';
-import { createRateLimiter } from './rate-limiter.ts';
+import { createRateLimiter, reserveAll, TOO_MANY_FAILURES } from './rate-limiter.ts';
 import { cleanUpDeletedAuthRecords } from './record-cleanup.ts';
 import {
   type AuthResult,
@@ -58,6 +58,9 @@ export interface AuthServiceDeps {
   clock: Clock;
 }
 
+/** How many more failures an identity may take from all addresses together than from one. */
+const IDENTITY_SPREAD = 10;
+
 export type AuthService = ReturnType<typeof createAuthService>;
 
 /**
@@ -80,9 +83,15 @@ export function createAuthService({
   let installUsed = false;
   // a hash to compare against when the identity is unknown, so timing does not reveal it
   let dummyHash: Promise<string> | undefined;
+  // failed sign-ins are counted per (identity, IP), per IP, and per identity from every IP
+  // (a looser bound, against guesses spread over many addresses); at a limit the key backs
+  // off rather than shutting out its owner for the whole window
   const windowMs = config.authFailWindowSeconds * 1000;
-  const identityFailures = createRateLimiter({ limit: config.authFailLimitIdentity, windowMs, clock });
-  const ipFailures = createRateLimiter({ limit: config.authFailLimitIp, windowMs, clock });
+  const backoffMs = config.authFailBackoffSeconds * 1000;
+  const limited = (limit: number) => createRateLimiter({ limit, windowMs, backoffMs, clock });
+  const identityIpFailures = limited(config.authFailLimitIdentity);
+  const identityFailures = limited(config.authFailLimitIdentity * IDENTITY_SPREAD);
+  const ipFailures = limited(config.authFailLimitIp);
   const store = createAuthStore(db, clock);
   const signIn = createSignIn({ records, store, clock });
   cleanUpDeletedAuthRecords(records.hooks, db.qb);
@@ -244,10 +253,17 @@ export function createAuthService({
       }
       if (Object.keys(errors).length)
         throw new ValidationError('An error occurred while validating the submitted data.', errors);
-      // brute-force limit: failures per identity and per client IP, in a sliding window
+      // brute-force limit: failures per identity and per client IP, in a sliding window;
+      // the attempt counts as it arrives (parallel guesses cannot all pass the check) and
+      // is given back when the password was right
       const identityKey = `${c.id}:${String(identity).toLowerCase()}`;
-      if (identityFailures.exceeded(identityKey) || ipFailures.exceeded(ctx.ip))
-        throw new TooManyRequestsError('Too many failed sign-in attempts, please try again later.');
+      const identityIpKey = `${identityKey}|${ctx.ip}`;
+      const attempt = reserveAll([
+        [identityIpFailures, identityIpKey],
+        [identityFailures, identityKey],
+        [ipFailures, ctx.ip],
+      ]);
+      if (!attempt) throw new TooManyRequestsError(TOO_MANY_FAILURES);
       let record: RecordValues | undefined;
       for (const field of identityField ? [String(identityField)] : identityFields) {
         record = await records.findByField(c, field, String(identity));
@@ -256,12 +272,9 @@ export function createAuthService({
       const stored = record && isPasswordValue(record.password) ? record.password.hash : '';
       dummyHash ??= hashPassword(randomBytes(16).toString('hex'));
       const ok = await verifyPassword(String(password), stored || (await dummyHash));
-      if (!record || !stored || !ok) {
-        identityFailures.hit(identityKey);
-        ipFailures.hit(ctx.ip);
-        throw new BadRequestError('Failed to authenticate.');
-      }
-      identityFailures.reset(identityKey);
+      if (!record || !stored || !ok) throw new BadRequestError('Failed to authenticate.');
+      attempt.release();
+      identityIpFailures.reset(identityIpKey);
       return signIn.complete(c, record, 'password', ctx);
     },
 

@@ -8,7 +8,7 @@ import { randomString } from '../tools/id.ts';
 import { type AuthStore, hasExpired } from './auth-store.ts';
 import { readForm } from './forms.ts';
 import { hashPassword, verifyPassword } from './password.ts';
-import { createRateLimiter, type RateLimiter } from './rate-limiter.ts';
+import { createRateLimiter, type RateLimiter, reserveAll, TOO_MANY_FAILURES } from './rate-limiter.ts';
 import type { AuthResult, SignIn, SignInContext } from './sign-in.ts';
 import type { EmailFlowDeps } from './token-mail.ts';
 
@@ -67,25 +67,31 @@ export function createOtpFlow(deps: OtpDeps) {
   // like PocketBase: 5 code attempts per record every 3 minutes
   const attempts = createRateLimiter({ limit: 5, windowMs: 180_000, clock: deps.clock });
 
-  /** Stores a hashed code for the record with that email and mails it, as a code or as a link. */
+  /**
+   * Stores a hashed code for the record with that email and mails it, as a code or as a
+   * link. Every answer costs the same: the count of recent codes and the (slow) hash of a
+   * new code are done whether the email is known or not, and mail goes out in the
+   * background, so timing does not tell which emails have an account.
+   */
   async function issue(collection: string, body: Record<string, unknown>, kind: 'code' | 'link') {
     const c = deps.authCollection(collection);
     const opts = otpOptions(c);
     const form = await readForm(body, { email: { required: true, max: 255, email: true } });
     const record = await records.findByField(c, 'email', form.email);
+    const recent = await store.countRecentOtps(c.id, record ? String(record.id) : '', opts.duration);
+    // a link is clicked, not typed: its code can be long
+    const code = kind === 'link' ? randomString(32) : randomDigits(opts.length);
+    const hashed = await hashPassword(code);
     // an unknown email gets an id that leads nowhere, so the answer reveals nothing
     if (!record) return { otpId: randomString(15) };
-    const recent = await store.countRecentOtps(c.id, String(record.id), opts.duration);
     if (recent >= MAX_RECENT) {
       logger.warn({ collection: c.name, record: record.id }, 'too many OTP requests; no new code sent');
       return { otpId: randomString(15) };
     }
-    // a link is clicked, not typed: its code can be long
-    const code = kind === 'link' ? randomString(32) : randomDigits(opts.length);
     const otpId = await store.createOtp({
       collection_ref: c.id,
       record_ref: String(record.id),
-      password: await hashPassword(code),
+      password: hashed,
       sent_to: String(record.email),
     });
     const template = kind === 'link' ? magicLinkTemplate(opts) : templateOf(opts.emailTemplate);
@@ -139,15 +145,16 @@ export function createOtpFlow(deps: OtpDeps) {
       let record = await records.findById(c, otp.record_ref);
       if (!record) throw new BadRequestError(INVALID);
       const key = `${c.id}:${String(record.id)}`;
-      if (deps.ipFailures.exceeded(ctx.ip))
-        throw new TooManyRequestsError('Too many failed sign-in attempts, please try again later.');
+      // counted as they arrive: per client IP (given back on success), per code (kept)
       if (attempts.exceeded(key))
         throw new TooManyRequestsError('Too many attempts, please try again later with a new OTP.');
-      attempts.hit(key);
-      if (!(await verifyPassword(form.password, otp.password))) {
-        deps.ipFailures.hit(ctx.ip);
-        throw new BadRequestError(INVALID);
-      }
+      const attempt = reserveAll([
+        [deps.ipFailures, ctx.ip],
+        [attempts, key],
+      ]);
+      if (!attempt) throw new TooManyRequestsError(TOO_MANY_FAILURES);
+      if (!(await verifyPassword(form.password, otp.password))) throw new BadRequestError(INVALID);
+      attempt.release();
       // spent once: of two racing uses only one gets through
       if (!(await store.deleteOtp(otp.id))) throw new BadRequestError(INVALID);
       attempts.reset(key);

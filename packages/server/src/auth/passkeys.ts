@@ -26,7 +26,9 @@ type Json = Record<string, unknown>;
 /**
  * ForgeBase's passkeys (WebAuthn, via `@simplewebauthn/server`): a signed-in record
  * registers authenticators; anyone may then sign in with one (discoverable credentials,
- * no email needed). Challenges are stored and spent once; attestation is `none`.
+ * no email needed). Challenges are stored and spent once; attestation is `none`. User
+ * verification (PIN or biometric) is required, at registration and at every sign-in: a
+ * passkey then stands for something held and something known, not a touch alone.
  * The relying party is `passkeyAuth.rpId`/`origins`, or else the host of `app_url`.
  */
 export function createPasskeyFlow(deps: {
@@ -85,7 +87,7 @@ export function createPasskeyFlow(deps: {
         userID: new TextEncoder().encode(id),
         attestationType: 'none',
         excludeCredentials: existing.map((k) => ({ id: k.id, transports: JSON.parse(k.transports) })),
-        authenticatorSelection: { residentKey: 'required', userVerification: 'preferred' },
+        authenticatorSelection: { residentKey: 'required', userVerification: 'required' },
       });
       await store.addChallenge(options.challenge, 'register', c.id, id);
       return options as unknown as Json;
@@ -101,7 +103,7 @@ export function createPasskeyFlow(deps: {
           expectedChallenge: (ch) => store.spendChallenge(ch, 'register', c.id, id, CHALLENGE_SECONDS),
           expectedOrigin: origins,
           expectedRPID: rpID,
-          requireUserVerification: false,
+          requireUserVerification: true,
         });
         info = result.registrationInfo;
       } catch (e) {
@@ -142,7 +144,7 @@ export function createPasskeyFlow(deps: {
       const { c, rpID } = party(collection);
       const options = await (await webauthn()).generateAuthenticationOptions({
         rpID,
-        userVerification: 'preferred',
+        userVerification: 'required',
       });
       await store.addChallenge(options.challenge, 'authenticate', c.id, '');
       return options as unknown as Json;
@@ -172,7 +174,7 @@ export function createPasskeyFlow(deps: {
             counter: Number(row.counter),
             transports: JSON.parse(row.transports),
           },
-          requireUserVerification: false,
+          requireUserVerification: true,
         });
         if (!result.verified) throw new Error('not verified');
         newCounter = result.authenticationInfo.newCounter;

@@ -9,7 +9,7 @@ import type { Clock } from '../tools/clock.ts';
 import { nowDate } from '../tools/time.ts';
 import type { AuthStore } from './auth-store.ts';
 import { readForm } from './forms.ts';
-import { createRateLimiter, type RateLimiter } from './rate-limiter.ts';
+import { createRateLimiter, type RateLimiter, reserveAll, TOO_MANY_FAILURES } from './rate-limiter.ts';
 import { type AuthResult, requireSameCollectionAuth, type SignIn, type SignInContext } from './sign-in.ts';
 
 interface TotpRow {
@@ -80,8 +80,12 @@ export function createTotpFlow(deps: {
    */
   async function spend(c: Collection, row: TotpRow, code: string, ip: string): Promise<void> {
     const key = `${c.id}:${row.record_ref}`;
-    if (deps.ipFailures.exceeded(ip) || attempts.exceeded(key))
-      throw new TooManyRequestsError('Too many failed sign-in attempts, please try again later.');
+    // counted as it arrives, given back when the code was right
+    const attempt = reserveAll([
+      [deps.ipFailures, ip],
+      [attempts, key],
+    ]);
+    if (!attempt) throw new TooManyRequestsError(TOO_MANY_FAILURES);
     const delta = /^\d{6}$/.test(code) ? (await totpOf(c, row)).validate({ token: code, window: 1 }) : null;
     const step = delta === null ? 0 : Math.floor(deps.clock.now() / 1000 / PERIOD) + delta;
     const fresh =
@@ -94,11 +98,8 @@ export function createTotpFlow(deps: {
           )(qb.updateTable('_totps').set({ last_step: step })).where('last_step', '<', step),
         )
       ).changes > 0;
-    if (!fresh) {
-      attempts.hit(key);
-      deps.ipFailures.hit(ip);
-      throw new BadRequestError(INVALID);
-    }
+    if (!fresh) throw new BadRequestError(INVALID);
+    attempt.release();
     attempts.reset(key);
   }
 

@@ -3,6 +3,7 @@ import Fastify, { type FastifyInstance, LogController } from 'fastify';
 import type { Logger } from '../observability/logger.ts';
 import { parseFields, pickFields } from '../records/pick-fields.ts';
 import { registerBodyParsers } from './body.ts';
+import { registerClientIp } from './client-ip.ts';
 import type { HttpDeps } from './deps.ts';
 import { clientErrorResponse, registerErrorHandling } from './error-handler.ts';
 import { fieldsParam } from './query-params.ts';
@@ -65,6 +66,7 @@ export async function createHttpServer(deps: HttpDeps, logger: Logger): Promise<
   });
   collectRoutes(app);
   registerValidation(app);
+  registerClientIp(app, deps.config);
   registerErrorHandling(app);
   await registerBodyParsers(app, deps.config.bodyLimit);
 

@@ -1,4 +1,4 @@
-import type { Config } from '../config.ts';
+import { type Config, HEADER_NAME_RE } from '../config.ts';
 import type { Database } from '../db/database.ts';
 import { type ErrorData, ForbiddenError, ValidationError } from '../errors/api-error.ts';
 import { FieldCode, fieldError, fields } from '../errors/codes.ts';
@@ -13,7 +13,16 @@ const EMAIL_RE = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 type Overrides = Partial<
   Pick<
     Config,
-    'appName' | 'appUrl' | 'mailFrom' | 'smtpHost' | 'smtpPort' | 'smtpUser' | 'smtpPassword' | 'smtpTls'
+    | 'appName'
+    | 'appUrl'
+    | 'mailFrom'
+    | 'smtpHost'
+    | 'smtpPort'
+    | 'smtpUser'
+    | 'smtpPassword'
+    | 'smtpTls'
+    | 'trustedProxyHeaders'
+    | 'trustedProxyUseLeftmostIp'
   >
 > & { smtpEnabled?: boolean };
 
@@ -26,11 +35,35 @@ const KEYS = [
   'smtpUser',
   'smtpPassword',
   'smtpTls',
+  'trustedProxyHeaders',
+  'trustedProxyUseLeftmostIp',
 ] as const;
+
+/** Reads PocketBase's `trustedProxy {headers, useLeftmostIP}` into `out`; returns per-field errors. */
+function parseTrustedProxy(raw: unknown, out: Overrides): ErrorData {
+  const errors: ErrorData = {};
+  if (raw === undefined) return errors;
+  const proxy = (raw ?? {}) as Record<string, unknown>;
+  if (proxy.headers !== undefined) {
+    const headers = proxy.headers;
+    if (
+      !Array.isArray(headers) ||
+      headers.length > 10 ||
+      headers.some((h) => typeof h !== 'string' || !HEADER_NAME_RE.test(h))
+    )
+      errors.headers = fieldError(FieldCode.invalidValue, 'Must be a list of at most 10 header names.');
+    else out.trustedProxyHeaders = headers as string[];
+  }
+  if (proxy.useLeftmostIP !== undefined) {
+    if (typeof proxy.useLeftmostIP !== 'boolean') errors.useLeftmostIP = fields.notBool();
+    else out.trustedProxyUseLeftmostIp = proxy.useLeftmostIP;
+  }
+  return errors;
+}
 
 /**
  * PocketBase's settings API, for what ForgeBase can change at runtime: the app's name and
- * URL, the mail sender and SMTP. Stored values overlay the config (flags, env, toml); the
+ * URL, the mail sender, SMTP, and which headers name the client behind a trusted proxy. Stored values overlay the config (flags, env, toml); the
  * app's Config object holds the effective values, so every part reads the current ones.
  * The SMTP password is write-only. Other nodes pick changes up before they send mail.
  */
@@ -72,6 +105,11 @@ export function createSettingsService(deps: { db: Database; config: Config; mail
         username: config.smtpUser ?? '',
         password: '',
         tls: config.smtpTls,
+      },
+      // believed only from the proxies of config `trustedProxies`
+      trustedProxy: {
+        headers: config.trustedProxyHeaders,
+        useLeftmostIP: config.trustedProxyUseLeftmostIp,
       },
     };
   }
@@ -134,7 +172,9 @@ export function createSettingsService(deps: { db: Database; config: Config; mail
     }
     if (out.smtpEnabled && !(out.smtpHost ?? base.smtpHost))
       smtpErrors.host = fieldError(FieldCode.required, 'Cannot be blank when SMTP is enabled.');
+    const proxyErrors = parseTrustedProxy(body.trustedProxy, out);
     if (Object.keys(metaErrors).length) errors.meta = metaErrors;
+    if (Object.keys(proxyErrors).length) errors.trustedProxy = proxyErrors;
     if (Object.keys(smtpErrors).length) errors.smtp = smtpErrors;
     if (Object.keys(errors).length)
       throw new ValidationError('An error occurred while validating the submitted data.', errors);

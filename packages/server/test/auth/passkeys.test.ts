@@ -106,6 +106,32 @@ for (const dialect of DIALECTS) {
       assert.match(list.body.items[0].lastUsed, /^\d{4}-/);
     });
 
+    // security #15: a touch alone (user presence) does not sign in; PIN or biometric is needed
+    test('sign-in and registration require user verification', async () => {
+      const { token } = await member('members', 'uv@example.com');
+      const { device } = await register('members', token);
+      const challenge = await post('members', 'auth-with-passkey/options', {});
+      assert.equal(challenge.body.userVerification, 'required');
+      const presenceOnly = await post('members', 'auth-with-passkey', {
+        response: device.get(challenge.body, { userVerified: false }),
+      });
+      assert.deepEqual(presenceOnly.body, FAILED);
+      // the same passkey, user verified, on a new challenge
+      const again = await post('members', 'auth-with-passkey/options', {});
+      const ok = await post('members', 'auth-with-passkey', { response: device.get(again.body) });
+      assert.equal(ok.status, 200, JSON.stringify(ok.body));
+
+      const opts = await post('members', 'passkeys/register-options', {}, token);
+      assert.equal(opts.body.authenticatorSelection.userVerification, 'required');
+      const unverified = await post(
+        'members',
+        'passkeys/register',
+        { response: createSoftAuthenticator(ORIGIN).create(opts.body, { userVerified: false }) },
+        token,
+      );
+      assert.deepEqual(unverified.body, { status: 400, message: 'Failed to verify the passkey.', data: {} });
+    });
+
     test('wrong origin, replayed counter, unknown or deleted credential and wrong challenge fail', async () => {
       const { token } = await member('members', 'bad@example.com');
       const { device, passkey } = await register('members', token);

@@ -33,6 +33,10 @@ app_url = "https://toml.test"
 auth_fail_limit_identity = 3
 auth_fail_limit_ip = 30
 auth_fail_window_seconds = 60
+auth_fail_backoff_seconds = 5
+trusted_proxies = ["10.0.0.0/8", "::1"]
+trusted_proxy_headers = ["X-Forwarded-For"]
+trusted_proxy_use_leftmost_ip = true
 s3_bucket = "files"
 s3_endpoint = "http://127.0.0.1:9000"
 s3_region = "eu-west-1"
@@ -51,6 +55,10 @@ const MAIL_AUTH_DEFAULTS = {
   authFailLimitIdentity: 5,
   authFailLimitIp: 50,
   authFailWindowSeconds: 900,
+  authFailBackoffSeconds: 30,
+  trustedProxies: [],
+  trustedProxyHeaders: [],
+  trustedProxyUseLeftmostIp: false,
   s3Region: 'us-east-1',
   s3ForcePathStyle: false,
 };
@@ -68,6 +76,10 @@ const MAIL_AUTH_TOML = {
   authFailLimitIdentity: 3,
   authFailLimitIp: 30,
   authFailWindowSeconds: 60,
+  authFailBackoffSeconds: 5,
+  trustedProxies: ['10.0.0.0/8', '::1'],
+  trustedProxyHeaders: ['X-Forwarded-For'],
+  trustedProxyUseLeftmostIp: true,
   s3Bucket: 'files',
   s3Endpoint: 'http://127.0.0.1:9000',
   s3Region: 'eu-west-1',
@@ -139,6 +151,7 @@ describe('loadConfig', () => {
       FORGEBASE_SMTP_HOST: 'smtp.env',
       FORGEBASE_SMTP_TLS: 'off',
       FORGEBASE_AUTH_FAIL_LIMIT_IP: '99',
+      FORGEBASE_TRUSTED_PROXIES: '192.168.0.0/16, 127.0.0.1',
       FORGEBASE_S3_FORCE_PATH_STYLE: 'false',
       FORGEBASE_S3_BUCKET: 'env-files',
     };
@@ -158,6 +171,7 @@ describe('loadConfig', () => {
       smtpHost: 'smtp.env',
       smtpTls: false,
       authFailLimitIp: 99,
+      trustedProxies: ['192.168.0.0/16', '127.0.0.1'],
       s3ForcePathStyle: false,
       s3Bucket: 'env-files',
     });
@@ -214,6 +228,14 @@ describe('loadConfig', () => {
         'FORGEBASE_LOG_LEVEL: invalid value "loud", expected fatal, error, warn, info, debug, trace, silent',
       ],
       [{ FORGEBASE_HTTP: 'localhost' }, 'invalid --http address "localhost", expected host:port'],
+      [
+        { FORGEBASE_TRUSTED_PROXIES: '10.0.0.0/40' },
+        'FORGEBASE_TRUSTED_PROXIES: invalid value "10.0.0.0/40", expected IP addresses or CIDRs (10.0.0.0/8)',
+      ],
+      [
+        { FORGEBASE_TRUSTED_PROXY_HEADERS: 'X Forwarded For' },
+        'FORGEBASE_TRUSTED_PROXY_HEADERS: invalid value "X Forwarded For", expected a list of header names',
+      ],
     ];
     for (const [env, message] of cases) assert.throws(() => loadConfig({}, env, cwd), { message });
     const dir = withToml('body_limit = "1MB"\n');

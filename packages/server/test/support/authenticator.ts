@@ -36,8 +36,11 @@ export function createSoftAuthenticator(origin: string) {
   return {
     credentials,
 
-    /** navigator.credentials.create(): a new key pair for the options' rp and user. */
-    create(options: any, opts: { origin?: string } = {}) {
+    /**
+     * navigator.credentials.create(): a new key pair for the options' rp and user;
+     * `userVerified: false` is a security key that only checks presence (no PIN or biometric).
+     */
+    create(options: any, opts: { origin?: string; userVerified?: boolean } = {}) {
       const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
       const jwk = publicKey.export({ format: 'jwk' });
       const cred: Credential = {
@@ -63,7 +66,7 @@ export function createSoftAuthenticator(origin: string) {
       idLength.writeUInt16BE(cred.id.length);
       const attested = Buffer.concat([Buffer.alloc(16), idLength, cred.id, coseKey]);
       // flags: user present (0x01), user verified (0x04), attested credential data (0x40)
-      const data = authData(cred.rpId, 0x45, 0, attested);
+      const data = authData(cred.rpId, opts.userVerified === false ? 0x41 : 0x45, 0, attested);
       const attestationObject = encodeCbor({ fmt: 'none', attStmt: {}, authData: new Uint8Array(data) });
       credentials.push(cred);
       return {
@@ -80,12 +83,16 @@ export function createSoftAuthenticator(origin: string) {
       };
     },
 
-    /** navigator.credentials.get(): an assertion by a credential (the first, by default). */
-    get(options: any, opts: { credential?: Credential; counter?: number; origin?: string } = {}) {
+    /** navigator.credentials.get(): an assertion by a credential (the first, by default), user verified unless told. */
+    get(
+      options: any,
+      opts: { credential?: Credential; counter?: number; origin?: string; userVerified?: boolean } = {},
+    ) {
       const cred = opts.credential ?? credentials[0];
       if (!cred) throw new Error('no credential');
       cred.counter = opts.counter ?? cred.counter + 1;
-      const data = authData(options.rpId, 0x05, cred.counter);
+      // flags: user present (0x01), user verified (0x04)
+      const data = authData(options.rpId, opts.userVerified === false ? 0x01 : 0x05, cred.counter);
       const cdj = clientData('webauthn.get', options.challenge, opts.origin);
       const signature = sign('sha256', Buffer.concat([data, sha256(cdj)]), cred.privateKey);
       return {

@@ -39,7 +39,7 @@ export function authRouteKit(app: RouteApp, { auth, records }: HttpDeps) {
     const mfaId = query.mfaId ? query.mfaId : body.mfaId;
     return {
       viewer: await requestViewer(req, auth, body),
-      ip: req.ip,
+      ip: req.clientIp,
       mfaId: typeof mfaId === 'string' && mfaId ? mfaId : undefined,
     };
   }

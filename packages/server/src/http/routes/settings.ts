@@ -22,12 +22,23 @@ const Smtp = Type.Object({
   tls: Type.Boolean(),
 });
 
-const Settings = Type.Object({ meta: Meta, smtp: Smtp });
+const TrustedProxy = Type.Object({
+  headers: Type.Array(Type.String(), {
+    description:
+      'Headers naming the client address (e.g. X-Forwarded-For), believed only from config `trusted_proxies`.',
+  }),
+  useLeftmostIP: Type.Boolean({
+    description: 'Take the leftmost address of a list instead of the rightmost.',
+  }),
+});
+
+const Settings = Type.Object({ meta: Meta, smtp: Smtp, trustedProxy: TrustedProxy });
 
 /** A PATCH names only what changes; the settings service checks the values. */
 const SettingsPatch = Type.Object({
   meta: Type.Optional(Type.Partial(Meta)),
   smtp: Type.Optional(Type.Partial(Smtp)),
+  trustedProxy: Type.Optional(Type.Partial(TrustedProxy)),
 });
 
 const tags = ['settings'];
@@ -53,7 +64,8 @@ export function settingsRoutes(app: RouteApp, { settings, auth }: HttpDeps): voi
     {
       preValidation,
       schema: {
-        summary: 'Change the app name and URL, the mail sender or SMTP (superusers)',
+        summary:
+          'Change the app name and URL, the mail sender, SMTP or the trusted proxy headers (superusers)',
         tags,
         querystring: NoQuery,
         body: SettingsPatch,

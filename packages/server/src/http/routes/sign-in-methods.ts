@@ -86,12 +86,12 @@ export function signInMethodRoutes(app: RouteApp, deps: HttpDeps): void {
       forgebase: true,
       body: textFields('code'),
     },
-    async (c, body, req) => auth.totp.confirm(c, body, await viewerOf(req, auth), req.ip),
+    async (c, body, req) => auth.totp.confirm(c, body, await viewerOf(req, auth), req.clientIp),
   );
   kit.noContent(
     'totp/disable',
     { summary: 'Turn TOTP off with a current code', forgebase: true, body: textFields('code') },
-    async (c, body, req) => auth.totp.disable(c, body, await viewerOf(req, auth), req.ip),
+    async (c, body, req) => auth.totp.disable(c, body, await viewerOf(req, auth), req.clientIp),
   );
   kit.signIn(
     'auth-with-totp',
