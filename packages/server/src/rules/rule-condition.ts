@@ -103,6 +103,16 @@ function refuseRequestRefs(text: string, viewer: Viewer, what: 'filter' | 'sort'
 }
 
 /**
+ * The part of a compiled-SQL cache key that stands for the viewer: an unscoped superuser,
+ * an API key (its SQL meets other collections' listRules and no hidden fields, whatever
+ * `superuser` says) or anyone else. Only meaningful where the rule lets everything through.
+ */
+export function viewerScopeKey(viewer: Viewer): string {
+  if (unscoped(viewer)) return 's';
+  return viewer.keyScope ? `k:${viewer.keyScope}` : viewer.superuser ? 'k' : 'p';
+}
+
+/**
  * Compiles a client's `filter` parameter. Hidden fields are for superusers only, and so
  * are `@collection` and `@request` references (like PocketBase). `stable` tells whether
  * the SQL depends on the text alone (no request values, macros or joined rules).
