@@ -76,6 +76,11 @@ export async function createApp(
     ...(config.db ? { db: config.db } : {}),
   });
   try {
+    if (await db.isSuperuserRole()) {
+      logger.warn(
+        'the PostgreSQL role is a superuser: use a role without superuser rights (docs/security.md), a superuser role can read the host through SQL',
+      );
+    }
     let runner: MigrationRunner | undefined;
     const collections = createCollectionService({
       db,

@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
+import { Writable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
+import { createLogger } from '../../src/observability/logger.ts';
 import { DIALECTS, startTestApp, type TestApp } from '../support/app.ts';
 
 // security #17: a superuser's view query must not read the system's secrets nor reach the host
@@ -57,5 +59,74 @@ for (const dialect of DIALECTS) {
       assert.equal(list.status, 200);
       assert.equal(list.body.items[0].label, '_superusers');
     });
+  });
+}
+
+for (const dialect of DIALECTS) {
+  describe(`view queries run read-only (${dialect})`, () => {
+    let t: TestApp;
+    before(async () => {
+      t = await startTestApp(dialect);
+      await t.createCollection({ name: 'posts', listRule: '', fields: [{ name: 'title', type: 'text' }] });
+      await t.request('POST', '/api/collections/posts/records', { token: 'superuser', body: { title: 'a' } });
+    });
+    after(() => t.close());
+
+    // a function the name guard lets through that writes: nextval() advances a sequence
+    const query = "select id, nextval('posts__rowid_seq') as n from posts";
+
+    test('a view whose query writes cannot write', async () => {
+      const created = await t.request('POST', '/api/collections', {
+        token: 'superuser',
+        body: { name: 'writer', type: 'view', listRule: '', viewRule: '', viewQuery: query },
+      });
+      if (dialect === 'sqlite') {
+        // a SELECT cannot write on SQLite: no such function to begin with
+        assert.equal(created.status, 400, JSON.stringify(created.body));
+        assert.equal(created.body.data.viewQuery?.code, 'validation_invalid_view_query');
+        return;
+      }
+      assert.equal(created.status, 200, JSON.stringify(created.body));
+      const seq = async () =>
+        (
+          await t.app.db.first<{ v: string }>({
+            sql: 'SELECT last_value AS v FROM posts__rowid_seq',
+            parameters: [],
+          })
+        )?.v;
+      const before = await seq();
+      const list = await t.request('GET', '/api/collections/writer/records');
+      assert.equal(list.status, 400, JSON.stringify(list.body));
+      assert.match(list.body.message, /read-only/);
+      const post = (await t.request('GET', '/api/collections/posts/records')).body.items[0];
+      const view = await t.request('GET', `/api/collections/writer/records/${post.id}`);
+      assert.equal(view.status, 400, JSON.stringify(view.body));
+      const agg = await t.request('GET', '/api/collections/writer/aggregate?fields=max(n)');
+      assert.equal(agg.status, 400, JSON.stringify(agg.body));
+      assert.equal(await seq(), before);
+    });
+  });
+}
+
+for (const dialect of DIALECTS) {
+  test(`a PostgreSQL superuser role is warned about at start (${dialect})`, async () => {
+    const lines: string[] = [];
+    const logger = createLogger(
+      'warn',
+      new Writable({
+        write(chunk, _e, cb) {
+          lines.push(String(chunk));
+          cb();
+        },
+      }),
+    );
+    // the test suite connects as postgres, a superuser
+    const t = await startTestApp(dialect, {}, { logger });
+    try {
+      const warned = lines.some((l) => /PostgreSQL role is a superuser/.test(l));
+      assert.equal(warned, dialect === 'postgres', lines.join(''));
+    } finally {
+      await t.close();
+    }
   });
 }
