@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { DIALECTS, startTestApp, type TestApp } from '../support/app.ts';
-import { createUser, createUsersCollection, type TestUser } from '../support/auth-users.ts';
+import { createListedUsersCollection, createUser, type TestUser } from '../support/auth-users.ts';
 
 // security #1: aggregates must not read what a record export hides
 for (const dialect of DIALECTS) {
@@ -10,13 +10,8 @@ for (const dialect of DIALECTS) {
     let alice: TestUser;
     before(async () => {
       t = await startTestApp(dialect);
-      await createUsersCollection(t);
-      // members may aggregate over every user, as an over-broad listRule would let them
-      const users = await t.request('PATCH', '/api/collections/users', {
-        token: 'superuser',
-        body: { listRule: '@request.auth.id != ""' },
-      });
-      assert.equal(users.status, 200, JSON.stringify(users.body));
+      // members may list every user, as an over-broad listRule would let them
+      await createListedUsersCollection(t);
       alice = await createUser(t, 'alice@example.com');
       await createUser(t, 'bob@example.com');
       await createUser(t, 'carol@example.com', { emailVisibility: true });
