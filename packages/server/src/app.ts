@@ -166,6 +166,12 @@ export async function createApp(
       http,
       clock,
       async start() {
+        // only a serving app warns: one-shot commands keep their output to themselves
+        if (await db.isSuperuserRole()) {
+          logger.warn(
+            'the PostgreSQL role is a superuser: use a role without superuser rights (docs/security.md), a superuser role can read the host through SQL',
+          );
+        }
         await lifecycle.start();
         const { host, port } = parseHostPort(config.http);
         await http.listen({ host, port });

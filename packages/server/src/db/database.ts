@@ -115,6 +115,19 @@ export interface Connection extends Executor {
    * from a timer started inside it) gets a transaction of its own.
    */
   transaction<T>(fn: (tx: Transaction) => Promise<T>): Promise<T>;
+  /**
+   * Runs reads that must not write (a view collection's query): PostgreSQL runs them in a
+   * READ ONLY transaction of their own, so a function that writes fails with a DbError
+   * `read_only`; SQLite runs them as they are (a SELECT there cannot write). Use it outside
+   * a transaction only: inside one, reads belong on that transaction.
+   */
+  readOnly<T>(fn: (ex: Executor) => Promise<T>): Promise<T>;
+  /**
+   * True when the database role ForgeBase connects as is a PostgreSQL superuser, which
+   * could read the host's files through SQL (checked at start, logged as a warning).
+   * Always false on SQLite.
+   */
+  isSuperuserRole(): Promise<boolean>;
   close(): Promise<void>;
 }
 
@@ -235,6 +248,8 @@ export type DbErrorCode =
   | 'busy'
   /** Text the database cannot store, e.g. a NUL character on PostgreSQL. */
   | 'invalid_text'
+  /** A write inside a read-only transaction (see Connection.readOnly). */
+  | 'read_only'
   | 'unknown';
 
 export class DbError extends Error {

@@ -5,7 +5,7 @@ import { BadRequestError } from '../errors/api-error.ts';
 import { FieldCode, fieldError } from '../errors/codes.ts';
 import type { Viewer } from '../rules/viewer.ts';
 import type { Collection } from '../schema/collection.ts';
-import { isMulti } from '../schema/field.ts';
+import { type FieldModel, isMulti } from '../schema/field.ts';
 import { fieldType, isSecret } from '../schema/field-registry.ts';
 
 export interface AggregateParams {
@@ -18,6 +18,13 @@ export interface AggregateParams {
 const FN_RE = /^(count|sum|avg|min|max)\(\s*(\w*)\s*\)$/i;
 const MAX_GROUPS = 1000;
 const MAX_TERMS = 20;
+/** Field types without an order to take the min/max of. */
+const UNORDERED = new Set(['bool', 'json', 'geoPoint']);
+
+/** An auth record's tokenKey signs its tokens: no viewer, not even a superuser, reads it. */
+function isTokenKey(c: Collection, f: FieldModel): boolean {
+  return c.type === 'auth' && f.name === 'tokenKey';
+}
 
 /** Output key of an aggregate: `count`, `count_score`, `avg_score`, ... */
 function keyOf(fn: string, field: string): string {
@@ -43,8 +50,14 @@ export async function aggregateRecords(
 ): Promise<{ items: Record<string, unknown>[] }> {
   const usable = (name: string) => {
     const f = c.fields.find((x) => x.name === name);
-    return f && !isSecret(f) && (!f.hidden || viewer.superuser) ? f : undefined;
+    return f && !isSecret(f) && !isTokenKey(c, f) && (!f.hidden || viewer.superuser) ? f : undefined;
   };
+  // an auth record's email counts only where its owner made it visible, as in filters
+  const maskEmail = c.type === 'auth' && !viewer.superuser;
+  const ref = (name: string): RawBuilder<unknown> =>
+    maskEmail && name === 'email'
+      ? sql`(CASE WHEN ${sql.ref('emailVisibility')} THEN ${sql.ref(name)} END)`
+      : sql.ref(name);
   const groups = (params.groupBy ?? '')
     .split(',')
     .map((s) => s.trim())
@@ -61,7 +74,7 @@ export async function aggregateRecords(
     .filter(Boolean);
   if (terms.length === 0 || terms.length > MAX_TERMS)
     throw bad(`Ask for 1 to ${MAX_TERMS} aggregates.`, 'fields');
-  const selections: RawBuilder<unknown>[] = groups.map((g) => sql`${sql.ref(g)} AS ${sql.id(g)}`);
+  const selections: RawBuilder<unknown>[] = groups.map((g) => sql`${ref(g)} AS ${sql.id(g)}`);
   const numeric = new Set<string>();
   for (const term of terms) {
     const m = FN_RE.exec(term);
@@ -78,14 +91,17 @@ export async function aggregateRecords(
     if ((fn === 'sum' || fn === 'avg') && field?.type !== 'number')
       throw bad(`${fn}() needs a number field.`, 'fields');
     if (field && isMulti(field)) throw bad(`${term} cannot aggregate a multi-value field.`, 'fields');
+    // PostgreSQL has no min/max over booleans or JSON (a 500 otherwise); neither is ordered
+    if ((fn === 'min' || fn === 'max') && field && UNORDERED.has(field.type))
+      throw bad(`${fn}() cannot aggregate a ${field.type} field.`, 'fields');
     const key = keyOf(fn, name);
     if (fn === 'count' || fn === 'sum' || fn === 'avg' || field?.type === 'number') numeric.add(key);
-    const arg = name ? sql.ref(name) : sql`*`;
+    const arg = name ? ref(name) : sql`*`;
     selections.push(sql`${sql.raw(fn.toUpperCase())}(${arg}) AS ${sql.id(key)}`);
   }
   const conditions = where ? sql`WHERE ${where}` : sql``;
   const grouping = groups.length
-    ? sql`GROUP BY ${sql.join(groups.map((g) => sql.ref(g)))} ORDER BY ${sql.join(groups.map((g) => sql.ref(g)))}`
+    ? sql`GROUP BY ${sql.join(groups.map(ref))} ORDER BY ${sql.join(groups.map(ref))}`
     : sql``;
   const query = sql`SELECT ${sql.join(selections)} FROM ${sql.id(c.name)} ${conditions} ${grouping} LIMIT ${MAX_GROUPS}`;
   const rows = await ex.all<Record<string, unknown>>(query.compile(db.qb));

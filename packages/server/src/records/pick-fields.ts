@@ -1,4 +1,5 @@
 import { BadRequestError } from '../errors/api-error.ts';
+import { excerpt } from './excerpt.ts';
 
 interface PickNode {
   all: boolean;
@@ -61,31 +62,6 @@ export function parseFields(param: string | undefined): PickNode | undefined {
     });
   }
   return root;
-}
-
-// matches PocketBase's excerpt modifier (tools/picker/excerpt_modifier.go): excluded
-// elements are dropped with their content, inline ones are joined without a space, any
-// other element separates words
-const EXCLUDED_TAGS =
-  'head|style|script|iframe|embed|applet|object|svg|img|picture|dialog|template|button|form|textarea|input|select|option';
-const EXCLUDED_RE = new RegExp(`<(${EXCLUDED_TAGS})\\b[^>]*>[\\s\\S]*?<\\/\\1\\s*>`, 'gi');
-const DROPPED_TAG_RE = new RegExp(`^(${EXCLUDED_TAGS})$`, 'i');
-const INLINE_TAG_RE =
-  /^(a|abbr|acronym|b|bdo|big|br|button|cite|code|em|i|label|q|small|span|strong|strike|sub|sup|time)$/i;
-
-/** Shortens HTML or text to plain text of at most `max` characters. */
-export function excerpt(value: string, max: number, ellipsis: boolean): string {
-  const text = value
-    .replace(/<!--[\s\S]*?-->/g, '')
-    .replace(EXCLUDED_RE, '')
-    .replace(/<\/?([a-zA-Z][\w-]*)[^>]*>/g, (_tag, name: string) =>
-      INLINE_TAG_RE.test(name) || DROPPED_TAG_RE.test(name) ? '' : ' ',
-    )
-    .replace(/\s+/g, ' ')
-    .trim();
-  const chars = [...text];
-  if (chars.length <= max) return text;
-  return chars.slice(0, max).join('').trimEnd() + (ellipsis ? '...' : '');
 }
 
 /** Applies a parsed projection to a JSON value (objects and arrays of objects). */

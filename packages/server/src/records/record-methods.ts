@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
-import type { Database, Executor, Transaction } from '../db/database.ts';
+import { type Database, DbError, type Executor, type Transaction } from '../db/database.ts';
 import { NotFoundError } from '../errors/api-error.ts';
+import { errors } from '../errors/codes.ts';
 import { ruleCondition } from '../rules/rule-condition.ts';
 import { asSystem } from '../rules/viewer.ts';
 import type { Collection } from '../schema/collection.ts';
@@ -15,6 +16,21 @@ import type { WritePreparer } from './prepare-ops.ts';
 import type { RecordMethods, SystemRecords } from './record-api.ts';
 import { decodeRow, exportRecord } from './record-codec.ts';
 import type { RecordRules } from './record-rules.ts';
+
+async function readOnlyView<T>(db: Database, run: (on: Executor) => Promise<T>): Promise<T> {
+  try {
+    return await db.readOnly(run);
+  } catch (e) {
+    if (e instanceof DbError && e.code === 'read_only') {
+      throw errors.badRequest(
+        "The view collection's query tried to write: view queries run read-only.",
+        {},
+        e,
+      );
+    }
+    throw e;
+  }
+}
 
 /** What every set of record methods shares, whatever it runs on. */
 export interface RecordCore {
@@ -39,6 +55,12 @@ export function recordMethods(core: RecordCore, ex: Executor, write: WriteRunner
   // reads of rules, expand and managed emails go to this executor
   const readDeps = { ...rules.ruleDeps, ex };
   let system: SystemRecords | undefined;
+  /**
+   * Where a read of `c` runs: a view collection's query, outside a transaction, in a
+   * read-only one (a function in it that writes is a 400, never a write).
+   */
+  const reading = <T>(c: Collection, run: (on: Executor) => Promise<T>): Promise<T> =>
+    c.type === 'view' && ex === db ? readOnlyView(db, run) : run(ex);
 
   const methods: RecordMethods = {
     async list(collection, params, caller) {
@@ -46,7 +68,7 @@ export function recordMethods(core: RecordCore, ex: Executor, write: WriteRunner
       const viewer = keyScoped(caller, c, 'list');
       const condition = listWhere(c, params.filter, viewer);
       return clientQuery(condition.filtered, async () => {
-        const result = await listRecords(db, c, params, viewer, condition, ex);
+        const result = await reading(c, (on) => listRecords(db, c, params, viewer, condition, on));
         await revealManagedEmails(readDeps, c, result.items, viewer);
         const tree = parseExpand(params.expand);
         if (tree) await expandRecords(readDeps, c, result.items, tree, viewer);
@@ -66,14 +88,15 @@ export function recordMethods(core: RecordCore, ex: Executor, write: WriteRunner
       const viewer = keyScoped(caller, c, 'list');
       const condition = listWhere(c, params.filter, viewer);
       return clientQuery(condition.filtered, () =>
-        aggregateRecords(db, c, params, viewer, condition.build().where, ex),
+        reading(c, (on) => aggregateRecords(db, c, params, viewer, condition.build().where, on)),
       );
     },
 
     async view(collection, id, caller, opts = {}) {
       const c = collections.get(collection);
       const viewer = keyScoped(caller, c, 'view');
-      const values = await findValues(ex, c, id, ruleCondition(readDeps, c, c.viewRule, viewer));
+      const rule = ruleCondition(readDeps, c, c.viewRule, viewer);
+      const values = await reading(c, (on) => findValues(on, c, id, rule));
       if (!values) throw new NotFoundError();
       const record = exportRecord(c, values, viewer);
       await revealManagedEmails(readDeps, c, [record], viewer);

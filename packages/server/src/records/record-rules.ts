@@ -10,6 +10,7 @@ import {
   type RuleDeps,
   ruleCondition,
   sortValue,
+  viewerScopeKey,
 } from '../rules/rule-condition.ts';
 import type { Viewer } from '../rules/viewer.ts';
 import type { Collection } from '../schema/collection.ts';
@@ -71,8 +72,8 @@ export function createRecordRules({ db, collections }: { db: Database; collectio
   ): ListCondition & { filtered: boolean } {
     const rule = ruleCondition(ruleDeps, c, c.listRule, viewer);
     const text = filterText?.trim() ? filterText : undefined;
-    // a viewer no rule narrows has SQL that depends only on the filter text: cache it
-    const cacheKey = rule.kind === 'all' ? `${viewer.superuser ? 's' : 'p'}:${text ?? ''}` : undefined;
+    // a viewer no rule narrows has SQL that depends only on its scope and the filter text: cache it
+    const cacheKey = rule.kind === 'all' ? `${viewerScopeKey(viewer)}:${text ?? ''}` : undefined;
     return {
       cacheKey,
       filtered: text !== undefined,

@@ -24,7 +24,8 @@ const MAX_SORT_TERMS = 8;
  * `+` optional for ascending, `@random`, `@rowid`, and, when a resolver is given, any
  * single-valued filter operand: paths through relations (`author.name`), modifiers
  * (`title:lower`), functions (`geoDistance(lon, lat, 10, 20)`) and `@rank`. Commas inside
- * parentheses or quotes do not split. Hidden fields need `allowHidden`.
+ * parentheses or quotes do not split. Hidden fields need `allowHidden`; without it an auth
+ * collection's hidden emails sort as NULL.
  */
 export function parseSort(
   param: string | undefined,
@@ -59,6 +60,11 @@ export function parseSort(
     // like PocketBase, hidden fields sort only for superusers (their order would leak them)
     if (!f || isSecret(f) || (f.hidden && !allowHidden))
       throw new BadRequestError(`Invalid sort field "${name.slice(0, 100)}".`);
+    // an auth record's email orders only where its owner made it visible, as filters see it
+    if (c.type === 'auth' && f.name === 'email' && !allowHidden) {
+      const masked = sql`(CASE WHEN ${sql.ref('emailVisibility')} THEN ${sql.ref(f.name)} END)`;
+      return { expr: masked, desc, rowid: false, nullable: true };
+    }
     return { expr: sql.ref(f.name), desc, rowid: false };
   });
 }

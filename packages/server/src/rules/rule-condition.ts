@@ -94,6 +94,24 @@ function clientOptions(
   };
 }
 
+/** matches PocketBase: `@collection.*` and `@request.*` in a client's filter or sort are for superusers. */
+function refuseRequestRefs(text: string, viewer: Viewer, what: 'filter' | 'sort'): void {
+  if (unscoped(viewer)) return;
+  for (const key of ['@collection.', '@request.']) {
+    if (text.includes(key)) throw new ForbiddenError(`Only superusers can ${what} by ${key}`);
+  }
+}
+
+/**
+ * The part of a compiled-SQL cache key that stands for the viewer: an unscoped superuser,
+ * an API key (its SQL meets other collections' listRules and no hidden fields, whatever
+ * `superuser` says) or anyone else. Only meaningful where the rule lets everything through.
+ */
+export function viewerScopeKey(viewer: Viewer): string {
+  if (unscoped(viewer)) return 's';
+  return viewer.keyScope ? `k:${viewer.keyScope}` : viewer.superuser ? 'k' : 'p';
+}
+
 /**
  * Compiles a client's `filter` parameter. Hidden fields are for superusers only, and so
  * are `@collection` and `@request` references (like PocketBase). `stable` tells whether
@@ -107,11 +125,7 @@ export function filterCondition(
   viewer: Viewer,
   baseAlias?: string,
 ): { sql: RawBuilder<boolean>; stable: boolean } {
-  if (!unscoped(viewer)) {
-    for (const key of ['@collection.', '@request.']) {
-      if (filter.includes(key)) throw new ForbiddenError(`Only superusers can filter by ${key}`);
-    }
-  }
+  refuseRequestRefs(filter, viewer, 'filter');
   try {
     const opts = clientOptions(deps, c, viewer, baseAlias);
     return { sql: compileFilter(parseFilter(filter), opts), stable: opts.stable() };
@@ -136,6 +150,7 @@ export function sortValue(
   viewer: Viewer,
   filter?: string,
 ): { sql: RawBuilder<unknown>; stable: boolean } {
+  refuseRequestRefs(name, viewer, 'sort');
   try {
     const opts = clientOptions(deps, c, viewer);
     if (name === '@rank') {

@@ -8,8 +8,9 @@ import { removeCollection, storeCollection } from './collection-store.ts';
 import { isSearchable } from './field-registry.ts';
 import { indexFailure } from './indexes.ts';
 import { planIsNoop, planTable } from './table-plan.ts';
-import { validateCollection } from './validate-collection.ts';
+import { INTERNAL_TABLES, validateCollection } from './validate-collection.ts';
 import { inferViewFields } from './view-fields.ts';
+import { deniedViewName } from './view-query-guard.ts';
 
 /** Fields with a full-text index (ForgeBase's `searchable` option on text and editor fields). */
 export function searchColumns(c: Collection): string[] {
@@ -59,6 +60,23 @@ export function createCollectionWrites({ db, all, ruleProblem }: CollectionWrite
       };
     }
     c.viewQuery = query;
+    const reserved = new Set(
+      [
+        ...INTERNAL_TABLES,
+        ...all()
+          .filter((o) => o.system)
+          .map((o) => o.name),
+      ].map((n) => n.toLowerCase()),
+    );
+    const denied = deniedViewName(query, reserved);
+    if (denied) {
+      return {
+        viewQuery: fieldError(
+          FieldCode.invalidViewQuery,
+          `Invalid query - "${denied.slice(0, 100)}" is a system table or function that view queries may not use.`,
+        ),
+      };
+    }
     try {
       const columns = await db.ddl.queryColumns(tx, query);
       if (!columns.some((col) => col.name === 'id')) {

@@ -17,6 +17,12 @@ const RESERVED_FIELD_NAMES = [
   'expand',
 ];
 const AUTH_RESERVED_FIELD_NAMES = ['passwordconfirm', 'oldpassword'];
+/**
+ * Names every JavaScript object already has (`__proto__`, `constructor`, `toString`, ...)
+ * plus `prototype`: a record keyed by one would read or replace its prototype, and a
+ * field named `__proto__` made every create in its collection fail.
+ */
+const OBJECT_KEY_NAMES = new Set([...Object.getOwnPropertyNames(Object.prototype), 'prototype']);
 /** Tables of the system itself; no collection may take their names. */
 export const INTERNAL_TABLES = [
   '_collections',
@@ -224,6 +230,8 @@ function validateFields(
     else if (!NAME_RE.test(f.name)) e.name = fieldError(FieldCode.matchInvalid, 'Must be in a valid format.');
     else if (RESERVED_FIELD_NAMES.includes(lname)) {
       e.name = fieldError(FieldCode.notInInvalid, 'Must not be in list.');
+    } else if (OBJECT_KEY_NAMES.has(f.name)) {
+      e.name = fieldError(FieldCode.reservedFieldName, 'The field name is reserved and cannot be used.');
     } else if (c.type === 'auth' && AUTH_RESERVED_FIELD_NAMES.includes(lname)) {
       // matches PocketBase's checkReservedAuthKeys
       e.name = fieldError(FieldCode.reservedFieldName, 'The field name is reserved and cannot be used.');

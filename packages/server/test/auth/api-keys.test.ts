@@ -158,6 +158,28 @@ for (const dialect of DIALECTS) {
       assert.equal((await q("title = 'blue post'")).body.totalItems, 1);
     });
 
+    // security #9: the compiled-SQL cache once served a superuser's SQL to a key
+    test("a key never reuses a superuser's compiled filter", async () => {
+      const tag = await t.request('POST', '/api/collections/tags/records', {
+        token: 'superuser',
+        body: { label: 'green' },
+      });
+      await t.request('POST', '/api/collections/posts/records', {
+        token: 'superuser',
+        body: { title: 'green post', tag: tag.body.id, secret: 'g' },
+      });
+      const key = await createKey({ name: 'cache', scopes: [{ collection: 'posts', operations: ['list'] }] });
+      for (const filter of ["tag.label = 'green'", "secret = 'g'"]) {
+        const path = `/api/collections/posts/records?filter=${encodeURIComponent(filter)}`;
+        const su = await t.request('GET', path, { token: 'superuser' });
+        assert.equal(su.body.totalItems, 1, filter);
+        const asKey = await t.request('GET', path, { token: key.secret });
+        assert.equal(asKey.status, 400, `${filter} ${JSON.stringify(asKey.body)}`);
+        // and the other way round: the key's refusal is not cached for the superuser
+        assert.equal((await t.request('GET', path, { token: 'superuser' })).body.totalItems, 1, filter);
+      }
+    });
+
     test('a `*` scope covers every collection but _superusers', async () => {
       const key = await createKey({ name: 'all', scopes: [{ collection: '*', operations: ['list'] }] });
       assert.equal(

@@ -136,6 +136,35 @@ for (const dialect of DIALECTS) {
       assert.equal(ok.status, 200, JSON.stringify(ok.body));
     });
 
+    // security #18: a field named __proto__ made every create in its collection a 500
+    test('names every object already has (__proto__, constructor, toString) are refused', async () => {
+      for (const name of ['__proto__', 'constructor', 'prototype', 'toString', 'hasOwnProperty']) {
+        for (const type of ['base', 'auth']) {
+          await rejects(
+            { name: 'protos', type, fields: [{ name, type: 'text' }] },
+            {
+              fields: {
+                1: {
+                  name: err(
+                    'validation_reserved_field_name',
+                    'The field name is reserved and cannot be used.',
+                  ),
+                },
+              },
+            },
+          );
+        }
+      }
+      const plain = await create({ name: 'protos', fields: [{ name: 'title', type: 'text' }] });
+      assert.equal(plain.status, 200, JSON.stringify(plain.body));
+      const added = await t.request('PATCH', '/api/collections/protos', {
+        ...su,
+        body: { fields: [...plain.body.fields, { name: '__proto__', type: 'text' }] },
+      });
+      assert.equal(added.status, 400, JSON.stringify(added.body));
+      assert.equal(added.body.data.fields['2'].name.code, 'validation_reserved_field_name');
+    });
+
     test('field names must be unique case-insensitively and well formed', async () => {
       await rejects(
         {

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { type App, createApp } from '../../src/app.ts';
 import { type Config, loadConfig } from '../../src/config.ts';
-import { createLogger } from '../../src/observability/logger.ts';
+import { createLogger, type Logger } from '../../src/observability/logger.ts';
 import type { Clock } from '../../src/tools/clock.ts';
 import { schemaUrl } from './pg.ts';
 import { testStorage } from './storage.ts';
@@ -82,12 +82,12 @@ export function testConfig(
 /**
  * Starts a real ForgeBase on a random port with its own temp dir (and, for PostgreSQL,
  * its own schema), creates a superuser and signs it in. `opts.clock` replaces the system
- * clock (see support/clock.ts).
+ * clock (see support/clock.ts); `opts.logger` receives the app's logs (silent otherwise).
  */
 export async function startTestApp(
   dialect: Dialect,
   overrides: Partial<Config> = {},
-  opts: { clock?: Clock } = {},
+  opts: { clock?: Clock; logger?: Logger } = {},
 ): Promise<TestApp> {
   const storage = testStorage(dialect);
   const { dir } = storage;

@@ -32,6 +32,20 @@ export async function createUsersCollection(t: TestApp): Promise<any> {
 }
 
 /**
+ * The `users` collection of createUsersCollection, but every signed-in user may list all
+ * users (an over-broad listRule): for tests of what such a list still hides.
+ */
+export async function createListedUsersCollection(t: TestApp): Promise<any> {
+  await createUsersCollection(t);
+  const users = await t.request('PATCH', '/api/collections/users', {
+    token: 'superuser',
+    body: { listRule: '@request.auth.id != ""' },
+  });
+  assert.equal(users.status, 200, JSON.stringify(users.body));
+  return users.body;
+}
+
+/**
  * Creates a user through the API as the superuser (so `verified` and `emailVisibility`
  * can be set) and signs it in with POST /api/collections/users/auth-with-password.
  */

@@ -4,6 +4,7 @@ import {
   type ChangeBus,
   type ChangeOrder,
   type Database,
+  type Executor,
   type Query,
   type RunResult,
   type SchemaDdl,
@@ -131,6 +132,26 @@ export class PostgresDatabase implements Database {
       return value;
     } catch (e) {
       this.#scopes.end(scope);
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw mapPgError(e);
+    } finally {
+      client.release();
+    }
+  }
+
+  async isSuperuserRole(): Promise<boolean> {
+    const r = await this.pool.query(`SELECT current_setting('is_superuser') AS su`);
+    return r.rows[0]?.su === 'on';
+  }
+
+  async readOnly<T>(fn: (ex: Executor) => Promise<T>): Promise<T> {
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN READ ONLY');
+      const value = await fn(clientDriver(client).statements);
+      await client.query('COMMIT');
+      return value;
+    } catch (e) {
       await client.query('ROLLBACK').catch(() => undefined);
       throw mapPgError(e);
     } finally {

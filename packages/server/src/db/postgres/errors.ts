@@ -19,6 +19,8 @@ export function mapPgError(e: unknown): unknown {
     case '40P01':
     case '55P03':
       return new DbError('busy', msg, [], e);
+    case '25006':
+      return new DbError('read_only', msg, [], e);
     case '22021':
     case '22P05':
       return new DbError('invalid_text', msg, [], e);

@@ -5,6 +5,7 @@ import {
   type ChangeBus,
   type ChangeOrder,
   type Database,
+  type Executor,
   type Query,
   type RunResult,
   type SchemaDdl,
@@ -130,6 +131,15 @@ export class SqliteDatabase implements Database {
 
   exec(sql: string): Promise<void> {
     return this.transaction(async (tx) => tx.exec(sql));
+  }
+
+  async isSuperuserRole(): Promise<boolean> {
+    return false;
+  }
+
+  // a SELECT cannot write on SQLite (no writing functions are registered): nothing to guard
+  readOnly<T>(fn: (ex: Executor) => Promise<T>): Promise<T> {
+    return fn(this);
   }
 
   transaction<T>(fn: (tx: Transaction) => Promise<T>): Promise<T> {

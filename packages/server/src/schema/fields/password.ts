@@ -1,7 +1,7 @@
 import type { ErrorData } from '../../errors/api-error.ts';
 import { FieldCode, fieldError, fields } from '../../errors/codes.ts';
 import { commonOptions, type FieldType, num, toText } from '../field.ts';
-import { compilePattern } from './text.ts';
+import { patternMismatch, patternOptionError } from './text.ts';
 
 const DEFAULT_MAX = 71;
 
@@ -38,7 +38,9 @@ export const passwordField: FieldType = {
         max: fields.atMost(DEFAULT_MAX),
       };
     }
-    return undefined;
+    const pattern =
+      typeof f.pattern === 'string' && f.pattern !== '' ? patternOptionError(f.pattern) : undefined;
+    return pattern ? { pattern } : undefined;
   },
   validate(value, f) {
     const p = value as PasswordValue;
@@ -48,9 +50,7 @@ export const passwordField: FieldType = {
       if (len < min) return fieldError(FieldCode.minTextConstraint, `Must be at least ${min} character(s).`);
       const max = num(f.max) || DEFAULT_MAX;
       if (len > max) return fieldError(FieldCode.maxTextConstraint, `Must be less than ${max} character(s).`);
-      const re = compilePattern(f.pattern);
-      if (re && !re.test(p.plain)) return fieldError(FieldCode.invalidFormat, 'Invalid value format.');
-      return undefined;
+      return patternMismatch(f.pattern, p.plain);
     }
     return f.required && !p.hash ? fields.required() : undefined;
   },

@@ -1,12 +1,14 @@
+import type { FieldError } from '../../errors/api-error.ts';
 import { FieldCode, fieldError, fields } from '../../errors/codes.ts';
 import { randomFromPattern } from '../../tools/pattern.ts';
+import { unsafeRegexReason } from '../../tools/regex-safety.ts';
 import { commonOptions, type FieldModel, type FieldType, num, toText } from '../field.ts';
 
 const DEFAULT_MAX = 5000;
 
 /** Compiles a field's `pattern`, or undefined when it has none. Cached per pattern text. */
 const patternCache = new Map<string, RegExp>();
-export function compilePattern(pattern: unknown): RegExp | undefined {
+function compilePattern(pattern: unknown): RegExp | undefined {
   if (typeof pattern !== 'string' || pattern === '') return undefined;
   let re = patternCache.get(pattern);
   if (!re) {
@@ -15,6 +17,40 @@ export function compilePattern(pattern: unknown): RegExp | undefined {
     patternCache.set(pattern, re);
   }
   return re;
+}
+
+/**
+ * Why a `pattern` option cannot be saved: not a valid RegExp, or one that can backtrack
+ * exponentially (ReDoS, see tools/regex-safety.ts); undefined when it is fine.
+ */
+export function patternOptionError(pattern: string): FieldError | undefined {
+  try {
+    new RegExp(pattern, 'u');
+  } catch (e) {
+    return fieldError(FieldCode.invalidRegex, (e as Error).message);
+  }
+  const unsafe = unsafeRegexReason(pattern);
+  if (unsafe) {
+    return fieldError(
+      FieldCode.invalidRegex,
+      `The pattern can take exponential time to match (${unsafe}): avoid quantified groups that contain quantifiers or alternations.`,
+    );
+  }
+  return undefined;
+}
+
+/**
+ * A value's failure against the field's `pattern`, or undefined when it matches (or the
+ * field has none). A pattern saved before unsafe ones were refused is never run: the
+ * value fails instead of stalling the process.
+ */
+export function patternMismatch(pattern: unknown, value: string): FieldError | undefined {
+  const re = compilePattern(pattern);
+  if (!re) return undefined;
+  if (unsafeRegexReason(re.source)) {
+    return fieldError(FieldCode.invalidRegex, "The field's pattern is unsafe; a superuser must change it.");
+  }
+  return re.test(value) ? undefined : fieldError(FieldCode.invalidFormat, 'Invalid value format.');
 }
 
 export const textField: FieldType = {
@@ -40,23 +76,22 @@ export const textField: FieldType = {
     if (num(f.max) !== 0 && num(f.max) < num(f.min)) {
       errors.max = fieldError(FieldCode.minGreaterEqualThanRequired, `Must be no less than ${num(f.min)}.`);
     }
-    for (const key of ['pattern', 'autogeneratePattern'] as const) {
-      const p = f[key];
-      if (typeof p !== 'string' || p === '') continue;
+    if (typeof f.pattern === 'string' && f.pattern !== '') {
+      const error = patternOptionError(f.pattern);
+      if (error) errors.pattern = error;
+    }
+    const auto = f.autogeneratePattern;
+    if (typeof auto === 'string' && auto !== '' && !errors.pattern) {
       try {
-        if (key === 'pattern') new RegExp(p, 'u');
-        else {
-          const sample = randomFromPattern(p);
-          const re = compilePattern(f.pattern);
-          if (re && !re.test(sample)) {
-            errors[key] = fieldError(
-              FieldCode.invalidAutogeneratePatternValue,
-              `The provided autogenerate pattern could produce invalid field values, ex.: "${sample}".`,
-            );
-          }
+        const sample = randomFromPattern(auto);
+        if (patternMismatch(f.pattern, sample)) {
+          errors.autogeneratePattern = fieldError(
+            FieldCode.invalidAutogeneratePatternValue,
+            `The provided autogenerate pattern could produce invalid field values, ex.: "${sample}".`,
+          );
         }
       } catch (e) {
-        errors[key] = fieldError(FieldCode.invalidRegex, (e as Error).message);
+        errors.autogeneratePattern = fieldError(FieldCode.invalidRegex, (e as Error).message);
       }
     }
     if (f.primaryKey) {
@@ -80,9 +115,7 @@ export const textField: FieldType = {
         max,
       });
     }
-    const re = compilePattern(f.pattern);
-    if (re && !re.test(v)) return fieldError(FieldCode.invalidFormat, 'Invalid value format.');
-    return undefined;
+    return patternMismatch(f.pattern, v);
   },
   encode: (v) => v,
   decode: (raw) => (raw === null || raw === undefined ? '' : String(raw)),
