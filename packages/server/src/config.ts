@@ -38,6 +38,12 @@ export interface Config {
   smtpPassword?: string;
   /** Implicit TLS (port 465); otherwise STARTTLS is used when the server offers it. */
   smtpTls: boolean;
+  /**
+   * Explicit opt-out of SMTP transport security: accept any certificate and send credentials
+   * without TLS. Off by default: certificates are verified, and with credentials TLS is required
+   * (except to a loopback host).
+   */
+  smtpInsecure: boolean;
   /** The From address of outgoing mail. */
   mailFrom: string;
   /** {APP_NAME} and {APP_URL} in mail templates. */
@@ -75,6 +81,7 @@ const ENV: Record<string, keyof Config> = {
   FORGEBASE_SMTP_USER: 'smtpUser',
   FORGEBASE_SMTP_PASSWORD: 'smtpPassword',
   FORGEBASE_SMTP_TLS: 'smtpTls',
+  FORGEBASE_SMTP_INSECURE: 'smtpInsecure',
   FORGEBASE_MAIL_FROM: 'mailFrom',
   FORGEBASE_APP_NAME: 'appName',
   FORGEBASE_APP_URL: 'appUrl',
@@ -106,6 +113,7 @@ const TOML: Record<string, keyof Config> = {
   smtp_user: 'smtpUser',
   smtp_password: 'smtpPassword',
   smtp_tls: 'smtpTls',
+  smtp_insecure: 'smtpInsecure',
   mail_from: 'mailFrom',
   app_name: 'appName',
   app_url: 'appUrl',
@@ -126,7 +134,13 @@ const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'
 function coerce(key: keyof Config, v: unknown, source: string): unknown {
   const invalid = (expected: string) =>
     new Error(`${source}: invalid value ${JSON.stringify(v)}, expected ${expected}`);
-  if (key === 'automigrate' || key === 'logRequests' || key === 'smtpTls' || key === 's3ForcePathStyle') {
+  if (
+    key === 'automigrate' ||
+    key === 'logRequests' ||
+    key === 'smtpTls' ||
+    key === 'smtpInsecure' ||
+    key === 's3ForcePathStyle'
+  ) {
     if (typeof v === 'boolean') return v;
     if (/^(1|true|yes|on)$/i.test(String(v))) return true;
     if (/^(0|false|no|off)$/i.test(String(v))) return false;
@@ -213,6 +227,7 @@ export function loadConfig(
     batchMaxRequests: DEFAULT_BATCH_MAX_REQUESTS,
     smtpPort: 587,
     smtpTls: false,
+    smtpInsecure: false,
     mailFrom: 'no-reply@example.com',
     appName: 'ForgeBase',
     appUrl: 'http://localhost:8090',

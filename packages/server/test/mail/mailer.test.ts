@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { networkInterfaces } from 'node:os';
 import { Writable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
 import { loadConfig } from '../../src/config.ts';
@@ -7,6 +8,11 @@ import { renderTemplate } from '../../src/mail/templates.ts';
 import { createLogger } from '../../src/observability/logger.ts';
 import { ensureSystemFields, scaffold } from '../../src/schema/collection.ts';
 import { type SmtpCatcher, startSmtpCatcher } from '../support/smtp.ts';
+
+/** This machine's first non-loopback IPv4 address (a "remote" SMTP host for the tests). */
+const remoteAddress = Object.values(networkInterfaces())
+  .flat()
+  .find((a) => a && a.family === 'IPv4' && !a.internal)?.address;
 
 /** A logger whose JSON lines land in `lines`. */
 function captureLogger() {
@@ -108,5 +114,81 @@ describe('mail', () => {
     assert.match(mail.text, /Code <strong>123456<\/strong>/);
     assert.match(mail.text, /Code 123456/);
     await mailer.close();
+  });
+
+  describe('transport security (security #5)', () => {
+    const mailerFor = (peer: SmtpCatcher, extra: Record<string, string> = {}) =>
+      createMailer({
+        config: loadConfig(
+          {},
+          {
+            FORGEBASE_SMTP_HOST: peer.config.smtpHost,
+            FORGEBASE_SMTP_PORT: String(peer.port),
+            FORGEBASE_SMTP_USER: 'mailer',
+            FORGEBASE_SMTP_PASSWORD: 'smtp-secret',
+            ...extra,
+          },
+        ),
+        logger: captureLogger().logger,
+      });
+    const resetMail = {
+      to: 'victim@example.com',
+      subject: 'Reset',
+      html: '<a href="https://x.test/reset/tok.en.sig">reset</a>',
+    };
+
+    test('a server with a self-signed certificate gets neither the password nor the mail', async () => {
+      const peer = await startSmtpCatcher({ starttls: true });
+      const mailer = mailerFor(peer);
+      try {
+        await assert.rejects(mailer.send(resetMail), /certificate/i);
+        assert.deepEqual(peer.logins, []);
+        assert.deepEqual(peer.messages, []);
+      } finally {
+        await mailer.close();
+        await peer.close();
+      }
+    });
+
+    test('credentials are never sent in clear to a remote server without STARTTLS', {
+      skip: remoteAddress ? false : 'no non-loopback IPv4 interface',
+    }, async () => {
+      const peer = await startSmtpCatcher({ host: remoteAddress! });
+      const mailer = mailerFor(peer);
+      try {
+        await assert.rejects(mailer.send(resetMail), /STARTTLS/i);
+        assert.deepEqual(peer.logins, []);
+        assert.deepEqual(peer.messages, []);
+      } finally {
+        await mailer.close();
+        await peer.close();
+      }
+    });
+
+    test('a loopback server may take credentials without TLS', async () => {
+      const peer = await startSmtpCatcher();
+      const mailer = mailerFor(peer);
+      try {
+        await mailer.send(resetMail);
+        await peer.waitForMail('victim@example.com');
+        assert.deepEqual(peer.logins, [{ username: 'mailer', password: 'smtp-secret', secure: false }]);
+      } finally {
+        await mailer.close();
+        await peer.close();
+      }
+    });
+
+    test('smtp_insecure is the explicit opt-out: the self-signed server is accepted', async () => {
+      const peer = await startSmtpCatcher({ starttls: true });
+      const mailer = mailerFor(peer, { FORGEBASE_SMTP_INSECURE: 'true' });
+      try {
+        await mailer.send(resetMail);
+        await peer.waitForMail('victim@example.com');
+        assert.deepEqual(peer.logins, [{ username: 'mailer', password: 'smtp-secret', secure: true }]);
+      } finally {
+        await mailer.close();
+        await peer.close();
+      }
+    });
   });
 });

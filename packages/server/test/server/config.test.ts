@@ -45,6 +45,7 @@ s3_force_path_style = true
 const MAIL_AUTH_DEFAULTS = {
   smtpPort: 587,
   smtpTls: false,
+  smtpInsecure: false,
   mailFrom: 'no-reply@example.com',
   appName: 'ForgeBase',
   appUrl: 'http://localhost:8090',
@@ -62,6 +63,7 @@ const MAIL_AUTH_TOML = {
   smtpUser: 'mailer',
   smtpPassword: 'secret',
   smtpTls: true,
+  smtpInsecure: false,
   mailFrom: 'app@toml.test',
   appName: 'Toml App',
   appUrl: 'https://toml.test',
