@@ -1,6 +1,8 @@
+import type { IncomingMessage } from 'node:http';
+import { Readable } from 'node:stream';
 import multipart from '@fastify/multipart';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { BadRequestError } from '../errors/api-error.ts';
+import { ApiError } from '../errors/api-error.ts';
 import { errors, FieldCode, fieldError } from '../errors/codes.ts';
 import { type UploadReceiver, UploadStoreError } from '../storage/upload-receiver.ts';
 import { markFormBody } from './validation.ts';
@@ -12,6 +14,10 @@ import { markFormBody } from './validation.ts';
 export async function registerBodyParsers(app: FastifyInstance, bodyLimit: number): Promise<void> {
   await app.register(multipart, {
     limits: { fileSize: bodyLimit, fieldSize: bodyLimit, fields: 1000, parts: 1100 },
+  });
+  app.addHook('onResponse', async function endDrain(req) {
+    const state = abandoned.get(req.raw);
+    if (state) state.answered = true;
   });
   // matches PocketBase (BindBody skips an empty body): the JS SDK sends
   // `Content-Type: application/json` with no body on DELETE, which must not be a 400
@@ -37,22 +43,70 @@ function appendValue(out: Record<string, unknown>, key: string, value: unknown):
   } else out[key] = value;
 }
 
+/** The 413 of a multipart body over the route's body limit. */
+function bodyTooLarge(limit: number): ApiError {
+  return errors.payloadTooLarge(`The request body exceeded the limit of ${limit} bytes.`);
+}
+
+/**
+ * Counts a file part's bytes against what is left of the request's budget and fails the
+ * stream with a 413 past it, so an upload stops at the body limit, not at its end.
+ */
+function counted(stream: Readable, budget: { left: number; limit: number }): Readable {
+  return Readable.from(
+    (async function* () {
+      for await (const chunk of stream as AsyncIterable<Buffer>) {
+        budget.left -= chunk.length;
+        if (budget.left < 0) throw bodyTooLarge(budget.limit);
+        yield chunk;
+      }
+    })(),
+  );
+}
+
+/** Requests whose multipart body was refused half-way, and is being drained. */
+const abandoned = new WeakMap<IncomingMessage, { answered: boolean }>();
+
+/**
+ * Stops reading a multipart body that was refused half-way: the parser is detached and the
+ * rest of the request is read and dropped, so the client gets the answer and the keep-alive
+ * connection stays usable (an unread, paused body would wedge it). Once the answer is sent
+ * (the onResponse hook of registerBodyParsers), a client that keeps sending more than the
+ * body limit has its connection closed.
+ */
+function abandonMultipart(req: FastifyRequest, limit: number): void {
+  const raw = req.raw;
+  if (raw.readableEnded || abandoned.has(raw)) return;
+  const state = { answered: false };
+  abandoned.set(raw, state);
+  raw.unpipe();
+  let afterAnswer = 0;
+  raw.on('data', (chunk: Buffer) => {
+    if (state.answered && (afterAnswer += chunk.length) > limit) raw.socket?.destroy();
+  });
+  raw.resume();
+}
+
 /**
  * The request body as a plain object, whatever its format. Multipart text fields are
  * merged with a `@jsonPayload` part (how the PocketBase SDK sends non-file values).
  * File parts are streamed to `files` (their values become UploadedFile) and refused
- * where no receiver is given.
+ * where no receiver is given. The route's body limit holds for the whole multipart
+ * stream (a declared Content-Length over it is refused before any byte is read).
  */
 export async function readBody(
   req: FastifyRequest,
   files?: UploadReceiver,
 ): Promise<Record<string, unknown>> {
   if (req.isMultipart()) {
+    const limit = req.routeOptions.bodyLimit;
+    if (Number(req.headers['content-length'] ?? 0) > limit) throw bodyTooLarge(limit);
+    const budget = { left: limit, limit };
     const out: Record<string, unknown> = {};
     try {
       for await (const part of req.parts()) {
         if (part.type === 'file' && files) {
-          const file = await files.receive(part.fieldname, part.filename, part.file);
+          const file = await files.receive(part.fieldname, part.filename, counted(part.file, budget));
           if (file) appendValue(out, part.fieldname, file);
           continue;
         }
@@ -62,6 +116,8 @@ export async function readBody(
             [part.fieldname]: fieldError(FieldCode.fileUnsupported, 'File uploads are not supported yet.'),
           });
         }
+        budget.left -= Buffer.byteLength(String(part.value));
+        if (budget.left < 0) throw bodyTooLarge(limit);
         if (part.fieldname === '@jsonPayload') {
           const parsed = parseJsonObject(String(part.value));
           // uploads already under a key join the names sent for it (PocketBase merges them)
@@ -70,7 +126,8 @@ export async function readBody(
         } else appendValue(out, part.fieldname, part.value);
       }
     } catch (e) {
-      if (e instanceof BadRequestError || e instanceof UploadStoreError) throw e;
+      abandonMultipart(req, limit);
+      if (e instanceof ApiError || e instanceof UploadStoreError) throw e;
       throw errors.badRequest('Failed to read the submitted data.', {}, e);
     }
     return out;
