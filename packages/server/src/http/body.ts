@@ -82,7 +82,9 @@ function abandonMultipart(req: FastifyRequest, limit: number): void {
   raw.unpipe();
   let afterAnswer = 0;
   raw.on('data', (chunk: Buffer) => {
-    if (state.answered && (afterAnswer += chunk.length) > limit) raw.socket?.destroy();
+    if (!state.answered) return;
+    afterAnswer += chunk.length;
+    if (afterAnswer > limit) raw.socket?.destroy();
   });
   raw.resume();
 }
