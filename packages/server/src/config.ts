@@ -27,6 +27,12 @@ export interface Config {
   /** Log one line per request. */
   logRequests: boolean;
   bodyLimit: number;
+  /** A request's headers must arrive within this (408). */
+  headersTimeoutSeconds: number;
+  /** A JSON or form body must arrive within this (408); streamed uploads only obey the idle timeout. */
+  requestTimeoutSeconds: number;
+  /** A connection with no byte in either direction for this long is closed (uploads included). */
+  idleTimeoutSeconds: number;
   /** Most sub-requests one `POST /api/batch` may carry. */
   batchMaxRequests: number;
   /** How long entries of the `_changes` log are kept, in hours. */
@@ -74,6 +80,9 @@ const ENV: Record<string, keyof Config> = {
   FORGEBASE_LOG_LEVEL: 'logLevel',
   FORGEBASE_LOG_REQUESTS: 'logRequests',
   FORGEBASE_BODY_LIMIT: 'bodyLimit',
+  FORGEBASE_HEADERS_TIMEOUT_SECONDS: 'headersTimeoutSeconds',
+  FORGEBASE_REQUEST_TIMEOUT_SECONDS: 'requestTimeoutSeconds',
+  FORGEBASE_IDLE_TIMEOUT_SECONDS: 'idleTimeoutSeconds',
   FORGEBASE_CHANGES_RETENTION_HOURS: 'changesRetentionHours',
   FORGEBASE_BATCH_MAX_REQUESTS: 'batchMaxRequests',
   FORGEBASE_SMTP_HOST: 'smtpHost',
@@ -106,6 +115,9 @@ const TOML: Record<string, keyof Config> = {
   log_level: 'logLevel',
   log_requests: 'logRequests',
   body_limit: 'bodyLimit',
+  headers_timeout_seconds: 'headersTimeoutSeconds',
+  request_timeout_seconds: 'requestTimeoutSeconds',
+  idle_timeout_seconds: 'idleTimeoutSeconds',
   changes_retention_hours: 'changesRetentionHours',
   batch_max_requests: 'batchMaxRequests',
   smtp_host: 'smtpHost',
@@ -148,6 +160,7 @@ function coerce(key: keyof Config, v: unknown, source: string): unknown {
   }
   if (
     key === 'bodyLimit' ||
+    key.endsWith('TimeoutSeconds') ||
     key === 'changesRetentionHours' ||
     key === 'batchMaxRequests' ||
     key === 'smtpPort' ||
@@ -160,7 +173,9 @@ function coerce(key: keyof Config, v: unknown, source: string): unknown {
           ? 'a positive number of bytes'
           : key === 'changesRetentionHours'
             ? 'a positive number of hours'
-            : 'a positive number',
+            : key.endsWith('TimeoutSeconds')
+              ? 'a positive number of seconds'
+              : 'a positive number',
       );
     return n;
   }
@@ -223,6 +238,9 @@ export function loadConfig(
     logLevel: 'info',
     logRequests: true,
     bodyLimit: DEFAULT_BODY_LIMIT,
+    headersTimeoutSeconds: 20,
+    requestTimeoutSeconds: 30,
+    idleTimeoutSeconds: 60,
     changesRetentionHours: DEFAULT_CHANGES_RETENTION_HOURS,
     batchMaxRequests: DEFAULT_BATCH_MAX_REQUESTS,
     smtpPort: 587,

@@ -24,6 +24,7 @@ import { settingsRoutes } from './routes/settings.ts';
 import { signInMethodRoutes } from './routes/sign-in-methods.ts';
 import { storageRoutes } from './routes/storage.ts';
 import { storageTusRoutes } from './routes/storage-tus.ts';
+import { registerTimeouts, serverTimeoutOptions } from './timeouts.ts';
 import { registerValidation } from './validation.ts';
 
 const AGGREGATE_ROUTE = '/api/collections/:c/aggregate';
@@ -49,6 +50,7 @@ export async function createHttpServer(deps: HttpDeps, logger: Logger): Promise<
     trustProxy: false,
     return503OnClosing: true,
     forceCloseConnections: 'idle',
+    ...serverTimeoutOptions(deps.config),
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 500 },
     clientErrorHandler: clientErrorResponse,
     genReqId: (req) => {
@@ -67,6 +69,7 @@ export async function createHttpServer(deps: HttpDeps, logger: Logger): Promise<
   registerValidation(app);
   registerErrorHandling(app);
   await registerBodyParsers(app, deps.config.bodyLimit);
+  registerTimeouts(app, deps.config);
 
   app.addHook('onRequest', (req, reply, done) => {
     reply.header('x-request-id', req.id);
