@@ -1,4 +1,3 @@
-import type { IncomingMessage } from 'node:http';
 import { Readable } from 'node:stream';
 import multipart from '@fastify/multipart';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
@@ -14,10 +13,6 @@ import { markFormBody } from './validation.ts';
 export async function registerBodyParsers(app: FastifyInstance, bodyLimit: number): Promise<void> {
   await app.register(multipart, {
     limits: { fileSize: bodyLimit, fieldSize: bodyLimit, fields: 1000, parts: 1100 },
-  });
-  app.addHook('onResponse', async function endDrain(req) {
-    const state = abandoned.get(req.raw);
-    if (state) state.answered = true;
   });
   // matches PocketBase (BindBody skips an empty body): the JS SDK sends
   // `Content-Type: application/json` with no body on DELETE, which must not be a 400
@@ -64,31 +59,6 @@ function counted(stream: Readable, budget: { left: number; limit: number }): Rea
   );
 }
 
-/** Requests whose multipart body was refused half-way, and is being drained. */
-const abandoned = new WeakMap<IncomingMessage, { answered: boolean }>();
-
-/**
- * Stops reading a multipart body that was refused half-way: the parser is detached and the
- * rest of the request is read and dropped, so the client gets the answer and the keep-alive
- * connection stays usable (an unread, paused body would wedge it). Once the answer is sent
- * (the onResponse hook of registerBodyParsers), a client that keeps sending more than the
- * body limit has its connection closed.
- */
-function abandonMultipart(req: FastifyRequest, limit: number): void {
-  const raw = req.raw;
-  if (raw.readableEnded || abandoned.has(raw)) return;
-  const state = { answered: false };
-  abandoned.set(raw, state);
-  raw.unpipe();
-  let afterAnswer = 0;
-  raw.on('data', (chunk: Buffer) => {
-    if (!state.answered) return;
-    afterAnswer += chunk.length;
-    if (afterAnswer > limit) raw.socket?.destroy();
-  });
-  raw.resume();
-}
-
 /**
  * The request body as a plain object, whatever its format. Multipart text fields are
  * merged with a `@jsonPayload` part (how the PocketBase SDK sends non-file values).
@@ -128,7 +98,6 @@ export async function readBody(
         } else appendValue(out, part.fieldname, part.value);
       }
     } catch (e) {
-      abandonMultipart(req, limit);
       if (e instanceof ApiError || e instanceof UploadStoreError) throw e;
       throw errors.badRequest('Failed to read the submitted data.', {}, e);
     }

@@ -25,6 +25,7 @@ import { signInMethodRoutes } from './routes/sign-in-methods.ts';
 import { storageRoutes } from './routes/storage.ts';
 import { storageTusRoutes } from './routes/storage-tus.ts';
 import { registerTimeouts, serverTimeoutOptions } from './timeouts.ts';
+import { registerUnreadBodyDrain } from './unread-body.ts';
 import { registerValidation } from './validation.ts';
 
 const AGGREGATE_ROUTE = '/api/collections/:c/aggregate';
@@ -70,6 +71,7 @@ export async function createHttpServer(deps: HttpDeps, logger: Logger): Promise<
   registerErrorHandling(app);
   await registerBodyParsers(app, deps.config.bodyLimit);
   registerTimeouts(app, deps.config);
+  registerUnreadBodyDrain(app, deps.config.bodyLimit);
 
   app.addHook('onRequest', (req, reply, done) => {
     reply.header('x-request-id', req.id);
