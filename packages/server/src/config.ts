@@ -50,6 +50,11 @@ export interface Config {
    * (except to a loopback host).
    */
   smtpInsecure: boolean;
+  /**
+   * Development mode (`serve --dev`): with SMTP unset, a mail's text (its link or code) is
+   * printed in the log. Otherwise the log only says a mail was not sent.
+   */
+  dev: boolean;
   /** The From address of outgoing mail. */
   mailFrom: string;
   /** {APP_NAME} and {APP_URL} in mail templates. */
@@ -91,6 +96,7 @@ const ENV: Record<string, keyof Config> = {
   FORGEBASE_SMTP_PASSWORD: 'smtpPassword',
   FORGEBASE_SMTP_TLS: 'smtpTls',
   FORGEBASE_SMTP_INSECURE: 'smtpInsecure',
+  FORGEBASE_DEV: 'dev',
   FORGEBASE_MAIL_FROM: 'mailFrom',
   FORGEBASE_APP_NAME: 'appName',
   FORGEBASE_APP_URL: 'appUrl',
@@ -126,6 +132,7 @@ const TOML: Record<string, keyof Config> = {
   smtp_password: 'smtpPassword',
   smtp_tls: 'smtpTls',
   smtp_insecure: 'smtpInsecure',
+  dev: 'dev',
   mail_from: 'mailFrom',
   app_name: 'appName',
   app_url: 'appUrl',
@@ -151,6 +158,7 @@ function coerce(key: keyof Config, v: unknown, source: string): unknown {
     key === 'logRequests' ||
     key === 'smtpTls' ||
     key === 'smtpInsecure' ||
+    key === 'dev' ||
     key === 's3ForcePathStyle'
   ) {
     if (typeof v === 'boolean') return v;
@@ -246,6 +254,7 @@ export function loadConfig(
     smtpPort: 587,
     smtpTls: false,
     smtpInsecure: false,
+    dev: false,
     mailFrom: 'no-reply@example.com',
     appName: 'ForgeBase',
     appUrl: 'http://localhost:8090',

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import Fastify, { type FastifyInstance, LogController } from 'fastify';
 import type { Logger } from '../observability/logger.ts';
 import { parseFields, pickFields } from '../records/pick-fields.ts';
+import { redactUrl } from '../tools/redact-url.ts';
 import { registerBodyParsers } from './body.ts';
 import type { HttpDeps } from './deps.ts';
 import { clientErrorResponse, registerErrorHandling } from './error-handler.ts';
@@ -100,7 +101,8 @@ export async function createHttpServer(deps: HttpDeps, logger: Logger): Promise<
       req.log.info(
         {
           method: req.method,
-          url: req.url,
+          // file tokens, signed-URL tokens and presigned signatures never reach the log
+          url: redactUrl(req.url),
           status: reply.statusCode,
           ms: Math.round(reply.elapsedTime * 100) / 100,
         },

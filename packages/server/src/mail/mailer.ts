@@ -53,8 +53,8 @@ export function smtpTransportSecurity(
 
 /**
  * Sends mail through the SMTP server of the config (nodemailer). Without `smtp_host`
- * (development) each message is written to the log instead: recipient, subject and its
- * text, which holds the action link or code (templates never carry passwords).
+ * the log says a mail was not sent (recipient and subject); only in development
+ * (`--dev`) does it also hold the text, with the action link or code.
  */
 export function createMailer({ config, logger }: MailerDeps) {
   type Transport = { sendMail(m: Record<string, unknown>): Promise<unknown>; close(): void };
@@ -96,9 +96,10 @@ export function createMailer({ config, logger }: MailerDeps) {
       await refresh?.();
       const text = htmlToText(message.html);
       if (!config.smtpHost) {
+        // the text holds a reset link or an OTP code: printed only in development (--dev)
         logger.info(
-          { mail: { to: message.to, subject: message.subject, text } },
-          'mail (SMTP not configured)',
+          { mail: { to: message.to, subject: message.subject, ...(config.dev ? { text } : {}) } },
+          config.dev ? 'mail (SMTP not configured, --dev)' : 'mail not sent: SMTP is not configured',
         );
         return;
       }

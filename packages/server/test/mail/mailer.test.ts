@@ -75,24 +75,32 @@ describe('mail', () => {
     );
   });
 
-  test('without smtp_host the mail is logged (recipient, subject, link), not sent', async () => {
-    const { logger, lines } = captureLogger();
-    const mailer = createMailer({ config: loadConfig({}, {}), logger });
-    assert.equal(mailer.enabled, false);
-    await mailer.send({
-      to: 'a@example.com',
-      subject: 'Verify',
-      html: '<p>Go <a href="https://x.test/v/tok">here</a></p>',
+  // security #14: the link or code of a mail is a secret; only `--dev` prints it
+  for (const dev of [false, true]) {
+    test(`without smtp_host the log says the mail was not sent${dev ? ', with its text under --dev' : ', never its link'}`, async () => {
+      const { logger, lines } = captureLogger();
+      const mailer = createMailer({ config: loadConfig(dev ? { dev: true } : {}, {}), logger });
+      assert.equal(mailer.enabled, false);
+      await mailer.send({
+        to: 'a@example.com',
+        subject: 'Verify',
+        html: '<p>Go <a href="https://x.test/v/tok">here</a> <strong>123456</strong></p>',
+      });
+      logger.flush();
+      await new Promise((r) => setImmediate(r));
+      const entry = lines.find((l) => l.mail);
+      assert.deepEqual(
+        entry?.mail,
+        dev
+          ? { to: 'a@example.com', subject: 'Verify', text: 'Go here (https://x.test/v/tok) 123456' }
+          : { to: 'a@example.com', subject: 'Verify' },
+      );
+      if (!dev) {
+        assert.equal(entry?.msg, 'mail not sent: SMTP is not configured');
+        assert.doesNotMatch(JSON.stringify(lines), /tok|123456/);
+      }
     });
-    logger.flush();
-    await new Promise((r) => setImmediate(r));
-    const entry = lines.find((l) => l.mail);
-    assert.deepEqual(entry?.mail, {
-      to: 'a@example.com',
-      subject: 'Verify',
-      text: 'Go here (https://x.test/v/tok)',
-    });
-  });
+  }
 
   test('with smtp_host the mail goes to the SMTP server, with html and text parts', async () => {
     const { logger } = captureLogger();
