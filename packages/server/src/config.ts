@@ -8,6 +8,8 @@ export const DEFAULT_MIGRATIONS_DIR = './fb_migrations';
 export const DEFAULT_BODY_LIMIT = 32 * 1024 * 1024;
 export const DEFAULT_CHANGES_RETENTION_HOURS = 168;
 export const DEFAULT_BATCH_MAX_REQUESTS = 50;
+/** Supabase Storage's default global file size limit (50 MiB). */
+export const DEFAULT_STORAGE_MAX_OBJECT_SIZE = 50 * 1024 * 1024;
 
 /** Everything ForgeBase reads at start-up, from flags, then env (FORGEBASE_*), then forgebase.toml. */
 export interface Config {
@@ -64,6 +66,10 @@ export interface Config {
   authFailLimitIdentity: number;
   authFailLimitIp: number;
   authFailWindowSeconds: number;
+  /** The largest storage object, whatever its bucket says (a bucket's maxSize may only lower it; tus too). */
+  storageMaxObjectSize: number;
+  /** How many transformed variants (sizes, formats) of one image are cached; older ones are evicted. */
+  storageTransformVariants: number;
   /** S3-compatible file storage: used instead of `<dataDir>/storage` when a bucket is set. */
   s3Bucket?: string;
   s3Endpoint?: string;
@@ -103,6 +109,8 @@ const ENV: Record<string, keyof Config> = {
   FORGEBASE_AUTH_FAIL_LIMIT_IDENTITY: 'authFailLimitIdentity',
   FORGEBASE_AUTH_FAIL_LIMIT_IP: 'authFailLimitIp',
   FORGEBASE_AUTH_FAIL_WINDOW_SECONDS: 'authFailWindowSeconds',
+  FORGEBASE_STORAGE_MAX_OBJECT_SIZE: 'storageMaxObjectSize',
+  FORGEBASE_STORAGE_TRANSFORM_VARIANTS: 'storageTransformVariants',
   FORGEBASE_S3_BUCKET: 's3Bucket',
   FORGEBASE_S3_ENDPOINT: 's3Endpoint',
   FORGEBASE_S3_REGION: 's3Region',
@@ -139,6 +147,8 @@ const TOML: Record<string, keyof Config> = {
   auth_fail_limit_identity: 'authFailLimitIdentity',
   auth_fail_limit_ip: 'authFailLimitIp',
   auth_fail_window_seconds: 'authFailWindowSeconds',
+  storage_max_object_size: 'storageMaxObjectSize',
+  storage_transform_variants: 'storageTransformVariants',
   s3_bucket: 's3Bucket',
   s3_endpoint: 's3Endpoint',
   s3_region: 's3Region',
@@ -171,6 +181,7 @@ function coerce(key: keyof Config, v: unknown, source: string): unknown {
     key.endsWith('TimeoutSeconds') ||
     key === 'changesRetentionHours' ||
     key === 'batchMaxRequests' ||
+    key.startsWith('storage') ||
     key === 'smtpPort' ||
     key.startsWith('authFail')
   ) {
@@ -261,6 +272,8 @@ export function loadConfig(
     authFailLimitIdentity: 5,
     authFailLimitIp: 50,
     authFailWindowSeconds: 900,
+    storageMaxObjectSize: DEFAULT_STORAGE_MAX_OBJECT_SIZE,
+    storageTransformVariants: 20,
     s3Region: 'us-east-1',
     s3ForcePathStyle: false,
     ...(out as Partial<Config>),

@@ -56,6 +56,8 @@ const MAIL_AUTH_DEFAULTS = {
   authFailLimitIdentity: 5,
   authFailLimitIp: 50,
   authFailWindowSeconds: 900,
+  storageMaxObjectSize: 50 * 1024 * 1024,
+  storageTransformVariants: 20,
   s3Region: 'us-east-1',
   s3ForcePathStyle: false,
 };
@@ -72,6 +74,8 @@ const MAIL_AUTH_TOML = {
   requestTimeoutSeconds: 30,
   idleTimeoutSeconds: 60,
   dev: false,
+  storageMaxObjectSize: 50 * 1024 * 1024,
+  storageTransformVariants: 20,
   mailFrom: 'app@toml.test',
   appName: 'Toml App',
   appUrl: 'https://toml.test',
