@@ -1,10 +1,9 @@
 import assert from 'node:assert/strict';
-import { Writable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
 import { type App, createApp } from '../../src/app.ts';
-import { createLogger } from '../../src/observability/logger.ts';
 import { redactUrl } from '../../src/tools/redact-url.ts';
 import { DIALECTS, testConfig } from '../support/app.ts';
+import { captureLogger } from '../support/log-capture.ts';
 import { type TestStorage, testStorage } from '../support/storage.ts';
 
 // security #14: request lines never carry file tokens, signed-URL tokens or presigned signatures
@@ -31,21 +30,12 @@ describe('redactUrl', () => {
 
 for (const dialect of DIALECTS) {
   describe(`request log (${dialect})`, () => {
-    const lines: Record<string, any>[] = [];
+    const { logger, lines } = captureLogger();
     let app: App;
     let url: string;
     let storage: TestStorage;
     before(async () => {
       storage = testStorage(dialect);
-      const logger = createLogger(
-        'info',
-        new Writable({
-          write(chunk, _e, cb) {
-            for (const l of String(chunk).split('\n')) if (l.trim()) lines.push(JSON.parse(l));
-            cb();
-          },
-        }),
-      );
       app = await createApp(testConfig(dialect, storage.dir, storage.schema, { logRequests: true }), {
         logger,
       });

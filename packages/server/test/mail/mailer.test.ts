@@ -1,33 +1,17 @@
 import assert from 'node:assert/strict';
 import { networkInterfaces } from 'node:os';
-import { Writable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
 import { loadConfig } from '../../src/config.ts';
 import { createMailer } from '../../src/mail/mailer.ts';
 import { renderTemplate } from '../../src/mail/templates.ts';
-import { createLogger } from '../../src/observability/logger.ts';
 import { ensureSystemFields, scaffold } from '../../src/schema/collection.ts';
+import { captureLogger } from '../support/log-capture.ts';
 import { type SmtpCatcher, startSmtpCatcher } from '../support/smtp.ts';
 
 /** This machine's first non-loopback IPv4 address (a "remote" SMTP host for the tests). */
 const remoteAddress = Object.values(networkInterfaces())
   .flat()
   .find((a) => a && a.family === 'IPv4' && !a.internal)?.address;
-
-/** A logger whose JSON lines land in `lines`. */
-function captureLogger() {
-  const lines: Record<string, any>[] = [];
-  const logger = createLogger(
-    'info',
-    new Writable({
-      write(chunk, _e, cb) {
-        for (const l of String(chunk).split('\n')) if (l.trim()) lines.push(JSON.parse(l));
-        cb();
-      },
-    }),
-  );
-  return { logger, lines };
-}
 
 const users = () => {
   const c = scaffold('auth', 'users');
