@@ -130,9 +130,19 @@ export async function createApp(
       logger,
       options: opts.realtime ?? {},
     });
-    const storage = createStorageService({ db, blobs, collections, logger, clock });
+    const storage = createStorageService({
+      db,
+      blobs,
+      collections,
+      logger,
+      clock,
+      limits: {
+        maxObjectSize: config.storageMaxObjectSize,
+        transformVariants: config.storageTransformVariants,
+      },
+    });
     const s3 = createS3Service({ db, blobs, storage });
-    const tus = createTusService({ db, blobs, storage, logger });
+    const tus = createTusService({ db, blobs, storage, logger, maxSize: config.storageMaxObjectSize });
     const http = await createHttpServer(
       { config, collections, records, auth, files, realtime, storage, s3, tus, settings },
       logger,

@@ -9,6 +9,8 @@ export const DEFAULT_MIGRATIONS_DIR = './fb_migrations';
 export const DEFAULT_BODY_LIMIT = 32 * 1024 * 1024;
 export const DEFAULT_CHANGES_RETENTION_HOURS = 168;
 export const DEFAULT_BATCH_MAX_REQUESTS = 50;
+/** Supabase Storage's default global file size limit (50 MiB). */
+export const DEFAULT_STORAGE_MAX_OBJECT_SIZE = 50 * 1024 * 1024;
 
 /** Everything ForgeBase reads at start-up, from flags, then env (FORGEBASE_*), then forgebase.toml. */
 export interface Config {
@@ -28,6 +30,12 @@ export interface Config {
   /** Log one line per request. */
   logRequests: boolean;
   bodyLimit: number;
+  /** A request's headers must arrive within this (408). */
+  headersTimeoutSeconds: number;
+  /** A JSON or form body must arrive within this (408); streamed uploads only obey the idle timeout. */
+  requestTimeoutSeconds: number;
+  /** A connection with no byte in either direction for this long is closed (uploads included). */
+  idleTimeoutSeconds: number;
   /** Most sub-requests one `POST /api/batch` may carry. */
   batchMaxRequests: number;
   /** How long entries of the `_changes` log are kept, in hours. */
@@ -39,6 +47,17 @@ export interface Config {
   smtpPassword?: string;
   /** Implicit TLS (port 465); otherwise STARTTLS is used when the server offers it. */
   smtpTls: boolean;
+  /**
+   * Explicit opt-out of SMTP transport security: accept any certificate and send credentials
+   * without TLS. Off by default: certificates are verified, and with credentials TLS is required
+   * (except to a loopback host).
+   */
+  smtpInsecure: boolean;
+  /**
+   * Development mode (`serve --dev`): with SMTP unset, a mail's text (its link or code) is
+   * printed in the log. Otherwise the log only says a mail was not sent.
+   */
+  dev: boolean;
   /** The From address of outgoing mail. */
   mailFrom: string;
   /** {APP_NAME} and {APP_URL} in mail templates. */
@@ -59,6 +78,10 @@ export interface Config {
   trustedProxyHeaders: string[];
   /** Use the leftmost address of such a header (settings `trustedProxy.useLeftmostIP`). */
   trustedProxyUseLeftmostIp: boolean;
+  /** The largest storage object, whatever its bucket says (a bucket's maxSize may only lower it; tus too). */
+  storageMaxObjectSize: number;
+  /** How many transformed variants (sizes, formats) of one image are cached; older ones are evicted. */
+  storageTransformVariants: number;
   /** S3-compatible file storage: used instead of `<dataDir>/storage` when a bucket is set. */
   s3Bucket?: string;
   s3Endpoint?: string;
@@ -80,6 +103,9 @@ const ENV: Record<string, keyof Config> = {
   FORGEBASE_LOG_LEVEL: 'logLevel',
   FORGEBASE_LOG_REQUESTS: 'logRequests',
   FORGEBASE_BODY_LIMIT: 'bodyLimit',
+  FORGEBASE_HEADERS_TIMEOUT_SECONDS: 'headersTimeoutSeconds',
+  FORGEBASE_REQUEST_TIMEOUT_SECONDS: 'requestTimeoutSeconds',
+  FORGEBASE_IDLE_TIMEOUT_SECONDS: 'idleTimeoutSeconds',
   FORGEBASE_CHANGES_RETENTION_HOURS: 'changesRetentionHours',
   FORGEBASE_BATCH_MAX_REQUESTS: 'batchMaxRequests',
   FORGEBASE_SMTP_HOST: 'smtpHost',
@@ -87,6 +113,8 @@ const ENV: Record<string, keyof Config> = {
   FORGEBASE_SMTP_USER: 'smtpUser',
   FORGEBASE_SMTP_PASSWORD: 'smtpPassword',
   FORGEBASE_SMTP_TLS: 'smtpTls',
+  FORGEBASE_SMTP_INSECURE: 'smtpInsecure',
+  FORGEBASE_DEV: 'dev',
   FORGEBASE_MAIL_FROM: 'mailFrom',
   FORGEBASE_APP_NAME: 'appName',
   FORGEBASE_APP_URL: 'appUrl',
@@ -97,6 +125,8 @@ const ENV: Record<string, keyof Config> = {
   FORGEBASE_TRUSTED_PROXIES: 'trustedProxies',
   FORGEBASE_TRUSTED_PROXY_HEADERS: 'trustedProxyHeaders',
   FORGEBASE_TRUSTED_PROXY_USE_LEFTMOST_IP: 'trustedProxyUseLeftmostIp',
+  FORGEBASE_STORAGE_MAX_OBJECT_SIZE: 'storageMaxObjectSize',
+  FORGEBASE_STORAGE_TRANSFORM_VARIANTS: 'storageTransformVariants',
   FORGEBASE_S3_BUCKET: 's3Bucket',
   FORGEBASE_S3_ENDPOINT: 's3Endpoint',
   FORGEBASE_S3_REGION: 's3Region',
@@ -115,6 +145,9 @@ const TOML: Record<string, keyof Config> = {
   log_level: 'logLevel',
   log_requests: 'logRequests',
   body_limit: 'bodyLimit',
+  headers_timeout_seconds: 'headersTimeoutSeconds',
+  request_timeout_seconds: 'requestTimeoutSeconds',
+  idle_timeout_seconds: 'idleTimeoutSeconds',
   changes_retention_hours: 'changesRetentionHours',
   batch_max_requests: 'batchMaxRequests',
   smtp_host: 'smtpHost',
@@ -122,6 +155,8 @@ const TOML: Record<string, keyof Config> = {
   smtp_user: 'smtpUser',
   smtp_password: 'smtpPassword',
   smtp_tls: 'smtpTls',
+  smtp_insecure: 'smtpInsecure',
+  dev: 'dev',
   mail_from: 'mailFrom',
   app_name: 'appName',
   app_url: 'appUrl',
@@ -132,6 +167,8 @@ const TOML: Record<string, keyof Config> = {
   trusted_proxies: 'trustedProxies',
   trusted_proxy_headers: 'trustedProxyHeaders',
   trusted_proxy_use_leftmost_ip: 'trustedProxyUseLeftmostIp',
+  storage_max_object_size: 'storageMaxObjectSize',
+  storage_transform_variants: 'storageTransformVariants',
   s3_bucket: 's3Bucket',
   s3_endpoint: 's3Endpoint',
   s3_region: 's3Region',
@@ -166,7 +203,9 @@ function coerce(key: keyof Config, v: unknown, source: string): unknown {
     key === 'logRequests' ||
     key === 'smtpTls' ||
     key === 's3ForcePathStyle' ||
-    key === 'trustedProxyUseLeftmostIp'
+    key === 'trustedProxyUseLeftmostIp' ||
+    key === 'smtpInsecure' ||
+    key === 'dev'
   ) {
     if (typeof v === 'boolean') return v;
     if (/^(1|true|yes|on)$/i.test(String(v))) return true;
@@ -175,8 +214,10 @@ function coerce(key: keyof Config, v: unknown, source: string): unknown {
   }
   if (
     key === 'bodyLimit' ||
+    key.endsWith('TimeoutSeconds') ||
     key === 'changesRetentionHours' ||
     key === 'batchMaxRequests' ||
+    key.startsWith('storage') ||
     key === 'smtpPort' ||
     key.startsWith('authFail')
   ) {
@@ -187,7 +228,9 @@ function coerce(key: keyof Config, v: unknown, source: string): unknown {
           ? 'a positive number of bytes'
           : key === 'changesRetentionHours'
             ? 'a positive number of hours'
-            : 'a positive number',
+            : key.endsWith('TimeoutSeconds')
+              ? 'a positive number of seconds'
+              : 'a positive number',
       );
     return n;
   }
@@ -250,10 +293,15 @@ export function loadConfig(
     logLevel: 'info',
     logRequests: true,
     bodyLimit: DEFAULT_BODY_LIMIT,
+    headersTimeoutSeconds: 20,
+    requestTimeoutSeconds: 30,
+    idleTimeoutSeconds: 60,
     changesRetentionHours: DEFAULT_CHANGES_RETENTION_HOURS,
     batchMaxRequests: DEFAULT_BATCH_MAX_REQUESTS,
     smtpPort: 587,
     smtpTls: false,
+    smtpInsecure: false,
+    dev: false,
     mailFrom: 'no-reply@example.com',
     appName: 'ForgeBase',
     appUrl: 'http://localhost:8090',
@@ -264,6 +312,8 @@ export function loadConfig(
     trustedProxies: [],
     trustedProxyHeaders: [],
     trustedProxyUseLeftmostIp: false,
+    storageMaxObjectSize: DEFAULT_STORAGE_MAX_OBJECT_SIZE,
+    storageTransformVariants: 20,
     s3Region: 'us-east-1',
     s3ForcePathStyle: false,
     ...(out as Partial<Config>),

@@ -9,8 +9,12 @@ export function registerServeCommand(program: Command): void {
     .command('serve')
     .description('start the server')
     .option('--http <host:port>', 'address to listen on (default 127.0.0.1:8090)')
-    .action(async (opts: { http?: string }, cmd: Command) => {
-      const config = configFrom(cmd, opts.http ? { http: opts.http } : {});
+    .option('--dev', 'development: without SMTP, print the links and codes of mails in the log')
+    .action(async (opts: { http?: string; dev?: boolean }, cmd: Command) => {
+      const config = configFrom(cmd, {
+        ...(opts.http ? { http: opts.http } : {}),
+        ...(opts.dev ? { dev: true } : {}),
+      });
       const started = performance.now();
       const app = await createApp(config, { applyMigrations: true });
       const url = await app.start();

@@ -2,6 +2,7 @@ import { availableParallelism } from 'node:os';
 import { Readable } from 'node:stream';
 import { peekClaims, signFileToken, verifyRecordToken } from '../auth/tokens.ts';
 import { ApiError, NotFoundError, UnauthorizedError } from '../errors/api-error.ts';
+import { errors } from '../errors/codes.ts';
 import type { Logger } from '../observability/logger.ts';
 import { newRecordId } from '../records/record-files.ts';
 import type { RecordService } from '../records/record-service.ts';
@@ -9,7 +10,7 @@ import type { Viewer } from '../rules/viewer.ts';
 import { type Collection, SUPERUSERS } from '../schema/collection.ts';
 import type { CollectionService } from '../schema/collection-service.ts';
 import type { FieldModel } from '../schema/field.ts';
-import { fileMaxSize } from '../schema/fields/file.ts';
+import { fileMaxSelect, fileMaxSize, tooManyFiles } from '../schema/fields/file.ts';
 import type { RecordValues } from '../schema/record-values.ts';
 import { type BlobInfo, type BlobStore, isValidKey } from '../storage/blob-store.ts';
 import { recordFileKey, thumbKey } from '../storage/record-keys.ts';
@@ -119,6 +120,14 @@ export function createFileService(deps: {
       const dir = isValidKey(`${c.id}/${id}`) ? `${c.id}/${id}` : undefined;
       return createUploadReceiver(blobs, {
         accept: (key) => field(key) !== undefined,
+        // more new files than the field holds can never validate: refuse them unread
+        admit: (key, count) => {
+          const f = field(key) as FieldModel;
+          if (count > fileMaxSelect(f))
+            throw errors.invalid('An error occurred while validating the submitted data.', {
+              [f.name]: tooManyFiles(f),
+            });
+        },
         limit: (key) => fileMaxSize(field(key) as FieldModel),
         ...(dir ? { dir: () => dir } : {}),
       });

@@ -1,6 +1,7 @@
+import { Readable } from 'node:stream';
 import multipart from '@fastify/multipart';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { BadRequestError } from '../errors/api-error.ts';
+import { ApiError } from '../errors/api-error.ts';
 import { errors, FieldCode, fieldError } from '../errors/codes.ts';
 import { type UploadReceiver, UploadStoreError } from '../storage/upload-receiver.ts';
 import { markFormBody } from './validation.ts';
@@ -37,22 +38,47 @@ function appendValue(out: Record<string, unknown>, key: string, value: unknown):
   } else out[key] = value;
 }
 
+/** The 413 of a multipart body over the route's body limit. */
+function bodyTooLarge(limit: number): ApiError {
+  return errors.payloadTooLarge(`The request body exceeded the limit of ${limit} bytes.`);
+}
+
+/**
+ * Counts a file part's bytes against what is left of the request's budget and fails the
+ * stream with a 413 past it, so an upload stops at the body limit, not at its end.
+ */
+function counted(stream: Readable, budget: { left: number; limit: number }): Readable {
+  return Readable.from(
+    (async function* () {
+      for await (const chunk of stream as AsyncIterable<Buffer>) {
+        budget.left -= chunk.length;
+        if (budget.left < 0) throw bodyTooLarge(budget.limit);
+        yield chunk;
+      }
+    })(),
+  );
+}
+
 /**
  * The request body as a plain object, whatever its format. Multipart text fields are
  * merged with a `@jsonPayload` part (how the PocketBase SDK sends non-file values).
  * File parts are streamed to `files` (their values become UploadedFile) and refused
- * where no receiver is given.
+ * where no receiver is given. The route's body limit holds for the whole multipart
+ * stream (a declared Content-Length over it is refused before any byte is read).
  */
 export async function readBody(
   req: FastifyRequest,
   files?: UploadReceiver,
 ): Promise<Record<string, unknown>> {
   if (req.isMultipart()) {
+    const limit = req.routeOptions.bodyLimit;
+    if (Number(req.headers['content-length'] ?? 0) > limit) throw bodyTooLarge(limit);
+    const budget = { left: limit, limit };
     const out: Record<string, unknown> = {};
     try {
       for await (const part of req.parts()) {
         if (part.type === 'file' && files) {
-          const file = await files.receive(part.fieldname, part.filename, part.file);
+          const file = await files.receive(part.fieldname, part.filename, counted(part.file, budget));
           if (file) appendValue(out, part.fieldname, file);
           continue;
         }
@@ -62,6 +88,8 @@ export async function readBody(
             [part.fieldname]: fieldError(FieldCode.fileUnsupported, 'File uploads are not supported yet.'),
           });
         }
+        budget.left -= Buffer.byteLength(String(part.value));
+        if (budget.left < 0) throw bodyTooLarge(limit);
         if (part.fieldname === '@jsonPayload') {
           const parsed = parseJsonObject(String(part.value));
           // uploads already under a key join the names sent for it (PocketBase merges them)
@@ -70,7 +98,7 @@ export async function readBody(
         } else appendValue(out, part.fieldname, part.value);
       }
     } catch (e) {
-      if (e instanceof BadRequestError || e instanceof UploadStoreError) throw e;
+      if (e instanceof ApiError || e instanceof UploadStoreError) throw e;
       throw errors.badRequest('Failed to read the submitted data.', {}, e);
     }
     return out;

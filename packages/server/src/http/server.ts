@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import Fastify, { type FastifyInstance, LogController } from 'fastify';
 import type { Logger } from '../observability/logger.ts';
 import { parseFields, pickFields } from '../records/pick-fields.ts';
+import { redactUrl } from '../tools/redact-url.ts';
 import { registerBodyParsers } from './body.ts';
 import { registerClientIp } from './client-ip.ts';
 import type { HttpDeps } from './deps.ts';
@@ -25,6 +26,8 @@ import { settingsRoutes } from './routes/settings.ts';
 import { signInMethodRoutes } from './routes/sign-in-methods.ts';
 import { storageRoutes } from './routes/storage.ts';
 import { storageTusRoutes } from './routes/storage-tus.ts';
+import { registerTimeouts, serverTimeoutOptions } from './timeouts.ts';
+import { registerUnreadBodyDrain } from './unread-body.ts';
 import { registerValidation } from './validation.ts';
 
 const AGGREGATE_ROUTE = '/api/collections/:c/aggregate';
@@ -50,6 +53,7 @@ export async function createHttpServer(deps: HttpDeps, logger: Logger): Promise<
     trustProxy: false,
     return503OnClosing: true,
     forceCloseConnections: 'idle',
+    ...serverTimeoutOptions(deps.config),
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 500 },
     clientErrorHandler: clientErrorResponse,
     genReqId: (req) => {
@@ -69,6 +73,8 @@ export async function createHttpServer(deps: HttpDeps, logger: Logger): Promise<
   registerClientIp(app, deps.config);
   registerErrorHandling(app);
   await registerBodyParsers(app, deps.config.bodyLimit);
+  registerTimeouts(app, deps.config);
+  registerUnreadBodyDrain(app, deps.config.bodyLimit);
 
   app.addHook('onRequest', (req, reply, done) => {
     reply.header('x-request-id', req.id);
@@ -97,7 +103,8 @@ export async function createHttpServer(deps: HttpDeps, logger: Logger): Promise<
       req.log.info(
         {
           method: req.method,
-          url: req.url,
+          // file tokens, signed-URL tokens and presigned signatures never reach the log
+          url: redactUrl(req.url),
           status: reply.statusCode,
           ms: Math.round(reply.elapsedTime * 100) / 100,
         },

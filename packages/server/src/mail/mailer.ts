@@ -30,10 +30,31 @@ export function htmlToText(html: string): string {
     .trim();
 }
 
+const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '::1', '[::1]']);
+
+/**
+ * TLS options of the SMTP transport. Certificates are verified (a man in the middle with a
+ * self-signed certificate would otherwise receive the password and every reset link); with
+ * credentials STARTTLS is required, so they never cross the network in clear. A loopback
+ * host may take credentials without TLS (nothing in between); `smtpInsecure` is the explicit
+ * opt-out of both (matches PocketBase, whose SMTP client verifies certificates and sends
+ * AUTH only over TLS or to localhost).
+ */
+export function smtpTransportSecurity(
+  config: Pick<Config, 'smtpHost' | 'smtpUser' | 'smtpTls' | 'smtpInsecure'>,
+): { tls: { rejectUnauthorized: boolean }; requireTLS: boolean } {
+  if (config.smtpInsecure) return { tls: { rejectUnauthorized: false }, requireTLS: false };
+  const loopback = LOOPBACK_HOSTS.has((config.smtpHost ?? '').toLowerCase());
+  return {
+    tls: { rejectUnauthorized: true },
+    requireTLS: Boolean(config.smtpUser) && !config.smtpTls && !loopback,
+  };
+}
+
 /**
  * Sends mail through the SMTP server of the config (nodemailer). Without `smtp_host`
- * (development) each message is written to the log instead: recipient, subject and its
- * text, which holds the action link or code (templates never carry passwords).
+ * the log says a mail was not sent (recipient and subject); only in development
+ * (`--dev`) does it also hold the text, with the action link or code.
  */
 export function createMailer({ config, logger }: MailerDeps) {
   type Transport = { sendMail(m: Record<string, unknown>): Promise<unknown>; close(): void };
@@ -48,8 +69,7 @@ export function createMailer({ config, logger }: MailerDeps) {
       port: config.smtpPort,
       secure: config.smtpTls,
       ...(config.smtpUser ? { auth: { user: config.smtpUser, pass: config.smtpPassword ?? '' } } : {}),
-      // a local or test server may use a self-signed certificate for STARTTLS
-      tls: { rejectUnauthorized: false },
+      ...smtpTransportSecurity(config),
     }) as unknown as Transport;
   };
 
@@ -76,9 +96,10 @@ export function createMailer({ config, logger }: MailerDeps) {
       await refresh?.();
       const text = htmlToText(message.html);
       if (!config.smtpHost) {
+        // the text holds a reset link or an OTP code: printed only in development (--dev)
         logger.info(
-          { mail: { to: message.to, subject: message.subject, text } },
-          'mail (SMTP not configured)',
+          { mail: { to: message.to, subject: message.subject, ...(config.dev ? { text } : {}) } },
+          config.dev ? 'mail (SMTP not configured, --dev)' : 'mail not sent: SMTP is not configured',
         );
         return;
       }

@@ -82,6 +82,16 @@ export function createWritePreparer({
     return e.body;
   }
 
+  /**
+   * Throws the 403 a create or update would end in when its rule is null (superusers
+   * only), so a route can refuse before it reads, let alone stores, the request's files.
+   */
+  function refuseClosedRule(collection: string, action: 'create' | 'update', caller: Viewer): void {
+    const { c, viewer } = target(collection, caller, action);
+    const rule = action === 'create' ? c.createRule : c.updateRule;
+    if (rule === null || rule === undefined) ruleCondition(ruleDeps, c, rule, viewer);
+  }
+
   async function prepareCreate(
     collection: string,
     input: Record<string, unknown>,
@@ -219,5 +229,5 @@ export function createWritePreparer({
     }
   }
 
-  return { prepareCreate, prepareUpdate, prepareDelete, prepareOperation };
+  return { prepareCreate, prepareUpdate, prepareDelete, prepareOperation, refuseClosedRule };
 }

@@ -141,6 +141,9 @@ export function createRecordService({
     /** Registers record hooks (see RecordHooks). */
     hooks,
 
+    /** The 403 of a create or update whose rule is null, before any input is read (uploads). */
+    refuseClosedRule: preparer.refuseClosedRule,
+
     /**
      * Subscribes to changes this process committed, synchronously after each commit (not
      * durable, no other node's changes); returns the unsubscribe function. Most consumers

@@ -29,9 +29,15 @@ export function createStorageService(
   deps: ObjectAccessDeps & {
     /** Signed URLs expire by it. */
     clock: Clock;
+    /** The largest object whatever the bucket says, and the cached variants per image. */
+    limits: { maxObjectSize: number; transformVariants: number };
   },
 ) {
   const { db, blobs } = deps;
+  const { limits } = deps;
+  /** A bucket's object size limit: its own maxSize, never above the global cap (0 = the cap). */
+  const maxSizeOf = (bucket: Bucket) =>
+    bucket.maxSize > 0 ? Math.min(bucket.maxSize, limits.maxObjectSize) : limits.maxObjectSize;
   const access = createObjectAccess(deps);
   const { store, blobKey, removeBlobs, bucketFor, condition, visibleObject } = access;
   const signer = createUrlSigner(db, deps.clock);
@@ -56,7 +62,7 @@ export function createStorageService(
     const create = opts.signed ? ({ kind: 'all' } as const) : condition(bucket, 'createRule', viewer);
     const id = randomUUID();
     const key = blobKey(bucket.id, id);
-    const m = meter(body, bucket.maxSize > 0 ? bucket.maxSize : Number.MAX_SAFE_INTEGER);
+    const m = meter(body, maxSizeOf(bucket));
     await blobs.put(key, m, { contentType: opts.contentType ?? 'application/octet-stream' });
     try {
       const mimeType = await effectiveType(m.head, name, opts.contentType);
@@ -121,8 +127,7 @@ export function createStorageService(
       if (!(await access.passes(db, existing.id, condition(bucket, 'updateRule', viewer))))
         throw new ForbiddenError('You are not allowed to replace this object.');
     } else await access.checkWouldCreate(bucket, name, viewer);
-    if (size !== undefined && bucket.maxSize > 0 && size > bucket.maxSize)
-      throw new ObjectTooLargeError(bucket.maxSize);
+    if (size !== undefined && size > maxSizeOf(bucket)) throw new ObjectTooLargeError(maxSizeOf(bucket));
     return bucket;
   }
 
@@ -309,7 +314,10 @@ export function createStorageService(
       return put(bucket, name, body, { contentType, upsert: grant.upsert ?? false, viewer, signed: true });
     },
 
-    /** A transformed image of an object the viewer may see, made once and cached. */
+    /**
+     * A transformed image of an object the viewer may see, made once and cached; at most
+     * `limits.transformVariants` variants per image stay cached (one is evicted for a new one).
+     */
     async transform(
       bucketName: string,
       name: string,
@@ -323,6 +331,9 @@ export function createStorageService(
       const key = `${access.transformsPrefix(bucket.id, object.id)}${transformName(t)}`;
       let stat = await blobs.stat(key);
       if (!stat) {
+        const cached = await blobs.list(access.transformsPrefix(bucket.id, object.id));
+        for (const old of cached.slice(0, Math.max(0, cached.length - limits.transformVariants + 1)))
+          await blobs.delete(old);
         const out = await transformImage(await blobs.read(blobKey(bucket.id, object.id)), object.mimeType, t);
         await blobs.put(key, Readable.from([out.data]), { contentType: out.contentType });
         stat = await blobs.stat(key);

@@ -37,18 +37,21 @@ export interface UploadReceiver {
 /**
  * An upload receiver for one request. `dir` names the folder a field's files go to (the
  * record's own folder when known, else a staging folder); `limit` is the most bytes a
- * field accepts, enforced while streaming: past it the upload stops, its partial blob is
+ * field accepts, enforced while streaming (`admit` may refuse a part outright): past it the upload stops, its partial blob is
  * dropped and the rest of the part is read and thrown away.
  */
 export function createUploadReceiver(
   blobs: BlobStore,
   opts: {
     accept: (fieldKey: string) => boolean;
+    /** Throws to refuse the `count`-th file of a field before any of its bytes are stored. */
+    admit?: (fieldKey: string, count: number) => void;
     dir?: (fieldKey: string) => string;
     limit: (fieldKey: string) => number;
   },
 ): UploadReceiver {
   const uploads: UploadedFile[] = [];
+  const counts = new Map<string, number>();
   const staging = `${STAGING_PREFIX}/${randomBytes(10).toString('hex')}`;
 
   return {
@@ -58,6 +61,9 @@ export function createUploadReceiver(
         stream.resume();
         return undefined;
       }
+      const count = (counts.get(fieldKey) ?? 0) + 1;
+      counts.set(fieldKey, count);
+      opts.admit?.(fieldKey, count);
       const it = stream[Symbol.asyncIterator]();
       const headChunks: Buffer[] = [];
       let headLength = 0;

@@ -1,27 +1,17 @@
 import assert from 'node:assert/strict';
-import { Writable } from 'node:stream';
+import { networkInterfaces } from 'node:os';
 import { after, before, describe, test } from 'node:test';
 import { loadConfig } from '../../src/config.ts';
 import { createMailer } from '../../src/mail/mailer.ts';
 import { renderTemplate } from '../../src/mail/templates.ts';
-import { createLogger } from '../../src/observability/logger.ts';
 import { ensureSystemFields, scaffold } from '../../src/schema/collection.ts';
+import { captureLogger } from '../support/log-capture.ts';
 import { type SmtpCatcher, startSmtpCatcher } from '../support/smtp.ts';
 
-/** A logger whose JSON lines land in `lines`. */
-function captureLogger() {
-  const lines: Record<string, any>[] = [];
-  const logger = createLogger(
-    'info',
-    new Writable({
-      write(chunk, _e, cb) {
-        for (const l of String(chunk).split('\n')) if (l.trim()) lines.push(JSON.parse(l));
-        cb();
-      },
-    }),
-  );
-  return { logger, lines };
-}
+/** This machine's first non-loopback IPv4 address (a "remote" SMTP host for the tests). */
+const remoteAddress = Object.values(networkInterfaces())
+  .flat()
+  .find((a) => a && a.family === 'IPv4' && !a.internal)?.address;
 
 const users = () => {
   const c = scaffold('auth', 'users');
@@ -69,24 +59,32 @@ describe('mail', () => {
     );
   });
 
-  test('without smtp_host the mail is logged (recipient, subject, link), not sent', async () => {
-    const { logger, lines } = captureLogger();
-    const mailer = createMailer({ config: loadConfig({}, {}), logger });
-    assert.equal(mailer.enabled, false);
-    await mailer.send({
-      to: 'a@example.com',
-      subject: 'Verify',
-      html: '<p>Go <a href="https://x.test/v/tok">here</a></p>',
+  // security #14: the link or code of a mail is a secret; only `--dev` prints it
+  for (const dev of [false, true]) {
+    test(`without smtp_host the log says the mail was not sent${dev ? ', with its text under --dev' : ', never its link'}`, async () => {
+      const { logger, lines } = captureLogger();
+      const mailer = createMailer({ config: loadConfig(dev ? { dev: true } : {}, {}), logger });
+      assert.equal(mailer.enabled, false);
+      await mailer.send({
+        to: 'a@example.com',
+        subject: 'Verify',
+        html: '<p>Go <a href="https://x.test/v/tok">here</a> <strong>123456</strong></p>',
+      });
+      logger.flush();
+      await new Promise((r) => setImmediate(r));
+      const entry = lines.find((l) => l.mail);
+      assert.deepEqual(
+        entry?.mail,
+        dev
+          ? { to: 'a@example.com', subject: 'Verify', text: 'Go here (https://x.test/v/tok) 123456' }
+          : { to: 'a@example.com', subject: 'Verify' },
+      );
+      if (!dev) {
+        assert.equal(entry?.msg, 'mail not sent: SMTP is not configured');
+        assert.doesNotMatch(JSON.stringify(lines), /tok|123456/);
+      }
     });
-    logger.flush();
-    await new Promise((r) => setImmediate(r));
-    const entry = lines.find((l) => l.mail);
-    assert.deepEqual(entry?.mail, {
-      to: 'a@example.com',
-      subject: 'Verify',
-      text: 'Go here (https://x.test/v/tok)',
-    });
-  });
+  }
 
   test('with smtp_host the mail goes to the SMTP server, with html and text parts', async () => {
     const { logger } = captureLogger();
@@ -108,5 +106,81 @@ describe('mail', () => {
     assert.match(mail.text, /Code <strong>123456<\/strong>/);
     assert.match(mail.text, /Code 123456/);
     await mailer.close();
+  });
+
+  describe('transport security (security #5)', () => {
+    const mailerFor = (peer: SmtpCatcher, extra: Record<string, string> = {}) =>
+      createMailer({
+        config: loadConfig(
+          {},
+          {
+            FORGEBASE_SMTP_HOST: peer.config.smtpHost,
+            FORGEBASE_SMTP_PORT: String(peer.port),
+            FORGEBASE_SMTP_USER: 'mailer',
+            FORGEBASE_SMTP_PASSWORD: 'smtp-secret',
+            ...extra,
+          },
+        ),
+        logger: captureLogger().logger,
+      });
+    const resetMail = {
+      to: 'victim@example.com',
+      subject: 'Reset',
+      html: '<a href="https://x.test/reset/tok.en.sig">reset</a>',
+    };
+
+    test('a server with a self-signed certificate gets neither the password nor the mail', async () => {
+      const peer = await startSmtpCatcher({ starttls: true });
+      const mailer = mailerFor(peer);
+      try {
+        await assert.rejects(mailer.send(resetMail), /certificate/i);
+        assert.deepEqual(peer.logins, []);
+        assert.deepEqual(peer.messages, []);
+      } finally {
+        await mailer.close();
+        await peer.close();
+      }
+    });
+
+    test('credentials are never sent in clear to a remote server without STARTTLS', {
+      skip: remoteAddress ? false : 'no non-loopback IPv4 interface',
+    }, async () => {
+      const peer = await startSmtpCatcher({ host: remoteAddress! });
+      const mailer = mailerFor(peer);
+      try {
+        await assert.rejects(mailer.send(resetMail), /STARTTLS/i);
+        assert.deepEqual(peer.logins, []);
+        assert.deepEqual(peer.messages, []);
+      } finally {
+        await mailer.close();
+        await peer.close();
+      }
+    });
+
+    test('a loopback server may take credentials without TLS', async () => {
+      const peer = await startSmtpCatcher();
+      const mailer = mailerFor(peer);
+      try {
+        await mailer.send(resetMail);
+        await peer.waitForMail('victim@example.com');
+        assert.deepEqual(peer.logins, [{ username: 'mailer', password: 'smtp-secret', secure: false }]);
+      } finally {
+        await mailer.close();
+        await peer.close();
+      }
+    });
+
+    test('smtp_insecure is the explicit opt-out: the self-signed server is accepted', async () => {
+      const peer = await startSmtpCatcher({ starttls: true });
+      const mailer = mailerFor(peer, { FORGEBASE_SMTP_INSECURE: 'true' });
+      try {
+        await mailer.send(resetMail);
+        await peer.waitForMail('victim@example.com');
+        assert.deepEqual(peer.logins, [{ username: 'mailer', password: 'smtp-secret', secure: true }]);
+      } finally {
+        await mailer.close();
+        await peer.close();
+      }
+    });
   });
 });

@@ -19,6 +19,8 @@ export interface SmtpCatcher {
   messages: CaughtMail[];
   /** Config overrides that point ForgeBase at this catcher. */
   config: { smtpHost: string; smtpPort: number };
+  /** Every AUTH the catcher accepted, with the credentials as they arrived. */
+  logins: { username: string; password: string; secure: boolean }[];
   /** The next message to `to` not yet taken (waits up to `timeoutMs`; rejects after). */
   waitForMail(to: string, timeoutMs?: number): Promise<CaughtMail>;
   close(): Promise<void>;
@@ -51,15 +53,55 @@ function parse(raw: string, to: string[], from: string): CaughtMail {
   return { to, from, raw, subject, text: decodeQuotedPrintable(raw) };
 }
 
-/** Starts the catcher on 127.0.0.1 and a free port (no auth, no TLS). */
-export async function startSmtpCatcher(): Promise<SmtpCatcher> {
+/**
+ * A self-signed certificate for 127.0.0.1/localhost (a man in the middle's certificate: no
+ * CA vouches for it). Valid until 2126.
+ */
+export const SELF_SIGNED = {
+  key: `-----BEGIN PRIVATE KEY-----
+MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQg7q2Ile6/a/f89ih1
+I/OxLt9ljOkqSbNzyX017jE+WoyhRANCAARk7ms+zncevkmX/TGlsC4lL711VqNK
+akPwMCwQQKfJrL0pYVHhwVPQaLMHDRhu+R5A8Qa1rNwPogKyjDlBiF3i
+-----END PRIVATE KEY-----
+`,
+  cert: `-----BEGIN CERTIFICATE-----
+MIIBmjCCAUGgAwIBAgIUTQ6YBiqNI9uamalLkRW7VXrXfaowCgYIKoZIzj0EAwIw
+FDESMBAGA1UEAwwJMTI3LjAuMC4xMCAXDTI2MTIwMzEyNTEyMVoYDzIxMjYxMTA5
+MTI1MTIxWjAUMRIwEAYDVQQDDAkxMjcuMC4wLjEwWTATBgcqhkjOPQIBBggqhkjO
+PQMBBwNCAARk7ms+zncevkmX/TGlsC4lL711VqNKakPwMCwQQKfJrL0pYVHhwVPQ
+aLMHDRhu+R5A8Qa1rNwPogKyjDlBiF3io28wbTAdBgNVHQ4EFgQUwEZilLhr8252
+iyQrv+4RcMSMLfowHwYDVR0jBBgwFoAUwEZilLhr8252iyQrv+4RcMSMLfowDwYD
+VR0TAQH/BAUwAwEB/zAaBgNVHREEEzARhwR/AAABgglsb2NhbGhvc3QwCgYIKoZI
+zj0EAwIDRwAwRAIgG2Aqo62fW0Guym+a+miTTr08FgI4j3KSfHJQQQUwjKcCIAES
+KWG4SieOmSwAr/3SwpAwkZGU8L3QZtEeQwSJXVfg
+-----END CERTIFICATE-----
+`,
+};
+
+/** How the catcher listens: `starttls` offers STARTTLS with SELF_SIGNED; `host` binds elsewhere. */
+export interface SmtpCatcherOptions {
+  starttls?: boolean;
+  host?: string;
+}
+
+/** Starts the catcher on 127.0.0.1 (or `host`) and a free port; no TLS unless asked, any AUTH accepted. */
+export async function startSmtpCatcher(options: SmtpCatcherOptions = {}): Promise<SmtpCatcher> {
   const messages: CaughtMail[] = [];
+  const logins: SmtpCatcher['logins'] = [];
   const taken = new Set<CaughtMail>();
   const waiters = new Set<() => void>();
+  const host = options.host ?? '127.0.0.1';
   const server = new SMTPServer({
     authOptional: true,
-    disabledCommands: ['STARTTLS'],
+    ...(options.starttls
+      ? { key: SELF_SIGNED.key, cert: SELF_SIGNED.cert }
+      : { disabledCommands: ['STARTTLS'] }),
+    allowInsecureAuth: true,
     logger: false,
+    onAuth(auth, session, callback) {
+      logins.push({ username: auth.username ?? '', password: auth.password ?? '', secure: session.secure });
+      callback(null, { user: auth.username });
+    },
     onData(stream, session, callback) {
       const chunks: Buffer[] = [];
       stream.on('data', (c: Buffer) => chunks.push(c));
@@ -72,14 +114,15 @@ export async function startSmtpCatcher(): Promise<SmtpCatcher> {
       });
     },
   });
-  server.listen(0, '127.0.0.1');
+  server.listen(0, host);
   await once(server.server, 'listening');
   const port = (server.server.address() as AddressInfo).port;
 
   return {
     port,
     messages,
-    config: { smtpHost: '127.0.0.1', smtpPort: port },
+    logins,
+    config: { smtpHost: host, smtpPort: port },
     waitForMail(to, timeoutMs = 5000) {
       const want = to.toLowerCase();
       const take = () => {

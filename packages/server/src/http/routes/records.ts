@@ -6,7 +6,7 @@ import { expandParam, ListQuery, listParams, QUERY, RecordQuery } from '../query
 import { CollectionParam, NoContent, NoQuery, type RouteApp } from '../route-schema.ts';
 import { ListBody, RecordBody } from '../schemas.ts';
 import { Type } from '../type.ts';
-import { requestViewer } from '../viewer.ts';
+import { requestViewer, viewerOf } from '../viewer.ts';
 
 const AggregateBody = Type.Object(
   {
@@ -117,14 +117,17 @@ export function recordRoutes(app: RouteApp, { collections, records, auth, files 
     },
     async (req) => {
       const c = collectionOf(req.params.c);
+      // the one-time install token may create the first superuser, and nothing else
+      const token = String(req.headers.authorization ?? '').replace(/^bearer\s+/i, '');
+      const install =
+        c.name === SUPERUSERS && !(await viewerOf(req, auth)).superuser && auth.isInstallToken(token);
+      // a null createRule refuses before a byte of the upload is read or stored
+      if (!install) records.refuseClosedRule(c.id, 'create', await viewerOf(req, auth));
       const uploads = files.recordReceiver(c);
       return withUploads(uploads, async () => {
         const body = await readBody(req, uploads);
+        if (install) return auth.createFirstSuperuser(body);
         const viewer = await requestViewer(req, auth, body);
-        // the one-time install token may create the first superuser, and nothing else
-        const token = String(req.headers.authorization ?? '').replace(/^bearer\s+/i, '');
-        if (c.name === SUPERUSERS && !viewer.superuser && auth.isInstallToken(token))
-          return auth.createFirstSuperuser(body);
         const created = await records.create(c.id, body, viewer);
         await records.expand(c.id, [created], expandParam(req.query), viewer);
         return created;
@@ -146,6 +149,7 @@ export function recordRoutes(app: RouteApp, { collections, records, auth, files 
     },
     async (req) => {
       const c = collectionOf(req.params.c);
+      records.refuseClosedRule(c.id, 'update', await viewerOf(req, auth));
       const uploads = files.recordReceiver(c, req.params.id);
       return withUploads(uploads, async () => {
         const body = await readBody(req, uploads);

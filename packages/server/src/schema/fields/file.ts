@@ -20,6 +20,17 @@ export function fileMaxSize(f: FieldModel): number {
   return num(f.maxSize) > 0 ? num(f.maxSize) : DEFAULT_FILE_MAX_SIZE;
 }
 
+/** The most files this field holds. */
+export function fileMaxSelect(f: FieldModel): number {
+  return Math.max(num(f.maxSelect), 1);
+}
+
+/** The field error of more files than `fileMaxSelect` allows. */
+export function tooManyFiles(f: FieldModel): FieldError {
+  const max = fileMaxSelect(f);
+  return fieldError(FieldCode.tooManyFiles, `The maximum allowed files is ${max}.`, { maxSelect: max });
+}
+
 type FileValue = string | UploadedFile;
 
 /** Names and new uploads, in order, names without duplicates. */
@@ -131,12 +142,7 @@ export const fileField: FieldType = {
         invalidFiles: invalid,
       });
     }
-    const max = Math.max(num(f.maxSelect), 1);
-    if (all.length > max) {
-      return fieldError(FieldCode.tooManyFiles, `The maximum allowed files is ${max}.`, {
-        maxSelect: max,
-      });
-    }
+    if (all.length > fileMaxSelect(f)) return tooManyFiles(f);
     for (const u of all) {
       if (!isUploadedFile(u)) continue;
       const err = checkUpload(u, f);
