@@ -20,6 +20,7 @@ import type { CollectionService } from '../schema/collection-service.ts';
 import { isPasswordValue } from '../schema/fields/password.ts';
 import type { RecordValues } from '../schema/record-values.ts';
 import type { Clock } from '../tools/clock.ts';
+import type { SecretBox } from '../tools/secret-box.ts';
 import { formatDate } from '../tools/time.ts';
 import { createAnonymousFlow } from './anonymous.ts';
 import { createApiKeyService, KEY_PREFIX } from './api-keys.ts';
@@ -56,6 +57,8 @@ export interface AuthServiceDeps {
   mailer: Mailer;
   /** The time tokens, codes, sessions and rate limits are measured by. */
   clock: Clock;
+  /** Seals secrets at rest (TOTP secrets). */
+  secrets: SecretBox;
 }
 
 /** How many more failures an identity may take from all addresses together than from one. */
@@ -76,6 +79,7 @@ export function createAuthService({
   logger,
   mailer,
   clock,
+  secrets,
 }: AuthServiceDeps) {
   // one-time install token: lets the first superuser be created, only while none exists
   const installToken = randomBytes(24).toString('base64url');
@@ -135,6 +139,7 @@ export function createAuthService({
   const apiKeys = createApiKeyService({ db, clock, findCollection: collections.find });
   const totp = createTotpFlow({
     db,
+    secrets,
     config,
     records,
     store,
