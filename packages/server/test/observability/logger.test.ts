@@ -14,9 +14,22 @@ describe('logger redaction', () => {
     });
     logger.info({ config }, 'config');
     logger.info({ clientSecret: 'cs-1', provider: { clientSecret: 'cs-2', privateKey: 'pk-1' } }, 'provider');
-    logger.info({ collection: { oauth2: { clientSecret: 'cs-3' } }, key: { secretAccessKey: 'sak-1' } }, 'deep');
+    logger.info(
+      { collection: { oauth2: { clientSecret: 'cs-3' } }, key: { secretAccessKey: 'sak-1' } },
+      'deep',
+    );
     const text = JSON.stringify(lines);
-    for (const secret of ['smtp-pw-1', 's3-secret-1', 'kkkkkkkk', 'pppppppp', 'cs-1', 'cs-2', 'cs-3', 'pk-1', 'sak-1'])
+    for (const secret of [
+      'smtp-pw-1',
+      's3-secret-1',
+      'kkkkkkkk',
+      'pppppppp',
+      'cs-1',
+      'cs-2',
+      'cs-3',
+      'pk-1',
+      'sak-1',
+    ])
       assert.ok(!text.includes(secret), `${secret} was logged: ${text}`);
     assert.equal(lines[0]?.config.smtpPassword, '[redacted]');
   });

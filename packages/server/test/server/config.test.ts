@@ -279,11 +279,19 @@ describe('loadConfig: the key that seals secrets at rest', () => {
     const c = loadConfig({ encryptionEnv: 'APP_KEY' }, { APP_KEY: 'k1', APP_KEY_PREVIOUS: 'k0' }, cwd);
     assert.deepEqual([c.encryptionEnv, c.encryptionKey, c.encryptionKeyPrevious], ['APP_KEY', 'k1', 'k0']);
     // it wins over FORGEBASE_ENCRYPTION_KEY
-    const both = loadConfig({ encryptionEnv: 'APP_KEY' }, { APP_KEY: 'k1', FORGEBASE_ENCRYPTION_KEY: 'kx' }, cwd);
+    const both = loadConfig(
+      { encryptionEnv: 'APP_KEY' },
+      { APP_KEY: 'k1', FORGEBASE_ENCRYPTION_KEY: 'kx' },
+      cwd,
+    );
     assert.equal(both.encryptionKey, 'k1');
     const env = loadConfig(
       {},
-      { FORGEBASE_ENCRYPTION_KEY: 'kx', FORGEBASE_ENCRYPTION_KEY_PREVIOUS: 'kp', FORGEBASE_ENCRYPTION_ENV: '' },
+      {
+        FORGEBASE_ENCRYPTION_KEY: 'kx',
+        FORGEBASE_ENCRYPTION_KEY_PREVIOUS: 'kp',
+        FORGEBASE_ENCRYPTION_ENV: '',
+      },
       cwd,
     );
     assert.deepEqual([env.encryptionKey, env.encryptionKeyPrevious], ['kx', 'kp']);
