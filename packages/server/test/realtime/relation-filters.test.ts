@@ -3,7 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import type PocketBase from 'pocketbase';
 import { DIALECTS, startTestApp, type TestApp } from '../support/app.ts';
 import { createUser, createUsersCollection, type TestUser } from '../support/auth-users.ts';
-import { Inbox, sdk, WsClient } from '../support/realtime.ts';
+import { Inbox, sdk, titlesUntil, WsClient } from '../support/realtime.ts';
 
 // issue 12 #10: a subscription filter that crosses a relation into a collection whose
 // listRule depends on the viewer must be judged per viewer, not once for a shared group
@@ -45,16 +45,6 @@ for (const dialect of DIALECTS) {
       assert.equal(res.status, 200, JSON.stringify(res.body));
       return res.body;
     };
-    /** Titles received up to (and including) the marker, which every viewer's filter matches. */
-    const until = async (inbox: Inbox<any>, marker: string) => {
-      const seen: string[] = [];
-      for (;;) {
-        const e = await inbox.next();
-        const title = e.record.title;
-        seen.push(title);
-        if (title === marker) return seen;
-      }
-    };
     const listTitles = async (token?: string) => {
       const res = await t.request(
         'GET',
@@ -89,18 +79,10 @@ for (const dialect of DIALECTS) {
       // REST with the same filter is the reference
       assert.deepEqual(await listTitles(alice.token), ['by alice', 'marker']);
       assert.deepEqual(await listTitles(), ['marker']);
-      assert.deepEqual(await until(inboxes.user, 'marker'), ['by alice', 'marker']);
-      assert.deepEqual(await until(inboxes.anon, 'marker'), ['marker']);
-      const wsTitles = async (ws: WsClient) => {
-        const seen: string[] = [];
-        for (;;) {
-          const e = await ws.events.next();
-          seen.push(e.record.title);
-          if (e.record.title === 'marker') return seen;
-        }
-      };
-      assert.deepEqual(await wsTitles(wsUser), ['by alice', 'marker']);
-      assert.deepEqual(await wsTitles(wsAnon), ['marker']);
+      assert.deepEqual(await titlesUntil(inboxes.user, 'marker'), ['by alice', 'marker']);
+      assert.deepEqual(await titlesUntil(inboxes.anon, 'marker'), ['marker']);
+      assert.deepEqual(await titlesUntil(wsUser.events, 'marker'), ['by alice', 'marker']);
+      assert.deepEqual(await titlesUntil(wsAnon.events, 'marker'), ['marker']);
     });
 
     test('the anonymous viewer subscribing first does not hide the event from the user', async () => {
@@ -113,8 +95,8 @@ for (const dialect of DIALECTS) {
         .subscribe('*', (e) => inboxes.user.push(e), { filter: `${filter} || title = "m2"` });
       await create({ title: 'again by alice', author: alice.id });
       await create({ title: 'm2' });
-      assert.deepEqual(await until(inboxes.anon, 'm2'), ['m2']);
-      assert.deepEqual(await until(inboxes.user, 'm2'), ['again by alice', 'm2']);
+      assert.deepEqual(await titlesUntil(inboxes.anon, 'm2'), ['m2']);
+      assert.deepEqual(await titlesUntil(inboxes.user, 'm2'), ['again by alice', 'm2']);
     });
   });
 }
