@@ -13,23 +13,34 @@ import {
 /** The key file made in the data directory when no key is configured. */
 export const KEY_FILE = '.encryption_key';
 
-/** A key's text from the key file, made (random, mode 0600) on first use. */
+/** A key's text from the key file; made (random, mode 0600) when `create` and missing. */
 function keyFileText(dataDir: string, create: boolean): string | undefined {
   const path = join(dataDir, KEY_FILE);
+  const fail = (what: string, e: unknown) =>
+    new SecretKeyError(
+      `no encryption key is configured and ${path} cannot be ${what} (${(e as Error).message}): set FORGEBASE_ENCRYPTION_KEY or --encryptionEnv`,
+      { cause: e },
+    );
   try {
     return readFileSync(path, 'utf8');
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+    // with a key configured the file is only a previous key: unreadable means none
+    if (!create) return undefined;
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code !== 'ENOENT' && code !== 'ENOTDIR') throw fail('read', e);
   }
-  if (!create) return undefined;
-  mkdirSync(dataDir, { recursive: true });
   try {
+    mkdirSync(dataDir, { recursive: true });
     // `wx`: a process starting at the same moment keeps the key the other one wrote
     writeFileSync(path, `${newSecretKeyText()}\n`, { mode: 0o600, flag: 'wx' });
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw fail('written', e);
   }
-  return readFileSync(path, 'utf8');
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (e) {
+    throw fail('written', e);
+  }
 }
 
 /**

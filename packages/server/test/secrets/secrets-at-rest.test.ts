@@ -259,3 +259,23 @@ for (const dialect of DIALECTS) {
     });
   });
 }
+
+describe('the encryption key file', () => {
+  test('a data directory where the key file cannot be made is a clear start-up error', async () => {
+    const { mkdtempSync, rmSync, writeFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { testConfig } = await import('../support/app.ts');
+    const dir = mkdtempSync(join(tmpdir(), 'fb-key-'));
+    try {
+      // a file where the data directory should be
+      writeFileSync(join(dir, 'fb_data'), '');
+      await assert.rejects(createApp(testConfig('sqlite', dir, 'unused'), { logger: silentLogger() }), {
+        name: 'SecretKeyError',
+        message:
+          /no encryption key is configured and .*\.encryption_key cannot be written .*set FORGEBASE_ENCRYPTION_KEY/,
+      });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
