@@ -339,6 +339,8 @@ export function createAuthService({
     requestOtp: otpFlow.requestOtp,
     requestMagicLink: otpFlow.requestMagicLink,
     authWithOtp: otpFlow.authWithOtp,
+    /** A new OTP for a record, returned instead of mailed (the `superuser otp` command). */
+    createOtp: otpFlow.createOtp,
 
     /** Deletes OTPs and MFA sessions older than a day (they expire much sooner). */
     async pruneSessions(): Promise<void> {
