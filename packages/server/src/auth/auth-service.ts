@@ -23,6 +23,7 @@ import type { Clock } from '../tools/clock.ts';
 import { formatDate } from '../tools/time.ts';
 import { createAnonymousFlow } from './anonymous.ts';
 import { createApiKeyService, KEY_PREFIX } from './api-keys.ts';
+import { createAuthAlerts, forgetAuthOrigins } from './auth-alerts.ts';
 import { authMethods } from './auth-methods.ts';
 import { createAuthStore } from './auth-store.ts';
 import { createEmailChangeFlow } from './email-change.ts';
@@ -93,8 +94,10 @@ export function createAuthService({
   const identityFailures = limited(config.authFailLimitIdentity * IDENTITY_SPREAD);
   const ipFailures = limited(config.authFailLimitIp);
   const store = createAuthStore(db, clock);
-  const signIn = createSignIn({ records, store, clock });
+  const alerts = createAuthAlerts({ db, config, logger, mailer, records, clock });
+  const signIn = createSignIn({ records, store, clock, alerts });
   cleanUpDeletedAuthRecords(records.hooks, db.qb);
+  forgetAuthOrigins(records.hooks, db);
   // the install token's writes are made as this viewer (a copy of the system viewer): its
   // identity is what the hooks check
   const installer: Viewer = { ...asSystem() };

@@ -121,7 +121,7 @@ export function authDefaults(name: string): Partial<Collection> {
       enabled: true,
       emailTemplate: template(
         'Login from a new location',
-        '<p>Hello,</p><p>We noticed a login to your {APP_NAME} account from a new location.</p><p>If this was you, you may disregard this email.</p>',
+        "<p>Hello,</p>\n<p>We noticed a login to your {APP_NAME} account from a new location:</p>\n<p><em>{ALERT_INFO}</em></p>\n<p><strong>If this wasn't you, you should immediately change your {APP_NAME} account password to revoke access from all other locations.</strong></p>\n<p>If this was you, you may disregard this email.</p>\n<p>\n  Thanks,<br/>\n  {APP_NAME} team\n</p>",
       ),
     },
     oauth2: {

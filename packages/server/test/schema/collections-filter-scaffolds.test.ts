@@ -49,16 +49,19 @@ for (const dialect of DIALECTS) {
         ),
         ['articles', 'article_titles'],
       );
-      assert.deepEqual(names(await pb.collections.getFullList({ filter: 'system = true' })), ['_superusers']);
+      assert.deepEqual(names(await pb.collections.getFullList({ filter: 'system = true', sort: 'name' })), [
+        '_authOrigins',
+        '_superusers',
+      ]);
       const page = await pb.collections.getList(1, 1, { filter: "type != 'view'", sort: '-created,name' });
-      assert.equal(page.totalItems, 3);
-      assert.equal(page.totalPages, 3);
+      assert.equal(page.totalItems, 4);
+      assert.equal(page.totalPages, 4);
       assert.equal(page.items.length, 1);
       const one = await pb.collections.getFirstListItem(`id = '${page.items[0]?.id}'`);
       assert.equal(one.id, page.items[0]?.id);
       assert.deepEqual(
         names(await pb.collections.getFullList({ filter: "created > '2000-01-01'", sort: 'type,name' })),
-        ['_superusers', 'members', 'articles', 'article_titles'],
+        ['_superusers', 'members', '_authOrigins', 'articles', 'article_titles'],
       );
     });
 
