@@ -3,7 +3,7 @@ import { sql } from '../db/kysely.ts';
 import { BadRequestError } from '../errors/api-error.ts';
 import { filterCondition, type RuleDeps, sortValue } from '../rules/rule-condition.ts';
 import type { Viewer } from '../rules/viewer.ts';
-import { type Collection, fieldWithDefaults } from '../schema/collection.ts';
+import { type Collection, fieldWithDefaults, virtualCollection } from '../schema/collection.ts';
 import { DEFAULT_PER_PAGE, type ListParams, MAX_PER_PAGE } from './list.ts';
 import { parseSort } from './sort.ts';
 
@@ -17,24 +17,10 @@ const POS = 'fb_pos';
  * `created`, `updated`, `name`, `system` and `type` (a simple field resolver over
  * `_collections`), so the filter language runs over a pseudo-collection with those fields.
  */
-const META: Collection = {
-  id: '_fb_collections',
-  name: ROWS_ALIAS,
-  type: 'base',
-  system: true,
-  listRule: null,
-  viewRule: null,
-  createRule: null,
-  updateRule: null,
-  deleteRule: null,
-  indexes: [],
-  created: '',
-  updated: '',
-  fields: [
-    ...['id', 'created', 'updated', 'name', 'type'].map((name) => fieldWithDefaults({ name, type: 'text' })),
-    fieldWithDefaults({ name: 'system', type: 'bool' }),
-  ],
-};
+const META: Collection = virtualCollection(ROWS_ALIAS, [
+  ...['id', 'created', 'updated', 'name', 'type'].map((name) => fieldWithDefaults({ name, type: 'text' })),
+  fieldWithDefaults({ name: 'system', type: 'bool' }),
+]);
 
 export interface CollectionPage {
   items: Collection[];

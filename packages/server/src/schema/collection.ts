@@ -340,6 +340,29 @@ export function keepProviderSecrets(prev: unknown, next: unknown): void {
   }
 }
 
+/**
+ * A collection that exists only in code, named `name` (its id too), system and
+ * superusers-only: the shape the filter compiler needs to read rows that are not a
+ * collection's table (storage objects, the collections list).
+ */
+export function virtualCollection(name: string, fields: FieldModel[]): Collection {
+  return {
+    id: name,
+    name,
+    type: 'base',
+    system: true,
+    listRule: null,
+    viewRule: null,
+    createRule: null,
+    updateRule: null,
+    deleteRule: null,
+    indexes: [],
+    created: '',
+    updated: '',
+    fields,
+  };
+}
+
 /** Deep copy (collections are plain JSON). */
 export function cloneCollection(c: Collection): Collection {
   return structuredClone(c);
