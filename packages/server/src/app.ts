@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { AUTH_ORIGINS, authOriginsCollection } from './auth/auth-alerts.ts';
 import { type AuthService, createAuthService } from './auth/auth-service.ts';
 import { hashPassword, verifyPassword } from './auth/password.ts';
 import { totpSecretStore } from './auth/totp.ts';
@@ -116,6 +117,11 @@ export async function createApp(
         { name: SUPERUSERS, type: 'auth', fields: superuserFields() },
         { system: true },
       );
+      runner = migrations;
+    }
+    if (!collections.find(AUTH_ORIGINS)) {
+      runner = undefined;
+      await collections.create(authOriginsCollection(), { system: true });
       runner = migrations;
     }
     if (opts.applyMigrations) {

@@ -17,6 +17,7 @@ import { collectionRoutes } from './routes/collections.ts';
 import { docsRoutes } from './routes/docs.ts';
 import { fileRoutes } from './routes/files.ts';
 import { healthRoutes } from './routes/health.ts';
+import { oauth2RedirectRoutes } from './routes/oauth2-redirect.ts';
 import { realtimeRoutes } from './routes/realtime.ts';
 import { realtimeWsRoutes } from './routes/realtime-ws.ts';
 import { recordRoutes } from './routes/records.ts';
@@ -149,6 +150,7 @@ export async function createHttpServer(deps: HttpDeps, logger: Logger): Promise<
     batchRoutes,
     fileRoutes,
     realtimeRoutes,
+    oauth2RedirectRoutes,
     realtimeWsRoutes,
     storageRoutes,
     settingsRoutes,
