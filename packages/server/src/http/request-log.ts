@@ -39,7 +39,9 @@ export function registerRequestLog(
   app.addHook('onError', (req, _reply, err, done) => {
     failures.set(
       req,
-      err instanceof ApiError ? { message: err.message, details: err.data } : { message: err.message },
+      err instanceof ApiError && Object.keys(err.data).length > 0
+        ? { message: err.message, details: err.data }
+        : { message: err.message },
     );
     done();
   });

@@ -7,40 +7,20 @@ import { type CompileOptions, compileFilter, compileValue } from '../query/compi
 import { parseFilter, parseOperand } from '../query/parser.ts';
 import { emptyRequest } from '../query/request-info.ts';
 import { parseSort, type SortTerm } from '../records/sort.ts';
-import type { Collection } from '../schema/collection.ts';
-import type { FieldModel } from '../schema/field.ts';
-
-function field(name: string, type: string, extra: Record<string, unknown> = {}): FieldModel {
-  return { id: `_logs_${name}`, name, type, system: true, hidden: false, presentable: false, ...extra };
-}
+import { type Collection, tableAsCollection } from '../schema/collection.ts';
 
 /**
- * `_logs` described as a collection, so the filter compiler and the sort parser read it
- * like any table: `id`, `level`, `message`, `created`, and `data` with its JSON paths
- * (`data.status`, `data.auth`), PocketBase's logFilterFields. It is not a collection
- * anyone can see or reach through `@collection`.
+ * `_logs` seen as a collection, so the filter compiler and the sort parser read it like
+ * any table: `id`, `created`, `level`, `message`, and `data` with its JSON paths
+ * (`data.status`, `data.auth`), PocketBase's logFilterFields.
  */
-export const LOGS_TABLE: Collection = Object.freeze({
-  id: '_logs',
-  name: '_logs',
-  type: 'base',
-  system: true,
-  listRule: null,
-  viewRule: null,
-  createRule: null,
-  updateRule: null,
-  deleteRule: null,
-  indexes: [],
-  created: '',
-  updated: '',
-  fields: [
-    field('id', 'text', { primaryKey: true }),
-    field('created', 'date'),
-    field('data', 'json'),
-    field('message', 'text'),
-    field('level', 'number', { onlyInt: true }),
-  ],
-});
+export const LOGS_TABLE: Collection = tableAsCollection('_logs', [
+  { name: 'id', type: 'text' },
+  { name: 'created', type: 'date' },
+  { name: 'data', type: 'json' },
+  { name: 'message', type: 'text' },
+  { name: 'level', type: 'number' },
+]);
 
 /** Only the log's own columns: no other table, no request (PocketBase's SimpleFieldResolver). */
 function compileOptions(db: Database): CompileOptions {

@@ -3,6 +3,7 @@ import type { Database } from '../db/database.ts';
 import { sql } from '../db/kysely.ts';
 import { DEFAULT_PER_PAGE, type ListParams, type ListResult, MAX_PER_PAGE } from '../records/list.ts';
 import { decodeRow } from '../records/record-codec.ts';
+import { orderBySort } from '../records/sort.ts';
 import { LOGS_TABLE, logCondition, logSort } from './log-filter.ts';
 
 /** One log entry as the API shows it (PocketBase's Log model: no `updated`). */
@@ -72,12 +73,7 @@ export function createLogStore(db: Database) {
         query = query.where(where);
         count = count.where(where);
       }
-      for (const t of terms) {
-        query = t.nullable
-          ? query.orderBy(sql`${t.expr} ${sql.raw(t.desc ? 'DESC NULLS LAST' : 'ASC NULLS FIRST')}`)
-          : query.orderBy(t.expr, t.desc ? 'desc' : 'asc');
-      }
-      if (!terms.some((t) => t.rowid)) query = query.orderBy(sql.ref(db.filter.rowIdColumn), 'asc');
+      query = orderBySort(query, terms, db.filter.rowIdColumn);
       const [rows, total] = await Promise.all([
         db.all<Record<string, unknown>>(query.limit(perPage).offset((page - 1) * perPage)),
         params.skipTotal ? Promise.resolve(-1) : db.first(count).then((r) => Number(r?.total ?? 0)),

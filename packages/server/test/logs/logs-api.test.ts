@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, test } from 'node:test';
-import PocketBase, { ClientResponseError } from 'pocketbase';
+import type PocketBase from 'pocketbase';
 import { createApp } from '../../src/app.ts';
 import {
   DIALECTS,
@@ -13,27 +13,11 @@ import {
 } from '../support/app.ts';
 import { createUser, createUsersCollection } from '../support/auth-users.ts';
 import { createManualClock } from '../support/clock.ts';
+import { clientError, sdkClient } from '../support/sdk.ts';
 import { testStorage } from '../support/storage.ts';
 
 // PocketBase's request logs (apis/logs.go) through the official SDK: pb.logs.getList,
 // getOne, getStats and truncate, on both dialects.
-
-async function clientError(fn: () => Promise<unknown>): Promise<ClientResponseError> {
-  try {
-    await fn();
-  } catch (e) {
-    assert.ok(e instanceof ClientResponseError, `expected a ClientResponseError, got ${String(e)}`);
-    return e;
-  }
-  assert.fail('expected the request to fail');
-}
-
-function superuserClient(t: TestApp): PocketBase {
-  const pb = new PocketBase(t.url);
-  pb.autoCancellation(false);
-  pb.authStore.save(t.superuserToken);
-  return pb;
-}
 
 /** Polls `read` until `done` holds for its result (bounded), for what a timer writes. */
 async function eventually<T>(read: () => Promise<T>, done: (v: T) => boolean, ms = 10_000): Promise<T> {
@@ -54,7 +38,7 @@ for (const dialect of DIALECTS) {
     let pb: PocketBase;
     before(async () => {
       t = await startTestApp(dialect);
-      pb = superuserClient(t);
+      pb = sdkClient(t.url, t.superuserToken);
     });
     after(() => t.close());
     beforeEach(async () => {
@@ -118,6 +102,25 @@ for (const dialect of DIALECTS) {
       assert.equal(file!.level, 8);
       assert.equal(typeof file!.data.error, 'string');
       assert.equal(s3!.data.url, '/s3/b/k?X-Amz-Credential=[redacted]&X-Amz-Signature=[redacted]');
+    });
+
+    test('a failed request records its error message and field details', async () => {
+      const res = await fetch(`${t.url}/api/collections/_superusers/auth-with-password`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: '{}',
+      });
+      const body = (await res.json()) as { data: Record<string, unknown> };
+      assert.equal(res.status, 400);
+      assert.notDeepEqual(body.data, {});
+      await t.app.logs.flush();
+      const [log] = (await pb.logs.getList(1, 10, { filter: 'data.method = "POST"' })).items;
+      assert.equal(log!.level, 8);
+      assert.equal(log!.data.status, 400);
+      assert.equal(log!.message, 'POST /api/collections/_superusers/auth-with-password');
+      assert.deepEqual(log!.data.details, body.data);
+      assert.equal(typeof log!.data.error, 'string');
+      assert.notEqual(log!.data.error, '');
     });
 
     test('logIP and logAuthId decide whether addresses and the auth id are stored', async () => {
@@ -238,11 +241,8 @@ for (const dialect of DIALECTS) {
     test('only superusers may read or delete the logs', async () => {
       await createUsersCollection(t);
       const user = await createUser(t, 'reader@example.com');
-      const asUser = new PocketBase(t.url);
-      asUser.autoCancellation(false);
-      asUser.authStore.save(user.token);
-      const guest = new PocketBase(t.url);
-      guest.autoCancellation(false);
+      const asUser = sdkClient(t.url, user.token);
+      const guest = sdkClient(t.url);
       const calls = (c: PocketBase) => [
         () => c.logs.getList(1, 10),
         () => c.logs.getOne('anything0000000'),
@@ -283,8 +283,7 @@ for (const dialect of DIALECTS) {
       await t.app.logs.flush();
       // two days later the first entry is 5 days old: the 6-hourly prune removes it
       await clock.advance(2 * DAY + 6 * 60 * 60 * 1000);
-      const pb = new PocketBase(t.url);
-      pb.autoCancellation(false);
+      const pb = sdkClient(t.url);
       await pb.collection('_superusers').authWithPassword(SUPERUSER_EMAIL, SUPERUSER_PASSWORD);
       const urls = (await pb.logs.getList(1, 100, { filter: 'data.url ~ "age="' })).items.map(
         (l) => l.data.url,
