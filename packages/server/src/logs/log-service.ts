@@ -58,6 +58,9 @@ export function createLogService(deps: {
     }
   }
 
+  /** The newest `created` that retention no longer keeps: everything until now when `logsMaxDays` is 0. */
+  const cutoff = () => formatDate(new Date(clock.now() - Math.max(0, config.logsMaxDays) * DAY_MS));
+
   function add(level: number, message: string, data: Record<string, unknown>): void {
     if (config.logsMaxDays <= 0 || level < config.logsMinLevel) return;
     buffer.push({ id: newRecordId(), created: formatDate(new Date(clock.now())), level, message, data });
@@ -92,8 +95,16 @@ export function createLogService(deps: {
      * many. Runs periodically (`start`) and is meant for the cron registry.
      */
     async pruneLogs(): Promise<number> {
-      const cutoff = formatDate(new Date(clock.now() - Math.max(0, config.logsMaxDays) * DAY_MS));
-      return store.deleteUntil(cutoff);
+      return store.deleteUntil(cutoff());
+    },
+
+    /**
+     * After the `logs` settings changed: deletes the entries they no longer keep (older
+     * than `logsMaxDays`, below `logsMinLevel`), as PocketBase does on a settings reload.
+     */
+    async reapplySettings(): Promise<number> {
+      await buffer.flush();
+      return store.deleteUntilOrBelow(cutoff(), config.logsMinLevel);
     },
 
     /** Deletes every entry (the SDK's `logs.truncate()`), buffered ones included. */

@@ -108,6 +108,14 @@ export function createLogStore(db: Database) {
       return (await db.run(qb.deleteFrom('_logs').where('created', '<=', date))).changes;
     },
 
+    /** Deletes the entries created at or before `date`, or below `level` (a settings change). */
+    async deleteUntilOrBelow(date: string, level: number): Promise<number> {
+      const q = qb
+        .deleteFrom('_logs')
+        .where((eb) => eb.or([eb('created', '<=', date), eb('level', '<', level)]));
+      return (await db.run(q)).changes;
+    },
+
     async deleteAll(): Promise<void> {
       await db.run(qb.deleteFrom('_logs'));
     },

@@ -258,6 +258,14 @@ for (const dialect of DIALECTS) {
       assert.equal(refused[0]!.data.auth, 'users');
     });
 
+    test('after a settings change, entries the new settings would not keep are deleted', async () => {
+      await send(['/api/health?keep=info', '/api/nope?keep=error']);
+      t.app.config.logsMinLevel = 8;
+      assert.equal(await t.app.logs.reapplySettings(), 1);
+      const left = (await pb.logs.getList(1, 10)).items.map((l) => l.data.url);
+      assert.deepEqual(left, ['/api/nope?keep=error']);
+    });
+
     test('truncate deletes every entry', async () => {
       await send(['/api/health?t=1', '/api/health?t=2']);
       assert.equal((await pb.logs.getList(1, 10)).totalItems, 2);
