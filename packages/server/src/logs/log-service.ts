@@ -8,9 +8,11 @@ import type { Clock } from '../tools/clock.ts';
 import { newRecordId } from '../tools/id.ts';
 import { formatDate } from '../tools/time.ts';
 import { createLogStore, type LogModel, type LogsStatsItem } from './log-store.ts';
-import { type RequestEntry, type RequestFacts, requestEntry } from './request-entry.ts';
+import { type RequestFacts, requestEntry } from './request-entry.ts';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
+/** PocketBase caps a stored message at 8000 characters. */
+const MAX_MESSAGE = 8000;
 
 /** How log writes are batched (PocketBase: batches of 200, written every 3 s). */
 export interface LogWriteOptions {
@@ -63,7 +65,14 @@ export function createLogService(deps: {
 
   function add(level: number, message: string, data: Record<string, unknown>): void {
     if (config.logsMaxDays <= 0 || level < config.logsMinLevel) return;
-    buffer.push({ id: newRecordId(), created: formatDate(new Date(clock.now())), level, message, data });
+    const text = message.length > MAX_MESSAGE ? message.slice(0, MAX_MESSAGE) : message;
+    buffer.push({
+      id: newRecordId(),
+      created: formatDate(new Date(clock.now())),
+      level,
+      message: text,
+      data,
+    });
   }
 
   return {
@@ -73,7 +82,7 @@ export function createLogService(deps: {
     /** Queues a finished request's entry (PocketBase's request log data). */
     request(facts: RequestFacts): void {
       if (config.logsMaxDays <= 0) return;
-      const e: RequestEntry = requestEntry(facts, {
+      const e = requestEntry(facts, {
         logIp: config.logsLogIp,
         logAuthId: config.logsLogAuthId,
       });
