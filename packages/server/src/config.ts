@@ -98,6 +98,14 @@ export interface Config {
   encryptionKey?: string;
   /** A previous key, still accepted for reading; its values are re-sealed at start. */
   encryptionKeyPrevious?: string;
+  /** Request logs are kept this many days (settings `logs.maxDays`); 0 turns request logging off. */
+  logsMaxDays: number;
+  /** Log entries below this level are not stored: -4 debug, 0 info, 4 warn, 8 error (`logs.minLevel`). */
+  logsMinLevel: number;
+  /** Store the client's IP addresses (`userIP`, `remoteIP`) with each request (`logs.logIP`). */
+  logsLogIp: boolean;
+  /** Store the signed-in record's id (`authId`) with each request (`logs.logAuthId`). */
+  logsLogAuthId: boolean;
 }
 
 type Partial_ = { [K in keyof Config]?: Config[K] | undefined };
@@ -145,6 +153,10 @@ const ENV: Record<string, keyof Config> = {
   FORGEBASE_ENCRYPTION_ENV: 'encryptionEnv',
   FORGEBASE_ENCRYPTION_KEY: 'encryptionKey',
   FORGEBASE_ENCRYPTION_KEY_PREVIOUS: 'encryptionKeyPrevious',
+  FORGEBASE_LOGS_MAX_DAYS: 'logsMaxDays',
+  FORGEBASE_LOGS_MIN_LEVEL: 'logsMinLevel',
+  FORGEBASE_LOGS_LOG_IP: 'logsLogIp',
+  FORGEBASE_LOGS_LOG_AUTH_ID: 'logsLogAuthId',
 };
 
 const TOML: Record<string, keyof Config> = {
@@ -189,6 +201,10 @@ const TOML: Record<string, keyof Config> = {
   s3_force_path_style: 's3ForcePathStyle',
   // the key itself is not a toml setting: it comes from the environment (or the key file)
   encryption_env: 'encryptionEnv',
+  logs_max_days: 'logsMaxDays',
+  logs_min_level: 'logsMinLevel',
+  logs_log_ip: 'logsLogIp',
+  logs_log_auth_id: 'logsLogAuthId',
 };
 
 /** An HTTP header name (RFC 9110 token). */
@@ -219,12 +235,20 @@ function coerce(key: keyof Config, v: unknown, source: string): unknown {
     key === 's3ForcePathStyle' ||
     key === 'trustedProxyUseLeftmostIp' ||
     key === 'smtpInsecure' ||
-    key === 'dev'
+    key === 'dev' ||
+    key === 'logsLogIp' ||
+    key === 'logsLogAuthId'
   ) {
     if (typeof v === 'boolean') return v;
     if (/^(1|true|yes|on)$/i.test(String(v))) return true;
     if (/^(0|false|no|off)$/i.test(String(v))) return false;
     throw invalid('true or false');
+  }
+  if (key === 'logsMaxDays' || key === 'logsMinLevel') {
+    const n = typeof v === 'number' || (typeof v === 'string' && v.trim() !== '') ? Number(v) : Number.NaN;
+    if (!Number.isSafeInteger(n) || (key === 'logsMaxDays' && n < 0))
+      throw invalid(key === 'logsMaxDays' ? 'a number of days (0 or more)' : 'an integer level');
+    return n;
   }
   if (
     key === 'bodyLimit' ||
@@ -331,6 +355,10 @@ export function loadConfig(
     storageTransformVariants: 20,
     s3Region: 'us-east-1',
     s3ForcePathStyle: false,
+    logsMaxDays: 5,
+    logsMinLevel: 0,
+    logsLogIp: true,
+    logsLogAuthId: false,
     ...(out as Partial<Config>),
   };
   config.dataDir = resolve(cwd, config.dataDir);

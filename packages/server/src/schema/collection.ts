@@ -175,6 +175,20 @@ export function fieldWithDefaults(input: Record<string, unknown>): FieldModel {
   return base as FieldModel;
 }
 
+/**
+ * A system table described as a collection, so the filter compiler and the sort parser
+ * can read it like any collection table: `_objects` for bucket rules, `_logs` for log
+ * filters. It has no rules and is never listed or reachable through `@collection`.
+ *
+ * @example tableAsCollection('_logs', [{ name: 'level', type: 'number' }, { name: 'data', type: 'json' }])
+ */
+export function tableAsCollection(name: string, fields: { name: string; type: string }[]): Collection {
+  return virtualCollection(
+    name,
+    fields.map((f) => fieldWithDefaults({ ...f, system: true })),
+  );
+}
+
 export const ID_FIELD = (): FieldModel =>
   fieldWithDefaults({
     id: 'text3208210256',
