@@ -1,8 +1,12 @@
 import type { FastifyInstance } from 'fastify';
 import { type AuthService, createAuthService } from './auth/auth-service.ts';
 import { hashPassword, verifyPassword } from './auth/password.ts';
+import { autoBackupService } from './backups/auto-backup.ts';
+import { type BackupService, createBackupService } from './backups/backup-service.ts';
 import { type ChangeLog, createChangeLog } from './changes/change-log.ts';
 import { type Config, parseHostPort } from './config.ts';
+import { createCronLeases } from './crons/cron-leases.ts';
+import { type CronRegistry, createCronRegistry } from './crons/cron-registry.ts';
 import type { Database } from './db/database.ts';
 import { openDatabase } from './db/open.ts';
 import { createFileService, type FileService } from './files/file-service.ts';
@@ -24,11 +28,9 @@ import { createStorageService, type StorageService } from './storage/storage-ser
 import { createTusService } from './storage/tus-service.ts';
 import { SYSTEM_MIGRATIONS } from './system-migrations.ts';
 import { type Clock, SYSTEM_CLOCK } from './tools/clock.ts';
-import { type BackgroundService, createLifecycle, periodicService } from './tools/lifecycle.ts';
+import { type BackgroundService, createLifecycle } from './tools/lifecycle.ts';
 
 export type { Config } from './config.ts';
-
-const PRUNE_EVERY_MS = 10 * 60 * 1000;
 
 export { loadConfig } from './config.ts';
 
@@ -46,6 +48,10 @@ export interface App {
   migrations: MigrationRunner;
   realtime: RealtimeHub;
   storage: StorageService;
+  /** Backups: create, list, restore (also `forgebase backup`). */
+  backups: BackupService;
+  /** The cron registry: maintenance jobs, automatic backups. */
+  crons: CronRegistry;
   http: FastifyInstance;
   /** The time every service reads (a manual clock in tests). */
   clock: Clock;
@@ -143,8 +149,44 @@ export async function createApp(
     });
     const s3 = createS3Service({ db, blobs, storage });
     const tus = createTusService({ db, blobs, storage, logger, maxSize: config.storageMaxObjectSize });
+    const crons = createCronRegistry({
+      clock,
+      logger,
+      timezone: config.cronTimezone,
+      claim: createCronLeases(db),
+    });
+    // the maintenance jobs (PocketBase's __pb…__ jobs); one node of a cluster runs each tick
+    crons.add('__fbChangesCleanup__', '*/10 * * * *', () => changes.prune().then(() => undefined));
+    crons.add('__fbAuthCleanup__', '*/10 * * * *', auth.pruneSessions);
+    crons.add('__fbTusCleanup__', '0 * * * *', () => tus.sweepExpired().then(() => undefined));
+    const backups = createBackupService({
+      db,
+      blobs,
+      config,
+      logger,
+      clock,
+      onRestored: async () => {
+        await collections.reload();
+        await settings.load();
+        await schemaSync.announce();
+      },
+    });
     const http = await createHttpServer(
-      { config, collections, records, auth, files, realtime, storage, s3, tus, settings },
+      {
+        config,
+        collections,
+        records,
+        auth,
+        files,
+        realtime,
+        storage,
+        s3,
+        tus,
+        settings,
+        backups,
+        crons,
+        logger,
+      },
       logger,
     );
 
@@ -154,9 +196,8 @@ export async function createApp(
       // its consumers, other nodes' wake-ups and the pruning of its retention window
       { name: 'changes', start: changes.start, stop: changes.stop },
       { name: 'realtime', start: realtime.start, stop: realtime.stop },
-      periodicService('auth-pruning', clock, PRUNE_EVERY_MS, auth.pruneSessions, (err) =>
-        logger.error({ err }, 'pruning _otps/_mfas failed'),
-      ),
+      autoBackupService({ config, crons, backups, clock, logger }),
+      { name: 'crons', start: crons.start, stop: crons.stop },
     ];
     const lifecycle = createLifecycle(services);
 
@@ -173,6 +214,8 @@ export async function createApp(
       migrations,
       realtime,
       storage,
+      backups,
+      crons,
       http,
       clock,
       async start() {
@@ -195,6 +238,7 @@ export async function createApp(
         await lifecycle.stop();
         await http.close();
         await mailer.close();
+        await backups.close();
         await blobs.close();
         await db.close();
         logger.flush?.();
