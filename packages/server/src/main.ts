@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
+import { registerBackupCommand } from './commands/backup.ts';
 import { errorText } from './commands/common.ts';
 import { registerMigrateCommand } from './commands/migrate.ts';
 import { registerServeCommand } from './commands/serve.ts';
@@ -16,6 +17,7 @@ const program = new Command('forgebase')
 registerServeCommand(program);
 registerSuperuserCommand(program);
 registerMigrateCommand(program);
+registerBackupCommand(program);
 
 program.parseAsync(process.argv).catch((e: unknown) => {
   process.stderr.write(`forgebase: ${errorText(e)}\n`);

@@ -276,7 +276,10 @@ export function createBackupService(deps: {
       await this.create(await uniqueName(AUTO_PREFIX));
       const keep = config.backupsCronMaxKeep;
       if (keep <= 0) return;
-      const autos = (await this.list()).filter((b) => b.key.startsWith(AUTO_PREFIX));
+      // newest first by the time in the name (file times may tie within a second)
+      const autos = (await this.list())
+        .filter((b) => b.key.startsWith(AUTO_PREFIX))
+        .sort((a, b) => (a.key < b.key ? 1 : a.key > b.key ? -1 : 0));
       for (const old of autos.slice(keep)) {
         await stores
           .get()
