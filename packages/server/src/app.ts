@@ -9,6 +9,7 @@ import { createCronLeases } from './crons/cron-leases.ts';
 import { type CronRegistry, createCronRegistry } from './crons/cron-registry.ts';
 import type { Database } from './db/database.ts';
 import { openDatabase } from './db/open.ts';
+import { runSystemMigrations } from './db/system-migrations.ts';
 import { createFileService, type FileService } from './files/file-service.ts';
 import { createHttpServer } from './http/server.ts';
 import { createMailer } from './mail/mailer.ts';
@@ -166,6 +167,8 @@ export async function createApp(
       logger,
       clock,
       onRestored: async () => {
+        // a backup from an older version lacks the newer system tables
+        await runSystemMigrations(db, SYSTEM_MIGRATIONS);
         await collections.reload();
         await settings.load();
         await schemaSync.announce();

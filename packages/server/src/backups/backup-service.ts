@@ -158,12 +158,14 @@ export function createBackupService(deps: {
   }
 
   async function restore(key: string, progress?: BackupProgress): Promise<void> {
-    const tmp = await tempDir();
+    // writes stop from the start: nothing written now could survive the swap
+    restoring = true;
+    let tmp: string | undefined;
     try {
+      tmp = await tempDir();
       const file = join(tmp, 'archive.zip');
       await pipeline(await stores.get().read(key), createWriteStream(file));
       const archive = await readArchive(file);
-      restoring = true;
       try {
         const files = await restoreFiles(archive.open, progress);
         try {
@@ -179,10 +181,10 @@ export function createBackupService(deps: {
         progress?.(1, 1, 'done');
       } finally {
         archive.close();
-        restoring = false;
       }
     } finally {
-      await rm(tmp, { recursive: true, force: true });
+      restoring = false;
+      if (tmp) await rm(tmp, { recursive: true, force: true });
     }
   }
 

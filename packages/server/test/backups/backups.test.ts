@@ -156,6 +156,39 @@ for (const dialect of DIALECTS) {
       assert.equal((await pb.collection('notes').getOne(fresh.id)).title, 'after restore');
     });
 
+    test('while a restore runs, writes get a 503 and reads go on', async () => {
+      const rec = await pb.collection('notes').create({ title: 'during' });
+      await pb.backups.create('gate.zip');
+      // an open transaction that read _params holds the restore back at its database step
+      let release = () => {};
+      const held = new Promise<void>((r) => {
+        release = r;
+      });
+      let opened = () => {};
+      const isOpen = new Promise<void>((r) => {
+        opened = r;
+      });
+      const blocker = t.app.db.transaction(async (tx) => {
+        await tx.all(t.app.db.sys.selectFrom('_params').select('id'));
+        opened();
+        await held;
+      });
+      await isOpen;
+      await pb.backups.restore('gate.zip');
+      assert.equal(t.app.backups.isRestoring(), true);
+      const write = await failure(() => pb.collection('notes').create({ title: 'refused' }));
+      assert.equal(write.status, 503);
+      assert.equal(write.message, 'A backup is being restored; try again in a moment.');
+      assert.equal((await pb.collection('notes').getOne(rec.id)).title, 'during');
+      const busy = await failure(() => pb.backups.create('another.zip'));
+      assert.equal(busy.status, 503);
+      release();
+      await blocker;
+      await settled(t);
+      assert.equal(t.app.backups.isRestoring(), false);
+      assert.equal((await pb.collection('notes').create({ title: 'after' })).title, 'after');
+    });
+
     test('a restore of a damaged archive fails and leaves the data as it was', async () => {
       const rec = await pb.collection('notes').create({ title: 'still here' });
       const filesBefore = await t.app.files.blobs.list();
