@@ -43,6 +43,14 @@ s3_region = "eu-west-1"
 s3_access_key = "AK"
 s3_secret = "SK"
 s3_force_path_style = true
+cron_timezone = "Europe/Berlin"
+backups_cron = "0 3 * * *"
+backups_cron_max_keep = 0
+
+[backups_s3]
+enabled = true
+bucket = "backups"
+forcePathStyle = true
 `;
 
 /** Mail and auth settings at their defaults. */
@@ -68,6 +76,18 @@ const MAIL_AUTH_DEFAULTS = {
   storageTransformVariants: 20,
   s3Region: 'us-east-1',
   s3ForcePathStyle: false,
+  cronTimezone: 'UTC',
+  backupsCron: '',
+  backupsCronMaxKeep: 3,
+  backupsS3: {
+    enabled: false,
+    bucket: '',
+    region: '',
+    endpoint: '',
+    accessKey: '',
+    secret: '',
+    forcePathStyle: false,
+  },
 };
 
 /** The mail and auth settings of TOML above. */
@@ -100,6 +120,18 @@ const MAIL_AUTH_TOML = {
   s3AccessKey: 'AK',
   s3Secret: 'SK',
   s3ForcePathStyle: true,
+  cronTimezone: 'Europe/Berlin',
+  backupsCron: '0 3 * * *',
+  backupsCronMaxKeep: 0,
+  backupsS3: {
+    enabled: true,
+    bucket: 'backups',
+    region: '',
+    endpoint: '',
+    accessKey: '',
+    secret: '',
+    forcePathStyle: true,
+  },
 };
 
 describe('loadConfig', () => {
@@ -249,6 +281,22 @@ describe('loadConfig', () => {
       [
         { FORGEBASE_TRUSTED_PROXY_HEADERS: 'X Forwarded For' },
         'FORGEBASE_TRUSTED_PROXY_HEADERS: invalid value "X Forwarded For", expected a list of header names',
+      ],
+      [
+        { FORGEBASE_BACKUPS_CRON: 'every day' },
+        'FORGEBASE_BACKUPS_CRON: invalid value "every day", expected a cron expression',
+      ],
+      [
+        { FORGEBASE_CRON_TIMEZONE: 'Mars/Olympus' },
+        'FORGEBASE_CRON_TIMEZONE: invalid value "Mars/Olympus", expected an IANA time zone (e.g. UTC, Europe/Berlin)',
+      ],
+      [
+        { FORGEBASE_BACKUPS_CRON_MAX_KEEP: '-1' },
+        'FORGEBASE_BACKUPS_CRON_MAX_KEEP: invalid value "-1", expected a number of backups (0 = keep all)',
+      ],
+      [
+        { FORGEBASE_BACKUPS_S3: '{"enabled":"yes"}' },
+        'FORGEBASE_BACKUPS_S3: invalid value "{\\"enabled\\":\\"yes\\"}", expected enabled to be a boolean',
       ],
     ];
     for (const [env, message] of cases) assert.throws(() => loadConfig({}, env, cwd), { message });
