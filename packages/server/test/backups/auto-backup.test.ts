@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import PocketBase from 'pocketbase';
+import type PocketBase from 'pocketbase';
 import { createCronLeases } from '../../src/crons/cron-leases.ts';
-import { DIALECTS, SUPERUSER_EMAIL, SUPERUSER_PASSWORD, startTestApp, type TestApp } from '../support/app.ts';
+import { DIALECTS, startTestApp, type TestApp } from '../support/app.ts';
+import { superuserClient } from '../support/backups.ts';
 import { createManualClock } from '../support/clock.ts';
 
 for (const dialect of DIALECTS) {
@@ -12,9 +13,7 @@ for (const dialect of DIALECTS) {
     let pb: PocketBase;
     before(async () => {
       t = await startTestApp(dialect, { backupsCron: '0 * * * *', backupsCronMaxKeep: 2 }, { clock });
-      pb = new PocketBase(t.url);
-      pb.autoCancellation(false);
-      await pb.collection('_superusers').authWithPassword(SUPERUSER_EMAIL, SUPERUSER_PASSWORD);
+      pb = await superuserClient(t);
     });
     after(() => t.close());
 

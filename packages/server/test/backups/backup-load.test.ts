@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import PocketBase from 'pocketbase';
-import { DIALECTS, SUPERUSER_EMAIL, SUPERUSER_PASSWORD, startTestApp, type TestApp } from '../support/app.ts';
+import { DIALECTS, startTestApp, type TestApp } from '../support/app.ts';
+import { backupsIdle, superuserClient } from '../support/backups.ts';
 
 const WRITERS = 32;
 
@@ -11,9 +12,7 @@ for (const dialect of DIALECTS) {
     let pb: PocketBase;
     before(async () => {
       t = await startTestApp(dialect);
-      pb = new PocketBase(t.url);
-      pb.autoCancellation(false);
-      await pb.collection('_superusers').authWithPassword(SUPERUSER_EMAIL, SUPERUSER_PASSWORD);
+      pb = await superuserClient(t);
       await t.createCollection({
         name: 'load',
         type: 'base',
@@ -52,11 +51,7 @@ for (const dialect of DIALECTS) {
       assert.ok(duringBackup > 0, 'writes went on while the backup ran');
 
       await pb.backups.restore('under_load.zip');
-      const deadline = Date.now() + 60_000;
-      while (t.app.backups.isRunning()) {
-        assert.ok(Date.now() < deadline, 'the restore did not finish');
-        await new Promise((r) => setTimeout(r, 20));
-      }
+      await backupsIdle(t);
       const ids = new Set(
         (await pb.collection('load').getFullList({ fields: 'id', batch: 1000 })).map((r) => r.id),
       );

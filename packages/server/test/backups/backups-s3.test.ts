@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import PocketBase from 'pocketbase';
-import { DIALECTS, SUPERUSER_EMAIL, SUPERUSER_PASSWORD, startTestApp, type TestApp } from '../support/app.ts';
+import type PocketBase from 'pocketbase';
+import { DIALECTS, startTestApp, type TestApp } from '../support/app.ts';
+import { backupsIdle, superuserClient } from '../support/backups.ts';
 import { startTestS3, type TestS3 } from '../support/s3.ts';
 
 for (const dialect of DIALECTS) {
@@ -25,9 +26,7 @@ for (const dialect of DIALECTS) {
           forcePathStyle: true,
         },
       });
-      pb = new PocketBase(t.url);
-      pb.autoCancellation(false);
-      await pb.collection('_superusers').authWithPassword(SUPERUSER_EMAIL, SUPERUSER_PASSWORD);
+      pb = await superuserClient(t);
       await t.createCollection({
         name: 'docs',
         type: 'base',
@@ -60,11 +59,7 @@ for (const dialect of DIALECTS) {
       await pb.collection('docs').delete(doc.id);
       assert.deepEqual(await t.app.files.blobs.list(`${doc.collectionId}/`), []);
       await pb.backups.restore('s3_backup.zip');
-      const until = Date.now() + 60_000;
-      while (t.app.backups.isRunning()) {
-        assert.ok(Date.now() < until);
-        await new Promise((r) => setTimeout(r, 20));
-      }
+      await backupsIdle(t);
       const back = await pb.collection('docs').getOne(doc.id);
       const res = await fetch(pb.files.getURL(back, back.file));
       assert.equal(res.status, 200);

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import PocketBase, { ClientResponseError } from 'pocketbase';
 import yazl from 'yazl';
-import { DIALECTS, SUPERUSER_EMAIL, SUPERUSER_PASSWORD, startTestApp, type TestApp } from '../support/app.ts';
+import { DIALECTS, startTestApp, type TestApp } from '../support/app.ts';
+import { backupsIdle, superuserClient } from '../support/backups.ts';
 
 async function failure(fn: () => Promise<unknown>): Promise<ClientResponseError> {
   try {
@@ -12,15 +13,6 @@ async function failure(fn: () => Promise<unknown>): Promise<ClientResponseError>
     return e;
   }
   assert.fail('expected the request to fail');
-}
-
-/** Waits (bounded) until no backup or restore runs. */
-async function settled(t: TestApp): Promise<void> {
-  const until = Date.now() + 60_000;
-  while (t.app.backups.isRunning()) {
-    if (Date.now() > until) throw new Error('the restore did not finish');
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }
 
 /**
@@ -72,9 +64,7 @@ for (const dialect of DIALECTS) {
     let pb: PocketBase;
     before(async () => {
       t = await startTestApp(dialect);
-      pb = new PocketBase(t.url);
-      pb.autoCancellation(false);
-      await pb.collection('_superusers').authWithPassword(SUPERUSER_EMAIL, SUPERUSER_PASSWORD);
+      pb = await superuserClient(t);
       await t.createCollection(NOTES);
     });
     after(() => t.close());
@@ -141,7 +131,7 @@ for (const dialect of DIALECTS) {
       await t.createCollection({ name: 'later_things', type: 'base', fields: [{ name: 'x', type: 'text' }] });
 
       assert.equal(await pb.backups.restore('before_delete.zip'), true);
-      await settled(t);
+      await backupsIdle(t);
 
       const back = await pb.collection('notes').getOne(kept.id);
       assert.equal(back.title, 'keep me');
@@ -184,7 +174,7 @@ for (const dialect of DIALECTS) {
       assert.equal(busy.status, 503);
       release();
       await blocker;
-      await settled(t);
+      await backupsIdle(t);
       assert.equal(t.app.backups.isRestoring(), false);
       assert.equal((await pb.collection('notes').create({ title: 'after' })).title, 'after');
     });
@@ -201,7 +191,7 @@ for (const dialect of DIALECTS) {
       await pb.backups.upload({ file: new File([await brokenArchive()], 'broken.zip') });
       for (const key of ['empty.zip', 'broken.zip']) {
         await pb.backups.restore(key);
-        await settled(t);
+        await backupsIdle(t);
         assert.equal((await pb.collection('notes').getOne(rec.id)).title, 'still here');
         assert.deepEqual(await t.app.files.blobs.list(), filesBefore);
       }

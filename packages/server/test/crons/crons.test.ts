@@ -2,14 +2,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import PocketBase, { ClientResponseError } from 'pocketbase';
 import { createCronRegistry } from '../../src/crons/cron-registry.ts';
-import {
-  DIALECTS,
-  SUPERUSER_EMAIL,
-  SUPERUSER_PASSWORD,
-  silentLogger,
-  startTestApp,
-  type TestApp,
-} from '../support/app.ts';
+import { DIALECTS, silentLogger, startTestApp, type TestApp } from '../support/app.ts';
+import { superuserClient } from '../support/backups.ts';
 import { createManualClock } from '../support/clock.ts';
 
 async function status(fn: () => Promise<unknown>): Promise<number> {
@@ -80,9 +74,7 @@ for (const dialect of DIALECTS) {
     let pb: PocketBase;
     before(async () => {
       t = await startTestApp(dialect, { backupsCron: '0 3 * * *' });
-      pb = new PocketBase(t.url);
-      pb.autoCancellation(false);
-      await pb.collection('_superusers').authWithPassword(SUPERUSER_EMAIL, SUPERUSER_PASSWORD);
+      pb = await superuserClient(t);
     });
     after(() => t.close());
 

@@ -173,27 +173,38 @@ function seqKey(s: SequenceDef): string {
   return s.owner ? `${s.owner.table}.${s.owner.column}` : s.name;
 }
 
+/** Runs `fn` in one transaction (`begin` opens it) on a client of its own; rolls back when it throws. */
+async function inTransaction(
+  pool: pg.Pool,
+  begin: string,
+  fn: (client: Client) => Promise<void>,
+): Promise<void> {
+  const client = await pool.connect();
+  try {
+    await client.query(begin);
+    await fn(client);
+    await client.query('COMMIT');
+  } catch (e) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw e;
+  } finally {
+    client.release();
+  }
+}
+
 /** Backups of the app's PostgreSQL schema, on connections of `pool`. */
 export function pgSnapshot(pool: pg.Pool): DataSnapshot {
   return {
     async dump(add) {
-      const client = await pool.connect();
-      try {
-        // one snapshot for the catalog and every table: a consistent copy while writes go on
-        await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+      // one snapshot for the catalog and every table: a consistent copy while writes go on
+      await inTransaction(pool, 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY', async (client) => {
         const manifest = await readManifest(client);
         await add(PG_MANIFEST, Readable.from([JSON.stringify(manifest)]), { compress: true });
         for (const t of manifest.tables) {
           const stream = client.query(copyTo(`COPY ${quoteIdent(t.name)} (${columnList(t)}) TO STDOUT`));
           await add(t.entry, stream, { compress: true });
         }
-        await client.query('COMMIT');
-      } catch (e) {
-        await client.query('ROLLBACK').catch(() => undefined);
-        throw e;
-      } finally {
-        client.release();
-      }
+      });
     },
 
     async restore(open) {
@@ -203,9 +214,7 @@ export function pgSnapshot(pool: pg.Pool): DataSnapshot {
       for await (const c of head) chunks.push(Buffer.from(c as Uint8Array));
       const manifest = JSON.parse(Buffer.concat(chunks).toString('utf8')) as Manifest;
       if (manifest.version !== 1) throw new Error(`unknown PostgreSQL snapshot version ${manifest.version}`);
-      const client = await pool.connect();
-      try {
-        await client.query('BEGIN');
+      await inTransaction(pool, 'BEGIN', async (client) => {
         const current = new Map((await readSequences(client)).map((s) => [seqKey(s), s]));
         await dropAll(client);
         for (const s of manifest.sequences.filter((x) => !x.owner?.identity))
@@ -241,13 +250,7 @@ export function pgSnapshot(pool: pg.Pool): DataSnapshot {
         }
         for (const v of manifest.views)
           await client.query(`CREATE VIEW ${quoteIdent(v.name)} AS ${v.def.replace(/;\s*$/, '')}`);
-        await client.query('COMMIT');
-      } catch (e) {
-        await client.query('ROLLBACK').catch(() => undefined);
-        throw e;
-      } finally {
-        client.release();
-      }
+      });
     },
   };
 }
