@@ -15,7 +15,7 @@ export function createCronLeases(db: Database): CronClaim {
   return async (id, at) => {
     const tick = new Date(at).toISOString();
     const result = await db.run(
-      db.qb
+      db.sys
         .insertInto('_cron_leases')
         .values({ id, tick, node })
         .onConflict((oc) =>

@@ -1,4 +1,4 @@
-import { errors } from '../../errors/codes.ts';
+import { errors, fields } from '../../errors/codes.ts';
 import type { HttpDeps } from '../deps.ts';
 import { mediaBody, NoContent, NoQuery, type RouteApp } from '../route-schema.ts';
 import { serveBlob } from '../serve-blob.ts';
@@ -78,7 +78,7 @@ export function backupRoutes(app: RouteApp, { backups, auth, files, logger }: Ht
       if (part?.fieldname !== 'file') {
         part?.file.resume();
         throw errors.invalid('An error occurred while validating the submitted data.', {
-          file: { code: 'validation_required', message: 'Cannot be blank.' },
+          file: fields.required(),
         });
       }
       await backups.upload(part.filename, part.file);
