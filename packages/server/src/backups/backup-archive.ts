@@ -17,9 +17,27 @@ const MAGIC_LENGTH = 4;
 export function writeArchive(fill: (add: AddEntry) => Promise<void>): Readable {
   const zip = new yazl.ZipFile();
   const out = zip.outputStream as Readable;
+  // when the consumer gives up (a failed upload), the entry being read is failed too, so
+  // `fill` stops and releases what it holds (a PostgreSQL snapshot's connection)
+  const reading = new Set<Readable>();
+  let abandoned: Error | undefined;
+  out.once('close', () => {
+    if (out.readableEnded) return;
+    abandoned = new Error('the backup archive was not written to the end');
+    for (const body of reading) body.destroy(abandoned);
+  });
   const add: AddEntry = async (name, body, opts = {}) => {
-    zip.addReadStream(body, name, { compress: opts.compress ?? false, mtime: new Date() });
-    await finished(body);
+    if (abandoned) {
+      body.destroy(abandoned);
+      throw abandoned;
+    }
+    reading.add(body);
+    try {
+      zip.addReadStream(body, name, { compress: opts.compress ?? false, mtime: new Date() });
+      await finished(body);
+    } finally {
+      reading.delete(body);
+    }
   };
   fill(add).then(
     () => zip.end(),

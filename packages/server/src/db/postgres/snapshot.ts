@@ -173,22 +173,31 @@ function seqKey(s: SequenceDef): string {
   return s.owner ? `${s.owner.table}.${s.owner.column}` : s.name;
 }
 
-/** Runs `fn` in one transaction (`begin` opens it) on a client of its own; rolls back when it throws. */
+/**
+ * Runs `fn` in one transaction (`begin` opens it) on a client of its own; rolls back when
+ * it throws. A COPY cut off half-way leaves the connection mid-protocol: `fn` says so with
+ * `abandon()`, and the connection is closed instead (the server rolls back on its own).
+ */
 async function inTransaction(
   pool: pg.Pool,
   begin: string,
-  fn: (client: Client) => Promise<void>,
+  fn: (client: Client, abandon: () => void) => Promise<void>,
 ): Promise<void> {
   const client = await pool.connect();
+  let abandoned = false;
+  let failure: Error | undefined;
   try {
     await client.query(begin);
-    await fn(client);
+    await fn(client, () => {
+      abandoned = true;
+    });
     await client.query('COMMIT');
   } catch (e) {
-    await client.query('ROLLBACK').catch(() => undefined);
+    failure = e instanceof Error ? e : new Error(String(e));
+    if (!abandoned) await client.query('ROLLBACK').catch(() => undefined);
     throw e;
   } finally {
-    client.release();
+    client.release(abandoned ? failure : undefined);
   }
 }
 
@@ -197,14 +206,23 @@ export function pgSnapshot(pool: pg.Pool): DataSnapshot {
   return {
     async dump(add) {
       // one snapshot for the catalog and every table: a consistent copy while writes go on
-      await inTransaction(pool, 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY', async (client) => {
-        const manifest = await readManifest(client);
-        await add(PG_MANIFEST, Readable.from([JSON.stringify(manifest)]), { compress: true });
-        for (const t of manifest.tables) {
-          const stream = client.query(copyTo(`COPY ${quoteIdent(t.name)} (${columnList(t)}) TO STDOUT`));
-          await add(t.entry, stream, { compress: true });
-        }
-      });
+      await inTransaction(
+        pool,
+        'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY',
+        async (client, abandon) => {
+          const manifest = await readManifest(client);
+          await add(PG_MANIFEST, Readable.from([JSON.stringify(manifest)]), { compress: true });
+          for (const t of manifest.tables) {
+            const stream = client.query(copyTo(`COPY ${quoteIdent(t.name)} (${columnList(t)}) TO STDOUT`));
+            // its errors reach us through add(); a late one (the closed connection) must not crash
+            stream.on('error', () => undefined);
+            stream.once('close', () => {
+              if (!stream.readableEnded) abandon();
+            });
+            await add(t.entry, stream, { compress: true });
+          }
+        },
+      );
     },
 
     async restore(open) {
