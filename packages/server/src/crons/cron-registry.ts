@@ -3,8 +3,8 @@ import { NotFoundError } from '../errors/api-error.ts';
 import type { Logger } from '../observability/logger.ts';
 import { type Clock, SYSTEM_CLOCK } from '../tools/clock.ts';
 
-/** How often the registry looks for due jobs (cron's finest unit is a minute; seconds are allowed). */
-const TICK_MS = 1000;
+/** The longest the registry sleeps before looking at its jobs again (timers drift; clocks jump). */
+const MAX_SLEEP_MS = 60_000;
 
 /** One registered job, as `GET /api/crons` lists it. */
 export interface CronJobInfo {
@@ -31,8 +31,9 @@ interface Entry {
 /**
  * The app's named periodic jobs (PocketBase's cron registry): maintenance jobs
  * (`__fbChangesCleanup__`, `__fbAutoBackup__`, …) and later user crons. Schedules are
- * cron expressions read by `croner`, in `timezone` (default UTC). Due jobs are found by a
- * once-a-second tick on `clock`, so a manual clock drives them in tests; a job still
+ * cron expressions read by `croner`, in `timezone` (default UTC). One timer on `clock`
+ * sleeps until the earliest due job (at most a minute), so a manual clock drives them in
+ * tests, and a long jump of it costs one wake-up per minute at most; a job still
  * running when its next tick comes is not started twice.
  *
  * @example
@@ -76,6 +77,19 @@ export function createCronRegistry(deps: {
     }
   }
 
+  let started = false;
+
+  /** Sleeps until the earliest due job (at most a minute), on `clock`. */
+  function arm(): void {
+    cancelTick?.();
+    cancelTick = undefined;
+    if (!started) return;
+    let earliest = Number.POSITIVE_INFINITY;
+    for (const e of entries.values()) if (e.next !== undefined && e.next < earliest) earliest = e.next;
+    const wait = Math.min(MAX_SLEEP_MS, Math.max(1, earliest - clock.now()));
+    cancelTick = clock.every(wait, tick);
+  }
+
   async function tick(): Promise<void> {
     const now = clock.now();
     const due: Promise<void>[] = [];
@@ -85,6 +99,7 @@ export function createCronRegistry(deps: {
       e.next = nextAfter(e.cron, now);
       due.push(scheduled(e, at));
     }
+    arm();
     await Promise.all(due);
   }
 
@@ -111,10 +126,12 @@ export function createCronRegistry(deps: {
         next: nextAfter(cron, clock.now()),
         running: previous?.running,
       });
+      arm();
     },
     /** Unregisters a job (a run in progress finishes); unknown ids are ignored. */
     remove(id: string): void {
       entries.delete(id);
+      arm();
     },
     /** The registered jobs by id, the app's own (`__fb…`) last (as PocketBase lists `__pb…`). */
     list(): CronJobInfo[] {
@@ -130,14 +147,15 @@ export function createCronRegistry(deps: {
       if (e.running) await e.running.catch(() => undefined);
       await execute(e);
     },
-    /** Starts ticking (app start). */
+    /** Starts scheduling (app start). */
     start(): void {
-      cancelTick ??= clock.every(TICK_MS, tick);
+      started = true;
+      arm();
     },
-    /** Stops ticking and waits for running jobs. */
+    /** Stops scheduling and waits for running jobs. */
     async stop(): Promise<void> {
-      cancelTick?.();
-      cancelTick = undefined;
+      started = false;
+      arm();
       await Promise.all([...entries.values()].map((e) => e.running?.catch(() => undefined)));
     },
   };
