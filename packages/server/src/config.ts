@@ -98,6 +98,15 @@ export interface Config {
   backupsCronMaxKeep: number;
   /** Where backups go: an S3 bucket when enabled (settings `backups.s3`), else `<dataDir>/backups`. */
   backupsS3: BackupsS3;
+  /**
+   * The name of an environment variable holding the key that seals secrets at rest
+   * (PocketBase's `--encryptionEnv`); `<NAME>_PREVIOUS` may hold the key being rotated out.
+   */
+  encryptionEnv?: string;
+  /** The key that seals secrets at rest (env only); unset: `<dataDir>/.encryption_key`. */
+  encryptionKey?: string;
+  /** A previous key, still accepted for reading; its values are re-sealed at start. */
+  encryptionKeyPrevious?: string;
 }
 
 /** PocketBase's `backups.s3` settings. */
@@ -167,6 +176,9 @@ const ENV: Record<string, keyof Config> = {
   FORGEBASE_BACKUPS_CRON: 'backupsCron',
   FORGEBASE_BACKUPS_CRON_MAX_KEEP: 'backupsCronMaxKeep',
   FORGEBASE_BACKUPS_S3: 'backupsS3',
+  FORGEBASE_ENCRYPTION_ENV: 'encryptionEnv',
+  FORGEBASE_ENCRYPTION_KEY: 'encryptionKey',
+  FORGEBASE_ENCRYPTION_KEY_PREVIOUS: 'encryptionKeyPrevious',
 };
 
 const TOML: Record<string, keyof Config> = {
@@ -213,6 +225,8 @@ const TOML: Record<string, keyof Config> = {
   backups_cron: 'backupsCron',
   backups_cron_max_keep: 'backupsCronMaxKeep',
   backups_s3: 'backupsS3',
+  // the key itself is not a toml setting: it comes from the environment (or the key file)
+  encryption_env: 'encryptionEnv',
 };
 
 /** An HTTP header name (RFC 9110 token). */
@@ -332,6 +346,7 @@ const FLAG_NAMES: Partial<Record<keyof Config, string>> = {
   dataDir: '--dir',
   db: '--db',
   migrationsDir: '--migrations-dir',
+  encryptionEnv: '--encryptionEnv',
 };
 
 /**
@@ -405,8 +420,21 @@ export function loadConfig(
   config.dataDir = resolve(cwd, config.dataDir);
   config.migrationsDir = resolve(cwd, config.migrationsDir);
   if (config.db && !/^postgres(ql)?:\/\//.test(config.db)) config.db = resolve(cwd, config.db);
+  if (config.encryptionEnv) readEncryptionEnv(config, config.encryptionEnv, env);
   parseHostPort(config.http);
   return config;
+}
+
+/** `encryptionEnv` names the variable holding the key (and `<NAME>_PREVIOUS` the previous one). */
+function readEncryptionEnv(config: Config, name: string, env: NodeJS.ProcessEnv): void {
+  const key = env[name];
+  if (!key)
+    throw new Error(
+      `encryptionEnv: the environment variable ${name} is not set (it must hold the encryption key)`,
+    );
+  config.encryptionKey = key;
+  const previous = env[`${name}_PREVIOUS`];
+  if (previous) config.encryptionKeyPrevious = previous;
 }
 
 /** Splits `host:port` (IPv6 in brackets); throws on a malformed value. */

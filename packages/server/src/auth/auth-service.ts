@@ -21,6 +21,7 @@ import type { CollectionService } from '../schema/collection-service.ts';
 import { isPasswordValue } from '../schema/fields/password.ts';
 import type { RecordValues } from '../schema/record-values.ts';
 import type { Clock } from '../tools/clock.ts';
+import type { SecretBox } from '../tools/secret-box.ts';
 import { formatDate } from '../tools/time.ts';
 import { createAnonymousFlow } from './anonymous.ts';
 import { createApiKeyService, KEY_PREFIX } from './api-keys.ts';
@@ -60,6 +61,8 @@ export interface AuthServiceDeps {
   clock: Clock;
   /** Where other nodes' record changes are heard (drops their records' cached tokens). */
   changes?: Pick<ChangeLog, 'follow'>;
+  /** Seals secrets at rest (TOTP secrets). */
+  secrets: SecretBox;
 }
 
 /** How many more failures an identity may take from all addresses together than from one. */
@@ -81,6 +84,7 @@ export function createAuthService({
   mailer,
   clock,
   changes,
+  secrets,
 }: AuthServiceDeps) {
   // verified tokens: a record change on any node drops its tokens (see token-cache.ts)
   const tokens = createTokenCache({ clock });
@@ -149,6 +153,7 @@ export function createAuthService({
   const apiKeys = createApiKeyService({ db, clock, findCollection: collections.find });
   const totp = createTotpFlow({
     db,
+    secrets,
     config,
     records,
     store,

@@ -4,10 +4,39 @@ import { type ErrorData, ForbiddenError, ValidationError } from '../errors/api-e
 import { FieldCode, fieldError, fields } from '../errors/codes.ts';
 import type { Mailer } from '../mail/mailer.ts';
 import type { Viewer } from '../rules/viewer.ts';
+import type { SecretBox } from '../tools/secret-box.ts';
 import { nowDate } from '../tools/time.ts';
 
 const PARAM_ID = 'settings';
 const EMAIL_RE = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+
+/**
+ * Where the stored row keeps secrets (sealed at rest, see tools/secret-box.ts): by Config
+ * key and by PocketBase's section path, whichever shape the row has.
+ */
+const SECRET_PATHS = [
+  ['smtpPassword'],
+  ['s3Secret'],
+  ['backupsS3', 'secret'],
+  ['smtp', 'password'],
+  ['s3', 'secret'],
+  ['backups', 's3', 'secret'],
+] as const;
+
+/** A copy of a stored settings value with `fn` applied to each secret in it. */
+function mapSecrets<T>(value: T, fn: (v: string) => string): T {
+  const out = structuredClone(value) as Record<string, unknown>;
+  for (const path of SECRET_PATHS) {
+    let at: Record<string, unknown> | undefined = out;
+    for (const k of path.slice(0, -1)) {
+      const next: unknown = at?.[k];
+      at = next && typeof next === 'object' ? (next as Record<string, unknown>) : undefined;
+    }
+    const last = path[path.length - 1]!;
+    if (at && typeof at[last] === 'string' && at[last] !== '') at[last] = fn(at[last] as string);
+  }
+  return out as T;
+}
 
 /** The settings a superuser may change at runtime (stored in `_params`, over the config). */
 type Overrides = Partial<
@@ -67,8 +96,13 @@ function parseTrustedProxy(raw: unknown, out: Overrides): ErrorData {
  * app's Config object holds the effective values, so every part reads the current ones.
  * The SMTP password is write-only. Other nodes pick changes up before they send mail.
  */
-export function createSettingsService(deps: { db: Database; config: Config; mailer: Mailer }) {
-  const { db, config, mailer } = deps;
+export function createSettingsService(deps: {
+  db: Database;
+  config: Config;
+  mailer: Mailer;
+  secrets: SecretBox;
+}) {
+  const { db, config, mailer, secrets } = deps;
   const base: Overrides = Object.fromEntries(KEYS.map((k) => [k, config[k]]));
   let applied = '';
 
@@ -82,11 +116,30 @@ export function createSettingsService(deps: { db: Database; config: Config; mail
     mailer.reset();
   }
 
-  async function stored(): Promise<Overrides> {
+  /** The one read of the stored settings row, as stored (secrets sealed). */
+  async function storedRow(): Promise<Overrides | undefined> {
     const row = await db.first<{ value: string }>(
       db.sys.selectFrom('_params').select('value').where('id', '=', PARAM_ID),
     );
-    return row ? (JSON.parse(String(row.value)) as Overrides) : {};
+    return row ? (JSON.parse(String(row.value)) as Overrides) : undefined;
+  }
+
+  /** The stored settings, secrets opened. */
+  async function stored(): Promise<Overrides> {
+    const row = await storedRow();
+    return row ? mapSecrets(row, secrets.open) : {};
+  }
+
+  /** The one write of the stored settings row (secrets sealed). */
+  async function save(next: Overrides): Promise<void> {
+    const now = nowDate();
+    const value = JSON.stringify(mapSecrets(next, secrets.seal));
+    await db.run(
+      db.qb
+        .insertInto('_params')
+        .values({ id: PARAM_ID, value, created: now, updated: now })
+        .onConflict((oc) => oc.column('id').doUpdateSet({ value, updated: now })),
+    );
   }
 
   /** The settings in PocketBase's JSON shape (the SMTP password left out). */
@@ -194,16 +247,25 @@ export function createSettingsService(deps: { db: Database; config: Config; mail
     async update(body: Record<string, unknown>, viewer: Viewer): Promise<Record<string, unknown>> {
       requireSuperuser(viewer);
       const next = parse(body, await stored());
-      const now = nowDate();
-      const value = JSON.stringify(next);
-      await db.run(
-        db.qb
-          .insertInto('_params')
-          .values({ id: PARAM_ID, value, created: now, updated: now })
-          .onConflict((oc) => oc.column('id').doUpdateSet({ value, updated: now })),
-      );
+      await save(next);
       apply(next);
       return toJSON();
+    },
+    /** The settings row as a store of sealed secrets (re-sealed at start, see secrets/). */
+    secretStore: {
+      name: 'the settings (_params)',
+      async reseal(box: SecretBox): Promise<number> {
+        const row = await storedRow();
+        if (!row) return 0;
+        let stale = 0;
+        mapSecrets(row, (v) => {
+          box.open(v);
+          if (box.needsReseal(v)) stale++;
+          return v;
+        });
+        if (stale) await save(await stored());
+        return stale;
+      },
     },
     /** Sends a test message with the current settings (PocketBase's settings/test/email). */
     async testEmail(to: unknown, viewer: Viewer): Promise<void> {
