@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { Cron } from 'croner';
 import { parse as parseToml } from 'smol-toml';
 import { proxyList } from './tools/client-ip.ts';
 
@@ -89,6 +90,14 @@ export interface Config {
   s3AccessKey?: string;
   s3Secret?: string;
   s3ForcePathStyle: boolean;
+  /** The time zone of cron schedules (IANA name, e.g. `Europe/Berlin`); default UTC. */
+  cronTimezone: string;
+  /** Schedule of automatic backups (settings `backups.cron`, a cron expression); '' = none. */
+  backupsCron: string;
+  /** How many automatic backups are kept, newest first (settings `backups.cronMaxKeep`); 0 = all. */
+  backupsCronMaxKeep: number;
+  /** Where backups go: an S3 bucket when enabled (settings `backups.s3`), else `<dataDir>/backups`. */
+  backupsS3: BackupsS3;
   /**
    * The name of an environment variable holding the key that seals secrets at rest
    * (PocketBase's `--encryptionEnv`); `<NAME>_PREVIOUS` may hold the key being rotated out.
@@ -107,6 +116,27 @@ export interface Config {
   /** Store the signed-in record's id (`authId`) with each request (`logs.logAuthId`). */
   logsLogAuthId: boolean;
 }
+
+/** PocketBase's `backups.s3` settings. */
+export interface BackupsS3 {
+  enabled: boolean;
+  bucket: string;
+  region: string;
+  endpoint: string;
+  accessKey: string;
+  secret: string;
+  forcePathStyle: boolean;
+}
+
+const BACKUPS_S3_DEFAULT: BackupsS3 = {
+  enabled: false,
+  bucket: '',
+  region: '',
+  endpoint: '',
+  accessKey: '',
+  secret: '',
+  forcePathStyle: false,
+};
 
 type Partial_ = { [K in keyof Config]?: Config[K] | undefined };
 
@@ -150,6 +180,10 @@ const ENV: Record<string, keyof Config> = {
   FORGEBASE_S3_ACCESS_KEY: 's3AccessKey',
   FORGEBASE_S3_SECRET: 's3Secret',
   FORGEBASE_S3_FORCE_PATH_STYLE: 's3ForcePathStyle',
+  FORGEBASE_CRON_TIMEZONE: 'cronTimezone',
+  FORGEBASE_BACKUPS_CRON: 'backupsCron',
+  FORGEBASE_BACKUPS_CRON_MAX_KEEP: 'backupsCronMaxKeep',
+  FORGEBASE_BACKUPS_S3: 'backupsS3',
   FORGEBASE_ENCRYPTION_ENV: 'encryptionEnv',
   FORGEBASE_ENCRYPTION_KEY: 'encryptionKey',
   FORGEBASE_ENCRYPTION_KEY_PREVIOUS: 'encryptionKeyPrevious',
@@ -199,6 +233,10 @@ const TOML: Record<string, keyof Config> = {
   s3_access_key: 's3AccessKey',
   s3_secret: 's3Secret',
   s3_force_path_style: 's3ForcePathStyle',
+  cron_timezone: 'cronTimezone',
+  backups_cron: 'backupsCron',
+  backups_cron_max_keep: 'backupsCronMaxKeep',
+  backups_s3: 'backupsS3',
   // the key itself is not a toml setting: it comes from the environment (or the key file)
   encryption_env: 'encryptionEnv',
   logs_max_days: 'logsMaxDays',
@@ -272,6 +310,13 @@ function coerce(key: keyof Config, v: unknown, source: string): unknown {
       );
     return n;
   }
+  if (key === 'backupsCronMaxKeep') {
+    const n = typeof v === 'number' || (typeof v === 'string' && v.trim() !== '') ? Number(v) : Number.NaN;
+    if (!Number.isSafeInteger(n) || n < 0) throw invalid('a number of backups (0 = keep all)');
+    return n;
+  }
+  if (key === 'backupsS3') return backupsS3(v, invalid);
+  if (key === 'cronTimezone' || key === 'backupsCron') return cronSetting(key, String(v).trim(), invalid);
   if (key === 'sqliteSync') {
     const s = String(v).toUpperCase();
     if (s !== 'NORMAL' && s !== 'FULL') throw invalid('NORMAL or FULL');
@@ -283,6 +328,41 @@ function coerce(key: keyof Config, v: unknown, source: string): unknown {
     return s;
   }
   return String(v);
+}
+
+/** `backups_s3`: a TOML table or a JSON object (env), with PocketBase's field names. */
+function backupsS3(v: unknown, invalid: (expected: string) => Error): BackupsS3 {
+  let raw = v;
+  if (typeof raw === 'string') {
+    try {
+      raw = JSON.parse(raw);
+    } catch {
+      throw invalid('a JSON object {enabled, bucket, region, endpoint, accessKey, secret, forcePathStyle}');
+    }
+  }
+  if (!raw || typeof raw !== 'object' || Array.isArray(raw)) throw invalid('an object');
+  const out: BackupsS3 = { ...BACKUPS_S3_DEFAULT };
+  for (const [k, val] of Object.entries(raw)) {
+    if (!(k in out)) throw invalid(`only the keys ${Object.keys(out).join(', ')}`);
+    const want = typeof BACKUPS_S3_DEFAULT[k as keyof BackupsS3];
+    if (typeof val !== want) throw invalid(`${k} to be a ${want}`);
+    (out as unknown as Record<string, unknown>)[k] = val;
+  }
+  return out;
+}
+
+/** A cron expression or time zone croner accepts ('' turns automatic backups off). */
+function cronSetting(key: 'cronTimezone' | 'backupsCron', v: string, invalid: (e: string) => Error): string {
+  if (key === 'backupsCron' && v === '') return v;
+  try {
+    if (key === 'cronTimezone') new Intl.DateTimeFormat('en', { timeZone: v });
+    else new Cron(v, { paused: true });
+  } catch {
+    throw invalid(
+      key === 'cronTimezone' ? 'an IANA time zone (e.g. UTC, Europe/Berlin)' : 'a cron expression',
+    );
+  }
+  return v;
 }
 
 const FLAG_NAMES: Partial<Record<keyof Config, string>> = {
@@ -359,6 +439,10 @@ export function loadConfig(
     logsMinLevel: 0,
     logsLogIp: true,
     logsLogAuthId: false,
+    cronTimezone: 'UTC',
+    backupsCron: '',
+    backupsCronMaxKeep: 3,
+    backupsS3: { ...BACKUPS_S3_DEFAULT },
     ...(out as Partial<Config>),
   };
   config.dataDir = resolve(cwd, config.dataDir);

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
+import { registerBackupCommand } from './commands/backup.ts';
 import { errorText } from './commands/common.ts';
 import { registerMigrateCommand } from './commands/migrate.ts';
 import { registerSecretsCommand } from './commands/secrets.ts';
@@ -18,6 +19,7 @@ const program = new Command('forgebase')
 registerServeCommand(program);
 registerSuperuserCommand(program);
 registerMigrateCommand(program);
+registerBackupCommand(program);
 registerSecretsCommand(program);
 
 program.parseAsync(process.argv).catch((e: unknown) => {

@@ -17,6 +17,7 @@ import {
 
 /** Codes of one field's failure, sent as `data.<field>.code` (PocketBase's codes). */
 export const FieldCode = {
+  backupNameExists: 'validation_backup_name_exists',
   bucketNameExists: 'validation_bucket_name_exists',
   collectionNameExists: 'validation_collection_name_exists',
   collectionNameIdDuplicate: 'validation_collection_name_id_duplicate',
@@ -131,6 +132,8 @@ export const ErrorCode = {
   payloadTooLarge: 'payload_too_large',
   unsupportedMediaType: 'unsupported_media_type',
   locked: 'locked',
+  /** The app cannot serve the request for a moment (a backup is being restored). */
+  unavailable: 'unavailable',
   tooManyRequests: 'too_many_requests',
   /** A bucket of that name exists (S3 answers BucketAlreadyOwnedByYou). */
   bucketExists: 'bucket_exists',
@@ -184,4 +187,5 @@ export const errors = {
   unsupportedMediaType: (message: string, data: ErrorData = {}) =>
     new ApiError(415, message, data, { code: ErrorCode.unsupportedMediaType }),
   locked: (message: string) => new ApiError(423, message, {}, { code: ErrorCode.locked }),
+  unavailable: (message: string) => new ApiError(503, message, {}, { code: ErrorCode.unavailable }),
 };

@@ -12,8 +12,10 @@ import { collectRoutes } from './route-catalog.ts';
 import type { TypeBoxProvider } from './route-schema.ts';
 import { apiKeyRoutes } from './routes/api-keys.ts';
 import { authRoutes } from './routes/auth.ts';
+import { backupRoutes } from './routes/backups.ts';
 import { batchRoutes } from './routes/batch.ts';
 import { collectionRoutes } from './routes/collections.ts';
+import { cronRoutes } from './routes/crons.ts';
 import { docsRoutes } from './routes/docs.ts';
 import { fileRoutes } from './routes/files.ts';
 import { healthRoutes } from './routes/health.ts';
@@ -145,6 +147,8 @@ export async function createHttpServer(deps: HttpDeps, logger: Logger): Promise<
     s3KeyRoutes,
     s3Routes,
     storageTusRoutes,
+    backupRoutes,
+    cronRoutes,
   ];
   const api = app.withTypeProvider<TypeBoxProvider>();
   for (const routes of groups) routes(api, deps);

@@ -47,6 +47,14 @@ logs_max_days = 0
 logs_min_level = -4
 logs_log_ip = false
 logs_log_auth_id = true
+cron_timezone = "Europe/Berlin"
+backups_cron = "0 3 * * *"
+backups_cron_max_keep = 0
+
+[backups_s3]
+enabled = true
+bucket = "backups"
+forcePathStyle = true
 `;
 
 /** Mail and auth settings at their defaults. */
@@ -76,6 +84,18 @@ const MAIL_AUTH_DEFAULTS = {
   logsMinLevel: 0,
   logsLogIp: true,
   logsLogAuthId: false,
+  cronTimezone: 'UTC',
+  backupsCron: '',
+  backupsCronMaxKeep: 3,
+  backupsS3: {
+    enabled: false,
+    bucket: '',
+    region: '',
+    endpoint: '',
+    accessKey: '',
+    secret: '',
+    forcePathStyle: false,
+  },
 };
 
 /** The mail and auth settings of TOML above. */
@@ -112,6 +132,18 @@ const MAIL_AUTH_TOML = {
   logsMinLevel: -4,
   logsLogIp: false,
   logsLogAuthId: true,
+  cronTimezone: 'Europe/Berlin',
+  backupsCron: '0 3 * * *',
+  backupsCronMaxKeep: 0,
+  backupsS3: {
+    enabled: true,
+    bucket: 'backups',
+    region: '',
+    endpoint: '',
+    accessKey: '',
+    secret: '',
+    forcePathStyle: true,
+  },
 };
 
 describe('loadConfig', () => {
@@ -273,6 +305,22 @@ describe('loadConfig', () => {
       [
         { FORGEBASE_LOGS_MIN_LEVEL: 'warn' },
         'FORGEBASE_LOGS_MIN_LEVEL: invalid value "warn", expected an integer level',
+      ],
+      [
+        { FORGEBASE_BACKUPS_CRON: 'every day' },
+        'FORGEBASE_BACKUPS_CRON: invalid value "every day", expected a cron expression',
+      ],
+      [
+        { FORGEBASE_CRON_TIMEZONE: 'Mars/Olympus' },
+        'FORGEBASE_CRON_TIMEZONE: invalid value "Mars/Olympus", expected an IANA time zone (e.g. UTC, Europe/Berlin)',
+      ],
+      [
+        { FORGEBASE_BACKUPS_CRON_MAX_KEEP: '-1' },
+        'FORGEBASE_BACKUPS_CRON_MAX_KEEP: invalid value "-1", expected a number of backups (0 = keep all)',
+      ],
+      [
+        { FORGEBASE_BACKUPS_S3: '{"enabled":"yes"}' },
+        'FORGEBASE_BACKUPS_S3: invalid value "{\\"enabled\\":\\"yes\\"}", expected enabled to be a boolean',
       ],
     ];
     for (const [env, message] of cases) assert.throws(() => loadConfig({}, env, cwd), { message });

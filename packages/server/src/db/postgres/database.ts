@@ -4,6 +4,7 @@ import {
   type ChangeBus,
   type ChangeOrder,
   type Database,
+  type DataSnapshot,
   type Executor,
   type Query,
   type RunResult,
@@ -27,6 +28,7 @@ import { pgChangeOrder } from './change-order.ts';
 import { mapPgError } from './errors.ts';
 import { pgFilter } from './filter.ts';
 import { typeParsers } from './kinds.ts';
+import { pgSnapshot } from './snapshot.ts';
 import { createPgDdl } from './tables.ts';
 
 export interface PostgresOptions {
@@ -42,6 +44,7 @@ export class PostgresDatabase implements Database {
   readonly ddl: SchemaDdl;
   readonly bus: ChangeBus;
   readonly changeOrder: ChangeOrder;
+  readonly snapshot: DataSnapshot;
   readonly qb: KyselyDb<any>;
   readonly sys: KyselyDb<SystemTables>;
   readonly pool: pg.Pool;
@@ -54,6 +57,7 @@ export class PostgresDatabase implements Database {
     this.ddl = createPgDdl(pool);
     this.bus = createPgBus(pool, connection, schema);
     this.changeOrder = pgChangeOrder(pool);
+    this.snapshot = pgSnapshot(pool);
     this.qb = new Kysely<any>({
       dialect: {
         createAdapter: () => new PostgresAdapter(),

@@ -1,10 +1,12 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
+import type { DatabaseSync } from 'node:sqlite';
 import type { Kysely as KyselyDb } from 'kysely';
 import {
   type ChangeBus,
   type ChangeOrder,
   type Database,
+  type DataSnapshot,
   type Executor,
   type Query,
   type RunResult,
@@ -20,6 +22,7 @@ import { sqliteBus } from './bus.ts';
 import { sqliteChangeOrder } from './change-order.ts';
 import { Connection, ResultCache, VOLATILE_SQL } from './connection.ts';
 import { sqliteFilter } from './filter.ts';
+import { sqliteSnapshot } from './snapshot.ts';
 import { createSqliteDdl } from './tables.ts';
 
 export interface SqliteOptions {
@@ -33,6 +36,8 @@ export interface SqliteOptions {
 
 interface WriteJob {
   fn: (tx: Transaction) => Promise<unknown>;
+  /** Runs alone on the writer connection, outside a transaction (a restore's ATTACH). */
+  exclusive?: (conn: DatabaseSync) => void;
   resolve: (v: unknown) => void;
   reject: (e: unknown) => void;
 }
@@ -49,6 +54,7 @@ export class SqliteDatabase implements Database {
   readonly bus: ChangeBus = sqliteBus;
   readonly changeOrder: ChangeOrder = sqliteChangeOrder(this);
   readonly ddl: SchemaDdl;
+  readonly snapshot: DataSnapshot;
   readonly qb: KyselyDb<any>;
   readonly sys: KyselyDb<SystemTables>;
   readonly #writer: Connection;
@@ -80,6 +86,7 @@ export class SqliteDatabase implements Database {
     this.#results = this.#reader !== this.#writer ? new ResultCache(this.#reader.raw) : undefined;
     this.#maxGroup = opts.maxGroup ?? 64;
     this.ddl = createSqliteDdl(this.#writer);
+    this.snapshot = sqliteSnapshot(opts.path, (fn) => this.#exclusive(fn));
     const writer = this.#writer;
     this.#driver = {
       statements: {
@@ -158,10 +165,42 @@ export class SqliteDatabase implements Database {
     });
   }
 
+  /** Queues `fn` to run alone on the writer, outside a transaction, between two commits. */
+  #exclusive(fn: (conn: DatabaseSync) => void): Promise<void> {
+    if (this.#scopes.current()) return Promise.reject(new Error('cannot run inside a transaction'));
+    if (this.#closed) return Promise.reject(new Error('database is closed'));
+    return new Promise<void>((resolve, reject) => {
+      this.#queue.push({ fn: async () => undefined, exclusive: fn, resolve: () => resolve(), reject });
+      if (!this.#draining) {
+        this.#draining = true;
+        setImmediate(() => void this.#drain());
+      }
+    });
+  }
+
+  #runExclusive(job: WriteJob): void {
+    try {
+      job.exclusive?.(this.#writer.raw);
+      job.resolve(undefined);
+    } catch (e) {
+      job.reject(e);
+    } finally {
+      // the schema may have changed: cached statements and results are stale
+      this.#writer.clearCache();
+      this.#reader.clearCache();
+      this.#results?.invalidate();
+    }
+  }
+
   async #drain(): Promise<void> {
     try {
       while (this.#queue.length > 0) {
-        const group = this.#queue.splice(0, this.#maxGroup);
+        if (this.#queue[0]?.exclusive) {
+          this.#runExclusive(this.#queue.shift()!);
+          continue;
+        }
+        const stop = this.#queue.findIndex((j) => j.exclusive);
+        const group = this.#queue.splice(0, Math.min(this.#maxGroup, stop < 0 ? this.#maxGroup : stop));
         await this.#runGroup(group);
       }
     } finally {
