@@ -5,6 +5,7 @@ import { parseFields, pickFields } from '../records/pick-fields.ts';
 import { redactUrl } from '../tools/redact-url.ts';
 import { registerBodyParsers } from './body.ts';
 import { registerClientIp } from './client-ip.ts';
+import { registerCors } from './cors.ts';
 import type { HttpDeps } from './deps.ts';
 import { clientErrorResponse, registerErrorHandling } from './error-handler.ts';
 import { fieldsParam } from './query-params.ts';
@@ -69,6 +70,8 @@ export async function createHttpServer(deps: HttpDeps, logger: Logger): Promise<
     for (const m of [r.method].flat()) if (m !== 'HEAD') routes.push(`${m} ${r.url}`);
   });
   collectRoutes(app);
+  // first: a preflight is answered before any other hook counts or logs it
+  registerCors(app, deps.config.origins);
   registerValidation(app);
   registerClientIp(app, deps.config);
   registerErrorHandling(app);
