@@ -5,6 +5,7 @@ import { parseFields, pickFields } from '../records/pick-fields.ts';
 import { redactUrl } from '../tools/redact-url.ts';
 import { registerBodyParsers } from './body.ts';
 import { registerClientIp } from './client-ip.ts';
+import { registerCompression } from './compression.ts';
 import { registerCors } from './cors.ts';
 import type { HttpDeps } from './deps.ts';
 import { clientErrorResponse, registerErrorHandling } from './error-handler.ts';
@@ -78,6 +79,7 @@ export async function createHttpServer(deps: HttpDeps, logger: Logger): Promise<
   await registerBodyParsers(app, deps.config.bodyLimit);
   registerTimeouts(app, deps.config);
   registerUnreadBodyDrain(app, deps.config.bodyLimit);
+  registerCompression(app);
 
   app.addHook('onRequest', (req, reply, done) => {
     reply.header('x-request-id', req.id);
