@@ -19,6 +19,7 @@ import { collectionRoutes } from './routes/collections.ts';
 import { docsRoutes } from './routes/docs.ts';
 import { fileRoutes } from './routes/files.ts';
 import { healthRoutes } from './routes/health.ts';
+import { publicRoutes } from './routes/public.ts';
 import { realtimeRoutes } from './routes/realtime.ts';
 import { realtimeWsRoutes } from './routes/realtime-ws.ts';
 import { recordRoutes } from './routes/records.ts';
@@ -160,6 +161,8 @@ export async function createHttpServer(deps: HttpDeps, logger: Logger): Promise<
     s3KeyRoutes,
     s3Routes,
     storageTusRoutes,
+    // last: `/*` takes only the GETs no other route takes
+    publicRoutes,
   ];
   const api = app.withTypeProvider<TypeBoxProvider>();
   for (const routes of groups) routes(api, deps);
