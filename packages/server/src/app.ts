@@ -1,3 +1,4 @@
+import type { Server } from 'node:http';
 import type { FastifyInstance } from 'fastify';
 import { type AuthService, createAuthService } from './auth/auth-service.ts';
 import { hashPassword, verifyPassword } from './auth/password.ts';
@@ -6,6 +7,7 @@ import { type Config, parseHostPort } from './config.ts';
 import type { Database } from './db/database.ts';
 import { openDatabase } from './db/open.ts';
 import { createFileService, type FileService } from './files/file-service.ts';
+import { createHttpsRedirect } from './http/https-redirect.ts';
 import { createHttpServer } from './http/server.ts';
 import { createMailer } from './mail/mailer.ts';
 import { createMigrationRunner, type MigrationRunner } from './migrations/migration-runner.ts';
@@ -161,6 +163,7 @@ export async function createApp(
     const lifecycle = createLifecycle(services);
 
     let stopped = false;
+    let redirect: Server | undefined;
     return {
       config,
       logger,
@@ -183,16 +186,19 @@ export async function createApp(
           );
         }
         await lifecycle.start();
-        const { host, port } = parseHostPort(config.http);
+        const { host, port } = parseHostPort(config.https ?? config.http);
         await http.listen({ host, port });
         const addr = http.server.address();
         const bound = typeof addr === 'object' && addr ? addr.port : port;
-        return `http://${host.includes(':') ? `[${host}]` : host}:${bound}`;
+        if (config.https) redirect = await listenHttpsRedirect(config.http, bound);
+        return `${config.https ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${bound}`;
       },
       async stop() {
         if (stopped) return;
         stopped = true;
         await lifecycle.stop();
+        redirect?.closeAllConnections();
+        if (redirect) await new Promise((r) => redirect!.close(r));
         await http.close();
         await mailer.close();
         await blobs.close();
@@ -204,6 +210,17 @@ export async function createApp(
     await db.close();
     throw e;
   }
+}
+
+/** Listens on `http` (host:port) with the redirect to the HTTPS port. */
+async function listenHttpsRedirect(http: string, httpsPort: number): Promise<Server> {
+  const { host, port } = parseHostPort(http);
+  const server = createHttpsRedirect(httpsPort);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve());
+  });
+  return server;
 }
 
 /** Schema announcements on the database's bus (PostgreSQL NOTIFY; nothing to do on SQLite). */

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import Fastify, { type FastifyInstance, LogController } from 'fastify';
 import type { Logger } from '../observability/logger.ts';
 import { parseFields, pickFields } from '../records/pick-fields.ts';
@@ -53,6 +54,16 @@ export async function createHttpServer(deps: HttpDeps, logger: Logger): Promise<
     // request lines are written by our own onResponse hook (one line, when enabled)
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: deps.config.bodyLimit,
+    // --https: this server speaks TLS with the configured pair (app.start adds the redirect)
+    ...(deps.config.https && deps.config.httpsCert && deps.config.httpsKey
+      ? {
+          https: {
+            cert: readFileSync(deps.config.httpsCert),
+            key: readFileSync(deps.config.httpsKey),
+            minVersion: 'TLSv1.2' as const,
+          },
+        }
+      : {}),
     trustProxy: false,
     return503OnClosing: true,
     forceCloseConnections: 'idle',
