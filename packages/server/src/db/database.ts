@@ -250,6 +250,8 @@ export type DbErrorCode =
   | 'invalid_text'
   /** A write inside a read-only transaction (see Connection.readOnly). */
   | 'read_only'
+  /** A read ran past the query timeout and was cancelled (config `queryTimeoutSeconds`). */
+  | 'query_timeout'
   | 'unknown';
 
 export class DbError extends Error {

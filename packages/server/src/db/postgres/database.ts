@@ -33,6 +33,11 @@ export interface PostgresOptions {
   /** A postgres:// URL; `?schema=name` selects (and creates) a schema to work in. */
   url: string;
   maxConnections?: number;
+  /**
+   * Statements outside a write transaction are cancelled after this long (the pool's
+   * `statement_timeout`); a transaction lifts it for its own statements. 0: no limit.
+   */
+  queryTimeoutMs?: number;
 }
 
 /** PostgreSQL through a `pg` pool. Every collection table carries `_rowid` for insertion order. */
@@ -47,9 +52,18 @@ export class PostgresDatabase implements Database {
   readonly pool: pg.Pool;
   readonly schema: string | undefined;
   readonly #scopes = new TxScopes();
+  readonly #begin: string;
 
-  private constructor(pool: pg.Pool, schema: string | undefined, connection: pg.ClientConfig) {
+  private constructor(
+    pool: pg.Pool,
+    schema: string | undefined,
+    connection: pg.ClientConfig,
+    queryTimeoutMs: number,
+  ) {
     this.pool = pool;
+    // writes, migrations and their reads are not limited (PocketBase limits reads only):
+    // lifted in the same round trip as BEGIN
+    this.#begin = queryTimeoutMs > 0 ? 'BEGIN; SET LOCAL statement_timeout = 0' : 'BEGIN';
     this.schema = schema;
     this.ddl = createPgDdl(pool);
     this.bus = createPgBus(pool, connection, schema);
@@ -80,6 +94,7 @@ export class PostgresDatabase implements Database {
     const pool = new pg.Pool({
       connectionString: url.toString(),
       max: opts.maxConnections ?? 10,
+      ...(opts.queryTimeoutMs ? { statement_timeout: opts.queryTimeoutMs } : {}),
       types: {
         getTypeParser: ((oid: number, format?: string) =>
           typeParsers[oid] ?? pg.types.getTypeParser(oid, format as any)) as any,
@@ -90,7 +105,7 @@ export class PostgresDatabase implements Database {
       // an idle client lost its connection; the pool replaces it on next use
     });
     if (schema) await pool.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(schema)}`);
-    return new PostgresDatabase(pool, schema, connection);
+    return new PostgresDatabase(pool, schema, connection, opts.queryTimeoutMs ?? 0);
   }
 
   async all<T>(q: Query): Promise<T[]> {
@@ -124,7 +139,7 @@ export class PostgresDatabase implements Database {
     const client = await this.pool.connect();
     const scope = this.#scopes.open(clientDriver(client));
     try {
-      await client.query('BEGIN');
+      await client.query(this.#begin);
       const value = await this.#scopes.run(scope, fn);
       this.#scopes.end(scope);
       await client.query('COMMIT');

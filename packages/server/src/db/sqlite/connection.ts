@@ -1,6 +1,6 @@
 // One node:sqlite connection, its statement cache and the read-result cache.
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
-import { type Query, type RunResult, toSql } from '../database.ts';
+import { DbError, type Query, type RunResult, toSql } from '../database.ts';
 import { mapSqliteError } from './errors.ts';
 
 const CACHE_LIMIT = 500;
@@ -88,6 +88,28 @@ export class Connection {
     } catch (e) {
       throw mapSqliteError(e);
     }
+  }
+
+  /**
+   * `all`, cancelled with a DbError `query_timeout` once it has run `ms` milliseconds: the
+   * time is checked after each row the statement yields, so a query that computes long
+   * before its first row (a sort, an aggregate such as COUNT(*)) is cut only after it.
+   */
+  allWithin(q: Query, ms: number): any[] {
+    const { sql, parameters } = toSql(q);
+    const deadline = performance.now() + ms;
+    const rows: unknown[] = [];
+    try {
+      for (const row of this.stmt(sql).iterate(...(parameters as any[]))) {
+        rows.push(row);
+        if (performance.now() > deadline) {
+          throw new DbError('query_timeout', `the query ran longer than ${ms} ms`);
+        }
+      }
+    } catch (e) {
+      throw mapSqliteError(e);
+    }
+    return rows;
   }
 
   run(q: Query): RunResult {
