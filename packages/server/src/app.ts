@@ -75,6 +75,10 @@ export async function createApp(
     dataDir: config.dataDir,
     sqliteSync: config.sqliteSync,
     queryTimeoutSeconds: config.queryTimeoutSeconds,
+    // development (PocketBase's --dev): every statement with its time, at debug level
+    ...(config.dev
+      ? { trace: (sql: string, ms: number) => logger.debug({ sql, ms: Math.round(ms * 100) / 100 }, 'sql') }
+      : {}),
     systemMigrations: SYSTEM_MIGRATIONS,
     ...(config.db ? { db: config.db } : {}),
   });

@@ -239,6 +239,9 @@ export interface Database extends Connection {
   readonly changeOrder: ChangeOrder;
 }
 
+/** Told of every statement run and how long it took (`serve --dev` logs them). */
+export type SqlTrace = (sql: string, ms: number) => void;
+
 /** Errors from drivers, mapped once into stable codes. */
 export type DbErrorCode =
   | 'unique_violation'

@@ -9,6 +9,7 @@ import {
   type Query,
   type RunResult,
   type SchemaDdl,
+  type SqlTrace,
   type Transaction,
   toSql,
 } from '../database.ts';
@@ -34,6 +35,8 @@ export interface SqliteOptions {
    * rows it yields (node:sqlite has no interrupt). 0: no limit.
    */
   queryTimeoutMs?: number;
+  /** Told of every statement and its duration (development logs). */
+  trace?: SqlTrace;
 }
 
 interface WriteJob {
@@ -69,7 +72,7 @@ export class SqliteDatabase implements Database {
 
   constructor(opts: SqliteOptions) {
     if (opts.path !== ':memory:') mkdirSync(dirname(opts.path), { recursive: true });
-    this.#writer = new Connection(opts.path, false);
+    this.#writer = new Connection(opts.path, false, opts.trace);
     const w = this.#writer.raw;
     w.exec('PRAGMA journal_mode = WAL');
     w.exec(`PRAGMA synchronous = ${opts.synchronous ?? 'NORMAL'}`);
@@ -77,7 +80,7 @@ export class SqliteDatabase implements Database {
     w.exec('PRAGMA temp_store = MEMORY');
     w.exec('PRAGMA cache_size = -16000');
     w.exec('PRAGMA journal_size_limit = 67108864');
-    this.#reader = opts.path === ':memory:' ? this.#writer : new Connection(opts.path, false);
+    this.#reader = opts.path === ':memory:' ? this.#writer : new Connection(opts.path, false, opts.trace);
     if (this.#reader !== this.#writer) {
       this.#reader.raw.exec('PRAGMA query_only = ON');
       this.#reader.raw.exec('PRAGMA cache_size = -16000');
