@@ -52,7 +52,7 @@ function ownOptionsRoute(req: FastifyRequest): boolean {
  * Access-Control-Allow-Origin (errors and 404s included, the hook runs first); an OPTIONS
  * request is a preflight answered 204 here with the allowed methods and the requested
  * headers echoed back (https://fetch.spec.whatwg.org/#http-cors-protocol). Runs before
- * every other hook, so preflights are neither rate limited nor logged as requests. A
+ * every other onRequest hook, so no limit or check counts a preflight (PocketBase's order). A
  * route with its own OPTIONS handler (tus) still gets the OPTIONS calls that are not
  * preflights.
  */
