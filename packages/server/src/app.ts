@@ -127,7 +127,7 @@ export async function createApp(
     const settings = createSettingsService({ db, config, mailer });
     await settings.load();
     mailer.beforeSend(settings.load);
-    const auth = createAuthService({ db, collections, records, config, logger, mailer, clock });
+    const auth = createAuthService({ db, collections, records, config, logger, mailer, clock, changes });
     const files = createFileService({ blobs, collections, records, logger, clock });
     const realtime = createRealtimeHub({
       db,
@@ -161,6 +161,8 @@ export async function createApp(
       // its consumers, other nodes' wake-ups and the pruning of its retention window
       { name: 'changes', start: changes.start, stop: changes.stop },
       { name: 'realtime', start: realtime.start, stop: realtime.stop },
+      // drops cached tokens of records changed on other nodes
+      { name: 'auth-tokens', start: auth.start, stop: auth.stop },
       periodicService('auth-pruning', clock, PRUNE_EVERY_MS, auth.pruneSessions, (err) =>
         logger.error({ err }, 'pruning _otps/_mfas failed'),
       ),
