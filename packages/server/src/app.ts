@@ -1,3 +1,4 @@
+import type { Server } from 'node:http';
 import type { FastifyInstance } from 'fastify';
 import { AUTH_ORIGINS, authOriginsCollection } from './auth/auth-alerts.ts';
 import { type AuthService, createAuthService } from './auth/auth-service.ts';
@@ -13,6 +14,7 @@ import type { Database } from './db/database.ts';
 import { openDatabase, openLogDatabase } from './db/open.ts';
 import { runSystemMigrations } from './db/system-migrations.ts';
 import { createFileService, type FileService } from './files/file-service.ts';
+import { createHttpsRedirect } from './http/https-redirect.ts';
 import { createHttpServer } from './http/server.ts';
 import { createLogService, type LogService, type LogWriteOptions } from './logs/log-service.ts';
 import { LOG_MIGRATIONS } from './logs/migrations.ts';
@@ -102,6 +104,11 @@ export async function createApp(
   const db = await openDatabase({
     dataDir: config.dataDir,
     sqliteSync: config.sqliteSync,
+    queryTimeoutSeconds: config.queryTimeoutSeconds,
+    // development (PocketBase's --dev): every statement with its time, at debug level
+    ...(config.dev
+      ? { trace: (sql: string, ms: number) => logger.debug({ sql, ms: Math.round(ms * 100) / 100 }, 'sql') }
+      : {}),
     systemMigrations: SYSTEM_MIGRATIONS,
     ...(config.db ? { db: config.db } : {}),
   });
@@ -266,6 +273,7 @@ export async function createApp(
     const lifecycle = createLifecycle(services);
 
     let stopped = false;
+    let redirect: Server | undefined;
     return {
       config,
       logger,
@@ -293,16 +301,19 @@ export async function createApp(
           );
         }
         await lifecycle.start();
-        const { host, port } = parseHostPort(config.http);
+        const { host, port } = parseHostPort(config.https ?? config.http);
         await http.listen({ host, port });
         const addr = http.server.address();
         const bound = typeof addr === 'object' && addr ? addr.port : port;
-        return `http://${host.includes(':') ? `[${host}]` : host}:${bound}`;
+        if (config.https) redirect = await listenHttpsRedirect(config.http, bound);
+        return `${config.https ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${bound}`;
       },
       async stop() {
         if (stopped) return;
         stopped = true;
         await lifecycle.stop();
+        redirect?.closeAllConnections();
+        if (redirect) await new Promise((r) => redirect!.close(r));
         await http.close();
         // after the last response: its entry is written before the log database closes
         await logs.stop();
@@ -329,6 +340,17 @@ function secretStores(db: Database, settings: SecretStore, secrets: SecretBox): 
     totpSecretStore(db),
     createS3Store(db, secrets).secretStore,
   ];
+}
+
+/** Listens on `http` (host:port) with the redirect to the HTTPS port. */
+async function listenHttpsRedirect(http: string, httpsPort: number): Promise<Server> {
+  const { host, port } = parseHostPort(http);
+  const server = createHttpsRedirect(httpsPort);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve());
+  });
+  return server;
 }
 
 /** Schema announcements on the database's bus (PostgreSQL NOTIFY; nothing to do on SQLite). */

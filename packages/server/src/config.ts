@@ -1,5 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { Cron } from 'croner';
 import { parse as parseToml } from 'smol-toml';
 import { proxyList } from './tools/client-ip.ts';
@@ -115,6 +115,23 @@ export interface Config {
   logsLogIp: boolean;
   /** Store the signed-in record's id (`authId`) with each request (`logs.logAuthId`). */
   logsLogAuthId: boolean;
+  /**
+   * Origins browsers may call the API from (CORS): `*` (default) allows every origin;
+   * entries may hold `*` and `?` wildcards (`https://*.example.com`). PocketBase's `--origins`.
+   */
+  origins: string[];
+  /** Static files served at `/` (PocketBase's `pb_public`); default `fb_public` beside the data dir. */
+  publicDir: string;
+  /** Serve `index.html` of `publicDir` for a path with no file (single-page apps); off by default. */
+  indexFallback: boolean;
+  /** host:port of an HTTPS listener (with `httpsCert` and `httpsKey`); unset = plain HTTP only. */
+  https?: string;
+  /** PEM certificate chain file for `https`. */
+  httpsCert?: string;
+  /** PEM private key file for `https`. */
+  httpsKey?: string;
+  /** A read query running longer than this is cancelled (PocketBase's `--queryTimeout`, default 30). */
+  queryTimeoutSeconds: number;
 }
 
 /** PocketBase's `backups.s3` settings. */
@@ -191,6 +208,13 @@ const ENV: Record<string, keyof Config> = {
   FORGEBASE_LOGS_MIN_LEVEL: 'logsMinLevel',
   FORGEBASE_LOGS_LOG_IP: 'logsLogIp',
   FORGEBASE_LOGS_LOG_AUTH_ID: 'logsLogAuthId',
+  FORGEBASE_ORIGINS: 'origins',
+  FORGEBASE_PUBLIC_DIR: 'publicDir',
+  FORGEBASE_INDEX_FALLBACK: 'indexFallback',
+  FORGEBASE_HTTPS: 'https',
+  FORGEBASE_HTTPS_CERT: 'httpsCert',
+  FORGEBASE_HTTPS_KEY: 'httpsKey',
+  FORGEBASE_QUERY_TIMEOUT_SECONDS: 'queryTimeoutSeconds',
 };
 
 const TOML: Record<string, keyof Config> = {
@@ -243,6 +267,13 @@ const TOML: Record<string, keyof Config> = {
   logs_min_level: 'logsMinLevel',
   logs_log_ip: 'logsLogIp',
   logs_log_auth_id: 'logsLogAuthId',
+  origins: 'origins',
+  public_dir: 'publicDir',
+  index_fallback: 'indexFallback',
+  https: 'https',
+  https_cert: 'httpsCert',
+  https_key: 'httpsKey',
+  query_timeout_seconds: 'queryTimeoutSeconds',
 };
 
 /** An HTTP header name (RFC 9110 token). */
@@ -266,8 +297,16 @@ function coerce(key: keyof Config, v: unknown, source: string): unknown {
     } else if (items.some((h) => !HEADER_NAME_RE.test(h))) throw invalid('a list of header names');
     return items;
   }
+  if (key === 'origins') {
+    const list = Array.isArray(v) ? v.map(String) : String(v).split(',');
+    const items = list.map((s) => s.trim()).filter(Boolean);
+    if (!items.length || items.some((o) => /[\s,]/.test(o) || o.length > 300))
+      throw invalid('a list of origins (https://example.com, https://*.example.com or *)');
+    return items;
+  }
   if (
     key === 'automigrate' ||
+    key === 'indexFallback' ||
     key === 'logRequests' ||
     key === 'smtpTls' ||
     key === 's3ForcePathStyle' ||
@@ -371,6 +410,12 @@ const FLAG_NAMES: Partial<Record<keyof Config, string>> = {
   db: '--db',
   migrationsDir: '--migrations-dir',
   encryptionEnv: '--encryptionEnv',
+  origins: '--origins',
+  publicDir: '--publicDir',
+  https: '--https',
+  httpsCert: '--httpsCert',
+  httpsKey: '--httpsKey',
+  queryTimeoutSeconds: '--queryTimeout',
 };
 
 /**
@@ -443,9 +488,26 @@ export function loadConfig(
     backupsCron: '',
     backupsCronMaxKeep: 3,
     backupsS3: { ...BACKUPS_S3_DEFAULT },
+    origins: ['*'],
+    publicDir: '',
+    indexFallback: false,
+    queryTimeoutSeconds: 30,
     ...(out as Partial<Config>),
   };
   config.dataDir = resolve(cwd, config.dataDir);
+  // PocketBase's pb_public sits next to pb_data
+  config.publicDir = config.publicDir
+    ? resolve(cwd, config.publicDir)
+    : join(dirname(config.dataDir), 'fb_public');
+  if (config.https !== undefined) {
+    parseHostPort(config.https);
+    if (!config.httpsCert || !config.httpsKey)
+      throw new Error('--https needs a certificate pair: --httpsCert and --httpsKey (PEM files)');
+    config.httpsCert = resolve(cwd, config.httpsCert);
+    config.httpsKey = resolve(cwd, config.httpsKey);
+  }
+  // development mode logs debug lines (SQL timings among them) unless a level was chosen
+  if (config.dev && out.logLevel === undefined) config.logLevel = 'debug';
   config.migrationsDir = resolve(cwd, config.migrationsDir);
   if (config.db && !/^postgres(ql)?:\/\//.test(config.db)) config.db = resolve(cwd, config.db);
   if (config.encryptionEnv) readEncryptionEnv(config, config.encryptionEnv, env);

@@ -264,6 +264,9 @@ export interface Database extends Connection {
   readonly snapshot: DataSnapshot;
 }
 
+/** Told of every statement run and how long it took (`serve --dev` logs them). */
+export type SqlTrace = (sql: string, ms: number) => void;
+
 /** Errors from drivers, mapped once into stable codes. */
 export type DbErrorCode =
   | 'unique_violation'
@@ -275,6 +278,8 @@ export type DbErrorCode =
   | 'invalid_text'
   /** A write inside a read-only transaction (see Connection.readOnly). */
   | 'read_only'
+  /** A read ran past the query timeout and was cancelled (config `queryTimeoutSeconds`). */
+  | 'query_timeout'
   | 'unknown';
 
 export class DbError extends Error {

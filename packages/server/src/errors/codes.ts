@@ -143,6 +143,8 @@ export const ErrorCode = {
   bucketNotEmpty: 'bucket_not_empty',
   /** A tus upload's offset or lock does not match the request. */
   uploadConflict: 'upload_conflict',
+  /** A database read ran past the query timeout (`--queryTimeout`) and was cancelled. */
+  queryTimeout: 'query_timeout',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
@@ -188,4 +190,11 @@ export const errors = {
     new ApiError(415, message, data, { code: ErrorCode.unsupportedMediaType }),
   locked: (message: string) => new ApiError(423, message, {}, { code: ErrorCode.locked }),
   unavailable: (message: string) => new ApiError(503, message, {}, { code: ErrorCode.unavailable }),
+  /** A 400, as PocketBase answers a list whose query failed; the cause is kept for the log. */
+  queryTimeout: (cause: unknown) =>
+    new BadRequestError(
+      'The query took too long and was cancelled: narrow the filter or the page.',
+      {},
+      { code: ErrorCode.queryTimeout, cause },
+    ),
 };

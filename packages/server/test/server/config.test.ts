@@ -98,6 +98,14 @@ const MAIL_AUTH_DEFAULTS = {
   },
 };
 
+/** The HTTP settings at their defaults for a data dir in `dir` (fb_public beside it). */
+const httpDefaults = (dir: string) => ({
+  origins: ['*'],
+  publicDir: join(dir, 'fb_public'),
+  indexFallback: false,
+  queryTimeoutSeconds: 30,
+});
+
 /** The mail and auth settings of TOML above. */
 const MAIL_AUTH_TOML = {
   smtpHost: 'smtp.toml',
@@ -171,6 +179,7 @@ describe('loadConfig', () => {
       changesRetentionHours: DEFAULT_CHANGES_RETENTION_HOURS,
       batchMaxRequests: DEFAULT_BATCH_MAX_REQUESTS,
       ...MAIL_AUTH_DEFAULTS,
+      ...httpDefaults(cwd),
     });
   });
 
@@ -189,6 +198,7 @@ describe('loadConfig', () => {
       changesRetentionHours: 24,
       batchMaxRequests: 7,
       ...MAIL_AUTH_TOML,
+      ...httpDefaults(dir),
     });
   });
 
@@ -236,7 +246,58 @@ describe('loadConfig', () => {
       s3Bucket: 'env-files',
       logsMaxDays: 30,
       logsLogIp: true,
+      ...httpDefaults(dir),
     });
+  });
+
+  test('the HTTP keys: origins, public dir, index fallback, HTTPS pair, query timeout', () => {
+    const dir = withToml(
+      'origins = ["https://app.test", "https://*.app.test"]\npublic_dir = "site"\nindex_fallback = true\n' +
+        'https = "0.0.0.0:8443"\nhttps_cert = "tls/cert.pem"\nhttps_key = "tls/key.pem"\nquery_timeout_seconds = 5\n',
+    );
+    const config = loadConfig({}, {}, dir);
+    assert.deepEqual(
+      [
+        config.origins,
+        config.publicDir,
+        config.indexFallback,
+        config.https,
+        config.httpsCert,
+        config.httpsKey,
+      ],
+      [
+        ['https://app.test', 'https://*.app.test'],
+        join(dir, 'site'),
+        true,
+        '0.0.0.0:8443',
+        join(dir, 'tls/cert.pem'),
+        join(dir, 'tls/key.pem'),
+      ],
+    );
+    assert.equal(config.queryTimeoutSeconds, 5);
+    const env = { FORGEBASE_ORIGINS: 'https://a.test, https://b.test', FORGEBASE_QUERY_TIMEOUT_SECONDS: '2' };
+    const fromEnv = loadConfig({ publicDir: '/srv/www' }, env, cwd);
+    assert.deepEqual(fromEnv.origins, ['https://a.test', 'https://b.test']);
+    assert.equal(fromEnv.queryTimeoutSeconds, 2);
+    assert.equal(fromEnv.publicDir, '/srv/www');
+    // the public dir follows --dir (PocketBase's pb_public beside pb_data)
+    assert.equal(loadConfig({ dataDir: '/var/lib/app/data' }, {}, cwd).publicDir, '/var/lib/app/fb_public');
+    assert.throws(() => loadConfig({ https: '0.0.0.0:8443' }, {}, cwd), {
+      message: '--https needs a certificate pair: --httpsCert and --httpsKey (PEM files)',
+    });
+    assert.throws(() => loadConfig({ queryTimeoutSeconds: 0 }, {}, cwd), {
+      message: '--queryTimeout: invalid value 0, expected a positive number of seconds',
+    });
+    assert.throws(() => loadConfig({}, { FORGEBASE_ORIGINS: ' , ' }, cwd), {
+      message:
+        'FORGEBASE_ORIGINS: invalid value " , ", expected a list of origins (https://example.com, https://*.example.com or *)',
+    });
+  });
+
+  test('development mode logs at debug level unless a level is set', () => {
+    assert.equal(loadConfig({ dev: true }, {}, cwd).logLevel, 'debug');
+    assert.equal(loadConfig({ dev: true, logLevel: 'warn' }, {}, cwd).logLevel, 'warn');
+    assert.equal(loadConfig({}, {}, cwd).logLevel, 'info');
   });
 
   test('flags beat env, which beats the toml file; an empty env value counts as unset', () => {

@@ -188,6 +188,8 @@ async function inTransaction(
   let failure: Error | undefined;
   try {
     await client.query(begin);
+    // a dump or restore runs as long as the data needs: the pool's query timeout is for requests
+    await client.query('SET LOCAL statement_timeout = 0');
     await fn(client, () => {
       abandoned = true;
     });

@@ -11,6 +11,7 @@ import {
   type Query,
   type RunResult,
   type SchemaDdl,
+  type SqlTrace,
   type Transaction,
   toSql,
 } from '../database.ts';
@@ -32,6 +33,13 @@ export interface SqliteOptions {
   synchronous?: 'NORMAL' | 'FULL';
   /** How many queued write jobs share one commit at most. */
   maxGroup?: number;
+  /**
+   * A view query (`readOnly`) is cancelled once it has run this long, checked between the
+   * rows it yields (node:sqlite has no interrupt). 0: no limit.
+   */
+  queryTimeoutMs?: number;
+  /** Told of every statement and its duration (development logs). */
+  trace?: SqlTrace;
 }
 
 interface WriteJob {
@@ -64,12 +72,13 @@ export class SqliteDatabase implements Database {
   readonly #maxGroup: number;
   readonly #scopes = new TxScopes();
   readonly #driver: TxDriver;
+  readonly #timedReads: Executor;
   #draining = false;
   #closed = false;
 
   constructor(opts: SqliteOptions) {
     if (opts.path !== ':memory:') mkdirSync(dirname(opts.path), { recursive: true });
-    this.#writer = new Connection(opts.path, false);
+    this.#writer = new Connection(opts.path, false, opts.trace);
     const w = this.#writer.raw;
     w.exec('PRAGMA journal_mode = WAL');
     w.exec(`PRAGMA synchronous = ${opts.synchronous ?? 'NORMAL'}`);
@@ -77,7 +86,7 @@ export class SqliteDatabase implements Database {
     w.exec('PRAGMA temp_store = MEMORY');
     w.exec('PRAGMA cache_size = -16000');
     w.exec('PRAGMA journal_size_limit = 67108864');
-    this.#reader = opts.path === ':memory:' ? this.#writer : new Connection(opts.path, false);
+    this.#reader = opts.path === ':memory:' ? this.#writer : new Connection(opts.path, false, opts.trace);
     if (this.#reader !== this.#writer) {
       this.#reader.raw.exec('PRAGMA query_only = ON');
       this.#reader.raw.exec('PRAGMA cache_size = -16000');
@@ -97,6 +106,13 @@ export class SqliteDatabase implements Database {
       },
       control: (sql) => writer.control(sql),
     };
+    const timeoutMs = opts.queryTimeoutMs ?? 0;
+    this.#timedReads = {
+      all: async <T>(q: Query) => this.#read(q, timeoutMs) as T[],
+      first: async <T>(q: Query) => this.#read(q, timeoutMs)[0] as T | undefined,
+      run: (q: Query) => this.run(q),
+      exec: (sql: string) => this.exec(sql),
+    } as Executor;
     this.qb = new Kysely<any>({
       dialect: {
         createAdapter: () => new SqliteAdapter(),
@@ -109,16 +125,18 @@ export class SqliteDatabase implements Database {
   }
 
   /** Reads through the result cache; rows are shared, so callers must not mutate them. */
-  #read(q: Query): unknown[] {
-    if (!this.#results) return this.#reader.all(q);
+  #read(q: Query, timeoutMs = 0): unknown[] {
+    const reader = this.#reader;
+    const fetch = (c: Query) => (timeoutMs > 0 ? reader.allWithin(c, timeoutMs) : reader.all(c));
+    if (!this.#results) return fetch(q);
     const compiled = toSql(q);
-    if (VOLATILE_SQL.test(compiled.sql)) return this.#reader.all(compiled);
+    if (VOLATILE_SQL.test(compiled.sql)) return fetch(compiled);
     const key = compiled.parameters.length
       ? `${compiled.sql}\u0000${JSON.stringify(compiled.parameters)}`
       : compiled.sql;
     let rows = this.#results.get(key);
     if (!rows) {
-      rows = this.#reader.all(compiled);
+      rows = fetch(compiled);
       this.#results.set(key, rows);
     }
     return rows;
@@ -144,9 +162,10 @@ export class SqliteDatabase implements Database {
     return false;
   }
 
-  // a SELECT cannot write on SQLite (no writing functions are registered): nothing to guard
+  // a SELECT cannot write on SQLite (no writing functions are registered): nothing to guard;
+  // the reads are timed (the query timeout)
   readOnly<T>(fn: (ex: Executor) => Promise<T>): Promise<T> {
-    return fn(this);
+    return fn(this.#timedReads);
   }
 
   transaction<T>(fn: (tx: Transaction) => Promise<T>): Promise<T> {
