@@ -84,6 +84,7 @@ for (const dialect of DIALECTS) {
         { id: '__fbAuthCleanup__', expression: '*/10 * * * *' },
         { id: '__fbAutoBackup__', expression: '0 3 * * *' },
         { id: '__fbChangesCleanup__', expression: '*/10 * * * *' },
+        { id: '__fbLogsCleanup__', expression: '0 */6 * * *' },
         { id: '__fbTusCleanup__', expression: '0 * * * *' },
       ]);
       assert.equal(await pb.crons.run('__fbChangesCleanup__'), true);
