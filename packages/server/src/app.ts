@@ -20,6 +20,7 @@ import { type CollectionService, createCollectionService } from './schema/collec
 import { createSchemaSync, type SchemaBus } from './schema/schema-sync.ts';
 import { createSettingsService } from './settings/settings-service.ts';
 import { openBlobStore } from './storage/open-blob-store.ts';
+import { createRecordBlobStore } from './storage/record-blob-store.ts';
 import { createStorageService, type StorageService } from './storage/storage-service.ts';
 import { createTusService } from './storage/tus-service.ts';
 import { SYSTEM_MIGRATIONS } from './system-migrations.ts';
@@ -103,6 +104,8 @@ export async function createApp(
       if (ran.length) logger.info({ migrations: ran }, 'applied migrations');
     }
     const blobs = openBlobStore(config);
+    // record files follow settings `s3` at runtime; the storage API keeps the startup store
+    const recordBlobs = createRecordBlobStore(config, blobs);
     const changes = createChangeLog({
       db,
       logger,
@@ -114,14 +117,14 @@ export async function createApp(
       collections,
       changes,
       passwords: { hash: hashPassword, verify: verifyPassword },
-      files: createRecordFiles({ blobs, logger }),
+      files: createRecordFiles({ blobs: recordBlobs, logger }),
     });
     const mailer = createMailer({ config, logger });
-    const settings = createSettingsService({ db, config, mailer });
+    const settings = createSettingsService({ db, config, mailer, logger });
     await settings.load();
     mailer.beforeSend(settings.load);
     const auth = createAuthService({ db, collections, records, config, logger, mailer, clock });
-    const files = createFileService({ blobs, collections, records, logger, clock });
+    const files = createFileService({ blobs: recordBlobs, collections, records, logger, clock });
     const realtime = createRealtimeHub({
       db,
       changes,
@@ -144,13 +147,15 @@ export async function createApp(
     const s3 = createS3Service({ db, blobs, storage });
     const tus = createTusService({ db, blobs, storage, logger, maxSize: config.storageMaxObjectSize });
     const http = await createHttpServer(
-      { config, collections, records, auth, files, realtime, storage, s3, tus, settings },
+      { config, collections, records, auth, files, realtime, storage, s3, tus, settings, clock },
       logger,
     );
 
     // the background services, started in this order by start() and stopped in reverse
     const services: BackgroundService[] = [
       schemaSync,
+      // other nodes' settings changes
+      settings.sync(),
       // its consumers, other nodes' wake-ups and the pruning of its retention window
       { name: 'changes', start: changes.start, stop: changes.stop },
       { name: 'realtime', start: realtime.start, stop: realtime.stop },
@@ -195,6 +200,7 @@ export async function createApp(
         await lifecycle.stop();
         await http.close();
         await mailer.close();
+        await recordBlobs.close();
         await blobs.close();
         await db.close();
         logger.flush?.();

@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parse as parseToml } from 'smol-toml';
 import { proxyList } from './tools/client-ip.ts';
+import { rateLimitRuleProblems } from './tools/rate-limit-rules.ts';
 
 export const DEFAULT_HTTP = '127.0.0.1:8090';
 export const DEFAULT_DATA_DIR = './fb_data';
@@ -11,6 +12,48 @@ export const DEFAULT_CHANGES_RETENTION_HOURS = 168;
 export const DEFAULT_BATCH_MAX_REQUESTS = 50;
 /** Supabase Storage's default global file size limit (50 MiB). */
 export const DEFAULT_STORAGE_MAX_OBJECT_SIZE = 50 * 1024 * 1024;
+
+/** One rate limit rule (settings `rateLimits.rules`, PocketBase's shape). */
+export interface RateLimitRule {
+  /** `/path/` (prefix), `/path` (exact), `METHOD /path`, `collection:action`, `*:action` or a tag. */
+  label: string;
+  /** `''` everyone, `@guest` only guests, `@auth` only signed-in records. */
+  audience: '' | '@guest' | '@auth';
+  /** The window, in seconds. */
+  duration: number;
+  /** Requests allowed per client IP within one window. */
+  maxRequests: number;
+}
+
+/** PocketBase's default rate limit rules (core/settings_model.go). */
+export const DEFAULT_RATE_LIMIT_RULES: readonly RateLimitRule[] = [
+  { label: '*:auth', audience: '', duration: 3, maxRequests: 2 },
+  { label: '*:create', audience: '', duration: 5, maxRequests: 20 },
+  { label: '/api/batch', audience: '', duration: 1, maxRequests: 3 },
+  { label: '/api/', audience: '', duration: 10, maxRequests: 300 },
+];
+
+/** Backups' S3 bucket until one is set: off. */
+export const DEFAULT_BACKUPS_S3: Readonly<S3Settings> = {
+  enabled: false,
+  bucket: '',
+  region: '',
+  endpoint: '',
+  accessKey: '',
+  secret: '',
+  forcePathStyle: false,
+};
+
+/** An S3 bucket's connection (settings `backups.s3`, PocketBase's S3Config). */
+export interface S3Settings {
+  enabled: boolean;
+  bucket: string;
+  region: string;
+  endpoint: string;
+  accessKey: string;
+  secret: string;
+  forcePathStyle: boolean;
+}
 
 /** Everything ForgeBase reads at start-up, from flags, then env (FORGEBASE_*), then forgebase.toml. */
 export interface Config {
@@ -38,6 +81,34 @@ export interface Config {
   idleTimeoutSeconds: number;
   /** Most sub-requests one `POST /api/batch` may carry. */
   batchMaxRequests: number;
+  /** `POST /api/batch` is served (settings `batch.enabled`); off = 403. */
+  batchEnabled: boolean;
+  /** A batch's operations must finish within this, or it is rolled back (settings `batch.timeout`). */
+  batchTimeoutSeconds: number;
+  /** The largest batch body in bytes; 0 = the `bodyLimit` (settings `batch.maxBodySize`). */
+  batchMaxBodySize: number;
+  /** Rate limits on (settings `rateLimits.enabled`). */
+  rateLimitsEnabled: boolean;
+  /** Settings `rateLimits.rules`; PocketBase's defaults unless set. */
+  rateLimitsRules: RateLimitRule[];
+  /** Client IPs/CIDRs never rate limited (settings `rateLimits.excludedIPs`). */
+  rateLimitsExcludedIps: string[];
+  /** When non-empty, superuser requests from other IPs/CIDRs are refused (settings `superuserIPs`). */
+  superuserIps: string[];
+  /** Settings `logs.maxDays`: request logs kept this many days (0 = not logged). */
+  logsMaxDays: number;
+  /** Settings `logs.minLevel`: the lowest level logged (PocketBase's -4 debug … 8 error). */
+  logsMinLevel: number;
+  /** Settings `logs.logIP`. */
+  logsLogIp: boolean;
+  /** Settings `logs.logAuthId`. */
+  logsLogAuthId: boolean;
+  /** Settings `backups.cron`: when backups are taken ('' = never). */
+  backupsCron: string;
+  /** Settings `backups.cronMaxKeep`: scheduled backups kept. */
+  backupsCronMaxKeep: number;
+  /** Settings `backups.s3`: where backups go when enabled (else `<dataDir>/backups`). */
+  backupsS3: S3Settings;
   /** How long entries of the `_changes` log are kept, in hours. */
   changesRetentionHours: number;
   /** SMTP server for outgoing mail; unset = mail is logged instead of sent (development). */
@@ -60,6 +131,14 @@ export interface Config {
   dev: boolean;
   /** The From address of outgoing mail. */
   mailFrom: string;
+  /** The From name of outgoing mail (settings `meta.senderName`); unset = the app name. */
+  mailFromName?: string;
+  /** Settings `meta.hideControls` (PocketBase's dashboard flag; kept and returned). */
+  hideControls: boolean;
+  /** SMTP AUTH mechanism: PLAIN (default) or LOGIN (settings `smtp.authMethod`). */
+  smtpAuthMethod: 'PLAIN' | 'LOGIN';
+  /** The EHLO name sent to the SMTP server ('' = the machine's host name) (settings `smtp.localName`). */
+  smtpLocalName: string;
   /** {APP_NAME} and {APP_URL} in mail templates. */
   appName: string;
   appUrl: string;
@@ -84,6 +163,11 @@ export interface Config {
   storageTransformVariants: number;
   /** S3-compatible file storage: used instead of `<dataDir>/storage` when a bucket is set. */
   s3Bucket?: string;
+  /**
+   * Record files go to the `s3*` bucket (settings `s3.enabled`); defaults to whether a bucket
+   * is configured. Switching it at runtime moves new record files, not existing ones.
+   */
+  s3Enabled: boolean;
   s3Endpoint?: string;
   s3Region: string;
   s3AccessKey?: string;
@@ -108,6 +192,25 @@ const ENV: Record<string, keyof Config> = {
   FORGEBASE_IDLE_TIMEOUT_SECONDS: 'idleTimeoutSeconds',
   FORGEBASE_CHANGES_RETENTION_HOURS: 'changesRetentionHours',
   FORGEBASE_BATCH_MAX_REQUESTS: 'batchMaxRequests',
+  FORGEBASE_BATCH_ENABLED: 'batchEnabled',
+  FORGEBASE_BATCH_TIMEOUT_SECONDS: 'batchTimeoutSeconds',
+  FORGEBASE_BATCH_MAX_BODY_SIZE: 'batchMaxBodySize',
+  FORGEBASE_RATE_LIMITS_ENABLED: 'rateLimitsEnabled',
+  FORGEBASE_RATE_LIMITS_RULES: 'rateLimitsRules',
+  FORGEBASE_RATE_LIMITS_EXCLUDED_IPS: 'rateLimitsExcludedIps',
+  FORGEBASE_SUPERUSER_IPS: 'superuserIps',
+  FORGEBASE_LOGS_MAX_DAYS: 'logsMaxDays',
+  FORGEBASE_LOGS_MIN_LEVEL: 'logsMinLevel',
+  FORGEBASE_LOGS_LOG_IP: 'logsLogIp',
+  FORGEBASE_LOGS_LOG_AUTH_ID: 'logsLogAuthId',
+  FORGEBASE_BACKUPS_CRON: 'backupsCron',
+  FORGEBASE_BACKUPS_CRON_MAX_KEEP: 'backupsCronMaxKeep',
+  FORGEBASE_BACKUPS_S3: 'backupsS3',
+  FORGEBASE_MAIL_FROM_NAME: 'mailFromName',
+  FORGEBASE_HIDE_CONTROLS: 'hideControls',
+  FORGEBASE_SMTP_AUTH_METHOD: 'smtpAuthMethod',
+  FORGEBASE_SMTP_LOCAL_NAME: 'smtpLocalName',
+  FORGEBASE_S3_ENABLED: 's3Enabled',
   FORGEBASE_SMTP_HOST: 'smtpHost',
   FORGEBASE_SMTP_PORT: 'smtpPort',
   FORGEBASE_SMTP_USER: 'smtpUser',
@@ -150,6 +253,25 @@ const TOML: Record<string, keyof Config> = {
   idle_timeout_seconds: 'idleTimeoutSeconds',
   changes_retention_hours: 'changesRetentionHours',
   batch_max_requests: 'batchMaxRequests',
+  batch_enabled: 'batchEnabled',
+  batch_timeout_seconds: 'batchTimeoutSeconds',
+  batch_max_body_size: 'batchMaxBodySize',
+  rate_limits_enabled: 'rateLimitsEnabled',
+  rate_limits_rules: 'rateLimitsRules',
+  rate_limits_excluded_ips: 'rateLimitsExcludedIps',
+  superuser_ips: 'superuserIps',
+  logs_max_days: 'logsMaxDays',
+  logs_min_level: 'logsMinLevel',
+  logs_log_ip: 'logsLogIp',
+  logs_log_auth_id: 'logsLogAuthId',
+  backups_cron: 'backupsCron',
+  backups_cron_max_keep: 'backupsCronMaxKeep',
+  backups_s3: 'backupsS3',
+  mail_from_name: 'mailFromName',
+  hide_controls: 'hideControls',
+  smtp_auth_method: 'smtpAuthMethod',
+  smtp_local_name: 'smtpLocalName',
+  s3_enabled: 's3Enabled',
   smtp_host: 'smtpHost',
   smtp_port: 'smtpPort',
   smtp_user: 'smtpUser',
@@ -186,10 +308,32 @@ const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'
 function coerce(key: keyof Config, v: unknown, source: string): unknown {
   const invalid = (expected: string) =>
     new Error(`${source}: invalid value ${JSON.stringify(v)}, expected ${expected}`);
-  if (key === 'trustedProxies' || key === 'trustedProxyHeaders') {
+  if (key === 'rateLimitsRules' || key === 'backupsS3') {
+    let value = v;
+    try {
+      if (typeof v === 'string') value = JSON.parse(v);
+    } catch {
+      throw invalid('JSON');
+    }
+    if (key === 'rateLimitsRules') {
+      const rules = Array.isArray(value) ? value.map((r) => ({ audience: '', ...r })) : undefined;
+      if (!rules || rateLimitRuleProblems(rules).length)
+        throw invalid('a list of {label, audience, duration, maxRequests}');
+      return rules;
+    }
+    const s3 = value as Record<string, unknown>;
+    if (!s3 || typeof s3 !== 'object' || Array.isArray(s3)) throw invalid('an S3 table');
+    return { ...DEFAULT_BACKUPS_S3, ...s3 };
+  }
+  if (
+    key === 'trustedProxies' ||
+    key === 'trustedProxyHeaders' ||
+    key === 'rateLimitsExcludedIps' ||
+    key === 'superuserIps'
+  ) {
     const list = Array.isArray(v) ? v.map(String) : String(v).split(',');
     const items = list.map((s) => s.trim()).filter(Boolean);
-    if (key === 'trustedProxies') {
+    if (key !== 'trustedProxyHeaders') {
       try {
         proxyList(items);
       } catch {
@@ -205,14 +349,32 @@ function coerce(key: keyof Config, v: unknown, source: string): unknown {
     key === 's3ForcePathStyle' ||
     key === 'trustedProxyUseLeftmostIp' ||
     key === 'smtpInsecure' ||
-    key === 'dev'
+    key === 'dev' ||
+    key === 'batchEnabled' ||
+    key === 'rateLimitsEnabled' ||
+    key === 'logsLogIp' ||
+    key === 'logsLogAuthId' ||
+    key === 'hideControls' ||
+    key === 's3Enabled'
   ) {
     if (typeof v === 'boolean') return v;
     if (/^(1|true|yes|on)$/i.test(String(v))) return true;
     if (/^(0|false|no|off)$/i.test(String(v))) return false;
     throw invalid('true or false');
   }
+  if (key === 'batchMaxBodySize' || key === 'logsMaxDays' || key === 'logsMinLevel') {
+    const n = typeof v === 'number' || (typeof v === 'string' && v.trim() !== '') ? Number(v) : Number.NaN;
+    if (!Number.isSafeInteger(n) || (n < 0 && key !== 'logsMinLevel'))
+      throw invalid(key === 'logsMinLevel' ? 'an integer' : 'a number, 0 or more');
+    return n;
+  }
+  if (key === 'smtpAuthMethod') {
+    const s = String(v).toUpperCase();
+    if (s !== 'PLAIN' && s !== 'LOGIN') throw invalid('PLAIN or LOGIN');
+    return s;
+  }
   if (
+    key === 'backupsCronMaxKeep' ||
     key === 'bodyLimit' ||
     key.endsWith('TimeoutSeconds') ||
     key === 'changesRetentionHours' ||
@@ -316,7 +478,25 @@ export function loadConfig(
     storageTransformVariants: 20,
     s3Region: 'us-east-1',
     s3ForcePathStyle: false,
+    batchEnabled: true,
+    batchTimeoutSeconds: 3,
+    batchMaxBodySize: 0,
+    rateLimitsEnabled: true,
+    rateLimitsRules: DEFAULT_RATE_LIMIT_RULES.map((r) => ({ ...r })),
+    rateLimitsExcludedIps: [],
+    superuserIps: [],
+    logsMaxDays: 5,
+    logsMinLevel: 0,
+    logsLogIp: true,
+    logsLogAuthId: false,
+    backupsCron: '',
+    backupsCronMaxKeep: 3,
+    backupsS3: { ...DEFAULT_BACKUPS_S3 },
+    hideControls: false,
+    smtpAuthMethod: 'PLAIN',
+    smtpLocalName: '',
     ...(out as Partial<Config>),
+    s3Enabled: (out.s3Enabled as boolean | undefined) ?? Boolean(out.s3Bucket),
   };
   config.dataDir = resolve(cwd, config.dataDir);
   config.migrationsDir = resolve(cwd, config.migrationsDir);

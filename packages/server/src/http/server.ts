@@ -8,6 +8,7 @@ import { registerClientIp } from './client-ip.ts';
 import type { HttpDeps } from './deps.ts';
 import { clientErrorResponse, registerErrorHandling } from './error-handler.ts';
 import { fieldsParam } from './query-params.ts';
+import { registerRateLimits } from './rate-limit.ts';
 import { collectRoutes } from './route-catalog.ts';
 import type { TypeBoxProvider } from './route-schema.ts';
 import { apiKeyRoutes } from './routes/api-keys.ts';
@@ -71,6 +72,7 @@ export async function createHttpServer(deps: HttpDeps, logger: Logger): Promise<
   collectRoutes(app);
   registerValidation(app);
   registerClientIp(app, deps.config);
+  registerRateLimits(app, deps);
   registerErrorHandling(app);
   await registerBodyParsers(app, deps.config.bodyLimit);
   registerTimeouts(app, deps.config);
