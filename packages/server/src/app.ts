@@ -18,7 +18,7 @@ import { createS3Service } from './s3/s3-service.ts';
 import { SUPERUSERS } from './schema/collection.ts';
 import { type CollectionService, createCollectionService } from './schema/collection-service.ts';
 import { createSchemaSync, type SchemaBus } from './schema/schema-sync.ts';
-import { createSettingsService } from './settings/settings-service.ts';
+import { createSettingsService, type SettingsService } from './settings/settings-service.ts';
 import { openBlobStore } from './storage/open-blob-store.ts';
 import { createRecordBlobStore } from './storage/record-blob-store.ts';
 import { createStorageService, type StorageService } from './storage/storage-service.ts';
@@ -47,6 +47,8 @@ export interface App {
   migrations: MigrationRunner;
   realtime: RealtimeHub;
   storage: StorageService;
+  /** The runtime settings (GET/PATCH /api/settings), for commands and tests. */
+  settings: SettingsService;
   http: FastifyInstance;
   /** The time every service reads (a manual clock in tests). */
   clock: Clock;
@@ -178,6 +180,7 @@ export async function createApp(
       migrations,
       realtime,
       storage,
+      settings,
       http,
       clock,
       async start() {

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { SUPERUSERS } from '../schema/collection.ts';
 import { configFrom, withApp } from './common.ts';
+import { registerSuperuserIpsCommand } from './superuser-ips.ts';
 
 /** `forgebase superuser upsert|delete`: manage superusers without the API. */
 export function registerSuperuserCommand(program: Command): void {
@@ -31,4 +32,6 @@ export function registerSuperuserCommand(program: Command): void {
         process.stdout.write(`Superuser ${email} deleted.\n`);
       });
     });
+
+  registerSuperuserIpsCommand(cmd);
 }
