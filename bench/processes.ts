@@ -15,6 +15,8 @@ export const SERVER_NODE_FLAGS = ['--max-semi-space-size=2'];
 /** The bare Fastify baseline server. */
 export const BASELINE_TS = join(ROOT, 'bench/baseline-server.ts');
 
+// Linux's USER_HZ, the unit of /proc/<pid>/stat's CPU times (100 on every mainstream build)
+const CLOCK_TICKS = 100;
 const CHILD_ENV = { ...process.env, FORGEBASE_LOG_REQUESTS: 'false', FORGEBASE_LOG_LEVEL: 'warn' };
 const running = new Set<ChildProcess>();
 
@@ -43,11 +45,15 @@ export async function freePort(): Promise<number> {
 
 /** Spawns `node <script> <args>` in `cwd`; the process is tracked so `killAll` can end it. */
 export function spawnServer(script: string, args: string[], cwd: string, port: number): ServerProcess {
-  const child = spawn(process.execPath, [...(script === MAIN_TS ? SERVER_NODE_FLAGS : []), script, ...args], {
-    cwd,
-    env: CHILD_ENV,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    [...(script === BASELINE_TS ? [] : SERVER_NODE_FLAGS), script, ...args],
+    {
+      cwd,
+      env: CHILD_ENV,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   if (child.pid === undefined) throw new Error(`could not spawn ${script}`);
   running.add(child);
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
@@ -112,6 +118,13 @@ function isAlive(pid: number): boolean {
   }
 }
 
+/** CPU time (user + system) a process has used, in ms, from /proc/<pid>/stat. */
+export function cpuMs(pid: number): number {
+  // the fields after the command name (which may hold spaces): utime and stime are 14 and 15
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
+}
+
 /** Resident set size of a process in MiB, from /proc/<pid>/status (VmRSS). */
 export function rssMiB(pid: number): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
@@ -140,7 +153,7 @@ export function sampleRss(pid: number, everyMs = 100): { stop(): number } {
 
 const execFileP = promisify(execFile);
 
-/** Runs a one-shot ForgeBase CLI command (e.g. `superuser upsert`) and waits for it. */
-export async function runCli(args: string[], cwd: string): Promise<void> {
-  await execFileP(process.execPath, [MAIN_TS, ...args], { cwd, env: CHILD_ENV, timeout: 60000 });
+/** Runs a one-shot ForgeBase CLI command (e.g. `superuser upsert`) with `bin` and waits for it. */
+export async function runCli(args: string[], cwd: string, bin: string = MAIN_TS): Promise<void> {
+  await execFileP(process.execPath, [bin, ...args], { cwd, env: CHILD_ENV, timeout: 60000 });
 }

@@ -32,7 +32,11 @@ export interface PreparedTarget {
  * Prepares a target on a fresh empty data dir (and a fresh `fb_bench_*` schema for PostgreSQL).
  * With `superuser`, creates the bench superuser through the CLI first (ForgeBase only).
  */
-export async function prepareTarget(name: TargetName, opts: { superuser: boolean }): Promise<PreparedTarget> {
+export async function prepareTarget(
+  name: TargetName,
+  opts: { superuser: boolean; bin?: string },
+): Promise<PreparedTarget> {
+  const bin = opts.bin ?? MAIN_TS;
   const dir = mkdtempSync(join(tmpdir(), 'fb-bench-'));
   const schema = name === 'postgres' ? `fb_bench_${randomBytes(6).toString('hex')}` : undefined;
   let server: ServerProcess | undefined;
@@ -51,7 +55,7 @@ export async function prepareTarget(name: TargetName, opts: { superuser: boolean
   }
   try {
     if (opts.superuser && name !== 'fastify') {
-      await runCli(['superuser', 'upsert', SUPERUSER.email, SUPERUSER.password, ...fbArgs], dir);
+      await runCli(['superuser', 'upsert', SUPERUSER.email, SUPERUSER.password, ...fbArgs], dir, bin);
     }
   } catch (e) {
     await cleanup();
@@ -65,7 +69,7 @@ export async function prepareTarget(name: TargetName, opts: { superuser: boolean
       server =
         name === 'fastify'
           ? spawnServer(BASELINE_TS, ['--http', http], dir, port)
-          : spawnServer(MAIN_TS, ['serve', '--http', http, ...fbArgs], dir, port);
+          : spawnServer(bin, ['serve', '--http', http, ...fbArgs], dir, port);
       return server;
     },
     cleanup,

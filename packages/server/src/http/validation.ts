@@ -1,13 +1,32 @@
-import type { FastifyInstance, FastifySchemaCompiler } from 'fastify';
+import type { FastifyInstance, FastifySchemaCompiler, SafePromiseLike } from 'fastify';
 import type { TSchema } from 'typebox';
 import type { TLocalizedValidationError } from 'typebox/error';
-import { Compile, type Validator } from 'typebox/schema';
+import type { Validator } from 'typebox/schema';
 import type { ErrorData, FieldError } from '../errors/api-error.ts';
 import { errors, FieldCode, fieldError, fields } from '../errors/codes.ts';
 
 // matches PocketBase: a form that fails validation answers this message with the per-field
 // errors (apis/record_auth_with_password.go: form.validate → BadRequestError)
 const INVALID = 'An error occurred while validating the submitted data.';
+
+type SchemaCompiler = typeof import('typebox/schema');
+
+// TypeBox's compiler is ~235 modules: loaded in the background once the server listens
+// (or by the first request that needs it), not on the way to the first response
+let schemaCompiler: SchemaCompiler | undefined;
+let loadingCompiler: Promise<SchemaCompiler> | undefined;
+
+/** True once TypeBox's schema compiler has loaded (validators then check synchronously). */
+export const schemaCompilerLoaded = (): boolean => schemaCompiler !== undefined;
+
+/** Loads TypeBox's schema compiler once; resolves when validators can be compiled. */
+export function loadSchemaCompiler(): Promise<SchemaCompiler> {
+  loadingCompiler ??= import('typebox/schema').then((m) => {
+    schemaCompiler = m;
+    return m;
+  });
+  return loadingCompiler;
+}
 
 /**
  * Validates requests with the routes' TypeBox schemas, compiled by TypeBox
@@ -17,31 +36,47 @@ const INVALID = 'An error occurred while validating the submitted data.';
  * with a `{code, message}` per field. Nothing is coerced or removed: a handler sees what
  * was sent, checked. Response schemas only document the answer: it is written with
  * `JSON.stringify`, as without schemas (records are open objects and `fields` reshapes them).
+ * A request that arrives before the compiler has loaded waits for it (Fastify takes a
+ * promise from a validator: it resolves to pass, rejects with the error to answer).
  */
 export function registerValidation(app: FastifyInstance): void {
   const cache = new WeakMap<object, Validator>();
-  const compiled = (schema: TSchema): Validator => {
+  const compiled = (compiler: SchemaCompiler, schema: TSchema): Validator => {
     let v = cache.get(schema);
     if (!v) {
-      v = Compile(schema);
+      v = compiler.Compile(schema);
       cache.set(schema, v);
     }
     return v;
   };
   const compiler: FastifySchemaCompiler<TSchema> = ({ schema, httpPart }) => {
+    const part = httpPart ?? 'body';
     // compiled on first use: most routes of a server never see a request
     let v: Validator | undefined;
+    const check = (validator: Validator, data: unknown) =>
+      validator.Check(data)
+        ? { value: data }
+        : { error: validationError(validator.Errors(data)[1], data, part) };
     return (data: unknown) => {
       // no parsed body (none sent, multipart read by the handler, a streamed upload):
       // the handler reads it and the service checks its values, as for form fields
       if (httpPart === 'body' && (data === null || isFormBody(data))) return { value: data };
-      v ??= compiled(schema);
-      if (v.Check(data)) return { value: data };
-      return { error: validationError(v.Errors(data)[1], data, httpPart ?? 'body') };
+      if (!v && schemaCompiler) v = compiled(schemaCompiler, schema);
+      if (v) return check(v, data);
+      return loadSchemaCompiler().then((loaded) => {
+        v ??= compiled(loaded, schema);
+        const result = check(v, data);
+        if (result.error) throw result.error;
+        return true;
+      }) as unknown as SafePromiseLike<true>;
     };
   };
   app.setValidatorCompiler(compiler);
   app.setSerializerCompiler(() => (data) => JSON.stringify(data));
+  app.addHook('onListen', (done) => {
+    setImmediate(() => void loadSchemaCompiler());
+    done();
+  });
 }
 
 /** Form fields are text, whatever the schema's types: the service reads them (see body.ts). */
