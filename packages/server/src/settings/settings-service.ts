@@ -163,15 +163,19 @@ export function createSettingsService(deps: {
     if (!viewer.superuser) throw new ForbiddenError('Only superusers can read or change the settings.');
   }
 
-  /** Checks that hold across fields, on the merged values (PocketBase's `When(enabled, Required)`). */
-  function crossChecks(o: Overrides, errs: ErrorData): void {
+  /**
+   * Checks that hold across fields, on the merged values (PocketBase's `When(enabled,
+   * Required)`), for the sections the PATCH names: a section set only by config (an S3 bucket
+   * on the AWS credential chain) does not block changes elsewhere.
+   */
+  function crossChecks(o: Overrides, errs: ErrorData, touched: Record<string, unknown>): void {
     const get = effective(o);
     const need = (sectionName: string, field: string, ok: unknown) => {
       if (ok) return;
       within(errs, sectionName)[field] ??= fields.required();
     };
-    if (o.smtpEnabled === true) need('smtp', 'host', get('smtpHost'));
-    if (get('s3Enabled'))
+    if (touched.smtp && o.smtpEnabled === true) need('smtp', 'host', get('smtpHost'));
+    if (touched.s3 && get('s3Enabled'))
       for (const [f, k] of [
         ['bucket', 's3Bucket'],
         ['region', 's3Region'],
@@ -181,11 +185,11 @@ export function createSettingsService(deps: {
       ] as const)
         need('s3', f, get(k));
     const backupsS3 = get('backupsS3') as S3Settings;
-    if (backupsS3.enabled) {
+    if (touched.backups && backupsS3.enabled) {
       for (const f of ['bucket', 'region', 'endpoint', 'accessKey', 'secret'] as const)
         if (!backupsS3[f]) within(within(errs, 'backups'), 's3')[f] ??= fields.required();
     }
-    if (get('rateLimitsEnabled') && !(get('rateLimitsRules') as unknown[]).length)
+    if (touched.rateLimits && get('rateLimitsEnabled') && !(get('rateLimitsRules') as unknown[]).length)
       need('rateLimits', 'rules', false);
   }
 
@@ -233,7 +237,7 @@ export function createSettingsService(deps: {
       const rules = ruleErrors(out.rateLimitsRules as unknown[]);
       if (rules) within(errs, 'rateLimits').rules = rules;
     }
-    crossChecks(out, errs);
+    crossChecks(out, errs, body);
     if (hasErrors(errs)) throw new ValidationError(INVALID, errs);
     return out;
   }

@@ -1,19 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as delay } from 'node:timers/promises';
-import PocketBase, { ClientResponseError } from 'pocketbase';
+import PocketBase from 'pocketbase';
 import { DIALECTS, startTestApp, type TestApp } from '../support/app.ts';
-
-/** The SDK's error of a call that must fail. */
-async function failure(p: Promise<unknown>): Promise<ClientResponseError> {
-  try {
-    await p;
-  } catch (e) {
-    if (e instanceof ClientResponseError) return e;
-    throw e;
-  }
-  assert.fail('expected the call to fail');
-}
+import { sdkFailure } from '../support/expect.ts';
 
 for (const dialect of DIALECTS) {
   describe(`batch settings are honoured (${dialect})`, () => {
@@ -41,7 +31,7 @@ for (const dialect of DIALECTS) {
 
     test('batch.enabled false is a 403, and back on it runs', async () => {
       await pb.settings.update({ batch: { enabled: false } });
-      const e = await failure(batchOf(1));
+      const e = await sdkFailure(batchOf(1));
       assert.equal(e.status, 403);
       assert.equal(e.message, 'Batch requests are not allowed.');
       await pb.settings.update({ batch: { enabled: true } });
@@ -50,12 +40,12 @@ for (const dialect of DIALECTS) {
 
     test('batch.maxRequests and batch.maxBodySize', async () => {
       await pb.settings.update({ batch: { maxRequests: 2 } });
-      const many = await failure(batchOf(3));
+      const many = await sdkFailure(batchOf(3));
       assert.equal(many.status, 400);
       assert.equal(many.response.data.requests.code, 'validation_length_too_long');
       assert.equal((await batchOf(2)).length, 2);
       await pb.settings.update({ batch: { maxRequests: 50, maxBodySize: 200 } });
-      const big = await failure(batchOf(1, 'x'.repeat(300)));
+      const big = await sdkFailure(batchOf(1, 'x'.repeat(300)));
       assert.equal(big.status, 413);
       // without a Content-Length the bytes are counted as they come
       const chunked = await fetch(`${t.url}/api/batch`, {
@@ -85,7 +75,7 @@ for (const dialect of DIALECTS) {
       });
       try {
         const before = await count();
-        const e = await failure(batchOf(2, 'slow'));
+        const e = await sdkFailure(batchOf(2, 'slow'));
         assert.equal(e.status, 400);
         assert.equal(e.message, 'Batch transaction failed.');
         assert.equal(await count(), before);

@@ -1,20 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import PocketBase, { ClientResponseError } from 'pocketbase';
+import PocketBase from 'pocketbase';
 import { type App, createApp } from '../../src/app.ts';
 import { DIALECTS, silentLogger, startTestApp, type TestApp } from '../support/app.ts';
+import { sdkFailure } from '../support/expect.ts';
 import { startTestS3, type TestS3 } from '../support/s3.ts';
-
-/** The SDK's error of a call that must fail. */
-async function failure(p: Promise<unknown>): Promise<ClientResponseError> {
-  try {
-    await p;
-  } catch (e) {
-    if (e instanceof ClientResponseError) return e;
-    throw e;
-  }
-  assert.fail('expected the call to fail');
-}
 
 for (const dialect of DIALECTS) {
   describe(`settings sections through the SDK (${dialect})`, () => {
@@ -31,6 +21,16 @@ for (const dialect of DIALECTS) {
     after(async () => {
       await t.close();
       await s3.close();
+    });
+    /** Settings `s3` / `backups.s3` for the test S3 server. */
+    const bucketSettings = () => ({
+      enabled: true,
+      bucket: s3.bucket,
+      region: 'us-east-1',
+      endpoint: s3.endpoint,
+      accessKey: 'S3RVER',
+      secret: 'S3RVER',
+      forcePathStyle: true,
     });
 
     test('every PocketBase section is answered, with PocketBase defaults and no secrets', async () => {
@@ -108,7 +108,7 @@ for (const dialect of DIALECTS) {
 
     test('unknown sections or keys, wrong types and out-of-range values are 400s per field', async () => {
       const before = await pb.settings.getAll();
-      const e = await failure(
+      const e = await sdkFailure(
         pb.settings.update({
           nope: { a: 1 },
           smtp: { port: 70000, bogus: true },
@@ -138,14 +138,14 @@ for (const dialect of DIALECTS) {
       assert.equal(data.backups.cron.code, 'validation_invalid_value');
       assert.equal(data.backups.s3.bogus.code, 'validation_invalid_value');
       // wrong JSON types are caught by the route schema first, nested the same way
-      const typed = await failure(
+      const typed = await sdkFailure(
         pb.settings.update({ smtp: { port: 'x' }, backups: { s3: { forcePathStyle: 'yes' } } }),
       );
       assert.equal(typed.status, 400);
       assert.ok(typed.response.data.smtp.port.code);
       assert.equal(typed.response.data.backups.s3.forcePathStyle.code, 'validation_invalid_bool');
       // conflicting rules (one label a prefix of another, same audience)
-      const conflict = await failure(
+      const conflict = await sdkFailure(
         pb.settings.update({
           rateLimits: {
             rules: [
@@ -160,33 +160,27 @@ for (const dialect of DIALECTS) {
         'validation_conflicting_rate_limit_rule',
       );
       // enabled sections need their connection
-      const enabled = await failure(pb.settings.update({ backups: { s3: { enabled: true, bucket: '' } } }));
+      const enabled = await sdkFailure(
+        pb.settings.update({ backups: { s3: { enabled: true, bucket: '' } } }),
+      );
       assert.equal(enabled.response.data.backups.s3.bucket.code, 'validation_required');
       assert.deepEqual(await pb.settings.getAll(), before);
     });
 
     test('testS3 writes to the real S3 server; an unreachable or disabled bucket is a 400', async () => {
-      const off = await failure(pb.settings.testS3('storage'));
+      const off = await sdkFailure(pb.settings.testS3('storage'));
       assert.equal(off.status, 400);
       assert.match(off.message, /not enabled/);
-      const bad = await failure(pb.settings.testS3('elsewhere'));
+      const bad = await sdkFailure(pb.settings.testS3('elsewhere'));
       assert.equal(bad.response.data.filesystem.code, 'validation_in_invalid');
       await pb.settings.update({
         backups: {
-          s3: {
-            enabled: true,
-            bucket: s3.bucket,
-            region: 'us-east-1',
-            endpoint: s3.endpoint,
-            accessKey: 'S3RVER',
-            secret: 'S3RVER',
-            forcePathStyle: true,
-          },
+          s3: bucketSettings(),
         },
       });
       assert.equal(await pb.settings.testS3('backups'), true);
       await pb.settings.update({ backups: { s3: { bucket: 'no-such-bucket' } } });
-      const missing = await failure(pb.settings.testS3('backups'));
+      const missing = await sdkFailure(pb.settings.testS3('backups'));
       assert.equal(missing.status, 400);
       assert.match(missing.message, /^Failed to test the S3 filesystem/);
     });
@@ -206,15 +200,7 @@ for (const dialect of DIALECTS) {
       };
       const local = await upload('local.txt');
       await pb.settings.update({
-        s3: {
-          enabled: true,
-          bucket: s3.bucket,
-          region: 'us-east-1',
-          endpoint: s3.endpoint,
-          accessKey: 'S3RVER',
-          secret: 'S3RVER',
-          forcePathStyle: true,
-        },
+        s3: bucketSettings(),
       });
       assert.equal(await pb.settings.testS3('storage'), true);
       const remote = await upload('remote.txt');
