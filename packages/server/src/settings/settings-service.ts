@@ -268,11 +268,18 @@ export function createSettingsService(deps: {
       if (typeof to !== 'string' || !EMAIL_RE.test(to))
         throw new ValidationError(INVALID, { email: fields.notEmail() });
       await load();
-      await mailer.send({
-        to,
-        subject: `${config.appName}: test email`,
-        html: `<p>This is a test email from ${config.appName} (${config.appUrl}). Mail works.</p>`,
-      });
+      try {
+        await mailer.send({
+          to,
+          subject: `${config.appName}: test email`,
+          html: `<p>This is a test email from ${config.appName} (${config.appUrl}). Mail works.</p>`,
+        });
+      } catch (e) {
+        // matches PocketBase: the mail server's refusal is a 400 naming it
+        throw errors.badRequest(
+          `Failed to send the test email. Raw error: \n${e instanceof Error ? e.message : String(e)}`,
+        );
+      }
     },
     /**
      * PocketBase's settings/test/s3: writes a test object to the record-file (`storage`) or

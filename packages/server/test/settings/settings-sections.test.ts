@@ -167,6 +167,17 @@ for (const dialect of DIALECTS) {
       assert.deepEqual(await pb.settings.getAll(), before);
     });
 
+    test('testEmail through the SDK: an unreachable SMTP server is a 400 with its error', async () => {
+      await pb.settings.update({ smtp: { enabled: true, host: '127.0.0.1', port: 9, tls: false } });
+      try {
+        const e = await sdkFailure(pb.settings.testEmail('users', 'someone@example.com', 'verification'));
+        assert.equal(e.status, 400);
+        assert.match(e.message, /^Failed to send the test email\. Raw error:/);
+      } finally {
+        await pb.settings.update({ smtp: { enabled: false } });
+      }
+    });
+
     test('testS3 writes to the real S3 server; an unreachable or disabled bucket is a 400', async () => {
       const off = await sdkFailure(pb.settings.testS3('storage'));
       assert.equal(off.status, 400);
