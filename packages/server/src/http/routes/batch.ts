@@ -133,9 +133,14 @@ function batchBodyLimit(config: HttpDeps['config']): number {
 
 const tooLarge = () => errors.payloadTooLarge('Request entity too large');
 
-/** PocketBase's batch body limit: a 413 by Content-Length, or once more bytes arrive. */
+/**
+ * PocketBase's batch body limit: a 413 by Content-Length, or once more bytes arrive. A
+ * multipart body is read from the socket by its upload receiver, which has the same limit
+ * (wrapping its stream here would leave an unread copy that stalls the upload).
+ */
 function limitBody(req: FastifyRequest, payload: Readable, limit: number): Readable {
   if (Number(req.headers['content-length'] ?? 0) > limit) throw tooLarge();
+  if (String(req.headers['content-type'] ?? '').startsWith('multipart/')) return payload;
   let seen = 0;
   const counted = new Transform({
     transform(chunk: Buffer, _enc, done) {
