@@ -8,8 +8,8 @@ import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type LoadOptions, runScenario, SCENARIO_LABELS, SCENARIOS, type ScenarioName } from './load.ts';
-import { cpuMs, killAll, MAIN_TS, waitHealthy } from './processes.ts';
-import { createItemsCollection, seedItems } from './seed.ts';
+import { killAll, MAIN_TS, waitHealthy } from './processes.ts';
+import { createBenchUser, createItemsCollection, seedItems } from './seed.ts';
 import { cleanupAll, prepareTarget, TARGET_LABELS, type TargetName } from './targets.ts';
 
 const ROOT = join(import.meta.dirname, '..');
@@ -55,17 +55,15 @@ async function measure(side: Side, name: TargetName, load: LoadOptions, records:
     const server = await target.spawn();
     await waitHealthy(server, performance.now());
     await createItemsCollection(server.url);
+    const token = await createBenchUser(server.url);
     const ids = await seedItems(server.url, records);
     await new Promise((r) => setTimeout(r, 500));
     for (const scenario of SCENARIOS) {
-      const before = cpuMs(server.pid);
-      const s = await runScenario(server.url, server.pid, scenario, ids, load);
-      // the warm-up's requests are not counted by autocannon but use CPU: scale by the measured share
-      const cpu = ((cpuMs(server.pid) - before) * load.durationSec) / (load.durationSec + load.warmupSec);
+      const s = await runScenario(server.url, server.pid, scenario, ids, { ...load, token });
       const key = `${side.label}|${name}|${scenario}`;
       into[key] ??= { reqPerSec: [], cpuUs: [] };
       into[key].reqPerSec.push(s.reqPerSec);
-      into[key].cpuUs.push((cpu * 1000) / Math.max(1, s.requests));
+      into[key].cpuUs.push(s.cpuUsPerReq);
       if (s.failures) log(`  ${side.label} ${name} ${scenario}: ${s.failures} FAILED`);
     }
   } finally {

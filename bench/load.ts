@@ -1,17 +1,40 @@
 // The load scenarios, driven by autocannon's programmatic API from the parent process.
 import autocannon, { type AutocannonRequest } from 'autocannon';
-import { sampleRss } from './processes.ts';
+import { cpuMs, sampleRss } from './processes.ts';
 import { makeItem } from './seed.ts';
 
-export type ScenarioName = 'get' | 'list' | 'filter' | 'create';
-/** Scenarios in run order (create last: it grows the table the others read). */
-export const SCENARIOS: ScenarioName[] = ['get', 'list', 'filter', 'create'];
+export type ScenarioName =
+  | 'get'
+  | 'list'
+  | 'filter'
+  | 'getUser'
+  | 'filterUser'
+  | 'mixedUser'
+  | 'create'
+  | 'createUser';
+/** Scenarios in run order (the writing ones last: they grow the table the others read). */
+export const SCENARIOS: ScenarioName[] = [
+  'get',
+  'list',
+  'filter',
+  'getUser',
+  'filterUser',
+  'mixedUser',
+  'create',
+  'createUser',
+];
 export const SCENARIO_LABELS: Record<ScenarioName, string> = {
   get: 'GET record by id',
   list: 'list 20, sort=-score',
   filter: "list 20, filter category='games' && score>50, sort=-score",
+  getUser: 'GET record by id, user token',
+  filterUser: 'list 20 filter + sort, user token',
+  mixedUser: 'mixed, user token: 10% create, 40% list filter, 50% GET',
   create: 'create (POST JSON)',
+  createUser: 'create (POST JSON), user token',
 };
+/** Scenarios sent signed in as a regular user (the Authorization header of `LoadOptions.token`). */
+const SIGNED_IN = new Set<ScenarioName>(['getUser', 'filterUser', 'mixedUser', 'createUser']);
 
 export const LIST_PATH = '/api/collections/items/records?perPage=20&sort=-score';
 /** The filter scenario: one category and a score bound, the (category, score) index's case. */
@@ -29,38 +52,53 @@ export interface ScenarioResult {
   failures: number;
   /** Largest RSS of the server process seen during the scenario (warm-up included). */
   rssMaxMiB: number;
+  /** The server process's CPU time (user + system) per answered request, in µs (measured window only). */
+  cpuUsPerReq: number;
 }
 
 export interface LoadOptions {
   connections: number;
   durationSec: number;
   warmupSec: number;
+  /** A regular user's auth token for the signed-in scenarios (the baseline ignores it). */
+  token?: string;
 }
 
-function requestsFor(scenario: ScenarioName, ids: string[]): AutocannonRequest[] {
-  if (scenario === 'get') {
-    let i = 0;
-    return [
-      {
-        method: 'GET',
-        setupRequest: (req) => ({ ...req, path: `${RECORDS_PATH}/${ids[i++ % ids.length]}` }),
-      },
-    ];
-  }
-  if (scenario === 'list') return [{ method: 'GET', path: LIST_PATH }];
-  if (scenario === 'filter') return [{ method: 'GET', path: FILTER_PATH }];
+function requestsFor(scenario: ScenarioName, ids: string[], token: string | undefined): AutocannonRequest[] {
+  const auth = SIGNED_IN.has(scenario) && token ? { authorization: token } : undefined;
+  let i = 0;
+  const get: AutocannonRequest = {
+    method: 'GET',
+    ...(auth ? { headers: auth } : {}),
+    setupRequest: (req) => ({ ...req, path: `${RECORDS_PATH}/${ids[i++ % ids.length]}` }),
+  };
   let n = ids.length;
-  return [
-    {
-      method: 'POST',
-      path: RECORDS_PATH,
-      headers: { 'content-type': 'application/json' },
-      setupRequest: (req) => ({ ...req, body: JSON.stringify(makeItem(n++)) }),
-    },
-  ];
+  const create: AutocannonRequest = {
+    method: 'POST',
+    path: RECORDS_PATH,
+    headers: { 'content-type': 'application/json', ...auth },
+    setupRequest: (req) => ({ ...req, body: JSON.stringify(makeItem(n++)) }),
+  };
+  const filter: AutocannonRequest = { method: 'GET', path: FILTER_PATH, ...(auth ? { headers: auth } : {}) };
+  switch (scenario) {
+    case 'get':
+    case 'getUser':
+      return [get];
+    case 'list':
+      return [{ method: 'GET', path: LIST_PATH }];
+    case 'filter':
+    case 'filterUser':
+      return [filter];
+    case 'mixedUser':
+      // each connection goes through the list in order, over and over: 1 write in 10
+      return [create, filter, get, filter, get, filter, get, filter, get, get];
+    case 'create':
+    case 'createUser':
+      return [create];
+  }
 }
 
-/** Runs one scenario (warm-up, then the measured window) while sampling the server's RSS. */
+/** Runs one scenario (warm-up, then the measured window) while sampling the server's RSS and CPU. */
 export async function runScenario(
   url: string,
   pid: number,
@@ -69,15 +107,13 @@ export async function runScenario(
   opts: LoadOptions,
 ): Promise<ScenarioResult> {
   const rss = sampleRss(pid);
+  const requests = requestsFor(scenario, ids, opts.token);
+  const load = { url, connections: opts.connections, timeout: 10, requests };
   try {
-    const result = await autocannon({
-      url,
-      connections: opts.connections,
-      duration: opts.durationSec,
-      timeout: 10,
-      ...(opts.warmupSec > 0 ? { warmup: { connections: opts.connections, duration: opts.warmupSec } } : {}),
-      requests: requestsFor(scenario, ids),
-    });
+    if (opts.warmupSec > 0) await autocannon({ ...load, duration: opts.warmupSec });
+    const cpuBefore = cpuMs(pid);
+    const result = await autocannon({ ...load, duration: opts.durationSec });
+    const cpu = cpuMs(pid) - cpuBefore;
     return {
       reqPerSec: result.requests.average,
       p50Ms: result.latency.p50,
@@ -85,6 +121,7 @@ export async function runScenario(
       requests: result.requests.total,
       failures: result.non2xx + result.errors + result.timeouts,
       rssMaxMiB: rss.stop(),
+      cpuUsPerReq: (cpu * 1000) / Math.max(1, result.requests.total),
     };
   } finally {
     rss.stop();

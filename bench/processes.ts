@@ -17,7 +17,13 @@ export const BASELINE_TS = join(ROOT, 'bench/baseline-server.ts');
 
 // Linux's USER_HZ, the unit of /proc/<pid>/stat's CPU times (100 on every mainstream build)
 const CLOCK_TICKS = 100;
-const CHILD_ENV = { ...process.env, FORGEBASE_LOG_REQUESTS: 'false', FORGEBASE_LOG_LEVEL: 'warn' };
+// rate limits off: one load generator on one address stands in for many users
+const CHILD_ENV = {
+  ...process.env,
+  FORGEBASE_LOG_REQUESTS: 'false',
+  FORGEBASE_LOG_LEVEL: 'warn',
+  FORGEBASE_RATE_LIMITS_ENABLED: 'false',
+};
 const running = new Set<ChildProcess>();
 
 /** A server child process with the URL it listens on. */

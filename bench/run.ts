@@ -5,7 +5,7 @@ import { cpus, loadavg, platform, release } from 'node:os';
 import { type LoadOptions, runScenario, SCENARIO_LABELS, SCENARIOS } from './load.ts';
 import { killAll, rssMiB, waitHealthy } from './processes.ts';
 import { type BenchResults, renderTables, type TargetResult, writeLatest } from './report.ts';
-import { createItemsCollection, seedItems } from './seed.ts';
+import { createBenchUser, createItemsCollection, seedItems } from './seed.ts';
 import { cleanupAll, prepareTarget, TARGET_LABELS, TARGETS, type TargetName } from './targets.ts';
 
 function intEnv(name: string, fallback: number): number {
@@ -40,6 +40,8 @@ async function measureLoad(name: TargetName, records: number, load: LoadOptions)
     const server = await target.spawn();
     await waitHealthy(server, performance.now());
     if (name !== 'fastify') await createItemsCollection(server.url);
+    // the baseline ignores the header; ForgeBase verifies it and resolves the user
+    const token = name === 'fastify' ? 'baseline-ignores-this' : await createBenchUser(server.url);
     const seedStart = performance.now();
     const ids = await seedItems(server.url, records);
     const seedMs = performance.now() - seedStart;
@@ -47,11 +49,11 @@ async function measureLoad(name: TargetName, records: number, load: LoadOptions)
     await new Promise((r) => setTimeout(r, 1000)); // let the seeding burst settle before reading idle RSS
     const result: TargetResult = { scenarios: {}, seedMs, rssIdleMiB: rssMiB(server.pid), rssLoadedMiB: 0 };
     for (const scenario of SCENARIOS) {
-      const s = await runScenario(server.url, server.pid, scenario, ids, load);
+      const s = await runScenario(server.url, server.pid, scenario, ids, { ...load, token });
       result.scenarios[scenario] = s;
       result.rssLoadedMiB = Math.max(result.rssLoadedMiB ?? 0, s.rssMaxMiB);
       log(
-        `  ${SCENARIO_LABELS[scenario]}: ${Math.round(s.reqPerSec)} req/s, p50 ${s.p50Ms} ms, p99 ${s.p99Ms} ms` +
+        `  ${SCENARIO_LABELS[scenario]}: ${Math.round(s.reqPerSec)} req/s, p50 ${s.p50Ms} ms, p99 ${s.p99Ms} ms, ${Math.round(s.cpuUsPerReq)} µs CPU/req` +
           (s.failures ? `, ${s.failures} FAILED` : ''),
       );
     }

@@ -68,3 +68,42 @@ export async function seedItems(url: string, count: number, concurrency = 32): P
   await Promise.all(Array.from({ length: concurrency }, worker));
   return ids;
 }
+
+/** The regular user the signed-in scenarios send requests as. */
+export const BENCH_USER = { email: 'user@example.com', password: 'user-password-123' };
+
+/**
+ * Creates a `users` auth collection (PocketBase's default rules: each user sees only itself)
+ * and one user, signs it in and returns its token (ForgeBase targets).
+ */
+export async function createBenchUser(url: string): Promise<string> {
+  const su = await call(url, 'POST', '/api/collections/_superusers/auth-with-password', {
+    identity: SUPERUSER.email,
+    password: SUPERUSER.password,
+  });
+  await call(
+    url,
+    'POST',
+    '/api/collections',
+    {
+      name: 'users',
+      type: 'auth',
+      listRule: 'id = @request.auth.id',
+      viewRule: 'id = @request.auth.id',
+      createRule: '',
+      updateRule: 'id = @request.auth.id',
+      deleteRule: 'id = @request.auth.id',
+      fields: [{ name: 'name', type: 'text' }],
+    },
+    su.token,
+  );
+  await call(url, 'POST', '/api/collections/users/records', {
+    ...BENCH_USER,
+    passwordConfirm: BENCH_USER.password,
+  });
+  const auth = await call(url, 'POST', '/api/collections/users/auth-with-password', {
+    identity: BENCH_USER.email,
+    password: BENCH_USER.password,
+  });
+  return auth.token;
+}

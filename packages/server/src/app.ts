@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { type AuthService, createAuthService } from './auth/auth-service.ts';
 import { hashPassword, verifyPassword } from './auth/password.ts';
+import { totpSecretStore } from './auth/totp.ts';
 import { type ChangeLog, createChangeLog } from './changes/change-log.ts';
 import { type Config, parseHostPort } from './config.ts';
 import type { Database } from './db/database.ts';
@@ -15,9 +16,12 @@ import { createRecordFiles } from './records/record-files.ts';
 import { createRecordService, type RecordService } from './records/record-service.ts';
 import { ruleProblem } from './rules/rule-condition.ts';
 import { createS3Service } from './s3/s3-service.ts';
+import { createS3Store } from './s3/s3-store.ts';
 import { SUPERUSERS } from './schema/collection.ts';
 import { type CollectionService, createCollectionService } from './schema/collection-service.ts';
+import { resealCollectionSecrets } from './schema/collection-store.ts';
 import { createSchemaSync, type SchemaBus } from './schema/schema-sync.ts';
+import { openSecretBox, resealSecrets, type SecretStore } from './secrets/encryption-key.ts';
 import { createSettingsService, type SettingsService } from './settings/settings-service.ts';
 import { openBlobStore } from './storage/open-blob-store.ts';
 import { createRecordBlobStore } from './storage/record-blob-store.ts';
@@ -26,6 +30,7 @@ import { createTusService } from './storage/tus-service.ts';
 import { SYSTEM_MIGRATIONS } from './system-migrations.ts';
 import { type Clock, SYSTEM_CLOCK } from './tools/clock.ts';
 import { type BackgroundService, createLifecycle, periodicService } from './tools/lifecycle.ts';
+import type { SecretBox } from './tools/secret-box.ts';
 
 export type { Config } from './config.ts';
 
@@ -52,6 +57,10 @@ export interface App {
   http: FastifyInstance;
   /** The time every service reads (a manual clock in tests). */
   clock: Clock;
+  /** Seals and opens secrets at rest (see docs/security.md "Secrets at rest"). */
+  secrets: SecretBox;
+  /** Re-seals every stored secret with the current key (`forgebase secrets rotate`). */
+  rotateSecrets(): Promise<{ name: string; resealed: number }[]>;
   /** Starts the background services (in `services` order), then listens on `config.http`; returns the bound URL. */
   start(): Promise<string>;
   /**
@@ -72,6 +81,8 @@ export async function createApp(
 ): Promise<App> {
   const logger = opts.logger ?? createLogger(config.logLevel);
   const clock = opts.clock ?? SYSTEM_CLOCK;
+  // secrets at rest: a malformed key stops here, before the database is opened
+  const secrets = openSecretBox(config, logger);
   const db = await openDatabase({
     dataDir: config.dataDir,
     sqliteSync: config.sqliteSync,
@@ -79,9 +90,18 @@ export async function createApp(
     ...(config.db ? { db: config.db } : {}),
   });
   try {
+    const mailer = createMailer({ config, logger });
+    const settings = createSettingsService({ db, config, mailer, logger, secrets });
+    // every stored secret must open with the configured keys (else a clear start-up
+    // error, not failing requests later); those in clear or under a previous key are re-sealed
+    const resealed = await resealSecrets(secrets, secretStores(db, settings.secretStore, secrets));
+    for (const r of resealed)
+      if (r.resealed)
+        logger.info({ store: r.name, count: r.resealed }, 'secrets re-sealed with the current key');
     let runner: MigrationRunner | undefined;
     const collections = createCollectionService({
       db,
+      secrets,
       ruleProblem,
       onChange: async (tx, changes) => {
         if (config.automigrate && runner) await runner.record(tx, changes);
@@ -121,11 +141,19 @@ export async function createApp(
       passwords: { hash: hashPassword, verify: verifyPassword },
       files: createRecordFiles({ blobs: recordBlobs, logger }),
     });
-    const mailer = createMailer({ config, logger });
-    const settings = createSettingsService({ db, config, mailer, logger });
     await settings.load();
     mailer.beforeSend(settings.load);
-    const auth = createAuthService({ db, collections, records, config, logger, mailer, clock });
+    const auth = createAuthService({
+      db,
+      collections,
+      records,
+      config,
+      logger,
+      mailer,
+      clock,
+      changes,
+      secrets,
+    });
     const files = createFileService({ blobs: recordBlobs, collections, records, logger, clock });
     const realtime = createRealtimeHub({
       db,
@@ -146,7 +174,7 @@ export async function createApp(
         transformVariants: config.storageTransformVariants,
       },
     });
-    const s3 = createS3Service({ db, blobs, storage });
+    const s3 = createS3Service({ db, blobs, storage, secrets });
     const tus = createTusService({ db, blobs, storage, logger, maxSize: config.storageMaxObjectSize });
     const http = await createHttpServer(
       { config, collections, records, auth, files, realtime, storage, s3, tus, settings, clock },
@@ -161,6 +189,8 @@ export async function createApp(
       // its consumers, other nodes' wake-ups and the pruning of its retention window
       { name: 'changes', start: changes.start, stop: changes.stop },
       { name: 'realtime', start: realtime.start, stop: realtime.stop },
+      // drops cached tokens of records changed on other nodes
+      { name: 'auth-tokens', start: auth.start, stop: auth.stop },
       periodicService('auth-pruning', clock, PRUNE_EVERY_MS, auth.pruneSessions, (err) =>
         logger.error({ err }, 'pruning _otps/_mfas failed'),
       ),
@@ -183,6 +213,8 @@ export async function createApp(
       settings,
       http,
       clock,
+      secrets,
+      rotateSecrets: () => resealSecrets(secrets, secretStores(db, settings.secretStore, secrets)),
       async start() {
         // only a serving app warns: one-shot commands keep their output to themselves
         if (await db.isSuperuserRole()) {
@@ -213,6 +245,16 @@ export async function createApp(
     await db.close();
     throw e;
   }
+}
+
+/** Every place that keeps sealed secrets (re-sealed at start and by `forgebase secrets rotate`). */
+function secretStores(db: Database, settings: SecretStore, secrets: SecretBox): SecretStore[] {
+  return [
+    { name: 'the OAuth2 provider secrets (_collections)', reseal: (box) => resealCollectionSecrets(db, box) },
+    settings,
+    totpSecretStore(db),
+    createS3Store(db, secrets).secretStore,
+  ];
 }
 
 /** Schema announcements on the database's bus (PostgreSQL NOTIFY; nothing to do on SQLite). */

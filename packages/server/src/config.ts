@@ -173,6 +173,15 @@ export interface Config {
   s3AccessKey?: string;
   s3Secret?: string;
   s3ForcePathStyle: boolean;
+  /**
+   * The name of an environment variable holding the key that seals secrets at rest
+   * (PocketBase's `--encryptionEnv`); `<NAME>_PREVIOUS` may hold the key being rotated out.
+   */
+  encryptionEnv?: string;
+  /** The key that seals secrets at rest (env only); unset: `<dataDir>/.encryption_key`. */
+  encryptionKey?: string;
+  /** A previous key, still accepted for reading; its values are re-sealed at start. */
+  encryptionKeyPrevious?: string;
 }
 
 type Partial_ = { [K in keyof Config]?: Config[K] | undefined };
@@ -236,6 +245,9 @@ const ENV: Record<string, keyof Config> = {
   FORGEBASE_S3_ACCESS_KEY: 's3AccessKey',
   FORGEBASE_S3_SECRET: 's3Secret',
   FORGEBASE_S3_FORCE_PATH_STYLE: 's3ForcePathStyle',
+  FORGEBASE_ENCRYPTION_ENV: 'encryptionEnv',
+  FORGEBASE_ENCRYPTION_KEY: 'encryptionKey',
+  FORGEBASE_ENCRYPTION_KEY_PREVIOUS: 'encryptionKeyPrevious',
 };
 
 const TOML: Record<string, keyof Config> = {
@@ -297,6 +309,8 @@ const TOML: Record<string, keyof Config> = {
   s3_access_key: 's3AccessKey',
   s3_secret: 's3Secret',
   s3_force_path_style: 's3ForcePathStyle',
+  // the key itself is not a toml setting: it comes from the environment (or the key file)
+  encryption_env: 'encryptionEnv',
 };
 
 /** An HTTP header name (RFC 9110 token). */
@@ -414,6 +428,7 @@ const FLAG_NAMES: Partial<Record<keyof Config, string>> = {
   dataDir: '--dir',
   db: '--db',
   migrationsDir: '--migrations-dir',
+  encryptionEnv: '--encryptionEnv',
 };
 
 /**
@@ -501,8 +516,21 @@ export function loadConfig(
   config.dataDir = resolve(cwd, config.dataDir);
   config.migrationsDir = resolve(cwd, config.migrationsDir);
   if (config.db && !/^postgres(ql)?:\/\//.test(config.db)) config.db = resolve(cwd, config.db);
+  if (config.encryptionEnv) readEncryptionEnv(config, config.encryptionEnv, env);
   parseHostPort(config.http);
   return config;
+}
+
+/** `encryptionEnv` names the variable holding the key (and `<NAME>_PREVIOUS` the previous one). */
+function readEncryptionEnv(config: Config, name: string, env: NodeJS.ProcessEnv): void {
+  const key = env[name];
+  if (!key)
+    throw new Error(
+      `encryptionEnv: the environment variable ${name} is not set (it must hold the encryption key)`,
+    );
+  config.encryptionKey = key;
+  const previous = env[`${name}_PREVIOUS`];
+  if (previous) config.encryptionKeyPrevious = previous;
 }
 
 /** Splits `host:port` (IPv6 in brackets); throws on a malformed value. */

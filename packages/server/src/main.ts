@@ -2,6 +2,7 @@
 import { Command } from 'commander';
 import { errorText } from './commands/common.ts';
 import { registerMigrateCommand } from './commands/migrate.ts';
+import { registerSecretsCommand } from './commands/secrets.ts';
 import { registerServeCommand } from './commands/serve.ts';
 import { registerSuperuserCommand } from './commands/superuser.ts';
 
@@ -11,11 +12,13 @@ const program = new Command('forgebase')
   .option('--dir <path>', 'data directory (default ./fb_data)')
   .option('--db <target>', 'SQLite file path or postgres:// URL')
   .option('--migrations-dir <path>', 'migration files directory (default ./fb_migrations)')
+  .option('--encryptionEnv <name>', 'environment variable holding the key that seals secrets at rest')
   .showHelpAfterError();
 
 registerServeCommand(program);
 registerSuperuserCommand(program);
 registerMigrateCommand(program);
+registerSecretsCommand(program);
 
 program.parseAsync(process.argv).catch((e: unknown) => {
   process.stderr.write(`forgebase: ${errorText(e)}\n`);

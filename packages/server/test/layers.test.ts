@@ -35,6 +35,8 @@ const LAYERS: Record<string, number> = {
   query: 20,
   schema: 15,
   db: 10,
+  // the key that seals secrets at rest (config and tools only)
+  secrets: 5,
   // leaves
   config: 4,
   observability: 4,

@@ -1,4 +1,5 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
+import type { ChangeLog } from '../changes/change-log.ts';
 import type { Config } from '../config.ts';
 import type { Database } from '../db/database.ts';
 import {
@@ -20,6 +21,7 @@ import type { CollectionService } from '../schema/collection-service.ts';
 import { isPasswordValue } from '../schema/fields/password.ts';
 import type { RecordValues } from '../schema/record-values.ts';
 import type { Clock } from '../tools/clock.ts';
+import type { SecretBox } from '../tools/secret-box.ts';
 import { formatDate } from '../tools/time.ts';
 import { createAnonymousFlow } from './anonymous.ts';
 import { createApiKeyService, KEY_PREFIX } from './api-keys.ts';
@@ -41,8 +43,9 @@ import {
   requireSameCollectionAuth,
   type SignInContext,
 } from './sign-in.ts';
+import { createTokenCache } from './token-cache.ts';
 import { createTokenMail } from './token-mail.ts';
-import { peekClaims, signAuthToken, verifyAuthToken } from './tokens.ts';
+import { peekClaims, signAuthToken, tokenExpiry, verifyAuthToken } from './tokens.ts';
 import { createTotpFlow } from './totp.ts';
 
 export type { AuthResult, AuthSuccess, SignInContext } from './sign-in.ts';
@@ -56,6 +59,10 @@ export interface AuthServiceDeps {
   mailer: Mailer;
   /** The time tokens, codes, sessions and rate limits are measured by. */
   clock: Clock;
+  /** Where other nodes' record changes are heard (drops their records' cached tokens). */
+  changes?: Pick<ChangeLog, 'follow'>;
+  /** Seals secrets at rest (TOTP secrets). */
+  secrets: SecretBox;
 }
 
 /** How many more failures an identity may take from all addresses together than from one. */
@@ -76,7 +83,18 @@ export function createAuthService({
   logger,
   mailer,
   clock,
+  changes,
+  secrets,
 }: AuthServiceDeps) {
+  // verified tokens: a record change on any node drops its tokens (see token-cache.ts)
+  const tokens = createTokenCache({ clock });
+  const forgetChanged = (collectionId: string, recordId: string, action: string) => {
+    if (action !== 'create' && collections.find(collectionId)?.type === 'auth')
+      tokens.forget(collectionId, recordId);
+  };
+  records.onChange((c) => forgetChanged(c.collection.id, String(c.record.id), c.action));
+  collections.onReload(() => tokens.clear());
+  let stopFollowing: (() => Promise<void>) | undefined;
   // one-time install token: lets the first superuser be created, only while none exists
   const installToken = randomBytes(24).toString('base64url');
   const installExpires = clock.now() + 60 * 60 * 1000;
@@ -135,6 +153,7 @@ export function createAuthService({
   const apiKeys = createApiKeyService({ db, clock, findCollection: collections.find });
   const totp = createTotpFlow({
     db,
+    secrets,
     config,
     records,
     store,
@@ -211,16 +230,36 @@ export function createAuthService({
       ) {
         return anonymous;
       }
+      const cached = tokens.get(token);
+      if (cached) return cached;
       const c = collections.find(claims.collectionId);
       if (c?.type !== 'auth') return anonymous;
+      const since = tokens.begin();
       const record = await records.findById(c, claims.id);
-      if (!record || !(await verifyAuthToken(clock, token, c, record))) return anonymous;
-      return {
+      if (!record || !verifyAuthToken(clock, token, c, record)) return anonymous;
+      const viewer: Viewer = {
         superuser: c.name === SUPERUSERS,
         authId: String(record.id),
         authCollectionId: c.id,
         auth: { collection: c, record },
       };
+      tokens.set(token, viewer, tokenExpiry(token), since);
+      return tokens.get(token) ?? viewer;
+    },
+
+    /** Starts hearing other nodes' record changes for the token cache (a background service). */
+    async start(): Promise<void> {
+      if (!changes || stopFollowing) return;
+      const following = changes.follow('auth-tokens', (rows) => {
+        for (const row of rows) forgetChanged(row.collectionId, row.recordId, row.action);
+      });
+      stopFollowing = following;
+      await following.ready;
+    },
+
+    async stop(): Promise<void> {
+      await stopFollowing?.();
+      stopFollowing = undefined;
     },
 
     /** PocketBase's auth-with-password: `{identity, password, identityField?}` → `{token, record}` or `{mfaId}`. */

@@ -54,7 +54,7 @@ export function createTokenMail(deps: EmailFlowDeps) {
     const c = deps.findCollection(claims.collectionId);
     if (c?.type !== 'auth') return undefined;
     const record = await records.findById(c, claims.id);
-    if (!record || !(await verifyRecordToken(deps.clock, token, c, record, type))) return undefined;
+    if (!record || !verifyRecordToken(deps.clock, token, c, record, type)) return undefined;
     return { collection: c, record };
   }
 

@@ -6,6 +6,7 @@ import type { RecordService } from '../records/record-service.ts';
 import type { Viewer } from '../rules/viewer.ts';
 import type { Collection } from '../schema/collection.ts';
 import type { Clock } from '../tools/clock.ts';
+import { resealRows, type SecretBox } from '../tools/secret-box.ts';
 import { nowDate } from '../tools/time.ts';
 import type { AuthStore } from './auth-store.ts';
 import { readForm } from './forms.ts';
@@ -38,10 +39,12 @@ export function createTotpFlow(deps: {
   signIn: SignIn;
   ipFailures: RateLimiter;
   clock: Clock;
+  /** Seals the TOTP secrets of `_totps` (they must stay readable to check codes). */
+  secrets: SecretBox;
   authCollection(name: string): Collection;
   findCollection(idOrName: string): Collection | undefined;
 }) {
-  const { db, records, store, signIn } = deps;
+  const { db, records, store, signIn, secrets } = deps;
   const qb = db.sys;
   // 5 wrong codes per record within 5 minutes, then 429
   const attempts = createRateLimiter({ limit: 5, windowMs: 300_000, clock: deps.clock });
@@ -49,8 +52,10 @@ export function createTotpFlow(deps: {
   const where = (c: Collection, id: string) => (q: any) =>
     q.where('collection_ref', '=', c.id).where('record_ref', '=', id);
 
-  function find(c: Collection, id: string): Promise<TotpRow | undefined> {
-    return db.first<TotpRow>(where(c, id)(qb.selectFrom('_totps').selectAll()));
+  /** A record's TOTP row, its secret opened. */
+  async function find(c: Collection, id: string): Promise<TotpRow | undefined> {
+    const row = await db.first<TotpRow>(where(c, id)(qb.selectFrom('_totps').selectAll()));
+    return row ? { ...row, secret: secrets.open(row.secret) } : undefined;
   }
 
   // otpauth loads with the first TOTP request
@@ -122,7 +127,7 @@ export function createTotpFlow(deps: {
         created: nowDate(deps.clock.now()),
       };
       await db.run(where(c, id)(qb.deleteFrom('_totps')));
-      await db.run(qb.insertInto('_totps').values(row));
+      await db.run(qb.insertInto('_totps').values({ ...row, secret: secrets.seal(row.secret) }));
       const label = String(viewer.auth?.record.email || viewer.auth?.record.username || id);
       return { secret: row.secret, uri: (await totpOf(c, row, label)).toString() };
     },
@@ -173,6 +178,31 @@ export function createTotpFlow(deps: {
       if (!record || !row || !confirmed(row)) throw new BadRequestError(INVALID);
       await spend(c, row, form.code, ctx.ip);
       return signIn.complete(c, record, 'totp', ctx);
+    },
+  };
+}
+
+/** `_totps` as a store of sealed secrets: re-seals those in clear or under a previous key. */
+export function totpSecretStore(db: Database) {
+  return {
+    name: 'the TOTP secrets (_totps)',
+    async reseal(box: SecretBox): Promise<number> {
+      const qb = db.sys;
+      const rows = await db.all<TotpRow>(qb.selectFrom('_totps').selectAll());
+      return resealRows(
+        box,
+        rows,
+        (r) => r.secret,
+        async (r, secret) => {
+          await db.run(
+            qb
+              .updateTable('_totps')
+              .set({ secret })
+              .where('collection_ref', '=', r.collection_ref)
+              .where('record_ref', '=', r.record_ref),
+          );
+        },
+      );
     },
   };
 }

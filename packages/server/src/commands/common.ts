@@ -6,8 +6,19 @@ import { createLogger } from '../observability/logger.ts';
 
 /** The Config the global flags and a command's own flags describe. */
 export function configFrom(cmd: Command, extra: Partial<Config> = {}): Config {
-  const g = cmd.optsWithGlobals() as { dir?: string; db?: string; migrationsDir?: string };
-  return loadConfig({ dataDir: g.dir, db: g.db, migrationsDir: g.migrationsDir, ...extra });
+  const g = cmd.optsWithGlobals() as {
+    dir?: string;
+    db?: string;
+    migrationsDir?: string;
+    encryptionEnv?: string;
+  };
+  return loadConfig({
+    dataDir: g.dir,
+    db: g.db,
+    migrationsDir: g.migrationsDir,
+    encryptionEnv: g.encryptionEnv,
+    ...extra,
+  });
 }
 
 /** Runs a one-shot command against an App that is not listening, then closes it. */

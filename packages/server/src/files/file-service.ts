@@ -78,7 +78,7 @@ export function createFileService(deps: {
     const c = collections.find(claims.collectionId);
     if (c?.type !== 'auth') return anonymous;
     const record = await records.findById(c, claims.id);
-    if (!record || !(await verifyRecordToken(clock, token, c, record, 'file'))) return anonymous;
+    if (!record || !verifyRecordToken(clock, token, c, record, 'file')) return anonymous;
     const auth = { collection: c, record };
     return {
       superuser: c.name === SUPERUSERS,

@@ -2,6 +2,17 @@ import pino, { type Logger } from 'pino';
 
 export type { Logger };
 
+/** Property names that hold secrets kept at rest (docs/security.md "Secrets at rest"). */
+const SECRET_KEYS = [
+  'clientSecret',
+  'privateKey',
+  'secretAccessKey',
+  'smtpPassword',
+  's3Secret',
+  'encryptionKey',
+  'encryptionKeyPrevious',
+];
+
 /**
  * The process logger: JSON lines on stdout (pino). Secrets are redacted by path wherever
  * they could appear in a logged object.
@@ -18,6 +29,8 @@ export function createLogger(level: string, destination?: pino.DestinationStream
           '*.password',
           '*.passwordConfirm',
           '*.token',
+          // secrets at rest, should an object carrying one (a config, a provider) be logged
+          ...SECRET_KEYS.flatMap((k) => [k, `*.${k}`, `*.*.${k}`]),
         ],
         censor: '[redacted]',
       },

@@ -6,6 +6,7 @@ import { parseFields, pickFields } from '../records/pick-fields.ts';
 import { exportedFields, exportRecord } from '../records/record-codec.ts';
 import type { RecordService } from '../records/record-service.ts';
 import { viewerMatchesValues } from '../rules/match-values.ts';
+import { filterReadsViewer, type RuleDeps, viewerScopeKey } from '../rules/rule-condition.ts';
 import type { Viewer } from '../rules/viewer.ts';
 import type { Collection } from '../schema/collection.ts';
 import type { CollectionService } from '../schema/collection-service.ts';
@@ -18,6 +19,40 @@ export interface DispatchDeps {
   collections: CollectionService;
   records: RecordService;
   logger: Logger;
+  /** Remembers which subscription filters read the viewer (see createFilterVerdicts). */
+  filterVerdicts: FilterVerdicts;
+}
+
+/** Per collection object (replaced on every schema reload): filter text → reads the viewer. */
+export type FilterVerdicts = WeakMap<Collection, Map<string, boolean>>;
+
+/** Most filters remembered per collection before the memo starts over (filters are client text). */
+const MAX_FILTER_VERDICTS = 1000;
+
+/** An empty memo for `filterReadsViewer`, one per hub. */
+export function createFilterVerdicts(): FilterVerdicts {
+  return new WeakMap();
+}
+
+/** Whether a subscription filter on `c` means different things to different viewers (memoised). */
+function filterIsPersonal(
+  verdicts: FilterVerdicts,
+  ruleDeps: RuleDeps,
+  c: Collection,
+  filter: string,
+): boolean {
+  let memo = verdicts.get(c);
+  if (!memo) {
+    memo = new Map();
+    verdicts.set(c, memo);
+  }
+  let verdict = memo.get(filter);
+  if (verdict === undefined) {
+    verdict = filterReadsViewer(ruleDeps, c, filter);
+    if (memo.size >= MAX_FILTER_VERDICTS) memo.clear();
+    memo.set(filter, verdict);
+  }
+  return verdict;
 }
 
 /** A client's subscription an event matched. */
@@ -34,21 +69,25 @@ export function topicMatches(topic: Topic, c: Collection, recordId: string): boo
 
 /**
  * Subscribers that would see the same thing share one group, so the rule and filter run
- * once per group per event (not once per client): superusers together, and other viewers
- * together unless the rule, the expand or the record's own visibility depends on who asks.
+ * once per group per event (not once per client): superusers together (API keys by their
+ * scope), and other viewers together unless the rule, the expand, the record's own
+ * visibility or the filter (through a relation into a collection whose listRule reads the
+ * request, issue 12 #10) depends on who asks. `personalFilter` says the last.
  */
-function groupKey(c: Collection, topic: Topic, viewer: Viewer): string {
+function groupKey(c: Collection, topic: Topic, viewer: Viewer, personalFilter: boolean): string {
   const rule = (topic.recordId === undefined ? c.listRule : c.viewRule) ?? '';
-  const personal = rule.includes('@request') || c.type === 'auth' || topic.query.expand !== undefined;
+  const personal =
+    personalFilter || rule.includes('@request') || c.type === 'auth' || topic.query.expand !== undefined;
   const who = viewer.superuser
-    ? 's'
+    ? viewerScopeKey(viewer)
     : personal
       ? `u:${viewer.authCollectionId ?? ''}/${viewer.authId ?? ''}`
       : 'p';
-  // only what changes the outcome: the query and headers count when the rule reads them
+  // only what changes the outcome: the query and headers count when a rule reads them
   const { filter, expand, fields } = topic.query;
-  const query = rule.includes('@request.query') ? topic.query : { filter, expand, fields };
-  const headers = rule.includes('@request.headers') ? topic.headers : {};
+  const whole = personalFilter || rule.includes('@request.query');
+  const query = whole ? topic.query : { filter, expand, fields };
+  const headers = personalFilter || rule.includes('@request.headers') ? topic.headers : {};
   return `${topic.recordId === undefined ? 'l' : 'v'}\u0000${who}\u0000${JSON.stringify(query)}\u0000${JSON.stringify(headers)}`;
 }
 
@@ -80,14 +119,17 @@ export async function deliveriesFor(
   row: ChangeRow,
   matches: Match[],
 ): Promise<{ client: RealtimeClient; delivery: Delivery }[]> {
+  const ruleDeps = { db: deps.db, collection: (idOrName: string) => deps.collections.find(idOrName) };
   const groups = new Map<string, Match[]>();
   for (const m of matches) {
-    const key = groupKey(c, m.topic, m.client.viewer);
+    const filter = m.topic.query.filter;
+    const personalFilter =
+      !m.client.viewer.superuser && !!filter && filterIsPersonal(deps.filterVerdicts, ruleDeps, c, filter);
+    const key = groupKey(c, m.topic, m.client.viewer, personalFilter);
     const g = groups.get(key);
     if (g) g.push(m);
     else groups.set(key, [m]);
   }
-  const ruleDeps = { db: deps.db, collection: (idOrName: string) => deps.collections.find(idOrName) };
   const out: { client: RealtimeClient; delivery: Delivery }[] = [];
   await Promise.all(
     [...groups.values()].map(async (group) => {

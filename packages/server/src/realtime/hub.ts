@@ -8,7 +8,7 @@ import type { Viewer } from '../rules/viewer.ts';
 import type { CollectionService } from '../schema/collection-service.ts';
 import { randomString } from '../tools/id.ts';
 import { type ClientSink, enqueueFrame, newClient, type RealtimeClient, sameAuth } from './client.ts';
-import { deliveriesFor, topicMatches } from './dispatch.ts';
+import { createFilterVerdicts, deliveriesFor, topicMatches } from './dispatch.ts';
 import { MAX_SUBSCRIPTIONS, parseTopic, parseTopics, type Topic } from './topic.ts';
 import { TopicIndex } from './topic-index.ts';
 
@@ -71,7 +71,7 @@ export function createRealtimeHub({ db, changes, collections, records, logger, o
     for (const t of topics.values()) index.add(client, t);
   };
   const counters = { delivered: 0, dropped: 0, slow: 0 };
-  const deps = { db, collections, records, logger };
+  const deps = { db, collections, records, logger, filterVerdicts: createFilterVerdicts() };
   let following: Following | undefined;
   let timer: NodeJS.Timeout | undefined;
 

@@ -165,6 +165,34 @@ export function sortValue(
 }
 
 /**
+ * Whether a non-superuser's `filter` on `c` can mean different things to different
+ * viewers: it crosses a relation into a collection whose listRule reads the request
+ * (`@request.auth.id`, …), which that filter meets per viewer. Realtime uses this to
+ * judge such subscriptions per viewer rather than once per shared group (issue 12 #10).
+ * A filter that does not compile is reported as viewer-dependent (the safe side).
+ */
+export function filterReadsViewer(deps: RuleDeps, c: Collection, filter: string): boolean {
+  if (!filter.trim()) return false;
+  let reads = false;
+  try {
+    compileFilter(parseFilter(filter), {
+      db: deps.db,
+      collection: deps.collection,
+      base: c,
+      request: emptyRequest(),
+      allowHidden: false,
+      listRuleOf: (target) => {
+        if (target.listRule?.includes('@request')) reads = true;
+        return undefined;
+      },
+    });
+  } catch {
+    return true;
+  }
+  return reads;
+}
+
+/**
  * A collection's listRule as a client filter meets it through a relation: `null` when
  * only superusers may list it (or the stored rule no longer parses), undefined when open.
  */

@@ -1,7 +1,8 @@
 import type { Database, Executor } from '../db/database.ts';
 import type { FilterDialect } from '../db/filter-dialect.ts';
+import { resealRows, type SecretBox } from '../tools/secret-box.ts';
 
-/** One S3 access key as stored (the secret in clear: SigV4 verification needs it). */
+/** One S3 access key (the secret in clear here, sealed in `_s3_keys`: SigV4 verification needs it). */
 export interface S3KeyRow {
   id: string;
   name: string;
@@ -36,11 +37,11 @@ export interface PartRow {
   created: string;
 }
 
-const decodeKey = (r: Record<string, unknown>, f: FilterDialect): S3KeyRow => ({
+const decodeKey = (r: Record<string, unknown>, f: FilterDialect, box: SecretBox): S3KeyRow => ({
   id: String(r.id),
   name: String(r.name ?? ''),
   accessKeyId: String(r.accessKeyId),
-  secret: String(r.secret),
+  secret: box.open(String(r.secret)),
   buckets: JSON.parse(String(r.buckets ?? '[]')) as string[],
   readOnly: f.decodeBool(r.readOnly),
   created: String(r.created),
@@ -64,13 +65,16 @@ const decodePart = (r: Record<string, unknown>): PartRow => ({
   created: String(r.created),
 });
 
-/** Reads and writes `_s3_keys`, `_s3_uploads` and `_s3_parts` on either dialect. */
-export function createS3Store(db: Database) {
+/**
+ * Reads and writes `_s3_keys`, `_s3_uploads` and `_s3_parts` on either dialect. Key
+ * secrets are sealed with `box` in the table and opened when read.
+ */
+export function createS3Store(db: Database, box: SecretBox) {
   const qb = db.sys;
   return {
     async listKeys(): Promise<S3KeyRow[]> {
       return (await db.all(qb.selectFrom('_s3_keys').selectAll().orderBy('created'))).map((r) =>
-        decodeKey(r, db.filter),
+        decodeKey(r, db.filter, box),
       );
     },
     async findKey(accessKeyIdOrId: string): Promise<S3KeyRow | undefined> {
@@ -80,17 +84,37 @@ export function createS3Store(db: Database) {
           .selectAll()
           .where((e) => e.or([e('accessKeyId', '=', accessKeyIdOrId), e('id', '=', accessKeyIdOrId)])),
       );
-      return row ? decodeKey(row, db.filter) : undefined;
+      return row ? decodeKey(row, db.filter, box) : undefined;
     },
     async insertKey(k: S3KeyRow): Promise<void> {
       await db.run(
-        qb
-          .insertInto('_s3_keys')
-          .values({ ...k, buckets: JSON.stringify(k.buckets), readOnly: db.filter.bool(k.readOnly) }),
+        qb.insertInto('_s3_keys').values({
+          ...k,
+          secret: box.seal(k.secret),
+          buckets: JSON.stringify(k.buckets),
+          readOnly: db.filter.bool(k.readOnly),
+        }),
       );
     },
     async deleteKey(id: string): Promise<void> {
       await db.run(qb.deleteFrom('_s3_keys').where('id', '=', id));
+    },
+    /** `_s3_keys` as a store of sealed secrets: re-seals those in clear or under a previous key. */
+    secretStore: {
+      name: 'the S3 access keys (_s3_keys)',
+      async reseal(current: SecretBox): Promise<number> {
+        const rows = await db.all<{ id: string; secret: string }>(
+          qb.selectFrom('_s3_keys').select(['id', 'secret']),
+        );
+        return resealRows(
+          current,
+          rows,
+          (r) => r.secret,
+          async (r, secret) => {
+            await db.run(qb.updateTable('_s3_keys').set({ secret }).where('id', '=', r.id));
+          },
+        );
+      },
     },
 
     async insertUpload(u: UploadRow): Promise<void> {

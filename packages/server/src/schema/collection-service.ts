@@ -1,6 +1,7 @@
 import type { Database, Transaction } from '../db/database.ts';
 import { BadRequestError, ValidationError } from '../errors/api-error.ts';
 import { FieldCode, fieldError } from '../errors/codes.ts';
+import type { SecretBox } from '../tools/secret-box.ts';
 import { type Collection, type CollectionType, cloneCollection } from './collection.ts';
 import { createCollectionCache } from './collection-cache.ts';
 import { overlay, prepareNew } from './collection-input.ts';
@@ -21,6 +22,8 @@ export interface RuleCheckDeps {
 
 export interface CollectionServiceDeps {
   db: Database;
+  /** Seals the OAuth2 provider secrets of `_collections` rows (and opens them on load). */
+  secrets: SecretBox;
   /**
    * Why a rule is invalid for collection `c` (does not parse, names unknown fields), or
    * undefined when it is valid: rules/rule-condition.ts `ruleProblem`, injected because
@@ -44,10 +47,16 @@ export type CollectionService = ReturnType<typeof createCollectionService>;
  * a real table (or view). Every change alters the table in the same transaction as the
  * definition, so a failed change leaves both as they were.
  */
-export function createCollectionService({ db, ruleProblem, onChange, onCommitted }: CollectionServiceDeps) {
-  const cache = createCollectionCache(() => loadCollections(db.sys, db));
+export function createCollectionService({
+  db,
+  secrets,
+  ruleProblem,
+  onChange,
+  onCommitted,
+}: CollectionServiceDeps) {
+  const cache = createCollectionCache(() => loadCollections(db.sys, db, secrets));
   const { find, get, all } = cache;
-  const writes = createCollectionWrites({ db, all, ruleProblem });
+  const writes = createCollectionWrites({ db, secrets, all, ruleProblem });
 
   /**
    * Runs one schema change in a transaction, then re-reads the schema (so changes that

@@ -1,6 +1,7 @@
 import { type Database, DbError, type Transaction } from '../db/database.ts';
 import { BadRequestError, type ErrorData, ValidationError } from '../errors/api-error.ts';
 import { FieldCode, fieldError } from '../errors/codes.ts';
+import type { SecretBox } from '../tools/secret-box.ts';
 import { nowDate } from '../tools/time.ts';
 import { type Collection, ensureSystemFields, RULE_KEYS } from './collection.ts';
 import { normalizeFields, retargetIndexes } from './collection-input.ts';
@@ -27,6 +28,8 @@ export class ViewBreakError extends BadRequestError {
 /** What the schema writes need: the database, and the schema as it is before the change. */
 export interface CollectionWritesDeps {
   db: Database;
+  /** Seals the OAuth2 provider secrets of the stored rows. */
+  secrets: SecretBox;
   all: () => Collection[];
   /** Why a rule is invalid (rules/rule-condition.ts `ruleProblem`, injected: rules/ sits above schema/). */
   ruleProblem: (
@@ -41,7 +44,7 @@ export interface CollectionWritesDeps {
  * table or view, store or remove its row. `pending` maps every collection as it will be
  * once the surrounding change commits, so several steps of one change see each other.
  */
-export function createCollectionWrites({ db, all, ruleProblem }: CollectionWritesDeps) {
+export function createCollectionWrites({ db, secrets, all, ruleProblem }: CollectionWritesDeps) {
   async function resolveViewFields(
     tx: Transaction,
     c: Collection,
@@ -182,7 +185,7 @@ export function createCollectionWrites({ db, all, ruleProblem }: CollectionWrite
           throw new ValidationError(failMessage, indexFailure(next.indexes, prev?.indexes ?? [], e));
         throw e;
       }
-      await storeCollection(db.sys, tx, next, !prev);
+      await storeCollection(db.sys, tx, next, !prev, secrets);
       pending.set(next.id, next);
     },
 

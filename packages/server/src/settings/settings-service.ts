@@ -9,6 +9,7 @@ import type { Viewer } from '../rules/viewer.ts';
 import { createS3BlobStore } from '../storage/s3-blob-store.ts';
 import { randomString } from '../tools/id.ts';
 import type { BackgroundService } from '../tools/lifecycle.ts';
+import type { SecretBox } from '../tools/secret-box.ts';
 import { nowDate } from '../tools/time.ts';
 import {
   BACKUPS_S3_FIELDS,
@@ -22,6 +23,34 @@ const PARAM_ID = 'settings';
 const CHANNEL = 'settings';
 const EMAIL_RE = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 const INVALID = 'An error occurred while validating the submitted data.';
+
+/**
+ * Where the stored row keeps secrets (sealed at rest, see tools/secret-box.ts): by Config
+ * key and by PocketBase's section path, whichever shape the row has.
+ */
+const SECRET_PATHS = [
+  ['smtpPassword'],
+  ['s3Secret'],
+  ['backupsS3', 'secret'],
+  ['smtp', 'password'],
+  ['s3', 'secret'],
+  ['backups', 's3', 'secret'],
+] as const;
+
+/** A copy of a stored settings value with `fn` applied to each secret in it. */
+function mapSecrets<T>(value: T, fn: (v: string) => string): T {
+  const out = structuredClone(value) as Record<string, unknown>;
+  for (const path of SECRET_PATHS) {
+    let at: Record<string, unknown> | undefined = out;
+    for (const k of path.slice(0, -1)) {
+      const next: unknown = at?.[k];
+      at = next && typeof next === 'object' ? (next as Record<string, unknown>) : undefined;
+    }
+    const last = path[path.length - 1]!;
+    if (at && typeof at[last] === 'string' && at[last] !== '') at[last] = fn(at[last] as string);
+  }
+  return out as T;
+}
 
 /**
  * The settings a superuser changed at runtime, by Config key (stored in `_params`, over the
@@ -97,8 +126,9 @@ export function createSettingsService(deps: {
   config: Config;
   mailer: Mailer;
   logger: Logger;
+  secrets: SecretBox;
 }) {
-  const { db, config, mailer, logger } = deps;
+  const { db, config, mailer, logger, secrets } = deps;
   const target = config as unknown as Record<string, unknown>;
   const base: Overrides = Object.fromEntries(KEYS.map((k) => [k, target[k]]));
   let applied = '';
@@ -116,16 +146,24 @@ export function createSettingsService(deps: {
     mailer.reset();
   }
 
-  // the one place the stored settings row is read and written (secrets get sealed here)
-  async function readStored(): Promise<Overrides> {
+  /** The one read of the stored settings row, as stored (secrets sealed). */
+  async function storedRow(): Promise<Overrides | undefined> {
     const row = await db.first<{ value: string }>(
       db.sys.selectFrom('_params').select('value').where('id', '=', PARAM_ID),
     );
-    return row ? (JSON.parse(String(row.value)) as Overrides) : {};
+    return row ? (JSON.parse(String(row.value)) as Overrides) : undefined;
   }
+
+  /** The stored settings, secrets opened. */
+  async function readStored(): Promise<Overrides> {
+    const row = await storedRow();
+    return row ? mapSecrets(row, secrets.open) : {};
+  }
+
+  /** The one write of the stored settings row (secrets sealed). */
   async function writeStored(next: Overrides): Promise<void> {
     const now = nowDate();
-    const value = JSON.stringify(next);
+    const value = JSON.stringify(mapSecrets(next, secrets.seal));
     await db.run(
       db.qb
         .insertInto('_params')
@@ -261,6 +299,22 @@ export function createSettingsService(deps: {
         .notify(CHANNEL, self)
         .catch((err: unknown) => logger.error({ err }, 'announcing a settings change failed'));
       return toJSON();
+    },
+    /** The settings row as a store of sealed secrets (re-sealed at start, see secrets/). */
+    secretStore: {
+      name: 'the settings (_params)',
+      async reseal(box: SecretBox): Promise<number> {
+        const row = await storedRow();
+        if (!row) return 0;
+        let stale = 0;
+        mapSecrets(row, (v) => {
+          box.open(v);
+          if (box.needsReseal(v)) stale++;
+          return v;
+        });
+        if (stale) await writeStored(await readStored());
+        return stale;
+      },
     },
     /** Sends a test message with the current settings (PocketBase's settings/test/email). */
     async testEmail(to: unknown, viewer: Viewer): Promise<void> {

@@ -3,7 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import type PocketBase from 'pocketbase';
 import { DIALECTS, startTestApp, type TestApp } from '../support/app.ts';
 import { createUser, createUsersCollection, type TestUser } from '../support/auth-users.ts';
-import { Inbox, sdk, TestEventSource } from '../support/realtime.ts';
+import { Inbox, sdk, TestEventSource, titlesUntil } from '../support/realtime.ts';
 
 for (const dialect of DIALECTS) {
   describe(`realtime rules (${dialect})`, () => {
@@ -52,16 +52,6 @@ for (const dialect of DIALECTS) {
       assert.equal(res.status, 200, JSON.stringify(res.body));
       return res.body;
     };
-    /** Titles received up to (and including) the marker, which every viewer may see. */
-    const until = async (inbox: Inbox<any>, marker: string) => {
-      const seen: string[] = [];
-      for (;;) {
-        const e = await inbox.next();
-        seen.push(e.record.title);
-        if (e.record.title === marker) return seen;
-      }
-    };
-
     test('each viewer receives only the records its listRule lets it list', async () => {
       const viewers = {
         a: client(a.token),
@@ -81,10 +71,10 @@ for (const dialect of DIALECTS) {
       await create('notes', { title: 'b-private', owner: b.id });
       await create('notes', { title: 'a-private', owner: a.id });
       await create('notes', { title: 'public', public: true });
-      assert.deepEqual(await until(inboxes.a!, 'public'), ['a-private', 'public']);
-      assert.deepEqual(await until(inboxes.b!, 'public'), ['b-private', 'public']);
-      assert.deepEqual(await until(inboxes.anon!, 'public'), ['public']);
-      assert.deepEqual(await until(inboxes.su!, 'public'), ['b-private', 'a-private', 'public']);
+      assert.deepEqual(await titlesUntil(inboxes.a!, 'public'), ['a-private', 'public']);
+      assert.deepEqual(await titlesUntil(inboxes.b!, 'public'), ['b-private', 'public']);
+      assert.deepEqual(await titlesUntil(inboxes.anon!, 'public'), ['public']);
+      assert.deepEqual(await titlesUntil(inboxes.su!, 'public'), ['b-private', 'a-private', 'public']);
     });
 
     test('collection/* follows the listRule and collection/id the viewRule (null: superusers only)', async () => {

@@ -205,7 +205,7 @@ describe('schema changes across nodes (postgres)', () => {
     try {
       // the collection is made on A without an announcement (as if B missed it), then
       // A writes a record: B learns of the collection only from the record's change
-      await createCollectionService({ db: t.app.db, ruleProblem }).create({
+      await createCollectionService({ db: t.app.db, secrets: t.app.secrets, ruleProblem }).create({
         name: 'latecomers',
         listRule: '',
         viewRule: '',

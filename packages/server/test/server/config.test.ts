@@ -337,3 +337,36 @@ maxRequests = 5
     assert.throws(() => parseHostPort('host:65536'), { message: 'invalid port 65536' });
   });
 });
+
+describe('loadConfig: the key that seals secrets at rest', () => {
+  const cwd = tmpdir();
+  test('--encryptionEnv NAME reads the key from NAME and the previous one from NAME_PREVIOUS', () => {
+    const c = loadConfig({ encryptionEnv: 'APP_KEY' }, { APP_KEY: 'k1', APP_KEY_PREVIOUS: 'k0' }, cwd);
+    assert.deepEqual([c.encryptionEnv, c.encryptionKey, c.encryptionKeyPrevious], ['APP_KEY', 'k1', 'k0']);
+    // it wins over FORGEBASE_ENCRYPTION_KEY
+    const both = loadConfig(
+      { encryptionEnv: 'APP_KEY' },
+      { APP_KEY: 'k1', FORGEBASE_ENCRYPTION_KEY: 'kx' },
+      cwd,
+    );
+    assert.equal(both.encryptionKey, 'k1');
+    const env = loadConfig(
+      {},
+      {
+        FORGEBASE_ENCRYPTION_KEY: 'kx',
+        FORGEBASE_ENCRYPTION_KEY_PREVIOUS: 'kp',
+        FORGEBASE_ENCRYPTION_ENV: '',
+      },
+      cwd,
+    );
+    assert.deepEqual([env.encryptionKey, env.encryptionKeyPrevious], ['kx', 'kp']);
+    const viaEnvName = loadConfig({}, { FORGEBASE_ENCRYPTION_ENV: 'APP_KEY', APP_KEY: 'k1' }, cwd);
+    assert.equal(viaEnvName.encryptionKey, 'k1');
+  });
+
+  test('a named variable that is unset is a clear error', () => {
+    assert.throws(() => loadConfig({ encryptionEnv: 'NOPE' }, {}, cwd), {
+      message: 'encryptionEnv: the environment variable NOPE is not set (it must hold the encryption key)',
+    });
+  });
+});

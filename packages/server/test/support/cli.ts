@@ -18,10 +18,14 @@ export interface CliResult {
 
 /**
  * Runs `node packages/server/src/main.ts <args>` as a child process in `cwd`, with the
- * repo's Node 24 first on PATH and no FORGEBASE_* variables from the parent.
+ * repo's Node 24 first on PATH and no FORGEBASE_* variables from the parent (`extraEnv` added).
  */
-export function runForgebase(args: string[], cwd: string): Promise<CliResult> {
-  const env: NodeJS.ProcessEnv = {};
+export function runForgebase(
+  args: string[],
+  cwd: string,
+  extraEnv: Record<string, string> = {},
+): Promise<CliResult> {
+  const env: NodeJS.ProcessEnv = { ...extraEnv };
   for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('FORGEBASE_')) env[k] = v;
   env.PATH = `${BIN}${delimiter}${process.env.PATH ?? ''}`;
   return new Promise((resolve) => {

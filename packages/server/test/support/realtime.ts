@@ -117,3 +117,16 @@ export class WsClient {
     this.ws.close();
   }
 }
+
+/**
+ * The `record.title` of the events in `inbox` up to and including the one titled
+ * `marker` (a record every viewer under test may see), in arrival order.
+ */
+export async function titlesUntil(inbox: Inbox<any>, marker: string): Promise<string[]> {
+  const seen: string[] = [];
+  for (;;) {
+    const e = await inbox.next();
+    seen.push(e.record.title);
+    if (e.record.title === marker) return seen;
+  }
+}
