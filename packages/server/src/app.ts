@@ -1,13 +1,16 @@
 import type { FastifyInstance } from 'fastify';
+import { AUTH_ORIGINS, authOriginsCollection } from './auth/auth-alerts.ts';
 import { type AuthService, createAuthService } from './auth/auth-service.ts';
 import { hashPassword, verifyPassword } from './auth/password.ts';
 import { totpSecretStore } from './auth/totp.ts';
 import { type ChangeLog, createChangeLog } from './changes/change-log.ts';
 import { type Config, parseHostPort } from './config.ts';
 import type { Database } from './db/database.ts';
-import { openDatabase } from './db/open.ts';
+import { openDatabase, openLogDatabase } from './db/open.ts';
 import { createFileService, type FileService } from './files/file-service.ts';
 import { createHttpServer } from './http/server.ts';
+import { createLogService, type LogService, type LogWriteOptions } from './logs/log-service.ts';
+import { LOG_MIGRATIONS } from './logs/migrations.ts';
 import { createMailer } from './mail/mailer.ts';
 import { createMigrationRunner, type MigrationRunner } from './migrations/migration-runner.ts';
 import { createLogger, type Logger } from './observability/logger.ts';
@@ -35,6 +38,8 @@ import type { SecretBox } from './tools/secret-box.ts';
 export type { Config } from './config.ts';
 
 const PRUNE_EVERY_MS = 10 * 60 * 1000;
+// PocketBase prunes its logs every 6 hours (its cron `0 0,6,12,18 * * *`)
+const LOGS_PRUNE_EVERY_MS = 6 * 60 * 60 * 1000;
 
 export { loadConfig } from './config.ts';
 
@@ -54,6 +59,8 @@ export interface App {
   storage: StorageService;
   /** The runtime settings (GET/PATCH /api/settings), for commands and tests. */
   settings: SettingsService;
+  /** The request logs (`logs.db` on SQLite, `_logs` in PostgreSQL); `logs.flush()` writes what is buffered. */
+  logs: LogService;
   http: FastifyInstance;
   /** The time every service reads (a manual clock in tests). */
   clock: Clock;
@@ -77,7 +84,14 @@ export interface App {
  */
 export async function createApp(
   config: Config,
-  opts: { logger?: Logger; applyMigrations?: boolean; realtime?: HubOptions; clock?: Clock } = {},
+  opts: {
+    logger?: Logger;
+    applyMigrations?: boolean;
+    realtime?: HubOptions;
+    clock?: Clock;
+    /** How request log writes are batched (tests shorten the flush interval). */
+    logWrites?: LogWriteOptions;
+  } = {},
 ): Promise<App> {
   const logger = opts.logger ?? createLogger(config.logLevel);
   const clock = opts.clock ?? SYSTEM_CLOCK;
@@ -89,7 +103,9 @@ export async function createApp(
     systemMigrations: SYSTEM_MIGRATIONS,
     ...(config.db ? { db: config.db } : {}),
   });
+  let logDb: { db: Database; owned: boolean } | undefined;
   try {
+    logDb = await openLogDatabase(db, { dataDir: config.dataDir, migrations: LOG_MIGRATIONS });
     const mailer = createMailer({ config, logger });
     const settings = createSettingsService({ db, config, mailer, logger, secrets });
     // every stored secret must open with the configured keys (else a clear start-up
@@ -119,6 +135,11 @@ export async function createApp(
         { name: SUPERUSERS, type: 'auth', fields: superuserFields() },
         { system: true },
       );
+      runner = migrations;
+    }
+    if (!collections.find(AUTH_ORIGINS)) {
+      runner = undefined;
+      await collections.create(authOriginsCollection(), { system: true });
       runner = migrations;
     }
     if (opts.applyMigrations) {
@@ -176,8 +197,15 @@ export async function createApp(
     });
     const s3 = createS3Service({ db, blobs, storage, secrets });
     const tus = createTusService({ db, blobs, storage, logger, maxSize: config.storageMaxObjectSize });
+    const logs = createLogService({
+      db: logDb.db,
+      config,
+      clock,
+      logger,
+      ...(opts.logWrites ? { options: opts.logWrites } : {}),
+    });
     const http = await createHttpServer(
-      { config, collections, records, auth, files, realtime, storage, s3, tus, settings, clock },
+      { config, collections, records, auth, files, realtime, storage, s3, tus, settings, logs, clock },
       logger,
     );
 
@@ -193,6 +221,16 @@ export async function createApp(
       { name: 'auth-tokens', start: auth.start, stop: auth.stop },
       periodicService('auth-pruning', clock, PRUNE_EVERY_MS, auth.pruneSessions, (err) =>
         logger.error({ err }, 'pruning _otps/_mfas failed'),
+      ),
+      // buffered request log entries written every second; the last ones by stop(), below
+      { name: 'log-writes', start: logs.start, stop: logs.flush },
+      // TODO(crons): register logs.pruneLogs as '__pbLogsCleanup__' ('0 */6 * * *') instead
+      periodicService(
+        'logs-pruning',
+        clock,
+        LOGS_PRUNE_EVERY_MS,
+        async () => void (await logs.pruneLogs()),
+        (err) => logger.error({ err }, 'pruning the request logs failed'),
       ),
     ];
     const lifecycle = createLifecycle(services);
@@ -211,6 +249,7 @@ export async function createApp(
       realtime,
       storage,
       settings,
+      logs,
       http,
       clock,
       secrets,
@@ -234,6 +273,9 @@ export async function createApp(
         stopped = true;
         await lifecycle.stop();
         await http.close();
+        // after the last response: its entry is written before the log database closes
+        await logs.stop();
+        if (logDb?.owned) await logDb.db.close();
         await mailer.close();
         await recordBlobs.close();
         await blobs.close();
@@ -242,6 +284,7 @@ export async function createApp(
       },
     };
   } catch (e) {
+    if (logDb?.owned) await logDb.db.close();
     await db.close();
     throw e;
   }

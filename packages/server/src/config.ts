@@ -95,14 +95,6 @@ export interface Config {
   rateLimitsExcludedIps: string[];
   /** When non-empty, superuser requests from other IPs/CIDRs are refused (settings `superuserIPs`). */
   superuserIps: string[];
-  /** Settings `logs.maxDays`: request logs kept this many days (0 = not logged). */
-  logsMaxDays: number;
-  /** Settings `logs.minLevel`: the lowest level logged (PocketBase's -4 debug … 8 error). */
-  logsMinLevel: number;
-  /** Settings `logs.logIP`. */
-  logsLogIp: boolean;
-  /** Settings `logs.logAuthId`. */
-  logsLogAuthId: boolean;
   /** Settings `backups.cron`: when backups are taken ('' = never). */
   backupsCron: string;
   /** Settings `backups.cronMaxKeep`: scheduled backups kept. */
@@ -182,6 +174,14 @@ export interface Config {
   encryptionKey?: string;
   /** A previous key, still accepted for reading; its values are re-sealed at start. */
   encryptionKeyPrevious?: string;
+  /** Request logs are kept this many days (settings `logs.maxDays`); 0 turns request logging off. */
+  logsMaxDays: number;
+  /** Log entries below this level are not stored: -4 debug, 0 info, 4 warn, 8 error (`logs.minLevel`). */
+  logsMinLevel: number;
+  /** Store the client's IP addresses (`userIP`, `remoteIP`) with each request (`logs.logIP`). */
+  logsLogIp: boolean;
+  /** Store the signed-in record's id (`authId`) with each request (`logs.logAuthId`). */
+  logsLogAuthId: boolean;
 }
 
 type Partial_ = { [K in keyof Config]?: Config[K] | undefined };
@@ -208,10 +208,6 @@ const ENV: Record<string, keyof Config> = {
   FORGEBASE_RATE_LIMITS_RULES: 'rateLimitsRules',
   FORGEBASE_RATE_LIMITS_EXCLUDED_IPS: 'rateLimitsExcludedIps',
   FORGEBASE_SUPERUSER_IPS: 'superuserIps',
-  FORGEBASE_LOGS_MAX_DAYS: 'logsMaxDays',
-  FORGEBASE_LOGS_MIN_LEVEL: 'logsMinLevel',
-  FORGEBASE_LOGS_LOG_IP: 'logsLogIp',
-  FORGEBASE_LOGS_LOG_AUTH_ID: 'logsLogAuthId',
   FORGEBASE_BACKUPS_CRON: 'backupsCron',
   FORGEBASE_BACKUPS_CRON_MAX_KEEP: 'backupsCronMaxKeep',
   FORGEBASE_BACKUPS_S3: 'backupsS3',
@@ -248,6 +244,10 @@ const ENV: Record<string, keyof Config> = {
   FORGEBASE_ENCRYPTION_ENV: 'encryptionEnv',
   FORGEBASE_ENCRYPTION_KEY: 'encryptionKey',
   FORGEBASE_ENCRYPTION_KEY_PREVIOUS: 'encryptionKeyPrevious',
+  FORGEBASE_LOGS_MAX_DAYS: 'logsMaxDays',
+  FORGEBASE_LOGS_MIN_LEVEL: 'logsMinLevel',
+  FORGEBASE_LOGS_LOG_IP: 'logsLogIp',
+  FORGEBASE_LOGS_LOG_AUTH_ID: 'logsLogAuthId',
 };
 
 const TOML: Record<string, keyof Config> = {
@@ -272,10 +272,6 @@ const TOML: Record<string, keyof Config> = {
   rate_limits_rules: 'rateLimitsRules',
   rate_limits_excluded_ips: 'rateLimitsExcludedIps',
   superuser_ips: 'superuserIps',
-  logs_max_days: 'logsMaxDays',
-  logs_min_level: 'logsMinLevel',
-  logs_log_ip: 'logsLogIp',
-  logs_log_auth_id: 'logsLogAuthId',
   backups_cron: 'backupsCron',
   backups_cron_max_keep: 'backupsCronMaxKeep',
   backups_s3: 'backupsS3',
@@ -311,6 +307,10 @@ const TOML: Record<string, keyof Config> = {
   s3_force_path_style: 's3ForcePathStyle',
   // the key itself is not a toml setting: it comes from the environment (or the key file)
   encryption_env: 'encryptionEnv',
+  logs_max_days: 'logsMaxDays',
+  logs_min_level: 'logsMinLevel',
+  logs_log_ip: 'logsLogIp',
+  logs_log_auth_id: 'logsLogAuthId',
 };
 
 /** An HTTP header name (RFC 9110 token). */
@@ -379,7 +379,13 @@ function coerce(key: keyof Config, v: unknown, source: string): unknown {
   if (key === 'batchMaxBodySize' || key === 'logsMaxDays' || key === 'logsMinLevel') {
     const n = typeof v === 'number' || (typeof v === 'string' && v.trim() !== '') ? Number(v) : Number.NaN;
     if (!Number.isSafeInteger(n) || (n < 0 && key !== 'logsMinLevel'))
-      throw invalid(key === 'logsMinLevel' ? 'an integer' : 'a number, 0 or more');
+      throw invalid(
+        key === 'logsMinLevel'
+          ? 'an integer level'
+          : key === 'logsMaxDays'
+            ? 'a number of days (0 or more)'
+            : 'a number, 0 or more',
+      );
     return n;
   }
   if (key === 'smtpAuthMethod') {

@@ -26,6 +26,8 @@ const LAYERS: Record<string, number> = {
   migrations: 60,
   // services
   auth: 50,
+  // request logs: the filter language and records' list parameters over `_logs`
+  logs: 45,
   records: 40,
   changes: 38,
   storage: 35,

@@ -25,6 +25,7 @@ import type { SecretBox } from '../tools/secret-box.ts';
 import { formatDate } from '../tools/time.ts';
 import { createAnonymousFlow } from './anonymous.ts';
 import { createApiKeyService, KEY_PREFIX } from './api-keys.ts';
+import { createAuthAlerts, forgetAuthOrigins } from './auth-alerts.ts';
 import { authMethods } from './auth-methods.ts';
 import { createAuthStore } from './auth-store.ts';
 import { createEmailChangeFlow } from './email-change.ts';
@@ -111,8 +112,10 @@ export function createAuthService({
   const identityFailures = limited(config.authFailLimitIdentity * IDENTITY_SPREAD);
   const ipFailures = limited(config.authFailLimitIp);
   const store = createAuthStore(db, clock);
-  const signIn = createSignIn({ records, store, clock });
+  const alerts = createAuthAlerts({ db, config, logger, mailer, records, clock });
+  const signIn = createSignIn({ records, store, clock, alerts });
   cleanUpDeletedAuthRecords(records.hooks, db.qb);
+  forgetAuthOrigins(records.hooks, db);
   // the install token's writes are made as this viewer (a copy of the system viewer): its
   // identity is what the hooks check
   const installer: Viewer = { ...asSystem() };
@@ -378,6 +381,8 @@ export function createAuthService({
     requestOtp: otpFlow.requestOtp,
     requestMagicLink: otpFlow.requestMagicLink,
     authWithOtp: otpFlow.authWithOtp,
+    /** A new OTP for a record, returned instead of mailed (the `superuser otp` command). */
+    createOtp: otpFlow.createOtp,
 
     /** Deletes OTPs and MFA sessions older than a day (they expire much sooner). */
     async pruneSessions(): Promise<void> {

@@ -124,6 +124,28 @@ export function createOtpFlow(deps: OtpDeps) {
       return issue(collection, body, 'link');
     },
 
+    /**
+     * A new OTP for a record, handed to the caller instead of mailed (PocketBase's
+     * `superuser otp` command): a code of the collection's `otp.length` digits, valid for
+     * `otp.duration` seconds. Refused when the collection has OTP auth disabled.
+     */
+    async createOtp(
+      c: Collection,
+      recordId: string,
+    ): Promise<{ id: string; password: string; duration: number }> {
+      const o = (c.otp ?? {}) as OtpOptions;
+      if (!o.enabled) throw new BadRequestError(`OTP auth is not enabled for the ${c.name} collection`);
+      const { duration, length } = otpOptions(c);
+      const password = randomDigits(length);
+      const id = await store.createOtp({
+        collection_ref: c.id,
+        record_ref: recordId,
+        password: await hashPassword(password),
+        sent_to: '',
+      });
+      return { id, password, duration };
+    },
+
     /** POST auth-with-otp `{otpId, password}` → `{token, record}` (or `{mfaId}`). */
     async authWithOtp(
       collection: string,

@@ -5,6 +5,7 @@ import type { Viewer } from '../rules/viewer.ts';
 import { type Collection, SUPERUSERS } from '../schema/collection.ts';
 import type { RecordValues } from '../schema/record-values.ts';
 import type { Clock } from '../tools/clock.ts';
+import type { AuthAlerts } from './auth-alerts.ts';
 import { type AuthStore, hasExpired } from './auth-store.ts';
 import { signAuthToken } from './tokens.ts';
 
@@ -21,6 +22,8 @@ export type AuthResult = AuthSuccess | { mfaId: string };
 export interface SignInContext {
   viewer: Viewer;
   ip: string;
+  /** The client's User-Agent (auth alerts fingerprint address and agent). */
+  userAgent?: string | undefined;
   mfaId?: string | undefined;
 }
 
@@ -51,10 +54,13 @@ export function createSignIn({
   records,
   store,
   clock,
+  alerts,
 }: {
   records: RecordService;
   store: AuthStore;
   clock: Clock;
+  /** Auth alerts: told of every completed sign-in (see auth-alerts.ts). */
+  alerts?: AuthAlerts;
 }) {
   /** `{token, record}`; the record always shows its email to its owner. */
   async function response(c: Collection, record: RecordValues, token?: string): Promise<AuthSuccess> {
@@ -118,7 +124,9 @@ export function createSignIn({
       await checkAuthRule(c, record, ctx.viewer);
       const mfaId = await checkMfa(c, record, method, ctx);
       if (mfaId) return { mfaId };
-      return response(c, record);
+      const result = await response(c, record);
+      await alerts?.signedIn(c, record, ctx);
+      return result;
     },
   };
 }

@@ -3,7 +3,10 @@ import { SUPERUSERS } from '../schema/collection.ts';
 import { configFrom, withApp } from './common.ts';
 import { registerSuperuserIpsCommand } from './superuser-ips.ts';
 
-/** `forgebase superuser upsert|delete`: manage superusers without the API. */
+/** Loose email shape check for command arguments (the record lookup does the rest). */
+const EMAIL_RE = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;
+
+/** `forgebase superuser upsert|otp|delete`: manage superusers without the API. */
 export function registerSuperuserCommand(program: Command): void {
   const cmd = program.command('superuser').description('manage superusers');
   cmd
@@ -17,6 +20,22 @@ export function registerSuperuserCommand(program: Command): void {
         if (existing) await app.records.asSystem().update(SUPERUSERS, String(existing.id), body);
         else await app.records.asSystem().create(SUPERUSERS, body);
         process.stdout.write(`Superuser ${email} ${existing ? 'updated' : 'created'}.\n`);
+      });
+    });
+
+  cmd
+    .command('otp <email>')
+    .description('create a new OTP for a superuser and print it (OTP auth must be enabled on _superusers)')
+    .action(async (email: string, _o: unknown, c: Command) => {
+      if (!EMAIL_RE.test(email)) throw new Error('invalid or missing email address');
+      await withApp(configFrom(c), async (app) => {
+        const su = app.collections.get(SUPERUSERS);
+        const existing = await app.records.findByField(su, 'email', email);
+        if (!existing) throw new Error(`superuser with email "${email}" doesn't exist`);
+        const otp = await app.auth.createOtp(su, String(existing.id));
+        process.stdout.write(
+          `Successfully created OTP for superuser "${email}":\n├─ Id:    ${otp.id}\n├─ Pass:  ${otp.password}\n└─ Valid: ${otp.duration}s\n\n`,
+        );
       });
     });
 

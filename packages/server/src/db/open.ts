@@ -27,3 +27,26 @@ export async function openDatabase(opts: {
   }
   return db;
 }
+
+/**
+ * Opens the database request logs live in. On PostgreSQL: the app's own (a `_logs` table,
+ * so every node's logs are in one place). Otherwise `<dataDir>/logs.db`, a SQLite file of
+ * its own (WAL, synchronous NORMAL: a lost log line on power loss is acceptable), so log
+ * writes never queue behind the app's writes. `owned` tells the caller to close it.
+ */
+export async function openLogDatabase(
+  app: Database,
+  opts: { dataDir: string; migrations: readonly SystemMigration[] },
+): Promise<{ db: Database; owned: boolean }> {
+  if (app.dialect === 'postgres') {
+    await runSystemMigrations(app, opts.migrations);
+    return { db: app, owned: false };
+  }
+  const db = await openDatabase({
+    db: join(opts.dataDir, 'logs.db'),
+    dataDir: opts.dataDir,
+    sqliteSync: 'NORMAL',
+    systemMigrations: opts.migrations,
+  });
+  return { db, owned: true };
+}

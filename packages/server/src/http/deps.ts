@@ -1,6 +1,7 @@
 import type { AuthService } from '../auth/auth-service.ts';
 import type { Config } from '../config.ts';
 import type { FileService } from '../files/file-service.ts';
+import type { LogService } from '../logs/log-service.ts';
 import type { RealtimeHub } from '../realtime/hub.ts';
 import type { RecordService } from '../records/record-service.ts';
 import type { S3Service } from '../s3/s3-service.ts';
@@ -25,4 +26,6 @@ export interface HttpDeps {
   settings: SettingsService;
   /** The app's clock (rate limit windows); the system clock when absent. */
   clock?: Clock;
+  /** The request logs (`/api/logs`), written by the request-log hook. */
+  logs: LogService;
 }

@@ -2,13 +2,13 @@ import { randomBytes } from 'node:crypto';
 import Fastify, { type FastifyInstance, LogController } from 'fastify';
 import type { Logger } from '../observability/logger.ts';
 import { parseFields, pickFields } from '../records/pick-fields.ts';
-import { redactUrl } from '../tools/redact-url.ts';
 import { registerBodyParsers } from './body.ts';
 import { registerClientIp } from './client-ip.ts';
 import type { HttpDeps } from './deps.ts';
 import { clientErrorResponse, registerErrorHandling } from './error-handler.ts';
 import { fieldsParam } from './query-params.ts';
 import { registerRateLimits } from './rate-limit.ts';
+import { registerRequestLog } from './request-log.ts';
 import { collectRoutes } from './route-catalog.ts';
 import type { TypeBoxProvider } from './route-schema.ts';
 import { apiKeyRoutes } from './routes/api-keys.ts';
@@ -18,6 +18,8 @@ import { collectionRoutes } from './routes/collections.ts';
 import { docsRoutes } from './routes/docs.ts';
 import { fileRoutes } from './routes/files.ts';
 import { healthRoutes } from './routes/health.ts';
+import { logRoutes } from './routes/logs.ts';
+import { oauth2RedirectRoutes } from './routes/oauth2-redirect.ts';
 import { realtimeRoutes } from './routes/realtime.ts';
 import { realtimeWsRoutes } from './routes/realtime-ws.ts';
 import { recordRoutes } from './routes/records.ts';
@@ -99,21 +101,7 @@ export async function createHttpServer(deps: HttpDeps, logger: Logger): Promise<
     if (closing) setImmediate(() => app.server.closeIdleConnections());
     done();
   });
-  if (deps.config.logRequests) {
-    app.addHook('onResponse', (req, reply, done) => {
-      done();
-      req.log.info(
-        {
-          method: req.method,
-          // file tokens, signed-URL tokens and presigned signatures never reach the log
-          url: redactUrl(req.url),
-          status: reply.statusCode,
-          ms: Math.round(reply.elapsedTime * 100) / 100,
-        },
-        'request',
-      );
-    });
-  }
+  registerRequestLog(app, deps);
   // PocketBase's `fields` projection applies to every successful JSON response
   app.addHook('preSerialization', (req, reply, payload, done) => {
     // the aggregate endpoint uses `fields` for its own purpose
@@ -151,9 +139,11 @@ export async function createHttpServer(deps: HttpDeps, logger: Logger): Promise<
     batchRoutes,
     fileRoutes,
     realtimeRoutes,
+    oauth2RedirectRoutes,
     realtimeWsRoutes,
     storageRoutes,
     settingsRoutes,
+    logRoutes,
     s3KeyRoutes,
     s3Routes,
     storageTusRoutes,

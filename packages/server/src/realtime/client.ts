@@ -25,6 +25,8 @@ export interface ClientSink {
   close(reason: string): void;
   /** Turns a delivery into this transport's frame. */
   format(d: Delivery): string;
+  /** A named message that is not a record change (e.g. PocketBase's `@oauth2`), as a frame. */
+  message(name: string, data: unknown): string;
 }
 
 /** A connected realtime client and its subscriptions, as the hub keeps it. */
@@ -45,6 +47,8 @@ export interface RealtimeClient {
   blockedSince: number | undefined;
   /** While a resume replays old events, live ones wait here (with their seq). */
   held: string[] | undefined;
+  /** The address the client connected from ('' when unknown), like PocketBase keeps it. */
+  ip: string;
 }
 
 /** A fresh client record for the hub. */
@@ -53,8 +57,10 @@ export function newClient(
   transport: 'sse' | 'ws',
   sink: ClientSink,
   viewer: Viewer,
+  ip = '',
 ): RealtimeClient {
   return {
+    ip,
     id,
     transport,
     viewer,

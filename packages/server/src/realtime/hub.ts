@@ -186,8 +186,9 @@ export function createRealtimeHub({ db, changes, collections, records, logger, o
       transport: 'sse' | 'ws',
       sink: ClientSink,
       viewer: Viewer = { superuser: false },
+      ip = '',
     ): RealtimeClient {
-      const client = newClient(randomString(40, CLIENT_ID_CHARS), transport, sink, viewer);
+      const client = newClient(randomString(40, CLIENT_ID_CHARS), transport, sink, viewer, ip);
       clients.set(client.id, client);
       return client;
     },
@@ -246,6 +247,23 @@ export function createRealtimeHub({ db, changes, collections, records, logger, o
       const text = filter ?? topic.query.filter;
       if (text?.trim())
         filterCondition({ db, collection: (n) => collections.find(n) }, c, text, client.viewer);
+    },
+
+    /**
+     * Sends a named message once to the client `id` subscribed to `topic` (exactly that
+     * key), then drops that subscription: PocketBase's `@oauth2` hand-over. False (nothing
+     * sent) for an unknown or closed client, one without the subscription, or one that
+     * connected from another address than `ip` (clients with no address are not checked).
+     */
+    sendOnce(id: string, topic: string, data: unknown, ip: string): boolean {
+      const client = clients.get(id);
+      if (!client || client.closed || !client.subscriptions.has(topic)) return false;
+      if (client.ip !== '' && client.ip !== ip) return false;
+      const next = new Map(client.subscriptions);
+      next.delete(topic);
+      setTopics(client, next);
+      send(client, client.sink.message(topic, data));
+      return true;
     },
 
     unsubscribe(client: RealtimeClient, key: string): void {

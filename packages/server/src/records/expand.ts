@@ -70,8 +70,10 @@ export async function expandRecords(
         viewer,
         ids.size ? sql<boolean>`${sql.ref('id')} IN (${sql.join([...ids])})` : undefined,
       );
+      if (!found) continue;
       if (subtree.size) await expandRecords(deps, target, [...found.values()], subtree, viewer);
       for (const item of items) {
+        initExpand(item);
         const related = idsOf(item[name])
           .map((id) => found.get(id))
           .filter((r): r is Exported => !!r);
@@ -98,6 +100,7 @@ export async function expandRecords(
         )})`
       : sql<boolean>`${sql.ref(backField.name)} IN (${sql.join(parentIds)})`;
     const found = await fetchVisible(deps, back, viewer, where);
+    if (!found) continue;
     if (subtree.size) await expandRecords(deps, back, [...found.values()], subtree, viewer);
     const unique =
       !multi &&
@@ -106,6 +109,7 @@ export async function expandRecords(
         return p?.unique && p.columns.length === 1 && p.columns[0]!.name === backField.name;
       });
     for (const item of items) {
+      initExpand(item);
       const related = [...found.values()].filter((r) => idsOf(r[backField.name]).includes(String(item.id)));
       if (related.length === 0) continue;
       attach(item, name, unique ? related[0]! : related);
@@ -118,31 +122,43 @@ function idsOf(v: unknown): string[] {
   return typeof v === 'string' && v !== '' ? [v] : [];
 }
 
+/**
+ * Like PocketBase, a record whose requested relation resolved (a relation the viewer may
+ * expand) answers with an `expand` object even when nothing was related.
+ */
+function initExpand(item: Exported): void {
+  if (item.expand === undefined) item.expand = {};
+}
+
 function attach(item: Exported, name: string, value: Exported | Exported[]): void {
   const expand = (item.expand as Record<string, unknown> | undefined) ?? {};
   expand[name] = value;
   item.expand = expand;
 }
 
-/** Records of `c` matching `where` that the viewer may view, exported and keyed by id. */
+/**
+ * Records of `c` matching `where` that the viewer may view, exported and keyed by id;
+ * undefined when the viewer may not expand `c` at all (like PocketBase's failed expand,
+ * which leaves no `expand` key).
+ */
 async function fetchVisible(
   deps: ExpandDeps,
   c: Collection,
   viewer: Viewer,
   where: RawBuilder<boolean> | undefined,
-): Promise<Map<string, Exported>> {
+): Promise<Map<string, Exported> | undefined> {
   const out = new Map<string, Exported>();
-  if (!where) return out;
   // an API key reaches only the collection its scope names: nothing is expanded beyond it
-  if (viewer.keyScope && viewer.keyScope !== c.id) return out;
+  if (viewer.keyScope && viewer.keyScope !== c.id) return undefined;
   let rule: ReturnType<typeof ruleCondition>;
   try {
     rule = ruleCondition(deps, c, c.viewRule, viewer);
   } catch (e) {
     // a superusers-only collection is simply not expanded for others
-    if (e instanceof ApiError) return out;
+    if (e instanceof ApiError) return undefined;
     throw e;
   }
+  if (!where) return out;
   let query = deps.db.qb.selectFrom(c.name).selectAll(c.name).where(where);
   if (rule.kind === 'where') query = query.where(rule.sql);
   const rows = await (deps.ex ?? deps.db).all<Record<string, unknown>>(query);

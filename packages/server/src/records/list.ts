@@ -4,7 +4,7 @@ import { sql } from '../db/kysely.ts';
 import type { Viewer } from '../rules/viewer.ts';
 import type { Collection } from '../schema/collection.ts';
 import { decodeRow, exportRecord } from './record-codec.ts';
-import { parseSort, type SortResolver, type SortTerm } from './sort.ts';
+import { orderBySort, parseSort, type SortResolver, type SortTerm } from './sort.ts';
 
 export interface ListParams {
   page?: number;
@@ -75,14 +75,7 @@ function buildList(
     query = query.where(where);
     countQuery = countQuery.where(where);
   }
-  for (const t of terms) {
-    // a path may be missing: order its NULLs as SQLite does on both dialects (first when ascending)
-    query = t.nullable
-      ? query.orderBy(sql`${t.expr} ${sql.raw(t.desc ? 'DESC NULLS LAST' : 'ASC NULLS FIRST')}`)
-      : query.orderBy(t.expr, t.desc ? 'desc' : 'asc');
-  }
-  if (c.type !== 'view' && !terms.some((t) => t.rowid))
-    query = query.orderBy(sql.ref(db.filter.rowIdColumn), 'asc');
+  query = orderBySort(query, terms, c.type === 'view' ? undefined : db.filter.rowIdColumn);
   return {
     list: query
       .limit(perPage)

@@ -70,6 +70,12 @@ export async function prepareValues(
     }
     changed.add(name);
   }
+  // matches PocketBase: an auth record's form fields (password, passwordConfirm,
+  // oldPassword, managed email and verified) are checked first, and alone
+  if (c.type === 'auth') {
+    const formErrors = authFormErrors(c, body, values, previous, opts);
+    if (Object.keys(formErrors).length) return { values, errors: formErrors, changed };
+  }
   const errors: ErrorData = {};
   const now = nowDate();
   for (const f of c.fields) {
@@ -91,13 +97,6 @@ export async function prepareValues(
     });
     if (err) errors[f.name] = err;
   }
-  if (c.type === 'auth') {
-    checkPasswordConfirm(c, body, values, isNew, errors);
-    if (!opts.superuser && !opts.manage) {
-      checkManagedFields(values, previous, errors);
-      if (previous) checkOldPassword(body, opts.oldPasswordOk ?? false, errors);
-    }
-  }
   settleUploads(c, values);
   return { values, errors, changed };
 }
@@ -114,15 +113,6 @@ function settleUploads(c: Collection, values: RecordValues): void {
 
 const MISMATCH = fieldError(FieldCode.valuesMismatch, "Values don't match.");
 
-/** Matches PocketBase: without manage access, a new password needs the old one. */
-function checkOldPassword(body: Record<string, unknown>, ok: boolean, errors: ErrorData): void {
-  const given = (k: string) => typeof body[k] === 'string' && body[k] !== '';
-  if (!given('password') && !given('passwordConfirm')) return;
-  if (!given('oldPassword')) errors.oldPassword ??= fields.required();
-  else if (!ok)
-    errors.oldPassword ??= fieldError(FieldCode.invalidOldPassword, 'Missing or invalid old password.');
-}
-
 /**
  * Matches PocketBase: only those who manage an auth collection (superusers, or viewers the
  * manageRule lets through) may mark a record verified or change its email directly; others
@@ -137,22 +127,38 @@ export function checkManagedFields(
   if (previous && values.email !== previous.email) errors.email ??= MISMATCH;
 }
 
-/** Auth records: a new password needs a matching `passwordConfirm`. */
-function checkPasswordConfirm(
+/**
+ * PocketBase's auth form checks, made before any field is validated: a new record needs
+ * `password` and a matching `passwordConfirm`; either one given needs the other; without
+ * manage access a new password needs the right `oldPassword`, and email and verified
+ * cannot change directly. Only the first error of each key.
+ */
+function authFormErrors(
   c: Collection,
   body: Record<string, unknown>,
   values: RecordValues,
-  isNew: boolean,
-  errors: ErrorData,
-): void {
-  const pw = c.fields.find((f: FieldModel) => f.type === 'password' && f.name === 'password');
-  if (!pw) return;
-  const v = values.password as PasswordValue;
-  if (v.plain === undefined || v.plain === '') {
-    if (isNew && !errors.password) errors.password = fields.required();
-    return;
+  previous: RecordValues | undefined,
+  opts: PrepareOptions,
+): ErrorData {
+  const errors: ErrorData = {};
+  const isNew = previous === undefined;
+  const manage = opts.superuser || (opts.manage ?? false);
+  if (!manage) checkManagedFields(values, previous, errors);
+  if (!c.fields.some((f: FieldModel) => f.type === 'password' && f.name === 'password')) return errors;
+  const text = (k: string) => {
+    const v = body[k];
+    return typeof v === 'string' ? v : typeof v === 'number' ? String(v) : '';
+  };
+  const password = text('password');
+  const confirm = text('passwordConfirm');
+  const old = text('oldPassword');
+  if (password === '' && (isNew || confirm !== '' || old !== '')) errors.password = fields.required();
+  if (confirm === '' && (isNew || password !== '' || old !== '')) errors.passwordConfirm = fields.required();
+  else if (confirm !== password) errors.passwordConfirm = MISMATCH;
+  if (!isNew && !manage && (password !== '' || confirm !== '')) {
+    if (old === '') errors.oldPassword = fields.required();
+    else if (!opts.oldPasswordOk)
+      errors.oldPassword = fieldError(FieldCode.invalidOldPassword, 'Missing or invalid old password.');
   }
-  if (body.passwordConfirm !== v.plain) {
-    errors.passwordConfirm = fieldError(FieldCode.valuesMismatch, "Values don't match.");
-  }
+  return errors;
 }

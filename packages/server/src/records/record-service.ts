@@ -5,7 +5,9 @@ import { BadRequestError } from '../errors/api-error.ts';
 import { asSystem, type Viewer } from '../rules/viewer.ts';
 import type { CollectionService } from '../schema/collection-service.ts';
 import { type BatchOperation, runBatch } from './batch.ts';
+import { type CollectionPage, listCollections } from './collection-list.ts';
 import { type CommittedChange, createHookRegistry, type RecordChange } from './hooks.ts';
+import type { ListParams } from './list.ts';
 import { createWritePreparer } from './prepare-ops.ts';
 import type { RecordMethods, RecordTx } from './record-api.ts';
 import { decodeRow } from './record-codec.ts';
@@ -177,6 +179,11 @@ export function createRecordService({
       deadline?: number,
     ): Promise<(Record<string, unknown> | undefined)[]> {
       return runBatch({ collections, preparer, via: top, write }, ops, viewerOf, deadline);
+    },
+
+    /** One page of the collections, filtered and sorted like PocketBase's collections list. */
+    listCollections(params: Omit<ListParams, 'expand'>, viewer: Viewer): Promise<CollectionPage> {
+      return listCollections({ db, collection: collections.find }, collections.all(), params, viewer);
     },
 
     /** Deletes every record of a collection, with the same reference handling as delete. */

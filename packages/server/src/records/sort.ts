@@ -1,4 +1,4 @@
-import type { RawBuilder } from 'kysely';
+import type { RawBuilder, SelectQueryBuilder } from 'kysely';
 import { sql } from '../db/kysely.ts';
 import { BadRequestError } from '../errors/api-error.ts';
 import type { Collection } from '../schema/collection.ts';
@@ -90,4 +90,27 @@ function splitSort(param: string): string[] {
   }
   parts.push(param.slice(start));
   return parts;
+}
+
+/**
+ * Adds the ORDER BY of parsed sort terms to a query. Ties go by insertion order
+ * (`rowIdColumn`) unless a term is `@rowid`; pass undefined where rows have none (views).
+ */
+export function orderBySort<QB extends SelectQueryBuilder<any, any, any>>(
+  query: QB,
+  terms: SortTerm[],
+  rowIdColumn: string | undefined,
+): QB {
+  let q = query;
+  for (const t of terms) {
+    // a path may be missing: order its NULLs as SQLite does on both dialects (first when ascending)
+    q = (
+      t.nullable
+        ? q.orderBy(sql`${t.expr} ${sql.raw(t.desc ? 'DESC NULLS LAST' : 'ASC NULLS FIRST')}`)
+        : q.orderBy(t.expr, t.desc ? 'desc' : 'asc')
+    ) as QB;
+  }
+  if (rowIdColumn !== undefined && !terms.some((t) => t.rowid))
+    q = q.orderBy(sql.ref(rowIdColumn), 'asc') as QB;
+  return q;
 }

@@ -121,7 +121,7 @@ export function authDefaults(name: string): Partial<Collection> {
       enabled: true,
       emailTemplate: template(
         'Login from a new location',
-        '<p>Hello,</p><p>We noticed a login to your {APP_NAME} account from a new location.</p><p>If this was you, you may disregard this email.</p>',
+        "<p>Hello,</p>\n<p>We noticed a login to your {APP_NAME} account from a new location:</p>\n<p><em>{ALERT_INFO}</em></p>\n<p><strong>If this wasn't you, you should immediately change your {APP_NAME} account password to revoke access from all other locations.</strong></p>\n<p>If this was you, you may disregard this email.</p>\n<p>\n  Thanks,<br/>\n  {APP_NAME} team\n</p>",
       ),
     },
     oauth2: {
@@ -173,6 +173,20 @@ export function fieldWithDefaults(input: Record<string, unknown>): FieldModel {
   }
   base.type = type;
   return base as FieldModel;
+}
+
+/**
+ * A system table described as a collection, so the filter compiler and the sort parser
+ * can read it like any collection table: `_objects` for bucket rules, `_logs` for log
+ * filters. It has no rules and is never listed or reachable through `@collection`.
+ *
+ * @example tableAsCollection('_logs', [{ name: 'level', type: 'number' }, { name: 'data', type: 'json' }])
+ */
+export function tableAsCollection(name: string, fields: { name: string; type: string }[]): Collection {
+  return virtualCollection(
+    name,
+    fields.map((f) => fieldWithDefaults({ ...f, system: true })),
+  );
 }
 
 export const ID_FIELD = (): FieldModel =>
@@ -338,6 +352,29 @@ export function keepProviderSecrets(prev: unknown, next: unknown): void {
     if (!was) continue;
     for (const k of ['clientSecret', 'privateKey']) if (!cur[k] && was[k]) cur[k] = was[k];
   }
+}
+
+/**
+ * A collection that exists only in code, named `name` (its id too), system and
+ * superusers-only: the shape the filter compiler needs to read rows that are not a
+ * collection's table (storage objects, the collections list).
+ */
+export function virtualCollection(name: string, fields: FieldModel[]): Collection {
+  return {
+    id: name,
+    name,
+    type: 'base',
+    system: true,
+    listRule: null,
+    viewRule: null,
+    createRule: null,
+    updateRule: null,
+    deleteRule: null,
+    indexes: [],
+    created: '',
+    updated: '',
+    fields,
+  };
 }
 
 /** Deep copy (collections are plain JSON). */

@@ -3,7 +3,7 @@ import type { Database, Executor } from '../db/database.ts';
 import type { FilterDialect } from '../db/filter-dialect.ts';
 import { sql } from '../db/kysely.ts';
 import type { Collection } from '../schema/collection.ts';
-import { fieldWithDefaults } from '../schema/collection.ts';
+import { tableAsCollection } from '../schema/collection.ts';
 import type { Bucket } from './bucket-model.ts';
 
 /** One stored object's row in `_objects`. */
@@ -24,31 +24,17 @@ export interface ObjectRow {
  * `_objects` seen as a collection, so bucket rules compile with the filter language:
  * `name`, `size`, `mimeType`, `owner`, `metadata.*`, `created`, `updated`, and `@request.auth.*`.
  */
-export const OBJECTS_COLLECTION: Collection = {
-  id: '_objects',
-  name: '_objects',
-  type: 'base',
-  system: true,
-  listRule: null,
-  viewRule: null,
-  createRule: null,
-  updateRule: null,
-  deleteRule: null,
-  indexes: [],
-  created: '',
-  updated: '',
-  fields: [
-    fieldWithDefaults({ name: 'id', type: 'text', system: true }),
-    fieldWithDefaults({ name: 'bucket', type: 'text', system: true }),
-    fieldWithDefaults({ name: 'name', type: 'text', system: true }),
-    fieldWithDefaults({ name: 'size', type: 'number', system: true }),
-    fieldWithDefaults({ name: 'mimeType', type: 'text', system: true }),
-    fieldWithDefaults({ name: 'owner', type: 'text', system: true }),
-    fieldWithDefaults({ name: 'metadata', type: 'json', system: true }),
-    fieldWithDefaults({ name: 'created', type: 'date', system: true }),
-    fieldWithDefaults({ name: 'updated', type: 'date', system: true }),
-  ],
-};
+export const OBJECTS_COLLECTION: Collection = tableAsCollection('_objects', [
+  { name: 'id', type: 'text' },
+  { name: 'bucket', type: 'text' },
+  { name: 'name', type: 'text' },
+  { name: 'size', type: 'number' },
+  { name: 'mimeType', type: 'text' },
+  { name: 'owner', type: 'text' },
+  { name: 'metadata', type: 'json' },
+  { name: 'created', type: 'date' },
+  { name: 'updated', type: 'date' },
+]);
 
 function decodeBucket(row: Record<string, unknown>, f: FilterDialect): Bucket {
   return {

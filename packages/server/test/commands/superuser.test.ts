@@ -65,6 +65,43 @@ for (const dialect of DIALECTS) {
       });
     });
 
+    test('otp prints a new OTP for the superuser, which signs in once', async () => {
+      const off = await cli.run('superuser', 'otp', EMAIL);
+      assert.deepEqual(off, {
+        code: 1,
+        stdout: '',
+        stderr: 'forgebase: OTP auth is not enabled for the _superusers collection\n',
+      });
+      await cli.withApp(async (app) => {
+        await app.collections.update('_superusers', { otp: { enabled: true, duration: 300, length: 6 } });
+      });
+      const res = await cli.run('superuser', 'otp', EMAIL);
+      assert.equal(res.code, 0, res.stderr);
+      const m =
+        /^Successfully created OTP for superuser "(.+)":\n├─ Id: {4}(\w{15})\n├─ Pass: {2}(\d{6})\n└─ Valid: 300s\n\n$/.exec(
+          res.stdout,
+        );
+      assert.ok(m, res.stdout);
+      assert.equal(m[1], EMAIL);
+      await cli.withApp(async (app) => {
+        const ctx = { viewer: { superuser: false }, ip: '127.0.0.1' } as never;
+        const body = { otpId: m[2], password: m[3] };
+        const auth = await app.auth.authWithOtp('_superusers', body, ctx);
+        assert.equal('record' in auth && auth.record.email, EMAIL);
+        await assert.rejects(app.auth.authWithOtp('_superusers', body, ctx), /Invalid or expired OTP/);
+      });
+      for (const bad of ['not-an-email', 'nobody@example.com']) {
+        const r = await cli.run('superuser', 'otp', bad);
+        assert.equal(r.code, 1);
+        assert.equal(
+          r.stderr,
+          bad === 'not-an-email'
+            ? 'forgebase: invalid or missing email address\n'
+            : `forgebase: superuser with email "${bad}" doesn't exist\n`,
+        );
+      }
+    });
+
     test('delete removes the superuser; deleting an unknown email exits 1', async () => {
       const res = await cli.run('superuser', 'delete', EMAIL);
       assert.deepEqual(res, { code: 0, stdout: `Superuser ${EMAIL} deleted.\n`, stderr: '' });

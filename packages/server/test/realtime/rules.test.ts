@@ -124,8 +124,12 @@ for (const dialect of DIALECTS) {
         .subscribe('*', (e) => ix.push(e), { expand: 'owner', fields: 'title,expand.owner.email' });
       await create('notes', { title: 'shared', public: true, owner: a.id });
       assert.deepEqual((await io.next()).record, { title: 'shared', expand: { owner: { email: a.email } } });
-      // b may see the note but not the user a (users' viewRule): no expand
-      assert.deepEqual((await ix.next()).record, { title: 'shared' });
+      // b may see the note but not the user a (users' viewRule): an empty expand, like PocketBase
+      assert.deepEqual((await ix.next()).record, { title: 'shared', expand: {} });
+      // a note with no owner: the requested relation is empty, still `expand: {}`
+      await create('notes', { title: 'ownerless', public: true });
+      assert.deepEqual((await io.next()).record, { title: 'ownerless', expand: {} });
+      assert.deepEqual((await ix.next()).record, { title: 'ownerless', expand: {} });
     });
 
     const openStream = async (token: string) => {

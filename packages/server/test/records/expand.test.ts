@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { DIALECTS, startTestApp, type TestApp } from '../support/app.ts';
+import PocketBase from 'pocketbase';
+import { DIALECTS, SUPERUSER_EMAIL, SUPERUSER_PASSWORD, startTestApp, type TestApp } from '../support/app.ts';
 
 for (const dialect of DIALECTS) {
   describe(`expand (${dialect})`, () => {
@@ -87,8 +88,10 @@ for (const dialect of DIALECTS) {
     });
 
     test('records the viewRule hides, or a superusers-only collection, are left out', async () => {
+      // like PocketBase: the relations resolved, so `expand` is there, empty
       const p2 = await view(ids.p2!, 'author,tags');
-      assert.equal(p2.expand, undefined);
+      assert.deepEqual(p2.expand, {});
+      // a superusers-only collection fails the expand: no key at all
       const p1 = await view(ids.p1!, 'h');
       assert.equal(p1.expand, undefined);
       const asRoot = await view(ids.p1!, 'h', 'superuser');
@@ -103,7 +106,7 @@ for (const dialect of DIALECTS) {
       assert.equal(first.expand?.by.name, 'Ann');
       // Bob is secret: his record is not expanded for an anonymous viewer
       const second = comments.find((c) => c.body === 'second')!;
-      assert.equal(second.expand, undefined);
+      assert.deepEqual(second.expand, {});
     });
 
     test('list items expand too, and unknown names are ignored', async () => {
@@ -137,6 +140,44 @@ for (const dialect of DIALECTS) {
         ['one'],
       );
       await t.request('DELETE', `/api/collections/posts/records/${created.body.id}`, { token: 'superuser' });
+    });
+
+    test('a requested relation that is empty answers expand: {}; an unknown path leaves no key', async () => {
+      const pb = new PocketBase(t.url);
+      pb.autoCancellation(false);
+      await pb.collection('_superusers').authWithPassword(SUPERUSER_EMAIL, SUPERUSER_PASSWORD);
+      const empty = await pb.collection('posts').create({ title: 'empty' }, { expand: 'author,tags' });
+      assert.deepEqual(empty.expand, {});
+      const updated = await pb
+        .collection('posts')
+        .update(empty.id, { title: 'still empty' }, { expand: 'tags' });
+      assert.deepEqual(updated.expand, {});
+      assert.deepEqual((await pb.collection('posts').getOne(empty.id, { expand: 'author' })).expand, {});
+      assert.deepEqual(
+        (await pb.collection('posts').getOne(empty.id, { expand: 'comments_via_post' })).expand,
+        {},
+      );
+      const listed = await pb.collection('posts').getFullList({ sort: 'title', expand: 'author' });
+      assert.deepEqual(
+        listed.map((r) => [r.title, r.expand === undefined ? 'none' : Object.keys(r.expand)]),
+        [
+          ['P1', ['author']],
+          ['P2', ['author']],
+          ['still empty', []],
+        ],
+      );
+      for (const expand of ['nope', 'title', 'nope_via_post', 'comments_via_nope']) {
+        const r = await pb.collection('posts').getOne(empty.id, { expand });
+        assert.equal(r.expand, undefined, expand);
+        assert.equal('expand' in r, false, expand);
+      }
+      const batch = pb.createBatch();
+      batch.collection('posts').update(empty.id, { title: 'batched' }, { expand: 'author' });
+      batch.collection('posts').update(empty.id, { title: 'batched' }, { expand: 'nope' });
+      const [withKey, without] = await batch.send();
+      assert.deepEqual(withKey?.body.expand, {});
+      assert.equal(without?.body.expand, undefined);
+      await pb.collection('posts').delete(empty.id);
     });
 
     test('fields can pick inside expand', async () => {

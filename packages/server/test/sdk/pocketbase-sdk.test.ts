@@ -1,28 +1,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import PocketBase, { ClientResponseError } from 'pocketbase';
+import type PocketBase from 'pocketbase';
 import { DIALECTS, SUPERUSER_EMAIL, SUPERUSER_PASSWORD, startTestApp, type TestApp } from '../support/app.ts';
 import { NOT_FOUND } from '../support/expect.ts';
+import { sdkClient as client, clientError } from '../support/sdk.ts';
 
 // The official PocketBase JS SDK must work against ForgeBase unchanged (ARCHITECTURE.md, HTTP contract).
-
-/** Runs `fn`, expects it to reject with a ClientResponseError, and returns that error. */
-async function clientError(fn: () => Promise<unknown>): Promise<ClientResponseError> {
-  try {
-    await fn();
-  } catch (e) {
-    assert.ok(e instanceof ClientResponseError, `expected a ClientResponseError, got ${String(e)}`);
-    return e;
-  }
-  assert.fail('expected the request to fail');
-}
-
-/** A fresh SDK client with no auto-cancellation (tests may repeat the same request). */
-function client(url: string): PocketBase {
-  const pb = new PocketBase(url);
-  pb.autoCancellation(false);
-  return pb;
-}
 
 const TASKS = {
   name: 'tasks',

@@ -45,6 +45,10 @@ s3_region = "eu-west-1"
 s3_access_key = "AK"
 s3_secret = "SK"
 s3_force_path_style = true
+logs_max_days = 0
+logs_min_level = -4
+logs_log_ip = false
+logs_log_auth_id = true
 `;
 
 /** The runtime settings' keys (settings sections) at their defaults. */
@@ -92,6 +96,10 @@ const MAIL_AUTH_DEFAULTS = {
   storageTransformVariants: 20,
   s3Region: 'us-east-1',
   s3ForcePathStyle: false,
+  logsMaxDays: 5,
+  logsMinLevel: 0,
+  logsLogIp: true,
+  logsLogAuthId: false,
 };
 
 /** The mail and auth settings of TOML above. */
@@ -124,6 +132,10 @@ const MAIL_AUTH_TOML = {
   s3AccessKey: 'AK',
   s3Secret: 'SK',
   s3ForcePathStyle: true,
+  logsMaxDays: 0,
+  logsMinLevel: -4,
+  logsLogIp: false,
+  logsLogAuthId: true,
 };
 
 describe('loadConfig', () => {
@@ -195,6 +207,8 @@ describe('loadConfig', () => {
       FORGEBASE_TRUSTED_PROXIES: '192.168.0.0/16, 127.0.0.1',
       FORGEBASE_S3_FORCE_PATH_STYLE: 'false',
       FORGEBASE_S3_BUCKET: 'env-files',
+      FORGEBASE_LOGS_MAX_DAYS: '30',
+      FORGEBASE_LOGS_LOG_IP: 'yes',
     };
     assert.deepEqual(loadConfig({}, env, dir), {
       http: '127.0.0.1:7001',
@@ -217,6 +231,8 @@ describe('loadConfig', () => {
       trustedProxies: ['192.168.0.0/16', '127.0.0.1'],
       s3ForcePathStyle: false,
       s3Bucket: 'env-files',
+      logsMaxDays: 30,
+      logsLogIp: true,
     });
   });
 
@@ -314,6 +330,14 @@ maxRequests = 5
       [
         { FORGEBASE_TRUSTED_PROXY_HEADERS: 'X Forwarded For' },
         'FORGEBASE_TRUSTED_PROXY_HEADERS: invalid value "X Forwarded For", expected a list of header names',
+      ],
+      [
+        { FORGEBASE_LOGS_MAX_DAYS: '-1' },
+        'FORGEBASE_LOGS_MAX_DAYS: invalid value "-1", expected a number of days (0 or more)',
+      ],
+      [
+        { FORGEBASE_LOGS_MIN_LEVEL: 'warn' },
+        'FORGEBASE_LOGS_MIN_LEVEL: invalid value "warn", expected an integer level',
       ],
     ];
     for (const [env, message] of cases) assert.throws(() => loadConfig({}, env, cwd), { message });

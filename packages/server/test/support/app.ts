@@ -95,18 +95,30 @@ export async function startTestApp(
   const { dir } = storage;
   const config = testConfig(dialect, dir, storage.schema, overrides);
   const app = await createApp(config, { logger: silentLogger(), ...opts });
-  const url = await app.start();
-  await app.records.asSystem().create('_superusers', {
-    email: SUPERUSER_EMAIL,
-    password: SUPERUSER_PASSWORD,
-    passwordConfirm: SUPERUSER_PASSWORD,
-  });
-  const request = makeRequester(url, () => superuserToken);
-  const auth = await request('POST', '/api/collections/_superusers/auth-with-password', {
-    body: { identity: SUPERUSER_EMAIL, password: SUPERUSER_PASSWORD },
-  });
-  if (auth.status !== 200) throw new Error(`superuser sign-in failed: ${JSON.stringify(auth.body)}`);
-  const superuserToken: string = auth.body.token;
+  let superuserToken = '';
+  let url = '';
+  const request = makeRequester(
+    () => url,
+    () => superuserToken,
+  );
+  try {
+    url = await app.start();
+    await app.records.asSystem().create('_superusers', {
+      email: SUPERUSER_EMAIL,
+      password: SUPERUSER_PASSWORD,
+      passwordConfirm: SUPERUSER_PASSWORD,
+    });
+    const auth = await request('POST', '/api/collections/_superusers/auth-with-password', {
+      body: { identity: SUPERUSER_EMAIL, password: SUPERUSER_PASSWORD },
+    });
+    if (auth.status !== 200) throw new Error(`superuser sign-in failed: ${JSON.stringify(auth.body)}`);
+    superuserToken = auth.body.token;
+  } catch (e) {
+    // a half-started app would keep the test process alive: the file would hang, not fail
+    await app.stop().catch(() => {});
+    await storage.remove().catch(() => {});
+    throw e;
+  }
   return {
     app,
     dialect,
@@ -131,8 +143,8 @@ export async function startTestApp(
   };
 }
 
-/** A `request` function bound to a base URL. */
-export function makeRequester(url: string, superuserToken: () => string) {
+/** A `request` function bound to a base URL (or a function giving it, once known). */
+export function makeRequester(url: string | (() => string), superuserToken: () => string) {
   return async function request(
     method: string,
     path: string,
@@ -146,7 +158,8 @@ export function makeRequester(url: string, superuserToken: () => string) {
       headers['content-type'] = 'application/json';
       body = JSON.stringify(opts.body);
     }
-    const res = await fetch(url + path, { method, headers, ...(body !== undefined ? { body } : {}) });
+    const base = typeof url === 'function' ? url() : url;
+    const res = await fetch(base + path, { method, headers, ...(body !== undefined ? { body } : {}) });
     const text = await res.text();
     let parsed: unknown;
     if (text) {

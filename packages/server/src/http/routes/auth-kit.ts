@@ -40,6 +40,7 @@ export function authRouteKit(app: RouteApp, { auth, records }: HttpDeps) {
     return {
       viewer: await requestViewer(req, auth, body),
       ip: req.clientIp,
+      userAgent: req.headers['user-agent'],
       mfaId: typeof mfaId === 'string' && mfaId ? mfaId : undefined,
     };
   }

@@ -1,11 +1,12 @@
 import { errors, fields } from '../../errors/codes.ts';
-import { type Collection, collectionToJSON } from '../../schema/collection.ts';
+import { collectionToJSON, ensureSystemFields, scaffold } from '../../schema/collection.ts';
+import { randomString } from '../../tools/id.ts';
 import { readBody } from '../body.ts';
 import type { HttpDeps } from '../deps.ts';
 import { listParams, QUERY } from '../query-params.ts';
 import { CollectionParam, NoContent, NoQuery, type RouteApp } from '../route-schema.ts';
 import { Type } from '../type.ts';
-import { superuserOnly } from '../viewer.ts';
+import { superuserOnly, viewerOf } from '../viewer.ts';
 
 const CollectionBody = Type.Object(
   {
@@ -31,27 +32,6 @@ const CollectionListBody = Type.Object({
   totalPages: Type.Integer(),
   items: Type.Array(CollectionBody),
 });
-
-const SORTABLE = new Set(['id', 'created', 'updated', 'name', 'system', 'type']);
-
-function sortCollections(list: Collection[], sort: string | undefined): Collection[] {
-  if (!sort) return list;
-  const terms = sort
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean)
-    .map((s) => ({ desc: s.startsWith('-'), key: s.replace(/^[-+]/, '') }));
-  for (const t of terms)
-    if (!SORTABLE.has(t.key)) throw errors.badRequest(`Invalid sort field "${t.key.slice(0, 100)}".`);
-  return [...list].sort((a, b) => {
-    for (const t of terms) {
-      const x = String((a as unknown as Record<string, unknown>)[t.key]);
-      const y = String((b as unknown as Record<string, unknown>)[t.key]);
-      if (x !== y) return (x < y ? -1 : 1) * (t.desc ? -1 : 1);
-    }
-    return 0;
-  });
-}
 
 const Params = Type.Object({ c: CollectionParam });
 
@@ -93,19 +73,27 @@ export function collectionRoutes(app: RouteApp, { collections, records, auth }: 
       response: { 200: CollectionListBody },
     }),
     async (req) => {
-      const p = listParams(req.query);
-      if (p.filter?.trim()) throw errors.badRequest('Filtering is not supported yet.');
-      const all = sortCollections(collections.all(), p.sort);
-      const perPage = Math.min(p.perPage && p.perPage > 0 ? p.perPage : 30, 1000);
-      const page = p.page && p.page > 0 ? p.page : 1;
-      const items = all.slice((page - 1) * perPage, page * perPage).map(collectionToJSON);
-      return {
-        items,
-        page,
-        perPage,
-        totalItems: p.skipTotal ? -1 : all.length,
-        totalPages: p.skipTotal ? -1 : Math.ceil(all.length / perPage),
+      const result = await records.listCollections(listParams(req.query), await viewerOf(req, auth));
+      return { ...result, items: result.items.map(collectionToJSON) };
+    },
+  );
+
+  app.get(
+    '/api/collections/meta/scaffolds',
+    superuser('The default collection of each type', {
+      response: { 200: Type.Object({ auth: CollectionBody, base: CollectionBody, view: CollectionBody }) },
+    }),
+    async () => {
+      // like PocketBase: one random suffix names the default indexes, and the id stays empty
+      const suffix = randomString(10);
+      const make = (type: 'auth' | 'base' | 'view') => {
+        const c = scaffold(type, '');
+        c.id = suffix;
+        ensureSystemFields(c);
+        c.id = '';
+        return collectionToJSON(c);
       };
+      return { auth: make('auth'), base: make('base'), view: make('view') };
     },
   );
 

@@ -98,6 +98,7 @@ export function realtimeWsRoutes(app: RouteApp, { realtime, auth }: HttpDeps): v
       },
       format: (d: Delivery) =>
         `{"type":"event","topic":${JSON.stringify(d.topic.key)},"seq":${d.seq},"action":${JSON.stringify(d.action)},"record":${d.recordJson}}`,
+      message: (name, data) => JSON.stringify({ type: 'message', topic: name, data }),
     };
   }
 

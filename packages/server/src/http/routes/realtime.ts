@@ -70,8 +70,9 @@ export function realtimeRoutes(app: RouteApp, { realtime, auth }: HttpDeps): voi
       close: () => (res.writableLength > 0 ? res.destroy() : res.end()),
       format: (d: Delivery) =>
         `id:${id}\nevent:${d.topic.key}\ndata:{"action":${JSON.stringify(d.action)},"record":${d.recordJson}}\n\n`,
+      message: (name, data) => sseFrame(id, name, data),
     };
-    const client = realtime.connect('sse', sink);
+    const client = realtime.connect('sse', sink, undefined, req.clientIp);
     id = client.id;
     res.write(sseFrame(id, 'PB_CONNECT', { clientId: id }));
     res.on('close', () => realtime.disconnect(client, 'closed by peer'));
