@@ -1,13 +1,20 @@
+import type { Server } from 'node:http';
 import type { FastifyInstance } from 'fastify';
 import { AUTH_ORIGINS, authOriginsCollection } from './auth/auth-alerts.ts';
 import { type AuthService, createAuthService } from './auth/auth-service.ts';
 import { hashPassword, verifyPassword } from './auth/password.ts';
 import { totpSecretStore } from './auth/totp.ts';
+import { autoBackupService } from './backups/auto-backup.ts';
+import { type BackupService, createBackupService } from './backups/backup-service.ts';
 import { type ChangeLog, createChangeLog } from './changes/change-log.ts';
 import { type Config, parseHostPort } from './config.ts';
+import { createCronLeases } from './crons/cron-leases.ts';
+import { type CronRegistry, createCronRegistry } from './crons/cron-registry.ts';
 import type { Database } from './db/database.ts';
 import { openDatabase, openLogDatabase } from './db/open.ts';
+import { runSystemMigrations } from './db/system-migrations.ts';
 import { createFileService, type FileService } from './files/file-service.ts';
+import { createHttpsRedirect } from './http/https-redirect.ts';
 import { createHttpServer } from './http/server.ts';
 import { createLogService, type LogService, type LogWriteOptions } from './logs/log-service.ts';
 import { LOG_MIGRATIONS } from './logs/migrations.ts';
@@ -32,14 +39,10 @@ import { createStorageService, type StorageService } from './storage/storage-ser
 import { createTusService } from './storage/tus-service.ts';
 import { SYSTEM_MIGRATIONS } from './system-migrations.ts';
 import { type Clock, SYSTEM_CLOCK } from './tools/clock.ts';
-import { type BackgroundService, createLifecycle, periodicService } from './tools/lifecycle.ts';
+import { type BackgroundService, createLifecycle } from './tools/lifecycle.ts';
 import type { SecretBox } from './tools/secret-box.ts';
 
 export type { Config } from './config.ts';
-
-const PRUNE_EVERY_MS = 10 * 60 * 1000;
-// PocketBase prunes its logs every 6 hours (its cron `0 0,6,12,18 * * *`)
-const LOGS_PRUNE_EVERY_MS = 6 * 60 * 60 * 1000;
 
 export { loadConfig } from './config.ts';
 
@@ -61,6 +64,10 @@ export interface App {
   settings: SettingsService;
   /** The request logs (`logs.db` on SQLite, `_logs` in PostgreSQL); `logs.flush()` writes what is buffered. */
   logs: LogService;
+  /** Backups: create, list, restore (also `forgebase backup`). */
+  backups: BackupService;
+  /** The cron registry: maintenance jobs, automatic backups. */
+  crons: CronRegistry;
   http: FastifyInstance;
   /** The time every service reads (a manual clock in tests). */
   clock: Clock;
@@ -100,6 +107,11 @@ export async function createApp(
   const db = await openDatabase({
     dataDir: config.dataDir,
     sqliteSync: config.sqliteSync,
+    queryTimeoutSeconds: config.queryTimeoutSeconds,
+    // development (PocketBase's --dev): every statement with its time, at debug level
+    ...(config.dev
+      ? { trace: (sql: string, ms: number) => logger.debug({ sql, ms: Math.round(ms * 100) / 100 }, 'sql') }
+      : {}),
     systemMigrations: SYSTEM_MIGRATIONS,
     ...(config.db ? { db: config.db } : {}),
   });
@@ -204,8 +216,50 @@ export async function createApp(
       logger,
       ...(opts.logWrites ? { options: opts.logWrites } : {}),
     });
+    const crons = createCronRegistry({
+      clock,
+      logger,
+      timezone: config.cronTimezone,
+      claim: createCronLeases(db),
+    });
+    // the maintenance jobs (PocketBase's __pb…__ jobs); one node of a cluster runs each tick
+    crons.add('__fbChangesCleanup__', '*/10 * * * *', () => changes.prune().then(() => undefined));
+    crons.add('__fbAuthCleanup__', '*/10 * * * *', auth.pruneSessions);
+    crons.add('__fbTusCleanup__', '0 * * * *', () => tus.sweepExpired().then(() => undefined));
+    // PocketBase prunes its logs every 6 hours
+    crons.add('__fbLogsCleanup__', '0 */6 * * *', () => logs.pruneLogs().then(() => undefined));
+    const backups = createBackupService({
+      db,
+      blobs,
+      config,
+      logger,
+      clock,
+      onRestored: async () => {
+        // a backup from an older version lacks the newer system tables
+        await runSystemMigrations(db, SYSTEM_MIGRATIONS);
+        await collections.reload();
+        await settings.load();
+        await schemaSync.announce();
+      },
+    });
     const http = await createHttpServer(
-      { config, collections, records, auth, files, realtime, storage, s3, tus, settings, logs, clock },
+      {
+        config,
+        collections,
+        records,
+        auth,
+        files,
+        realtime,
+        storage,
+        s3,
+        tus,
+        settings,
+        backups,
+        crons,
+        logs,
+        logger,
+        clock,
+      },
       logger,
     );
 
@@ -219,23 +273,15 @@ export async function createApp(
       { name: 'realtime', start: realtime.start, stop: realtime.stop },
       // drops cached tokens of records changed on other nodes
       { name: 'auth-tokens', start: auth.start, stop: auth.stop },
-      periodicService('auth-pruning', clock, PRUNE_EVERY_MS, auth.pruneSessions, (err) =>
-        logger.error({ err }, 'pruning _otps/_mfas failed'),
-      ),
       // buffered request log entries written every second; the last ones by stop(), below
       { name: 'log-writes', start: logs.start, stop: logs.flush },
-      // TODO(crons): register logs.pruneLogs as '__pbLogsCleanup__' ('0 */6 * * *') instead
-      periodicService(
-        'logs-pruning',
-        clock,
-        LOGS_PRUNE_EVERY_MS,
-        async () => void (await logs.pruneLogs()),
-        (err) => logger.error({ err }, 'pruning the request logs failed'),
-      ),
+      autoBackupService({ config, crons, backups, clock, logger }),
+      { name: 'crons', start: crons.start, stop: crons.stop },
     ];
     const lifecycle = createLifecycle(services);
 
     let stopped = false;
+    let redirect: Server | undefined;
     return {
       config,
       logger,
@@ -250,6 +296,8 @@ export async function createApp(
       storage,
       settings,
       logs,
+      backups,
+      crons,
       http,
       clock,
       secrets,
@@ -262,22 +310,26 @@ export async function createApp(
           );
         }
         await lifecycle.start();
-        const { host, port } = parseHostPort(config.http);
+        const { host, port } = parseHostPort(config.https ?? config.http);
         await http.listen({ host, port });
         const addr = http.server.address();
         const bound = typeof addr === 'object' && addr ? addr.port : port;
-        return `http://${host.includes(':') ? `[${host}]` : host}:${bound}`;
+        if (config.https) redirect = await listenHttpsRedirect(config.http, bound);
+        return `${config.https ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${bound}`;
       },
       async stop() {
         if (stopped) return;
         stopped = true;
         await lifecycle.stop();
+        redirect?.closeAllConnections();
+        if (redirect) await new Promise((r) => redirect!.close(r));
         await http.close();
         // after the last response: its entry is written before the log database closes
         await logs.stop();
         if (logDb?.owned) await logDb.db.close();
         await mailer.close();
         await recordBlobs.close();
+        await backups.close();
         await blobs.close();
         await db.close();
         logger.flush?.();
@@ -298,6 +350,17 @@ function secretStores(db: Database, settings: SecretStore, secrets: SecretBox): 
     totpSecretStore(db),
     createS3Store(db, secrets).secretStore,
   ];
+}
+
+/** Listens on `http` (host:port) with the redirect to the HTTPS port. */
+async function listenHttpsRedirect(http: string, httpsPort: number): Promise<Server> {
+  const { host, port } = parseHostPort(http);
+  const server = createHttpsRedirect(httpsPort);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve());
+  });
+  return server;
 }
 
 /** Schema announcements on the database's bus (PostgreSQL NOTIFY; nothing to do on SQLite). */

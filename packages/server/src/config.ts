@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import { Cron } from 'croner';
 import { parse as parseToml } from 'smol-toml';
 import { proxyList } from './tools/client-ip.ts';
 import { rateLimitRuleProblems } from './tools/rate-limit-rules.ts';
@@ -95,12 +96,6 @@ export interface Config {
   rateLimitsExcludedIps: string[];
   /** When non-empty, superuser requests from other IPs/CIDRs are refused (settings `superuserIPs`). */
   superuserIps: string[];
-  /** Settings `backups.cron`: when backups are taken ('' = never). */
-  backupsCron: string;
-  /** Settings `backups.cronMaxKeep`: scheduled backups kept. */
-  backupsCronMaxKeep: number;
-  /** Settings `backups.s3`: where backups go when enabled (else `<dataDir>/backups`). */
-  backupsS3: S3Settings;
   /** How long entries of the `_changes` log are kept, in hours. */
   changesRetentionHours: number;
   /** SMTP server for outgoing mail; unset = mail is logged instead of sent (development). */
@@ -165,6 +160,14 @@ export interface Config {
   s3AccessKey?: string;
   s3Secret?: string;
   s3ForcePathStyle: boolean;
+  /** The time zone of cron schedules (IANA name, e.g. `Europe/Berlin`); default UTC. */
+  cronTimezone: string;
+  /** Schedule of automatic backups (settings `backups.cron`, a cron expression); '' = none. */
+  backupsCron: string;
+  /** How many automatic backups are kept, newest first (settings `backups.cronMaxKeep`); 0 = all. */
+  backupsCronMaxKeep: number;
+  /** Where backups go: an S3 bucket when enabled (settings `backups.s3`), else `<dataDir>/backups`. */
+  backupsS3: BackupsS3;
   /**
    * The name of an environment variable holding the key that seals secrets at rest
    * (PocketBase's `--encryptionEnv`); `<NAME>_PREVIOUS` may hold the key being rotated out.
@@ -182,7 +185,27 @@ export interface Config {
   logsLogIp: boolean;
   /** Store the signed-in record's id (`authId`) with each request (`logs.logAuthId`). */
   logsLogAuthId: boolean;
+  /**
+   * Origins browsers may call the API from (CORS): `*` (default) allows every origin;
+   * entries may hold `*` and `?` wildcards (`https://*.example.com`). PocketBase's `--origins`.
+   */
+  origins: string[];
+  /** Static files served at `/` (PocketBase's `pb_public`); default `fb_public` beside the data dir. */
+  publicDir: string;
+  /** Serve `index.html` of `publicDir` for a path with no file (single-page apps); off by default. */
+  indexFallback: boolean;
+  /** host:port of an HTTPS listener (with `httpsCert` and `httpsKey`); unset = plain HTTP only. */
+  https?: string;
+  /** PEM certificate chain file for `https`. */
+  httpsCert?: string;
+  /** PEM private key file for `https`. */
+  httpsKey?: string;
+  /** A read query running longer than this is cancelled (PocketBase's `--queryTimeout`, default 30). */
+  queryTimeoutSeconds: number;
 }
+
+/** PocketBase's `backups.s3` settings. */
+export type BackupsS3 = S3Settings;
 
 type Partial_ = { [K in keyof Config]?: Config[K] | undefined };
 
@@ -241,6 +264,7 @@ const ENV: Record<string, keyof Config> = {
   FORGEBASE_S3_ACCESS_KEY: 's3AccessKey',
   FORGEBASE_S3_SECRET: 's3Secret',
   FORGEBASE_S3_FORCE_PATH_STYLE: 's3ForcePathStyle',
+  FORGEBASE_CRON_TIMEZONE: 'cronTimezone',
   FORGEBASE_ENCRYPTION_ENV: 'encryptionEnv',
   FORGEBASE_ENCRYPTION_KEY: 'encryptionKey',
   FORGEBASE_ENCRYPTION_KEY_PREVIOUS: 'encryptionKeyPrevious',
@@ -248,6 +272,13 @@ const ENV: Record<string, keyof Config> = {
   FORGEBASE_LOGS_MIN_LEVEL: 'logsMinLevel',
   FORGEBASE_LOGS_LOG_IP: 'logsLogIp',
   FORGEBASE_LOGS_LOG_AUTH_ID: 'logsLogAuthId',
+  FORGEBASE_ORIGINS: 'origins',
+  FORGEBASE_PUBLIC_DIR: 'publicDir',
+  FORGEBASE_INDEX_FALLBACK: 'indexFallback',
+  FORGEBASE_HTTPS: 'https',
+  FORGEBASE_HTTPS_CERT: 'httpsCert',
+  FORGEBASE_HTTPS_KEY: 'httpsKey',
+  FORGEBASE_QUERY_TIMEOUT_SECONDS: 'queryTimeoutSeconds',
 };
 
 const TOML: Record<string, keyof Config> = {
@@ -305,12 +336,20 @@ const TOML: Record<string, keyof Config> = {
   s3_access_key: 's3AccessKey',
   s3_secret: 's3Secret',
   s3_force_path_style: 's3ForcePathStyle',
+  cron_timezone: 'cronTimezone',
   // the key itself is not a toml setting: it comes from the environment (or the key file)
   encryption_env: 'encryptionEnv',
   logs_max_days: 'logsMaxDays',
   logs_min_level: 'logsMinLevel',
   logs_log_ip: 'logsLogIp',
   logs_log_auth_id: 'logsLogAuthId',
+  origins: 'origins',
+  public_dir: 'publicDir',
+  index_fallback: 'indexFallback',
+  https: 'https',
+  https_cert: 'httpsCert',
+  https_key: 'httpsKey',
+  query_timeout_seconds: 'queryTimeoutSeconds',
 };
 
 /** An HTTP header name (RFC 9110 token). */
@@ -322,22 +361,17 @@ const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'
 function coerce(key: keyof Config, v: unknown, source: string): unknown {
   const invalid = (expected: string) =>
     new Error(`${source}: invalid value ${JSON.stringify(v)}, expected ${expected}`);
-  if (key === 'rateLimitsRules' || key === 'backupsS3') {
+  if (key === 'rateLimitsRules') {
     let value = v;
     try {
       if (typeof v === 'string') value = JSON.parse(v);
     } catch {
       throw invalid('JSON');
     }
-    if (key === 'rateLimitsRules') {
-      const rules = Array.isArray(value) ? value.map((r) => ({ audience: '', ...r })) : undefined;
-      if (!rules || rateLimitRuleProblems(rules).length)
-        throw invalid('a list of {label, audience, duration, maxRequests}');
-      return rules;
-    }
-    const s3 = value as Record<string, unknown>;
-    if (!s3 || typeof s3 !== 'object' || Array.isArray(s3)) throw invalid('an S3 table');
-    return { ...DEFAULT_BACKUPS_S3, ...s3 };
+    const rules = Array.isArray(value) ? value.map((r) => ({ audience: '', ...r })) : undefined;
+    if (!rules || rateLimitRuleProblems(rules).length)
+      throw invalid('a list of {label, audience, duration, maxRequests}');
+    return rules;
   }
   if (
     key === 'trustedProxies' ||
@@ -356,8 +390,16 @@ function coerce(key: keyof Config, v: unknown, source: string): unknown {
     } else if (items.some((h) => !HEADER_NAME_RE.test(h))) throw invalid('a list of header names');
     return items;
   }
+  if (key === 'origins') {
+    const list = Array.isArray(v) ? v.map(String) : String(v).split(',');
+    const items = list.map((s) => s.trim()).filter(Boolean);
+    if (!items.length || items.some((o) => /[\s,]/.test(o) || o.length > 300))
+      throw invalid('a list of origins (https://example.com, https://*.example.com or *)');
+    return items;
+  }
   if (
     key === 'automigrate' ||
+    key === 'indexFallback' ||
     key === 'logRequests' ||
     key === 'smtpTls' ||
     key === 's3ForcePathStyle' ||
@@ -394,7 +436,6 @@ function coerce(key: keyof Config, v: unknown, source: string): unknown {
     return s;
   }
   if (
-    key === 'backupsCronMaxKeep' ||
     key === 'bodyLimit' ||
     key.endsWith('TimeoutSeconds') ||
     key === 'changesRetentionHours' ||
@@ -416,6 +457,13 @@ function coerce(key: keyof Config, v: unknown, source: string): unknown {
       );
     return n;
   }
+  if (key === 'backupsCronMaxKeep') {
+    const n = typeof v === 'number' || (typeof v === 'string' && v.trim() !== '') ? Number(v) : Number.NaN;
+    if (!Number.isSafeInteger(n) || n < 0) throw invalid('a number of backups (0 = keep all)');
+    return n;
+  }
+  if (key === 'backupsS3') return backupsS3(v, invalid);
+  if (key === 'cronTimezone' || key === 'backupsCron') return cronSetting(key, String(v).trim(), invalid);
   if (key === 'sqliteSync') {
     const s = String(v).toUpperCase();
     if (s !== 'NORMAL' && s !== 'FULL') throw invalid('NORMAL or FULL');
@@ -429,12 +477,53 @@ function coerce(key: keyof Config, v: unknown, source: string): unknown {
   return String(v);
 }
 
+/** `backups_s3`: a TOML table or a JSON object (env), with PocketBase's field names. */
+function backupsS3(v: unknown, invalid: (expected: string) => Error): BackupsS3 {
+  let raw = v;
+  if (typeof raw === 'string') {
+    try {
+      raw = JSON.parse(raw);
+    } catch {
+      throw invalid('a JSON object {enabled, bucket, region, endpoint, accessKey, secret, forcePathStyle}');
+    }
+  }
+  if (!raw || typeof raw !== 'object' || Array.isArray(raw)) throw invalid('an object');
+  const out: BackupsS3 = { ...DEFAULT_BACKUPS_S3 };
+  for (const [k, val] of Object.entries(raw)) {
+    if (!(k in out)) throw invalid(`only the keys ${Object.keys(out).join(', ')}`);
+    const want = typeof DEFAULT_BACKUPS_S3[k as keyof BackupsS3];
+    if (typeof val !== want) throw invalid(`${k} to be a ${want}`);
+    (out as unknown as Record<string, unknown>)[k] = val;
+  }
+  return out;
+}
+
+/** A cron expression or time zone croner accepts ('' turns automatic backups off). */
+function cronSetting(key: 'cronTimezone' | 'backupsCron', v: string, invalid: (e: string) => Error): string {
+  if (key === 'backupsCron' && v === '') return v;
+  try {
+    if (key === 'cronTimezone') new Intl.DateTimeFormat('en', { timeZone: v });
+    else new Cron(v, { paused: true });
+  } catch {
+    throw invalid(
+      key === 'cronTimezone' ? 'an IANA time zone (e.g. UTC, Europe/Berlin)' : 'a cron expression',
+    );
+  }
+  return v;
+}
+
 const FLAG_NAMES: Partial<Record<keyof Config, string>> = {
   http: '--http',
   dataDir: '--dir',
   db: '--db',
   migrationsDir: '--migrations-dir',
   encryptionEnv: '--encryptionEnv',
+  origins: '--origins',
+  publicDir: '--publicDir',
+  https: '--https',
+  httpsCert: '--httpsCert',
+  httpsKey: '--httpsKey',
+  queryTimeoutSeconds: '--queryTimeout',
 };
 
 /**
@@ -510,16 +599,34 @@ export function loadConfig(
     logsMinLevel: 0,
     logsLogIp: true,
     logsLogAuthId: false,
+    cronTimezone: 'UTC',
     backupsCron: '',
     backupsCronMaxKeep: 3,
     backupsS3: { ...DEFAULT_BACKUPS_S3 },
     hideControls: false,
     smtpAuthMethod: 'PLAIN',
     smtpLocalName: '',
+    origins: ['*'],
+    publicDir: '',
+    indexFallback: false,
+    queryTimeoutSeconds: 30,
     ...(out as Partial<Config>),
     s3Enabled: (out.s3Enabled as boolean | undefined) ?? Boolean(out.s3Bucket),
   };
   config.dataDir = resolve(cwd, config.dataDir);
+  // PocketBase's pb_public sits next to pb_data
+  config.publicDir = config.publicDir
+    ? resolve(cwd, config.publicDir)
+    : join(dirname(config.dataDir), 'fb_public');
+  if (config.https !== undefined) {
+    parseHostPort(config.https);
+    if (!config.httpsCert || !config.httpsKey)
+      throw new Error('--https needs a certificate pair: --httpsCert and --httpsKey (PEM files)');
+    config.httpsCert = resolve(cwd, config.httpsCert);
+    config.httpsKey = resolve(cwd, config.httpsKey);
+  }
+  // development mode logs debug lines (SQL timings among them) unless a level was chosen
+  if (config.dev && out.logLevel === undefined) config.logLevel = 'debug';
   config.migrationsDir = resolve(cwd, config.migrationsDir);
   if (config.db && !/^postgres(ql)?:\/\//.test(config.db)) config.db = resolve(cwd, config.db);
   if (config.encryptionEnv) readEncryptionEnv(config, config.encryptionEnv, env);

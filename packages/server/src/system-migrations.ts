@@ -1,5 +1,6 @@
 import { AUTH_MIGRATIONS } from './auth/migrations.ts';
 import { CHANGES_MIGRATIONS } from './changes/migrations.ts';
+import { CRONS_MIGRATIONS } from './crons/migrations.ts';
 import type { SystemMigration } from './db/system-migrations.ts';
 import { S3_MIGRATIONS } from './s3/migrations.ts';
 import { CORE_MIGRATIONS } from './schema/migrations.ts';
@@ -15,4 +16,5 @@ export const SYSTEM_MIGRATIONS: readonly SystemMigration[] = [
   ...STORAGE_MIGRATIONS,
   ...S3_MIGRATIONS,
   ...CHANGES_MIGRATIONS,
+  ...CRONS_MIGRATIONS,
 ];

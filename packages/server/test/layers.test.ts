@@ -24,7 +24,11 @@ const LAYERS: Record<string, number> = {
   files: 60,
   settings: 60,
   migrations: 60,
+  // whole-app snapshots: the database, the blob store, the cron registry
+  backups: 60,
   // services
+  // the cron registry (maintenance jobs, automatic backups; later user crons)
+  crons: 45,
   auth: 50,
   // request logs: the filter language and records' list parameters over `_logs`
   logs: 45,

@@ -8,8 +8,6 @@ import { type ChangeRow, createChangeStore, type NewChange } from './change-stor
 export type { ChangeHandler, FollowOptions } from './change-feed.ts';
 export type { ChangeRow, NewChange } from './change-store.ts';
 
-const PRUNE_EVERY_MS = 10 * 60 * 1000;
-
 /** What the change log is built from (wired in app.ts). */
 export interface ChangeLogDeps {
   db: Database;
@@ -60,7 +58,6 @@ export function createChangeLog({ db, logger, clock, retentionHours }: ChangeLog
   const cutoff = () => formatDate(new Date(clock.now() - retentionHours * 3_600_000));
   let started = false;
   let stopListening: StopListening | undefined;
-  let cancelPruning: (() => void) | undefined;
   let wakeQueued = false;
   let notifying: Promise<void> | undefined;
   let notifyAgain = false;
@@ -191,7 +188,7 @@ export function createChangeLog({ db, logger, clock, retentionHours }: ChangeLog
       return last === 0 ? 0 : last + 1;
     },
 
-    /** Starts listening for other nodes, the consumers, and pruning (now, then every 10 minutes). */
+    /** Starts listening for other nodes and the consumers (pruning is the `__fbChangesCleanup__` cron). */
     async start(): Promise<void> {
       lastCommitted = Math.max(lastCommitted, await store.lastSeq());
       started = true;
@@ -203,16 +200,11 @@ export function createChangeLog({ db, logger, clock, retentionHours }: ChangeLog
         wakeAll,
       );
       wakeAll();
-      const pruneNow = () =>
-        prune().catch((err: unknown) => logger.error({ err }, 'pruning _changes failed'));
-      void pruneNow();
-      cancelPruning = clock.every(PRUNE_EVERY_MS, pruneNow);
     },
 
-    /** Stops pruning, listening and every consumer (waiting for running handlers). */
+    /** Stops listening and every consumer (waiting for running handlers). */
     async stop(): Promise<void> {
       started = false;
-      cancelPruning?.();
       await stopListening?.();
       await Promise.all([...feeds.values()].map((f) => f.stop()));
       feeds.clear();

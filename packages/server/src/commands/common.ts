@@ -11,12 +11,15 @@ export function configFrom(cmd: Command, extra: Partial<Config> = {}): Config {
     db?: string;
     migrationsDir?: string;
     encryptionEnv?: string;
+    queryTimeout?: string;
   };
   return loadConfig({
     dataDir: g.dir,
     db: g.db,
     migrationsDir: g.migrationsDir,
     encryptionEnv: g.encryptionEnv,
+    // the config checks it (a positive number of seconds)
+    queryTimeoutSeconds: g.queryTimeout as unknown as number | undefined,
     ...extra,
   });
 }

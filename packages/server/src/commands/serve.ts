@@ -3,17 +3,44 @@ import { createApp } from '../app.ts';
 import { SUPERUSERS } from '../schema/collection.ts';
 import { configFrom } from './common.ts';
 
+interface ServeOptions {
+  http?: string;
+  https?: string;
+  httpsCert?: string;
+  httpsKey?: string;
+  /** Comma-separated. */
+  origins?: string;
+  publicDir?: string;
+  indexFallback?: boolean;
+  dev?: boolean;
+}
+
 /** `forgebase serve`: starts the server; stops gracefully on SIGINT/SIGTERM. */
 export function registerServeCommand(program: Command): void {
   program
     .command('serve')
     .description('start the server')
     .option('--http <host:port>', 'address to listen on (default 127.0.0.1:8090)')
-    .option('--dev', 'development: without SMTP, print the links and codes of mails in the log')
-    .action(async (opts: { http?: string; dev?: boolean }, cmd: Command) => {
+    .option('--https <host:port>', 'address of an HTTPS listener (needs --httpsCert and --httpsKey)')
+    .option('--httpsCert <file>', 'PEM certificate (chain) for --https')
+    .option('--httpsKey <file>', 'PEM private key for --https')
+    .option('--origins <list>', 'CORS allowed origins, comma-separated (default *)')
+    .option('--publicDir <path>', 'static files served at / (default fb_public beside the data dir)')
+    .option('--indexFallback', 'serve index.html of the public dir for paths with no file (SPA)')
+    .option(
+      '--dev',
+      'development: debug logs with SQL timings; without SMTP, the links and codes of mails are printed',
+    )
+    .action(async (opts: ServeOptions, cmd: Command) => {
       const config = configFrom(cmd, {
         ...(opts.http ? { http: opts.http } : {}),
         ...(opts.dev ? { dev: true } : {}),
+        ...(opts.https ? { https: opts.https } : {}),
+        ...(opts.httpsCert ? { httpsCert: opts.httpsCert } : {}),
+        ...(opts.httpsKey ? { httpsKey: opts.httpsKey } : {}),
+        ...(opts.origins ? { origins: opts.origins.split(',') } : {}),
+        ...(opts.publicDir ? { publicDir: opts.publicDir } : {}),
+        ...(opts.indexFallback ? { indexFallback: true } : {}),
       });
       const started = performance.now();
       const app = await createApp(config, { applyMigrations: true });

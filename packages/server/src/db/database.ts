@@ -1,3 +1,4 @@
+import type { Readable } from 'node:stream';
 import type { Compilable, CompiledQuery, Kysely } from 'kysely';
 import type { FilterDialect } from './filter-dialect.ts';
 import type { SystemTables } from './system-tables.ts';
@@ -225,11 +226,34 @@ export interface ChangeOrder {
   sightWriters(): Promise<WriterSighting | undefined>;
 }
 
+/** Adds one entry to an archive being written; resolves once its stream was read to the end. */
+export type AddEntry = (name: string, body: Readable, opts?: { compress?: boolean }) => Promise<void>;
+
+/** Streams one entry of an archive being restored; undefined when the archive has none of that name. */
+export type OpenEntry = (name: string) => Promise<Readable | undefined>;
+
+/**
+ * A consistent copy of the whole app database and its restore, for backups. Each dialect
+ * writes its own entries (SQLite: one `data.db` file made by `VACUUM INTO`; PostgreSQL: the
+ * schema's tables through COPY in one REPEATABLE READ snapshot) and reads them back.
+ */
+export interface DataSnapshot {
+  /** Writes the entries of a snapshot taken while writes go on; `tmpDir` is scratch space. */
+  dump(add: AddEntry, tmpDir: string): Promise<void>;
+  /**
+   * Replaces every table (schema and rows) with the snapshot's, in one transaction: a
+   * failure leaves the current data as it was. Sequences never move backwards (the change
+   * log's seq stays above what consumers have seen). Throws when the archive holds no
+   * snapshot of this dialect.
+   */
+  restore(open: OpenEntry, tmpDir: string): Promise<void>;
+}
+
 /**
  * The one place that knows a dialect, split by role: the connection itself
  * (statements, transactions), `ddl` for collection tables, `filter` for the SQL pieces
  * queries are built from, `bus` for messages and locks between nodes, `changeOrder` for
- * reading the change log in commit order. Implemented in `sqlite/` and `postgres/` and
+ * reading the change log in commit order, `snapshot` for backups. Implemented in `sqlite/` and `postgres/` and
  * tested against both.
  */
 export interface Database extends Connection {
@@ -237,7 +261,11 @@ export interface Database extends Connection {
   readonly filter: FilterDialect;
   readonly bus: ChangeBus;
   readonly changeOrder: ChangeOrder;
+  readonly snapshot: DataSnapshot;
 }
+
+/** Told of every statement run and how long it took (`serve --dev` logs them). */
+export type SqlTrace = (sql: string, ms: number) => void;
 
 /** Errors from drivers, mapped once into stable codes. */
 export type DbErrorCode =
@@ -250,6 +278,8 @@ export type DbErrorCode =
   | 'invalid_text'
   /** A write inside a read-only transaction (see Connection.readOnly). */
   | 'read_only'
+  /** A read ran past the query timeout and was cancelled (config `queryTimeoutSeconds`). */
+  | 'query_timeout'
   | 'unknown';
 
 export class DbError extends Error {

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import type { Database } from './database.ts';
+import type { Database, SqlTrace } from './database.ts';
 import { SqliteDatabase } from './sqlite/database.ts';
 import { runSystemMigrations, type SystemMigration } from './system-migrations.ts';
 
@@ -12,13 +12,27 @@ export async function openDatabase(opts: {
   db?: string;
   dataDir: string;
   sqliteSync?: 'NORMAL' | 'FULL';
+  /** Read queries running longer are cancelled (see the dialects' `queryTimeoutMs`). */
+  queryTimeoutSeconds?: number;
+  /** Told of every statement and its duration (`serve --dev`). */
+  trace?: SqlTrace;
   systemMigrations: readonly SystemMigration[];
 }): Promise<Database> {
+  const queryTimeoutMs = (opts.queryTimeoutSeconds ?? 0) * 1000;
   const target = opts.db ?? join(opts.dataDir, 'data.db');
   // the PostgreSQL driver loads only when it is used (start-up time and memory on SQLite)
   const db: Database = /^postgres(ql)?:\/\//.test(target)
-    ? await (await import('./postgres/database.ts')).PostgresDatabase.open({ url: target })
-    : new SqliteDatabase({ path: target, ...(opts.sqliteSync ? { synchronous: opts.sqliteSync } : {}) });
+    ? await (await import('./postgres/database.ts')).PostgresDatabase.open({
+        url: target,
+        queryTimeoutMs,
+        ...(opts.trace ? { trace: opts.trace } : {}),
+      })
+    : new SqliteDatabase({
+        path: target,
+        queryTimeoutMs,
+        ...(opts.trace ? { trace: opts.trace } : {}),
+        ...(opts.sqliteSync ? { synchronous: opts.sqliteSync } : {}),
+      });
   try {
     await runSystemMigrations(db, opts.systemMigrations);
   } catch (e) {

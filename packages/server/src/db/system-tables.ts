@@ -16,6 +16,7 @@ export interface SystemTables {
   _params: ParamsTable;
   _changes: ChangesTable;
   _change_cursors: ChangeCursorsTable;
+  _cron_leases: CronLeasesTable;
   _otps: OtpsTable;
   _mfas: MfasTable;
   _api_keys: ApiKeysTable;
@@ -75,6 +76,15 @@ export interface ChangeCursorsTable {
   name: string;
   position: number;
   updated: string;
+}
+
+/** The last tick of each cron job some node claimed (crons/cron-leases.ts). */
+export interface CronLeasesTable {
+  id: string;
+  /** ISO time of the scheduled run. */
+  tick: string;
+  /** The claiming process (a random id per app). */
+  node: string;
 }
 
 /** One-time passwords (hashed) sent to auth records. */

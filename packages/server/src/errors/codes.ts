@@ -17,6 +17,7 @@ import {
 
 /** Codes of one field's failure, sent as `data.<field>.code` (PocketBase's codes). */
 export const FieldCode = {
+  backupNameExists: 'validation_backup_name_exists',
   bucketNameExists: 'validation_bucket_name_exists',
   collectionNameExists: 'validation_collection_name_exists',
   collectionNameIdDuplicate: 'validation_collection_name_id_duplicate',
@@ -132,6 +133,8 @@ export const ErrorCode = {
   payloadTooLarge: 'payload_too_large',
   unsupportedMediaType: 'unsupported_media_type',
   locked: 'locked',
+  /** The app cannot serve the request for a moment (a backup is being restored). */
+  unavailable: 'unavailable',
   tooManyRequests: 'too_many_requests',
   /** A bucket of that name exists (S3 answers BucketAlreadyOwnedByYou). */
   bucketExists: 'bucket_exists',
@@ -141,6 +144,8 @@ export const ErrorCode = {
   bucketNotEmpty: 'bucket_not_empty',
   /** A tus upload's offset or lock does not match the request. */
   uploadConflict: 'upload_conflict',
+  /** A database read ran past the query timeout (`--queryTimeout`) and was cancelled. */
+  queryTimeout: 'query_timeout',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
@@ -185,4 +190,12 @@ export const errors = {
   unsupportedMediaType: (message: string, data: ErrorData = {}) =>
     new ApiError(415, message, data, { code: ErrorCode.unsupportedMediaType }),
   locked: (message: string) => new ApiError(423, message, {}, { code: ErrorCode.locked }),
+  unavailable: (message: string) => new ApiError(503, message, {}, { code: ErrorCode.unavailable }),
+  /** A 400, as PocketBase answers a list whose query failed; the cause is kept for the log. */
+  queryTimeout: (cause: unknown) =>
+    new BadRequestError(
+      'The query took too long and was cancelled: narrow the filter or the page.',
+      {},
+      { code: ErrorCode.queryTimeout, cause },
+    ),
 };

@@ -107,6 +107,7 @@ export function createFileService(deps: {
 
   return {
     blobs,
+    viewerFromFileToken,
 
     /**
      * A receiver for an update of record `recordId` of collection `c`, or for a create

@@ -1,7 +1,10 @@
 import type { AuthService } from '../auth/auth-service.ts';
+import type { BackupService } from '../backups/backup-service.ts';
 import type { Config } from '../config.ts';
+import type { CronRegistry } from '../crons/cron-registry.ts';
 import type { FileService } from '../files/file-service.ts';
 import type { LogService } from '../logs/log-service.ts';
+import type { Logger } from '../observability/logger.ts';
 import type { RealtimeHub } from '../realtime/hub.ts';
 import type { RecordService } from '../records/record-service.ts';
 import type { S3Service } from '../s3/s3-service.ts';
@@ -28,4 +31,7 @@ export interface HttpDeps {
   clock?: Clock;
   /** The request logs (`/api/logs`), written by the request-log hook. */
   logs: LogService;
+  backups: BackupService;
+  crons: CronRegistry;
+  logger: Logger;
 }

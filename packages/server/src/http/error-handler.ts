@@ -1,7 +1,9 @@
 import { STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { FastifyError, FastifyInstance } from 'fastify';
+import { DbError } from '../db/database.ts';
 import { ApiError } from '../errors/api-error.ts';
+import { errors } from '../errors/codes.ts';
 
 /** PocketBase's message style: capitalised first letter, ending punctuation. */
 function sentence(message: string): string {
@@ -17,7 +19,10 @@ function sentence(message: string): string {
  * shape, anything else is a logged 500 whose details never reach the client.
  */
 export function registerErrorHandling(app: FastifyInstance): void {
-  app.setErrorHandler((err: FastifyError | ApiError, req, reply) => {
+  app.setErrorHandler((thrown: FastifyError | ApiError, req, reply) => {
+    // a read cut by the query timeout is the one database error a client is told about
+    const err =
+      thrown instanceof DbError && thrown.code === 'query_timeout' ? errors.queryTimeout(thrown) : thrown;
     let status = 500;
     let message = 'Something went wrong while processing your request.';
     let data: unknown = {};

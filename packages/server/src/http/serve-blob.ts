@@ -1,4 +1,5 @@
 import { extname } from 'node:path';
+import { Readable } from 'node:stream';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { ServedFile } from '../files/file-service.ts';
 import type { BlobStore, ByteRange } from '../storage/blob-store.ts';
@@ -69,6 +70,22 @@ function etagMatches(header: string, etag: string): boolean {
 }
 
 /**
+ * True when a GET or HEAD may be answered 304: If-None-Match names the ETag, or (without
+ * it) If-Modified-Since is not older than the last change (RFC 9110 §13.1.3).
+ */
+export function notModified(req: FastifyRequest, etag: string, modified: Date): boolean {
+  if (req.method !== 'GET' && req.method !== 'HEAD') return false;
+  const inm = req.headers['if-none-match'];
+  const ims = req.headers['if-modified-since'];
+  if (typeof inm === 'string') return etagMatches(inm, etag);
+  return (
+    typeof ims === 'string' &&
+    !Number.isNaN(Date.parse(ims)) &&
+    Math.floor(modified.getTime() / 1000) <= Math.floor(Date.parse(ims) / 1000)
+  );
+}
+
+/**
  * Sends a stored file like PocketBase's filesystem.Serve (Go's http.ServeContent):
  * inline for media and PDF, else attachment (always with `download`); a sandboxing CSP
  * and nosniff so an uploaded HTML or SVG cannot run as the site; ETag/Last-Modified with
@@ -91,20 +108,26 @@ export async function serveBlob(
       "default-src 'none'; media-src 'self'; style-src 'unsafe-inline'; sandbox",
     )
     .header('x-content-type-options', 'nosniff')
-    .header('cache-control', 'max-age=2592000, stale-while-revalidate=86400')
+    .header('cache-control', 'max-age=2592000, stale-while-revalidate=86400');
+  return sendValidated(req, reply, info, (range) => blobs.read(file.key, range));
+}
+
+/**
+ * The common tail of a file answer, its type already set: a 304 for a matching
+ * validator, else the whole body or one byte range (206, 416), read through `open`
+ * (If-Range with a stale ETag means the whole file). HEAD gets the headers only.
+ */
+export async function sendValidated(
+  req: FastifyRequest,
+  reply: FastifyReply,
+  info: { etag: string; modified: Date; size: number },
+  open: (range?: ByteRange) => Promise<Readable> | Readable,
+): Promise<FastifyReply> {
+  reply
     .header('accept-ranges', 'bytes')
     .header('etag', info.etag)
     .header('last-modified', info.modified.toUTCString());
-  const inm = req.headers['if-none-match'];
-  const ims = req.headers['if-modified-since'];
-  const notModified =
-    typeof inm === 'string'
-      ? etagMatches(inm, info.etag)
-      : typeof ims === 'string' &&
-        !Number.isNaN(Date.parse(ims)) &&
-        Math.floor(info.modified.getTime() / 1000) <= Math.floor(Date.parse(ims) / 1000);
-  if (notModified && (req.method === 'GET' || req.method === 'HEAD')) return reply.status(304).send();
-  // If-Range: a stale validator means the whole file
+  if (notModified(req, info.etag, info.modified)) return reply.status(304).send();
   const ifRange = req.headers['if-range'];
   const rangeHeader = typeof ifRange === 'string' && ifRange !== info.etag ? undefined : req.headers.range;
   const range = parseRange(rangeHeader, info.size);
@@ -117,6 +140,7 @@ export async function serveBlob(
       .header('content-range', `bytes ${range.start}-${range.end}/${info.size}`)
       .header('content-length', range.end - range.start + 1);
   } else reply.header('content-length', info.size);
-  if (req.method === 'HEAD' || info.size === 0) return reply.send();
-  return reply.send(await blobs.read(file.key, range));
+  // an empty stream, not nothing: Fastify's automatic HEAD answer keeps the Content-Length
+  if (req.method === 'HEAD' || info.size === 0) return reply.send(Readable.from([]));
+  return reply.send(await open(range));
 }

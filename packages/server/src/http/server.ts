@@ -1,9 +1,12 @@
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import Fastify, { type FastifyInstance, LogController } from 'fastify';
 import type { Logger } from '../observability/logger.ts';
 import { parseFields, pickFields } from '../records/pick-fields.ts';
 import { registerBodyParsers } from './body.ts';
 import { registerClientIp } from './client-ip.ts';
+import { registerCompression } from './compression.ts';
+import { registerCors } from './cors.ts';
 import type { HttpDeps } from './deps.ts';
 import { clientErrorResponse, registerErrorHandling } from './error-handler.ts';
 import { fieldsParam } from './query-params.ts';
@@ -13,13 +16,16 @@ import { collectRoutes } from './route-catalog.ts';
 import type { TypeBoxProvider } from './route-schema.ts';
 import { apiKeyRoutes } from './routes/api-keys.ts';
 import { authRoutes } from './routes/auth.ts';
+import { backupRoutes } from './routes/backups.ts';
 import { batchRoutes } from './routes/batch.ts';
 import { collectionRoutes } from './routes/collections.ts';
+import { cronRoutes } from './routes/crons.ts';
 import { docsRoutes } from './routes/docs.ts';
 import { fileRoutes } from './routes/files.ts';
 import { healthRoutes } from './routes/health.ts';
 import { logRoutes } from './routes/logs.ts';
 import { oauth2RedirectRoutes } from './routes/oauth2-redirect.ts';
+import { publicRoutes } from './routes/public.ts';
 import { realtimeRoutes } from './routes/realtime.ts';
 import { realtimeWsRoutes } from './routes/realtime-ws.ts';
 import { recordRoutes } from './routes/records.ts';
@@ -53,6 +59,16 @@ export async function createHttpServer(deps: HttpDeps, logger: Logger): Promise<
     // request lines are written by our own onResponse hook (one line, when enabled)
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: deps.config.bodyLimit,
+    // --https: this server speaks TLS with the configured pair (app.start adds the redirect)
+    ...(deps.config.https && deps.config.httpsCert && deps.config.httpsKey
+      ? {
+          https: {
+            cert: readFileSync(deps.config.httpsCert),
+            key: readFileSync(deps.config.httpsKey),
+            minVersion: 'TLSv1.2' as const,
+          },
+        }
+      : {}),
     trustProxy: false,
     return503OnClosing: true,
     forceCloseConnections: 'idle',
@@ -72,6 +88,8 @@ export async function createHttpServer(deps: HttpDeps, logger: Logger): Promise<
     for (const m of [r.method].flat()) if (m !== 'HEAD') routes.push(`${m} ${r.url}`);
   });
   collectRoutes(app);
+  // first: a preflight is answered before any other hook counts or logs it
+  registerCors(app, deps.config.origins);
   registerValidation(app);
   registerClientIp(app, deps.config);
   registerRateLimits(app, deps);
@@ -79,6 +97,7 @@ export async function createHttpServer(deps: HttpDeps, logger: Logger): Promise<
   await registerBodyParsers(app, deps.config.bodyLimit);
   registerTimeouts(app, deps.config);
   registerUnreadBodyDrain(app, deps.config.bodyLimit);
+  registerCompression(app);
 
   app.addHook('onRequest', (req, reply, done) => {
     reply.header('x-request-id', req.id);
@@ -147,6 +166,10 @@ export async function createHttpServer(deps: HttpDeps, logger: Logger): Promise<
     s3KeyRoutes,
     s3Routes,
     storageTusRoutes,
+    backupRoutes,
+    cronRoutes,
+    // last: `/*` takes only the GETs no other route takes
+    publicRoutes,
   ];
   const api = app.withTypeProvider<TypeBoxProvider>();
   for (const routes of groups) routes(api, deps);

@@ -11,8 +11,10 @@ const INVALID = 'An error occurred while validating the submitted data.';
 
 type SchemaCompiler = typeof import('typebox/schema');
 
-// TypeBox's compiler is ~235 modules: loaded in the background once the server listens
-// (or by the first request that needs it), not on the way to the first response
+// TypeBox's compiler is ~235 modules: loaded by the first request that needs it, not on
+// the way to the first response. Not in the background after listen either: a long
+// synchronous stretch of module loading can hold up requests in flight (a body's last bytes
+// wait behind it while its timeout fires)
 let schemaCompiler: SchemaCompiler | undefined;
 let loadingCompiler: Promise<SchemaCompiler> | undefined;
 
@@ -36,8 +38,8 @@ export function loadSchemaCompiler(): Promise<SchemaCompiler> {
  * with a `{code, message}` per field. Nothing is coerced or removed: a handler sees what
  * was sent, checked. Response schemas only document the answer: it is written with
  * `JSON.stringify`, as without schemas (records are open objects and `fields` reshapes them).
- * A request that arrives before the compiler has loaded waits for it (Fastify takes a
- * promise from a validator: it resolves to pass, rejects with the error to answer).
+ * The first request that needs the compiler waits for it to load (Fastify takes a promise
+ * from a validator: it resolves to pass, rejects with the error to answer).
  */
 export function registerValidation(app: FastifyInstance): void {
   const cache = new WeakMap<object, Validator>();
@@ -57,10 +59,13 @@ export function registerValidation(app: FastifyInstance): void {
       validator.Check(data)
         ? { value: data }
         : { error: validationError(validator.Errors(data)[1], data, part) };
+    const emptyIsValid = acceptsEmptyObject(schema);
     return (data: unknown) => {
       // no parsed body (none sent, multipart read by the handler, a streamed upload):
       // the handler reads it and the service checks its values, as for form fields
       if (httpPart === 'body' && (data === null || isFormBody(data))) return { value: data };
+      // most requests send no query string: no need to compile anything for it
+      if (emptyIsValid && isEmptyObject(data)) return { value: data };
       if (!v && schemaCompiler) v = compiled(schemaCompiler, schema);
       if (v) return check(v, data);
       return loadSchemaCompiler().then((loaded) => {
@@ -73,10 +78,20 @@ export function registerValidation(app: FastifyInstance): void {
   };
   app.setValidatorCompiler(compiler);
   app.setSerializerCompiler(() => (data) => JSON.stringify(data));
-  app.addHook('onListen', (done) => {
-    setImmediate(() => void loadSchemaCompiler());
-    done();
-  });
+}
+
+/** True when `{}` passes the schema: an object schema with nothing that demands a property. */
+function acceptsEmptyObject(schema: TSchema): boolean {
+  const s = schema as Record<string, unknown>;
+  if (s.type !== 'object') return false;
+  if (Array.isArray(s.required) && s.required.length > 0) return false;
+  return !['minProperties', 'anyOf', 'allOf', 'oneOf', 'not', 'if', 'dependentRequired'].some((k) => k in s);
+}
+
+function isEmptyObject(data: unknown): boolean {
+  if (typeof data !== 'object' || data === null || Array.isArray(data)) return false;
+  for (const _ in data) return false;
+  return Object.getOwnPropertySymbols(data).length === 0;
 }
 
 /** Form fields are text, whatever the schema's types: the service reads them (see body.ts). */

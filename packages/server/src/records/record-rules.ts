@@ -96,7 +96,7 @@ export function createRecordRules({ db, collections }: { db: Database; collectio
     try {
       return await run();
     } catch (e) {
-      if (filtered && e instanceof DbError) {
+      if (filtered && e instanceof DbError && e.code !== 'query_timeout') {
         throw new BadRequestError(
           'Invalid filter: the database could not evaluate it.',
           { filter: fieldError(FieldCode.invalidFilter, 'The filter could not be evaluated.') },

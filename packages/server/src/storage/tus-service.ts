@@ -56,12 +56,23 @@ export function createTusService(deps: {
     await store.remove(id);
   }
 
-  /** Removes a few expired uploads (run on each creation: no timers). */
+  /** Removes a few expired uploads (run on each creation, and all of them by the `__fbTusCleanup__` cron). */
   function sweep(): void {
     store
       .expired(iso(Date.now()), 20)
       .then((ids) => Promise.all(ids.map(discard)))
       .catch((err: unknown) => logger.error({ err }, 'removing expired tus uploads failed'));
+  }
+
+  /** Removes every expired upload (its chunks and row); returns how many. */
+  async function sweepExpired(): Promise<number> {
+    let removed = 0;
+    for (;;) {
+      const ids = await store.expired(iso(Date.now()), 100);
+      if (ids.length === 0) return removed;
+      for (const id of ids) await discard(id);
+      removed += ids.length;
+    }
   }
 
   /** The upload if this viewer may touch it: 404 for others, 410 once expired. */
@@ -158,6 +169,7 @@ export function createTusService(deps: {
   }
 
   return {
+    sweepExpired,
     maxSize,
 
     /**

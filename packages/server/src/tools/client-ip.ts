@@ -59,3 +59,19 @@ export function clientIpOf(remote: string, headers: IncomingHttpHeaders, trust: 
   }
   return peer;
 }
+
+// headers common reverse proxies and CDNs add (PocketBase's list in its health check)
+const COMMON_PROXY_HEADERS = ['CF-Connecting-IP', 'Fly-Client-IP', 'X-Forwarded-For'];
+
+/**
+ * The first client-address header present on a request, of the configured trusted ones
+ * and then the common ones: a hint that the server sits behind a proxy (PocketBase's
+ * health `possibleProxyHeader`; its dashboard warns when that header is not configured
+ * in `trustedProxy.headers`). Empty when none is present.
+ */
+export function possibleProxyHeader(headers: IncomingHttpHeaders, trusted: readonly string[]): string {
+  for (const name of [...trusted, ...COMMON_PROXY_HEADERS]) {
+    if (headers[name.toLowerCase()]) return name;
+  }
+  return '';
+}

@@ -49,6 +49,14 @@ logs_max_days = 0
 logs_min_level = -4
 logs_log_ip = false
 logs_log_auth_id = true
+cron_timezone = "Europe/Berlin"
+backups_cron = "0 3 * * *"
+backups_cron_max_keep = 0
+
+[backups_s3]
+enabled = true
+bucket = "backups"
+forcePathStyle = true
 `;
 
 /** The runtime settings' keys (settings sections) at their defaults. */
@@ -100,7 +108,27 @@ const MAIL_AUTH_DEFAULTS = {
   logsMinLevel: 0,
   logsLogIp: true,
   logsLogAuthId: false,
+  cronTimezone: 'UTC',
+  backupsCron: '',
+  backupsCronMaxKeep: 3,
+  backupsS3: {
+    enabled: false,
+    bucket: '',
+    region: '',
+    endpoint: '',
+    accessKey: '',
+    secret: '',
+    forcePathStyle: false,
+  },
 };
+
+/** The HTTP settings at their defaults for a data dir in `dir` (fb_public beside it). */
+const httpDefaults = (dir: string) => ({
+  origins: ['*'],
+  publicDir: join(dir, 'fb_public'),
+  indexFallback: false,
+  queryTimeoutSeconds: 30,
+});
 
 /** The mail and auth settings of TOML above. */
 const MAIL_AUTH_TOML = {
@@ -136,6 +164,18 @@ const MAIL_AUTH_TOML = {
   logsMinLevel: -4,
   logsLogIp: false,
   logsLogAuthId: true,
+  cronTimezone: 'Europe/Berlin',
+  backupsCron: '0 3 * * *',
+  backupsCronMaxKeep: 0,
+  backupsS3: {
+    enabled: true,
+    bucket: 'backups',
+    region: '',
+    endpoint: '',
+    accessKey: '',
+    secret: '',
+    forcePathStyle: true,
+  },
 };
 
 describe('loadConfig', () => {
@@ -164,6 +204,7 @@ describe('loadConfig', () => {
       batchMaxRequests: DEFAULT_BATCH_MAX_REQUESTS,
       ...SETTINGS_DEFAULTS,
       ...MAIL_AUTH_DEFAULTS,
+      ...httpDefaults(cwd),
     });
   });
 
@@ -184,6 +225,7 @@ describe('loadConfig', () => {
       ...SETTINGS_DEFAULTS,
       s3Enabled: true,
       ...MAIL_AUTH_TOML,
+      ...httpDefaults(dir),
     });
   });
 
@@ -233,6 +275,7 @@ describe('loadConfig', () => {
       s3Bucket: 'env-files',
       logsMaxDays: 30,
       logsLogIp: true,
+      ...httpDefaults(dir),
     });
   });
 
@@ -270,6 +313,56 @@ maxRequests = 5
       /FORGEBASE_RATE_LIMITS_RULES: invalid value/,
     );
     assert.throws(() => loadConfig({}, { FORGEBASE_SUPERUSER_IPS: 'nope' }, cwd), /FORGEBASE_SUPERUSER_IPS/);
+  });
+
+  test('the HTTP keys: origins, public dir, index fallback, HTTPS pair, query timeout', () => {
+    const dir = withToml(
+      'origins = ["https://app.test", "https://*.app.test"]\npublic_dir = "site"\nindex_fallback = true\n' +
+        'https = "0.0.0.0:8443"\nhttps_cert = "tls/cert.pem"\nhttps_key = "tls/key.pem"\nquery_timeout_seconds = 5\n',
+    );
+    const config = loadConfig({}, {}, dir);
+    assert.deepEqual(
+      [
+        config.origins,
+        config.publicDir,
+        config.indexFallback,
+        config.https,
+        config.httpsCert,
+        config.httpsKey,
+      ],
+      [
+        ['https://app.test', 'https://*.app.test'],
+        join(dir, 'site'),
+        true,
+        '0.0.0.0:8443',
+        join(dir, 'tls/cert.pem'),
+        join(dir, 'tls/key.pem'),
+      ],
+    );
+    assert.equal(config.queryTimeoutSeconds, 5);
+    const env = { FORGEBASE_ORIGINS: 'https://a.test, https://b.test', FORGEBASE_QUERY_TIMEOUT_SECONDS: '2' };
+    const fromEnv = loadConfig({ publicDir: '/srv/www' }, env, cwd);
+    assert.deepEqual(fromEnv.origins, ['https://a.test', 'https://b.test']);
+    assert.equal(fromEnv.queryTimeoutSeconds, 2);
+    assert.equal(fromEnv.publicDir, '/srv/www');
+    // the public dir follows --dir (PocketBase's pb_public beside pb_data)
+    assert.equal(loadConfig({ dataDir: '/var/lib/app/data' }, {}, cwd).publicDir, '/var/lib/app/fb_public');
+    assert.throws(() => loadConfig({ https: '0.0.0.0:8443' }, {}, cwd), {
+      message: '--https needs a certificate pair: --httpsCert and --httpsKey (PEM files)',
+    });
+    assert.throws(() => loadConfig({ queryTimeoutSeconds: 0 }, {}, cwd), {
+      message: '--queryTimeout: invalid value 0, expected a positive number of seconds',
+    });
+    assert.throws(() => loadConfig({}, { FORGEBASE_ORIGINS: ' , ' }, cwd), {
+      message:
+        'FORGEBASE_ORIGINS: invalid value " , ", expected a list of origins (https://example.com, https://*.example.com or *)',
+    });
+  });
+
+  test('development mode logs at debug level unless a level is set', () => {
+    assert.equal(loadConfig({ dev: true }, {}, cwd).logLevel, 'debug');
+    assert.equal(loadConfig({ dev: true, logLevel: 'warn' }, {}, cwd).logLevel, 'warn');
+    assert.equal(loadConfig({}, {}, cwd).logLevel, 'info');
   });
 
   test('flags beat env, which beats the toml file; an empty env value counts as unset', () => {
@@ -338,6 +431,22 @@ maxRequests = 5
       [
         { FORGEBASE_LOGS_MIN_LEVEL: 'warn' },
         'FORGEBASE_LOGS_MIN_LEVEL: invalid value "warn", expected an integer level',
+      ],
+      [
+        { FORGEBASE_BACKUPS_CRON: 'every day' },
+        'FORGEBASE_BACKUPS_CRON: invalid value "every day", expected a cron expression',
+      ],
+      [
+        { FORGEBASE_CRON_TIMEZONE: 'Mars/Olympus' },
+        'FORGEBASE_CRON_TIMEZONE: invalid value "Mars/Olympus", expected an IANA time zone (e.g. UTC, Europe/Berlin)',
+      ],
+      [
+        { FORGEBASE_BACKUPS_CRON_MAX_KEEP: '-1' },
+        'FORGEBASE_BACKUPS_CRON_MAX_KEEP: invalid value "-1", expected a number of backups (0 = keep all)',
+      ],
+      [
+        { FORGEBASE_BACKUPS_S3: '{"enabled":"yes"}' },
+        'FORGEBASE_BACKUPS_S3: invalid value "{\\"enabled\\":\\"yes\\"}", expected enabled to be a boolean',
       ],
     ];
     for (const [env, message] of cases) assert.throws(() => loadConfig({}, env, cwd), { message });

@@ -4,10 +4,12 @@ import {
   type ChangeBus,
   type ChangeOrder,
   type Database,
+  type DataSnapshot,
   type Executor,
   type Query,
   type RunResult,
   type SchemaDdl,
+  type SqlTrace,
   type Transaction,
   toSql,
 } from '../database.ts';
@@ -27,12 +29,20 @@ import { pgChangeOrder } from './change-order.ts';
 import { mapPgError } from './errors.ts';
 import { pgFilter } from './filter.ts';
 import { typeParsers } from './kinds.ts';
+import { pgSnapshot } from './snapshot.ts';
 import { createPgDdl } from './tables.ts';
 
 export interface PostgresOptions {
   /** A postgres:// URL; `?schema=name` selects (and creates) a schema to work in. */
   url: string;
   maxConnections?: number;
+  /**
+   * Statements outside a write transaction are cancelled after this long (the pool's
+   * `statement_timeout`); a transaction lifts it for its own statements. 0: no limit.
+   */
+  queryTimeoutMs?: number;
+  /** Told of every statement and its duration (development logs). */
+  trace?: SqlTrace;
 }
 
 /** PostgreSQL through a `pg` pool. Every collection table carries `_rowid` for insertion order. */
@@ -42,18 +52,32 @@ export class PostgresDatabase implements Database {
   readonly ddl: SchemaDdl;
   readonly bus: ChangeBus;
   readonly changeOrder: ChangeOrder;
+  readonly snapshot: DataSnapshot;
   readonly qb: KyselyDb<any>;
   readonly sys: KyselyDb<SystemTables>;
   readonly pool: pg.Pool;
   readonly schema: string | undefined;
   readonly #scopes = new TxScopes();
+  readonly #begin: string;
+  readonly #trace: SqlTrace | undefined;
 
-  private constructor(pool: pg.Pool, schema: string | undefined, connection: pg.ClientConfig) {
+  private constructor(
+    pool: pg.Pool,
+    schema: string | undefined,
+    connection: pg.ClientConfig,
+    queryTimeoutMs: number,
+    trace: SqlTrace | undefined,
+  ) {
     this.pool = pool;
+    this.#trace = trace;
+    // writes, migrations and their reads are not limited (PocketBase limits reads only):
+    // lifted in the same round trip as BEGIN
+    this.#begin = queryTimeoutMs > 0 ? 'BEGIN; SET LOCAL statement_timeout = 0' : 'BEGIN';
     this.schema = schema;
     this.ddl = createPgDdl(pool);
     this.bus = createPgBus(pool, connection, schema);
     this.changeOrder = pgChangeOrder(pool);
+    this.snapshot = pgSnapshot(pool);
     this.qb = new Kysely<any>({
       dialect: {
         createAdapter: () => new PostgresAdapter(),
@@ -80,6 +104,7 @@ export class PostgresDatabase implements Database {
     const pool = new pg.Pool({
       connectionString: url.toString(),
       max: opts.maxConnections ?? 10,
+      ...(opts.queryTimeoutMs ? { statement_timeout: opts.queryTimeoutMs } : {}),
       types: {
         getTypeParser: ((oid: number, format?: string) =>
           typeParsers[oid] ?? pg.types.getTypeParser(oid, format as any)) as any,
@@ -90,21 +115,21 @@ export class PostgresDatabase implements Database {
       // an idle client lost its connection; the pool replaces it on next use
     });
     if (schema) await pool.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(schema)}`);
-    return new PostgresDatabase(pool, schema, connection);
+    return new PostgresDatabase(pool, schema, connection, opts.queryTimeoutMs ?? 0, opts.trace);
   }
 
   async all<T>(q: Query): Promise<T[]> {
-    return runPg(this.pool, q).then((r) => r.rows as T[]);
+    return runPg(this.pool, q, this.#trace).then((r) => r.rows as T[]);
   }
 
   async first<T>(q: Query): Promise<T | undefined> {
-    return runPg(this.pool, q).then((r) => r.rows[0] as T | undefined);
+    return runPg(this.pool, q, this.#trace).then((r) => r.rows[0] as T | undefined);
   }
 
   // writes from inside a running transaction's work join it (as on SQLite), never a second connection
   async run(q: Query): Promise<RunResult> {
     if (this.#scopes.current()) return this.transaction((tx) => tx.run(q));
-    const r = await runPg(this.pool, q);
+    const r = await runPg(this.pool, q, this.#trace);
     return { changes: r.rowCount ?? 0 };
   }
 
@@ -122,9 +147,9 @@ export class PostgresDatabase implements Database {
     const open = this.#scopes.current();
     if (open) return this.#scopes.nest(open, fn);
     const client = await this.pool.connect();
-    const scope = this.#scopes.open(clientDriver(client));
+    const scope = this.#scopes.open(clientDriver(client, this.#trace));
     try {
-      await client.query('BEGIN');
+      await client.query(this.#begin);
       const value = await this.#scopes.run(scope, fn);
       this.#scopes.end(scope);
       await client.query('COMMIT');
@@ -148,7 +173,7 @@ export class PostgresDatabase implements Database {
     const client = await this.pool.connect();
     try {
       await client.query('BEGIN READ ONLY');
-      const value = await fn(clientDriver(client).statements);
+      const value = await fn(clientDriver(client, this.#trace).statements);
       await client.query('COMMIT');
       return value;
     } catch (e) {
@@ -164,22 +189,25 @@ export class PostgresDatabase implements Database {
   }
 }
 
-async function runPg(client: pg.Pool | pg.PoolClient, q: Query): Promise<pg.QueryResult> {
+async function runPg(client: pg.Pool | pg.PoolClient, q: Query, trace?: SqlTrace): Promise<pg.QueryResult> {
   const { sql: text, parameters } = toSql(q);
+  const started = trace ? performance.now() : 0;
   try {
     return await client.query(text, parameters as unknown[]);
   } catch (e) {
     throw mapPgError(e);
+  } finally {
+    trace?.(text, performance.now() - started);
   }
 }
 
 /** One transaction's pooled client: statements, savepoint control, and the client for queryColumns. */
-function clientDriver(client: pg.PoolClient): TxDriver {
+function clientDriver(client: pg.PoolClient, trace: SqlTrace | undefined): TxDriver {
   return {
     statements: {
-      all: async <T>(q: Query) => (await runPg(client, q)).rows as T[],
-      first: async <T>(q: Query) => (await runPg(client, q)).rows[0] as T | undefined,
-      run: async (q: Query) => ({ changes: (await runPg(client, q)).rowCount ?? 0 }),
+      all: async <T>(q: Query) => (await runPg(client, q, trace)).rows as T[],
+      first: async <T>(q: Query) => (await runPg(client, q, trace)).rows[0] as T | undefined,
+      run: async (q: Query) => ({ changes: (await runPg(client, q, trace)).rowCount ?? 0 }),
       exec: async (text: string) => {
         try {
           await client.query(text);

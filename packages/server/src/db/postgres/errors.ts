@@ -21,6 +21,8 @@ export function mapPgError(e: unknown): unknown {
       return new DbError('busy', msg, [], e);
     case '25006':
       return new DbError('read_only', msg, [], e);
+    case '57014': // query_canceled: statement_timeout (ForgeBase cancels nothing else)
+      return new DbError('query_timeout', msg, [], e);
     case '22021':
     case '22P05':
       return new DbError('invalid_text', msg, [], e);

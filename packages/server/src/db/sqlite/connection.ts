@@ -1,6 +1,6 @@
 // One node:sqlite connection, its statement cache and the read-result cache.
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
-import { type Query, type RunResult, toSql } from '../database.ts';
+import { DbError, type Query, type RunResult, type SqlTrace, toSql } from '../database.ts';
 import { mapSqliteError } from './errors.ts';
 
 const CACHE_LIMIT = 500;
@@ -62,9 +62,22 @@ export class ResultCache {
 export class Connection {
   readonly raw: DatabaseSync;
   readonly #cache = new Map<string, StatementSync>();
+  readonly #trace: SqlTrace | undefined;
 
-  constructor(path: string, readOnly: boolean) {
+  constructor(path: string, readOnly: boolean, trace?: SqlTrace) {
     this.raw = new DatabaseSync(path, { timeout: 5000, readOnly });
+    this.#trace = trace;
+  }
+
+  /** Runs `fn` for the statement `sql`, telling the trace how long it took. */
+  #timed<T>(sql: string, fn: () => T): T {
+    if (!this.#trace) return fn();
+    const started = performance.now();
+    try {
+      return fn();
+    } finally {
+      this.#trace(sql, performance.now() - started);
+    }
   }
 
   stmt(sql: string): StatementSync {
@@ -84,16 +97,40 @@ export class Connection {
   all(q: Query): any[] {
     const { sql, parameters } = toSql(q);
     try {
-      return this.stmt(sql).all(...(parameters as any[]));
+      return this.#timed(sql, () => this.stmt(sql).all(...(parameters as any[])));
     } catch (e) {
       throw mapSqliteError(e);
     }
   }
 
+  /**
+   * `all`, cancelled with a DbError `query_timeout` once it has run `ms` milliseconds: the
+   * time is checked after each row the statement yields, so a query that computes long
+   * before its first row (a sort, an aggregate such as COUNT(*)) is cut only after it.
+   */
+  allWithin(q: Query, ms: number): any[] {
+    const { sql, parameters } = toSql(q);
+    const deadline = performance.now() + ms;
+    const rows: unknown[] = [];
+    try {
+      this.#timed(sql, () => {
+        for (const row of this.stmt(sql).iterate(...(parameters as any[]))) {
+          rows.push(row);
+          if (performance.now() > deadline) {
+            throw new DbError('query_timeout', `the query ran longer than ${ms} ms`);
+          }
+        }
+      });
+    } catch (e) {
+      throw mapSqliteError(e);
+    }
+    return rows;
+  }
+
   run(q: Query): RunResult {
     const { sql, parameters } = toSql(q);
     try {
-      const r = this.stmt(sql).run(...(parameters as any[]));
+      const r = this.#timed(sql, () => this.stmt(sql).run(...(parameters as any[])));
       return { changes: Number(r.changes) };
     } catch (e) {
       throw mapSqliteError(e);
@@ -102,7 +139,7 @@ export class Connection {
 
   exec(sql: string): void {
     try {
-      this.raw.exec(sql);
+      this.#timed(sql, () => this.raw.exec(sql));
     } catch (e) {
       throw mapSqliteError(e);
     }

@@ -1,14 +1,17 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
+import type { DatabaseSync } from 'node:sqlite';
 import type { Kysely as KyselyDb } from 'kysely';
 import {
   type ChangeBus,
   type ChangeOrder,
   type Database,
+  type DataSnapshot,
   type Executor,
   type Query,
   type RunResult,
   type SchemaDdl,
+  type SqlTrace,
   type Transaction,
   toSql,
 } from '../database.ts';
@@ -20,6 +23,7 @@ import { sqliteBus } from './bus.ts';
 import { sqliteChangeOrder } from './change-order.ts';
 import { Connection, ResultCache, VOLATILE_SQL } from './connection.ts';
 import { sqliteFilter } from './filter.ts';
+import { sqliteSnapshot } from './snapshot.ts';
 import { createSqliteDdl } from './tables.ts';
 
 export interface SqliteOptions {
@@ -29,10 +33,19 @@ export interface SqliteOptions {
   synchronous?: 'NORMAL' | 'FULL';
   /** How many queued write jobs share one commit at most. */
   maxGroup?: number;
+  /**
+   * A view query (`readOnly`) is cancelled once it has run this long, checked between the
+   * rows it yields (node:sqlite has no interrupt). 0: no limit.
+   */
+  queryTimeoutMs?: number;
+  /** Told of every statement and its duration (development logs). */
+  trace?: SqlTrace;
 }
 
 interface WriteJob {
   fn: (tx: Transaction) => Promise<unknown>;
+  /** Runs alone on the writer connection, outside a transaction (a restore's ATTACH). */
+  exclusive?: (conn: DatabaseSync) => void;
   resolve: (v: unknown) => void;
   reject: (e: unknown) => void;
 }
@@ -49,6 +62,7 @@ export class SqliteDatabase implements Database {
   readonly bus: ChangeBus = sqliteBus;
   readonly changeOrder: ChangeOrder = sqliteChangeOrder(this);
   readonly ddl: SchemaDdl;
+  readonly snapshot: DataSnapshot;
   readonly qb: KyselyDb<any>;
   readonly sys: KyselyDb<SystemTables>;
   readonly #writer: Connection;
@@ -58,12 +72,13 @@ export class SqliteDatabase implements Database {
   readonly #maxGroup: number;
   readonly #scopes = new TxScopes();
   readonly #driver: TxDriver;
+  readonly #timedReads: Executor;
   #draining = false;
   #closed = false;
 
   constructor(opts: SqliteOptions) {
     if (opts.path !== ':memory:') mkdirSync(dirname(opts.path), { recursive: true });
-    this.#writer = new Connection(opts.path, false);
+    this.#writer = new Connection(opts.path, false, opts.trace);
     const w = this.#writer.raw;
     w.exec('PRAGMA journal_mode = WAL');
     w.exec(`PRAGMA synchronous = ${opts.synchronous ?? 'NORMAL'}`);
@@ -71,7 +86,7 @@ export class SqliteDatabase implements Database {
     w.exec('PRAGMA temp_store = MEMORY');
     w.exec('PRAGMA cache_size = -16000');
     w.exec('PRAGMA journal_size_limit = 67108864');
-    this.#reader = opts.path === ':memory:' ? this.#writer : new Connection(opts.path, false);
+    this.#reader = opts.path === ':memory:' ? this.#writer : new Connection(opts.path, false, opts.trace);
     if (this.#reader !== this.#writer) {
       this.#reader.raw.exec('PRAGMA query_only = ON');
       this.#reader.raw.exec('PRAGMA cache_size = -16000');
@@ -80,6 +95,7 @@ export class SqliteDatabase implements Database {
     this.#results = this.#reader !== this.#writer ? new ResultCache(this.#reader.raw) : undefined;
     this.#maxGroup = opts.maxGroup ?? 64;
     this.ddl = createSqliteDdl(this.#writer);
+    this.snapshot = sqliteSnapshot(opts.path, (fn) => this.#exclusive(fn));
     const writer = this.#writer;
     this.#driver = {
       statements: {
@@ -90,6 +106,13 @@ export class SqliteDatabase implements Database {
       },
       control: (sql) => writer.control(sql),
     };
+    const timeoutMs = opts.queryTimeoutMs ?? 0;
+    this.#timedReads = {
+      all: async <T>(q: Query) => this.#read(q, timeoutMs) as T[],
+      first: async <T>(q: Query) => this.#read(q, timeoutMs)[0] as T | undefined,
+      run: (q: Query) => this.run(q),
+      exec: (sql: string) => this.exec(sql),
+    } as Executor;
     this.qb = new Kysely<any>({
       dialect: {
         createAdapter: () => new SqliteAdapter(),
@@ -102,16 +125,18 @@ export class SqliteDatabase implements Database {
   }
 
   /** Reads through the result cache; rows are shared, so callers must not mutate them. */
-  #read(q: Query): unknown[] {
-    if (!this.#results) return this.#reader.all(q);
+  #read(q: Query, timeoutMs = 0): unknown[] {
+    const reader = this.#reader;
+    const fetch = (c: Query) => (timeoutMs > 0 ? reader.allWithin(c, timeoutMs) : reader.all(c));
+    if (!this.#results) return fetch(q);
     const compiled = toSql(q);
-    if (VOLATILE_SQL.test(compiled.sql)) return this.#reader.all(compiled);
+    if (VOLATILE_SQL.test(compiled.sql)) return fetch(compiled);
     const key = compiled.parameters.length
       ? `${compiled.sql}\u0000${JSON.stringify(compiled.parameters)}`
       : compiled.sql;
     let rows = this.#results.get(key);
     if (!rows) {
-      rows = this.#reader.all(compiled);
+      rows = fetch(compiled);
       this.#results.set(key, rows);
     }
     return rows;
@@ -137,9 +162,10 @@ export class SqliteDatabase implements Database {
     return false;
   }
 
-  // a SELECT cannot write on SQLite (no writing functions are registered): nothing to guard
+  // a SELECT cannot write on SQLite (no writing functions are registered): nothing to guard;
+  // the reads are timed (the query timeout)
   readOnly<T>(fn: (ex: Executor) => Promise<T>): Promise<T> {
-    return fn(this);
+    return fn(this.#timedReads);
   }
 
   transaction<T>(fn: (tx: Transaction) => Promise<T>): Promise<T> {
@@ -158,10 +184,42 @@ export class SqliteDatabase implements Database {
     });
   }
 
+  /** Queues `fn` to run alone on the writer, outside a transaction, between two commits. */
+  #exclusive(fn: (conn: DatabaseSync) => void): Promise<void> {
+    if (this.#scopes.current()) return Promise.reject(new Error('cannot run inside a transaction'));
+    if (this.#closed) return Promise.reject(new Error('database is closed'));
+    return new Promise<void>((resolve, reject) => {
+      this.#queue.push({ fn: async () => undefined, exclusive: fn, resolve: () => resolve(), reject });
+      if (!this.#draining) {
+        this.#draining = true;
+        setImmediate(() => void this.#drain());
+      }
+    });
+  }
+
+  #runExclusive(job: WriteJob): void {
+    try {
+      job.exclusive?.(this.#writer.raw);
+      job.resolve(undefined);
+    } catch (e) {
+      job.reject(e);
+    } finally {
+      // the schema may have changed: cached statements and results are stale
+      this.#writer.clearCache();
+      this.#reader.clearCache();
+      this.#results?.invalidate();
+    }
+  }
+
   async #drain(): Promise<void> {
     try {
       while (this.#queue.length > 0) {
-        const group = this.#queue.splice(0, this.#maxGroup);
+        if (this.#queue[0]?.exclusive) {
+          this.#runExclusive(this.#queue.shift()!);
+          continue;
+        }
+        const stop = this.#queue.findIndex((j) => j.exclusive);
+        const group = this.#queue.splice(0, Math.min(this.#maxGroup, stop < 0 ? this.#maxGroup : stop));
         await this.#runGroup(group);
       }
     } finally {

@@ -1,3 +1,4 @@
+import type { OutgoingHttpHeaders } from 'node:http';
 import { errors, fields } from '../../errors/codes.ts';
 import type { ClientSink, Delivery } from '../../realtime/client.ts';
 import { readBody } from '../body.ts';
@@ -51,6 +52,8 @@ export function realtimeRoutes(app: RouteApp, { realtime, auth }: HttpDeps): voi
     reply.hijack();
     const res = reply.raw;
     res.writeHead(200, {
+      // what the hooks set so far (CORS for browsers on another origin)
+      ...(reply.getHeaders() as OutgoingHttpHeaders),
       'content-type': 'text/event-stream',
       'cache-control': 'no-store',
       // proxies such as nginx must not buffer the stream
