@@ -32,8 +32,9 @@ import { type CollectionService, createCollectionService } from './schema/collec
 import { resealCollectionSecrets } from './schema/collection-store.ts';
 import { createSchemaSync, type SchemaBus } from './schema/schema-sync.ts';
 import { openSecretBox, resealSecrets, type SecretStore } from './secrets/encryption-key.ts';
-import { createSettingsService } from './settings/settings-service.ts';
+import { createSettingsService, type SettingsService } from './settings/settings-service.ts';
 import { openBlobStore } from './storage/open-blob-store.ts';
+import { createRecordBlobStore } from './storage/record-blob-store.ts';
 import { createStorageService, type StorageService } from './storage/storage-service.ts';
 import { createTusService } from './storage/tus-service.ts';
 import { SYSTEM_MIGRATIONS } from './system-migrations.ts';
@@ -59,6 +60,8 @@ export interface App {
   migrations: MigrationRunner;
   realtime: RealtimeHub;
   storage: StorageService;
+  /** The runtime settings (GET/PATCH /api/settings), for commands and tests. */
+  settings: SettingsService;
   /** The request logs (`logs.db` on SQLite, `_logs` in PostgreSQL); `logs.flush()` writes what is buffered. */
   logs: LogService;
   /** Backups: create, list, restore (also `forgebase backup`). */
@@ -116,7 +119,7 @@ export async function createApp(
   try {
     logDb = await openLogDatabase(db, { dataDir: config.dataDir, migrations: LOG_MIGRATIONS });
     const mailer = createMailer({ config, logger });
-    const settings = createSettingsService({ db, config, mailer, secrets });
+    const settings = createSettingsService({ db, config, mailer, logger, secrets });
     // every stored secret must open with the configured keys (else a clear start-up
     // error, not failing requests later); those in clear or under a previous key are re-sealed
     const resealed = await resealSecrets(secrets, secretStores(db, settings.secretStore, secrets));
@@ -156,6 +159,8 @@ export async function createApp(
       if (ran.length) logger.info({ migrations: ran }, 'applied migrations');
     }
     const blobs = openBlobStore(config);
+    // record files follow settings `s3` at runtime; the storage API keeps the startup store
+    const recordBlobs = createRecordBlobStore(config, blobs);
     const changes = createChangeLog({
       db,
       logger,
@@ -167,7 +172,7 @@ export async function createApp(
       collections,
       changes,
       passwords: { hash: hashPassword, verify: verifyPassword },
-      files: createRecordFiles({ blobs, logger }),
+      files: createRecordFiles({ blobs: recordBlobs, logger }),
     });
     await settings.load();
     mailer.beforeSend(settings.load);
@@ -182,7 +187,7 @@ export async function createApp(
       changes,
       secrets,
     });
-    const files = createFileService({ blobs, collections, records, logger, clock });
+    const files = createFileService({ blobs: recordBlobs, collections, records, logger, clock });
     const realtime = createRealtimeHub({
       db,
       changes,
@@ -253,6 +258,7 @@ export async function createApp(
         crons,
         logs,
         logger,
+        clock,
       },
       logger,
     );
@@ -260,6 +266,8 @@ export async function createApp(
     // the background services, started in this order by start() and stopped in reverse
     const services: BackgroundService[] = [
       schemaSync,
+      // other nodes' settings changes
+      settings.sync(),
       // its consumers, other nodes' wake-ups and the pruning of its retention window
       { name: 'changes', start: changes.start, stop: changes.stop },
       { name: 'realtime', start: realtime.start, stop: realtime.stop },
@@ -286,6 +294,7 @@ export async function createApp(
       migrations,
       realtime,
       storage,
+      settings,
       logs,
       backups,
       crons,
@@ -319,6 +328,7 @@ export async function createApp(
         await logs.stop();
         if (logDb?.owned) await logDb.db.close();
         await mailer.close();
+        await recordBlobs.close();
         await backups.close();
         await blobs.close();
         await db.close();

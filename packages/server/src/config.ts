@@ -3,6 +3,7 @@ import { dirname, join, resolve } from 'node:path';
 import { Cron } from 'croner';
 import { parse as parseToml } from 'smol-toml';
 import { proxyList } from './tools/client-ip.ts';
+import { rateLimitRuleProblems } from './tools/rate-limit-rules.ts';
 
 export const DEFAULT_HTTP = '127.0.0.1:8090';
 export const DEFAULT_DATA_DIR = './fb_data';
@@ -12,6 +13,48 @@ export const DEFAULT_CHANGES_RETENTION_HOURS = 168;
 export const DEFAULT_BATCH_MAX_REQUESTS = 50;
 /** Supabase Storage's default global file size limit (50 MiB). */
 export const DEFAULT_STORAGE_MAX_OBJECT_SIZE = 50 * 1024 * 1024;
+
+/** One rate limit rule (settings `rateLimits.rules`, PocketBase's shape). */
+export interface RateLimitRule {
+  /** `/path/` (prefix), `/path` (exact), `METHOD /path`, `collection:action`, `*:action` or a tag. */
+  label: string;
+  /** `''` everyone, `@guest` only guests, `@auth` only signed-in records. */
+  audience: '' | '@guest' | '@auth';
+  /** The window, in seconds. */
+  duration: number;
+  /** Requests allowed per client IP within one window. */
+  maxRequests: number;
+}
+
+/** PocketBase's default rate limit rules (core/settings_model.go). */
+export const DEFAULT_RATE_LIMIT_RULES: readonly RateLimitRule[] = [
+  { label: '*:auth', audience: '', duration: 3, maxRequests: 2 },
+  { label: '*:create', audience: '', duration: 5, maxRequests: 20 },
+  { label: '/api/batch', audience: '', duration: 1, maxRequests: 3 },
+  { label: '/api/', audience: '', duration: 10, maxRequests: 300 },
+];
+
+/** Backups' S3 bucket until one is set: off. */
+export const DEFAULT_BACKUPS_S3: Readonly<S3Settings> = {
+  enabled: false,
+  bucket: '',
+  region: '',
+  endpoint: '',
+  accessKey: '',
+  secret: '',
+  forcePathStyle: false,
+};
+
+/** An S3 bucket's connection (settings `backups.s3`, PocketBase's S3Config). */
+export interface S3Settings {
+  enabled: boolean;
+  bucket: string;
+  region: string;
+  endpoint: string;
+  accessKey: string;
+  secret: string;
+  forcePathStyle: boolean;
+}
 
 /** Everything ForgeBase reads at start-up, from flags, then env (FORGEBASE_*), then forgebase.toml. */
 export interface Config {
@@ -39,6 +82,20 @@ export interface Config {
   idleTimeoutSeconds: number;
   /** Most sub-requests one `POST /api/batch` may carry. */
   batchMaxRequests: number;
+  /** `POST /api/batch` is served (settings `batch.enabled`); off = 403. */
+  batchEnabled: boolean;
+  /** A batch's operations must finish within this, or it is rolled back (settings `batch.timeout`). */
+  batchTimeoutSeconds: number;
+  /** The largest batch body in bytes; 0 = the `bodyLimit` (settings `batch.maxBodySize`). */
+  batchMaxBodySize: number;
+  /** Rate limits on (settings `rateLimits.enabled`). */
+  rateLimitsEnabled: boolean;
+  /** Settings `rateLimits.rules`; PocketBase's defaults unless set. */
+  rateLimitsRules: RateLimitRule[];
+  /** Client IPs/CIDRs never rate limited (settings `rateLimits.excludedIPs`). */
+  rateLimitsExcludedIps: string[];
+  /** When non-empty, superuser requests from other IPs/CIDRs are refused (settings `superuserIPs`). */
+  superuserIps: string[];
   /** How long entries of the `_changes` log are kept, in hours. */
   changesRetentionHours: number;
   /** SMTP server for outgoing mail; unset = mail is logged instead of sent (development). */
@@ -61,6 +118,14 @@ export interface Config {
   dev: boolean;
   /** The From address of outgoing mail. */
   mailFrom: string;
+  /** The From name of outgoing mail (settings `meta.senderName`); unset = the app name. */
+  mailFromName?: string;
+  /** Settings `meta.hideControls` (PocketBase's dashboard flag; kept and returned). */
+  hideControls: boolean;
+  /** SMTP AUTH mechanism: PLAIN (default) or LOGIN (settings `smtp.authMethod`). */
+  smtpAuthMethod: 'PLAIN' | 'LOGIN';
+  /** The EHLO name sent to the SMTP server ('' = the machine's host name) (settings `smtp.localName`). */
+  smtpLocalName: string;
   /** {APP_NAME} and {APP_URL} in mail templates. */
   appName: string;
   appUrl: string;
@@ -85,6 +150,11 @@ export interface Config {
   storageTransformVariants: number;
   /** S3-compatible file storage: used instead of `<dataDir>/storage` when a bucket is set. */
   s3Bucket?: string;
+  /**
+   * Record files go to the `s3*` bucket (settings `s3.enabled`); defaults to whether a bucket
+   * is configured. Switching it at runtime moves new record files, not existing ones.
+   */
+  s3Enabled: boolean;
   s3Endpoint?: string;
   s3Region: string;
   s3AccessKey?: string;
@@ -135,25 +205,7 @@ export interface Config {
 }
 
 /** PocketBase's `backups.s3` settings. */
-export interface BackupsS3 {
-  enabled: boolean;
-  bucket: string;
-  region: string;
-  endpoint: string;
-  accessKey: string;
-  secret: string;
-  forcePathStyle: boolean;
-}
-
-const BACKUPS_S3_DEFAULT: BackupsS3 = {
-  enabled: false,
-  bucket: '',
-  region: '',
-  endpoint: '',
-  accessKey: '',
-  secret: '',
-  forcePathStyle: false,
-};
+export type BackupsS3 = S3Settings;
 
 type Partial_ = { [K in keyof Config]?: Config[K] | undefined };
 
@@ -172,6 +224,21 @@ const ENV: Record<string, keyof Config> = {
   FORGEBASE_IDLE_TIMEOUT_SECONDS: 'idleTimeoutSeconds',
   FORGEBASE_CHANGES_RETENTION_HOURS: 'changesRetentionHours',
   FORGEBASE_BATCH_MAX_REQUESTS: 'batchMaxRequests',
+  FORGEBASE_BATCH_ENABLED: 'batchEnabled',
+  FORGEBASE_BATCH_TIMEOUT_SECONDS: 'batchTimeoutSeconds',
+  FORGEBASE_BATCH_MAX_BODY_SIZE: 'batchMaxBodySize',
+  FORGEBASE_RATE_LIMITS_ENABLED: 'rateLimitsEnabled',
+  FORGEBASE_RATE_LIMITS_RULES: 'rateLimitsRules',
+  FORGEBASE_RATE_LIMITS_EXCLUDED_IPS: 'rateLimitsExcludedIps',
+  FORGEBASE_SUPERUSER_IPS: 'superuserIps',
+  FORGEBASE_BACKUPS_CRON: 'backupsCron',
+  FORGEBASE_BACKUPS_CRON_MAX_KEEP: 'backupsCronMaxKeep',
+  FORGEBASE_BACKUPS_S3: 'backupsS3',
+  FORGEBASE_MAIL_FROM_NAME: 'mailFromName',
+  FORGEBASE_HIDE_CONTROLS: 'hideControls',
+  FORGEBASE_SMTP_AUTH_METHOD: 'smtpAuthMethod',
+  FORGEBASE_SMTP_LOCAL_NAME: 'smtpLocalName',
+  FORGEBASE_S3_ENABLED: 's3Enabled',
   FORGEBASE_SMTP_HOST: 'smtpHost',
   FORGEBASE_SMTP_PORT: 'smtpPort',
   FORGEBASE_SMTP_USER: 'smtpUser',
@@ -198,9 +265,6 @@ const ENV: Record<string, keyof Config> = {
   FORGEBASE_S3_SECRET: 's3Secret',
   FORGEBASE_S3_FORCE_PATH_STYLE: 's3ForcePathStyle',
   FORGEBASE_CRON_TIMEZONE: 'cronTimezone',
-  FORGEBASE_BACKUPS_CRON: 'backupsCron',
-  FORGEBASE_BACKUPS_CRON_MAX_KEEP: 'backupsCronMaxKeep',
-  FORGEBASE_BACKUPS_S3: 'backupsS3',
   FORGEBASE_ENCRYPTION_ENV: 'encryptionEnv',
   FORGEBASE_ENCRYPTION_KEY: 'encryptionKey',
   FORGEBASE_ENCRYPTION_KEY_PREVIOUS: 'encryptionKeyPrevious',
@@ -232,6 +296,21 @@ const TOML: Record<string, keyof Config> = {
   idle_timeout_seconds: 'idleTimeoutSeconds',
   changes_retention_hours: 'changesRetentionHours',
   batch_max_requests: 'batchMaxRequests',
+  batch_enabled: 'batchEnabled',
+  batch_timeout_seconds: 'batchTimeoutSeconds',
+  batch_max_body_size: 'batchMaxBodySize',
+  rate_limits_enabled: 'rateLimitsEnabled',
+  rate_limits_rules: 'rateLimitsRules',
+  rate_limits_excluded_ips: 'rateLimitsExcludedIps',
+  superuser_ips: 'superuserIps',
+  backups_cron: 'backupsCron',
+  backups_cron_max_keep: 'backupsCronMaxKeep',
+  backups_s3: 'backupsS3',
+  mail_from_name: 'mailFromName',
+  hide_controls: 'hideControls',
+  smtp_auth_method: 'smtpAuthMethod',
+  smtp_local_name: 'smtpLocalName',
+  s3_enabled: 's3Enabled',
   smtp_host: 'smtpHost',
   smtp_port: 'smtpPort',
   smtp_user: 'smtpUser',
@@ -258,9 +337,6 @@ const TOML: Record<string, keyof Config> = {
   s3_secret: 's3Secret',
   s3_force_path_style: 's3ForcePathStyle',
   cron_timezone: 'cronTimezone',
-  backups_cron: 'backupsCron',
-  backups_cron_max_keep: 'backupsCronMaxKeep',
-  backups_s3: 'backupsS3',
   // the key itself is not a toml setting: it comes from the environment (or the key file)
   encryption_env: 'encryptionEnv',
   logs_max_days: 'logsMaxDays',
@@ -285,10 +361,27 @@ const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'
 function coerce(key: keyof Config, v: unknown, source: string): unknown {
   const invalid = (expected: string) =>
     new Error(`${source}: invalid value ${JSON.stringify(v)}, expected ${expected}`);
-  if (key === 'trustedProxies' || key === 'trustedProxyHeaders') {
+  if (key === 'rateLimitsRules') {
+    let value = v;
+    try {
+      if (typeof v === 'string') value = JSON.parse(v);
+    } catch {
+      throw invalid('JSON');
+    }
+    const rules = Array.isArray(value) ? value.map((r) => ({ audience: '', ...r })) : undefined;
+    if (!rules || rateLimitRuleProblems(rules).length)
+      throw invalid('a list of {label, audience, duration, maxRequests}');
+    return rules;
+  }
+  if (
+    key === 'trustedProxies' ||
+    key === 'trustedProxyHeaders' ||
+    key === 'rateLimitsExcludedIps' ||
+    key === 'superuserIps'
+  ) {
     const list = Array.isArray(v) ? v.map(String) : String(v).split(',');
     const items = list.map((s) => s.trim()).filter(Boolean);
-    if (key === 'trustedProxies') {
+    if (key !== 'trustedProxyHeaders') {
       try {
         proxyList(items);
       } catch {
@@ -313,19 +406,34 @@ function coerce(key: keyof Config, v: unknown, source: string): unknown {
     key === 'trustedProxyUseLeftmostIp' ||
     key === 'smtpInsecure' ||
     key === 'dev' ||
+    key === 'batchEnabled' ||
+    key === 'rateLimitsEnabled' ||
     key === 'logsLogIp' ||
-    key === 'logsLogAuthId'
+    key === 'logsLogAuthId' ||
+    key === 'hideControls' ||
+    key === 's3Enabled'
   ) {
     if (typeof v === 'boolean') return v;
     if (/^(1|true|yes|on)$/i.test(String(v))) return true;
     if (/^(0|false|no|off)$/i.test(String(v))) return false;
     throw invalid('true or false');
   }
-  if (key === 'logsMaxDays' || key === 'logsMinLevel') {
+  if (key === 'batchMaxBodySize' || key === 'logsMaxDays' || key === 'logsMinLevel') {
     const n = typeof v === 'number' || (typeof v === 'string' && v.trim() !== '') ? Number(v) : Number.NaN;
-    if (!Number.isSafeInteger(n) || (key === 'logsMaxDays' && n < 0))
-      throw invalid(key === 'logsMaxDays' ? 'a number of days (0 or more)' : 'an integer level');
+    if (!Number.isSafeInteger(n) || (n < 0 && key !== 'logsMinLevel'))
+      throw invalid(
+        key === 'logsMinLevel'
+          ? 'an integer level'
+          : key === 'logsMaxDays'
+            ? 'a number of days (0 or more)'
+            : 'a number, 0 or more',
+      );
     return n;
+  }
+  if (key === 'smtpAuthMethod') {
+    const s = String(v).toUpperCase();
+    if (s !== 'PLAIN' && s !== 'LOGIN') throw invalid('PLAIN or LOGIN');
+    return s;
   }
   if (
     key === 'bodyLimit' ||
@@ -380,10 +488,10 @@ function backupsS3(v: unknown, invalid: (expected: string) => Error): BackupsS3 
     }
   }
   if (!raw || typeof raw !== 'object' || Array.isArray(raw)) throw invalid('an object');
-  const out: BackupsS3 = { ...BACKUPS_S3_DEFAULT };
+  const out: BackupsS3 = { ...DEFAULT_BACKUPS_S3 };
   for (const [k, val] of Object.entries(raw)) {
     if (!(k in out)) throw invalid(`only the keys ${Object.keys(out).join(', ')}`);
-    const want = typeof BACKUPS_S3_DEFAULT[k as keyof BackupsS3];
+    const want = typeof DEFAULT_BACKUPS_S3[k as keyof BackupsS3];
     if (typeof val !== want) throw invalid(`${k} to be a ${want}`);
     (out as unknown as Record<string, unknown>)[k] = val;
   }
@@ -480,6 +588,13 @@ export function loadConfig(
     storageTransformVariants: 20,
     s3Region: 'us-east-1',
     s3ForcePathStyle: false,
+    batchEnabled: true,
+    batchTimeoutSeconds: 3,
+    batchMaxBodySize: 0,
+    rateLimitsEnabled: true,
+    rateLimitsRules: DEFAULT_RATE_LIMIT_RULES.map((r) => ({ ...r })),
+    rateLimitsExcludedIps: [],
+    superuserIps: [],
     logsMaxDays: 5,
     logsMinLevel: 0,
     logsLogIp: true,
@@ -487,12 +602,16 @@ export function loadConfig(
     cronTimezone: 'UTC',
     backupsCron: '',
     backupsCronMaxKeep: 3,
-    backupsS3: { ...BACKUPS_S3_DEFAULT },
+    backupsS3: { ...DEFAULT_BACKUPS_S3 },
+    hideControls: false,
+    smtpAuthMethod: 'PLAIN',
+    smtpLocalName: '',
     origins: ['*'],
     publicDir: '',
     indexFallback: false,
     queryTimeoutSeconds: 30,
     ...(out as Partial<Config>),
+    s3Enabled: (out.s3Enabled as boolean | undefined) ?? Boolean(out.s3Bucket),
   };
   config.dataDir = resolve(cwd, config.dataDir);
   // PocketBase's pb_public sits next to pb_data

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { SUPERUSERS } from '../schema/collection.ts';
 import { configFrom, withApp } from './common.ts';
+import { registerSuperuserIpsCommand } from './superuser-ips.ts';
 
 /** Loose email shape check for command arguments (the record lookup does the rest). */
 const EMAIL_RE = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;
@@ -50,4 +51,6 @@ export function registerSuperuserCommand(program: Command): void {
         process.stdout.write(`Superuser ${email} deleted.\n`);
       });
     });
+
+  registerSuperuserIpsCommand(cmd);
 }

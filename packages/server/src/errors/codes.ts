@@ -27,6 +27,7 @@ export const FieldCode = {
   collectionSystemRuleChange: 'validation_collection_system_rule_change',
   collectionTypeChange: 'validation_collection_type_change',
   collectionsImportFailure: 'validation_collections_import_failure',
+  conflictingRateLimitRule: 'validation_conflicting_rate_limit_rule',
   contentSizeLimit: 'validation_content_size_limit',
   dateInvalid: 'validation_date_invalid',
   duplicatedFieldId: 'validation_duplicated_field_id',

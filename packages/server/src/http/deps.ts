@@ -12,6 +12,7 @@ import type { CollectionService } from '../schema/collection-service.ts';
 import type { SettingsService } from '../settings/settings-service.ts';
 import type { StorageService } from '../storage/storage-service.ts';
 import type { TusService } from '../storage/tus-service.ts';
+import type { Clock } from '../tools/clock.ts';
 
 /** The services route files call. */
 export interface HttpDeps {
@@ -26,6 +27,8 @@ export interface HttpDeps {
   /** Resumable (tus) uploads into storage buckets. */
   tus: TusService;
   settings: SettingsService;
+  /** The app's clock (rate limit windows); the system clock when absent. */
+  clock?: Clock;
   /** The request logs (`/api/logs`), written by the request-log hook. */
   logs: LogService;
   backups: BackupService;

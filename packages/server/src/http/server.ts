@@ -10,6 +10,7 @@ import { registerCors } from './cors.ts';
 import type { HttpDeps } from './deps.ts';
 import { clientErrorResponse, registerErrorHandling } from './error-handler.ts';
 import { fieldsParam } from './query-params.ts';
+import { registerRateLimits } from './rate-limit.ts';
 import { registerRequestLog } from './request-log.ts';
 import { collectRoutes } from './route-catalog.ts';
 import type { TypeBoxProvider } from './route-schema.ts';
@@ -91,6 +92,7 @@ export async function createHttpServer(deps: HttpDeps, logger: Logger): Promise<
   registerCors(app, deps.config.origins);
   registerValidation(app);
   registerClientIp(app, deps.config);
+  registerRateLimits(app, deps);
   registerErrorHandling(app);
   await registerBodyParsers(app, deps.config.bodyLimit);
   registerTimeouts(app, deps.config);

@@ -69,6 +69,9 @@ export function createMailer({ config, logger }: MailerDeps) {
       port: config.smtpPort,
       secure: config.smtpTls,
       ...(config.smtpUser ? { auth: { user: config.smtpUser, pass: config.smtpPassword ?? '' } } : {}),
+      // settings smtp.authMethod / localName (PocketBase's): the AUTH mechanism and EHLO name
+      authMethod: config.smtpAuthMethod,
+      ...(config.smtpLocalName ? { name: config.smtpLocalName } : {}),
       ...smtpTransportSecurity(config),
     }) as unknown as Transport;
   };
@@ -105,7 +108,10 @@ export function createMailer({ config, logger }: MailerDeps) {
       }
       transport ??= open();
       await (await transport).sendMail({
-        from: config.appName ? { name: config.appName, address: config.mailFrom } : config.mailFrom,
+        from:
+          (config.mailFromName ?? config.appName)
+            ? { name: config.mailFromName ?? config.appName, address: config.mailFrom }
+            : config.mailFrom,
         to: message.to,
         subject: message.subject,
         html: message.html,

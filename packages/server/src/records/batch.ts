@@ -19,12 +19,22 @@ export class BatchFailure extends Error {
 
 type Result = Record<string, unknown> | undefined;
 
+/** A batch that ran past its deadline (settings `batch.timeout`); it was rolled back. */
+export class BatchTimeout extends Error {
+  constructor() {
+    super('batch transaction timeout');
+    this.name = 'BatchTimeout';
+  }
+}
+
 /**
  * Runs several writes in one transaction: all succeed or none does. Each operation is
  * checked like its single form (before-hooks included) and prepared before the
  * transaction; the error of the first failing one is thrown with its index. An API key
  * needs its scope for every operation (an upsert may create or update): a key short of
- * one is refused (403) before anything runs.
+ * one is refused (403) before anything runs. Past `deadline` (epoch ms), checked before each
+ * operation is prepared and run and before the commit, the batch is rolled back with
+ * BatchTimeout (PocketBase's batch.timeout; one slow operation is not interrupted).
  */
 export async function runBatch(
   deps: {
@@ -35,7 +45,11 @@ export async function runBatch(
   },
   ops: BatchOperation[],
   viewerOf: (index: number) => Viewer,
+  deadline = Number.POSITIVE_INFINITY,
 ): Promise<Result[]> {
+  const checkTime = () => {
+    if (Date.now() > deadline) throw new BatchTimeout();
+  };
   const viewers = ops.map((op, index) => {
     const viewer = viewerOf(index);
     const c = viewer.apiKey ? deps.collections.find(op.collection) : undefined;
@@ -47,6 +61,7 @@ export async function runBatch(
   // which records the batch's earlier operations create or delete (for upserts' hooks)
   const known = new Map<string, boolean>();
   for (const [index, op] of ops.entries()) {
+    checkTime();
     try {
       prepared.push(await deps.preparer.prepareOperation(op, viewers[index]!, deps.via, known));
     } catch (e) {
@@ -60,12 +75,14 @@ export async function runBatch(
   return deps.write(async (tx) => {
     const results: Result[] = [];
     for (const [index, run] of prepared.entries()) {
+      checkTime();
       try {
         results.push(await run(tx));
       } catch (e) {
         throw new BatchFailure(index, e);
       }
     }
+    checkTime();
     return results;
   });
 }

@@ -17,7 +17,7 @@ import { createRecordRules } from './record-rules.ts';
 import { createRecordWriter } from './record-writer.ts';
 
 export type { BatchOperation } from './batch.ts';
-export { BatchFailure } from './batch.ts';
+export { BatchFailure, BatchTimeout } from './batch.ts';
 export type { CommittedChange, RecordChange } from './hooks.ts';
 export type { RecordMethods, RecordTx, SystemRecords } from './record-api.ts';
 
@@ -176,8 +176,9 @@ export function createRecordService({
     batch(
       ops: BatchOperation[],
       viewerOf: (index: number) => Viewer,
+      deadline?: number,
     ): Promise<(Record<string, unknown> | undefined)[]> {
-      return runBatch({ collections, preparer, via: top, write }, ops, viewerOf);
+      return runBatch({ collections, preparer, via: top, write }, ops, viewerOf, deadline);
     },
 
     /** One page of the collections, filtered and sorted like PocketBase's collections list. */

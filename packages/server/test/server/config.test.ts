@@ -4,9 +4,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import {
+  DEFAULT_BACKUPS_S3,
   DEFAULT_BATCH_MAX_REQUESTS,
   DEFAULT_BODY_LIMIT,
   DEFAULT_CHANGES_RETENTION_HOURS,
+  DEFAULT_RATE_LIMIT_RULES,
   loadConfig,
   parseHostPort,
 } from '../../src/config.ts';
@@ -56,6 +58,28 @@ enabled = true
 bucket = "backups"
 forcePathStyle = true
 `;
+
+/** The runtime settings' keys (settings sections) at their defaults. */
+const SETTINGS_DEFAULTS = {
+  batchEnabled: true,
+  batchTimeoutSeconds: 3,
+  batchMaxBodySize: 0,
+  rateLimitsEnabled: true,
+  rateLimitsRules: DEFAULT_RATE_LIMIT_RULES,
+  rateLimitsExcludedIps: [],
+  superuserIps: [],
+  logsMaxDays: 5,
+  logsMinLevel: 0,
+  logsLogIp: true,
+  logsLogAuthId: false,
+  backupsCron: '',
+  backupsCronMaxKeep: 3,
+  backupsS3: DEFAULT_BACKUPS_S3,
+  hideControls: false,
+  smtpAuthMethod: 'PLAIN',
+  smtpLocalName: '',
+  s3Enabled: false,
+};
 
 /** Mail and auth settings at their defaults. */
 const MAIL_AUTH_DEFAULTS = {
@@ -178,6 +202,7 @@ describe('loadConfig', () => {
       bodyLimit: DEFAULT_BODY_LIMIT,
       changesRetentionHours: DEFAULT_CHANGES_RETENTION_HOURS,
       batchMaxRequests: DEFAULT_BATCH_MAX_REQUESTS,
+      ...SETTINGS_DEFAULTS,
       ...MAIL_AUTH_DEFAULTS,
       ...httpDefaults(cwd),
     });
@@ -197,6 +222,8 @@ describe('loadConfig', () => {
       bodyLimit: 1000,
       changesRetentionHours: 24,
       batchMaxRequests: 7,
+      ...SETTINGS_DEFAULTS,
+      s3Enabled: true,
       ...MAIL_AUTH_TOML,
       ...httpDefaults(dir),
     });
@@ -237,6 +264,8 @@ describe('loadConfig', () => {
       bodyLimit: 2000,
       changesRetentionHours: 48,
       batchMaxRequests: 9,
+      ...SETTINGS_DEFAULTS,
+      s3Enabled: true,
       ...MAIL_AUTH_TOML,
       smtpHost: 'smtp.env',
       smtpTls: false,
@@ -248,6 +277,42 @@ describe('loadConfig', () => {
       logsLogIp: true,
       ...httpDefaults(dir),
     });
+  });
+
+  test("the settings sections' keys from toml and env (rules as tables or JSON, IP lists)", () => {
+    const dir = withToml(`batch_enabled = false
+batch_timeout_seconds = 9
+rate_limits_excluded_ips = ["10.0.0.0/8"]
+superuser_ips = ["203.0.113.7"]
+logs_min_level = -4
+backups_s3 = { enabled = true, bucket = "bk" }
+
+[[rate_limits_rules]]
+label = "/api/"
+duration = 10
+maxRequests = 5
+`);
+    const config = loadConfig({}, { FORGEBASE_SMTP_AUTH_METHOD: 'login', FORGEBASE_S3_ENABLED: 'true' }, dir);
+    assert.equal(config.batchEnabled, false);
+    assert.equal(config.batchTimeoutSeconds, 9);
+    assert.deepEqual(config.rateLimitsRules, [
+      { label: '/api/', audience: '', duration: 10, maxRequests: 5 },
+    ]);
+    assert.deepEqual(config.rateLimitsExcludedIps, ['10.0.0.0/8']);
+    assert.deepEqual(config.superuserIps, ['203.0.113.7']);
+    assert.equal(config.logsMinLevel, -4);
+    assert.deepEqual(config.backupsS3, { ...DEFAULT_BACKUPS_S3, enabled: true, bucket: 'bk' });
+    assert.equal(config.smtpAuthMethod, 'LOGIN');
+    assert.equal(config.s3Enabled, true);
+    const rules = '[{"label":"*:auth","duration":3,"maxRequests":2}]';
+    assert.deepEqual(loadConfig({}, { FORGEBASE_RATE_LIMITS_RULES: rules }, cwd).rateLimitsRules, [
+      { label: '*:auth', audience: '', duration: 3, maxRequests: 2 },
+    ]);
+    assert.throws(
+      () => loadConfig({}, { FORGEBASE_RATE_LIMITS_RULES: '[{"label":"bad label!"}]' }, cwd),
+      /FORGEBASE_RATE_LIMITS_RULES: invalid value/,
+    );
+    assert.throws(() => loadConfig({}, { FORGEBASE_SUPERUSER_IPS: 'nope' }, cwd), /FORGEBASE_SUPERUSER_IPS/);
   });
 
   test('the HTTP keys: origins, public dir, index fallback, HTTPS pair, query timeout', () => {

@@ -29,6 +29,7 @@ for (const dialect of DIALECTS) {
       assert.deepEqual(Object.keys(res.body.meta).sort(), [
         'appName',
         'appURL',
+        'hideControls',
         'senderAddress',
         'senderName',
       ]);

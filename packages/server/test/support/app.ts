@@ -71,6 +71,8 @@ export function testConfig(
       dataDir: join(dir, 'fb_data'),
       migrationsDir: join(dir, 'fb_migrations'),
       logRequests: false,
+      // the suite sends many requests from 127.0.0.1; rate limit tests turn them on
+      rateLimitsEnabled: false,
       ...(dialect === 'postgres' ? { db: schemaUrl(schema) } : {}),
       ...overrides,
     },

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { ClientResponseError } from 'pocketbase';
 import type { TestResponse } from './app.ts';
 
 // PocketBase's error shapes and the rule sets the suites share, so that every suite
@@ -30,4 +31,15 @@ export function assertInvalid(
 ): void {
   assert.deepEqual(res.body, { data, message, status: 400 });
   assert.equal(res.status, 400);
+}
+
+/** The SDK's error of a call that must fail (fails the test when the call succeeds). */
+export async function sdkFailure(p: Promise<unknown>): Promise<ClientResponseError> {
+  try {
+    await p;
+  } catch (e) {
+    if (e instanceof ClientResponseError) return e;
+    throw e;
+  }
+  assert.fail('expected the call to fail');
 }

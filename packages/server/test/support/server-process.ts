@@ -23,7 +23,8 @@ export async function freePort(): Promise<number> {
 export function childEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('FORGEBASE_')) env[k] = v;
-  return { ...env, FORGEBASE_LOG_REQUESTS: 'false', ...extra };
+  // many requests from 127.0.0.1: rate limits off unless a test turns them on
+  return { ...env, FORGEBASE_LOG_REQUESTS: 'false', FORGEBASE_RATE_LIMITS_ENABLED: 'false', ...extra };
 }
 
 /** Runs the CLI once (`forgebase <args>`) and resolves with its exit code and output. */

@@ -1,9 +1,10 @@
+import { type Readable, Transform } from 'node:stream';
 import type { FastifyRequest } from 'fastify';
 import { ApiError, type ErrorData } from '../../errors/api-error.ts';
 import { errors, fields } from '../../errors/codes.ts';
 import type { FileService } from '../../files/file-service.ts';
 import { parseFields, pickFields } from '../../records/pick-fields.ts';
-import { BatchFailure, type BatchOperation } from '../../records/record-service.ts';
+import { BatchFailure, type BatchOperation, BatchTimeout } from '../../records/record-service.ts';
 import type { Viewer } from '../../rules/viewer.ts';
 import type { UploadReceiver } from '../../storage/upload-receiver.ts';
 import { readBody, withUploads } from '../body.ts';
@@ -101,6 +102,12 @@ export function batchRoutes(app: RouteApp, deps: HttpDeps): void {
   app.post(
     '/api/batch',
     {
+      onRequest: async () => {
+        // matches PocketBase: settings batch.enabled off (or no requests allowed) is a 403
+        if (!deps.config.batchEnabled || deps.config.batchMaxRequests <= 0)
+          throw errors.forbidden('Batch requests are not allowed.');
+      },
+      preParsing: async (req, _reply, payload) => limitBody(req, payload, batchBodyLimit(deps.config)),
       schema: {
         summary: 'Run record writes in one transaction',
         description:
@@ -112,10 +119,37 @@ export function batchRoutes(app: RouteApp, deps: HttpDeps): void {
       },
     },
     async (req) => {
-      const uploads = deps.files.batchReceiver(deps.config.bodyLimit);
+      const uploads = deps.files.batchReceiver(batchBodyLimit(deps.config));
       return withUploads(uploads, () => runBatch(req, deps, uploads));
     },
   );
+}
+
+/** Settings `batch.maxBodySize`, or the server's body limit when 0 (or larger). */
+function batchBodyLimit(config: HttpDeps['config']): number {
+  const max = config.batchMaxBodySize;
+  return max > 0 ? Math.min(max, config.bodyLimit) : config.bodyLimit;
+}
+
+const tooLarge = () => errors.payloadTooLarge('Request entity too large');
+
+/**
+ * PocketBase's batch body limit: a 413 by Content-Length, or once more bytes arrive. A
+ * multipart body is read from the socket by its upload receiver, which has the same limit
+ * (wrapping its stream here would leave an unread copy that stalls the upload).
+ */
+function limitBody(req: FastifyRequest, payload: Readable, limit: number): Readable {
+  if (Number(req.headers['content-length'] ?? 0) > limit) throw tooLarge();
+  if (String(req.headers['content-type'] ?? '').startsWith('multipart/')) return payload;
+  let seen = 0;
+  const counted = new Transform({
+    transform(chunk: Buffer, _enc, done) {
+      seen += chunk.length;
+      done(seen > limit ? tooLarge() : null, chunk);
+    },
+  });
+  payload.on('error', (e) => counted.destroy(e));
+  return payload.pipe(counted);
 }
 
 async function runBatch(req: FastifyRequest, deps: HttpDeps, uploads: UploadReceiver) {
@@ -134,11 +168,13 @@ async function runBatch(req: FastifyRequest, deps: HttpDeps, uploads: UploadRece
     });
   }
   const ops = list.map(toOperation);
+  // settings batch.timeout: from when the body (uploads included) is in
+  const deadline = Date.now() + config.batchTimeoutSeconds * 1000;
   const viewers: Viewer[] = [];
   // an API key's scope is checked by the record service, per operation
   for (const op of ops) viewers.push(await requestViewer(req, auth, 'body' in op ? op.body : {}));
   try {
-    const results = await records.batch(ops, (i) => viewers[i]!);
+    const results = await records.batch(ops, (i) => viewers[i]!, deadline);
     return await Promise.all(
       results.map(async (r, i) => {
         if (r === undefined) return { status: 204, body: null };
@@ -149,6 +185,8 @@ async function runBatch(req: FastifyRequest, deps: HttpDeps, uploads: UploadRece
       }),
     );
   } catch (e) {
+    // matches PocketBase: a timed-out batch is rolled back and answered as a failed one
+    if (e instanceof BatchTimeout) throw errors.badRequest('Batch transaction failed.');
     if (!(e instanceof BatchFailure)) throw e;
     const response = errorResponse(e.cause);
     if (response.status >= 500) throw e.cause;
