@@ -1,9 +1,26 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { Cron } from 'croner';
 import { parse as parseToml } from 'smol-toml';
+import {
+  type BackupsS3,
+  backupsS3,
+  cronSetting,
+  DEFAULT_BACKUPS_S3,
+  DEFAULT_RATE_LIMIT_RULES,
+  HEADER_NAME_RE,
+  type RateLimitRule,
+  rateLimitRules,
+} from './config-sections.ts';
 import { proxyList } from './tools/client-ip.ts';
-import { rateLimitRuleProblems } from './tools/rate-limit-rules.ts';
+
+export {
+  type BackupsS3,
+  DEFAULT_BACKUPS_S3,
+  DEFAULT_RATE_LIMIT_RULES,
+  HEADER_NAME_RE,
+  type RateLimitRule,
+  type S3Settings,
+} from './config-sections.ts';
 
 export const DEFAULT_HTTP = '127.0.0.1:8090';
 export const DEFAULT_DATA_DIR = './fb_data';
@@ -13,48 +30,6 @@ export const DEFAULT_CHANGES_RETENTION_HOURS = 168;
 export const DEFAULT_BATCH_MAX_REQUESTS = 50;
 /** Supabase Storage's default global file size limit (50 MiB). */
 export const DEFAULT_STORAGE_MAX_OBJECT_SIZE = 50 * 1024 * 1024;
-
-/** One rate limit rule (settings `rateLimits.rules`, PocketBase's shape). */
-export interface RateLimitRule {
-  /** `/path/` (prefix), `/path` (exact), `METHOD /path`, `collection:action`, `*:action` or a tag. */
-  label: string;
-  /** `''` everyone, `@guest` only guests, `@auth` only signed-in records. */
-  audience: '' | '@guest' | '@auth';
-  /** The window, in seconds. */
-  duration: number;
-  /** Requests allowed per client IP within one window. */
-  maxRequests: number;
-}
-
-/** PocketBase's default rate limit rules (core/settings_model.go). */
-export const DEFAULT_RATE_LIMIT_RULES: readonly RateLimitRule[] = [
-  { label: '*:auth', audience: '', duration: 3, maxRequests: 2 },
-  { label: '*:create', audience: '', duration: 5, maxRequests: 20 },
-  { label: '/api/batch', audience: '', duration: 1, maxRequests: 3 },
-  { label: '/api/', audience: '', duration: 10, maxRequests: 300 },
-];
-
-/** Backups' S3 bucket until one is set: off. */
-export const DEFAULT_BACKUPS_S3: Readonly<S3Settings> = {
-  enabled: false,
-  bucket: '',
-  region: '',
-  endpoint: '',
-  accessKey: '',
-  secret: '',
-  forcePathStyle: false,
-};
-
-/** An S3 bucket's connection (settings `backups.s3`, PocketBase's S3Config). */
-export interface S3Settings {
-  enabled: boolean;
-  bucket: string;
-  region: string;
-  endpoint: string;
-  accessKey: string;
-  secret: string;
-  forcePathStyle: boolean;
-}
 
 /** Everything ForgeBase reads at start-up, from flags, then env (FORGEBASE_*), then forgebase.toml. */
 export interface Config {
@@ -204,9 +179,6 @@ export interface Config {
   queryTimeoutSeconds: number;
 }
 
-/** PocketBase's `backups.s3` settings. */
-export type BackupsS3 = S3Settings;
-
 type Partial_ = { [K in keyof Config]?: Config[K] | undefined };
 
 const ENV: Record<string, keyof Config> = {
@@ -352,27 +324,13 @@ const TOML: Record<string, keyof Config> = {
   query_timeout_seconds: 'queryTimeoutSeconds',
 };
 
-/** An HTTP header name (RFC 9110 token). */
-export const HEADER_NAME_RE = /^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,100}$/;
-
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
 /** Turns one raw setting into its typed value; `source` names where it came from, for the error. */
 function coerce(key: keyof Config, v: unknown, source: string): unknown {
   const invalid = (expected: string) =>
     new Error(`${source}: invalid value ${JSON.stringify(v)}, expected ${expected}`);
-  if (key === 'rateLimitsRules') {
-    let value = v;
-    try {
-      if (typeof v === 'string') value = JSON.parse(v);
-    } catch {
-      throw invalid('JSON');
-    }
-    const rules = Array.isArray(value) ? value.map((r) => ({ audience: '', ...r })) : undefined;
-    if (!rules || rateLimitRuleProblems(rules).length)
-      throw invalid('a list of {label, audience, duration, maxRequests}');
-    return rules;
-  }
+  if (key === 'rateLimitsRules') return rateLimitRules(v, invalid);
   if (
     key === 'trustedProxies' ||
     key === 'trustedProxyHeaders' ||
@@ -475,41 +433,6 @@ function coerce(key: keyof Config, v: unknown, source: string): unknown {
     return s;
   }
   return String(v);
-}
-
-/** `backups_s3`: a TOML table or a JSON object (env), with PocketBase's field names. */
-function backupsS3(v: unknown, invalid: (expected: string) => Error): BackupsS3 {
-  let raw = v;
-  if (typeof raw === 'string') {
-    try {
-      raw = JSON.parse(raw);
-    } catch {
-      throw invalid('a JSON object {enabled, bucket, region, endpoint, accessKey, secret, forcePathStyle}');
-    }
-  }
-  if (!raw || typeof raw !== 'object' || Array.isArray(raw)) throw invalid('an object');
-  const out: BackupsS3 = { ...DEFAULT_BACKUPS_S3 };
-  for (const [k, val] of Object.entries(raw)) {
-    if (!(k in out)) throw invalid(`only the keys ${Object.keys(out).join(', ')}`);
-    const want = typeof DEFAULT_BACKUPS_S3[k as keyof BackupsS3];
-    if (typeof val !== want) throw invalid(`${k} to be a ${want}`);
-    (out as unknown as Record<string, unknown>)[k] = val;
-  }
-  return out;
-}
-
-/** A cron expression or time zone croner accepts ('' turns automatic backups off). */
-function cronSetting(key: 'cronTimezone' | 'backupsCron', v: string, invalid: (e: string) => Error): string {
-  if (key === 'backupsCron' && v === '') return v;
-  try {
-    if (key === 'cronTimezone') new Intl.DateTimeFormat('en', { timeZone: v });
-    else new Cron(v, { paused: true });
-  } catch {
-    throw invalid(
-      key === 'cronTimezone' ? 'an IANA time zone (e.g. UTC, Europe/Berlin)' : 'a cron expression',
-    );
-  }
-  return v;
 }
 
 const FLAG_NAMES: Partial<Record<keyof Config, string>> = {

@@ -45,6 +45,8 @@ const LAYERS: Record<string, number> = {
   secrets: 5,
   // leaves
   config: 4,
+  // config.ts's structured values (rate limit rules, S3 buckets, cron schedules)
+  'config-sections': 3,
   observability: 4,
   tools: 0,
   errors: 0,
