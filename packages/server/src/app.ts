@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { FastifyInstance } from 'fastify';
 import { AUTH_ORIGINS, authOriginsCollection } from './auth/auth-alerts.ts';
@@ -14,8 +15,10 @@ import type { Database } from './db/database.ts';
 import { openDatabase, openLogDatabase } from './db/open.ts';
 import { runSystemMigrations } from './db/system-migrations.ts';
 import { createFileService, type FileService } from './files/file-service.ts';
+import type { FunctionService } from './functions/function-service.ts';
 import { createHttpsRedirect } from './http/https-redirect.ts';
 import { createHttpServer } from './http/server.ts';
+import { checkArgs } from './http/validation.ts';
 import { createLogService, type LogService, type LogWriteOptions } from './logs/log-service.ts';
 import { LOG_MIGRATIONS } from './logs/migrations.ts';
 import { createMailer } from './mail/mailer.ts';
@@ -68,6 +71,8 @@ export interface App {
   backups: BackupService;
   /** The cron registry: maintenance jobs, automatic backups. */
   crons: CronRegistry;
+  /** The project's server functions (`functions_dir`); absent when that dir does not exist. */
+  functions: FunctionService | undefined;
   http: FastifyInstance;
   /** The time every service reads (a manual clock in tests). */
   clock: Clock;
@@ -242,8 +247,27 @@ export async function createApp(
         await schemaSync.announce();
       },
     });
+    // the functions runtime loads only for a project that has functions
+    let functions: FunctionService | undefined;
+    if (existsSync(config.functionsDir)) {
+      const { createFunctionService } = await import('./functions/function-service.ts');
+      functions = createFunctionService({
+        dir: config.functionsDir,
+        env: config.env,
+        watch: config.dev,
+        records,
+        collections,
+        changes,
+        mail: mailer,
+        storage,
+        logger,
+        checkArgs,
+      });
+      await functions.load();
+    }
     const http = await createHttpServer(
       {
+        functions,
         config,
         collections,
         records,
@@ -270,6 +294,8 @@ export async function createApp(
       settings.sync(),
       // its consumers, other nodes' wake-ups and the pruning of its retention window
       { name: 'changes', start: changes.start, stop: changes.stop },
+      // hooks of the functions (durable afterCommit consumers), and reloads under --dev
+      ...(functions ? [{ name: 'functions', start: functions.start, stop: functions.stop }] : []),
       { name: 'realtime', start: realtime.start, stop: realtime.stop },
       // drops cached tokens of records changed on other nodes
       { name: 'auth-tokens', start: auth.start, stop: auth.stop },
@@ -298,6 +324,7 @@ export async function createApp(
       logs,
       backups,
       crons,
+      functions,
       http,
       clock,
       secrets,

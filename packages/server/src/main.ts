@@ -20,6 +20,7 @@ const program = new Command('forgebase')
   .option('--dir <path>', 'data directory (default ./fb_data)')
   .option('--db <target>', 'SQLite file path or postgres:// URL')
   .option('--migrations-dir <path>', 'migration files directory (default ./fb_migrations)')
+  .option('--functions-dir <path>', 'server functions directory (default ./fb_functions)')
   .option('--encryptionEnv <name>', 'environment variable holding the key that seals secrets at rest')
   .option('--queryTimeout <seconds>', 'cancel a read query running longer than this (default 30)')
   .showHelpAfterError();

@@ -3,6 +3,7 @@ import type { BackupService } from '../backups/backup-service.ts';
 import type { Config } from '../config.ts';
 import type { CronRegistry } from '../crons/cron-registry.ts';
 import type { FileService } from '../files/file-service.ts';
+import type { FunctionService } from '../functions/function-service.ts';
 import type { LogService } from '../logs/log-service.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { RealtimeHub } from '../realtime/hub.ts';
@@ -33,5 +34,7 @@ export interface HttpDeps {
   logs: LogService;
   backups: BackupService;
   crons: CronRegistry;
+  /** The project's server functions; absent when there is no functions dir. */
+  functions?: FunctionService | undefined;
   logger: Logger;
 }

@@ -22,6 +22,7 @@ import { collectionRoutes } from './routes/collections.ts';
 import { cronRoutes } from './routes/crons.ts';
 import { docsRoutes } from './routes/docs.ts';
 import { fileRoutes } from './routes/files.ts';
+import { functionRoutes } from './routes/functions.ts';
 import { healthRoutes } from './routes/health.ts';
 import { logRoutes } from './routes/logs.ts';
 import { oauth2RedirectRoutes } from './routes/oauth2-redirect.ts';
@@ -168,6 +169,8 @@ export async function createHttpServer(deps: HttpDeps, logger: Logger): Promise<
     storageTusRoutes,
     backupRoutes,
     cronRoutes,
+    // after every built-in route: a user route that clashes with one is refused
+    functionRoutes,
     // last: `/*` takes only the GETs no other route takes
     publicRoutes,
   ];
