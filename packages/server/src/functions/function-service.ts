@@ -93,6 +93,7 @@ export function createFunctionService(deps: FunctionServiceDeps) {
   let reloadAgain = false;
   let hooks: HookBindings | undefined;
   let unwatch: (() => void) | undefined;
+  const reloadListeners = new Set<(problems: LoadProblem[]) => void>();
 
   const entry = (module: string, name: string): FunctionEntry | undefined =>
     modules.get(module)?.entries.find((e) => e.name === name);
@@ -246,12 +247,19 @@ export function createFunctionService(deps: FunctionServiceDeps) {
             { ms: Math.round(performance.now() - started), modules: modules.size },
             'functions reloaded',
           );
+          for (const l of reloadListeners) l(problems);
         } while (reloadAgain);
         return problems;
       })().finally(() => {
         reloading = undefined;
       });
       return reloading;
+    },
+
+    /** Told after each reload, with the files that failed (their previous version kept). */
+    onReload(listener: (problems: LoadProblem[]) => void): () => void {
+      reloadListeners.add(listener);
+      return () => reloadListeners.delete(listener);
     },
 
     /** Every export, in module order. */
