@@ -121,6 +121,7 @@ export async function createApp(
     ...(config.db ? { db: config.db } : {}),
   });
   let logDb: { db: Database; owned: boolean } | undefined;
+  let functions: FunctionService | undefined;
   try {
     logDb = await openLogDatabase(db, { dataDir: config.dataDir, migrations: LOG_MIGRATIONS });
     const mailer = createMailer({ config, logger });
@@ -248,7 +249,6 @@ export async function createApp(
       },
     });
     // the functions runtime loads only for a project that has functions
-    let functions: FunctionService | undefined;
     if (existsSync(config.functionsDir)) {
       const { createFunctionService } = await import('./functions/function-service.ts');
       functions = createFunctionService({
@@ -363,6 +363,7 @@ export async function createApp(
       },
     };
   } catch (e) {
+    await functions?.stop();
     if (logDb?.owned) await logDb.db.close();
     await db.close();
     throw e;

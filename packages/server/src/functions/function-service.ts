@@ -133,11 +133,15 @@ export function createFunctionService(deps: FunctionServiceDeps) {
     const sandboxed = modules.get(e.module)?.sandboxed;
     if (!sandboxed) throw new Error(`${e.module}/${e.name}: its sandbox is not loaded`);
     try {
-      return await sandboxed.invoke(
+      const result = await sandboxed.invoke(
         e.name,
         { args: input, auth: ctx.auth, env: deps.env, ...(request !== undefined ? { request } : {}) },
         sandboxBridge(ctx),
       );
+      // a hook answers its payload as the handler left it: a before-hook's changes come back
+      if (e.kind === 'hook' && result && typeof result === 'object' && 'record' in result)
+        (input as { record: unknown }).record = (result as { record: unknown }).record;
+      return result;
     } catch (err) {
       throw hostError(err);
     }
@@ -215,6 +219,7 @@ export function createFunctionService(deps: FunctionServiceDeps) {
       const { next, problems } = await loadAll();
       if (problems.length) {
         for (const m of next.values()) m.sandboxed?.dispose();
+        unserve();
         throw new Error(`functions failed to load:\n${problems.map(problemText).join('\n')}`, {
           cause: problems[0]!.error,
         });
