@@ -264,6 +264,11 @@ export async function createApp(
         checkArgs,
       });
       await functions.load();
+      const fns = functions;
+      auth.addSignInHook({
+        before: (c, record, method, viewer) => fns.authHook('beforeAuth', c.name, record, method, viewer),
+        after: (c, record, method, viewer) => fns.authHook('afterAuth', c.name, record, method, viewer),
+      });
     }
     const http = await createHttpServer(
       {

@@ -219,6 +219,8 @@ export interface HookPayload {
   previous?: Record<string, unknown>;
   /** afterCommit*: the change's position in the log (use it to make the work idempotent). */
   seq?: number;
+  /** beforeAuth/afterAuth: how the record signs in (password, otp, oauth2, totp, passkey). */
+  method?: string;
 }
 
 /**

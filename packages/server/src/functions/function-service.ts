@@ -324,13 +324,14 @@ export function createFunctionService(deps: FunctionServiceDeps) {
       unserve();
     },
 
-    /** The auth hooks' entry point (auth/sign-in.ts calls it through app.ts's wiring). */
+    /** Runs the beforeAuth/afterAuth hooks (app.ts adds this as a sign-in hook of the auth service). */
     authHook: (
       event: 'beforeAuth' | 'afterAuth',
       collection: string,
-      payload: Record<string, unknown>,
+      record: Record<string, unknown>,
+      method: string,
       viewer: Viewer,
-    ) => hooks?.auth(event, collection, payload, viewer) ?? Promise.resolve(),
+    ): Promise<void> => hooks?.auth(event, collection, record, method, viewer) ?? Promise.resolve(),
   };
   return service;
 

@@ -16,7 +16,8 @@ export interface HookBindings {
   auth(
     event: 'beforeAuth' | 'afterAuth',
     collection: string,
-    payload: Record<string, unknown>,
+    record: Record<string, unknown>,
+    method: string,
     viewer: Viewer,
   ): Promise<void>;
   stop(): Promise<void>;
@@ -169,10 +170,10 @@ export function bindHooks({ records, collections, changes, logger, run }: HookBi
       await Promise.all(starting);
     },
 
-    async auth(event, collection, payload, viewer) {
+    async auth(event, collection, record, method, viewer) {
       for (const e of authHooks) {
         if (e.event !== event || !(e.collection === '*' || e.collection === collection)) continue;
-        await run(e, { collection, record: payload }, { kind: 'mutation', fn: fnOf(e), viewer });
+        await run(e, { collection, record, method }, { kind: 'mutation', fn: fnOf(e), viewer });
       }
     },
 

@@ -2,11 +2,18 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { RecordChange } from '../../src/records/hooks.ts';
 import { DIALECTS, startTestApp, type TestApp } from '../support/app.ts';
-import { createUser, createUsersCollection, type TestUser } from '../support/auth-users.ts';
+import { createUser, createUsersCollection, type TestUser, USER_PASSWORD } from '../support/auth-users.ts';
 import { functionsDir, TODOS } from '../support/functions.ts';
 
 const HOOKS_MODULE = `
-import { BadRequestError, hook } from '@forgebase/server/functions';
+import { BadRequestError, ForbiddenError, hook } from '@forgebase/server/functions';
+
+export const gate = hook('users', 'beforeAuth', (ctx, e) => {
+  if (e.record.name === 'banned') throw new ForbiddenError('Banned.');
+});
+export const signedIn = hook('users', 'afterAuth', async (ctx, e) => {
+  await ctx.asSystem().records('logins').create({ note: e.record.email + ' by ' + e.method });
+});
 
 export const stamp = hook('todos', 'beforeCreate', (ctx, e) => {
   e.record.owner ??= ctx.auth?.id;
@@ -61,6 +68,7 @@ for (const dialect of DIALECTS) {
           { name: 'note', type: 'text' },
         ],
       });
+      await t.createCollection({ name: 'logins', fields: [{ name: 'note', type: 'text' }] });
       alice = await createUser(t, 'alice@example.com');
     });
     after(async () => {
@@ -108,6 +116,21 @@ for (const dialect of DIALECTS) {
       const all = await t.app.records.asSystem().list('todos', { filter: "title = 'rollback'" });
       assert.equal(all.totalItems, 0);
       assert.deepEqual(await notes('audit'), ['created milk']);
+    });
+
+    test('beforeAuth may refuse a sign-in; afterAuth hears each completed one', async () => {
+      assert.deepEqual(await notes('logins'), ['alice@example.com by password']);
+      await t.app.records.asSystem().create('users', {
+        email: 'banned@example.com',
+        name: 'banned',
+        password: USER_PASSWORD,
+        passwordConfirm: USER_PASSWORD,
+      });
+      const res = await t.request('POST', '/api/collections/users/auth-with-password', {
+        body: { identity: 'banned@example.com', password: USER_PASSWORD },
+      });
+      assert.deepEqual(res.body, { data: {}, message: 'Banned.', status: 403 });
+      assert.deepEqual(await notes('logins'), ['alice@example.com by password']);
     });
 
     test('a beforeUpdate hook may replace the record', async () => {
