@@ -102,8 +102,8 @@ export function createFunctionService(deps: FunctionServiceDeps) {
       const at = ref.lastIndexOf('/');
       return at > 0 ? entry(ref.slice(0, at), ref.slice(at + 1)) : undefined;
     }
+    // a definition imported from another module is that module's export of the same load
     for (const m of modules.values()) for (const e of m.entries) if (e.def === ref) return e;
-    // the same export of a newer load of its module (a definition captured before a reload)
     return undefined;
   };
 

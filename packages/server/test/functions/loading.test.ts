@@ -76,6 +76,26 @@ for (const dialect of DIALECTS) {
       assert.equal(e.message, 'functions: route GET /x/{key} of b/two is also defined by a/one');
     });
 
+    test('user routes meet the same rate limits as the built-in API', async () => {
+      const fns = functionsDir({
+        'r.ts': `${DEFINE}export const hi = route('GET', '/hi/{name}', (_c, req) => req.params.name);\n`,
+      });
+      dirs.push(fns);
+      const t = await startTestApp(dialect, {
+        functionsDir: fns.dir,
+        rateLimitsEnabled: true,
+        rateLimitsRules: [{ label: '/hi/', audience: '', duration: 60, maxRequests: 2 }],
+      });
+      try {
+        assert.equal((await t.request('GET', '/hi/a')).body, 'a');
+        assert.equal((await t.request('GET', '/hi/b')).body, 'b');
+        const limited = await t.request('GET', '/hi/c');
+        assert.equal(limited.status, 429);
+      } finally {
+        await t.close();
+      }
+    });
+
     test('without a functions dir there is no functions service and calls are 404', async () => {
       const t = await startTestApp(dialect);
       try {
