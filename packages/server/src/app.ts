@@ -221,6 +221,10 @@ export async function createApp(
       logger,
       ...(opts.logWrites ? { options: opts.logWrites } : {}),
     });
+    // like PocketBase on a settings reload: entries the new `logs` settings would not keep go
+    settings.onUpdate(async (sections) => {
+      if (sections.includes('logs')) await logs.reapplySettings();
+    });
     const crons = createCronRegistry({
       clock,
       logger,
