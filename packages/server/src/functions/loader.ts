@@ -83,11 +83,7 @@ export async function loadModule(
         name: e.name,
         kind: e.kind,
         isolated: true,
-        ...(e.args !== undefined ? { args: e.args } : {}),
-        ...(e.method ? { method: e.method } : {}),
-        ...(e.path ? { path: e.path } : {}),
-        ...(e.collection ? { collection: e.collection } : {}),
-        ...(e.event ? { event: e.event } : {}),
+        ...bindingOf(e),
       }));
       return { name, file, entries, sandboxed };
     }
@@ -102,11 +98,7 @@ export async function loadModule(
         kind: value.kind,
         isolated: value.isolated === true,
         def: value,
-        ...(value.args !== undefined ? { args: value.args } : {}),
-        ...(value.method ? { method: value.method } : {}),
-        ...(value.path ? { path: value.path } : {}),
-        ...(value.collection ? { collection: value.collection } : {}),
-        ...(value.event ? { event: value.event } : {}),
+        ...bindingOf(value),
       });
     }
     const loaded: LoadedModule = { name, file, entries };
@@ -116,6 +108,23 @@ export async function loadModule(
   } catch (error) {
     throw problemOf(file, error);
   }
+}
+
+/** The optional parts of a definition (or a sandbox's export): args schema, route, hook target. */
+function bindingOf(d: {
+  args?: unknown;
+  method?: string | undefined;
+  path?: string | undefined;
+  collection?: string | undefined;
+  event?: string | undefined;
+}): Partial<FunctionEntry> {
+  return {
+    ...(d.args !== undefined ? { args: d.args } : {}),
+    ...(d.method ? { method: d.method } : {}),
+    ...(d.path ? { path: d.path } : {}),
+    ...(d.collection ? { collection: d.collection } : {}),
+    ...(d.event ? { event: d.event } : {}),
+  };
 }
 
 /** Where in the functions dir an error points (the first frame in `file`, or a SyntaxError's location). */

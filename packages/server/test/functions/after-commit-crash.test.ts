@@ -2,9 +2,15 @@ import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { DIALECTS, type Dialect, SUPERUSER_EMAIL, SUPERUSER_PASSWORD } from '../support/app.ts';
-import { schemaUrl } from '../support/pg.ts';
-import { childEnv, killServer, runCli, type ServerProcess, spawnServer } from '../support/server-process.ts';
+import { DIALECTS, SUPERUSER_EMAIL, SUPERUSER_PASSWORD } from '../support/app.ts';
+import {
+  childEnv,
+  dataArgs,
+  killServer,
+  runCli,
+  type ServerProcess,
+  spawnServer,
+} from '../support/server-process.ts';
 import { type TestStorage, testStorage } from '../support/storage.ts';
 
 // the hook dies (kill -9 of its own process) on its first delivery: the change is
@@ -21,16 +27,6 @@ export const deliver = hook('events', 'afterCommitCreate', async (ctx, e) => {
   ctx.log.info('delivered ' + e.record.title);
 });
 `;
-
-function dataArgs(dialect: Dialect, dir: string, schema: string): string[] {
-  return [
-    '--dir',
-    join(dir, 'fb_data'),
-    '--migrations-dir',
-    join(dir, 'fb_migrations'),
-    ...(dialect === 'postgres' ? ['--db', schemaUrl(schema)] : []),
-  ];
-}
 
 async function api(url: string, method: string, path: string, token: string, body?: unknown) {
   const res = await fetch(`${url}${path}`, {
