@@ -64,7 +64,7 @@ export function createModuleSources(root: string): ModuleSources {
       if (cached !== undefined) return cached;
       if (!isAbsolute(name) || !inside(name)) throw new Error(`cannot load "${name}"`);
       const text = readFileSync(name, 'utf8');
-      const code = extname(name).endsWith('ts') ? stripTypeScriptTypes(text, { mode: 'strip' }) : text;
+      const code = extname(name).endsWith('ts') ? stripped(text, name) : text;
       const full = code + moduleFooter(name, moduleName(name));
       cache.set(name, full);
       return full;
@@ -84,4 +84,17 @@ export function entryFile(file: string, root: string): string {
 function isInside(root: string, file: string): boolean {
   const rel = relative(root, file);
   return rel !== '' && rel !== '..' && !rel.startsWith(`..${sep}`) && !isAbsolute(rel);
+}
+
+/** The code without its types; a syntax error says file:line (amaro's stack starts ":<line>"). */
+function stripped(text: string, file: string): string {
+  try {
+    return stripTypeScriptTypes(text, { mode: 'strip' });
+  } catch (e) {
+    const err = e as Error;
+    const line = /^:(\d+)/.exec(err.stack ?? '')?.[1];
+    const failure = new SyntaxError(err.message);
+    failure.stack = `SyntaxError: ${err.message}\n    at ${file}${line ? `:${line}` : ''}`;
+    throw failure;
+  }
 }

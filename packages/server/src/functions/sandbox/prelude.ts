@@ -132,7 +132,7 @@ export const PRELUDE_SOURCE = `(function (hostCall) {
   function errorOf(e) {
     if (e !== null && typeof e === 'object' && typeof e.status === 'number')
       return { status: e.status, message: String(e.message ?? ''), data: e.data ?? {} };
-    if (e instanceof Error) return { name: e.name, message: e.message, stack: e.stack };
+    if (e instanceof Error) return { name: e.name, message: e.message, stack: String(e.stack).split('\\n').slice(0, 20).join('\\n') };
     return { message: String(e) };
   }
   function exportsOf(ns) {

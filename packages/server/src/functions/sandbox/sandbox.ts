@@ -1,19 +1,20 @@
-import type { QuickJSWASMModule } from 'quickjs-emscripten';
 import { ApiError, type ErrorData } from '../../errors/api-error.ts';
-import { createModuleSources, entryFile } from './module-sources.ts';
-import { type HostCall, Vm, VmFailure, type VmLimits } from './vm.ts';
+import { type SandboxWorker, sandboxWorker, type WorkerFailure } from './sandbox-worker.ts';
+import type { HostCall, VmLimits } from './vm.ts';
 
 /**
  * Isolated functions (docs/functions.md "Isolated functions"): a module of untrusted code
  * runs in QuickJS compiled to WebAssembly, with a CPU-time and a memory limit, and reaches
  * the server only through the `ctx` capabilities, each one a call of the host's bridge.
  *
- * Design: a VM is one QuickJS runtime + context (its own memory limit and CPU meter) with
- * the prelude and the module evaluated, from sources read and type-stripped once at load.
- * Booting one costs a few ms (QuickJS parses slowly), so VMs are pooled per module: a call
- * takes an idle VM or boots one, so concurrent calls never share a VM, and gives it back
- * when it ended cleanly. A VM that failed (a limit, an uncatchable error) or still has a
- * bridge call out is disposed, never reused. Every intrinsic and the global object are
+ * Design: the VMs run in one worker thread (sandbox/worker.ts, started on first use), so a
+ * busy loop stalls that thread until its CPU limit and never the server's event loop. A VM
+ * is one QuickJS runtime + context (its own memory limit and CPU meter) with the prelude and
+ * the module evaluated, from sources read and type-stripped once at load. Booting one costs
+ * a few ms (QuickJS parses slowly), so VMs are pooled per module (sandbox/vm-pool.ts): a
+ * call takes an idle VM or boots one, so concurrent calls never share a VM, and gives it
+ * back when it ended cleanly. A VM that failed (a limit, an uncatchable error) or still has
+ * a bridge call out is disposed, never reused. Every intrinsic and the global object are
  * frozen before user code runs, so one call cannot change what the next one sees, except
  * through the module's own top-level variables (as in-process modules, and as serverless
  * instances kept warm). The VM booted at load to list the exports serves the first call.
@@ -26,10 +27,12 @@ export interface SandboxLimits {
 
 export const DEFAULT_SANDBOX_LIMITS: SandboxLimits = { memoryBytes: 32 * 1024 * 1024, cpuMs: 1000 };
 
+/** The bridge methods a sandbox may call (pinned.md "Sandbox interface"). */
+const CAPABILITY =
+  /^(?:(?:system\.)?records\.(?:list|getOne|getFirst|create|update|delete)|run|log\.(?:info|warn|error)|fetch|mail\.send)$/;
+
 /** QuickJS's own stack limit: deep recursion fails cleanly long before the WASM stack does. */
 const STACK_BYTES = 256 * 1024;
-/** Idle VMs kept per module for the next calls (more are booted under concurrency). */
-const IDLE_VMS = 4;
 
 /** One call from sandboxed code to the host: JSON-serialisable args and result. */
 export type SandboxBridge = (method: string, args: unknown[]) => Promise<unknown>;
@@ -58,6 +61,7 @@ export interface IsolatedModule {
    * resolves with its JSON result. A hook resolves with its payload as the handler left it
    * (before-hooks change `e.record` in place). A thrown error with a numeric `status` comes
    * back as ApiError; anything else as a plain Error (a 500) whose stack is the sandbox's.
+   * A limit hit rejects with SandboxLimitError.
    */
   invoke(
     name: string,
@@ -78,18 +82,6 @@ export class SandboxLimitError extends Error {
   }
 }
 
-/** The bridge methods a sandbox may call (pinned.md "Sandbox interface"). */
-const CAPABILITY =
-  /^(?:(?:system\.)?records\.(?:list|getOne|getFirst|create|update|delete)|run|log\.(?:info|warn|error)|fetch|mail\.send)$/;
-
-// The WebAssembly engine is loaded on first use, once per process: it holds no state of an
-// app (every runtime made from it is separate), and instantiating it costs ~15 ms.
-let engine: Promise<QuickJSWASMModule> | undefined;
-function quickjs(): Promise<QuickJSWASMModule> {
-  engine ??= import('quickjs-emscripten').then((q) => q.newQuickJSWASMModule());
-  return engine;
-}
-
 /**
  * Loads a module file of `root` into QuickJS: TypeScript types are stripped, the module is
  * evaluated, and its definition exports are listed. It may import only
@@ -100,50 +92,50 @@ export async function loadIsolatedModule(
   file: string,
   opts: { root: string; limits?: Partial<SandboxLimits> },
 ): Promise<IsolatedModule> {
-  const wasm = await quickjs();
-  const sources = createModuleSources(opts.root);
-  const entry = entryFile(file, opts.root);
-  const moduleName = sources.moduleName(entry);
   const base = { ...DEFAULT_SANDBOX_LIMITS, ...opts.limits };
   const limitsOf = (l?: Partial<SandboxLimits>): VmLimits => ({ ...base, ...l, stackBytes: STACK_BYTES });
-  const boot = (l?: Partial<SandboxLimits>) => {
+  const load = async (worker: SandboxWorker) => {
     try {
-      return new Vm(wasm, sources, entry, limitsOf(l));
+      return await worker.load(file, opts.root, limitsOf());
     } catch (e) {
-      throw loadError(e, file, base);
+      throw loadError(e, file, limitsOf());
     }
   };
-  const idle: Vm[] = [boot()];
-  let exports: IsolatedExport[];
-  try {
-    exports = JSON.parse(idle[0]!.exportsJson());
-  } catch (e) {
-    idle[0]!.dispose();
-    throw loadError(e, file, base);
-  }
+  let worker = await sandboxWorker();
+  let loaded = await load(worker);
+  const exports = JSON.parse(loaded.exports) as IsolatedExport[];
   let disposed = false;
 
   return {
     exports,
     async invoke(name, input, bridge, limits) {
-      if (disposed) throw new Error(`isolated module ${moduleName} was disposed`);
-      const vm = idle.pop() ?? boot();
-      const hostErrors: unknown[] = [];
-      const callName = `${moduleName}/${name}`;
-      try {
-        vm.setLimits(limitsOf(limits));
-        const envelope = await vm.invoke(name, JSON.stringify(input), hostCallOf(bridge, hostErrors));
-        return decode(envelope, callName, hostErrors);
-      } catch (e) {
-        throw e instanceof VmFailure ? failureError(e, callName, limitsOf(limits)) : e;
-      } finally {
-        if (!disposed && vm.reusable && idle.length < IDLE_VMS) idle.push(vm);
-        else vm.dispose();
+      if (disposed) throw new Error(`isolated module ${loaded.moduleName} was disposed`);
+      const current = await sandboxWorker();
+      if (current !== worker) {
+        // the worker stopped (and took the VMs with it) since the load: load again
+        worker = current;
+        loaded = await load(worker);
       }
+      const hostErrors: unknown[] = [];
+      const callName = `${loaded.moduleName}/${name}`;
+      const callLimits = limitsOf(limits);
+      let envelope: string;
+      try {
+        envelope = await worker.invoke(
+          loaded.id,
+          name,
+          JSON.stringify(input),
+          callLimits,
+          hostCallOf(bridge, hostErrors),
+        );
+      } catch (e) {
+        throw isWorkerFailure(e) ? failureError(e, callName, callLimits) : e;
+      }
+      return decode(envelope, callName, hostErrors);
     },
     dispose() {
       disposed = true;
-      for (const vm of idle.splice(0)) vm.dispose();
+      worker.unload(loaded.id);
     },
   };
 }
@@ -180,12 +172,24 @@ function decode(text: string, callName: string, hostErrors: unknown[]): unknown 
     const data = e.data && typeof e.data === 'object' ? (e.data as ErrorData) : {};
     return Promise.reject(new ApiError(e.status, message, data));
   }
+  if (e.name === 'InternalError' && /^stack overflow/.test(message))
+    return Promise.reject(
+      new SandboxLimitError(
+        'memory',
+        `isolated function ${callName} exceeded its stack size limit (deep recursion)`,
+      ),
+    );
+  if (e.name === 'InternalError' && /^out of memory/.test(message))
+    return Promise.reject(new SandboxLimitError('memory', `isolated function ${callName} ran out of memory`));
   const err = new Error(`isolated function ${callName} threw: ${message}`, { cause: hostErrors.at(-1) });
   err.stack = `${err.message}\n${e.stack ?? ''}`.trimEnd();
   return Promise.reject(err);
 }
 
-function failureError(e: VmFailure, callName: string, limits: VmLimits): Error {
+const isWorkerFailure = (e: unknown): e is WorkerFailure =>
+  typeof e === 'object' && e !== null && 'vmError' in e && !(e instanceof Error);
+
+function failureError(e: WorkerFailure, callName: string, limits: VmLimits): Error {
   if (e.limit === 'cpu')
     return new SandboxLimitError(
       'cpu',
@@ -201,18 +205,20 @@ function failureError(e: VmFailure, callName: string, limits: VmLimits): Error {
       'memory',
       `isolated function ${callName} exceeded its stack size limit (deep recursion)`,
     );
-  const err = new Error(`isolated function ${callName} failed: ${e.message}`);
+  const err = new Error(`isolated function ${callName} failed: ${e.vmError.message}`);
   err.stack = `${err.message}\n${e.vmError.stack ?? ''}`.trimEnd();
   return err;
 }
 
-function loadError(e: unknown, file: string, limits: SandboxLimits): Error {
-  if (!(e instanceof VmFailure)) return e instanceof Error ? e : new Error(String(e));
-  const vmLimits = { ...limits, stackBytes: STACK_BYTES };
-  if (e.limit) return failureError(e, `${file} (top level)`, vmLimits);
-  const where = e.vmError.stack?.trim().split('\n')[0]?.trim();
+function loadError(e: unknown, file: string, limits: VmLimits): Error {
+  if (!isWorkerFailure(e)) return e instanceof Error ? e : new Error(String(e));
+  if (e.limit) return failureError(e, `${file} (top level)`, limits);
+  const where = e.vmError.stack
+    ?.split('\n')
+    .find((l) => /^\s*at /.test(l))
+    ?.trim();
   const err = new Error(
-    `cannot load isolated module ${file}: ${e.vmError.name ? `${e.vmError.name}: ` : ''}${e.message}${where ? ` (${where})` : ''}`,
+    `cannot load isolated module ${file}: ${e.vmError.name ? `${e.vmError.name}: ` : ''}${e.vmError.message}${where ? ` (${where})` : ''}`,
   );
   err.stack = `${err.message}\n${e.vmError.stack ?? ''}`.trimEnd();
   return err;

@@ -2,6 +2,11 @@ import type { QuickJSContext, QuickJSHandle, QuickJSRuntime, QuickJSWASMModule }
 import type { ModuleSources } from './module-sources.ts';
 import { PRELUDE_SOURCE } from './prelude.ts';
 
+const REFUSED = 'forgebase:refused:';
+
+/** VM time between two measures of the heap (see Vm.#overLimit). */
+const MEMORY_CHECK_MS = 2;
+
 /** What one VM needs besides its sources: the limits and how to answer `hostCall`. */
 export interface VmLimits {
   memoryBytes: number;
@@ -59,16 +64,27 @@ export class Vm {
   #disposed = false;
   #failed = false;
   #bootHandles = 0;
+  #memoryCheckedAt = 0;
+  #memoryCheckEvery = MEMORY_CHECK_MS;
 
   constructor(engine: QuickJSWASMModule, sources: ModuleSources, entry: string, limits: VmLimits) {
     this.#limits = limits;
     this.#rt = engine.newRuntime();
     this.#rt.setMemoryLimit(limits.memoryBytes);
     this.#rt.setMaxStackSize(limits.stackBytes);
-    this.#rt.setInterruptHandler(() => this.#overCpu());
+    this.#rt.setInterruptHandler(() => this.#overLimit());
+    // A normalizer's throw reaches QuickJS without its message: refusals travel as a name
+    // the loader then fails with.
     this.#rt.setModuleLoader(
-      (name) => sources.source(name),
-      (base, requested) => sources.resolve(base, requested),
+      (name) =>
+        name.startsWith(REFUSED) ? { error: new Error(name.slice(REFUSED.length)) } : sources.source(name),
+      (base, requested) => {
+        try {
+          return sources.resolve(base, requested);
+        } catch (e) {
+          return REFUSED + (e instanceof Error ? e.message : String(e));
+        }
+      },
     );
     this.#ctx = this.#rt.newContext();
     try {
@@ -113,6 +129,7 @@ export class Vm {
     this.#limits = limits;
     this.#rt.setMemoryLimit(limits.memoryBytes);
     this.#usedMs = 0;
+    this.#memoryCheckedAt = -MEMORY_CHECK_MS;
   }
 
   /**
@@ -204,13 +221,36 @@ export class Vm {
     return result.value as V;
   }
 
-  #overCpu(): boolean {
-    if (this.#tripped === 'cpu') return true;
-    if (this.#sliceStart && this.#usedMs + performance.now() - this.#sliceStart > this.#limits.cpuMs) {
-      this.#tripped = 'cpu';
-      return true;
+  /**
+   * The interrupt handler. CPU: the time in QuickJS so far. Memory: QuickJS's own malloc
+   * limit is no use in this WASM build (without malloc_usable_size it counts 8 bytes per
+   * allocation, whatever its size), so the heap is measured (JS_ComputeMemoryUsage walks
+   * it), at most once per MEMORY_CHECK_MS of VM time and never more than a third of it.
+   */
+  #overLimit(): boolean {
+    if (this.#tripped) return true;
+    if (!this.#sliceStart) return false;
+    const now = performance.now();
+    const used = this.#usedMs + now - this.#sliceStart;
+    if (used > this.#limits.cpuMs) this.#tripped = 'cpu';
+    else if (used - this.#memoryCheckedAt >= this.#memoryCheckEvery) {
+      this.#memoryCheckedAt = used;
+      const bytes = this.#heapBytes();
+      const cost = performance.now() - now;
+      this.#memoryCheckEvery = Math.max(MEMORY_CHECK_MS, 3 * cost);
+      if (bytes > this.#limits.memoryBytes) this.#tripped = 'memory';
     }
-    return false;
+    return this.#tripped !== undefined;
+  }
+
+  /** QuickJS's estimate of its heap (objects, strings, shapes, bytecode...). */
+  #heapBytes(): number {
+    const usage = this.#rt.computeMemoryUsage();
+    try {
+      return this.#ctx.getProp(usage, 'memory_used_size').consume((h) => this.#ctx.getNumber(h));
+    } finally {
+      usage.dispose();
+    }
   }
 
   #errorOf(handle: QuickJSHandle): VmError {

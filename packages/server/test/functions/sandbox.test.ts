@@ -1,0 +1,561 @@
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { ApiError } from '../../src/errors/api-error.ts';
+import {
+  type IsolatedModule,
+  loadIsolatedModule,
+  type SandboxBridge,
+  SandboxLimitError,
+} from '../../src/functions/sandbox/sandbox.ts';
+
+// The sandbox alone: real QuickJS in its worker, real files in a temp functions dir, and a
+// bridge that records what crosses the boundary (the boundary itself, not a layer of ours).
+
+let dir: string;
+let root: string;
+const input = (args: unknown = {}, extra: Record<string, unknown> = {}) => ({
+  args,
+  auth: { id: 'u1', collectionName: 'users' },
+  env: { PLAN: 'pro' },
+  ...extra,
+});
+
+function write(rel: string, text: string): string {
+  const file = join(root, rel);
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, text);
+  return file;
+}
+
+/** A bridge that answers from `answers` (by method) and records every call. */
+function recorder(answers: Record<string, (args: unknown[]) => unknown> = {}) {
+  const calls: [string, unknown[]][] = [];
+  const bridge: SandboxBridge = async (method, args) => {
+    calls.push([method, args]);
+    const answer = answers[method];
+    return answer ? answer(args) : null;
+  };
+  return { calls, bridge };
+}
+
+const loaded: IsolatedModule[] = [];
+async function load(rel: string, text: string, limits?: { cpuMs?: number; memoryBytes?: number }) {
+  const m = await loadIsolatedModule(write(rel, text), { root, limits });
+  loaded.push(m);
+  return m;
+}
+
+before(() => {
+  dir = mkdtempSync(join(tmpdir(), 'fb-sandbox-'));
+  root = join(dir, 'fb_functions');
+  mkdirSync(root);
+  writeFileSync(join(dir, 'secret.txt'), 'host secret');
+});
+after(() => {
+  for (const m of loaded) m.dispose();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('isolated modules: loading', () => {
+  test('lists the definition exports with kind, args schema, route and hook targets; ignores the rest', async () => {
+    const m = await load(
+      'isolated/todos.ts',
+      `import { query, mutation, action, route, hook } from '@forgebase/server/functions';
+       interface Args { owner: string }
+       export const open = query({ args: { type: 'object', properties: { owner: { type: 'string' } } },
+         handler: (ctx, { owner }: Args) => owner });
+       export const done = mutation(async (ctx, a: { id: string }) => a.id);
+       export const digest = action(async () => 1);
+       export const hello = route('get', '/hello/{name}', (ctx, req) => req.params.name);
+       export const stamp = hook('todos', 'beforeCreate', (ctx, e) => {});
+       export const VERSION: number = 3;
+       export function helper() {}`,
+    );
+    assert.deepEqual(m.exports, [
+      { name: 'digest', kind: 'action' },
+      { name: 'done', kind: 'mutation' },
+      { name: 'hello', kind: 'route', method: 'GET', path: '/hello/{name}' },
+      { name: 'open', kind: 'query', args: { type: 'object', properties: { owner: { type: 'string' } } } },
+      { name: 'stamp', kind: 'hook', collection: 'todos', event: 'beforeCreate' },
+    ]);
+  });
+
+  test('a syntax error rejects the load with the file and line', async () => {
+    const file = write('isolated/broken.ts', 'export const a = 1;\nexport const b = ;\n');
+    await assert.rejects(loadIsolatedModule(file, { root }), (e: Error) => {
+      assert.match(e.message, /^cannot load isolated module .*broken\.ts: SyntaxError: .*broken\.ts:2/);
+      return true;
+    });
+  });
+
+  test('a throw at the top level rejects the load with its message', async () => {
+    const file = write('isolated/throws.ts', "throw new Error('no config');\n");
+    await assert.rejects(
+      loadIsolatedModule(file, { root }),
+      /cannot load isolated module .*throws\.ts: Error: no config/,
+    );
+  });
+
+  test('a module outside the root is refused', async () => {
+    await assert.rejects(
+      loadIsolatedModule(join(dir, 'secret.txt'), { root }),
+      /is not inside the functions directory/,
+    );
+  });
+});
+
+describe('isolated modules: calls and the ctx bridge', () => {
+  test('a query gets its args, ctx.auth and ctx.env, and answers JSON', async () => {
+    const m = await load(
+      'isolated/echo.ts',
+      `import { query } from '@forgebase/server/functions';
+       export const echo = query((ctx, args) => ({ args, auth: ctx.auth, plan: ctx.env.PLAN, now: typeof Date.now() }));`,
+    );
+    const { bridge, calls } = recorder();
+    assert.deepEqual(await m.invoke('echo', input({ n: 1 }), bridge), {
+      args: { n: 1 },
+      auth: { id: 'u1', collectionName: 'users' },
+      plan: 'pro',
+      now: 'number',
+    });
+    assert.deepEqual(calls, []);
+  });
+
+  test('records(), asSystem(), run, log, console, fetch and mail call the bridge with the pinned names', async () => {
+    write(
+      'isolated/lib/other.ts',
+      `import { mutation } from '@forgebase/server/functions';
+       export const complete = mutation(async (ctx, a) => a);`,
+    );
+    const m = await load(
+      'isolated/all.ts',
+      `import { action } from '@forgebase/server/functions';
+       import { complete } from './lib/other.ts';
+       export const all = action(async (ctx) => {
+         const todos = ctx.records('todos');
+         const out = {};
+         out.list = await todos.list({ filter: 'owner = {:o}', params: { o: 'u1' } });
+         out.one = await todos.getOne('r1');
+         out.first = await todos.getFirst('done = false', { x: 1 });
+         out.created = await todos.create({ title: 't' });
+         out.updated = await todos.update('r1', { done: true });
+         out.deleted = await todos.delete('r1');
+         out.system = await ctx.asSystem().records('secrets').list();
+         out.ran = await ctx.run(complete, { id: 'abc' });
+         out.ranByName = await ctx.run('billing/invoices/total', { n: 2 });
+         ctx.log.info('hello', { a: 1 });
+         ctx.log.warn('careful');
+         console.error('oops', 42, { b: 2 });
+         const r = await ctx.fetch('https://example.test/hook', { method: 'POST', body: '{}' });
+         out.fetched = { status: r.status, ok: r.ok, type: r.headers.get('Content-Type'), json: await r.json() };
+         out.mailed = await ctx.mail.send({ to: 'a@b.c', subject: 's', html: 'h' });
+         return out;
+       });`,
+    );
+    const { bridge, calls } = recorder({
+      'records.list': () => ({ items: [{ id: 'r1' }], page: 1, perPage: 30, totalItems: 1, totalPages: 1 }),
+      'records.getOne': ([, id]) => ({ id }),
+      'records.getFirst': () => ({ id: 'r2' }),
+      'records.create': ([, body]) => ({ id: 'r3', ...(body as object) }),
+      'records.update': ([, id, body]) => ({ id, ...(body as object) }),
+      'system.records.list': () => ({ items: [] }),
+      run: ([name, args]) => ({ name, args }),
+      fetch: () => ({ status: 201, headers: { 'content-type': 'application/json' }, body: '{"ok":true}' }),
+    });
+    const out = await m.invoke('all', input(), bridge);
+    assert.deepEqual(out, {
+      list: { items: [{ id: 'r1' }], page: 1, perPage: 30, totalItems: 1, totalPages: 1 },
+      one: { id: 'r1' },
+      first: { id: 'r2' },
+      created: { id: 'r3', title: 't' },
+      updated: { id: 'r1', done: true },
+      deleted: null,
+      system: { items: [] },
+      ran: { name: 'isolated/lib/other/complete', args: { id: 'abc' } },
+      ranByName: { name: 'billing/invoices/total', args: { n: 2 } },
+      fetched: { status: 201, ok: true, type: 'application/json', json: { ok: true } },
+      mailed: null,
+    });
+    assert.deepEqual(calls, [
+      ['records.list', ['todos', { filter: 'owner = {:o}', params: { o: 'u1' } }]],
+      ['records.getOne', ['todos', 'r1']],
+      ['records.getFirst', ['todos', 'done = false', { x: 1 }]],
+      ['records.create', ['todos', { title: 't' }]],
+      ['records.update', ['todos', 'r1', { done: true }]],
+      ['records.delete', ['todos', 'r1']],
+      ['system.records.list', ['secrets']],
+      ['run', ['isolated/lib/other/complete', { id: 'abc' }]],
+      ['run', ['billing/invoices/total', { n: 2 }]],
+      ['log.info', ['hello', { a: 1 }]],
+      ['log.warn', ['careful']],
+      ['log.error', ['oops 42 {"b":2}']],
+      ['fetch', ['https://example.test/hook', { method: 'POST', body: '{}' }]],
+      ['mail.send', [{ to: 'a@b.c', subject: 's', html: 'h' }]],
+    ]);
+  });
+
+  test('a before-hook answers the payload it changed; a route gets the request', async () => {
+    const m = await load(
+      'isolated/hooks.ts',
+      `import { hook, route } from '@forgebase/server/functions';
+       export const stamp = hook('todos', 'beforeCreate', (ctx, e) => { e.record.owner ??= ctx.auth?.id; });
+       export const hello = route('GET', '/hello/{name}', (ctx, req) => ({ hi: req.params.name }));`,
+    );
+    const { bridge } = recorder();
+    const payload = { collection: 'todos', action: 'create', record: { title: 't' } };
+    assert.deepEqual(await m.invoke('stamp', input(payload), bridge), {
+      collection: 'todos',
+      action: 'create',
+      record: { title: 't', owner: 'u1' },
+    });
+    const request = {
+      method: 'GET',
+      path: '/hello/bob',
+      params: { name: 'bob' },
+      query: {},
+      headers: {},
+      body: null,
+    };
+    assert.deepEqual(await m.invoke('hello', input(null, { request }), bridge), { hi: 'bob' });
+  });
+
+  test('a thrown ApiError keeps status, message and data; a bridge ApiError can be caught or passed on', async () => {
+    const m = await load(
+      'isolated/errors.ts',
+      `import { mutation, query, ApiError, NotFoundError } from '@forgebase/server/functions';
+       export const refuse = mutation(() => { throw new ApiError(409, 'taken', { slug: { code: 'taken', message: 'Taken.' } }); });
+       export const missing = query(() => { throw new NotFoundError(); });
+       export const passOn = query((ctx) => ctx.records('todos').getOne('nope'));
+       export const recover = query(async (ctx) => {
+         try { await ctx.records('todos').getOne('nope'); } catch (e) { return { caught: e.status, name: e.name, isApi: e instanceof ApiError }; }
+       });`,
+    );
+    const { bridge } = recorder({
+      'records.getOne': () => {
+        throw new ApiError(404, "The requested resource wasn't found.");
+      },
+    });
+    const expectApi = (status: number, message: string, data: unknown) => (e: unknown) => {
+      assert.ok(e instanceof ApiError);
+      assert.deepEqual(e.toJSON(), { status, message, data });
+      return true;
+    };
+    await assert.rejects(
+      m.invoke('refuse', input(), bridge),
+      expectApi(409, 'taken', { slug: { code: 'taken', message: 'Taken.' } }),
+    );
+    await assert.rejects(
+      m.invoke('missing', input(), bridge),
+      expectApi(404, "The requested resource wasn't found.", {}),
+    );
+    await assert.rejects(
+      m.invoke('passOn', input(), bridge),
+      expectApi(404, "The requested resource wasn't found.", {}),
+    );
+    assert.deepEqual(await m.invoke('recover', input(), bridge), {
+      caught: 404,
+      name: 'ApiError',
+      isApi: true,
+    });
+  });
+
+  test('an unexpected throw is a plain Error with the sandbox stack; a host error stays on the host', async () => {
+    const m = await load(
+      'isolated/crash.ts',
+      `import { query } from '@forgebase/server/functions';
+       export const crash = query(() => {
+         const x: any = null;
+         return x.field;
+       });
+       export const hostFails = query(async (ctx) => {
+         try { await ctx.records('todos').list(); } catch (e) { return e.message; }
+       });
+       export const hostFailsUncaught = query((ctx) => ctx.records('todos').list());`,
+    );
+    const hostError = new Error('connection refused to 10.0.0.5');
+    const { bridge } = recorder({
+      'records.list': () => {
+        throw hostError;
+      },
+    });
+    await assert.rejects(m.invoke('crash', input(), bridge), (e: Error) => {
+      assert.ok(!(e instanceof ApiError));
+      assert.match(
+        e.message,
+        /^isolated function isolated\/crash\/crash threw: cannot read property 'field' of null/,
+      );
+      assert.match(e.stack ?? '', /crash\.ts:4/);
+      return true;
+    });
+    assert.equal(await m.invoke('hostFails', input(), bridge), 'records.list failed');
+    await assert.rejects(m.invoke('hostFailsUncaught', input(), bridge), (e: Error) => {
+      assert.match(e.message, /threw: records\.list failed$/);
+      assert.equal(e.cause, hostError);
+      return true;
+    });
+  });
+
+  test('a result that is not JSON fails the call; an unknown export is refused', async () => {
+    const m = await load(
+      'isolated/odd.ts',
+      `import { query } from '@forgebase/server/functions';
+       export const cyclic = query(() => { const a = {}; a.self = a; return a; });
+       export const big = query(() => 10n);`,
+    );
+    const { bridge } = recorder();
+    await assert.rejects(
+      m.invoke('cyclic', input(), bridge),
+      /isolated\/odd\/cyclic threw: circular reference/,
+    );
+    await assert.rejects(m.invoke('big', input(), bridge), /isolated\/odd\/big threw: .*BigInt/i);
+    await assert.rejects(m.invoke('nope', input(), bridge), /has no function export "nope"/);
+  });
+
+  test('a ctx kept past its call is refused by the host', async () => {
+    const m = await load(
+      'isolated/keep.ts',
+      `import { query } from '@forgebase/server/functions';
+       let kept;
+       export const keep = query((ctx) => { kept = ctx; return 'kept'; });
+       export const useKept = query(async () => {
+         try { await kept.records('todos').list(); return 'used'; } catch (e) { return e.message; }
+       });`,
+    );
+    const { bridge, calls } = recorder();
+    assert.equal(await m.invoke('keep', input(), bridge), 'kept');
+    assert.equal(await m.invoke('useKept', input(), bridge), 'this ctx belongs to a finished call');
+    assert.deepEqual(calls, []);
+  });
+});
+
+describe('isolated modules: limits', () => {
+  test('while(true) is stopped at the CPU limit with a clear error, and the event loop keeps running', async () => {
+    const m = await load(
+      'isolated/spin.ts',
+      `import { query } from '@forgebase/server/functions';
+       export const spin = query(() => { for (;;) { try { while (true) {} } catch {} } });
+       export const ok = query(() => 'still here');`,
+      { cpuMs: 300 },
+    );
+    const { bridge } = recorder();
+    let ticks = 0;
+    const timer = setInterval(() => ticks++, 10);
+    const started = performance.now();
+    try {
+      await assert.rejects(m.invoke('spin', input(), bridge), (e: unknown) => {
+        assert.ok(e instanceof SandboxLimitError);
+        assert.equal(e.limit, 'cpu');
+        assert.equal(e.message, 'isolated function isolated/spin/spin exceeded its CPU time limit of 300 ms');
+        return true;
+      });
+    } finally {
+      clearInterval(timer);
+    }
+    const elapsed = performance.now() - started;
+    assert.ok(elapsed >= 300 && elapsed < 5000, `stopped after ${elapsed} ms`);
+    assert.ok(ticks >= 5, `the host's timer ran ${ticks} times during the loop`);
+    assert.equal(await m.invoke('ok', input(), bridge), 'still here');
+  });
+
+  test('the CPU limit counts time in QuickJS, not time awaiting the host', async () => {
+    const m = await load(
+      'isolated/waits.ts',
+      `import { query } from '@forgebase/server/functions';
+       export const waits = query(async (ctx) => { await ctx.records('slow').list(); return 'done'; });`,
+      { cpuMs: 50 },
+    );
+    const { promise: released, resolve: release } = Promise.withResolvers<void>();
+    const bridge: SandboxBridge = async () => {
+      await released;
+      return null;
+    };
+    const call = m.invoke('waits', input(), bridge);
+    await new Promise((r) => setTimeout(r, 150)); // host-side latency beyond the 50 ms budget
+    release();
+    assert.equal(await call, 'done');
+  });
+
+  test('the memory limit stops an allocation loop with SandboxLimitError memory; the module keeps working', async () => {
+    const m = await load(
+      'isolated/hog.ts',
+      `import { query } from '@forgebase/server/functions';
+       export const hog = query(() => { const a = []; for (;;) a.push('x'.repeat(1024) + a.length); });
+       export const ok = query(() => 'fine');`,
+      { memoryBytes: 8 * 1024 * 1024 },
+    );
+    const { bridge } = recorder();
+    await assert.rejects(m.invoke('hog', input(), bridge), (e: unknown) => {
+      assert.ok(e instanceof SandboxLimitError);
+      assert.equal(e.limit, 'memory');
+      assert.equal(e.message, 'isolated function isolated/hog/hog exceeded its memory limit of 8 MiB');
+      return true;
+    });
+    assert.equal(await m.invoke('ok', input(), bridge), 'fine');
+  });
+
+  test('unbounded recursion is stopped at the stack limit', async () => {
+    const m = await load(
+      'isolated/deep.ts',
+      `import { query } from '@forgebase/server/functions';
+       const f = (n) => f(n + 1) + 1;
+       export const deep = query(() => f(0));`,
+    );
+    await assert.rejects(m.invoke('deep', input(), recorder().bridge), (e: unknown) => {
+      assert.ok(e instanceof SandboxLimitError);
+      assert.equal(e.limit, 'memory');
+      assert.match(e.message, /exceeded its stack size limit/);
+      return true;
+    });
+  });
+
+  test('per-call limits override the module defaults', async () => {
+    const m = await load(
+      'isolated/tight.ts',
+      `import { query } from '@forgebase/server/functions';
+       export const spin = query(() => { while (true) {} });`,
+      { cpuMs: 5000 },
+    );
+    const started = performance.now();
+    await assert.rejects(
+      m.invoke('spin', input(), recorder().bridge, { cpuMs: 100 }),
+      /CPU time limit of 100 ms/,
+    );
+    assert.ok(performance.now() - started < 2500);
+  });
+});
+
+describe('isolated modules: escape attempts fail', () => {
+  test('no process, require, host globals or dynamic import of node modules', async () => {
+    const m = await load(
+      'isolated/escape.ts',
+      `import { query } from '@forgebase/server/functions';
+       const attempt = async (f) => { try { const v = await f(); return 'got ' + typeof v; } catch (e) { return e.name; } };
+       export const probe = query(async () => ({
+         process: typeof process,
+         require: typeof require,
+         Buffer: typeof Buffer,
+         fetch: typeof fetch,
+         setTimeout: typeof setTimeout,
+         WebAssembly: typeof WebAssembly,
+         fnThis: Object.keys(Function('return this')()).sort(),
+         ctorCtor: await attempt(() => ({}).constructor.constructor('return process')()),
+         globalProcess: typeof globalThis.process,
+         importFs: await attempt(() => import('fs')),
+         importNodeFs: await attempt(() => import('node:fs')),
+         importAbs: await attempt(() => import('/etc/passwd')),
+         importUp: await attempt(() => import('../../secret.txt')),
+         std: await attempt(() => import('std')),
+         os: await attempt(() => import('os')),
+       }));`,
+    );
+    assert.deepEqual(await m.invoke('probe', input(), recorder().bridge), {
+      process: 'undefined',
+      require: 'undefined',
+      Buffer: 'undefined',
+      fetch: 'undefined',
+      setTimeout: 'undefined',
+      WebAssembly: 'undefined',
+      fnThis: [],
+      ctorCtor: 'ReferenceError',
+      globalProcess: 'undefined',
+      importFs: 'Error',
+      importNodeFs: 'Error',
+      importAbs: 'Error',
+      importUp: 'Error',
+      std: 'Error',
+      os: 'Error',
+    });
+  });
+
+  test('a static import of a file above the root fails the load; a symlink out of the root too', async () => {
+    const up = write('isolated/up.ts', "import secret from '../../secret.txt';\nexport const s = secret;\n");
+    await assert.rejects(
+      loadIsolatedModule(up, { root }),
+      /cannot import "\.\.\/\.\.\/secret\.txt": it is outside the functions directory/,
+    );
+    symlinkSync(join(dir, 'secret.txt'), join(root, 'isolated', 'link.js'));
+    const viaLink = write('isolated/via-link.ts', "import s from './link.js';\nexport const x = s;\n");
+    await assert.rejects(
+      loadIsolatedModule(viaLink, { root }),
+      /cannot import ".*\/isolated\/link\.js": no such module inside the functions directory/,
+    );
+    const bare = write('isolated/bare.ts', "import { Type } from 'typebox';\nexport const t = Type;\n");
+    await assert.rejects(
+      loadIsolatedModule(bare, { root }),
+      /cannot import "typebox": isolated functions may import only/,
+    );
+  });
+
+  test('polluting Object.prototype fails, and neither the next call nor the host sees it', async () => {
+    const m = await load(
+      'isolated/pollute.ts',
+      `import { query } from '@forgebase/server/functions';
+       export const pollute = query((ctx, body) => {
+         const tries = [];
+         const t = (f) => { try { f(); tries.push('ok'); } catch (e) { tries.push(e.name); } };
+         t(() => { Object.prototype.polluted = 'yes'; });
+         const merge = (a, b) => { for (const k in b) { if (typeof b[k] === 'object') merge(a[k], b[k]); else a[k] = b[k]; } };
+         t(() => merge({}, JSON.parse(body.json))); // the classic: a caller's JSON merged naively
+         t(() => { Array.prototype.push = () => 0; });
+         t(() => { Object.defineProperty(Object.prototype, 'polluted3', { value: 1 }); });
+         t(() => { Function('Object.prototype.polluted4 = 1')(); });
+         t(() => { globalThis.leak = 'from call 1'; });
+         return tries;
+       });
+       export const look = query(() => ({
+         polluted: ({}).polluted ?? null, polluted2: ({}).polluted2 ?? null, polluted3: ({}).polluted3 ?? null,
+         polluted4: ({}).polluted4 ?? null, push: [1].push(2), leak: globalThis.leak ?? null,
+       }));`,
+    );
+    const { bridge } = recorder();
+    assert.deepEqual(
+      await m.invoke('pollute', input({ json: '{"__proto__": {"polluted2": "yes"}}' }), bridge),
+      [
+        'TypeError',
+        'TypeError',
+        'TypeError',
+        'TypeError',
+        'ok', // sloppy-mode assignment to a frozen object fails silently
+        'TypeError',
+      ],
+    );
+    assert.deepEqual(await m.invoke('look', input(), bridge), {
+      polluted: null,
+      polluted2: null,
+      polluted3: null,
+      polluted4: null,
+      push: 2,
+      leak: null,
+    });
+    const probe: Record<string, unknown> = {};
+    assert.equal(probe.polluted, undefined);
+    assert.equal(probe.polluted4, undefined);
+  });
+
+  test('the usual patterns still work under the frozen intrinsics', async () => {
+    const m = await load(
+      'isolated/patterns.ts',
+      `import { query } from '@forgebase/server/functions';
+       class MyError extends Error { constructor(m) { super(m); this.name = 'MyError'; } }
+       function Legacy() {}
+       Legacy.prototype.toString = function () { return 'legacy'; };
+       export const run = query(() => {
+         const e = new MyError('x');
+         const o = { a: 1 }; o.toString = () => 'own';
+         return { name: e.name, legacy: String(new Legacy()), own: String(o), spread: { ...o, b: 2 }.b,
+                  sorted: [3, 1, 2].sort(), json: JSON.stringify({ d: new Date(0) }) };
+       });`,
+    );
+    assert.deepEqual(await m.invoke('run', input(), recorder().bridge), {
+      name: 'MyError',
+      legacy: 'legacy',
+      own: 'own',
+      spread: 2,
+      sorted: [1, 2, 3],
+      json: '{"d":"1970-01-01T00:00:00.000Z"}',
+    });
+  });
+});
