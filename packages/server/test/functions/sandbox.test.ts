@@ -9,6 +9,7 @@ import {
   loadIsolatedModule,
   type SandboxBridge,
   SandboxLimitError,
+  stopSandboxWorker,
 } from '../../src/functions/sandbox/sandbox.ts';
 
 // The sandbox alone: real QuickJS in its worker, real files in a temp functions dir, and a
@@ -328,6 +329,29 @@ describe('isolated modules: calls and the ctx bridge', () => {
     assert.equal(await m.invoke('keep', input(), bridge), 'kept');
     assert.equal(await m.invoke('useKept', input(), bridge), 'this ctx belongs to a finished call');
     assert.deepEqual(calls, []);
+  });
+});
+
+describe('isolated modules: the worker', () => {
+  test('a call in flight when the worker stops fails; the next call loads the module into a new worker', async () => {
+    const m = await load(
+      'isolated/survives.ts',
+      `import { query } from '@forgebase/server/functions';
+       let calls = 0;
+       export const count = query(() => ++calls);
+       export const waits = query((ctx) => ctx.records('slow').list());`,
+    );
+    const { bridge } = recorder();
+    assert.equal(await m.invoke('count', input(), bridge), 1);
+    const { promise: reached, resolve: reach } = Promise.withResolvers<void>();
+    const stuck = m.invoke('waits', input(), () => {
+      reach();
+      return new Promise(() => {});
+    });
+    await reached;
+    await stopSandboxWorker();
+    await assert.rejects(stuck, /the sandbox worker exited/);
+    assert.equal(await m.invoke('count', input(), bridge), 1); // loaded again, into the new worker
   });
 });
 

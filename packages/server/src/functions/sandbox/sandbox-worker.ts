@@ -1,4 +1,3 @@
-import { Worker } from 'node:worker_threads';
 import type { HostCall, VmLimits } from './vm.ts';
 import type { FromWorker, ToWorker } from './worker.ts';
 
@@ -15,6 +14,7 @@ export interface SandboxWorker {
   /** Runs one call; its bridge calls are answered by `hostCall`. Rejects with a WorkerFailure. */
   invoke(id: number, name: string, input: string, limits: VmLimits, hostCall: HostCall): Promise<string>;
   unload(id: number): void;
+  terminate(): Promise<void>;
 }
 
 interface Pending {
@@ -30,11 +30,27 @@ let current: Promise<SandboxWorker> | undefined;
 
 /** The running sandbox worker, started if need be. */
 export function sandboxWorker(): Promise<SandboxWorker> {
-  current ??= startWorker();
+  if (!current) {
+    const starting: Promise<SandboxWorker> = startWorker(() => {
+      if (current === starting) current = undefined;
+    });
+    current = starting;
+  }
   return current;
 }
 
-function startWorker(): Promise<SandboxWorker> {
+/**
+ * Stops the worker (calls in flight fail); the next call starts a new one and modules load
+ * again into it by themselves. For a process that wants its threads gone, and for tests.
+ */
+export async function stopSandboxWorker(): Promise<void> {
+  const running = current;
+  current = undefined;
+  if (running) await (await running.catch(() => undefined))?.terminate();
+}
+
+async function startWorker(onStop: () => void): Promise<SandboxWorker> {
+  const { Worker } = await import('node:worker_threads'); // not paid by a server without isolated functions
   const worker = new Worker(new URL('./worker.ts', import.meta.url));
   const loads = new Map<number, Pending>();
   const calls = new Map<number, Pending>();
@@ -77,7 +93,7 @@ function startWorker(): Promise<SandboxWorker> {
     }
   });
   const stopped = (err: Error) => {
-    if (current === handle) current = undefined;
+    onStop();
     failedToStart(err);
     for (const p of [...loads.values(), ...calls.values()]) p.reject(err);
     loads.clear();
@@ -104,7 +120,10 @@ function startWorker(): Promise<SandboxWorker> {
     unload(id) {
       post({ t: 'unload', id });
     },
+    async terminate() {
+      await worker.terminate();
+    },
   };
-  const handle = track(ready).then(() => client);
-  return handle;
+  await track(ready);
+  return client;
 }

@@ -1,5 +1,8 @@
 import { ApiError, type ErrorData } from '../../errors/api-error.ts';
 import { type SandboxWorker, sandboxWorker, type WorkerFailure } from './sandbox-worker.ts';
+
+export { stopSandboxWorker } from './sandbox-worker.ts';
+
 import type { HostCall, VmLimits } from './vm.ts';
 
 /**
