@@ -31,9 +31,11 @@ let current: Promise<SandboxWorker> | undefined;
 /** The running sandbox worker, started if need be. */
 export function sandboxWorker(): Promise<SandboxWorker> {
   if (!current) {
-    const starting: Promise<SandboxWorker> = startWorker(() => {
+    const forget = () => {
       if (current === starting) current = undefined;
-    });
+    };
+    const starting: Promise<SandboxWorker> = startWorker(forget);
+    starting.catch(forget); // a worker that failed to start is tried again next time
     current = starting;
   }
   return current;
