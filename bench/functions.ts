@@ -9,13 +9,10 @@ import { join } from 'node:path';
 import Fastify from 'fastify';
 import { loadIsolatedModule, type SandboxBridge } from '../packages/server/src/functions/sandbox/sandbox.ts';
 
-const int = (name: string, fallback: number) => {
-  const n = Number(process.env[name] ?? fallback);
-  if (!Number.isInteger(n) || n <= 0) throw new Error(`${name} must be a positive integer`);
-  return n;
-};
-const CALLS = int('BENCH_CALLS', 2000);
-const COLD = int('BENCH_COLD', 20);
+const CALLS = Number(process.env.BENCH_CALLS ?? 2000);
+const COLD = Number(process.env.BENCH_COLD ?? 20);
+if (![CALLS, COLD].every((n) => Number.isInteger(n) && n > 0))
+  throw new Error('BENCH_CALLS and BENCH_COLD must be positive integers');
 const log = (msg: string) => process.stderr.write(`${msg}\n`);
 
 const MODULE = `import { query } from '@forgebase/server/functions';
