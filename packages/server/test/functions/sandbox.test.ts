@@ -332,6 +332,62 @@ describe('isolated modules: calls and the ctx bridge', () => {
   });
 });
 
+describe('isolated modules: concurrency and reloads', () => {
+  test('overlapping calls of one module run in separate VMs and both finish', async () => {
+    const m = await load(
+      'isolated/overlap.ts',
+      `import { query } from '@forgebase/server/functions';
+       let seen = 0;
+       export const slow = query(async (ctx, a) => { seen++; const r = await ctx.records('t').getOne(a.id); return { r, seen }; });
+       export const fast = query(() => { seen++; return { seen }; });`,
+    );
+    const { promise: gate, resolve: open } = Promise.withResolvers<void>();
+    const bridge: SandboxBridge = async (_m, args) => {
+      await gate;
+      return { id: args[1] };
+    };
+    const slow = m.invoke('slow', input({ id: 'a' }), bridge);
+    const fast = await m.invoke('fast', input(), bridge); // while slow waits on the host
+    open();
+    assert.deepEqual(fast, { seen: 1 }); // another VM: it did not see slow's increment
+    assert.deepEqual(await slow, { r: { id: 'a' }, seen: 1 });
+  });
+
+  test('a module with top-level await loads once its promise settles', async () => {
+    const m = await load(
+      'isolated/tla.ts',
+      `import { query } from '@forgebase/server/functions';
+       const table = await Promise.resolve({ a: 1 });
+       export const get = query(() => table);`,
+    );
+    assert.deepEqual(await m.invoke('get', input(), recorder().bridge), { a: 1 });
+  });
+
+  test('loading a changed file again gives the new version; the old module keeps its own', async () => {
+    const file = write(
+      'isolated/versions.ts',
+      "import { query } from '@forgebase/server/functions';\nexport const v = query(() => 1);\n",
+    );
+    const v1 = await loadIsolatedModule(file, { root });
+    loaded.push(v1);
+    write(
+      'isolated/versions.ts',
+      "import { query } from '@forgebase/server/functions';\nexport const v = query(() => 2);\nexport const w = query(() => 3);\n",
+    );
+    const v2 = await loadIsolatedModule(file, { root });
+    loaded.push(v2);
+    assert.deepEqual(
+      v2.exports.map((e) => e.name),
+      ['v', 'w'],
+    );
+    const { bridge } = recorder();
+    assert.equal(await v2.invoke('v', input(), bridge), 2);
+    assert.equal(await v1.invoke('v', input(), bridge), 1);
+    v1.dispose();
+    await assert.rejects(v1.invoke('v', input(), bridge), /was disposed/);
+  });
+});
+
 describe('isolated modules: the worker', () => {
   test('a call in flight when the worker stops fails; the next call loads the module into a new worker', async () => {
     const m = await load(

@@ -1,9 +1,8 @@
 import { ApiError, type ErrorData } from '../../errors/api-error.ts';
 import { type SandboxWorker, sandboxWorker, type WorkerFailure } from './sandbox-worker.ts';
+import type { HostCall, VmLimits } from './vm.ts';
 
 export { stopSandboxWorker } from './sandbox-worker.ts';
-
-import type { HostCall, VmLimits } from './vm.ts';
 
 /**
  * Isolated functions (docs/functions.md "Isolated functions"): a module of untrusted code
@@ -30,7 +29,7 @@ export interface SandboxLimits {
 
 export const DEFAULT_SANDBOX_LIMITS: SandboxLimits = { memoryBytes: 32 * 1024 * 1024, cpuMs: 1000 };
 
-/** The bridge methods a sandbox may call (pinned.md "Sandbox interface"). */
+/** The bridge methods a sandbox may call; functions/ answers them (docs/internals.md). */
 const CAPABILITY =
   /^(?:(?:system\.)?records\.(?:list|getOne|getFirst|create|update|delete)|run|log\.(?:info|warn|error)|fetch|mail\.send)$/;
 

@@ -7,7 +7,7 @@ const REFUSED = 'forgebase:refused:';
 /** VM time between two measures of the heap (see Vm.#overLimit). */
 const MEMORY_CHECK_MS = 2;
 
-/** What one VM needs besides its sources: the limits and how to answer `hostCall`. */
+/** The limits of one VM (sandbox.ts SandboxLimits plus QuickJS's stack size). */
 export interface VmLimits {
   memoryBytes: number;
   cpuMs: number;
@@ -20,13 +20,11 @@ export type LimitHit = 'cpu' | 'memory' | 'stack';
 /** A bridge call from the sandbox: JSON in, JSON envelope out (never rejects). */
 export type HostCall = (method: string, argsJson: string) => Promise<string>;
 
-/** A thrown value as the VM hands it over: its message and, if any, its stack and status. */
+/** A thrown value as the VM hands it over: its message and, if any, its name and stack. */
 export interface VmError {
   name?: string;
   message: string;
   stack?: string;
-  status?: number;
-  data?: unknown;
 }
 
 export class VmFailure extends Error {
@@ -41,10 +39,10 @@ export class VmFailure extends Error {
 
 /**
  * One QuickJS runtime + context with the prelude and the entry module evaluated. It serves
- * exactly one invocation and is then disposed (also after any failure): nothing one call
- * does (globals, prototypes, module state, a limit hit) can reach the next. CPU time is the
- * time spent inside QuickJS, summed over the synchronous slices between bridge calls, and
- * checked by the interrupt handler; awaiting the host does not count.
+ * one call at a time (vm-pool.ts hands it out) and is disposed after any failure. CPU time
+ * is the time spent inside QuickJS, summed over the synchronous slices between bridge calls
+ * (wall clock while QuickJS runs), and checked by the interrupt handler; awaiting the host
+ * does not count.
  */
 export class Vm {
   readonly #rt: QuickJSRuntime;
