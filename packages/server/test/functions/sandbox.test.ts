@@ -583,6 +583,8 @@ describe('isolated modules: escape attempts fail', () => {
          t(() => { Object.defineProperty(Object.prototype, 'polluted3', { value: 1 }); });
          t(() => { Function('Object.prototype.polluted4 = 1')(); });
          t(() => { globalThis.leak = 'from call 1'; });
+         t(() => { (async () => {}).constructor.prototype.polluted5 = 1; });
+         t(() => { (function* () {}).constructor.shared = 1; });
          return tries;
        });
        export const look = query(() => ({
@@ -599,6 +601,8 @@ describe('isolated modules: escape attempts fail', () => {
         'TypeError',
         'TypeError',
         'ok', // sloppy-mode assignment to a frozen object fails silently
+        'TypeError',
+        'TypeError',
         'TypeError',
       ],
     );

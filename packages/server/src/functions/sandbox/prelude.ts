@@ -206,6 +206,7 @@ export const PRELUDE_SOURCE = `(function (hostCall) {
   }
   const hidden = [
     function* () {}, async function () {}, async function* () {}, (function* () {})(), (async function* () {})(),
+    (function* () {}).constructor, (async function () {}).constructor, (async function* () {}).constructor,
     [][Symbol.iterator](), new Map().entries(), new Set().values(), ''[Symbol.iterator](), 'a'.matchAll(/a/g),
     Reflect.getPrototypeOf(Int8Array),
   ];
