@@ -476,6 +476,27 @@ describe('isolated modules: limits', () => {
     assert.equal(await m.invoke('ok', input(), bridge), 'fine');
   });
 
+  test('one allocation larger than the memory limit is refused', async () => {
+    const m = await load(
+      'isolated/huge.ts',
+      `import { query } from '@forgebase/server/functions';
+       export const huge = query(() => 'x'.repeat(64 * 1024 * 1024).length);
+       export const caught = query(() => { try { return new ArrayBuffer(64 * 1024 * 1024).byteLength; } catch (e) { return e.name + ': ' + e.message; } });`,
+      { memoryBytes: 8 * 1024 * 1024 },
+    );
+    const { bridge } = recorder();
+    await assert.rejects(m.invoke('huge', input(), bridge), (e: unknown) => {
+      assert.ok(e instanceof SandboxLimitError);
+      assert.equal(e.limit, 'memory');
+      assert.equal(e.message, 'isolated function isolated/huge/huge ran out of memory');
+      return true;
+    });
+    assert.match(
+      String(await m.invoke('caught', input(), bridge)),
+      /out of memory|invalid array buffer length/i,
+    );
+  });
+
   test('unbounded recursion is stopped at the stack limit', async () => {
     const m = await load(
       'isolated/deep.ts',

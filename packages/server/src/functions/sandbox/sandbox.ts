@@ -165,6 +165,7 @@ interface Envelope {
   error?: { status?: unknown; message?: string; data?: unknown; stack?: string; name?: string };
 }
 
+/** The call's result, or its error as the host's: ApiError, SandboxLimitError or a plain Error. */
 function decode(text: string, callName: string, hostErrors: unknown[]): unknown {
   const r = JSON.parse(text) as Envelope;
   if (r.ok) return r.value;
@@ -172,20 +173,18 @@ function decode(text: string, callName: string, hostErrors: unknown[]): unknown 
   const message = typeof e.message === 'string' ? e.message : 'error';
   if (typeof e.status === 'number' && Number.isInteger(e.status) && e.status >= 400 && e.status <= 599) {
     const data = e.data && typeof e.data === 'object' ? (e.data as ErrorData) : {};
-    return Promise.reject(new ApiError(e.status, message, data));
+    throw new ApiError(e.status, message, data);
   }
   if (e.name === 'InternalError' && /^stack overflow/.test(message))
-    return Promise.reject(
-      new SandboxLimitError(
-        'memory',
-        `isolated function ${callName} exceeded its stack size limit (deep recursion)`,
-      ),
+    throw new SandboxLimitError(
+      'memory',
+      `isolated function ${callName} exceeded its stack size limit (deep recursion)`,
     );
   if (e.name === 'InternalError' && /^out of memory/.test(message))
-    return Promise.reject(new SandboxLimitError('memory', `isolated function ${callName} ran out of memory`));
+    throw new SandboxLimitError('memory', `isolated function ${callName} ran out of memory`);
   const err = new Error(`isolated function ${callName} threw: ${message}`, { cause: hostErrors.at(-1) });
   err.stack = `${err.message}\n${e.stack ?? ''}`.trimEnd();
-  return Promise.reject(err);
+  throw err;
 }
 
 const isWorkerFailure = (e: unknown): e is WorkerFailure =>
