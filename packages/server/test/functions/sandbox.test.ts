@@ -491,10 +491,8 @@ describe('isolated modules: limits', () => {
       assert.equal(e.message, 'isolated function isolated/huge/huge ran out of memory');
       return true;
     });
-    assert.match(
-      String(await m.invoke('caught', input(), bridge)),
-      /out of memory|invalid array buffer length/i,
-    );
+    // a refused allocation is an error like any other: the function may catch it
+    assert.equal(await m.invoke('caught', input(), bridge), 'InternalError: out of memory');
   });
 
   test('unbounded recursion is stopped at the stack limit', async () => {
