@@ -139,7 +139,7 @@ describe('isolated modules: calls and the ctx bridge', () => {
          const todos = ctx.records('todos');
          const out = {};
          out.list = await todos.list({ filter: 'owner = {:o}', params: { o: 'u1' } });
-         out.one = await todos.getOne('r1');
+         out.one = await todos.getOne('r1', undefined);
          out.first = await todos.getFirst('done = false', { x: 1 });
          out.created = await todos.create({ title: 't' });
          out.updated = await todos.update('r1', { done: true });
@@ -147,6 +147,7 @@ describe('isolated modules: calls and the ctx bridge', () => {
          out.system = await ctx.asSystem().records('secrets').list();
          out.ran = await ctx.run(complete, { id: 'abc' });
          out.ranByName = await ctx.run('billing/invoices/total', { n: 2 });
+         out.ranNoArgs = await ctx.run('billing/invoices/total');
          ctx.log.info('hello', { a: 1 });
          ctx.log.warn('careful');
          console.error('oops', 42, { b: 2 });
@@ -177,6 +178,7 @@ describe('isolated modules: calls and the ctx bridge', () => {
       system: { items: [] },
       ran: { name: 'isolated/lib/other/complete', args: { id: 'abc' } },
       ranByName: { name: 'billing/invoices/total', args: { n: 2 } },
+      ranNoArgs: { name: 'billing/invoices/total' },
       fetched: { status: 201, ok: true, type: 'application/json', json: { ok: true } },
       mailed: null,
     });
@@ -190,6 +192,7 @@ describe('isolated modules: calls and the ctx bridge', () => {
       ['system.records.list', ['secrets']],
       ['run', ['isolated/lib/other/complete', { id: 'abc' }]],
       ['run', ['billing/invoices/total', { n: 2 }]],
+      ['run', ['billing/invoices/total']],
       ['log.info', ['hello', { a: 1 }]],
       ['log.warn', ['careful']],
       ['log.error', ['oops 42 {"b":2}']],

@@ -86,10 +86,12 @@ export const PRELUDE_SOURCE = `(function (hostCall) {
     // logs answer nothing: the host takes them synchronously, no promise is left pending
     send(method, args) { hostCall(id, method, JSON.stringify(args)); },
   });
+  // JSON turns a trailing undefined into null; the host's optional parameters want it absent
+  const trimmed = (a) => { let n = a.length; while (n > 0 && a[n - 1] === undefined) n--; return a.slice(0, n); };
   const logArgs = (m, d) => (d === undefined ? [String(m)] : [String(m), d]);
   function records(io, prefix, name) {
     if (typeof name !== 'string') throw new TypeError('records(name): the collection name must be a string');
-    const op = (o) => (...a) => io.call(prefix + o, [name, ...a]);
+    const op = (o) => (...a) => io.call(prefix + o, [name, ...trimmed(a)]);
     return Object.freeze({
       list: op('list'), getOne: op('getOne'), getFirst: op('getFirst'),
       create: op('create'), update: op('update'), delete: op('delete'),
@@ -122,7 +124,7 @@ export const PRELUDE_SOURCE = `(function (hostCall) {
       env: Object.freeze({ ...(input.env ?? {}) }),
       records: (name) => records(io, system ? 'system.records.' : 'records.', name),
       asSystem: () => makeCtx(io, input, true),
-      run: async (fn, args) => io.call('run', [fnName(fn), args ?? null]),
+      run: async (fn, args) => io.call('run', trimmed([fnName(fn), args])),
       log,
       fetch: async (url, init) => response(await io.call('fetch', [String(url), init ?? {}])),
       mail: Object.freeze({ send: (message) => io.call('mail.send', [message]) }),
