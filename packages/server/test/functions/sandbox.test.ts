@@ -572,6 +572,77 @@ describe('isolated modules: escape attempts fail', () => {
     });
   });
 
+  test('the global object holds the language and nothing of the host', async () => {
+    const m = await load(
+      'isolated/globals.ts',
+      `import { query } from '@forgebase/server/functions';
+       const topThis = this;
+       export const globals = query(() => ({
+         keys: Reflect.ownKeys(globalThis).map(String),
+         topThis: typeof topThis,
+         frozen: Object.isFrozen(globalThis) && Object.isFrozen(Object.prototype) && Object.isFrozen(Function.prototype),
+       }));`,
+    );
+    const { keys, topThis, frozen } = (await m.invoke('globals', input(), recorder().bridge)) as {
+      keys: string[];
+      topThis: string;
+      frozen: boolean;
+    };
+    assert.deepEqual(keys, [
+      ...['Error', 'EvalError', 'RangeError', 'ReferenceError', 'SyntaxError', 'TypeError', 'URIError'],
+      ...[
+        'InternalError',
+        'AggregateError',
+        'Array',
+        'Object',
+        'Function',
+        'Iterator',
+        'parseInt',
+        'parseFloat',
+      ],
+      ...[
+        'isNaN',
+        'isFinite',
+        'decodeURI',
+        'decodeURIComponent',
+        'encodeURI',
+        'encodeURIComponent',
+        'escape',
+      ],
+      ...[
+        'unescape',
+        'Infinity',
+        'NaN',
+        'undefined',
+        'eval',
+        'Number',
+        'Boolean',
+        'String',
+        'Math',
+        'Reflect',
+      ],
+      ...[
+        'Symbol',
+        'globalThis',
+        'BigInt',
+        'Date',
+        'RegExp',
+        'JSON',
+        'Proxy',
+        'Map',
+        'Set',
+        'WeakMap',
+        'WeakSet',
+      ],
+      ...['ArrayBuffer', 'SharedArrayBuffer', 'Uint8ClampedArray', 'Int8Array', 'Uint8Array', 'Int16Array'],
+      ...['Uint16Array', 'Int32Array', 'Uint32Array', 'BigInt64Array', 'BigUint64Array', 'Float16Array'],
+      ...['Float32Array', 'Float64Array', 'DataView', 'Promise', 'WeakRef', 'FinalizationRegistry'],
+      ...['__forgebase_shim__', 'console', 'Symbol(Symbol.toStringTag)'],
+    ]);
+    assert.equal(topThis, 'undefined');
+    assert.equal(frozen, true);
+  });
+
   test('a static import of a file above the root fails the load; a symlink out of the root too', async () => {
     const up = write('isolated/up.ts', "import secret from '../../secret.txt';\nexport const s = secret;\n");
     await assert.rejects(
