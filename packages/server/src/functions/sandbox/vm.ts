@@ -40,9 +40,8 @@ export class VmFailure extends Error {
 /**
  * One QuickJS runtime + context with the prelude and the entry module evaluated. It serves
  * one call at a time (vm-pool.ts hands it out) and is disposed after any failure. CPU time
- * is the time spent inside QuickJS, summed over the synchronous slices between bridge calls
- * (wall clock while QuickJS runs), and checked by the interrupt handler; awaiting the host
- * does not count.
+ * is the worker thread's CPU time inside QuickJS, summed over the synchronous slices between
+ * bridge calls, and checked by the interrupt handler; awaiting the host does not count.
  */
 export class Vm {
   readonly #rt: QuickJSRuntime;
@@ -57,6 +56,7 @@ export class Vm {
   #ns!: QuickJSHandle;
   #usedMs = 0;
   #sliceStart = 0;
+  #sliceCpu = 0;
   #tripped: LimitHit | undefined;
   #onFailure: ((e: VmFailure) => void) | undefined;
   #disposed = false;
@@ -204,14 +204,15 @@ export class Vm {
     this.#slice(() => this.#rt.executePendingJobs());
   }
 
-  /** Runs one synchronous slice inside QuickJS, counting its time, and unwraps its result. */
+  /** Runs one synchronous slice inside QuickJS, counting its CPU time, and unwraps its result. */
   #slice<V>(run: () => { error?: QuickJSHandle; value?: V }): V {
     this.#sliceStart = performance.now();
+    this.#sliceCpu = threadCpuMs();
     let result: { error?: QuickJSHandle; value?: V };
     try {
       result = run();
     } finally {
-      this.#usedMs += performance.now() - this.#sliceStart;
+      this.#usedMs += threadCpuMs() - this.#sliceCpu;
       this.#sliceStart = 0;
     }
     if (result.error) throw this.#failure(this.#errorOf(this.#keep(result.error)));
@@ -220,17 +221,21 @@ export class Vm {
   }
 
   /**
-   * The interrupt handler. CPU: the time in QuickJS so far. Memory: QuickJS's own malloc
-   * limit is no use in this WASM build (without malloc_usable_size it counts 8 bytes per
-   * allocation, whatever its size), so the heap is measured (JS_ComputeMemoryUsage walks
-   * it), at most once per MEMORY_CHECK_MS of VM time and never more than a third of it.
+   * The interrupt handler. CPU: the thread's CPU time in QuickJS so far. The wall clock of
+   * the slice bounds it from above and is cheaper to read, so the CPU clock is read only
+   * once the wall clock says the budget may be spent (a loaded machine stretches wall time).
+   * Memory: QuickJS's own malloc limit is no use in this WASM build (without
+   * malloc_usable_size it counts 8 bytes per allocation, whatever its size), so the heap is
+   * measured (JS_ComputeMemoryUsage walks it), at most once per MEMORY_CHECK_MS of VM time
+   * and never more than a third of it.
    */
   #overLimit(): boolean {
     if (this.#tripped) return true;
     if (!this.#sliceStart) return false;
     const now = performance.now();
     const used = this.#usedMs + now - this.#sliceStart;
-    if (used > this.#limits.cpuMs) this.#tripped = 'cpu';
+    if (used > this.#limits.cpuMs && this.#usedMs + threadCpuMs() - this.#sliceCpu > this.#limits.cpuMs)
+      this.#tripped = 'cpu';
     else if (used - this.#memoryCheckedAt >= this.#memoryCheckEvery) {
       this.#memoryCheckedAt = used;
       const bytes = this.#heapBytes();
@@ -284,6 +289,12 @@ export class Vm {
     this.#handles.push(h);
     return h;
   }
+}
+
+/** This thread's CPU time (user + system), in ms. */
+function threadCpuMs(): number {
+  const { user, system } = process.threadCpuUsage();
+  return (user + system) / 1000;
 }
 
 const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
