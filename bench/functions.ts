@@ -4,7 +4,7 @@
 // (cold starts measured, default 20). Writes the table to results/functions.md too.
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Fastify from 'fastify';
 import { loadIsolatedModule, type SandboxBridge } from '../packages/server/src/functions/sandbox/sandbox.ts';
@@ -27,8 +27,16 @@ const bridge: SandboxBridge = async (_method, a) => ({ id: a[1], title: 'from me
 interface Row {
   scenario: string;
   samples: number[]; // ms
+  /** CPU time of the whole process (main thread + sandbox worker) per call, ms. */
+  cpu?: number;
   note?: string;
 }
+
+/** CPU ms of the process since `from` (process.cpuUsage counts every thread). */
+const cpuSince = (from: NodeJS.CpuUsage) => {
+  const d = process.cpuUsage(from);
+  return (d.user + d.system) / 1000;
+};
 
 const pct = (xs: number[], p: number) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -36,15 +44,16 @@ const pct = (xs: number[], p: number) => {
 };
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 
-async function timed(n: number, run: () => Promise<unknown>): Promise<number[]> {
+async function timed(scenario: string, n: number, run: () => Promise<unknown>, note?: string): Promise<Row> {
   for (let i = 0; i < Math.min(200, n); i++) await run(); // warm-up (JIT, pools)
-  const out: number[] = [];
+  const samples: number[] = [];
+  const cpu = process.cpuUsage();
   for (let i = 0; i < n; i++) {
     const t = performance.now();
     await run();
-    out.push(performance.now() - t);
+    samples.push(performance.now() - t);
   }
-  return out;
+  return { scenario, samples, cpu: cpuSince(cpu) / n, note };
 }
 
 async function main(): Promise<void> {
@@ -81,25 +90,38 @@ async function main(): Promise<void> {
     });
 
     const handler = (_ctx: unknown, a: typeof args) => ({ n: a.n + 1, name: a.name });
-    const inProcess = await timed(CALLS, async () => handler(null, structuredClone(args)));
-    rows.push({ scenario: 'in-process call of the same handler', samples: inProcess });
-
-    const isolated = await timed(CALLS, () => first.invoke('echo', input, bridge));
-    rows.push({ scenario: 'isolated call (warm VM)', samples: isolated, note: 'target: overhead < 1 ms' });
-
-    const withBridge = await timed(CALLS, () => first.invoke('viaBridge', input, bridge));
-    rows.push({
-      scenario: 'isolated call with one ctx.records().getOne (bridge round trip)',
-      samples: withBridge,
-    });
+    rows.push(
+      await timed('in-process call of the same handler', CALLS, async () =>
+        handler(null, structuredClone(args)),
+      ),
+    );
+    rows.push(
+      await timed(
+        'isolated call (warm VM)',
+        CALLS,
+        () => first.invoke('echo', input, bridge),
+        'target: overhead < 1 ms',
+      ),
+    );
+    rows.push(
+      await timed('isolated call with one ctx.records().getOne (bridge round trip)', CALLS, () =>
+        first.invoke('viaBridge', input, bridge),
+      ),
+    );
 
     const concurrent: number[] = [];
-    for (let r = 0; r < Math.max(1, Math.floor(CALLS / 100)); r++) {
+    const rounds = Math.max(1, Math.floor(CALLS / 100));
+    const cpu = process.cpuUsage();
+    for (let r = 0; r < rounds; r++) {
       t = performance.now();
       await Promise.all(Array.from({ length: 8 }, () => first.invoke('echo', input, bridge)));
       concurrent.push((performance.now() - t) / 8);
     }
-    rows.push({ scenario: 'isolated calls, 8 at once (time per call)', samples: concurrent });
+    rows.push({
+      scenario: 'isolated calls, 8 at once (time per call)',
+      samples: concurrent,
+      cpu: cpuSince(cpu) / (rounds * 8),
+    });
 
     app.get('/echo', async () => ({ n: 2, name: 'bench' }));
     await app.listen({ host: '127.0.0.1', port: 0 });
@@ -115,8 +137,7 @@ async function main(): Promise<void> {
           .on('error', reject)
           .end();
       });
-    const fastify = await timed(CALLS, get);
-    rows.push({ scenario: 'bare Fastify route, HTTP round trip (keep-alive, loopback)', samples: fastify });
+    rows.push(await timed('bare Fastify route, HTTP round trip (keep-alive, loopback)', CALLS, get));
     agent.destroy();
     first.dispose();
   } finally {
@@ -129,15 +150,16 @@ async function main(): Promise<void> {
   const http = base('bare Fastify');
   const f = (x: number) => (x < 0.1 ? x.toFixed(4) : x < 10 ? x.toFixed(3) : x.toFixed(1));
   const table = [
-    '| scenario | n | p50 (ms) | p99 (ms) | mean (ms) | p50 − in-process (ms) | p50 / Fastify round trip | |',
-    '|---|--:|--:|--:|--:|--:|--:|---|',
+    '| scenario | n | p50 (ms) | p99 (ms) | mean (ms) | CPU per call (ms) | p50 − in-process (ms) | p50 / Fastify round trip | |',
+    '|---|--:|--:|--:|--:|--:|--:|--:|---|',
     ...rows.map((r) => {
       const p50 = pct(r.samples, 50);
-      return `| ${r.scenario} | ${r.samples.length} | ${f(p50)} | ${f(pct(r.samples, 99))} | ${f(mean(r.samples))} | ${f(p50 - inProc)} | ${(p50 / http).toFixed(2)} | ${r.note ?? ''} |`;
+      const cpu = r.cpu === undefined ? '–' : f(r.cpu);
+      return `| ${r.scenario} | ${r.samples.length} | ${f(p50)} | ${f(pct(r.samples, 99))} | ${f(mean(r.samples))} | ${cpu} | ${f(p50 - inProc)} | ${(p50 / http).toFixed(2)} | ${r.note ?? ''} |`;
     }),
     '',
-    `Node ${process.version}, ${new Date().toISOString()}, load average ${(await import('node:os'))
-      .loadavg()
+    'CPU per call: user + system time of the whole process (the server thread and the sandbox worker; for Fastify, client and server) over the loop, divided by the calls.',
+    `Node ${process.version}, ${new Date().toISOString()}, load average ${loadavg()
       .map((l) => l.toFixed(2))
       .join(' ')}.`,
   ].join('\n');
