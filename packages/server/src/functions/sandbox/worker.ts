@@ -1,6 +1,8 @@
 import { parentPort } from 'node:worker_threads';
 import { newQuickJSWASMModule } from 'quickjs-emscripten';
-import { type LimitHit, type VmError, VmFailure, type VmLimits } from './vm.ts';
+import type { ModuleSources } from './module-sources.ts';
+import { SHIM_SOURCE, SHIM_SPECIFIER } from './prelude.ts';
+import { type LimitHit, Vm, type VmError, VmFailure, type VmLimits } from './vm.ts';
 import { createVmPool, type VmPool } from './vm-pool.ts';
 
 /**
@@ -34,6 +36,7 @@ export type FromWorker =
 const port = parentPort;
 if (!port) throw new Error('sandbox/worker.ts runs as a worker thread');
 const wasm = await newQuickJSWASMModule();
+await warmUp();
 const modules = new Map<number, VmPool>();
 const answers = new Map<number, (envelope: string) => void>();
 let nextSeq = 1;
@@ -43,6 +46,30 @@ function failureOf(e: unknown): WorkerFailure {
   if (e instanceof VmFailure) return { limit: e.limit, vmError: e.vmError };
   const err = e instanceof Error ? e : new Error(String(e));
   return { vmError: { name: err.name, message: err.message, stack: err.stack } };
+}
+
+/**
+ * Boots and calls a few throwaway VMs before the worker says it is ready: V8 compiles the
+ * WebAssembly lazily, and the first VMs would otherwise pay for it (tens of ms each) in the
+ * cold start of the first modules loaded.
+ */
+async function warmUp(): Promise<void> {
+  const code = `import { query } from '${SHIM_SPECIFIER}';\nexport const q = query((ctx, a) => ({ ...a, at: Date.now() }));\n`;
+  const sources: ModuleSources = {
+    resolve: (_base, requested) => requested,
+    source: (name) => (name === SHIM_SPECIFIER ? SHIM_SOURCE : code),
+    moduleName: () => 'warm-up',
+  };
+  const limits = { memoryBytes: 8 * 1024 * 1024, cpuMs: 1000, stackBytes: 256 * 1024 };
+  for (let i = 0; i < 3; i++) {
+    const vm = new Vm(wasm, sources, 'warm-up', limits);
+    try {
+      vm.exportsJson();
+      await vm.invoke('q', '{"args":{"n":1}}', async () => '{"ok":true,"value":null}');
+    } finally {
+      vm.dispose();
+    }
+  }
 }
 
 port.on('message', (m: ToWorker) => {
