@@ -420,10 +420,13 @@ describe('isolated modules: limits', () => {
       'isolated/spin.ts',
       `import { query } from '@forgebase/server/functions';
        export const spin = query(() => { for (;;) { try { while (true) {} } catch {} } });
-       export const ok = query(() => 'still here');`,
+       let calls = 0;
+       export const ok = query(() => 'still here, call ' + ++calls);`,
       { cpuMs: 300 },
     );
     const { bridge } = recorder();
+    assert.equal(await m.invoke('ok', input(), bridge), 'still here, call 1');
+    assert.equal(await m.invoke('ok', input(), bridge), 'still here, call 2'); // the same VM, pooled
     let ticks = 0;
     const timer = setInterval(() => ticks++, 10);
     const started = performance.now();
@@ -440,7 +443,8 @@ describe('isolated modules: limits', () => {
     const elapsed = performance.now() - started;
     assert.ok(elapsed >= 300 && elapsed < 5000, `stopped after ${elapsed} ms`);
     assert.ok(ticks >= 5, `the host's timer ran ${ticks} times during the loop`);
-    assert.equal(await m.invoke('ok', input(), bridge), 'still here');
+    // the VM that hit the limit was discarded: a fresh one, with fresh module state, serves
+    assert.equal(await m.invoke('ok', input(), bridge), 'still here, call 1');
   });
 
   test('the CPU limit counts time in QuickJS, not time awaiting the host', async () => {
