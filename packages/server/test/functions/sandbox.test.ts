@@ -11,6 +11,7 @@ import {
   SandboxLimitError,
   stopSandboxWorker,
 } from '../../src/functions/sandbox/sandbox.ts';
+import { MAX_VMS } from '../../src/functions/sandbox/vm-pool.ts';
 
 // The sandbox alone: real QuickJS in its worker, real files in a temp functions dir, and a
 // bridge that records what crosses the boundary (the boundary itself, not a layer of ours).
@@ -55,8 +56,9 @@ before(() => {
   mkdirSync(root);
   writeFileSync(join(dir, 'secret.txt'), 'host secret');
 });
-after(() => {
+after(async () => {
   for (const m of loaded) m.dispose();
+  await stopSandboxWorker(); // also ends calls a failed test left waiting
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -354,6 +356,45 @@ describe('isolated modules: concurrency and reloads', () => {
     open();
     assert.deepEqual(fast, { seen: 1 }); // another VM: it did not see slow's increment
     assert.deepEqual(await slow, { r: { id: 'a' }, seen: 1 });
+  });
+
+  test('at most MAX_VMS calls of one module run at once; the next waits for a VM to free', async () => {
+    const m = await load(
+      'isolated/crowd.ts',
+      `import { query } from '@forgebase/server/functions';
+       export const hold = query((ctx, a) => ctx.records('t').getOne(String(a.i)));`,
+    );
+    const other = await load(
+      'isolated/ping.ts',
+      "import { query } from '@forgebase/server/functions';\nexport const ping = query(() => 'pong');\n",
+    );
+    const started: number[] = [];
+    const release = new Map<number, () => void>();
+    const { promise: full, resolve: filled } = Promise.withResolvers<void>();
+    let ninth: (() => void) | undefined;
+    const bridge: SandboxBridge = (_m, a) =>
+      new Promise((resolve) => {
+        const i = Number(a[1]);
+        started.push(i);
+        release.set(i, () => resolve({ i }));
+        if (started.length === MAX_VMS) filled();
+        if (started.length === MAX_VMS + 1) ninth?.();
+      });
+    const calls = Array.from({ length: MAX_VMS + 1 }, (_, i) => m.invoke('hold', input({ i }), bridge));
+    await full;
+    // the worker handles messages in order: once a later call is answered, the last of the
+    // crowd has been seen, and it did not start
+    assert.equal(await other.invoke('ping', input(), recorder().bridge), 'pong');
+    assert.equal(started.length, MAX_VMS);
+    const { promise: ninthStarted, resolve } = Promise.withResolvers<void>();
+    ninth = resolve;
+    release.get(started[0]!)!();
+    await ninthStarted;
+    for (const i of started.slice(1)) release.get(i)!();
+    assert.deepEqual(
+      await Promise.all(calls),
+      Array.from({ length: MAX_VMS + 1 }, (_, i) => ({ i })),
+    );
   });
 
   test('a module with top-level await loads once its promise settles', async () => {

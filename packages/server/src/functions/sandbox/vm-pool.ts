@@ -2,10 +2,15 @@ import type { QuickJSWASMModule } from 'quickjs-emscripten';
 import { createModuleSources, entryFile } from './module-sources.ts';
 import { type HostCall, Vm, type VmLimits } from './vm.ts';
 
-/** Idle VMs kept per module for the next calls (more are booted under concurrency). */
+/** Idle VMs kept per module for the next calls. */
 const IDLE_VMS = 4;
+/**
+ * VMs per module at most, busy or idle: more calls at once wait for one to free. Each VM may
+ * hold up to its memory limit, so this bounds what one module can take of the worker.
+ */
+export const MAX_VMS = 8;
 
-/** One loaded isolated module inside the sandbox worker: its sources and its idle VMs. */
+/** One loaded isolated module inside the sandbox worker: its sources and its VMs. */
 export interface VmPool {
   /** The definition exports, as the prelude listed them (JSON). */
   exportsJson: string;
@@ -20,9 +25,9 @@ export interface VmPool {
  * Loads `file` (inside `root`) and boots its first VM, which lists the exports and then
  * serves the first call. Throws a VmFailure when the module fails to evaluate.
  *
- * A call takes an idle VM or boots one, so concurrent calls never share a VM, and gives it
- * back when it ended cleanly; a VM that failed (a limit, an uncatchable error) or still has
- * a bridge call out is disposed, never reused.
+ * A call takes an idle VM or boots one (up to MAX_VMS, then it waits), so concurrent calls
+ * never share a VM, and gives it back when it ended cleanly; a VM that failed (a limit, an
+ * uncatchable error) or still has a bridge call out is disposed, never reused.
  */
 export function createVmPool(wasm: QuickJSWASMModule, file: string, root: string, limits: VmLimits): VmPool {
   const sources = createModuleSources(root);
@@ -37,24 +42,67 @@ export function createVmPool(wasm: QuickJSWASMModule, file: string, root: string
     throw e;
   }
   const idle: Vm[] = [first];
+  const waiting: ((vm: Vm | Error) => void)[] = [];
+  let live = 1; // VMs that exist, idle or busy
   let disposed = false;
+
+  function acquire(): Promise<Vm> | Vm {
+    const vm = idle.pop();
+    if (vm) return vm;
+    if (live < MAX_VMS) {
+      live++;
+      try {
+        return boot();
+      } catch (e) {
+        live--;
+        throw e;
+      }
+    }
+    return new Promise((resolve, reject) => {
+      waiting.push((v) => (v instanceof Error ? reject(v) : resolve(v)));
+    });
+  }
+
+  function release(vm: Vm): void {
+    if (!disposed && vm.reusable) {
+      const next = waiting.shift();
+      if (next) return next(vm);
+      if (idle.length < IDLE_VMS) {
+        idle.push(vm);
+        return;
+      }
+    }
+    vm.dispose();
+    live--;
+    const next = waiting.shift();
+    if (!next) return;
+    if (disposed) return next(new Error('the module was unloaded'));
+    live++;
+    try {
+      next(boot());
+    } catch (e) {
+      live--;
+      next(e instanceof Error ? e : new Error(String(e)));
+    }
+  }
+
   return {
     exportsJson,
     moduleName: sources.moduleName(entry),
     async invoke(name, inputJson, hostCall, callLimits) {
       if (disposed) throw new Error('the module was unloaded');
-      const vm = idle.pop() ?? boot();
+      const vm = await acquire();
       try {
         vm.setLimits(callLimits);
         return await vm.invoke(name, inputJson, hostCall);
       } finally {
-        if (!disposed && vm.reusable && idle.length < IDLE_VMS) idle.push(vm);
-        else vm.dispose();
+        release(vm);
       }
     },
     dispose() {
       disposed = true;
       for (const vm of idle.splice(0)) vm.dispose();
+      for (const next of waiting.splice(0)) next(new Error('the module was unloaded'));
     },
   };
 }
