@@ -67,15 +67,18 @@ async function main(): Promise<void> {
 
     // once per process: the worker thread starts and instantiates the WebAssembly engine
     let t = performance.now();
+    const firstCpu = process.cpuUsage();
     const first = await loadIsolatedModule(join(root, 'isolated', 'm0.ts'), { root });
     await first.invoke('echo', input, bridge);
     rows.push({
       scenario: 'first isolated module of the process (worker + WASM start, load, 1st call)',
       samples: [performance.now() - t],
+      cpu: cpuSince(firstCpu),
     });
 
     // cold start: a module never loaded before, then its first call
     const cold: number[] = [];
+    const coldCpu = process.cpuUsage();
     for (let i = 1; i <= COLD; i++) {
       t = performance.now();
       const m = await loadIsolatedModule(join(root, 'isolated', `m${i}.ts`), { root });
@@ -86,6 +89,7 @@ async function main(): Promise<void> {
     rows.push({
       scenario: 'cold start: load an isolated module + first call',
       samples: cold,
+      cpu: cpuSince(coldCpu) / COLD,
       note: 'target < 10 ms',
     });
 
