@@ -107,17 +107,27 @@ export async function loadIsolatedModule(
   let loaded = await load(worker);
   const exports = JSON.parse(loaded.exports) as IsolatedExport[];
   let disposed = false;
+  let reloading: Promise<void> | undefined;
+  /** The worker stopped (and took the VMs with it) since the load: load again, once. */
+  const ensureLoaded = async () => {
+    const current = await sandboxWorker();
+    if (current === worker) return;
+    reloading ??= load(current)
+      .then((l) => {
+        worker = current;
+        loaded = l;
+      })
+      .finally(() => {
+        reloading = undefined;
+      });
+    await reloading;
+  };
 
   return {
     exports,
     async invoke(name, input, bridge, limits) {
       if (disposed) throw new Error(`isolated module ${loaded.moduleName} was disposed`);
-      const current = await sandboxWorker();
-      if (current !== worker) {
-        // the worker stopped (and took the VMs with it) since the load: load again
-        worker = current;
-        loaded = await load(worker);
-      }
+      await ensureLoaded();
       const hostErrors: unknown[] = [];
       const callName = `${loaded.moduleName}/${name}`;
       const callLimits = limitsOf(limits);
