@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -491,6 +493,31 @@ describe('isolated modules: limits', () => {
     assert.ok(ticks >= 5, `the host's timer ran ${ticks} times during the loop`);
     // the VM that hit the limit was discarded: a fresh one, with fresh module state, serves
     assert.equal(await m.invoke('ok', input(), bridge), 'still here, call 1');
+  });
+
+  test('an HTTP server of the host answers while an isolated function spins', async () => {
+    const m = await load(
+      'isolated/spin-http.ts',
+      `import { query } from '@forgebase/server/functions';
+       export const spin = query(() => { while (true) {} });`,
+      { cpuMs: 1000 },
+    );
+    const server = createServer((_req, res) => res.end('pong'));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = server.address() as AddressInfo;
+      let settled = false;
+      const spinning = m.invoke('spin', input(), recorder().bridge).finally(() => {
+        settled = true;
+      });
+      const answers: string[] = [];
+      for (let i = 0; i < 3; i++) answers.push(await (await fetch(`http://127.0.0.1:${port}/`)).text());
+      assert.equal(settled, false, 'the requests were answered while the loop ran');
+      assert.deepEqual(answers, ['pong', 'pong', 'pong']);
+      await assert.rejects(spinning, SandboxLimitError);
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 
   test('the CPU limit counts time in QuickJS, not time awaiting the host', async () => {
