@@ -45,7 +45,28 @@ function recorder(answers: Record<string, (args: unknown[]) => unknown> = {}) {
   return { calls, bridge };
 }
 
+/** Asserts that `call` stopped at `limit` with this message (exactly, or matching a RegExp). */
+async function rejectsAtLimit(call: Promise<unknown>, limit: 'cpu' | 'memory', message: string | RegExp) {
+  await assert.rejects(call, (e: unknown) => {
+    assert.ok(e instanceof SandboxLimitError);
+    assert.equal(e.limit, limit);
+    if (typeof message === 'string') assert.equal(e.message, message);
+    else assert.match(e.message, message);
+    return true;
+  });
+}
+
 const loaded: IsolatedModule[] = [];
+
+/** A module whose `spin` loops forever, with this CPU limit. */
+const spinner = (rel: string, cpuMs: number) =>
+  load(
+    rel,
+    "import { query } from '@forgebase/server/functions';\nexport const spin = query(() => { while (true) {} });",
+    {
+      cpuMs,
+    },
+  );
 async function load(rel: string, text: string, limits?: { cpuMs?: number; memoryBytes?: number }) {
   const m = await loadIsolatedModule(write(rel, text), { root, limits });
   loaded.push(m);
@@ -339,7 +360,7 @@ describe('isolated modules: calls and the ctx bridge', () => {
   });
 });
 
-describe('isolated modules: concurrency and reloads', () => {
+describe('isolated modules: concurrency, reloads, the worker', () => {
   test('overlapping calls of one module run in separate VMs and both finish', async () => {
     const m = await load(
       'isolated/overlap.ts',
@@ -432,9 +453,7 @@ describe('isolated modules: concurrency and reloads', () => {
     v1.dispose();
     await assert.rejects(v1.invoke('v', input(), bridge), /was disposed/);
   });
-});
 
-describe('isolated modules: the worker', () => {
   test('a call in flight when the worker stops fails; the next call loads the module into a new worker', async () => {
     const m = await load(
       'isolated/survives.ts',
@@ -479,12 +498,11 @@ describe('isolated modules: limits', () => {
     const timer = setInterval(() => ticks++, 10);
     const started = performance.now();
     try {
-      await assert.rejects(m.invoke('spin', input(), bridge), (e: unknown) => {
-        assert.ok(e instanceof SandboxLimitError);
-        assert.equal(e.limit, 'cpu');
-        assert.equal(e.message, 'isolated function isolated/spin/spin exceeded its CPU time limit of 300 ms');
-        return true;
-      });
+      await rejectsAtLimit(
+        m.invoke('spin', input(), bridge),
+        'cpu',
+        'isolated function isolated/spin/spin exceeded its CPU time limit of 300 ms',
+      );
     } finally {
       clearInterval(timer);
     }
@@ -496,12 +514,7 @@ describe('isolated modules: limits', () => {
   });
 
   test('an HTTP server of the host answers while an isolated function spins', async () => {
-    const m = await load(
-      'isolated/spin-http.ts',
-      `import { query } from '@forgebase/server/functions';
-       export const spin = query(() => { while (true) {} });`,
-      { cpuMs: 1000 },
-    );
+    const m = await spinner('isolated/spin-http.ts', 1000);
     const server = createServer((_req, res) => res.end('pong'));
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     try {
@@ -538,39 +551,22 @@ describe('isolated modules: limits', () => {
     assert.equal(await call, 'done');
   });
 
-  test('the memory limit stops an allocation loop with SandboxLimitError memory; the module keeps working', async () => {
+  test('the memory limit: an allocation loop is stopped, one allocation above it refused; the module keeps working', async () => {
     const m = await load(
       'isolated/hog.ts',
       `import { query } from '@forgebase/server/functions';
        export const hog = query(() => { const a = []; for (;;) a.push('x'.repeat(1024) + a.length); });
+       export const huge = query(() => 'x'.repeat(64 * 1024 * 1024).length);
+       export const caught = query(() => { try { return new ArrayBuffer(64 * 1024 * 1024).byteLength; } catch (e) { return e.name + ': ' + e.message; } });
        export const ok = query(() => 'fine');`,
       { memoryBytes: 8 * 1024 * 1024 },
     );
     const { bridge } = recorder();
-    await assert.rejects(m.invoke('hog', input(), bridge), (e: unknown) => {
-      assert.ok(e instanceof SandboxLimitError);
-      assert.equal(e.limit, 'memory');
-      assert.equal(e.message, 'isolated function isolated/hog/hog exceeded its memory limit of 8 MiB');
-      return true;
-    });
+    const limitHit = 'isolated function isolated/hog/hog exceeded its memory limit of 8 MiB';
+    await rejectsAtLimit(m.invoke('hog', input(), bridge), 'memory', limitHit);
     assert.equal(await m.invoke('ok', input(), bridge), 'fine');
-  });
-
-  test('one allocation larger than the memory limit is refused', async () => {
-    const m = await load(
-      'isolated/huge.ts',
-      `import { query } from '@forgebase/server/functions';
-       export const huge = query(() => 'x'.repeat(64 * 1024 * 1024).length);
-       export const caught = query(() => { try { return new ArrayBuffer(64 * 1024 * 1024).byteLength; } catch (e) { return e.name + ': ' + e.message; } });`,
-      { memoryBytes: 8 * 1024 * 1024 },
-    );
-    const { bridge } = recorder();
-    await assert.rejects(m.invoke('huge', input(), bridge), (e: unknown) => {
-      assert.ok(e instanceof SandboxLimitError);
-      assert.equal(e.limit, 'memory');
-      assert.equal(e.message, 'isolated function isolated/huge/huge ran out of memory');
-      return true;
-    });
+    const refused = 'isolated function isolated/hog/huge ran out of memory';
+    await rejectsAtLimit(m.invoke('huge', input(), bridge), 'memory', refused);
     // a refused allocation is an error like any other: the function may catch it
     assert.equal(await m.invoke('caught', input(), bridge), 'InternalError: out of memory');
   });
@@ -582,21 +578,15 @@ describe('isolated modules: limits', () => {
        const f = (n) => f(n + 1) + 1;
        export const deep = query(() => f(0));`,
     );
-    await assert.rejects(m.invoke('deep', input(), recorder().bridge), (e: unknown) => {
-      assert.ok(e instanceof SandboxLimitError);
-      assert.equal(e.limit, 'memory');
-      assert.match(e.message, /exceeded its stack size limit/);
-      return true;
-    });
+    await rejectsAtLimit(
+      m.invoke('deep', input(), recorder().bridge),
+      'memory',
+      /exceeded its stack size limit/,
+    );
   });
 
   test('per-call limits override the module defaults', async () => {
-    const m = await load(
-      'isolated/tight.ts',
-      `import { query } from '@forgebase/server/functions';
-       export const spin = query(() => { while (true) {} });`,
-      { cpuMs: 5000 },
-    );
+    const m = await spinner('isolated/tight.ts', 5000);
     const started = performance.now();
     await assert.rejects(
       m.invoke('spin', input(), recorder().bridge, { cpuMs: 100 }),

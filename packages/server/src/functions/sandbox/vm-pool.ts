@@ -66,7 +66,10 @@ export function createVmPool(wasm: QuickJSWASMModule, file: string, root: string
   function release(vm: Vm): void {
     if (!disposed && vm.reusable) {
       const next = waiting.shift();
-      if (next) return next(vm);
+      if (next) {
+        next(vm);
+        return;
+      }
       if (idle.length < IDLE_VMS) {
         idle.push(vm);
         return;
@@ -76,7 +79,10 @@ export function createVmPool(wasm: QuickJSWASMModule, file: string, root: string
     live--;
     const next = waiting.shift();
     if (!next) return;
-    if (disposed) return next(new Error('the module was unloaded'));
+    if (disposed) {
+      next(new Error('the module was unloaded'));
+      return;
+    }
     live++;
     try {
       next(boot());
