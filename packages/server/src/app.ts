@@ -143,20 +143,17 @@ export async function createApp(
     await collections.reload();
     const migrations = createMigrationRunner({ db, collections, dir: config.migrationsDir });
     runner = migrations;
-    if (!collections.find(SUPERUSERS)) {
-      // a system collection, not a user migration: created without a migration file
+    // the system collections, created without a migration file (not user migrations):
+    // _superusers and PocketBase's per-record ones (_authOrigins, _externalAuths, _mfas, _otps)
+    const missing = [
+      { name: SUPERUSERS, type: 'auth', fields: superuserFields() },
+      ...authSystemCollections(),
+    ].filter((def) => !collections.find(String(def.name)));
+    if (missing.length) {
       runner = undefined;
-      await collections.create(
-        { name: SUPERUSERS, type: 'auth', fields: superuserFields() },
-        { system: true },
-      );
+      await collections.createMany(missing, { system: true });
       runner = migrations;
     }
-    // PocketBase's per-record system collections (_authOrigins, _externalAuths, _mfas, _otps)
-    runner = undefined;
-    for (const def of authSystemCollections())
-      if (!collections.find(String(def.name))) await collections.create(def, { system: true });
-    runner = migrations;
     await adoptExternalAuths(db);
     if (opts.applyMigrations) {
       const ran = await migrations.up();
@@ -329,6 +326,7 @@ export async function createApp(
       async stop() {
         if (stopped) return;
         stopped = true;
+        http.beginClosing();
         await lifecycle.stop();
         redirect?.closeAllConnections();
         if (redirect) await new Promise((r) => redirect!.close(r));
