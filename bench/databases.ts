@@ -118,7 +118,7 @@ async function main(): Promise<void> {
     const id = (n: number) => (n % ROWS) + 1;
     const auth = { authorization: `Bearer ${token}` };
     const fbPath = '/api/databases/bench/v2/pipeline';
-    const scenarios: [string, () => Promise<AutocannonResult>][] = [
+    const scenarios: [string, () => PromiseLike<AutocannonResult>][] = [
       ['point read, ForgeBase (Hrana)', () => load(server.url, fbPath, auth, (n) => pipeline(READ, [id(n)]))],
       [
         'point read, bare Fastify + node:sqlite',
