@@ -157,5 +157,60 @@ for (const dialect of DIALECTS) {
         404,
       );
     });
+
+    const pipeline = (db: string, auth: string) =>
+      fetch(`${t.url}/api/databases/${db}/v2/pipeline`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: auth },
+        body: JSON.stringify({
+          requests: [{ type: 'execute', stmt: { sql: 'SELECT 1' } }, { type: 'close' }],
+        }),
+      }).then(async (r) => ({ status: r.status, body: await r.json() }));
+
+    test('successful SQL round trips stay out of the request logs; failed ones are logged', async () => {
+      Object.assign(t.app.config, { logsMaxDays: 5, logsMinLevel: 0 });
+      await t.request('POST', '/api/databases', { token: 'superuser', body: { name: 'logged' } });
+      assert.equal((await pipeline('logged', t.superuserToken)).status, 200);
+      assert.equal((await pipeline('logged', 'fbdb_bad')).status, 401);
+      const filter = encodeURIComponent('data.url ~ "/api/databases/logged/"');
+      const until = Date.now() + 10_000;
+      let statuses: number[] = [];
+      // the entry is written after its response: read until the failure is there
+      while (!statuses.length && Date.now() < until) {
+        await t.app.logs.flush();
+        const res = await t.request('GET', `/api/logs?filter=${filter}`, { token: 'superuser' });
+        statuses = res.body.items.map((i: { data: { status: number } }) => i.data.status);
+        if (!statuses.length) await new Promise((r) => setTimeout(r, 50));
+      }
+      assert.deepEqual(statuses, [401]);
+    });
+
+    test('a database owned by another node answers 503 naming the node', async () => {
+      await t.request('POST', '/api/databases', { token: 'superuser', body: { name: 'remote' } });
+      const svc = await t.app.databases.get();
+      await svc.delete('remote');
+      // as another node of a cluster sees it: the metadata is shared, the file is not here
+      await t.app.db.run(
+        t.app.db.sys.insertInto('_databases').values({
+          name: 'remote',
+          node: 'node-b',
+          max_size_bytes: 1024 ** 3,
+          statement_timeout_ms: 5000,
+          max_rows: 10,
+          idle_transaction_ms: 1000,
+          created: '2026-01-01 00:00:00.000Z',
+        }),
+      );
+      assert.deepEqual(await pipeline('remote', t.superuserToken), {
+        status: 503,
+        body: {
+          message: 'The database "remote" lives on node "node-b": send its requests to that node.',
+          code: 'UNAVAILABLE',
+        },
+      });
+      const listed = await t.request('GET', '/api/databases/remote', { token: 'superuser' });
+      assert.equal(listed.body.node, 'node-b');
+      assert.equal(listed.body.size, 0);
+    });
   });
 }
