@@ -1,40 +1,17 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { type Client, createClient, LibsqlError } from '@libsql/client';
 import { DIALECTS, startTestApp, type TestApp } from '../support/app.ts';
+import { databaseKit, libsqlFailure } from '../support/databases.ts';
 
 // the official @libsql/client against the Hrana-over-HTTP endpoints, unchanged
 for (const dialect of DIALECTS) {
   describe(`databases with @libsql/client (${dialect})`, () => {
     let t: TestApp;
-    const clients: Client[] = [];
-    const client = (db: string, authToken = t.superuserToken) => {
-      const c = createClient({ url: `${t.url}/api/databases/${db}/`, authToken });
-      clients.push(c);
-      return c;
-    };
-    const createDb = async (name: string, limits: Record<string, number> = {}) => {
-      const res = await t.request('POST', '/api/databases', {
-        token: 'superuser',
-        body: { name, ...limits },
-      });
-      assert.equal(res.status, 200, JSON.stringify(res.body));
-      return res.body;
-    };
+    const { client, createDb, close } = databaseKit(() => t);
     const token = async (db: string, body: Record<string, unknown> = {}) => {
       const res = await t.request('POST', `/api/databases/${db}/tokens`, { token: 'superuser', body });
       assert.equal(res.status, 200, JSON.stringify(res.body));
       return res.body as { id: string; token: string; readOnly: boolean };
-    };
-    /** The LibsqlError `fn` fails with. */
-    const failure = async (fn: () => Promise<unknown>): Promise<LibsqlError> => {
-      try {
-        await fn();
-      } catch (e) {
-        assert.ok(e instanceof LibsqlError, `not a LibsqlError: ${e}`);
-        return e;
-      }
-      assert.fail('expected a LibsqlError');
     };
 
     before(async () => {
@@ -45,7 +22,7 @@ for (const dialect of DIALECTS) {
       );
     });
     after(async () => {
-      for (const c of clients) c.close();
+      close();
       await t.close();
     });
 
@@ -71,12 +48,7 @@ for (const dialect of DIALECTS) {
       assert.deepEqual([...new Uint8Array(row.data as ArrayBuffer)], [0, 1, 255]);
       assert.equal(row.note, null);
       assert.equal(row.t, 'integer');
-      const exact = createClient({
-        url: `${t.url}/api/databases/shop/`,
-        authToken: t.superuserToken,
-        intMode: 'bigint',
-      });
-      clients.push(exact);
+      const exact = client('shop', t.superuserToken, 'bigint');
       const big = await exact.execute({
         sql: 'SELECT ?1 + 0 AS n, :f AS f',
         args: { 1: 9007199254740993n, f: 2.5 },
@@ -96,14 +68,14 @@ for (const dialect of DIALECTS) {
     test('a constraint violation is a LibsqlError with the SQLite code', async () => {
       const c = client('shop');
       await c.execute({ sql: 'INSERT INTO items (name) VALUES (?)', args: ['pear'] });
-      const unique = await failure(() =>
+      const unique = await libsqlFailure(() =>
         c.execute({ sql: 'INSERT INTO items (name) VALUES (?)', args: ['pear'] }),
       );
       assert.equal(unique.code, 'SQLITE_CONSTRAINT_UNIQUE');
       assert.match(unique.message, /UNIQUE constraint failed: items\.name/);
-      const notNull = await failure(() => c.execute('INSERT INTO items (price) VALUES (1)'));
+      const notNull = await libsqlFailure(() => c.execute('INSERT INTO items (price) VALUES (1)'));
       assert.equal(notNull.code, 'SQLITE_CONSTRAINT_NOTNULL');
-      const syntax = await failure(() => c.execute('SELEC 1'));
+      const syntax = await libsqlFailure(() => c.execute('SELEC 1'));
       assert.equal(syntax.code, 'SQLITE_ERROR');
     });
 
@@ -125,7 +97,7 @@ for (const dialect of DIALECTS) {
         ok[2]!.rows.map((r) => r.name),
         ['b1', 'b2'],
       );
-      const err = await failure(() =>
+      const err = await libsqlFailure(() =>
         c.batch(
           [
             { sql: 'INSERT INTO items (name) VALUES (?)', args: ['b3'] },
@@ -190,12 +162,12 @@ for (const dialect of DIALECTS) {
         'CREATE TABLE ro (a)',
         'DROP TABLE tags',
       ]) {
-        const e = await failure(() => c.execute(sql));
+        const e = await libsqlFailure(() => c.execute(sql));
         assert.equal(e.code, 'SQLITE_READONLY', sql);
       }
-      const multi = await failure(() => c.executeMultiple("SELECT 1; INSERT INTO tags VALUES ('ro')"));
+      const multi = await libsqlFailure(() => c.executeMultiple("SELECT 1; INSERT INTO tags VALUES ('ro')"));
       assert.equal(multi.code, 'SQLITE_READONLY');
-      const batch = await failure(() => c.batch(["INSERT INTO tags VALUES ('ro')"], 'write'));
+      const batch = await libsqlFailure(() => c.batch(["INSERT INTO tags VALUES ('ro')"], 'write'));
       assert.equal(batch.code, 'SQLITE_READONLY');
       assert.equal(
         (await client('shop').execute("SELECT count(*) AS n FROM tags WHERE name = 'ro'")).rows[0]!.n,
@@ -209,7 +181,7 @@ for (const dialect of DIALECTS) {
     test('a token opens only its database; bad, revoked and missing tokens are 401', async () => {
       await createDb('other');
       const { token: shopToken, id } = await token('shop');
-      const e = await failure(() => client('other', shopToken).execute('SELECT 1'));
+      const e = await libsqlFailure(() => client('other', shopToken).execute('SELECT 1'));
       assert.equal(e.code, 'UNAUTHORIZED');
       const raw = async (db: string, auth?: string) => {
         const res = await fetch(`${t.url}/api/databases/${db}/v2/pipeline`, {
@@ -252,10 +224,10 @@ for (const dialect of DIALECTS) {
         'PRAGMA max_page_count = 999999999',
         'PRAGMA writable_schema = ON',
       ]) {
-        const e = await failure(() => c.execute(sql));
+        const e = await libsqlFailure(() => c.execute(sql));
         assert.equal(e.code, 'SQLITE_AUTH', sql);
       }
-      const multi = await failure(() => c.executeMultiple(`SELECT 1; ATTACH '${t.dir}/x.db' AS x`));
+      const multi = await libsqlFailure(() => c.executeMultiple(`SELECT 1; ATTACH '${t.dir}/x.db' AS x`));
       assert.equal(multi.code, 'SQLITE_AUTH');
       // introspection PRAGMAs stay available (ORMs use them)
       const info = await c.execute("PRAGMA table_info('tags')");
@@ -289,15 +261,15 @@ for (const dialect of DIALECTS) {
       await tx.execute('INSERT INTO x VALUES (1)');
       const del = await t.request('DELETE', '/api/databases/gone', { token: 'superuser' });
       assert.equal(del.status, 204);
-      const e = await failure(() => c.execute('SELECT * FROM x'));
+      const e = await libsqlFailure(() => c.execute('SELECT * FROM x'));
       assert.equal(e.code, 'DATABASE_NOT_FOUND');
-      const inTx = await failure(() => tx.execute('SELECT * FROM x'));
+      const inTx = await libsqlFailure(() => tx.execute('SELECT * FROM x'));
       assert.equal(inTx.code, 'DATABASE_NOT_FOUND');
       const list = await t.request('GET', '/api/databases', { token: 'superuser' });
       assert.ok(!list.body.some((d: { name: string }) => d.name === 'gone'));
       // the name is free again, and the new database starts empty
       await createDb('gone');
-      const fresh = await failure(() => client('gone').execute('SELECT * FROM x'));
+      const fresh = await libsqlFailure(() => client('gone').execute('SELECT * FROM x'));
       assert.equal(fresh.code, 'SQLITE_ERROR');
     });
   });

@@ -1,40 +1,19 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { type Client, createClient, LibsqlError } from '@libsql/client';
 import { DIALECTS, startTestApp, type TestApp } from '../support/app.ts';
+import { databaseKit, libsqlFailure } from '../support/databases.ts';
 
 // quotas, idle batons, backups and stats of tenant databases
 for (const dialect of DIALECTS) {
   describe(`database limits, backups and stats (${dialect})`, () => {
     let t: TestApp;
-    const clients: Client[] = [];
-    const client = (db: string) => {
-      const c = createClient({ url: `${t.url}/api/databases/${db}/`, authToken: t.superuserToken });
-      clients.push(c);
-      return c;
-    };
-    const createDb = async (name: string, limits: Record<string, number> = {}) => {
-      const res = await t.request('POST', '/api/databases', {
-        token: 'superuser',
-        body: { name, ...limits },
-      });
-      assert.equal(res.status, 200, JSON.stringify(res.body));
-    };
-    const failure = async (fn: () => Promise<unknown>): Promise<LibsqlError> => {
-      try {
-        await fn();
-      } catch (e) {
-        assert.ok(e instanceof LibsqlError, `not a LibsqlError: ${e}`);
-        return e;
-      }
-      assert.fail('expected a LibsqlError');
-    };
+    const { client, createDb, close } = databaseKit(() => t);
 
     before(async () => {
       t = await startTestApp(dialect);
     });
     after(async () => {
-      for (const c of clients) c.close();
+      close();
       await t.close();
     });
 
@@ -42,7 +21,7 @@ for (const dialect of DIALECTS) {
       await createDb('small', { maxSizeBytes: 128 * 1024 });
       const c = client('small');
       await c.execute('CREATE TABLE blobs (b BLOB)');
-      const e = await failure(async () => {
+      const e = await libsqlFailure(async () => {
         for (let i = 0; i < 100; i++) await c.execute({ sql: 'INSERT INTO blobs VALUES (randomblob(8192))' });
       });
       assert.equal(e.code, 'SQLITE_FULL');
@@ -56,13 +35,13 @@ for (const dialect of DIALECTS) {
       await createDb('slow', { statementTimeoutMs: 50, maxRows: 100 });
       const c = client('slow');
       // one row every few million steps: the deadline is checked between rows
-      const slow = await failure(() =>
+      const slow = await libsqlFailure(() =>
         c.execute(
           'WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n) SELECT x FROM n WHERE x % 2000000 = 0',
         ),
       );
       assert.equal(slow.code, 'STATEMENT_TIMEOUT');
-      const big = await failure(() =>
+      const big = await libsqlFailure(() =>
         c.execute(
           'WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n LIMIT 101) SELECT x FROM n',
         ),
@@ -81,7 +60,7 @@ for (const dialect of DIALECTS) {
       await tx.execute('INSERT INTO t VALUES (1)');
       // another client's write waits for the transaction, which expires
       await client('idle').execute('INSERT INTO t VALUES (2)');
-      const e = await failure(() => tx.commit());
+      const e = await libsqlFailure(() => tx.commit());
       assert.equal(e.code, 'STREAM_EXPIRED');
       const rows = await client('idle').execute('SELECT a FROM t');
       assert.deepEqual(
@@ -132,7 +111,7 @@ for (const dialect of DIALECTS) {
       await c.execute('CREATE TABLE a (x)');
       await c.execute('CREATE TABLE b (x)');
       await c.execute('INSERT INTO a VALUES (1)');
-      await failure(() => c.execute('SELECT nope'));
+      await libsqlFailure(() => c.execute('SELECT nope'));
       const res = await t.request('GET', '/api/databases/st/stats', { token: 'superuser' });
       assert.equal(res.status, 200);
       const { size, p50Ms, p99Ms, ...rest } = res.body;
