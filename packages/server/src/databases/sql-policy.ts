@@ -82,10 +82,14 @@ const WRITES = new Set<number>([
   c.SQLITE_ANALYZE,
 ]);
 
+const DML = new Set<number>([c.SQLITE_INSERT, c.SQLITE_UPDATE, c.SQLITE_DELETE]);
+
 /** What the authorizer saw while one statement was prepared. */
 export interface PrepareFacts {
   /** The statement changes data or schema (or sets a PRAGMA). */
   writes: boolean;
+  /** It inserts, updates or deletes rows of a user table: only then are its changes counted. */
+  dml: boolean;
   /** Why the statement was refused, when it was (message and libSQL code). */
   denied?: { message: string; code: string };
 }
@@ -103,6 +107,7 @@ export function createSqlPolicy(): {
   denyWrites: boolean;
 } {
   let writes = false;
+  let dml = false;
   let denied: PrepareFacts['denied'];
   const deny = (message: string, code = 'SQLITE_AUTH') => {
     denied ??= { message, code };
@@ -126,11 +131,13 @@ export function createSqlPolicy(): {
         if (!ALLOWED_PRAGMAS.has(name)) return deny(`PRAGMA ${name} is not allowed on this database`);
         return a2 !== null && !QUERY_PRAGMAS.has(name) ? wrote() : c.SQLITE_OK;
       }
+      if (DML.has(action) && !(a1 ?? '').startsWith('sqlite_')) dml = true;
       return WRITES.has(action) ? wrote() : c.SQLITE_OK;
     },
     facts(): PrepareFacts {
-      const f: PrepareFacts = denied ? { writes, denied } : { writes };
+      const f: PrepareFacts = denied ? { writes, dml, denied } : { writes, dml };
       writes = false;
+      dml = false;
       denied = undefined;
       return f;
     },

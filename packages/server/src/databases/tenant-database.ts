@@ -184,8 +184,9 @@ export class TenantDatabase {
       const r = (
         p.stmt.run as (...a: unknown[]) => { changes: number | bigint; lastInsertRowid: number | bigint }
       )(...args);
-      const changes = Number(r.changes);
-      return result([], [], changes, p.facts.writes && changes ? String(r.lastInsertRowid) : null, started);
+      // sqlite3_changes() keeps the count of the last INSERT/UPDATE/DELETE: DDL would repeat it
+      const changes = p.facts.dml ? Number(r.changes) : 0;
+      return result([], [], changes, changes ? String(r.lastInsertRowid) : null, started);
     }
     const deadline = started + this.limits.statementTimeoutMs;
     const rows: ReturnType<typeof valueFromSqlite>[][] = [];
@@ -210,7 +211,7 @@ export class TenantDatabase {
     }
     let affected = 0;
     let lastId: string | null = null;
-    if (p.facts.writes) {
+    if (p.facts.dml) {
       const [c, id] = this.#changes.get() as unknown as [bigint, bigint];
       affected = Number(c);
       if (affected) lastId = String(id);

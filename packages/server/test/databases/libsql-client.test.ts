@@ -60,6 +60,10 @@ for (const dialect of DIALECTS) {
         args: { n: 'ripe', id },
       });
       assert.equal(upd.rowsAffected, 1);
+      // DDL changes no rows (SQLite's changes() would still say 1 from the UPDATE)
+      const ddl = await c.execute('CREATE TABLE ddl_probe (a)');
+      assert.equal(ddl.rowsAffected, 0);
+      assert.equal(ddl.lastInsertRowid, undefined);
       const read = await c.execute('SELECT count(*) AS n FROM items');
       assert.equal(read.rowsAffected, 0);
       assert.equal(read.lastInsertRowid, undefined);
