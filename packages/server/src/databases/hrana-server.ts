@@ -27,6 +27,8 @@ interface Stream {
   sqls: Map<number, string>;
   baton?: string;
   timer?: NodeJS.Timeout;
+  /** This request reads beside another stream's transaction, on the reader connection. */
+  aside?: boolean;
 }
 
 export interface PipelineBody {
@@ -67,12 +69,16 @@ export function createHranaServer() {
 
   /** Keeps `s` under a new baton, or ends it. */
   function park(s: Stream, close: boolean): string | null {
+    const aside = s.aside;
+    s.aside = false;
     if (close || s.tenant.closed) {
-      s.tenant.abandon(s);
-      s.tenant.settle(s);
+      if (!aside) {
+        s.tenant.abandon(s);
+        s.tenant.settle(s);
+      }
       return null;
     }
-    s.tenant.settle(s);
+    if (!aside) s.tenant.settle(s);
     const baton = randomBytes(18).toString('base64url');
     s.baton = baton;
     streams.set(baton, s);
@@ -87,9 +93,37 @@ export function createHranaServer() {
     s.tenant.abandon(s);
   }
 
-  async function begin(s: Stream): Promise<void> {
+  /**
+   * Waits for the connection, unless another stream's transaction holds it and every
+   * statement of `requests` only reads: those run at once on the reader connection.
+   */
+  async function begin(s: Stream, requests: HranaStreamRequest[]): Promise<void> {
+    if (s.tenant.busyFor(s)) {
+      const sqls = readSqls(s, requests);
+      if (sqls && s.tenant.canReadAside(sqls)) {
+        s.aside = true;
+        return;
+      }
+    }
     const wait = s.tenant.acquire(s);
     if (wait) await wait;
+  }
+
+  /** The SQL texts of requests that may run aside, or undefined when one may not. */
+  function readSqls(s: Stream, requests: HranaStreamRequest[]): string[] | undefined {
+    const sqls: string[] = [];
+    try {
+      for (const req of requests) {
+        if (req.type === 'execute') sqls.push(sqlOf(s, req.stmt?.sql, req.stmt?.sql_id));
+        else if (req.type === 'describe') sqls.push(sqlOf(s, req.sql, req.sql_id));
+        else if (req.type === 'batch')
+          for (const step of req.batch.steps) sqls.push(sqlOf(s, step.stmt.sql, step.stmt.sql_id));
+        else if (req.type !== 'close' && req.type !== 'get_autocommit') return undefined;
+      }
+    } catch {
+      return undefined;
+    }
+    return sqls;
   }
 
   function sqlOf(s: Stream, sql: string | null | undefined, id: number | null | undefined): string {
@@ -105,7 +139,10 @@ export function createHranaServer() {
   function execute(s: Stream, stmt: HranaStmt): HranaStmtResult {
     if (!stmt || typeof stmt !== 'object')
       throw new HranaFailure('`stmt` must be an object', 'HRANA_PROTO_ERROR');
-    return s.tenant.execute(stmt, sqlOf(s, stmt.sql, stmt.sql_id), { readOnly: s.access.readOnly });
+    return s.tenant.execute(stmt, sqlOf(s, stmt.sql, stmt.sql_id), {
+      readOnly: s.access.readOnly,
+      aside: s.aside === true,
+    });
   }
 
   /** Runs a batch: each step when its condition holds; a failed step does not stop the others. */
@@ -133,7 +170,7 @@ export function createHranaServer() {
         case 'or':
           return c.conds.some((x) => holds(x, i));
         case 'is_autocommit':
-          return s.tenant.isAutocommit();
+          return s.aside === true || s.tenant.isAutocommit();
         default:
           throw new HranaFailure('Unknown batch condition', 'HRANA_PROTO_ERROR');
       }
@@ -165,7 +202,7 @@ export function createHranaServer() {
         return { type: 'sequence' };
       case 'describe': {
         const sql = sqlOf(s, req.sql, req.sql_id);
-        return { type: 'describe', result: s.tenant.describe(sql, statementParams(sql)) };
+        return { type: 'describe', result: s.tenant.describe(sql, statementParams(sql), s.aside === true) };
       }
       case 'store_sql':
         if (typeof req.sql_id !== 'number' || typeof req.sql !== 'string')
@@ -180,7 +217,7 @@ export function createHranaServer() {
         s.sqls.delete(req.sql_id);
         return { type: 'close_sql' };
       case 'get_autocommit':
-        return { type: 'get_autocommit', is_autocommit: s.tenant.isAutocommit() };
+        return { type: 'get_autocommit', is_autocommit: s.aside === true || s.tenant.isAutocommit() };
       default:
         throw new HranaFailure(
           `Unknown request type ${JSON.stringify((req as { type?: unknown })?.type)}`,
@@ -200,7 +237,7 @@ export function createHranaServer() {
       let close = false;
       const results: HranaStreamResult[] = [];
       try {
-        await begin(s);
+        await begin(s, body.requests);
         for (const req of body.requests) {
           if (close) {
             results.push({
@@ -231,7 +268,7 @@ export function createHranaServer() {
       const s = streamOf(body.baton, tenant, access);
       const lines: string[] = [];
       try {
-        await begin(s);
+        await begin(s, [{ type: 'batch', batch: body.batch }]);
         runBatch(s, body.batch, (step, r, error) => {
           if (error) {
             lines.push(JSON.stringify({ type: 'step_error', step, error }));

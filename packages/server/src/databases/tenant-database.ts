@@ -28,6 +28,16 @@ interface Prepared {
   facts: PrepareFacts;
 }
 
+/** A connection with its statement cache and authorizer. */
+interface Conn {
+  db: DatabaseSync;
+  cache: Map<string, Prepared>;
+  policy: ReturnType<typeof createSqlPolicy>;
+}
+
+/** Statements that start or end a transaction (never run on the reader). */
+const TRANSACTION_CONTROL = /^\s*(BEGIN|COMMIT|END|ROLLBACK|SAVEPOINT|RELEASE)\b/i;
+
 const CACHE_SIZE = 256;
 const LATENCY_SAMPLES = 1024;
 
@@ -55,6 +65,9 @@ export class TenantDatabase {
   #db: DatabaseSync;
   #cache = new Map<string, Prepared>();
   #policy = createSqlPolicy();
+  #writer: Conn;
+  /** A read-only connection for reads that arrive while another stream's transaction owns the writer. */
+  #reader: Conn | undefined;
   #changes: StatementSync;
   #owner: object | undefined;
   #waiters: { stream: object; resume: (ok: boolean) => void }[] = [];
@@ -77,6 +90,38 @@ export class TenantDatabase {
     this.#changes.setReadBigInts(true);
     this.#changes.setReturnArrays(true);
     this.#policy.facts();
+    this.#writer = { db: this.#db, cache: this.#cache, policy: this.#policy };
+  }
+
+  #readerConn(): Conn {
+    if (!this.#reader) {
+      const db = new DatabaseSync(this.file, { allowExtension: false, readOnly: true });
+      const policy = createSqlPolicy();
+      db.enableDefensive(true);
+      db.setAuthorizer((action, a1, a2) => policy.authorize(action, a1, a2));
+      this.#reader = { db, cache: new Map(), policy };
+    }
+    return this.#reader;
+  }
+
+  /** Another stream's transaction owns the connection: `stream` would wait for it. */
+  busyFor(stream: object): boolean {
+    return this.#owner !== undefined && this.#owner !== stream;
+  }
+
+  /**
+   * Whether these statements can run beside the open transaction, on the reader (a WAL
+   * snapshot of what is committed): all of them read-only and none a transaction control.
+   */
+  canReadAside(sqls: string[]): boolean {
+    try {
+      return sqls.every(
+        (sql) => !TRANSACTION_CONTROL.test(sql) && !this.#prepare(sql, this.#readerConn()).facts.writes,
+      );
+    } catch {
+      // a statement that does not prepare fails on the writer, in its turn
+      return false;
+    }
   }
 
   /** The SQLite connection, for the backup API (database-service.ts). */
@@ -86,14 +131,6 @@ export class TenantDatabase {
 
   get closed(): boolean {
     return this.#closed;
-  }
-
-  /** Applies new limits (the size quota at once). */
-  setLimits(limits: TenantLimits): void {
-    this.limits = limits;
-    this.#db.setAuthorizer(null);
-    this.#applySizeLimit();
-    this.#db.setAuthorizer((action, a1, a2) => this.#policy.authorize(action, a1, a2));
   }
 
   #applySizeLimit(): void {
@@ -159,7 +196,7 @@ export class TenantDatabase {
   }
 
   /** Runs one statement. Throws HranaFailure with libSQL's error codes. */
-  execute(stmt: HranaStmt, sql: string, opts: { readOnly: boolean }): HranaStmtResult {
+  execute(stmt: HranaStmt, sql: string, opts: { readOnly: boolean; aside?: boolean }): HranaStmtResult {
     const started = performance.now();
     try {
       const result = this.#execute(stmt, sql, opts, started);
@@ -171,9 +208,14 @@ export class TenantDatabase {
     }
   }
 
-  #execute(stmt: HranaStmt, sql: string, opts: { readOnly: boolean }, started: number): HranaStmtResult {
+  #execute(
+    stmt: HranaStmt,
+    sql: string,
+    opts: { readOnly: boolean; aside?: boolean },
+    started: number,
+  ): HranaStmtResult {
     if (BEGIN_READONLY.test(sql)) sql = 'BEGIN DEFERRED';
-    const p = this.#prepare(sql);
+    const p = this.#prepare(sql, opts.aside ? this.#readerConn() : this.#writer);
     if (opts.readOnly && p.facts.writes)
       throw new HranaFailure('This token is read-only: the statement would write', 'SQLITE_READONLY');
     const named: Record<string, unknown> = {};
@@ -238,9 +280,9 @@ export class TenantDatabase {
   }
 
   /** Hrana's `describe`: parameters, columns and whether the statement is read-only. */
-  describe(sql: string, params: (string | null)[]) {
+  describe(sql: string, params: (string | null)[], aside = false) {
     try {
-      const p = this.#prepare(sql);
+      const p = this.#prepare(sql, aside ? this.#readerConn() : this.#writer);
       return {
         params: params.map((name) => ({ name })),
         cols: p.cols,
@@ -252,24 +294,24 @@ export class TenantDatabase {
     }
   }
 
-  #prepare(sql: string): Prepared {
-    const hit = this.#cache.get(sql);
+  #prepare(sql: string, conn: Conn): Prepared {
+    const hit = conn.cache.get(sql);
     if (hit) return hit;
-    this.#policy.facts();
+    conn.policy.facts();
     let stmt: StatementSync;
     try {
-      stmt = this.#db.prepare(sql);
+      stmt = conn.db.prepare(sql);
     } catch (e) {
-      const denied = this.#policy.facts().denied;
+      const denied = conn.policy.facts().denied;
       throw toFailure(e, this.limits, denied);
     }
-    const facts = this.#policy.facts();
+    const facts = conn.policy.facts();
     stmt.setReadBigInts(true);
     stmt.setReturnArrays(true);
     const cols = stmt.columns().map((c) => ({ name: c.name, decltype: c.type }));
     const p = { stmt, cols, facts };
-    if (this.#cache.size >= CACHE_SIZE) this.#cache.delete(this.#cache.keys().next().value!);
-    this.#cache.set(sql, p);
+    if (conn.cache.size >= CACHE_SIZE) conn.cache.delete(conn.cache.keys().next().value!);
+    conn.cache.set(sql, p);
     return p;
   }
 
@@ -311,6 +353,8 @@ export class TenantDatabase {
     this.#owner = undefined;
     this.#cache.clear();
     this.#db.close();
+    this.#reader?.db.close();
+    this.#reader = undefined;
   }
 }
 

@@ -11,7 +11,8 @@ for (const dialect of DIALECTS) {
     });
     after(() => cli.close());
 
-    test('create, list, shell and delete a database', async () => {
+    // one CLI start per step: each test stays well inside the per-test timeout on a loaded machine
+    test('db create makes a database and refuses a duplicate', async () => {
       const made = await cli.run('db', 'create', 'shop');
       assert.deepEqual({ code: made.code, out: made.stdout }, { code: 0, out: 'Database shop created.\n' });
       const dup = await cli.run('db', 'create', 'shop');
@@ -19,6 +20,9 @@ for (const dialect of DIALECTS) {
         { code: dup.code, err: dup.stderr },
         { code: 1, err: 'forgebase: A database named "shop" exists.\n' },
       );
+    });
+
+    test('db shell runs piped statements and prints rows and errors', async () => {
       const shell = await runForgebase(
         [...cli.flags, 'db', 'shell', 'shop'],
         cli.cwd,
@@ -43,6 +47,9 @@ for (const dialect of DIALECTS) {
           '',
         ].join('\n'),
       );
+    });
+
+    test('db list shows it; db delete removes it', async () => {
       const list = await cli.run('db', 'list');
       assert.equal(list.code, 0);
       assert.match(list.stdout, /^shop\t\d+ bytes\tcreated \d{4}-\d\d-\d\d [\d:.]+Z\n$/);

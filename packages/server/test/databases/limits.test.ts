@@ -32,12 +32,12 @@ for (const dialect of DIALECTS) {
     });
 
     test('a statement past the timeout is stopped; too many rows is RESPONSE_TOO_LARGE', async () => {
-      await createDb('slow', { statementTimeoutMs: 50, maxRows: 100 });
+      await createDb('slow', { statementTimeoutMs: 300, maxRows: 100 });
       const c = client('slow');
       // one row every few million steps: the deadline is checked between rows
       const slow = await libsqlFailure(() =>
         c.execute(
-          'WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n) SELECT x FROM n WHERE x % 2000000 = 0',
+          'WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n) SELECT x FROM n WHERE x % 20000000 = 0',
         ),
       );
       assert.equal(slow.code, 'STATEMENT_TIMEOUT');
@@ -66,6 +66,36 @@ for (const dialect of DIALECTS) {
       assert.deepEqual(
         rows.rows.map((r) => r.a),
         [2],
+      );
+    });
+
+    test('reads of other clients do not wait for an open transaction; their writes do', async () => {
+      // an hour: a read that waited for the transaction would time the test out
+      await createDb('aside', { idleTransactionMs: 3_600_000 });
+      await client('aside').execute('CREATE TABLE t (a)');
+      await client('aside').execute('INSERT INTO t VALUES (1)');
+      const tx = await client('aside').transaction('write');
+      await tx.execute('INSERT INTO t VALUES (2)');
+      const other = client('aside');
+      // the committed data, not the transaction's
+      assert.deepEqual(
+        (await other.execute('SELECT a FROM t ORDER BY a')).rows.map((r) => r.a),
+        [1],
+      );
+      const named = await other.execute({
+        sql: 'SELECT count(*) AS n FROM t WHERE a >= :min',
+        args: { min: 1 },
+      });
+      assert.equal(named.rows[0]!.n, 1);
+      const write = other.execute('INSERT INTO t VALUES (3)');
+      // a read that fails as it runs fails at once too
+      const e = await libsqlFailure(() => other.execute('SELECT abs(-9223372036854775807 - 1) FROM t'));
+      assert.deepEqual([e.code, e.message], ['SQLITE_ERROR', 'SQLITE_ERROR: integer overflow']);
+      await tx.commit();
+      await write;
+      assert.deepEqual(
+        (await other.execute('SELECT a FROM t ORDER BY a')).rows.map((r) => r.a),
+        [1, 2, 3],
       );
     });
 
