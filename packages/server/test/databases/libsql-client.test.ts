@@ -1,5 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { lt } from 'drizzle-orm';
+import { drizzle } from 'drizzle-orm/libsql';
+import { integer, real, sqliteTable, text } from 'drizzle-orm/sqlite-core';
 import { DIALECTS, startTestApp, type TestApp } from '../support/app.ts';
 import { databaseKit, libsqlFailure } from '../support/databases.ts';
 
@@ -255,6 +258,36 @@ for (const dialect of DIALECTS) {
         'SELECT count(*) AS n, count(DISTINCT client * 1000 + n) AS d FROM hits',
       );
       assert.deepEqual({ ...r.rows[0] }, { n: 400, d: 400 });
+    });
+
+    test('Drizzle over @libsql/client (the docs example) inserts and selects', async () => {
+      await createDb('drizzle');
+      const fruit = sqliteTable('fruit', {
+        id: integer('id').primaryKey(),
+        name: text('name').notNull().unique(),
+        price: real('price'),
+      });
+      const c = client('drizzle');
+      await c.execute('CREATE TABLE fruit (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, price REAL)');
+      const db = drizzle(c);
+      await db.insert(fruit).values([
+        { name: 'pear', price: 2 },
+        { name: 'melon', price: 4.5 },
+      ]);
+      assert.deepEqual(await db.select().from(fruit).where(lt(fruit.price, 3)), [
+        { id: 1, name: 'pear', price: 2 },
+      ]);
+      const [made] = await db.insert(fruit).values({ name: 'fig', price: 1 }).returning();
+      assert.deepEqual(made, { id: 3, name: 'fig', price: 1 });
+      await db.transaction(async (tx) => {
+        await tx.update(fruit).set({ price: 5 }).where(lt(fruit.price, 2));
+      });
+      assert.deepEqual(
+        (await db.select({ name: fruit.name, price: fruit.price }).from(fruit)).map(
+          (r) => `${r.name}:${r.price}`,
+        ),
+        ['pear:2', 'melon:4.5', 'fig:5'],
+      );
     });
 
     test('a deleted database refuses its clients', async () => {
