@@ -254,7 +254,7 @@ export function createHranaServer() {
           }
         }
       } finally {
-        close = park(s, close) === null || close;
+        park(s, close);
       }
       return { baton: s.baton ?? null, base_url: null, results };
     },
