@@ -1,6 +1,6 @@
 import type { Server } from 'node:http';
 import type { FastifyInstance } from 'fastify';
-import { AUTH_ORIGINS, authOriginsCollection } from './auth/auth-alerts.ts';
+import { adoptExternalAuths, authSystemCollections, forgetAuthCollection } from './auth/auth-collections.ts';
 import { type AuthService, createAuthService } from './auth/auth-service.ts';
 import { hashPassword, verifyPassword } from './auth/password.ts';
 import { totpSecretStore } from './auth/totp.ts';
@@ -135,6 +135,9 @@ export async function createApp(
       secrets,
       ruleProblem,
       onChange: async (tx, changes) => {
+        // a deleted auth collection's OTPs, links, origins, TOTP and passkeys go with it
+        for (const ch of changes)
+          if (ch.before?.type === 'auth' && !ch.after) await forgetAuthCollection(tx, db.qb, ch.before.id);
         if (config.automigrate && runner) await runner.record(tx, changes);
       },
       onCommitted: () => schemaSync.announce(),
@@ -143,20 +146,18 @@ export async function createApp(
     await collections.reload();
     const migrations = createMigrationRunner({ db, collections, dir: config.migrationsDir });
     runner = migrations;
-    if (!collections.find(SUPERUSERS)) {
-      // a system collection, not a user migration: created without a migration file
+    // the system collections, created without a migration file (not user migrations):
+    // _superusers and PocketBase's per-record ones (_authOrigins, _externalAuths, _mfas, _otps)
+    const missing = [
+      { name: SUPERUSERS, type: 'auth', fields: superuserFields() },
+      ...authSystemCollections(),
+    ].filter((def) => !collections.find(String(def.name)));
+    if (missing.length) {
       runner = undefined;
-      await collections.create(
-        { name: SUPERUSERS, type: 'auth', fields: superuserFields() },
-        { system: true },
-      );
+      await collections.createMany(missing, { system: true });
       runner = migrations;
     }
-    if (!collections.find(AUTH_ORIGINS)) {
-      runner = undefined;
-      await collections.create(authOriginsCollection(), { system: true });
-      runner = migrations;
-    }
+    await adoptExternalAuths(db);
     if (opts.applyMigrations) {
       const ran = await migrations.up();
       if (ran.length) logger.info({ migrations: ran }, 'applied migrations');
@@ -176,6 +177,7 @@ export async function createApp(
       changes,
       passwords: { hash: hashPassword, verify: verifyPassword },
       files: createRecordFiles({ blobs: recordBlobs, logger }),
+      clock,
     });
     await settings.load();
     mailer.beforeSend(settings.load);
@@ -218,6 +220,10 @@ export async function createApp(
       clock,
       logger,
       ...(opts.logWrites ? { options: opts.logWrites } : {}),
+    });
+    // like PocketBase on a settings reload: entries the new `logs` settings would not keep go
+    settings.onUpdate(async (sections) => {
+      if (sections.includes('logs')) await logs.reapplySettings();
     });
     const crons = createCronRegistry({
       clock,
@@ -326,6 +332,7 @@ export async function createApp(
       async stop() {
         if (stopped) return;
         stopped = true;
+        http.beginClosing();
         await lifecycle.stop();
         redirect?.closeAllConnections();
         if (redirect) await new Promise((r) => redirect!.close(r));
