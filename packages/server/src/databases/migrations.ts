@@ -17,5 +17,5 @@ const DATABASES = `
  * Append only: never edit or rename a released entry.
  */
 export const DATABASES_MIGRATIONS: readonly SystemMigration[] = [
-  { name: '0012_databases', sqlite: DATABASES, postgres: DATABASES },
+  { name: '0013_databases', sqlite: DATABASES, postgres: DATABASES },
 ];
