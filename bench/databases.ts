@@ -2,8 +2,11 @@
 // reads and single-row inserts on a tenant database (Hrana over HTTP, a database token), next
 // to a bare Fastify endpoint running the same statement on node:sqlite (same file settings),
 // in the same run. (sqld, libSQL's server, is not installable from the registries here.)
-// Env: BENCH_DURATION (s per scenario, default 10), BENCH_CONNECTIONS (default 50),
-// BENCH_ROWS (seeded rows, default 10000).
+// The scenarios run in BENCH_ROUNDS interleaved rounds (ForgeBase and bare alternate, the
+// order flipping each round), so a shared machine's changing load hits both alike; the rates
+// are the total over the rounds, the latencies the median of the rounds'.
+// Env: BENCH_DURATION (s per scenario and round, default 5), BENCH_ROUNDS (default 3),
+// BENCH_CONNECTIONS (default 50), BENCH_ROWS (seeded rows, default 10000).
 // Run with `--bare --http host:port --file path` it is the bare endpoint itself.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -16,7 +19,8 @@ import { freePort, killAll, spawnServer, waitHealthy } from './processes.ts';
 import { call } from './seed.ts';
 import { cleanupAll, prepareTarget, SUPERUSER } from './targets.ts';
 
-const DURATION = Number(process.env.BENCH_DURATION ?? 10);
+const DURATION = Number(process.env.BENCH_DURATION ?? 5);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
 const ROWS = Number(process.env.BENCH_ROWS ?? 10_000);
 const READ = 'SELECT id, name, score FROM kv WHERE id = ?';
@@ -134,28 +138,34 @@ async function main(): Promise<void> {
           load(baseline.url, '/sql', {}, (n) => JSON.stringify({ sql: INSERT, args: [`new-${n}`, n + 0.5] })),
       ],
     ];
-    const results: AutocannonResult[] = [];
-    for (const [name, run] of scenarios) {
-      log(`${name}…`);
-      results.push(await run());
+    const runs: AutocannonResult[][] = scenarios.map(() => []);
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const pair of [
+        [0, 1],
+        [2, 3],
+      ]) {
+        for (const i of round % 2 ? [...pair].reverse() : pair) {
+          log(`round ${round + 1}/${ROUNDS}: ${scenarios[i!]![0]}…`);
+          runs[i!]!.push(await scenarios[i!]![1]());
+        }
+      }
     }
     await baseline.stop();
-    const failed = (r: AutocannonResult) => r.non2xx + r.errors + r.timeouts;
-    const row = (name: string, r: AutocannonResult, ratio?: number) =>
-      `| ${name} | ${r.requests.average.toFixed(0)} | ${r.latency.p50} | ${r.latency.p99} | ${failed(r)} | ${ratio === undefined ? '' : `${(ratio * 100).toFixed(0)} %`} |`;
-    const [fr, br, fi, bi] = results as [
-      AutocannonResult,
-      AutocannonResult,
-      AutocannonResult,
-      AutocannonResult,
-    ];
+    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+    const rate = (rs: AutocannonResult[]) =>
+      rs.reduce((n, r) => n + r.requests.total, 0) / rs.reduce((n, r) => n + r.duration, 0);
+    const failed = (rs: AutocannonResult[]) => rs.reduce((n, r) => n + r.non2xx + r.errors + r.timeouts, 0);
+    const row = (i: number, ratio?: number) => {
+      const rs = runs[i]!;
+      return `| ${scenarios[i]![0]} | ${rate(rs).toFixed(0)} | ${median(rs.map((r) => r.latency.p50))} | ${median(rs.map((r) => r.latency.p99))} | ${failed(rs)} | ${ratio === undefined ? '' : `${(ratio * 100).toFixed(0)} %`} |`;
+    };
     const table = [
-      `| scenario (${CONNECTIONS} connections, ${DURATION} s) | statements/s | p50 ms | p99 ms | failed | of bare |`,
+      `| scenario (${CONNECTIONS} connections, ${ROUNDS} × ${DURATION} s) | statements/s | p50 ms | p99 ms | failed | of bare |`,
       '|---|--:|--:|--:|--:|--:|',
-      row(String(scenarios[0]![0]), fr, fr.requests.average / br.requests.average),
-      row(String(scenarios[1]![0]), br),
-      row(String(scenarios[2]![0]), fi, fi.requests.average / bi.requests.average),
-      row(String(scenarios[3]![0]), bi),
+      row(0, rate(runs[0]!) / rate(runs[1]!)),
+      row(1),
+      row(2, rate(runs[2]!) / rate(runs[3]!)),
+      row(3),
       '',
       'Target: ForgeBase ≥ 70 % of the bare endpoint. One statement per HTTP request (execute + close).',
     ].join('\n');
