@@ -11,6 +11,7 @@ import { type ChangeLog, createChangeLog } from './changes/change-log.ts';
 import { type Config, parseHostPort } from './config.ts';
 import { createCronLeases } from './crons/cron-leases.ts';
 import { type CronRegistry, createCronRegistry } from './crons/cron-registry.ts';
+import { type DatabasesHandle, lazyDatabases } from './databases/lazy-databases.ts';
 import type { Database } from './db/database.ts';
 import { openDatabase, openLogDatabase } from './db/open.ts';
 import { runSystemMigrations } from './db/system-migrations.ts';
@@ -73,6 +74,8 @@ export interface App {
   crons: CronRegistry;
   /** The project's server functions (`functions_dir`); absent when that dir does not exist. */
   functions: FunctionService | undefined;
+  /** Tenant databases (`/api/databases`, `forgebase db`): `await databases.get()` loads the service. */
+  databases: DatabasesHandle;
   http: FastifyInstance;
   /** The time every service reads (a manual clock in tests). */
   clock: Clock;
@@ -254,6 +257,7 @@ export async function createApp(
         await schemaSync.announce();
       },
     });
+    const databases = lazyDatabases({ db, dataDir: config.dataDir, clock, logger });
     // the functions runtime loads only for a project that has functions
     if (existsSync(config.functionsDir)) {
       const { createFunctionService } = await import('./functions/function-service.ts');
@@ -279,6 +283,7 @@ export async function createApp(
     const http = await createHttpServer(
       {
         functions,
+        databases,
         config,
         collections,
         records,
@@ -336,6 +341,7 @@ export async function createApp(
       backups,
       crons,
       functions,
+      databases,
       http,
       clock,
       secrets,
@@ -363,6 +369,7 @@ export async function createApp(
         redirect?.closeAllConnections();
         if (redirect) await new Promise((r) => redirect!.close(r));
         await http.close();
+        await databases.close();
         // after the last response: its entry is written before the log database closes
         await logs.stop();
         if (logDb?.owned) await logDb.db.close();

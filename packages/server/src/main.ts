@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { registerBackupCommand } from './commands/backup.ts';
 import { errorText } from './commands/common.ts';
+import { registerDbCommand } from './commands/db.ts';
 import { registerFunctionsCommand } from './commands/functions.ts';
 import { registerMigrateCommand } from './commands/migrate.ts';
 import { registerSecretsCommand } from './commands/secrets.ts';
@@ -32,6 +33,7 @@ registerMigrateCommand(program);
 registerBackupCommand(program);
 registerSecretsCommand(program);
 registerFunctionsCommand(program);
+registerDbCommand(program);
 
 program.parseAsync(process.argv).catch((e: unknown) => {
   process.stderr.write(`forgebase: ${errorText(e)}\n`);

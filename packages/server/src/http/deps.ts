@@ -2,6 +2,7 @@ import type { AuthService } from '../auth/auth-service.ts';
 import type { BackupService } from '../backups/backup-service.ts';
 import type { Config } from '../config.ts';
 import type { CronRegistry } from '../crons/cron-registry.ts';
+import type { DatabasesHandle } from '../databases/lazy-databases.ts';
 import type { FileService } from '../files/file-service.ts';
 import type { FunctionService } from '../functions/function-service.ts';
 import type { LogService } from '../logs/log-service.ts';
@@ -36,5 +37,7 @@ export interface HttpDeps {
   crons: CronRegistry;
   /** The project's server functions; absent when there is no functions dir. */
   functions?: FunctionService | undefined;
+  /** Tenant databases (`/api/databases`), loaded by the first request that needs them. */
+  databases: DatabasesHandle;
   logger: Logger;
 }

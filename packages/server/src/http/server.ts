@@ -20,6 +20,8 @@ import { backupRoutes } from './routes/backups.ts';
 import { batchRoutes } from './routes/batch.ts';
 import { collectionRoutes } from './routes/collections.ts';
 import { cronRoutes } from './routes/crons.ts';
+import { databaseRoutes } from './routes/databases.ts';
+import { databaseHranaRoutes } from './routes/databases-hrana.ts';
 import { docsRoutes } from './routes/docs.ts';
 import { fileRoutes } from './routes/files.ts';
 import { functionRoutes } from './routes/functions.ts';
@@ -181,6 +183,8 @@ export async function createHttpServer(deps: HttpDeps, logger: Logger): Promise<
     storageTusRoutes,
     backupRoutes,
     cronRoutes,
+    databaseRoutes,
+    databaseHranaRoutes,
     // after every built-in route: a user route that clashes with one is refused
     functionRoutes,
     // last: `/*` takes only the GETs no other route takes
