@@ -1,4 +1,5 @@
 import { ApiError, type ErrorData } from '../../errors/api-error.ts';
+import { errors } from '../../errors/codes.ts';
 import { type SandboxWorker, sandboxWorker, type WorkerFailure } from './sandbox-worker.ts';
 import type { HostCall, VmLimits } from './vm.ts';
 
@@ -156,9 +157,9 @@ export async function loadIsolatedModule(
 function hostCallOf(bridge: SandboxBridge, hostErrors: unknown[]): HostCall {
   return async (method, argsJson) => {
     try {
-      if (!CAPABILITY.test(method)) throw new ApiError(400, `unknown capability "${method}"`);
+      if (!CAPABILITY.test(method)) throw errors.badRequest(`unknown capability "${method}"`);
       const args = JSON.parse(argsJson) as unknown;
-      if (!Array.isArray(args)) throw new ApiError(400, `${method}: the arguments must be an array`);
+      if (!Array.isArray(args)) throw errors.badRequest(`${method}: the arguments must be an array`);
       const value = await bridge(method, args);
       return JSON.stringify({ ok: true, value: value ?? null });
     } catch (e) {
@@ -183,7 +184,7 @@ function decode(text: string, callName: string, hostErrors: unknown[]): unknown 
   const message = typeof e.message === 'string' ? e.message : 'error';
   if (typeof e.status === 'number' && Number.isInteger(e.status) && e.status >= 400 && e.status <= 599) {
     const data = e.data && typeof e.data === 'object' ? (e.data as ErrorData) : {};
-    throw new ApiError(e.status, message, data);
+    throw errors.withStatus(e.status, message, data);
   }
   if (e.name === 'InternalError' && /^stack overflow/.test(message))
     throw new SandboxLimitError(
