@@ -20,6 +20,7 @@ import { createLogService, type LogService, type LogWriteOptions } from './logs/
 import { LOG_MIGRATIONS } from './logs/migrations.ts';
 import { createMailer } from './mail/mailer.ts';
 import { createMigrationRunner, type MigrationRunner } from './migrations/migration-runner.ts';
+import { type AuditService, createAuditService } from './observability/audit-service.ts';
 import { createLogger, type Logger } from './observability/logger.ts';
 import { createRealtimeHub, type HubOptions, type RealtimeHub } from './realtime/hub.ts';
 import { createRecordFiles } from './records/record-files.ts';
@@ -69,6 +70,11 @@ export interface App {
   /** The cron registry: maintenance jobs, automatic backups. */
   crons: CronRegistry;
   http: FastifyInstance;
+  /**
+   * The tamper-evident audit log (docs/audit.md): `audit.append(entry, tx?)` inside the
+   * action's transaction when there is one.
+   */
+  audit: AuditService;
   /** The time every service reads (a manual clock in tests). */
   clock: Clock;
   /** Seals and opens secrets at rest (see docs/security.md "Secrets at rest"). */
@@ -118,6 +124,7 @@ export async function createApp(
   let logDb: { db: Database; owned: boolean } | undefined;
   try {
     logDb = await openLogDatabase(db, { dataDir: config.dataDir, migrations: LOG_MIGRATIONS });
+    const audit = createAuditService({ db, clock, logger, config });
     const mailer = createMailer({ config, logger });
     const settings = createSettingsService({ db, config, mailer, logger, secrets });
     // every stored secret must open with the configured keys (else a clear start-up
@@ -228,6 +235,9 @@ export async function createApp(
     crons.add('__fbTusCleanup__', '0 * * * *', () => tus.sweepExpired().then(() => undefined));
     // PocketBase prunes its logs every 6 hours
     crons.add('__fbLogsCleanup__', '0 */6 * * *', () => logs.pruneLogs().then(() => undefined));
+    // a signed head every 10 minutes (with a signing key), retention behind a checkpoint
+    crons.add('__fbAuditSign__', '*/10 * * * *', () => audit.signHead().then(() => undefined));
+    crons.add('__fbAuditCleanup__', '0 */6 * * *', () => audit.prune().then(() => undefined));
     const backups = createBackupService({
       db,
       blobs,
@@ -257,6 +267,7 @@ export async function createApp(
         backups,
         crons,
         logs,
+        audit,
         logger,
         clock,
       },
@@ -300,6 +311,7 @@ export async function createApp(
       crons,
       http,
       clock,
+      audit,
       secrets,
       rotateSecrets: () => resealSecrets(secrets, secretStores(db, settings.secretStore, secrets)),
       async start() {

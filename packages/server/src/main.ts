@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
+import { registerAuditCommand } from './commands/audit.ts';
 import { registerBackupCommand } from './commands/backup.ts';
 import { errorText } from './commands/common.ts';
 import { registerMigrateCommand } from './commands/migrate.ts';
@@ -29,6 +30,7 @@ registerSuperuserCommand(program);
 registerMigrateCommand(program);
 registerBackupCommand(program);
 registerSecretsCommand(program);
+registerAuditCommand(program);
 
 program.parseAsync(process.argv).catch((e: unknown) => {
   process.stderr.write(`forgebase: ${errorText(e)}\n`);

@@ -4,6 +4,7 @@ import type { Config } from '../config.ts';
 import type { CronRegistry } from '../crons/cron-registry.ts';
 import type { FileService } from '../files/file-service.ts';
 import type { LogService } from '../logs/log-service.ts';
+import type { AuditService } from '../observability/audit-service.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { RealtimeHub } from '../realtime/hub.ts';
 import type { RecordService } from '../records/record-service.ts';
@@ -31,6 +32,8 @@ export interface HttpDeps {
   clock?: Clock;
   /** The request logs (`/api/logs`), written by the request-log hook. */
   logs: LogService;
+  /** The audit log (`/api/audit`; entries of actions taken through HTTP). */
+  audit: AuditService;
   backups: BackupService;
   crons: CronRegistry;
   logger: Logger;

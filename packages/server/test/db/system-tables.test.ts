@@ -117,6 +117,20 @@ const COLUMNS: { [T in keyof SystemTables]-?: ColumnSet<SystemTables[T]> } = {
     expires: true,
     created: true,
   },
+  _audit: {
+    seq: true,
+    created: true,
+    actorType: true,
+    actorId: true,
+    actorCollection: true,
+    action: true,
+    target: true,
+    ip: true,
+    data: true,
+    prevHash: true,
+    hash: true,
+  },
+  _audit_checkpoints: { seq: true, hash: true, kind: true, signature: true, publicKey: true, created: true },
 };
 
 for (const dialect of DIALECTS) {
