@@ -2,6 +2,8 @@ import type { Server } from 'node:http';
 import type { FastifyInstance } from 'fastify';
 import { AUTH_ORIGINS, authOriginsCollection } from './auth/auth-alerts.ts';
 import { type AuthService, createAuthService } from './auth/auth-service.ts';
+import { guardSuperuserWrites } from './auth/operator-guard.ts';
+import { roleField } from './auth/operator-roles.ts';
 import { hashPassword, verifyPassword } from './auth/password.ts';
 import { totpSecretStore } from './auth/totp.ts';
 import { autoBackupService } from './backups/auto-backup.ts';
@@ -20,6 +22,8 @@ import { createLogService, type LogService, type LogWriteOptions } from './logs/
 import { LOG_MIGRATIONS } from './logs/migrations.ts';
 import { createMailer } from './mail/mailer.ts';
 import { createMigrationRunner, type MigrationRunner } from './migrations/migration-runner.ts';
+import { collectionChangeEntry } from './observability/audit-diff.ts';
+import { auditAccountChanges } from './observability/audit-hooks.ts';
 import { type AuditService, createAuditService } from './observability/audit-service.ts';
 import { createLogger, type Logger } from './observability/logger.ts';
 import { createRealtimeHub, type HubOptions, type RealtimeHub } from './realtime/hub.ts';
@@ -140,6 +144,7 @@ export async function createApp(
       ruleProblem,
       onChange: async (tx, changes) => {
         if (config.automigrate && runner) await runner.record(tx, changes);
+        for (const c of changes) await audit.append(collectionChangeEntry(c.before, c.after), tx);
       },
       onCommitted: () => schemaSync.announce(),
     });
@@ -154,6 +159,14 @@ export async function createApp(
         { name: SUPERUSERS, type: 'auth', fields: superuserFields() },
         { system: true },
       );
+      runner = migrations;
+    }
+    if (!collections.get(SUPERUSERS).fields.some((f) => f.name === 'role')) {
+      // operator roles: superusers made before them have none, which means owner
+      runner = undefined;
+      await collections.update(SUPERUSERS, {
+        fields: [...collections.get(SUPERUSERS).fields, roleField()],
+      });
       runner = migrations;
     }
     if (!collections.find(AUTH_ORIGINS)) {
@@ -181,6 +194,8 @@ export async function createApp(
       passwords: { hash: hashPassword, verify: verifyPassword },
       files: createRecordFiles({ blobs: recordBlobs, logger }),
     });
+    guardSuperuserWrites({ db, records });
+    auditAccountChanges({ records, audit });
     await settings.load();
     mailer.beforeSend(settings.load);
     const auth = createAuthService({

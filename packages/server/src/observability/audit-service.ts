@@ -168,6 +168,21 @@ export function createAuditService(deps: {
       return tx ? store.append(tx, entry) : db.transaction((t) => store.append(t, entry));
     },
 
+    /**
+     * Runs `action` in a transaction and appends the entry `entryOf(result)` describes in
+     * it: the writes `action` makes through the database join that transaction (on both
+     * dialects), so the action and its entry commit together or not at all.
+     *
+     * @example audit.recorded(() => apiKeys.revoke(id), () => ({ action: 'apiKey.revoke', target: id }))
+     */
+    recorded<T>(action: () => Promise<T>, entryOf: (result: T) => AuditInput): Promise<T> {
+      return db.transaction(async (tx) => {
+        const result = await action();
+        await service.append(entryOf(result), tx);
+        return result;
+      });
+    },
+
     /** Marks the rest of the current async context as serving `request` (an HTTP request's start). */
     enterRequest(request: AuditRequest): void {
       requests.enterWith(request);
