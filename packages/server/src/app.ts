@@ -1,4 +1,5 @@
 import type { Server } from 'node:http';
+import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { AUTH_ORIGINS, authOriginsCollection } from './auth/auth-alerts.ts';
 import { type AuthService, createAuthService } from './auth/auth-service.ts';
@@ -36,7 +37,8 @@ import { SUPERUSERS } from './schema/collection.ts';
 import { type CollectionService, createCollectionService } from './schema/collection-service.ts';
 import { resealCollectionSecrets } from './schema/collection-store.ts';
 import { createSchemaSync, type SchemaBus } from './schema/schema-sync.ts';
-import { openSecretBox, resealSecrets, type SecretStore } from './secrets/encryption-key.ts';
+import { KEY_FILE, openSecretBox, resealSecrets, type SecretStore } from './secrets/encryption-key.ts';
+import { createUserSecrets, type UserSecrets } from './secrets/user-secrets.ts';
 import { createSettingsService, type SettingsService } from './settings/settings-service.ts';
 import { openBlobStore } from './storage/open-blob-store.ts';
 import { createRecordBlobStore } from './storage/record-blob-store.ts';
@@ -83,6 +85,8 @@ export interface App {
   clock: Clock;
   /** Seals and opens secrets at rest (see docs/security.md "Secrets at rest"). */
   secrets: SecretBox;
+  /** User secrets for functions (`forgebase secrets set NAME`; `ctx.secrets` once wired). */
+  userSecrets: UserSecrets;
   /** Re-seals every stored secret with the current key (`forgebase secrets rotate`). */
   rotateSecrets(): Promise<{ name: string; resealed: number }[]>;
   /** Starts the background services (in `services` order), then listens on `config.http`; returns the bound URL. */
@@ -129,11 +133,15 @@ export async function createApp(
   try {
     logDb = await openLogDatabase(db, { dataDir: config.dataDir, migrations: LOG_MIGRATIONS });
     const audit = createAuditService({ db, clock, logger, config });
+    const userSecrets = createUserSecrets({ db, box: secrets });
     const mailer = createMailer({ config, logger });
     const settings = createSettingsService({ db, config, mailer, logger, secrets });
     // every stored secret must open with the configured keys (else a clear start-up
     // error, not failing requests later); those in clear or under a previous key are re-sealed
-    const resealed = await resealSecrets(secrets, secretStores(db, settings.secretStore, secrets));
+    const resealed = await resealSecrets(
+      secrets,
+      secretStores(db, [settings.secretStore, userSecrets.secretStore], secrets),
+    );
     for (const r of resealed)
       if (r.resealed)
         logger.info({ store: r.name, count: r.resealed }, 'secrets re-sealed with the current key');
@@ -328,7 +336,9 @@ export async function createApp(
       clock,
       audit,
       secrets,
-      rotateSecrets: () => resealSecrets(secrets, secretStores(db, settings.secretStore, secrets)),
+      userSecrets,
+      rotateSecrets: () =>
+        resealSecrets(secrets, secretStores(db, [settings.secretStore, userSecrets.secretStore], secrets)),
       async start() {
         // only a serving app warns: one-shot commands keep their output to themselves
         if (await db.isSuperuserRole()) {
@@ -336,6 +346,11 @@ export async function createApp(
             'the PostgreSQL role is a superuser: use a role without superuser rights (docs/security.md), a superuser role can read the host through SQL',
           );
         }
+        if (!config.encryptionKey)
+          logger.warn(
+            { keyFile: join(config.dataDir, KEY_FILE) },
+            'no encryption key is configured (FORGEBASE_ENCRYPTION_KEY or --encryptionEnv): secrets at rest are sealed with the key file in the data directory, so whoever can read that directory can open them; configure a key kept elsewhere (docs/security.md)',
+          );
         await lifecycle.start();
         const { host, port } = parseHostPort(config.https ?? config.http);
         await http.listen({ host, port });
@@ -370,10 +385,10 @@ export async function createApp(
 }
 
 /** Every place that keeps sealed secrets (re-sealed at start and by `forgebase secrets rotate`). */
-function secretStores(db: Database, settings: SecretStore, secrets: SecretBox): SecretStore[] {
+function secretStores(db: Database, stores: SecretStore[], secrets: SecretBox): SecretStore[] {
   return [
     { name: 'the OAuth2 provider secrets (_collections)', reseal: (box) => resealCollectionSecrets(db, box) },
-    settings,
+    ...stores,
     totpSecretStore(db),
     createS3Store(db, secrets).secretStore,
   ];

@@ -5,6 +5,7 @@ import type { SystemMigration } from './db/system-migrations.ts';
 import { AUDIT_MIGRATIONS } from './observability/audit-migrations.ts';
 import { S3_MIGRATIONS } from './s3/migrations.ts';
 import { CORE_MIGRATIONS } from './schema/migrations.ts';
+import { SECRETS_MIGRATIONS } from './secrets/migrations.ts';
 import { STORAGE_MIGRATIONS } from './storage/migrations.ts';
 
 /**
@@ -19,4 +20,5 @@ export const SYSTEM_MIGRATIONS: readonly SystemMigration[] = [
   ...CHANGES_MIGRATIONS,
   ...CRONS_MIGRATIONS,
   ...AUDIT_MIGRATIONS,
+  ...SECRETS_MIGRATIONS,
 ];

@@ -32,6 +32,7 @@ export interface SystemTables {
   _tus_uploads: TusUploadsTable;
   _audit: AuditTable;
   _audit_checkpoints: AuditCheckpointsTable;
+  _user_secrets: UserSecretsTable;
 }
 
 /**
@@ -266,4 +267,12 @@ export interface AuditCheckpointsTable {
   /** base64 (raw 32 bytes) of the public key that signed it, '' when unsigned. */
   publicKey: string;
   created: string;
+}
+
+/** User secrets for functions; `value` is sealed (`fbenc:v1:…`). */
+export interface UserSecretsTable {
+  name: string;
+  value: string;
+  created: string;
+  updated: string;
 }

@@ -131,6 +131,7 @@ const COLUMNS: { [T in keyof SystemTables]-?: ColumnSet<SystemTables[T]> } = {
     hash: true,
   },
   _audit_checkpoints: { seq: true, hash: true, kind: true, signature: true, publicKey: true, created: true },
+  _user_secrets: { name: true, value: true, created: true, updated: true },
 };
 
 for (const dialect of DIALECTS) {

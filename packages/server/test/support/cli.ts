@@ -19,19 +19,22 @@ export interface CliResult {
 /**
  * Runs `node packages/server/src/main.ts <args>` as a child process in `cwd`, with the
  * repo's Node 24 first on PATH and no FORGEBASE_* variables from the parent (`extraEnv` added).
+ * Its stdin gets `input` and is then closed.
  */
 export function runForgebase(
   args: string[],
   cwd: string,
   extraEnv: Record<string, string> = {},
+  input = '',
 ): Promise<CliResult> {
   const env: NodeJS.ProcessEnv = { ...extraEnv };
   for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('FORGEBASE_')) env[k] = v;
   env.PATH = `${BIN}${delimiter}${process.env.PATH ?? ''}`;
   return new Promise((resolve) => {
-    execFile('node', [MAIN, ...args], { cwd, env, timeout: 60_000 }, (err, stdout, stderr) => {
+    const child = execFile('node', [MAIN, ...args], { cwd, env, timeout: 60_000 }, (err, stdout, stderr) => {
       resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr });
     });
+    child.stdin?.end(input);
   });
 }
 
