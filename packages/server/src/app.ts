@@ -417,5 +417,6 @@ function superuserFields(): Record<string, unknown>[] {
   return [
     { name: 'created', type: 'autodate', onCreate: true, onUpdate: false, system: true },
     { name: 'updated', type: 'autodate', onCreate: true, onUpdate: true, system: true },
+    roleField(),
   ];
 }

@@ -1,6 +1,17 @@
 import assert from 'node:assert/strict';
+import { existsSync, readdirSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
-import { DIALECTS, SUPERUSER_EMAIL, startTestApp, type TestApp } from '../support/app.ts';
+import { createApp } from '../../src/app.ts';
+import { parseRole } from '../../src/auth/operator-roles.ts';
+import {
+  DIALECTS,
+  SUPERUSER_EMAIL,
+  silentLogger,
+  startTestApp,
+  type TestApp,
+  testConfig,
+} from '../support/app.ts';
+import { testStorage } from '../support/storage.ts';
 
 const PASSWORD = 'operator-pass-123';
 
@@ -182,6 +193,48 @@ for (const dialect of DIALECTS) {
         (e) => e.action === 'superuser.create' && e.data.email === 'dev2@example.com',
       );
       assert.deepEqual(created?.actor, { type: 'superuser', id: ids.admin, collection: '_superusers' });
+    });
+  });
+}
+
+for (const dialect of DIALECTS) {
+  describe(`superuser roles on upgrade (${dialect})`, () => {
+    test('a database from before roles gains the role field at start; its superusers are owners', async () => {
+      const storage = testStorage(dialect, 'fb-roles-upgrade-');
+      const config = testConfig(dialect, storage.dir, storage.schema);
+      let app = await createApp(config, { logger: silentLogger() });
+      try {
+        await app.records.asSystem().create('_superusers', {
+          email: 'old@example.com',
+          password: PASSWORD,
+          passwordConfirm: PASSWORD,
+        });
+        // what an older ForgeBase left: no role column, no role field in the definition
+        const row = await app.db.first(
+          app.db.sys.selectFrom('_collections').select('data').where('name', '=', '_superusers'),
+        );
+        const def = JSON.parse(String(row?.data));
+        def.fields = def.fields.filter((f: { name: string }) => f.name !== 'role');
+        await app.db.run(
+          app.db.sys
+            .updateTable('_collections')
+            .set({ data: JSON.stringify(def) })
+            .where('name', '=', '_superusers'),
+        );
+        await app.db.exec('ALTER TABLE _superusers DROP COLUMN role');
+        await app.stop();
+        app = await createApp(config, { logger: silentLogger() });
+        const su = app.collections.get('_superusers');
+        assert.ok(su.fields.some((f) => f.name === 'role'));
+        const old = await app.records.findByField(su, 'email', 'old@example.com');
+        assert.equal(old?.role, '');
+        assert.equal(parseRole(old?.role), 'owner');
+        // a system change: no migration file for the user's project
+        assert.deepEqual(existsSync(config.migrationsDir) ? readdirSync(config.migrationsDir) : [], []);
+      } finally {
+        await app.stop();
+        await storage.remove();
+      }
     });
   });
 }
