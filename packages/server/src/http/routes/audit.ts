@@ -1,6 +1,7 @@
 import type { HttpDeps } from '../deps.ts';
 import { listParams, QUERY } from '../query-params.ts';
 import type { RouteApp } from '../route-schema.ts';
+import { pageOf } from '../schemas.ts';
 import { Type } from '../type.ts';
 import { superuserOnly } from '../viewer.ts';
 
@@ -22,13 +23,7 @@ const Entry = Type.Object({
   hash: Type.String({ description: 'SHA-256 of prevHash and the canonical entry (hex).' }),
 });
 
-const EntryList = Type.Object({
-  page: Type.Integer(),
-  perPage: Type.Integer(),
-  totalItems: Type.Integer({ description: '-1 with skipTotal.' }),
-  totalPages: Type.Integer({ description: '-1 with skipTotal.' }),
-  items: Type.Array(Entry),
-});
+const EntryList = pageOf(Entry);
 
 /** `GET /api/audit` (superusers): the audit chain, with PocketBase's list parameters. */
 export function auditRoutes(app: RouteApp, { audit, auth }: HttpDeps): void {

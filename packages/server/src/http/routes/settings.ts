@@ -152,11 +152,14 @@ export function settingsRoutes(app: RouteApp, { settings, auth, audit }: HttpDep
     async (req) => {
       const body = await readBody(req);
       const viewer = await viewerOf(req, auth);
-      // the patch as sent, its secrets redacted by the audit log
-      return audit.recorded(
-        () => settings.update(body, viewer),
-        () => ({ action: 'settings.update', data: { sections: Object.keys(body).sort(), patch: body } }),
-      );
+      const saved = await settings.update(body, viewer);
+      // after the update, not in its transaction: the update tells the other nodes at once
+      // (NOTIFY), and they must read the committed row. The secrets of the patch are redacted.
+      await audit.append({
+        action: 'settings.update',
+        data: { sections: Object.keys(body).sort(), patch: body },
+      });
+      return saved;
     },
   );
   app.post(
