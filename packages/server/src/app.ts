@@ -1,7 +1,7 @@
 import type { Server } from 'node:http';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { AUTH_ORIGINS, authOriginsCollection } from './auth/auth-alerts.ts';
+import { adoptExternalAuths, authSystemCollections, forgetAuthCollection } from './auth/auth-collections.ts';
 import { type AuthService, createAuthService } from './auth/auth-service.ts';
 import { guardSuperuserWrites } from './auth/operator-guard.ts';
 import { roleField } from './auth/operator-roles.ts';
@@ -151,6 +151,9 @@ export async function createApp(
       secrets,
       ruleProblem,
       onChange: async (tx, changes) => {
+        // a deleted auth collection's OTPs, links, origins, TOTP and passkeys go with it
+        for (const ch of changes)
+          if (ch.before?.type === 'auth' && !ch.after) await forgetAuthCollection(tx, db.qb, ch.before.id);
         if (config.automigrate && runner) await runner.record(tx, changes);
         for (const c of changes) await audit.append(collectionChangeEntry(c.before, c.after), tx);
       },
@@ -160,13 +163,15 @@ export async function createApp(
     await collections.reload();
     const migrations = createMigrationRunner({ db, collections, dir: config.migrationsDir });
     runner = migrations;
-    if (!collections.find(SUPERUSERS)) {
-      // a system collection, not a user migration: created without a migration file
+    // the system collections, created without a migration file (not user migrations):
+    // _superusers and PocketBase's per-record ones (_authOrigins, _externalAuths, _mfas, _otps)
+    const missing = [
+      { name: SUPERUSERS, type: 'auth', fields: superuserFields() },
+      ...authSystemCollections(),
+    ].filter((def) => !collections.find(String(def.name)));
+    if (missing.length) {
       runner = undefined;
-      await collections.create(
-        { name: SUPERUSERS, type: 'auth', fields: superuserFields() },
-        { system: true },
-      );
+      await collections.createMany(missing, { system: true });
       runner = migrations;
     }
     if (!collections.get(SUPERUSERS).fields.some((f) => f.name === 'role')) {
@@ -177,11 +182,7 @@ export async function createApp(
       });
       runner = migrations;
     }
-    if (!collections.find(AUTH_ORIGINS)) {
-      runner = undefined;
-      await collections.create(authOriginsCollection(), { system: true });
-      runner = migrations;
-    }
+    await adoptExternalAuths(db);
     if (opts.applyMigrations) {
       const ran = await migrations.up();
       if (ran.length) logger.info({ migrations: ran }, 'applied migrations');
@@ -201,6 +202,7 @@ export async function createApp(
       changes,
       passwords: { hash: hashPassword, verify: verifyPassword },
       files: createRecordFiles({ blobs: recordBlobs, logger }),
+      clock,
     });
     guardSuperuserWrites({ db, records });
     auditAccountChanges({ records, audit });
@@ -245,6 +247,10 @@ export async function createApp(
       clock,
       logger,
       ...(opts.logWrites ? { options: opts.logWrites } : {}),
+    });
+    // like PocketBase on a settings reload: entries the new `logs` settings would not keep go
+    settings.onUpdate(async (sections) => {
+      if (sections.includes('logs')) await logs.reapplySettings();
     });
     const crons = createCronRegistry({
       clock,
