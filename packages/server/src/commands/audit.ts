@@ -1,6 +1,7 @@
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, readFileSync } from 'node:fs';
 import { finished } from 'node:stream/promises';
 import type { Command } from 'commander';
+import { type AuditExport, verifyExport } from '../observability/audit-service.ts';
 import { configFrom, withApp } from './common.ts';
 
 /**
@@ -13,7 +14,21 @@ export function registerAuditCommand(program: Command): void {
     .command('verify')
     .description('walk the audit chain; report the first altered, missing or reordered entry')
     .option('--json', 'print the report as JSON')
-    .action(async (o: { json?: boolean }, c: Command) => {
+    .option('--file <export>', 'check a JSON export offline instead of the database')
+    .option('--public-key <base64>', "with --file: the operator's Ed25519 public key (raw, base64)")
+    .action(async (o: { json?: boolean; file?: string; publicKey?: string }, c: Command) => {
+      if (o.file) {
+        const doc = JSON.parse(readFileSync(o.file, 'utf8')) as AuditExport;
+        const r = verifyExport(doc, o.publicKey ?? doc.publicKey);
+        if (o.json) process.stdout.write(`${JSON.stringify(r)}\n`);
+        else if (r.ok)
+          process.stdout.write(
+            `The export is intact: ${r.count} entries up to head ${r.head.seq} ${r.head.hash}.\n`,
+          );
+        else process.stdout.write(`The export is broken at entry ${r.seq}: ${r.message}.\n`);
+        if (!r.ok) process.exitCode = 2;
+        return;
+      }
       await withApp(configFrom(c), async (app) => {
         const r = await app.audit.verify();
         if (o.json) process.stdout.write(`${JSON.stringify(r)}\n`);

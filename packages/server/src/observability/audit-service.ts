@@ -97,7 +97,7 @@ function publicKeyFromRaw(raw: string): KeyObject {
  * one, the key it names): a checkpoint anyone with database access could forge is
  * worth nothing, so only the configured key counts when there is one.
  */
-function checkpointSigned(cp: AuditCheckpoint, publicKey: string | undefined): boolean {
+export function checkpointSigned(cp: AuditCheckpoint, publicKey: string | undefined): boolean {
   if (!cp.signature || !cp.publicKey) return false;
   if (publicKey && cp.publicKey !== publicKey) return false;
   try {
@@ -110,6 +110,49 @@ function checkpointSigned(cp: AuditCheckpoint, publicKey: string | undefined): b
   } catch {
     return false;
   }
+}
+
+/** An export's JSON (`forgebase audit export --format json`). */
+export interface AuditExport {
+  start: { seq: number; hash: string };
+  publicKey: string;
+  checkpoints: AuditCheckpoint[];
+  entries: ChainedEntry[];
+  head: { seq: number; hash: string };
+}
+
+/**
+ * Checks an export offline: its entries link from `start` to `head`, and every signed
+ * checkpoint inside it matches its entry and is signed by `publicKey` (the auditor's copy
+ * of the operator's public key, else the one the export names).
+ */
+export function verifyExport(doc: AuditExport, publicKey = doc.publicKey): ChainVerdict {
+  const walker = createChainWalker(doc.start);
+  for (const e of doc.entries) if (!walker.push(e)) break;
+  const r = walker.result();
+  if (!r.ok) return r;
+  if (r.head.seq !== doc.head.seq || r.head.hash !== doc.head.hash)
+    return {
+      ok: false,
+      count: r.count,
+      seq: r.head.seq + 1,
+      problem: 'missing',
+      message: `the export ends at entry ${r.head.seq}, its head says ${doc.head.seq}`,
+    };
+  const bySeq = new Map(doc.entries.map((e) => [e.seq, e]));
+  for (const cp of doc.checkpoints) {
+    const e = bySeq.get(cp.seq);
+    if (!e || !cp.signature) continue;
+    if (e.hash !== cp.hash || !checkpointSigned(cp, publicKey || undefined))
+      return {
+        ok: false,
+        count: r.count,
+        seq: cp.seq,
+        problem: 'altered',
+        message: `entry ${cp.seq} does not match the head signed at ${cp.created}`,
+      };
+  }
+  return r;
 }
 
 /**

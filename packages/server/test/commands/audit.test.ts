@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { createChainWalker } from '../../src/observability/audit-chain.ts';
@@ -68,6 +68,23 @@ for (const dialect of DIALECTS) {
       const r = walker.result();
       assert.deepEqual(r.ok && r.head, doc.head);
       assert.deepEqual(doc.start, { seq: 0, hash: '0'.repeat(64) });
+      // the same check by the CLI, without the database; then on a tampered copy
+      const offline = await cli.run('audit', 'verify', '--file', file);
+      assert.deepEqual(offline, {
+        code: 0,
+        stdout: `The export is intact: ${doc.entries.length} entries up to head ${doc.head.seq} ${doc.head.hash}.\n`,
+        stderr: '',
+      });
+      doc.entries[1].target = 'forged';
+      writeFileSync(file, JSON.stringify(doc));
+      const tampered = await cli.run('audit', 'verify', '--file', file);
+      assert.deepEqual(
+        [tampered.code, tampered.stdout],
+        [
+          2,
+          `The export is broken at entry ${doc.entries[1].seq}: entry ${doc.entries[1].seq} was altered: its hash does not match its content.\n`,
+        ],
+      );
     });
 
     test('audit export --format csv --since writes a header and the entries from that date', async () => {

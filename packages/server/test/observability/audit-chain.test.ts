@@ -2,10 +2,12 @@ import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { Writable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
 import type { App } from '../../src/app.ts';
 import { createApp } from '../../src/app.ts';
 import { entryHash, GENESIS_HASH } from '../../src/observability/audit-chain.ts';
+import { type AuditExport, verifyExport } from '../../src/observability/audit-service.ts';
 import { DIALECTS, silentLogger, testConfig } from '../support/app.ts';
 import { createManualClock } from '../support/clock.ts';
 import { testStorage } from '../support/storage.ts';
@@ -196,6 +198,31 @@ for (const dialect of DIALECTS) {
       for (let i = 1; i < N; i++) assert.equal(page.items[i]!.prevHash, page.items[i - 1]!.hash);
       const r = await app.audit.verify();
       assert.deepEqual(r.ok && r.count, N);
+    });
+
+    test('an export with signed heads verifies offline, only with the right public key', async () => {
+      await reset();
+      await appendMany(app, 3);
+      await app.audit.signHead();
+      await appendMany(app, 2);
+      let text = '';
+      const sink = new Writable({
+        write(chunk, _e, cb) {
+          text += String(chunk);
+          cb();
+        },
+      });
+      const head = await app.audit.exportTo(sink, { format: 'json' });
+      const doc = JSON.parse(text) as AuditExport;
+      assert.deepEqual(doc.head, { seq: 5, hash: head?.hash });
+      assert.equal(doc.checkpoints.length, 1);
+      assert.equal(verifyExport(doc).ok, true);
+      const other = generateKeyPairSync('ed25519').publicKey.export({ format: 'jwk' });
+      const wrongKey = Buffer.from(String(other.x), 'base64url').toString('base64');
+      const r = verifyExport(doc, wrongKey);
+      assert.deepEqual(!r.ok && [r.seq, r.problem], [3, 'altered']);
+      const cut = { ...doc, entries: doc.entries.slice(0, 4) };
+      assert.deepEqual(verifyExport(cut).ok, false);
     });
 
     test('retention prunes old entries behind a signed checkpoint; the rest still verifies', async () => {
