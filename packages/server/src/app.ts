@@ -1,6 +1,9 @@
 import type { Server } from 'node:http';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
+import { collectionChangeEntry } from './audit/audit-diff.ts';
+import { auditAccountChanges } from './audit/audit-hooks.ts';
+import { type AuditService, createAuditService } from './audit/audit-service.ts';
 import { adoptExternalAuths, authSystemCollections, forgetAuthCollection } from './auth/auth-collections.ts';
 import { type AuthService, createAuthService } from './auth/auth-service.ts';
 import { guardSuperuserWrites } from './auth/operator-guard.ts';
@@ -23,9 +26,6 @@ import { createLogService, type LogService, type LogWriteOptions } from './logs/
 import { LOG_MIGRATIONS } from './logs/migrations.ts';
 import { createMailer } from './mail/mailer.ts';
 import { createMigrationRunner, type MigrationRunner } from './migrations/migration-runner.ts';
-import { collectionChangeEntry } from './observability/audit-diff.ts';
-import { auditAccountChanges } from './observability/audit-hooks.ts';
-import { type AuditService, createAuditService } from './observability/audit-service.ts';
 import { createLogger, type Logger } from './observability/logger.ts';
 import { createRealtimeHub, type HubOptions, type RealtimeHub } from './realtime/hub.ts';
 import { createRecordFiles } from './records/record-files.ts';

@@ -1,8 +1,8 @@
+import { AUDIT_MIGRATIONS } from './audit/migrations.ts';
 import { AUTH_MIGRATIONS } from './auth/migrations.ts';
 import { CHANGES_MIGRATIONS } from './changes/migrations.ts';
 import { CRONS_MIGRATIONS } from './crons/migrations.ts';
 import type { SystemMigration } from './db/system-migrations.ts';
-import { AUDIT_MIGRATIONS } from './observability/audit-migrations.ts';
 import { S3_MIGRATIONS } from './s3/migrations.ts';
 import { CORE_MIGRATIONS } from './schema/migrations.ts';
 import { SECRETS_MIGRATIONS } from './secrets/migrations.ts';

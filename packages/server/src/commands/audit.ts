@@ -1,7 +1,7 @@
 import { createWriteStream, readFileSync } from 'node:fs';
 import { finished } from 'node:stream/promises';
 import type { Command } from 'commander';
-import { type AuditExport, verifyExport } from '../observability/audit-service.ts';
+import { type AuditExport, verifyExport } from '../audit/audit-service.ts';
 import { configFrom, withApp } from './common.ts';
 
 /**

@@ -223,7 +223,7 @@ export interface TusUploadsTable {
   created: string;
 }
 
-/** The audit chain (observability/audit-store.ts); `data` is JSON text on SQLite, parsed on PostgreSQL. */
+/** The audit chain (audit/audit-store.ts); `data` is JSON text on SQLite, parsed on PostgreSQL. */
 export interface AuditTable {
   seq: number;
   created: string;

@@ -1,10 +1,10 @@
+import type { AuditService } from '../audit/audit-service.ts';
 import type { AuthService } from '../auth/auth-service.ts';
 import type { BackupService } from '../backups/backup-service.ts';
 import type { Config } from '../config.ts';
 import type { CronRegistry } from '../crons/cron-registry.ts';
 import type { FileService } from '../files/file-service.ts';
 import type { LogService } from '../logs/log-service.ts';
-import type { AuditService } from '../observability/audit-service.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { RealtimeHub } from '../realtime/hub.ts';
 import type { RecordService } from '../records/record-service.ts';

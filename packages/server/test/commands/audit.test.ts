@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { createChainWalker } from '../../src/observability/audit-chain.ts';
+import { createChainWalker } from '../../src/audit/audit-chain.ts';
 import { SUPERUSERS } from '../../src/schema/collection.ts';
 import { DIALECTS } from '../support/app.ts';
 import { type CliTarget, cliTarget } from '../support/cli.ts';

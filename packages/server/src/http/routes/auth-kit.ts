@@ -1,8 +1,8 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { TSchema } from 'typebox';
+import type { AuditInput } from '../../audit/audit-service.ts';
 import type { AuthResult, SignInContext } from '../../auth/auth-service.ts';
 import { ApiError } from '../../errors/api-error.ts';
-import type { AuditInput } from '../../observability/audit-service.ts';
 import { SUPERUSERS } from '../../schema/collection.ts';
 import { readBody } from '../body.ts';
 import type { HttpDeps } from '../deps.ts';

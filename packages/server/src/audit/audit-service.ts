@@ -4,13 +4,13 @@ import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import type { Writable } from 'node:stream';
 import type { Database, Transaction } from '../db/database.ts';
+import type { Logger } from '../observability/logger.ts';
 import type { ListParams } from '../records/list.ts';
 import type { Viewer } from '../rules/viewer.ts';
 import type { Clock } from '../tools/clock.ts';
 import { formatDate, parseDate } from '../tools/time.ts';
 import { type AuditActor, type ChainedEntry, type ChainVerdict, createChainWalker } from './audit-chain.ts';
 import { type AuditCheckpoint, type AuditPage, createAuditStore } from './audit-store.ts';
-import type { Logger } from './logger.ts';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 const PAGE = 500;
