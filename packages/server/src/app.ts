@@ -368,6 +368,7 @@ export async function createApp(
       async stop() {
         if (stopped) return;
         stopped = true;
+        http.beginClosing();
         await lifecycle.stop();
         redirect?.closeAllConnections();
         if (redirect) await new Promise((r) => redirect!.close(r));

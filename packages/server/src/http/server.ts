@@ -51,6 +51,13 @@ export function registeredRoutes(app: FastifyInstance): string[] {
   return [...(routeLists.get(app) ?? [])].sort();
 }
 
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Marks the server as stopping: every response from now on closes its connection. */
+    beginClosing(): void;
+  }
+}
+
 /** Builds the Fastify server: hooks, error mapping, then every route group in one list. */
 export async function createHttpServer(deps: HttpDeps, logger: Logger): Promise<FastifyInstance> {
   // request ids: a random per-server prefix and a counter (unique, and no crypto per request)
@@ -109,6 +116,11 @@ export async function createHttpServer(deps: HttpDeps, logger: Logger): Promise<
   // graceful stop: a request still in flight when close() starts gets its response, then
   // its keep-alive connection is closed (otherwise close() waits for the 72 s idle timeout)
   let closing = false;
+  // app.stop() calls it first, before the background services stop (which can take a
+  // while on PostgreSQL): a response sent meanwhile already says `connection: close`
+  app.decorate('beginClosing', () => {
+    closing = true;
+  });
   app.addHook('preClose', (done) => {
     closing = true;
     done();
