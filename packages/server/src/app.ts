@@ -16,6 +16,7 @@ import { type ChangeLog, createChangeLog } from './changes/change-log.ts';
 import { type Config, parseHostPort } from './config.ts';
 import { createCronLeases } from './crons/cron-leases.ts';
 import { type CronRegistry, createCronRegistry } from './crons/cron-registry.ts';
+import { type DatabasesHandle, lazyDatabases } from './databases/lazy-databases.ts';
 import type { Database } from './db/database.ts';
 import { openDatabase, openLogDatabase } from './db/open.ts';
 import { runSystemMigrations } from './db/system-migrations.ts';
@@ -75,6 +76,8 @@ export interface App {
   backups: BackupService;
   /** The cron registry: maintenance jobs, automatic backups. */
   crons: CronRegistry;
+  /** Tenant databases (`/api/databases`, `forgebase db`): `await databases.get()` loads the service. */
+  databases: DatabasesHandle;
   http: FastifyInstance;
   /**
    * The tamper-evident audit log (docs/audit.md): `audit.append(entry, tx?)` inside the
@@ -281,8 +284,10 @@ export async function createApp(
         await schemaSync.announce();
       },
     });
+    const databases = lazyDatabases({ db, dataDir: config.dataDir, clock, logger });
     const http = await createHttpServer(
       {
+        databases,
         config,
         collections,
         records,
@@ -338,6 +343,7 @@ export async function createApp(
       logs,
       backups,
       crons,
+      databases,
       http,
       clock,
       audit,
@@ -373,6 +379,7 @@ export async function createApp(
         redirect?.closeAllConnections();
         if (redirect) await new Promise((r) => redirect!.close(r));
         await http.close();
+        await databases.close();
         // after the last response: its entry is written before the log database closes
         await logs.stop();
         if (logDb?.owned) await logDb.db.close();

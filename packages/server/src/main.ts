@@ -4,6 +4,7 @@ import { Command } from 'commander';
 import { registerAuditCommand } from './commands/audit.ts';
 import { registerBackupCommand } from './commands/backup.ts';
 import { errorText } from './commands/common.ts';
+import { registerDbCommand } from './commands/db.ts';
 import { registerMigrateCommand } from './commands/migrate.ts';
 import { registerSecretsCommand } from './commands/secrets.ts';
 import { registerServeCommand } from './commands/serve.ts';
@@ -31,6 +32,7 @@ registerMigrateCommand(program);
 registerBackupCommand(program);
 registerSecretsCommand(program);
 registerAuditCommand(program);
+registerDbCommand(program);
 
 program.parseAsync(process.argv).catch((e: unknown) => {
   process.stderr.write(`forgebase: ${errorText(e)}\n`);

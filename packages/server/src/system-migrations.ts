@@ -2,6 +2,7 @@ import { AUDIT_MIGRATIONS } from './audit/migrations.ts';
 import { AUTH_MIGRATIONS } from './auth/migrations.ts';
 import { CHANGES_MIGRATIONS } from './changes/migrations.ts';
 import { CRONS_MIGRATIONS } from './crons/migrations.ts';
+import { DATABASES_MIGRATIONS } from './databases/migrations.ts';
 import type { SystemMigration } from './db/system-migrations.ts';
 import { S3_MIGRATIONS } from './s3/migrations.ts';
 import { CORE_MIGRATIONS } from './schema/migrations.ts';
@@ -21,4 +22,5 @@ export const SYSTEM_MIGRATIONS: readonly SystemMigration[] = [
   ...CRONS_MIGRATIONS,
   ...AUDIT_MIGRATIONS,
   ...SECRETS_MIGRATIONS,
+  ...DATABASES_MIGRATIONS,
 ];

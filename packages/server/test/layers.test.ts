@@ -26,6 +26,8 @@ const LAYERS: Record<string, number> = {
   migrations: 60,
   // whole-app snapshots: the database, the blob store, the cron registry
   backups: 60,
+  // tenant databases and the Hrana-over-HTTP server (own SQLite files; metadata in db/)
+  databases: 55,
   // server functions: the registry, ctx and runtime over records, changes, storage and mail
   functions: 55,
   // services

@@ -3,6 +3,7 @@ import type { AuthService } from '../auth/auth-service.ts';
 import type { BackupService } from '../backups/backup-service.ts';
 import type { Config } from '../config.ts';
 import type { CronRegistry } from '../crons/cron-registry.ts';
+import type { DatabasesHandle } from '../databases/lazy-databases.ts';
 import type { FileService } from '../files/file-service.ts';
 import type { LogService } from '../logs/log-service.ts';
 import type { Logger } from '../observability/logger.ts';
@@ -36,5 +37,7 @@ export interface HttpDeps {
   audit: AuditService;
   backups: BackupService;
   crons: CronRegistry;
+  /** Tenant databases (`/api/databases`), loaded by the first request that needs them. */
+  databases: DatabasesHandle;
   logger: Logger;
 }

@@ -22,6 +22,8 @@ import { backupRoutes } from './routes/backups.ts';
 import { batchRoutes } from './routes/batch.ts';
 import { collectionRoutes } from './routes/collections.ts';
 import { cronRoutes } from './routes/crons.ts';
+import { databaseRoutes } from './routes/databases.ts';
+import { databaseHranaRoutes } from './routes/databases-hrana.ts';
 import { docsRoutes } from './routes/docs.ts';
 import { fileRoutes } from './routes/files.ts';
 import { healthRoutes } from './routes/health.ts';
@@ -184,6 +186,8 @@ export async function createHttpServer(deps: HttpDeps, logger: Logger): Promise<
     storageTusRoutes,
     backupRoutes,
     cronRoutes,
+    databaseRoutes,
+    databaseHranaRoutes,
     // last: `/*` takes only the GETs no other route takes
     publicRoutes,
   ];

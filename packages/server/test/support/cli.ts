@@ -25,7 +25,8 @@ export function runForgebase(
   args: string[],
   cwd: string,
   extraEnv: Record<string, string> = {},
-  input = '',
+  /** Written to the command's stdin (then closed). */
+  input?: string,
 ): Promise<CliResult> {
   const env: NodeJS.ProcessEnv = { ...extraEnv };
   for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('FORGEBASE_')) env[k] = v;
@@ -34,7 +35,7 @@ export function runForgebase(
     const child = execFile('node', [MAIN, ...args], { cwd, env, timeout: 60_000 }, (err, stdout, stderr) => {
       resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr });
     });
-    child.stdin?.end(input);
+    if (input !== undefined) child.stdin?.end(input);
   });
 }
 
