@@ -1,8 +1,14 @@
 import { existsSync } from 'node:fs';
 import type { Server } from 'node:http';
+import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
+import { collectionChangeEntry } from './audit/audit-diff.ts';
+import { auditAccountChanges } from './audit/audit-hooks.ts';
+import { type AuditService, createAuditService } from './audit/audit-service.ts';
 import { adoptExternalAuths, authSystemCollections, forgetAuthCollection } from './auth/auth-collections.ts';
 import { type AuthService, createAuthService } from './auth/auth-service.ts';
+import { guardSuperuserWrites } from './auth/operator-guard.ts';
+import { roleField } from './auth/operator-roles.ts';
 import { hashPassword, verifyPassword } from './auth/password.ts';
 import { totpSecretStore } from './auth/totp.ts';
 import { autoBackupService } from './backups/auto-backup.ts';
@@ -35,7 +41,8 @@ import { SUPERUSERS } from './schema/collection.ts';
 import { type CollectionService, createCollectionService } from './schema/collection-service.ts';
 import { resealCollectionSecrets } from './schema/collection-store.ts';
 import { createSchemaSync, type SchemaBus } from './schema/schema-sync.ts';
-import { openSecretBox, resealSecrets, type SecretStore } from './secrets/encryption-key.ts';
+import { KEY_FILE, openSecretBox, resealSecrets, type SecretStore } from './secrets/encryption-key.ts';
+import { createUserSecrets, type UserSecrets } from './secrets/user-secrets.ts';
 import { createSettingsService, type SettingsService } from './settings/settings-service.ts';
 import { openBlobStore } from './storage/open-blob-store.ts';
 import { createRecordBlobStore } from './storage/record-blob-store.ts';
@@ -77,10 +84,17 @@ export interface App {
   /** Tenant databases (`/api/databases`, `forgebase db`): `await databases.get()` loads the service. */
   databases: DatabasesHandle;
   http: FastifyInstance;
+  /**
+   * The tamper-evident audit log (docs/audit.md): `audit.append(entry, tx?)` inside the
+   * action's transaction when there is one.
+   */
+  audit: AuditService;
   /** The time every service reads (a manual clock in tests). */
   clock: Clock;
   /** Seals and opens secrets at rest (see docs/security.md "Secrets at rest"). */
   secrets: SecretBox;
+  /** User secrets for functions (`forgebase secrets set NAME`; `ctx.secrets` once wired). */
+  userSecrets: UserSecrets;
   /** Re-seals every stored secret with the current key (`forgebase secrets rotate`). */
   rotateSecrets(): Promise<{ name: string; resealed: number }[]>;
   /** Starts the background services (in `services` order), then listens on `config.http`; returns the bound URL. */
@@ -127,11 +141,16 @@ export async function createApp(
   let functions: FunctionService | undefined;
   try {
     logDb = await openLogDatabase(db, { dataDir: config.dataDir, migrations: LOG_MIGRATIONS });
+    const audit = createAuditService({ db, clock, logger, config });
+    const userSecrets = createUserSecrets({ db, box: secrets });
     const mailer = createMailer({ config, logger });
     const settings = createSettingsService({ db, config, mailer, logger, secrets });
     // every stored secret must open with the configured keys (else a clear start-up
     // error, not failing requests later); those in clear or under a previous key are re-sealed
-    const resealed = await resealSecrets(secrets, secretStores(db, settings.secretStore, secrets));
+    const resealed = await resealSecrets(
+      secrets,
+      secretStores(db, [settings.secretStore, userSecrets.secretStore], secrets),
+    );
     for (const r of resealed)
       if (r.resealed)
         logger.info({ store: r.name, count: r.resealed }, 'secrets re-sealed with the current key');
@@ -145,6 +164,7 @@ export async function createApp(
         for (const ch of changes)
           if (ch.before?.type === 'auth' && !ch.after) await forgetAuthCollection(tx, db.qb, ch.before.id);
         if (config.automigrate && runner) await runner.record(tx, changes);
+        for (const c of changes) await audit.append(collectionChangeEntry(c.before, c.after), tx);
       },
       onCommitted: () => schemaSync.announce(),
     });
@@ -161,6 +181,14 @@ export async function createApp(
     if (missing.length) {
       runner = undefined;
       await collections.createMany(missing, { system: true });
+      runner = migrations;
+    }
+    if (!collections.get(SUPERUSERS).fields.some((f) => f.name === 'role')) {
+      // operator roles: superusers made before them have none, which means owner
+      runner = undefined;
+      await collections.update(SUPERUSERS, {
+        fields: [...collections.get(SUPERUSERS).fields, roleField()],
+      });
       runner = migrations;
     }
     await adoptExternalAuths(db);
@@ -185,6 +213,8 @@ export async function createApp(
       files: createRecordFiles({ blobs: recordBlobs, logger }),
       clock,
     });
+    guardSuperuserWrites({ db, records });
+    auditAccountChanges({ records, audit });
     await settings.load();
     mailer.beforeSend(settings.load);
     const auth = createAuthService({
@@ -243,6 +273,9 @@ export async function createApp(
     crons.add('__fbTusCleanup__', '0 * * * *', () => tus.sweepExpired().then(() => undefined));
     // PocketBase prunes its logs every 6 hours
     crons.add('__fbLogsCleanup__', '0 */6 * * *', () => logs.pruneLogs().then(() => undefined));
+    // a signed head every 10 minutes (with a signing key), retention behind a checkpoint
+    crons.add('__fbAuditSign__', '*/10 * * * *', () => audit.signHead().then(() => undefined));
+    crons.add('__fbAuditCleanup__', '0 */6 * * *', () => audit.prune().then(() => undefined));
     const backups = createBackupService({
       db,
       blobs,
@@ -297,6 +330,7 @@ export async function createApp(
         backups,
         crons,
         logs,
+        audit,
         logger,
         clock,
       },
@@ -344,8 +378,11 @@ export async function createApp(
       databases,
       http,
       clock,
+      audit,
       secrets,
-      rotateSecrets: () => resealSecrets(secrets, secretStores(db, settings.secretStore, secrets)),
+      userSecrets,
+      rotateSecrets: () =>
+        resealSecrets(secrets, secretStores(db, [settings.secretStore, userSecrets.secretStore], secrets)),
       async start() {
         // only a serving app warns: one-shot commands keep their output to themselves
         if (await db.isSuperuserRole()) {
@@ -353,6 +390,11 @@ export async function createApp(
             'the PostgreSQL role is a superuser: use a role without superuser rights (docs/security.md), a superuser role can read the host through SQL',
           );
         }
+        if (!config.encryptionKey)
+          logger.warn(
+            { keyFile: join(config.dataDir, KEY_FILE) },
+            'no encryption key is configured (FORGEBASE_ENCRYPTION_KEY or --encryptionEnv): secrets at rest are sealed with the key file in the data directory, so whoever can read that directory can open them; configure a key kept elsewhere (docs/security.md)',
+          );
         await lifecycle.start();
         const { host, port } = parseHostPort(config.https ?? config.http);
         await http.listen({ host, port });
@@ -390,10 +432,10 @@ export async function createApp(
 }
 
 /** Every place that keeps sealed secrets (re-sealed at start and by `forgebase secrets rotate`). */
-function secretStores(db: Database, settings: SecretStore, secrets: SecretBox): SecretStore[] {
+function secretStores(db: Database, stores: SecretStore[], secrets: SecretBox): SecretStore[] {
   return [
     { name: 'the OAuth2 provider secrets (_collections)', reseal: (box) => resealCollectionSecrets(db, box) },
-    settings,
+    ...stores,
     totpSecretStore(db),
     createS3Store(db, secrets).secretStore,
   ];
@@ -422,5 +464,6 @@ function superuserFields(): Record<string, unknown>[] {
   return [
     { name: 'created', type: 'autodate', onCreate: true, onUpdate: false, system: true },
     { name: 'updated', type: 'autodate', onCreate: true, onUpdate: true, system: true },
+    roleField(),
   ];
 }

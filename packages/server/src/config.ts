@@ -168,6 +168,10 @@ export interface Config {
   logsLogIp: boolean;
   /** Store the signed-in record's id (`authId`) with each request (`logs.logAuthId`). */
   logsLogAuthId: boolean;
+  /** Audit entries are kept this many days, then pruned behind a checkpoint (docs/audit.md); 0 = forever. */
+  auditRetentionDays: number;
+  /** PEM file of an Ed25519 private key that signs the audit chain's head every 10 minutes. */
+  auditSigningKeyFile?: string;
   /**
    * Origins browsers may call the API from (CORS): `*` (default) allows every origin;
    * entries may hold `*` and `?` wildcards (`https://*.example.com`). PocketBase's `--origins`.
@@ -253,6 +257,8 @@ const ENV: Record<string, keyof Config> = {
   FORGEBASE_LOGS_MIN_LEVEL: 'logsMinLevel',
   FORGEBASE_LOGS_LOG_IP: 'logsLogIp',
   FORGEBASE_LOGS_LOG_AUTH_ID: 'logsLogAuthId',
+  FORGEBASE_AUDIT_RETENTION_DAYS: 'auditRetentionDays',
+  FORGEBASE_AUDIT_SIGNING_KEY_FILE: 'auditSigningKeyFile',
   FORGEBASE_ORIGINS: 'origins',
   FORGEBASE_PUBLIC_DIR: 'publicDir',
   FORGEBASE_INDEX_FALLBACK: 'indexFallback',
@@ -325,6 +331,8 @@ const TOML: Record<string, keyof Config> = {
   logs_min_level: 'logsMinLevel',
   logs_log_ip: 'logsLogIp',
   logs_log_auth_id: 'logsLogAuthId',
+  audit_retention_days: 'auditRetentionDays',
+  audit_signing_key_file: 'auditSigningKeyFile',
   origins: 'origins',
   public_dir: 'publicDir',
   index_fallback: 'indexFallback',
@@ -386,13 +394,18 @@ function coerce(key: keyof Config, v: unknown, source: string): unknown {
     if (/^(0|false|no|off)$/i.test(String(v))) return false;
     throw invalid('true or false');
   }
-  if (key === 'batchMaxBodySize' || key === 'logsMaxDays' || key === 'logsMinLevel') {
+  if (
+    key === 'batchMaxBodySize' ||
+    key === 'logsMaxDays' ||
+    key === 'logsMinLevel' ||
+    key === 'auditRetentionDays'
+  ) {
     const n = typeof v === 'number' || (typeof v === 'string' && v.trim() !== '') ? Number(v) : Number.NaN;
     if (!Number.isSafeInteger(n) || (n < 0 && key !== 'logsMinLevel'))
       throw invalid(
         key === 'logsMinLevel'
           ? 'an integer level'
-          : key === 'logsMaxDays'
+          : key === 'logsMaxDays' || key === 'auditRetentionDays'
             ? 'a number of days (0 or more)'
             : 'a number, 0 or more',
       );
@@ -552,6 +565,7 @@ export function loadConfig(
     logsMinLevel: 0,
     logsLogIp: true,
     logsLogAuthId: false,
+    auditRetentionDays: 0,
     cronTimezone: 'UTC',
     backupsCron: '',
     backupsCronMaxKeep: 3,
@@ -582,6 +596,7 @@ export function loadConfig(
   if (config.dev && out.logLevel === undefined) config.logLevel = 'debug';
   config.migrationsDir = resolve(cwd, config.migrationsDir);
   config.functionsDir = resolve(cwd, config.functionsDir);
+  if (config.auditSigningKeyFile) config.auditSigningKeyFile = resolve(cwd, config.auditSigningKeyFile);
   if (config.db && !/^postgres(ql)?:\/\//.test(config.db)) config.db = resolve(cwd, config.db);
   if (config.encryptionEnv) readEncryptionEnv(config, config.encryptionEnv, env);
   parseHostPort(config.http);

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
+import { registerAuditCommand } from './commands/audit.ts';
 import { registerBackupCommand } from './commands/backup.ts';
 import { errorText } from './commands/common.ts';
 import { registerDbCommand } from './commands/db.ts';
@@ -33,6 +34,7 @@ registerMigrateCommand(program);
 registerBackupCommand(program);
 registerSecretsCommand(program);
 registerFunctionsCommand(program);
+registerAuditCommand(program);
 registerDbCommand(program);
 
 program.parseAsync(process.argv).catch((e: unknown) => {

@@ -1,3 +1,4 @@
+import { AUDIT_MIGRATIONS } from './audit/migrations.ts';
 import { AUTH_MIGRATIONS } from './auth/migrations.ts';
 import { CHANGES_MIGRATIONS } from './changes/migrations.ts';
 import { CRONS_MIGRATIONS } from './crons/migrations.ts';
@@ -5,6 +6,7 @@ import { DATABASES_MIGRATIONS } from './databases/migrations.ts';
 import type { SystemMigration } from './db/system-migrations.ts';
 import { S3_MIGRATIONS } from './s3/migrations.ts';
 import { CORE_MIGRATIONS } from './schema/migrations.ts';
+import { SECRETS_MIGRATIONS } from './secrets/migrations.ts';
 import { STORAGE_MIGRATIONS } from './storage/migrations.ts';
 
 /**
@@ -18,5 +20,7 @@ export const SYSTEM_MIGRATIONS: readonly SystemMigration[] = [
   ...S3_MIGRATIONS,
   ...CHANGES_MIGRATIONS,
   ...CRONS_MIGRATIONS,
+  ...AUDIT_MIGRATIONS,
+  ...SECRETS_MIGRATIONS,
   ...DATABASES_MIGRATIONS,
 ];

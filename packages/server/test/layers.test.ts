@@ -34,6 +34,8 @@ const LAYERS: Record<string, number> = {
   // the cron registry (maintenance jobs, automatic backups; later user crons)
   crons: 45,
   auth: 50,
+  // the audit chain: appended by services above it, lists with the logs' filter
+  audit: 48,
   // request logs: the filter language and records' list parameters over `_logs`
   logs: 45,
   records: 40,
@@ -45,8 +47,8 @@ const LAYERS: Record<string, number> = {
   query: 20,
   schema: 15,
   db: 10,
-  // the key that seals secrets at rest (config and tools only)
-  secrets: 5,
+  // the key that seals secrets at rest, and the user secrets table (db, config and tools)
+  secrets: 12,
   // leaves
   config: 4,
   // config.ts's structured values (rate limit rules, S3 buckets, cron schedules)

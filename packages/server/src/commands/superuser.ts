@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { OPERATOR_ROLES, type OperatorRole } from '../auth/operator-roles.ts';
 import { SUPERUSERS } from '../schema/collection.ts';
 import { configFrom, withApp } from './common.ts';
 import { registerSuperuserIpsCommand } from './superuser-ips.ts';
@@ -12,11 +13,13 @@ export function registerSuperuserCommand(program: Command): void {
   cmd
     .command('upsert <email> <password>')
     .description('create a superuser, or set the password of an existing one')
-    .action(async (email: string, password: string, _o: unknown, c: Command) => {
+    .option('--role <role>', `the operator role: ${OPERATOR_ROLES.join(', ')} (new superusers: owner)`)
+    .action(async (email: string, password: string, o: { role?: string }, c: Command) => {
+      const role = o.role === undefined ? undefined : checkedRole(o.role);
       await withApp(configFrom(c), async (app) => {
         const su = app.collections.get(SUPERUSERS);
         const existing = await app.records.findByField(su, 'email', email);
-        const body = { email, password, passwordConfirm: password };
+        const body = { email, password, passwordConfirm: password, ...(role ? { role } : {}) };
         if (existing) await app.records.asSystem().update(SUPERUSERS, String(existing.id), body);
         else await app.records.asSystem().create(SUPERUSERS, body);
         process.stdout.write(`Superuser ${email} ${existing ? 'updated' : 'created'}.\n`);
@@ -52,5 +55,26 @@ export function registerSuperuserCommand(program: Command): void {
       });
     });
 
+  cmd
+    .command('role <email> <role>')
+    .description(`set a superuser's operator role (${OPERATOR_ROLES.join(', ')})`)
+    .action(async (email: string, roleText: string, _o: unknown, c: Command) => {
+      const role = checkedRole(roleText);
+      await withApp(configFrom(c), async (app) => {
+        const su = app.collections.get(SUPERUSERS);
+        const existing = await app.records.findByField(su, 'email', email);
+        if (!existing) throw new Error(`no superuser with email ${email}`);
+        await app.records.asSystem().update(SUPERUSERS, String(existing.id), { role });
+        process.stdout.write(`Superuser ${email} is now ${role}.\n`);
+      });
+    });
+
   registerSuperuserIpsCommand(cmd);
+}
+
+/** A role given on the command line, or an error that lists the roles. */
+function checkedRole(text: string): OperatorRole {
+  if (!(OPERATOR_ROLES as readonly string[]).includes(text))
+    throw new Error(`unknown role "${text}": one of ${OPERATOR_ROLES.join(', ')}`);
+  return text as OperatorRole;
 }

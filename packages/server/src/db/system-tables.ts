@@ -28,6 +28,9 @@ export interface SystemTables {
   _s3_uploads: S3UploadsTable;
   _s3_parts: S3PartsTable;
   _tus_uploads: TusUploadsTable;
+  _audit: AuditTable;
+  _audit_checkpoints: AuditCheckpointsTable;
+  _user_secrets: UserSecretsTable;
   _databases: DatabasesTable;
   _database_tokens: DatabaseTokensTable;
 }
@@ -220,6 +223,42 @@ export interface TusUploadsTable {
   lockedUntil: Defaulted<string>;
   expires: string;
   created: string;
+}
+
+/** The audit chain (audit/audit-store.ts); `data` is JSON text on SQLite, parsed on PostgreSQL. */
+export interface AuditTable {
+  seq: number;
+  created: string;
+  actorType: string;
+  actorId: string;
+  actorCollection: string;
+  action: string;
+  target: string;
+  ip: string;
+  data: unknown;
+  prevHash: string;
+  hash: string;
+}
+
+/** Signed heads of the audit chain, and the points where pruning cut it (`kind`). */
+export interface AuditCheckpointsTable {
+  seq: number;
+  hash: string;
+  /** `head` (a periodic signature) or `prune` (the last entry pruning deleted). */
+  kind: string;
+  /** base64 Ed25519 signature, '' when no signing key is configured. */
+  signature: string;
+  /** base64 (raw 32 bytes) of the public key that signed it, '' when unsigned. */
+  publicKey: string;
+  created: string;
+}
+
+/** User secrets for functions; `value` is sealed (`fbenc:v1:…`). */
+export interface UserSecretsTable {
+  name: string;
+  value: string;
+  created: string;
+  updated: string;
 }
 
 /** A tenant database (databases/): its file is `<dataDir>/databases/<name>.db` on `node`. */

@@ -1,3 +1,4 @@
+import type { AuditService } from '../audit/audit-service.ts';
 import type { AuthService } from '../auth/auth-service.ts';
 import type { BackupService } from '../backups/backup-service.ts';
 import type { Config } from '../config.ts';
@@ -33,6 +34,8 @@ export interface HttpDeps {
   clock?: Clock;
   /** The request logs (`/api/logs`), written by the request-log hook. */
   logs: LogService;
+  /** The audit log (`/api/audit`; entries of actions taken through HTTP). */
+  audit: AuditService;
   backups: BackupService;
   crons: CronRegistry;
   /** The project's server functions; absent when there is no functions dir. */

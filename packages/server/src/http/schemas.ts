@@ -1,3 +1,4 @@
+import type { TSchema } from 'typebox';
 import { Type } from './type.ts';
 
 /**
@@ -27,13 +28,18 @@ export const RecordBody = Type.Object(
   { additionalProperties: true, description: "A record: system fields plus the collection's fields." },
 );
 
-export const ListBody = Type.Object({
-  page: Type.Integer(),
-  perPage: Type.Integer(),
-  totalItems: Type.Integer({ description: '-1 with skipTotal.' }),
-  totalPages: Type.Integer({ description: '-1 with skipTotal.' }),
-  items: Type.Array(RecordBody),
-});
+/** PocketBase's list envelope around items of one schema. */
+export function pageOf<T extends TSchema>(item: T) {
+  return Type.Object({
+    page: Type.Integer(),
+    perPage: Type.Integer(),
+    totalItems: Type.Integer({ description: '-1 with skipTotal.' }),
+    totalPages: Type.Integer({ description: '-1 with skipTotal.' }),
+    items: Type.Array(item),
+  });
+}
+
+export const ListBody = pageOf(RecordBody);
 
 export const AuthBody = Type.Object({
   token: Type.String({

@@ -9,12 +9,14 @@ import { registerCompression } from './compression.ts';
 import { registerCors } from './cors.ts';
 import type { HttpDeps } from './deps.ts';
 import { clientErrorResponse, registerErrorHandling } from './error-handler.ts';
+import { registerOperatorAccess } from './operator-access.ts';
 import { fieldsParam } from './query-params.ts';
 import { registerRateLimits } from './rate-limit.ts';
 import { registerRequestLog } from './request-log.ts';
 import { collectRoutes } from './route-catalog.ts';
 import type { TypeBoxProvider } from './route-schema.ts';
 import { apiKeyRoutes } from './routes/api-keys.ts';
+import { auditRoutes } from './routes/audit.ts';
 import { authRoutes } from './routes/auth.ts';
 import { backupRoutes } from './routes/backups.ts';
 import { batchRoutes } from './routes/batch.ts';
@@ -103,6 +105,7 @@ export async function createHttpServer(deps: HttpDeps, logger: Logger): Promise<
   registerValidation(app);
   registerClientIp(app, deps.config);
   registerRateLimits(app, deps);
+  registerOperatorAccess(app, deps);
   registerErrorHandling(app);
   await registerBodyParsers(app, deps.config.bodyLimit);
   registerTimeouts(app, deps.config);
@@ -178,6 +181,7 @@ export async function createHttpServer(deps: HttpDeps, logger: Logger): Promise<
     storageRoutes,
     settingsRoutes,
     logRoutes,
+    auditRoutes,
     s3KeyRoutes,
     s3Routes,
     storageTusRoutes,

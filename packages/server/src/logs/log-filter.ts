@@ -22,12 +22,12 @@ export const LOGS_TABLE: Collection = tableAsCollection('_logs', [
   { name: 'level', type: 'number' },
 ]);
 
-/** Only the log's own columns: no other table, no request (PocketBase's SimpleFieldResolver). */
-function compileOptions(db: Database): CompileOptions {
+/** Only the table's own columns: no other table, no request (PocketBase's SimpleFieldResolver). */
+function compileOptions(db: Database, table: Collection): CompileOptions {
   return {
     db,
     collection: () => undefined,
-    base: LOGS_TABLE,
+    base: table,
     request: emptyRequest(),
     allowHidden: true,
   };
@@ -49,15 +49,20 @@ function refuseRequestRefs(e: Expr | Operand): void {
 }
 
 /**
- * A `filter` parameter over the logs as a parameterised SQL condition (undefined when
- * empty). A filter that does not parse or names an unknown field is a 400.
+ * A `filter` parameter over a system table seen as a collection (`_logs`, `_audit`) as a
+ * parameterised SQL condition (undefined when empty). A filter that does not parse or
+ * names an unknown field is a 400.
  */
-export function logCondition(db: Database, filter: string | undefined): RawBuilder<boolean> | undefined {
+export function tableCondition(
+  db: Database,
+  table: Collection,
+  filter: string | undefined,
+): RawBuilder<boolean> | undefined {
   if (!filter?.trim()) return undefined;
   try {
     const expr = parseFilter(filter);
     refuseRequestRefs(expr);
-    return compileFilter(expr, compileOptions(db));
+    return compileFilter(expr, compileOptions(db, table));
   } catch (e) {
     if (e instanceof FilterSyntaxError) {
       throw errors.invalid(`Invalid filter: ${e.message}.`, {
@@ -68,17 +73,35 @@ export function logCondition(db: Database, filter: string | undefined): RawBuild
   }
 }
 
-/** The `sort` parameter over the logs: columns, `data.*` paths, `@rowid`, `@random`. */
-export function logSort(db: Database, sort: string | undefined): SortTerm[] {
-  return parseSort(sort, LOGS_TABLE, db.filter.rowIdColumn, true, (name) => {
+/**
+ * The `sort` parameter over such a table: columns, JSON paths, `@rowid` (the `rowId`
+ * column: the dialect's row id unless the table orders by one of its own), `@random`.
+ */
+export function tableSort(
+  db: Database,
+  table: Collection,
+  sort: string | undefined,
+  rowId: string = db.filter.rowIdColumn,
+): SortTerm[] {
+  return parseSort(sort, table, rowId, true, (name) => {
     try {
       const operand = parseOperand(name);
       refuseRequestRefs(operand);
-      return { sql: compileValue(operand, compileOptions(db)), stable: true };
+      return { sql: compileValue(operand, compileOptions(db, table)), stable: true };
     } catch (e) {
       if (e instanceof FilterSyntaxError)
         throw errors.badRequest(`Invalid sort field "${name.slice(0, 100)}": ${e.message}.`);
       throw e;
     }
   });
+}
+
+/** The `filter` parameter over the logs (`tableCondition` over LOGS_TABLE). */
+export function logCondition(db: Database, filter: string | undefined): RawBuilder<boolean> | undefined {
+  return tableCondition(db, LOGS_TABLE, filter);
+}
+
+/** The `sort` parameter over the logs: columns, `data.*` paths, `@rowid`, `@random`. */
+export function logSort(db: Database, sort: string | undefined): SortTerm[] {
+  return tableSort(db, LOGS_TABLE, sort);
 }

@@ -81,6 +81,8 @@ for (const dialect of DIALECTS) {
     test('lists the maintenance jobs and runs one now; 404 for an unknown id; superusers only', async () => {
       const jobs = await pb.crons.getFullList();
       assert.deepEqual(jobs, [
+        { id: '__fbAuditCleanup__', expression: '0 */6 * * *' },
+        { id: '__fbAuditSign__', expression: '*/10 * * * *' },
         { id: '__fbAuthCleanup__', expression: '*/10 * * * *' },
         { id: '__fbAutoBackup__', expression: '0 3 * * *' },
         { id: '__fbChangesCleanup__', expression: '*/10 * * * *' },

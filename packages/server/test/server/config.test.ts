@@ -50,6 +50,8 @@ logs_max_days = 0
 logs_min_level = -4
 logs_log_ip = false
 logs_log_auth_id = true
+audit_retention_days = 30
+audit_signing_key_file = "/etc/forgebase/audit.pem"
 cron_timezone = "Europe/Berlin"
 backups_cron = "0 3 * * *"
 backups_cron_max_keep = 0
@@ -113,6 +115,7 @@ const MAIL_AUTH_DEFAULTS = {
   logsMinLevel: 0,
   logsLogIp: true,
   logsLogAuthId: false,
+  auditRetentionDays: 0,
   cronTimezone: 'UTC',
   backupsCron: '',
   backupsCronMaxKeep: 3,
@@ -169,6 +172,8 @@ const MAIL_AUTH_TOML = {
   logsMinLevel: -4,
   logsLogIp: false,
   logsLogAuthId: true,
+  auditRetentionDays: 30,
+  auditSigningKeyFile: '/etc/forgebase/audit.pem',
   cronTimezone: 'Europe/Berlin',
   backupsCron: '0 3 * * *',
   backupsCronMaxKeep: 0,

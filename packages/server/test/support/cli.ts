@@ -19,6 +19,7 @@ export interface CliResult {
 /**
  * Runs `node packages/server/src/main.ts <args>` as a child process in `cwd`, with the
  * repo's Node 24 first on PATH and no FORGEBASE_* variables from the parent (`extraEnv` added).
+ * Its stdin gets `input` and is then closed.
  */
 export function runForgebase(
   args: string[],

@@ -27,7 +27,7 @@ const ApiKey = Type.Object({
 const tags = ['keys'];
 
 /** ForgeBase's API keys: superusers create, list and revoke them (a key cannot). */
-export function apiKeyRoutes(app: RouteApp, { auth }: HttpDeps): void {
+export function apiKeyRoutes(app: RouteApp, { auth, audit }: HttpDeps): void {
   const preValidation = superuserOnly(auth);
   app.post(
     '/api/keys',
@@ -53,7 +53,17 @@ export function apiKeyRoutes(app: RouteApp, { auth }: HttpDeps): void {
         response: { 200: Type.Intersect([ApiKey, Type.Object({ secret: Type.String() })]) },
       },
     },
-    async (req) => auth.apiKeys.create(await readBody(req)),
+    async (req) => {
+      const body = await readBody(req);
+      return audit.recorded(
+        () => auth.apiKeys.create(body),
+        (key) => ({
+          action: 'apiKey.create',
+          target: String(key.id),
+          data: { name: key.name, scopes: key.scopes, expires: key.expires },
+        }),
+      );
+    },
   );
 
   app.get(
@@ -85,7 +95,10 @@ export function apiKeyRoutes(app: RouteApp, { auth }: HttpDeps): void {
       },
     },
     async (req, reply) => {
-      await auth.apiKeys.revoke(req.params.id);
+      await audit.recorded(
+        () => auth.apiKeys.revoke(req.params.id),
+        () => ({ action: 'apiKey.revoke', target: req.params.id }),
+      );
       return reply.status(204).send();
     },
   );

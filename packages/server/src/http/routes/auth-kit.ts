@@ -1,6 +1,9 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { TSchema } from 'typebox';
+import type { AuditInput } from '../../audit/audit-service.ts';
 import type { AuthResult, SignInContext } from '../../auth/auth-service.ts';
+import { ApiError } from '../../errors/api-error.ts';
+import { SUPERUSERS } from '../../schema/collection.ts';
 import { readBody } from '../body.ts';
 import type { HttpDeps } from '../deps.ts';
 import { expandParam, QUERY } from '../query-params.ts';
@@ -29,7 +32,7 @@ export const textFields = (...names: string[]) =>
 type SignIn = (c: string, body: Record<string, unknown>, ctx: SignInContext) => Promise<AuthResult>;
 
 /** The routes of one auth collection path: schemas, the sign-in context and the answer. */
-export function authRouteKit(app: RouteApp, { auth, records }: HttpDeps) {
+export function authRouteKit(app: RouteApp, { auth, records, audit }: HttpDeps) {
   /** The request a sign-in runs in; `mfaId` may come in the query or the body (PocketBase). */
   async function signInContext(
     req: FastifyRequest,
@@ -89,7 +92,17 @@ export function authRouteKit(app: RouteApp, { auth, records }: HttpDeps) {
         async (req, reply) => {
           const body = await readBody(req);
           const ctx = await signInContext(req, req.query, body);
-          return sendAuth(reply, req.query, await run(req.params.c, body, ctx));
+          const method = signInMethod(path);
+          let result: AuthResult;
+          try {
+            result = await run(req.params.c, body, ctx);
+          } catch (e) {
+            // no write transaction to join: the failure is an entry of its own
+            await audit.append({ ...signInFailure(method, req.params.c, body, e), ip: ctx.ip });
+            throw e;
+          }
+          await audit.append({ ...signInSuccess(method, req.params.c, result), ip: ctx.ip });
+          return sendAuth(reply, req.query, result);
         },
       );
     },
@@ -115,6 +128,46 @@ export function authRouteKit(app: RouteApp, { auth, records }: HttpDeps) {
           return reply.status(204).send();
         },
       );
+    },
+  };
+}
+
+/** `auth-with-password` → `password`, `auth-anonymously` → `anonymous`, `upgrade-anonymous` as is. */
+function signInMethod(path: string): string {
+  if (path === 'auth-anonymously') return 'anonymous';
+  return path.startsWith('auth-with-') ? path.slice('auth-with-'.length) : path;
+}
+
+/** The audit entry of a completed first factor: a sign-in, or the MFA step it now needs. */
+function signInSuccess(method: string, collection: string, result: AuthResult): AuditInput {
+  if ('mfaId' in result)
+    return { action: 'auth.mfaRequired', target: collection, data: { method, mfaId: result.mfaId } };
+  const r = result.record;
+  const name = String(r.collectionName ?? collection);
+  return {
+    action: 'auth.signIn',
+    actor: { type: name === SUPERUSERS ? 'superuser' : 'record', id: String(r.id), collection: name },
+    target: `${name}/${String(r.id)}`,
+    data: { method },
+  };
+}
+
+/** The audit entry of a refused sign-in: who tried (the identity given), how, and the answer. */
+function signInFailure(
+  method: string,
+  collection: string,
+  body: Record<string, unknown>,
+  e: unknown,
+): AuditInput {
+  const identity = typeof body.identity === 'string' ? body.identity.slice(0, 200) : undefined;
+  return {
+    action: 'auth.signInFailed',
+    actor: { type: 'guest', id: '', collection: '' },
+    target: collection,
+    data: {
+      method,
+      ...(identity ? { identity } : {}),
+      status: e instanceof ApiError ? e.status : 500,
     },
   };
 }

@@ -16,7 +16,7 @@ const AuthMethodsBody = Type.Object({
 
 /** The auth API of auth collections, on PocketBase's paths. */
 export function authRoutes(app: RouteApp, deps: HttpDeps): void {
-  const { auth } = deps;
+  const { auth, audit } = deps;
   const kit = authRouteKit(app, deps);
   const EMAIL_NOTE = 'Answers 204 whether or not the email belongs to a record.';
 
@@ -158,11 +158,13 @@ export function authRoutes(app: RouteApp, deps: HttpDeps): void {
         response: { 200: AuthBody },
       },
     },
-    async (req, reply) =>
-      kit.sendAuth(
-        reply,
-        req.query,
-        await auth.impersonate(req.params.c, req.params.id, await readBody(req)),
-      ),
+    async (req, reply) => {
+      const result = await auth.impersonate(req.params.c, req.params.id, await readBody(req));
+      await audit.append({
+        action: 'auth.impersonate',
+        target: `${String(result.record.collectionName)}/${req.params.id}`,
+      });
+      return kit.sendAuth(reply, req.query, result);
+    },
   );
 }

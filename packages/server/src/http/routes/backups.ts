@@ -3,7 +3,7 @@ import type { HttpDeps } from '../deps.ts';
 import { mediaBody, NoContent, NoQuery, type RouteApp } from '../route-schema.ts';
 import { serveBlob } from '../serve-blob.ts';
 import { Type } from '../type.ts';
-import { superuserOnly } from '../viewer.ts';
+import { superuserOnly, viewerOf } from '../viewer.ts';
 
 const BackupInfo = Type.Object({
   key: Type.String(),
@@ -23,7 +23,7 @@ const tags = ['backups'];
  * file token, delete and restore. While a restore runs, every write request of the API
  * answers 503.
  */
-export function backupRoutes(app: RouteApp, { backups, auth, files, logger }: HttpDeps): void {
+export function backupRoutes(app: RouteApp, { backups, auth, files, logger, audit }: HttpDeps): void {
   const preValidation = superuserOnly(auth);
   app.addHook('onRequest', async (req) => {
     if (backups.isRestoring() && !['GET', 'HEAD', 'OPTIONS'].includes(req.method))
@@ -57,7 +57,10 @@ export function backupRoutes(app: RouteApp, { backups, auth, files, logger }: Ht
       },
     },
     async (req, reply) => {
-      await backups.create(req.body?.name ?? '');
+      const name = req.body?.name ?? '';
+      await backups.create(name);
+      // after the snapshot (which runs outside any transaction): the entry is not in it
+      await audit.append({ action: 'backup.create', target: name });
       return reply.status(204).send();
     },
   );
@@ -82,6 +85,7 @@ export function backupRoutes(app: RouteApp, { backups, auth, files, logger }: Ht
         });
       }
       await backups.upload(part.filename, part.file);
+      await audit.append({ action: 'backup.upload', target: part.filename });
       return reply.status(204).send();
     },
   );
@@ -123,6 +127,7 @@ export function backupRoutes(app: RouteApp, { backups, auth, files, logger }: Ht
     },
     async (req, reply) => {
       await backups.delete(req.params.key);
+      await audit.append({ action: 'backup.delete', target: req.params.key });
       return reply.status(204).send();
     },
   );
@@ -142,8 +147,12 @@ export function backupRoutes(app: RouteApp, { backups, auth, files, logger }: Ht
     },
     async (req, reply) => {
       const { key } = req.params;
+      const actor = await viewerOf(req, auth);
       const { done } = await backups.restore(key);
-      done.catch((err: unknown) => logger.error({ err, key }, 'restoring a backup failed'));
+      // into the restored database: an entry made before would be replaced with the rest
+      done
+        .then(() => audit.append({ action: 'backup.restore', actor, ip: req.clientIp, target: key }))
+        .catch((err: unknown) => logger.error({ err, key }, 'restoring a backup failed'));
       return reply.status(204).send();
     },
   );

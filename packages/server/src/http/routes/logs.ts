@@ -1,6 +1,7 @@
 import type { HttpDeps } from '../deps.ts';
 import { listParams, QUERY } from '../query-params.ts';
 import { NoContent, NoQuery, type RouteApp } from '../route-schema.ts';
+import { pageOf } from '../schemas.ts';
 import { Type } from '../type.ts';
 import { superuserOnly } from '../viewer.ts';
 
@@ -15,13 +16,7 @@ const LogBody = Type.Object({
   level: Type.Integer({ description: '-4 debug, 0 info, 4 warn, 8 error.' }),
 });
 
-const LogList = Type.Object({
-  page: Type.Integer(),
-  perPage: Type.Integer(),
-  totalItems: Type.Integer({ description: '-1 with skipTotal.' }),
-  totalPages: Type.Integer({ description: '-1 with skipTotal.' }),
-  items: Type.Array(LogBody),
-});
+const LogList = pageOf(LogBody);
 
 const LogListQuery = Type.Object({
   page: QUERY.page,

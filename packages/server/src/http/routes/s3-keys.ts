@@ -20,7 +20,7 @@ const tags = ['storage'];
  * Access keys for the S3-compatible API (superusers): create answers the secret once;
  * list never shows it; delete takes the key's id or access key id. 401 without auth, 403 for others.
  */
-export function s3KeyRoutes(app: RouteApp, { s3, auth }: HttpDeps): void {
+export function s3KeyRoutes(app: RouteApp, { s3, auth, audit }: HttpDeps): void {
   const preValidation = superuserOnly(auth);
   app.get(
     '/api/storage/s3-keys',
@@ -55,7 +55,23 @@ export function s3KeyRoutes(app: RouteApp, { s3, auth }: HttpDeps): void {
         response: { 200: Type.Intersect([S3Key, Type.Object({ secretAccessKey: Type.String() })]) },
       },
     },
-    async (req) => s3.keys.create(await readBody(req), await viewerOf(req, auth)),
+    async (req) => {
+      const body = await readBody(req);
+      const viewer = await viewerOf(req, auth);
+      return audit.recorded(
+        () => s3.keys.create(body, viewer),
+        (key) => ({
+          action: 's3Key.create',
+          target: String(key.id),
+          data: {
+            accessKeyId: key.accessKeyId,
+            name: key.name,
+            buckets: key.buckets,
+            readOnly: key.readOnly,
+          },
+        }),
+      );
+    },
   );
   app.delete(
     '/api/storage/s3-keys/:id',
@@ -71,7 +87,11 @@ export function s3KeyRoutes(app: RouteApp, { s3, auth }: HttpDeps): void {
       },
     },
     async (req, reply) => {
-      await s3.keys.remove(req.params.id, await viewerOf(req, auth));
+      const viewer = await viewerOf(req, auth);
+      await audit.recorded(
+        () => s3.keys.remove(req.params.id, viewer),
+        () => ({ action: 's3Key.delete', target: req.params.id }),
+      );
       return reply.status(204).send();
     },
   );

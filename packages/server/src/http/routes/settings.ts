@@ -121,7 +121,7 @@ const SettingsPatch = Type.Object({
 const tags = ['settings'];
 
 /** PocketBase's settings API (superusers): every settings section, test email, test S3. */
-export function settingsRoutes(app: RouteApp, { settings, auth }: HttpDeps): void {
+export function settingsRoutes(app: RouteApp, { settings, auth, audit }: HttpDeps): void {
   const preValidation = superuserOnly(auth);
   app.get(
     '/api/settings',
@@ -149,7 +149,18 @@ export function settingsRoutes(app: RouteApp, { settings, auth }: HttpDeps): voi
         response: { 200: Settings },
       },
     },
-    async (req) => settings.update(await readBody(req), await viewerOf(req, auth)),
+    async (req) => {
+      const body = await readBody(req);
+      const viewer = await viewerOf(req, auth);
+      const saved = await settings.update(body, viewer);
+      // after the update, not in its transaction: the update tells the other nodes at once
+      // (NOTIFY), and they must read the committed row. The secrets of the patch are redacted.
+      await audit.append({
+        action: 'settings.update',
+        data: { sections: Object.keys(body).sort(), patch: body },
+      });
+      return saved;
+    },
   );
   app.post(
     '/api/settings/test/email',

@@ -16,7 +16,7 @@ const Options = Type.Record(Type.String(), Type.Unknown());
 
 /** ForgeBase's own sign-in methods of auth collections: OAuth2 links, TOTP, anonymous, passkeys. */
 export function signInMethodRoutes(app: RouteApp, deps: HttpDeps): void {
-  const { auth } = deps;
+  const { auth, audit } = deps;
   const kit = authRouteKit(app, deps);
   const doc = (summary: string, description?: string) => kit.doc(summary, description, true);
 
@@ -59,6 +59,11 @@ export function signInMethodRoutes(app: RouteApp, deps: HttpDeps): void {
     },
     async (req, reply) => {
       await auth.externalAuths.unlink(req.params.c, req.params.provider, await viewerOf(req, auth));
+      await audit.append({
+        action: 'auth.oauth2Unlink',
+        target: req.params.c,
+        data: { provider: req.params.provider },
+      });
       return reply.status(204).send();
     },
   );
@@ -86,12 +91,18 @@ export function signInMethodRoutes(app: RouteApp, deps: HttpDeps): void {
       forgebase: true,
       body: textFields('code'),
     },
-    async (c, body, req) => auth.totp.confirm(c, body, await viewerOf(req, auth), req.clientIp),
+    async (c, body, req) => {
+      await auth.totp.confirm(c, body, await viewerOf(req, auth), req.clientIp);
+      await audit.append({ action: 'auth.mfa.totpEnable', target: c });
+    },
   );
   kit.noContent(
     'totp/disable',
     { summary: 'Turn TOTP off with a current code', forgebase: true, body: textFields('code') },
-    async (c, body, req) => auth.totp.disable(c, body, await viewerOf(req, auth), req.clientIp),
+    async (c, body, req) => {
+      await auth.totp.disable(c, body, await viewerOf(req, auth), req.clientIp);
+      await audit.append({ action: 'auth.mfa.totpDisable', target: c });
+    },
   );
   kit.signIn(
     'auth-with-totp',
@@ -174,7 +185,15 @@ export function signInMethodRoutes(app: RouteApp, deps: HttpDeps): void {
         response: { 200: Passkey },
       },
     },
-    async (req) => auth.passkeys.register(req.params.c, await readBody(req), await viewerOf(req, auth)),
+    async (req) => {
+      const passkey = await auth.passkeys.register(
+        req.params.c,
+        await readBody(req),
+        await viewerOf(req, auth),
+      );
+      await audit.append({ action: 'auth.passkeyAdd', target: req.params.c, data: { id: passkey.id } });
+      return passkey;
+    },
   );
   app.get(
     '/api/collections/:c/passkeys',
@@ -200,6 +219,7 @@ export function signInMethodRoutes(app: RouteApp, deps: HttpDeps): void {
     },
     async (req, reply) => {
       await auth.passkeys.remove(req.params.c, req.params.id, await viewerOf(req, auth));
+      await audit.append({ action: 'auth.passkeyRemove', target: req.params.c, data: { id: req.params.id } });
       return reply.status(204).send();
     },
   );
