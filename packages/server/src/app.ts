@@ -10,8 +10,8 @@ import { type ChangeLog, createChangeLog } from './changes/change-log.ts';
 import { type Config, parseHostPort } from './config.ts';
 import { createCronLeases } from './crons/cron-leases.ts';
 import { type CronRegistry, createCronRegistry } from './crons/cron-registry.ts';
-import type { Database } from './db/database.ts';
-import { openDatabase, openLogDatabase } from './db/open.ts';
+import type { Database, SqlTrace } from './db/database.ts';
+import { dialectOf, openDatabase, openLogDatabase } from './db/open.ts';
 import { runSystemMigrations } from './db/system-migrations.ts';
 import { createFileService, type FileService } from './files/file-service.ts';
 import { createHttpsRedirect } from './http/https-redirect.ts';
@@ -21,6 +21,8 @@ import { LOG_MIGRATIONS } from './logs/migrations.ts';
 import { createMailer } from './mail/mailer.ts';
 import { createMigrationRunner, type MigrationRunner } from './migrations/migration-runner.ts';
 import { createLogger, type Logger } from './observability/logger.ts';
+import { createMetrics, type Metrics } from './observability/metrics.ts';
+import { createTracing, type Tracing } from './observability/tracing.ts';
 import { createRealtimeHub, type HubOptions, type RealtimeHub } from './realtime/hub.ts';
 import { createRecordFiles } from './records/record-files.ts';
 import { createRecordService, type RecordService } from './records/record-service.ts';
@@ -71,6 +73,10 @@ export interface App {
   http: FastifyInstance;
   /** The time every service reads (a manual clock in tests). */
   clock: Clock;
+  /** Request, database and realtime metrics (`GET /metrics`); `metrics.register()` adds a subsystem's own. */
+  metrics: Metrics;
+  /** OpenTelemetry spans when config `otel_endpoint` is set (no-ops otherwise): `tracing.span()`, `tracing.inject()`. */
+  tracing: Tracing;
   /** Seals and opens secrets at rest (see docs/security.md "Secrets at rest"). */
   secrets: SecretBox;
   /** Re-seals every stored secret with the current key (`forgebase secrets rotate`). */
@@ -104,17 +110,35 @@ export async function createApp(
   const clock = opts.clock ?? SYSTEM_CLOCK;
   // secrets at rest: a malformed key stops here, before the database is opened
   const secrets = openSecretBox(config, logger);
-  const db = await openDatabase({
-    dataDir: config.dataDir,
-    sqliteSync: config.sqliteSync,
-    queryTimeoutSeconds: config.queryTimeoutSeconds,
-    // development (PocketBase's --dev): every statement with its time, at debug level
-    ...(config.dev
-      ? { trace: (sql: string, ms: number) => logger.debug({ sql, ms: Math.round(ms * 100) / 100 }, 'sql') }
-      : {}),
-    systemMigrations: SYSTEM_MIGRATIONS,
-    ...(config.db ? { db: config.db } : {}),
+  const metrics = createMetrics({ clock });
+  // off (and the OpenTelemetry SDK never imported) unless otel_endpoint is set
+  const tracing = await createTracing({
+    endpoint: config.otelEndpoint,
+    dialect: dialectOf(config.db),
+    logger,
   });
+  let db: Database;
+  try {
+    db = await openDatabase({
+      dataDir: config.dataDir,
+      sqliteSync: config.sqliteSync,
+      queryTimeoutSeconds: config.queryTimeoutSeconds,
+      trace: sqlTrace([
+        metrics.dbQuery,
+        tracing.dbQuery,
+        // development (PocketBase's --dev): every statement with its time, at debug level
+        config.dev
+          ? (sql: string, ms: number) => logger.debug({ sql, ms: Math.round(ms * 100) / 100 }, 'sql')
+          : undefined,
+      ]),
+      onCommit: metrics.dbCommit,
+      systemMigrations: SYSTEM_MIGRATIONS,
+      ...(config.db ? { db: config.db } : {}),
+    });
+  } catch (e) {
+    await tracing.stop();
+    throw e;
+  }
   let logDb: { db: Database; owned: boolean } | undefined;
   try {
     logDb = await openLogDatabase(db, { dataDir: config.dataDir, migrations: LOG_MIGRATIONS });
@@ -196,6 +220,7 @@ export async function createApp(
       logger,
       options: opts.realtime ?? {},
     });
+    metrics.watch({ db, realtime });
     const storage = createStorageService({
       db,
       blobs,
@@ -259,6 +284,8 @@ export async function createApp(
         logs,
         logger,
         clock,
+        metrics,
+        tracing,
       },
       logger,
     );
@@ -300,6 +327,8 @@ export async function createApp(
       crons,
       http,
       clock,
+      metrics,
+      tracing,
       secrets,
       rotateSecrets: () => resealSecrets(secrets, secretStores(db, settings.secretStore, secrets)),
       async start() {
@@ -332,14 +361,26 @@ export async function createApp(
         await backups.close();
         await blobs.close();
         await db.close();
+        // the spans of the last requests are exported before the app is gone
+        await tracing.stop();
         logger.flush?.();
       },
     };
   } catch (e) {
     if (logDb?.owned) await logDb.db.close();
     await db.close();
+    await tracing.stop();
     throw e;
   }
+}
+
+/** One statement trace calling each of `traces` that is set (metrics, spans, dev logs). */
+function sqlTrace(traces: (SqlTrace | undefined)[]): SqlTrace {
+  const set = traces.filter((t): t is SqlTrace => t !== undefined);
+  if (set.length === 1) return set[0]!;
+  return (sql, ms) => {
+    for (const t of set) t(sql, ms);
+  };
 }
 
 /** Every place that keeps sealed secrets (re-sealed at start and by `forgebase secrets rotate`). */
