@@ -46,6 +46,8 @@ export function createOtelTracing(opts: TracingOptions & { endpoint: string }): 
   const propagator = new W3CTraceContextPropagator();
   const dbSystem = opts.dialect === 'postgres' ? 'postgresql' : 'sqlite';
   let stopped = false;
+  const exportFailed = (e: unknown) =>
+    opts.logger.warn({ err: e, endpoint: opts.endpoint }, 'exporting traces failed');
 
   return {
     enabled: true,
@@ -101,11 +103,14 @@ export function createOtelTracing(opts: TracingOptions & { endpoint: string }): 
         },
       };
     },
-    flush: () => provider.forceFlush(),
+    // an unreachable collector costs spans, never the app: export failures are logged
+    async flush() {
+      await provider.forceFlush().catch((e: unknown) => exportFailed(e));
+    },
     async stop() {
       if (stopped) return;
       stopped = true;
-      await provider.shutdown();
+      await provider.shutdown().catch((e: unknown) => exportFailed(e));
     },
   };
 }
