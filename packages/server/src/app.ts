@@ -292,6 +292,8 @@ export async function createApp(
 
     // the background services, started in this order by start() and stopped in reverse
     const services: BackgroundService[] = [
+      // the summary's one-minute window moves on every second
+      { name: 'metrics', start: metrics.start, stop: metrics.stop },
       schemaSync,
       // other nodes' settings changes
       settings.sync(),

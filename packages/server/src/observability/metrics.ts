@@ -85,6 +85,7 @@ export function createMetrics(opts: { clock: Clock }) {
   const sources: MetricSource[] = [];
   let parts: WatchedParts | undefined;
   let registry: Promise<PromRegistry> | undefined;
+  let stopTicks: (() => void) | undefined;
 
   function register(source: MetricSource): void {
     if (sources.some((s) => s.name === source.name))
@@ -204,6 +205,14 @@ export function createMetrics(opts: { clock: Clock }) {
   }
 
   return {
+    /** Starts the one-second tick of the summary's window (a background service of the app). */
+    start(): void {
+      stopTicks ??= clock.every(1000, () => recent.tick());
+    },
+    stop(): void {
+      stopTicks?.();
+      stopTicks = undefined;
+    },
     /**
      * The recorder of one route template (bound once, when the route is registered);
      * `'unmatched'` for requests no route took.

@@ -67,6 +67,7 @@ export function metricsRoutes(app: RouteApp, { metrics, auth, config }: HttpDeps
       preValidation: scraper,
       schema: {
         summary: 'Prometheus metrics (superusers or the metrics token)',
+        forgebase: true,
         description:
           'The text exposition format. Authorization: a superuser token, or `Bearer <metrics_token>` when config `metrics_token` is set.',
         tags,
@@ -85,6 +86,7 @@ export function metricsRoutes(app: RouteApp, { metrics, auth, config }: HttpDeps
       preValidation: superuserOnly(auth),
       schema: {
         summary: "The dashboard's metrics summary (superusers)",
+        forgebase: true,
         tags,
         querystring: NoQuery,
         response: { 200: SummaryBody },
