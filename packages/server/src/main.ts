@@ -2,9 +2,13 @@
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { registerBackupCommand } from './commands/backup.ts';
+import { registerCollectionsCommand } from './commands/collections.ts';
 import { errorText } from './commands/common.ts';
+import { registerGenJwtCommand } from './commands/gen-jwt.ts';
+import { registerLogsCommand } from './commands/logs.ts';
 import { registerMigrateCommand } from './commands/migrate.ts';
 import { registerSecretsCommand } from './commands/secrets.ts';
+import { registerSeedCommand } from './commands/seed.ts';
 import { registerServeCommand } from './commands/serve.ts';
 import { registerSuperuserCommand } from './commands/superuser.ts';
 
@@ -29,6 +33,10 @@ registerSuperuserCommand(program);
 registerMigrateCommand(program);
 registerBackupCommand(program);
 registerSecretsCommand(program);
+registerSeedCommand(program);
+registerGenJwtCommand(program);
+registerCollectionsCommand(program);
+registerLogsCommand(program);
 
 program.parseAsync(process.argv).catch((e: unknown) => {
   process.stderr.write(`forgebase: ${errorText(e)}\n`);
