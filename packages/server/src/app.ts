@@ -1,6 +1,6 @@
 import type { Server } from 'node:http';
 import type { FastifyInstance } from 'fastify';
-import { AUTH_ORIGINS, authOriginsCollection } from './auth/auth-alerts.ts';
+import { adoptExternalAuths, authSystemCollections, forgetAuthCollection } from './auth/auth-collections.ts';
 import { type AuthService, createAuthService } from './auth/auth-service.ts';
 import { hashPassword, verifyPassword } from './auth/password.ts';
 import { totpSecretStore } from './auth/totp.ts';
@@ -156,6 +156,9 @@ export async function createApp(
       secrets,
       ruleProblem,
       onChange: async (tx, changes) => {
+        // a deleted auth collection's OTPs, links, origins, TOTP and passkeys go with it
+        for (const ch of changes)
+          if (ch.before?.type === 'auth' && !ch.after) await forgetAuthCollection(tx, db.qb, ch.before.id);
         if (config.automigrate && runner) await runner.record(tx, changes);
       },
       onCommitted: () => schemaSync.announce(),
@@ -173,11 +176,12 @@ export async function createApp(
       );
       runner = migrations;
     }
-    if (!collections.find(AUTH_ORIGINS)) {
-      runner = undefined;
-      await collections.create(authOriginsCollection(), { system: true });
-      runner = migrations;
-    }
+    // PocketBase's per-record system collections (_authOrigins, _externalAuths, _mfas, _otps)
+    runner = undefined;
+    for (const def of authSystemCollections())
+      if (!collections.find(String(def.name))) await collections.create(def, { system: true });
+    runner = migrations;
+    await adoptExternalAuths(db);
     if (opts.applyMigrations) {
       const ran = await migrations.up();
       if (ran.length) logger.info({ migrations: ran }, 'applied migrations');
@@ -197,6 +201,7 @@ export async function createApp(
       changes,
       passwords: { hash: hashPassword, verify: verifyPassword },
       files: createRecordFiles({ blobs: recordBlobs, logger }),
+      clock,
     });
     await settings.load();
     mailer.beforeSend(settings.load);
@@ -240,6 +245,10 @@ export async function createApp(
       clock,
       logger,
       ...(opts.logWrites ? { options: opts.logWrites } : {}),
+    });
+    // like PocketBase on a settings reload: entries the new `logs` settings would not keep go
+    settings.onUpdate(async (sections) => {
+      if (sections.includes('logs')) await logs.reapplySettings();
     });
     const crons = createCronRegistry({
       clock,

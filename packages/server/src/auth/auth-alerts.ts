@@ -10,37 +10,10 @@ import type { Collection } from '../schema/collection.ts';
 import type { RecordValues } from '../schema/record-values.ts';
 import type { Clock } from '../tools/clock.ts';
 import { nowDate } from '../tools/time.ts';
-
-/** PocketBase's system collection of the devices auth records signed in from. */
-export const AUTH_ORIGINS = '_authOrigins';
+import { AUTH_ORIGINS } from './auth-collections.ts';
 
 /** Origins kept per record (PocketBase's maxAuthOrigins): the oldest go first. */
 const MAX_ORIGINS = 5;
-
-const OWNER_RULE =
-  "@request.auth.id != '' && recordRef = @request.auth.id && collectionRef = @request.auth.collectionId";
-
-/** The `_authOrigins` collection as PocketBase creates it (system; owners list, view and delete). */
-export function authOriginsCollection(): Record<string, unknown> {
-  const text = (name: string) => ({ name, type: 'text', system: true, required: true });
-  return {
-    name: AUTH_ORIGINS,
-    type: 'base',
-    listRule: OWNER_RULE,
-    viewRule: OWNER_RULE,
-    deleteRule: OWNER_RULE,
-    fields: [
-      text('collectionRef'),
-      text('recordRef'),
-      text('fingerprint'),
-      { name: 'created', type: 'autodate', system: true, onCreate: true, onUpdate: false },
-      { name: 'updated', type: 'autodate', system: true, onCreate: true, onUpdate: true },
-    ],
-    indexes: [
-      'CREATE UNIQUE INDEX `idx_authOrigins_unique_pairs` ON `_authOrigins` (`collectionRef`, `recordRef`, `fingerprint`)',
-    ],
-  };
-}
 
 export interface AuthAlertDeps {
   db: Database;
@@ -134,22 +107,17 @@ export type AuthAlerts = ReturnType<typeof createAuthAlerts>;
 
 /**
  * Like PocketBase, a record's origins go when its password changes (every other device
- * must sign in again, and each alerts anew) and when the record is deleted; both in the
- * writing transaction.
+ * must sign in again, and each alerts anew), in the writing transaction; a deleted
+ * record's go with the rest of what auth keeps about it (record-cleanup.ts).
  */
 export function forgetAuthOrigins(hooks: RecordHooks, db: Database): void {
-  const drop = async (ex: Executor, sys: Pick<SystemRecords, 'delete'>, c: Collection, id: string) => {
-    for (const o of await originsOf(db, ex, c, id)) await sys.delete(AUTH_ORIGINS, o.id);
-  };
   hooks.afterUpdate('*', async (e) => {
     if (e.collection.type !== 'auth') return;
     const hash = (v: unknown) => (v as { hash?: string } | undefined)?.hash ?? '';
     if (hash(e.previous.password) === hash(e.record.password)) return;
-    await drop(e.tx, e.records.asSystem(), e.collection, String(e.record.id));
-  });
-  hooks.afterDelete('*', async (e) => {
-    if (e.collection.type === 'auth')
-      await drop(e.tx, e.records.asSystem(), e.collection, String(e.record.id));
+    const sys = e.records.asSystem();
+    for (const o of await originsOf(db, e.tx, e.collection, String(e.record.id)))
+      await sys.delete(AUTH_ORIGINS, o.id);
   });
 }
 

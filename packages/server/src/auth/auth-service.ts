@@ -111,7 +111,7 @@ export function createAuthService({
   const identityIpFailures = limited(config.authFailLimitIdentity);
   const identityFailures = limited(config.authFailLimitIdentity * IDENTITY_SPREAD);
   const ipFailures = limited(config.authFailLimitIp);
-  const store = createAuthStore(db, clock);
+  const store = createAuthStore(db, records, clock);
   const alerts = createAuthAlerts({ db, config, logger, mailer, records, clock });
   const signIn = createSignIn({ records, store, clock, alerts });
   cleanUpDeletedAuthRecords(records.hooks, db.qb);
@@ -175,7 +175,7 @@ export function createAuthService({
     authCollection,
     findCollection: collections.find,
   });
-  const externalAuths = createExternalAuths(db);
+  const externalAuths = createExternalAuths(db, records);
   const oauth2 = createOAuth2Flow({
     records,
     signIn,

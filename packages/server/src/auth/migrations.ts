@@ -38,6 +38,10 @@ const PASSKEYS = `
     challenge TEXT PRIMARY KEY NOT NULL, collection_ref TEXT NOT NULL, record_ref TEXT NOT NULL,
     kind TEXT NOT NULL, created TEXT NOT NULL);`;
 
+const AUTH_SYSTEM_COLLECTIONS = `
+  DROP TABLE _otps;
+  DROP TABLE _mfas;`;
+
 /**
  * The auth capability's own tables: OTPs and MFA sign-ins, API keys, OAuth2 identities,
  * TOTP secrets, passkeys. Append only: never edit or rename a released entry.
@@ -72,5 +76,13 @@ export const AUTH_MIGRATIONS: readonly SystemMigration[] = [
     name: '0006_passkeys',
     sqlite: PASSKEYS,
     postgres: PASSKEYS,
+  },
+  {
+    // OTPs, MFA sign-ins and OAuth2 links become PocketBase's system collections `_otps`,
+    // `_mfas` and `_externalAuths` (auth-collections.ts): pending OTPs and MFA sign-ins
+    // (minutes long) are dropped; the links move over at start (adoptExternalAuths)
+    name: '0012_auth_system_collections',
+    sqlite: AUTH_SYSTEM_COLLECTIONS,
+    postgres: AUTH_SYSTEM_COLLECTIONS,
   },
 ];

@@ -81,17 +81,18 @@ export function createOtpFlow(deps: OtpDeps) {
     const recent = await store.countRecentOtps(c.id, record ? String(record.id) : '', opts.duration);
     // a link is clicked, not typed: its code can be long
     const code = kind === 'link' ? randomString(32) : randomDigits(opts.length);
-    const hashed = await hashPassword(code);
-    // an unknown email gets an id that leads nowhere, so the answer reveals nothing
-    if (!record) return { otpId: randomString(15) };
-    if (recent >= MAX_RECENT) {
-      logger.warn({ collection: c.name, record: record.id }, 'too many OTP requests; no new code sent');
+    // an unknown email gets an id that leads nowhere, so the answer reveals nothing; the
+    // hash it skips is made anyway (a stored code is hashed by the record service)
+    if (!record || recent >= MAX_RECENT) {
+      await hashPassword(code);
+      if (record)
+        logger.warn({ collection: c.name, record: record.id }, 'too many OTP requests; no new code sent');
       return { otpId: randomString(15) };
     }
     const otpId = await store.createOtp({
       collection_ref: c.id,
       record_ref: String(record.id),
-      password: hashed,
+      password: code,
       sent_to: String(record.email),
     });
     const template = kind === 'link' ? magicLinkTemplate(opts) : templateOf(opts.emailTemplate);
@@ -140,7 +141,7 @@ export function createOtpFlow(deps: OtpDeps) {
       const id = await store.createOtp({
         collection_ref: c.id,
         record_ref: recordId,
-        password: await hashPassword(password),
+        password,
         sent_to: '',
       });
       return { id, password, duration };

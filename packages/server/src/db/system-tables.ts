@@ -17,8 +17,6 @@ export interface SystemTables {
   _changes: ChangesTable;
   _change_cursors: ChangeCursorsTable;
   _cron_leases: CronLeasesTable;
-  _otps: OtpsTable;
-  _mfas: MfasTable;
   _api_keys: ApiKeysTable;
   _external_auths: ExternalAuthsTable;
   _totps: TotpsTable;
@@ -87,25 +85,6 @@ export interface CronLeasesTable {
   node: string;
 }
 
-/** One-time passwords (hashed) sent to auth records. */
-export interface OtpsTable {
-  id: string;
-  collection_ref: string;
-  record_ref: string;
-  password: string;
-  sent_to: string;
-  created: string;
-}
-
-/** Pending multi-factor sign-ins. */
-export interface MfasTable {
-  id: string;
-  collection_ref: string;
-  record_ref: string;
-  method: string;
-  created: string;
-}
-
 /** API keys: only the sha256 of the secret; `scopes` as JSON text. */
 export interface ApiKeysTable {
   id: string;
@@ -117,7 +96,10 @@ export interface ApiKeysTable {
   created: string;
 }
 
-/** Which OAuth2 provider identity belongs to which auth record. */
+/**
+ * Where OAuth2 links were kept before `_externalAuths` became a system collection: a
+ * start moves them over and drops it (auth/auth-collections.ts, adoptExternalAuths).
+ */
 export interface ExternalAuthsTable {
   id: string;
   collection_ref: string;

@@ -170,8 +170,7 @@ export function createWritePreparer({
     const rule = ruleCondition(ruleDeps, c, c.deleteRule, viewer);
     return async (tx) => {
       const values = await findValues(tx, c, id, rule);
-      if (!values) throw new NotFoundError();
-      await writer.deleteInTx(tx, c, values, new Set(), viewer);
+      if (!values || !(await writer.deleteInTx(tx, c, values, new Set(), viewer))) throw new NotFoundError();
       return undefined;
     };
   }

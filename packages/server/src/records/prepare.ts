@@ -29,6 +29,8 @@ export interface PrepareOptions extends Partial<AuthWriteAccess> {
   superuser: boolean;
   /** Looks up which ids exist, for relation checks. */
   existingIds: ValueContext['existingIds'];
+  /** The write's time (epoch ms), for autodate fields; the real now when absent. */
+  now?: number | undefined;
 }
 
 /**
@@ -77,7 +79,7 @@ export async function prepareValues(
     if (Object.keys(formErrors).length) return { values, errors: formErrors, changed };
   }
   const errors: ErrorData = {};
-  const now = nowDate();
+  const now = nowDate(opts.now);
   for (const f of c.fields) {
     const t = fieldType(f.type);
     if (f.type === 'autodate') {

@@ -4,6 +4,7 @@ import type { Database, Transaction } from '../db/database.ts';
 import { BadRequestError } from '../errors/api-error.ts';
 import { asSystem, type Viewer } from '../rules/viewer.ts';
 import type { CollectionService } from '../schema/collection-service.ts';
+import type { Clock } from '../tools/clock.ts';
 import { type BatchOperation, runBatch } from './batch.ts';
 import { type CollectionPage, listCollections } from './collection-list.ts';
 import { type CommittedChange, createHookRegistry, type RecordChange } from './hooks.ts';
@@ -37,6 +38,8 @@ export interface RecordServiceDeps {
   files?: RecordFiles | undefined;
   /** How long an after-hook may hold its write transaction (default 10 s). */
   afterHookTimeoutMs?: number;
+  /** The app's clock: dates autodate fields (the real clock when absent). */
+  clock?: Clock | undefined;
 }
 
 export type RecordService = ReturnType<typeof createRecordService>;
@@ -56,6 +59,7 @@ export function createRecordService({
   passwords,
   files,
   afterHookTimeoutMs,
+  clock,
 }: RecordServiceDeps) {
   const qb: Kysely<any> = db.qb;
   const listeners = new Set<(change: RecordChange) => void>();
@@ -96,6 +100,7 @@ export function createRecordService({
     changes,
     listeners,
     files,
+    clock,
     hashPassword: passwords.hash,
     async afterWrite(tx, w) {
       const kind = AFTER[w.action];

@@ -10,6 +10,7 @@ import { isMulti } from '../schema/field.ts';
 import { fieldType } from '../schema/field-registry.ts';
 import type { PasswordValue } from '../schema/fields/password.ts';
 import type { RecordValues } from '../schema/record-values.ts';
+import type { Clock } from '../tools/clock.ts';
 import { randomString } from '../tools/id.ts';
 import type { RecordChange } from './hooks.ts';
 import { type AuthWriteAccess, checkManagedFields, prepareValues } from './prepare.ts';
@@ -45,6 +46,8 @@ export interface RecordWriterDeps {
   hashPassword(plain: string): Promise<string>;
   /** Runs inside the transaction after each record written (the after-hooks). */
   afterWrite?(tx: Transaction, written: WrittenRecord): Promise<void>;
+  /** Dates autodate fields (the app's clock, so time-based tests need no sleeps). */
+  clock?: Clock | undefined;
 }
 
 export type RecordWriter = ReturnType<typeof createRecordWriter>;
@@ -65,6 +68,7 @@ export function createRecordWriter({
   files,
   hashPassword,
   afterWrite,
+  clock,
 }: RecordWriterDeps) {
   const qb: Kysely<any> = db.qb;
 
@@ -167,6 +171,7 @@ export function createRecordWriter({
       manage: known.manage || manageNew !== undefined,
       superuser: viewer.superuser,
       existingIds: (cid, ids) => existingIds(tx, cid, ids),
+      now: clock?.now(),
     });
     await check?.(prepared.values);
     if (manageNew && !(await manageNew(prepared.values)))
@@ -190,18 +195,22 @@ export function createRecordWriter({
     return v;
   }
 
-  /** Deletes a record and, following relation fields, detaches or cascades its references. */
+  /**
+   * Deletes a record and, following relation fields, detaches or cascades its references.
+   * False when the row was gone already (a concurrent delete committed first): then
+   * nothing is logged or cascaded, so one record is deleted, and heard of, once.
+   */
   async function deleteInTx(
     tx: Transaction,
     c: Collection,
     values: RecordValues,
     seen: Set<string>,
     viewer: Viewer,
-  ): Promise<void> {
+  ): Promise<boolean> {
     const key = `${c.id}/${String(values.id)}`;
-    if (seen.has(key)) return;
+    if (seen.has(key)) return true;
     seen.add(key);
-    await tx.run(qb.deleteFrom(c.name).where('id', '=', values.id));
+    if ((await tx.run(qb.deleteFrom(c.name).where('id', '=', values.id))).changes === 0) return false;
     await logChange(tx, { action: 'delete', collection: c, record: values });
     // e.g. auth drops what it keeps per auth record (auth/record-cleanup.ts)
     await afterWrite?.(tx, { action: 'delete', collection: c, record: values, viewer });
@@ -249,6 +258,7 @@ export function createRecordWriter({
         }
       }
     }
+    return true;
   }
 
   return { encodeRow, hashPasswords, writeRecord, deleteInTx };

@@ -30,8 +30,6 @@ export const INTERNAL_TABLES = [
   '_system_migrations',
   '_params',
   '_changes',
-  '_otps',
-  '_mfas',
   '_buckets',
   '_objects',
   '_api_keys',

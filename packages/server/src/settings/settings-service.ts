@@ -281,6 +281,7 @@ export function createSettingsService(deps: {
   }
 
   const load = async (): Promise<void> => apply(await readStored());
+  const updateListeners = new Set<(sections: string[]) => void | Promise<void>>();
 
   return {
     /** Applies the stored settings (at start, on another node's announcement, before mail goes out). */
@@ -298,7 +299,24 @@ export function createSettingsService(deps: {
       await db.bus
         .notify(CHANNEL, self)
         .catch((err: unknown) => logger.error({ err }, 'announcing a settings change failed'));
+      const sections = Object.keys(body).filter((k) => body[k] !== undefined);
+      for (const listener of updateListeners) {
+        try {
+          await listener(sections);
+        } catch (err) {
+          logger.error({ err, sections }, 'applying a settings change failed');
+        }
+      }
       return toJSON();
+    },
+    /**
+     * Calls `listener` after each saved PATCH on this node, with the sections it named
+     * (`logs`, `backups`, ...), once the new values are in effect; the saved settings
+     * stand even if it throws (logged). Returns the unsubscribe.
+     */
+    onUpdate(listener: (sections: string[]) => void | Promise<void>): () => void {
+      updateListeners.add(listener);
+      return () => updateListeners.delete(listener);
     },
     /** The settings row as a store of sealed secrets (re-sealed at start, see secrets/). */
     secretStore: {

@@ -60,7 +60,7 @@ for (const dialect of DIALECTS) {
       const listed = await root.collections.getFullList({ filter: 'system = true', sort: 'name' });
       assert.deepEqual(
         listed.map((x) => x.name),
-        ['_authOrigins', '_superusers'],
+        ['_authOrigins', '_externalAuths', '_mfas', '_otps', '_superusers'],
       );
       await assert.rejects(root.collections.delete('_authOrigins'), ClientResponseError);
     });

@@ -24,8 +24,6 @@ const COLUMNS: { [T in keyof SystemTables]-?: ColumnSet<SystemTables[T]> } = {
   },
   _change_cursors: { name: true, position: true, updated: true },
   _cron_leases: { id: true, tick: true, node: true },
-  _otps: { id: true, collection_ref: true, record_ref: true, password: true, sent_to: true, created: true },
-  _mfas: { id: true, collection_ref: true, record_ref: true, method: true, created: true },
   _api_keys: {
     id: true,
     name: true,

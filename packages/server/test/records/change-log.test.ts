@@ -51,6 +51,24 @@ for (const dialect of DIALECTS) {
       assert.ok(rows[0]!.seq < rows[1]!.seq && rows[1]!.seq < rows[2]!.seq);
     });
 
+    test('of two racing deletes of one record one succeeds, the other is a 404, and one entry is logged', async () => {
+      const c = t.app.collections.get('logged');
+      const ids: string[] = [];
+      for (let i = 0; i < 10; i++)
+        ids.push(String((await t.app.records.asSystem().create('logged', { title: `race${i}` })).id));
+      const del = (id: string) =>
+        t.request('DELETE', `/api/collections/logged/records/${id}`, { token: 'superuser' });
+      const answers = await Promise.all(ids.flatMap((id) => [del(id), del(id)]));
+      for (let i = 0; i < ids.length; i++)
+        assert.deepEqual(
+          [answers[2 * i]!.status, answers[2 * i + 1]!.status].sort(),
+          [204, 404],
+          `record ${ids[i]}`,
+        );
+      const deletes = (await changes(c.id)).filter((r) => r.action === 'delete' && ids.includes(r.record_id));
+      assert.equal(deletes.length, ids.length);
+    });
+
     test('a failed write leaves no entry', async () => {
       const c = t.app.collections.get('logged');
       const before = (await changes(c.id)).length;

@@ -24,26 +24,35 @@ for (const dialect of DIALECTS) {
       const all = await t.request('GET', '/api/collections?sort=name', su);
       assert.equal(all.status, 200);
       assert.deepEqual(Object.keys(all.body), ['items', 'page', 'perPage', 'totalItems', 'totalPages']);
-      const names = ['_authOrigins', '_superusers', 'article_titles', 'articles', 'members'];
+      const names = [
+        '_authOrigins',
+        '_externalAuths',
+        '_mfas',
+        '_otps',
+        '_superusers',
+        'article_titles',
+        'articles',
+        'members',
+      ];
       assert.deepEqual(
         all.body.items.map((c: { name: string }) => c.name),
         names,
       );
       assert.equal(all.body.page, 1);
       assert.equal(all.body.perPage, 30);
-      assert.equal(all.body.totalItems, 5);
+      assert.equal(all.body.totalItems, 8);
       assert.equal(all.body.totalPages, 1);
 
       const page2 = await t.request('GET', '/api/collections?sort=-name&perPage=3&page=2', su);
       assert.equal(page2.status, 200);
       assert.deepEqual(
         page2.body.items.map((c: { name: string }) => c.name),
-        ['_superusers', '_authOrigins'],
+        ['_superusers', '_otps', '_mfas'],
       );
       assert.equal(page2.body.perPage, 3);
       assert.equal(page2.body.page, 2);
-      assert.equal(page2.body.totalItems, 5);
-      assert.equal(page2.body.totalPages, 2);
+      assert.equal(page2.body.totalItems, 8);
+      assert.equal(page2.body.totalPages, 3);
 
       const skipped = await t.request('GET', '/api/collections?skipTotal=1&perPage=1', su);
       assert.equal(skipped.body.totalItems, -1);

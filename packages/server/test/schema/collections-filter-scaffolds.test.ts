@@ -51,17 +51,29 @@ for (const dialect of DIALECTS) {
       );
       assert.deepEqual(names(await pb.collections.getFullList({ filter: 'system = true', sort: 'name' })), [
         '_authOrigins',
+        '_externalAuths',
+        '_mfas',
+        '_otps',
         '_superusers',
       ]);
       const page = await pb.collections.getList(1, 1, { filter: "type != 'view'", sort: '-created,name' });
-      assert.equal(page.totalItems, 4);
-      assert.equal(page.totalPages, 4);
+      assert.equal(page.totalItems, 7);
+      assert.equal(page.totalPages, 7);
       assert.equal(page.items.length, 1);
       const one = await pb.collections.getFirstListItem(`id = '${page.items[0]?.id}'`);
       assert.equal(one.id, page.items[0]?.id);
       assert.deepEqual(
         names(await pb.collections.getFullList({ filter: "created > '2000-01-01'", sort: 'type,name' })),
-        ['_superusers', 'members', '_authOrigins', 'articles', 'article_titles'],
+        [
+          '_superusers',
+          'members',
+          '_authOrigins',
+          '_externalAuths',
+          '_mfas',
+          '_otps',
+          'articles',
+          'article_titles',
+        ],
       );
     });
 

@@ -139,7 +139,14 @@ for (const dialect of DIALECTS) {
         true,
       );
       assert.equal(res.status, 204, JSON.stringify(res.body));
-      assert.deepEqual(await names(), ['_authOrigins', '_superusers', 'books']);
+      assert.deepEqual(await names(), [
+        '_authOrigins',
+        '_externalAuths',
+        '_mfas',
+        '_otps',
+        '_superusers',
+        'books',
+      ]);
       assert.deepEqual(
         fieldNames(await get('books')),
         fieldNames(books).filter((n: string) => n !== 'pages'),
