@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { RequestSpan, Tracing } from '../observability/tracing.ts';
+import type { RequestSpan, Tracing } from '../observability/tracing-types.ts';
 
 /**
  * A span per request when tracing is on (config `otel_endpoint`): named by method and

@@ -68,6 +68,7 @@ export interface WatchedParts {
 }
 
 type PromRegistry = import('prom-client').Registry;
+type PromMetric = import('prom-client').Metric;
 
 /**
  * The app's metrics (`app.metrics`), one set per app: several apps may share a process
@@ -97,7 +98,7 @@ export function createMetrics(opts: { clock: Clock }) {
     const prom = await import('prom-client');
     const reg = new prom.Registry();
     prom.collectDefaultMetrics({ register: reg });
-    const add = (m: ScrapedMetric) => reg.registerMetric(m as unknown as import('prom-client').Metric);
+    const add = (m: ScrapedMetric) => reg.registerMetric(m as unknown as PromMetric);
     const dialect = () => parts?.db.dialect ?? 'unknown';
     add(
       histogramMetric(
@@ -234,10 +235,14 @@ export function createMetrics(opts: { clock: Clock }) {
     },
     /** Starts reading the database's and the realtime hub's numbers at scrape time. */
     watch,
-    /** Adds a metric read at scrape time (jobs, tenant databases...); before the first scrape. */
+    /** Adds a metric read at scrape time (jobs, tenant databases...); its name must be new. */
     register(source: MetricSource): void {
-      if (registry) throw new Error(`metric ${source.name} registered after the first scrape`);
       register(source);
+      // after the first scrape: into the registry built then (unless it was still being built)
+      void registry?.then((reg) => {
+        if (!reg.getSingleMetric(source.name))
+          reg.registerMetric(valueMetric(source) as unknown as PromMetric);
+      });
     },
     /** The Prometheus text exposition of every metric (prom-client loads on the first call). */
     async scrape(): Promise<{ contentType: string; text: string }> {

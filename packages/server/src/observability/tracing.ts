@@ -1,13 +1,5 @@
 import type { RequestSpan, Tracing, TracingOptions } from './tracing-types.ts';
 
-export type {
-  HeaderCarrier,
-  RequestSpan,
-  TraceAttributes,
-  Tracing,
-  TracingOptions,
-} from './tracing-types.ts';
-
 const NOOP_SPAN: RequestSpan = { run: (fn) => fn(), end: () => {} };
 
 /** Tracing when `otel_endpoint` is unset: nothing is recorded, nothing loaded. */

@@ -88,6 +88,8 @@ for (const dialect of DIALECTS) {
       for (let i = 0; i < 2; i++)
         assert.equal((await t.request('GET', `/api/collections/posts/records/missing${i}`)).status, 404);
       assert.equal((await t.request('GET', '/no/such/path/at/all')).status, 404);
+      assert.equal((await t.request('DELETE', '/no/such/path/at/all')).status, 404);
+      assert.equal((await t.request('HEAD', '/api/health')).status, 200);
       const m = await scrape(t);
       const delta = (k: string) => (m.get(k) ?? 0) - (before.get(k) ?? 0);
       assert.equal(delta(`forgebase_http_requests_total${key(200)}`), 3);
@@ -100,6 +102,10 @@ for (const dialect of DIALECTS) {
       );
       // the catch-all of public files takes unknown GETs: still one template, never the raw path
       assert.equal(delta('forgebase_http_requests_total{method="GET",route="/*",status="404"}'), 1);
+      // no route takes a DELETE there: one series for every such request
+      assert.equal(delta('forgebase_http_requests_total{method="DELETE",route="unmatched",status="404"}'), 1);
+      // the HEAD route Fastify adds to a GET counts once, as HEAD
+      assert.equal(delta('forgebase_http_requests_total{method="HEAD",route="/api/health",status="200"}'), 1);
       assert.ok(![...m.keys()].some((k) => k.includes('missing0') || k.includes(created.body.id)));
       const hist = (suffix: string, extra = '') =>
         m.get(
@@ -226,5 +232,37 @@ describe('GET /api/metrics/summary', () => {
     assert.equal(later.requestsPerMinute, 0);
     assert.deepEqual(later.latencyMs, { p50: null, p99: null });
     assert.equal(later.requests, 8);
+  });
+
+  test('app.metrics.register adds a subsystem’s numbers, before or after the first scrape', async () => {
+    let depth = 3;
+    t.app.metrics.register({
+      name: 'forgebase_test_queue_depth',
+      help: 'Jobs waiting, by queue.',
+      type: 'gauge',
+      collect: () => [{ labels: { queue: 'mail' }, value: depth }],
+    });
+    const first = await scrape(t);
+    assert.equal(first.get('forgebase_test_queue_depth{queue="mail"}'), 3);
+    depth = 5;
+    t.app.metrics.register({
+      name: 'forgebase_test_runs_total',
+      help: 'Runs.',
+      type: 'counter',
+      collect: async () => [{ value: 9 }],
+    });
+    const m = await scrape(t);
+    assert.equal(m.get('forgebase_test_queue_depth{queue="mail"}'), 5);
+    assert.equal(m.get('forgebase_test_runs_total'), 9);
+    assert.throws(
+      () =>
+        t.app.metrics.register({
+          name: 'forgebase_test_runs_total',
+          help: '',
+          type: 'counter',
+          collect: () => [],
+        }),
+      { message: 'metric forgebase_test_runs_total is already registered' },
+    );
   });
 });
