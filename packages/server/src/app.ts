@@ -10,6 +10,7 @@ import { type ChangeLog, createChangeLog } from './changes/change-log.ts';
 import { type Config, parseHostPort } from './config.ts';
 import { createCronLeases } from './crons/cron-leases.ts';
 import { type CronRegistry, createCronRegistry } from './crons/cron-registry.ts';
+import { type DatabasesHandle, lazyDatabases } from './databases/lazy-databases.ts';
 import type { Database, SqlTrace } from './db/database.ts';
 import { dialectOf, openDatabase, openLogDatabase } from './db/open.ts';
 import { runSystemMigrations } from './db/system-migrations.ts';
@@ -71,6 +72,8 @@ export interface App {
   backups: BackupService;
   /** The cron registry: maintenance jobs, automatic backups. */
   crons: CronRegistry;
+  /** Tenant databases (`/api/databases`, `forgebase db`): `await databases.get()` loads the service. */
+  databases: DatabasesHandle;
   http: FastifyInstance;
   /** The time every service reads (a manual clock in tests). */
   clock: Clock;
@@ -168,20 +171,17 @@ export async function createApp(
     await collections.reload();
     const migrations = createMigrationRunner({ db, collections, dir: config.migrationsDir });
     runner = migrations;
-    if (!collections.find(SUPERUSERS)) {
-      // a system collection, not a user migration: created without a migration file
+    // the system collections, created without a migration file (not user migrations):
+    // _superusers and PocketBase's per-record ones (_authOrigins, _externalAuths, _mfas, _otps)
+    const missing = [
+      { name: SUPERUSERS, type: 'auth', fields: superuserFields() },
+      ...authSystemCollections(),
+    ].filter((def) => !collections.find(String(def.name)));
+    if (missing.length) {
       runner = undefined;
-      await collections.create(
-        { name: SUPERUSERS, type: 'auth', fields: superuserFields() },
-        { system: true },
-      );
+      await collections.createMany(missing, { system: true });
       runner = migrations;
     }
-    // PocketBase's per-record system collections (_authOrigins, _externalAuths, _mfas, _otps)
-    runner = undefined;
-    for (const def of authSystemCollections())
-      if (!collections.find(String(def.name))) await collections.create(def, { system: true });
-    runner = migrations;
     await adoptExternalAuths(db);
     if (opts.applyMigrations) {
       const ran = await migrations.up();
@@ -277,8 +277,10 @@ export async function createApp(
         await schemaSync.announce();
       },
     });
+    const databases = lazyDatabases({ db, dataDir: config.dataDir, clock, logger });
     const http = await createHttpServer(
       {
+        databases,
         config,
         collections,
         records,
@@ -337,6 +339,7 @@ export async function createApp(
       logs,
       backups,
       crons,
+      databases,
       http,
       clock,
       metrics,
@@ -361,10 +364,12 @@ export async function createApp(
       async stop() {
         if (stopped) return;
         stopped = true;
+        http.beginClosing();
         await lifecycle.stop();
         redirect?.closeAllConnections();
         if (redirect) await new Promise((r) => redirect!.close(r));
         await http.close();
+        await databases.close();
         // after the last response: its entry is written before the log database closes
         await logs.stop();
         if (logDb?.owned) await logDb.db.close();

@@ -4,6 +4,7 @@ import { Command } from 'commander';
 import { registerBackupCommand } from './commands/backup.ts';
 import { registerCollectionsCommand } from './commands/collections.ts';
 import { errorText } from './commands/common.ts';
+import { registerDbCommand } from './commands/db.ts';
 import { registerGenJwtCommand } from './commands/gen-jwt.ts';
 import { registerLogsCommand } from './commands/logs.ts';
 import { registerMigrateCommand } from './commands/migrate.ts';
@@ -37,6 +38,7 @@ registerSeedCommand(program);
 registerGenJwtCommand(program);
 registerCollectionsCommand(program);
 registerLogsCommand(program);
+registerDbCommand(program);
 
 program.parseAsync(process.argv).catch((e: unknown) => {
   process.stderr.write(`forgebase: ${errorText(e)}\n`);

@@ -1,6 +1,7 @@
 import { AUTH_MIGRATIONS } from './auth/migrations.ts';
 import { CHANGES_MIGRATIONS } from './changes/migrations.ts';
 import { CRONS_MIGRATIONS } from './crons/migrations.ts';
+import { DATABASES_MIGRATIONS } from './databases/migrations.ts';
 import type { SystemMigration } from './db/system-migrations.ts';
 import { S3_MIGRATIONS } from './s3/migrations.ts';
 import { CORE_MIGRATIONS } from './schema/migrations.ts';
@@ -17,4 +18,5 @@ export const SYSTEM_MIGRATIONS: readonly SystemMigration[] = [
   ...S3_MIGRATIONS,
   ...CHANGES_MIGRATIONS,
   ...CRONS_MIGRATIONS,
+  ...DATABASES_MIGRATIONS,
 ];

@@ -26,6 +26,10 @@ const LAYERS: Record<string, number> = {
   migrations: 60,
   // whole-app snapshots: the database, the blob store, the cron registry
   backups: 60,
+  // tenant databases and the Hrana-over-HTTP server (own SQLite files; metadata in db/)
+  databases: 55,
+  // server functions: the registry, ctx and runtime over records, changes, storage and mail
+  functions: 55,
   // services
   // the cron registry (maintenance jobs, automatic backups; later user crons)
   crons: 45,

@@ -14,11 +14,13 @@ import { nowDate, parseDate } from '../tools/time.ts';
 export const KEY_OPERATIONS = ['list', 'view', 'create', 'update', 'delete'] as const;
 export type KeyOperation = (typeof KEY_OPERATIONS)[number];
 
-/** One scope: a collection (its id, or `*`) and what may be done there (or `*`). */
-export interface KeyScope {
-  collection: string;
-  operations: (KeyOperation | '*')[];
-}
+/**
+ * One scope: a collection (its id, or `*`) and what may be done there (or `*`); or
+ * `{ databases: true }`: the tenant databases (manage them, open any of them).
+ */
+export type KeyScope =
+  | { collection: string; operations: (KeyOperation | '*')[]; databases?: undefined }
+  | { databases: true; collection?: undefined; operations?: undefined };
 
 /** What a request signed with an API key may do: checked per collection and operation. */
 export type ApiKeyGrant = KeyGrant;
@@ -58,10 +60,14 @@ export function createApiKeyService({
     return {
       id: row.id,
       name: row.name,
-      scopes: scopes.map((s) => ({
-        collection: s.collection === '*' ? '*' : (findCollection(s.collection)?.name ?? s.collection),
-        operations: s.operations,
-      })),
+      scopes: scopes.map((s) =>
+        s.databases
+          ? { databases: true }
+          : {
+              collection: s.collection === '*' ? '*' : (findCollection(s.collection)?.name ?? s.collection),
+              operations: s.operations,
+            },
+      ),
       expires: row.expires,
       lastUsed: row.last_used,
       created: row.created,
@@ -77,6 +83,10 @@ export function createApiKeyService({
     const out: KeyScope[] = [];
     raw.forEach((s, i) => {
       const scope = (s && typeof s === 'object' ? s : {}) as Record<string, unknown>;
+      if (scope.databases === true && scope.collection === undefined) {
+        out.push({ databases: true });
+        return;
+      }
       const name = scope.collection;
       const c = typeof name === 'string' && name !== '*' ? findCollection(name) : undefined;
       const ops = scope.operations;
@@ -93,7 +103,7 @@ export function createApiKeyService({
           `Must list some of ${KEY_OPERATIONS.join(', ')} or *.`,
         );
       } else {
-        out.push({ collection: c ? c.id : '*', operations: ops as KeyScope['operations'] });
+        out.push({ collection: c ? c.id : '*', operations: ops as (KeyOperation | '*')[] });
       }
     });
     return out;
@@ -163,9 +173,11 @@ export function createApiKeyService({
           c.name !== SUPERUSERS &&
           scopes.some(
             (s) =>
+              !s.databases &&
               (s.collection === '*' || s.collection === c.id) &&
               (s.operations.includes('*') || s.operations.includes(op)),
           ),
+        manageDatabases: scopes.some((s) => s.databases === true),
       };
     },
   };

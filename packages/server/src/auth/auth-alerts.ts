@@ -5,7 +5,7 @@ import type { Mailer } from '../mail/mailer.ts';
 import { renderTemplate, templateOf } from '../mail/templates.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { RecordHooks } from '../records/hooks.ts';
-import type { RecordService, SystemRecords } from '../records/record-service.ts';
+import type { RecordService } from '../records/record-service.ts';
 import type { Collection } from '../schema/collection.ts';
 import type { RecordValues } from '../schema/record-values.ts';
 import type { Clock } from '../tools/clock.ts';

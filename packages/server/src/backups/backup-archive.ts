@@ -1,13 +1,18 @@
 // Backup archives: zip files written and read as streams (yazl / yauzl, no native code).
+import { createRequire } from 'node:module';
 import type { Readable } from 'node:stream';
 import { finished } from 'node:stream/promises';
-import yauzl from 'yauzl';
-import yazl from 'yazl';
+import type yauzl from 'yauzl';
 import type { AddEntry, OpenEntry } from '../db/database.ts';
 
 /** What a zip archive starts with: a local file header, or the end record of an empty one. */
 const ZIP_MAGIC = [Buffer.from([0x50, 0x4b, 0x03, 0x04]), Buffer.from([0x50, 0x4b, 0x05, 0x06])];
 const MAGIC_LENGTH = 4;
+
+// the zip libraries load with the first backup or restore, not at every start
+const load = createRequire(import.meta.url);
+const zipWriter = () => load('yazl') as typeof import('yazl');
+const zipReader = () => load('yauzl') as typeof import('yauzl');
 
 /**
  * Streams a zip archive whose entries `fill` adds one after another; each entry's stream
@@ -15,7 +20,7 @@ const MAGIC_LENGTH = 4;
  * `fill` fails, the archive stream fails with its error (the consumer drops the output).
  */
 export function writeArchive(fill: (add: AddEntry) => Promise<void>): Readable {
-  const zip = new yazl.ZipFile();
+  const zip = new (zipWriter().ZipFile)();
   const out = zip.outputStream as Readable;
   // when the consumer gives up (a failed upload), the entry being read is failed too, so
   // `fill` stops and releases what it holds (a PostgreSQL snapshot's connection)
@@ -56,7 +61,7 @@ export interface ArchiveReader {
 /** Opens a zip file (random access by entry name); throws when it is not a readable zip. */
 export function readArchive(path: string): Promise<ArchiveReader> {
   return new Promise((resolve, reject) => {
-    yauzl.open(path, { lazyEntries: true, autoClose: false }, (err, zip) => {
+    zipReader().open(path, { lazyEntries: true, autoClose: false }, (err, zip) => {
       if (err || !zip) return reject(err ?? new Error('not a zip archive'));
       const entries = new Map<string, yauzl.Entry>();
       zip.on('entry', (entry: yauzl.Entry) => {

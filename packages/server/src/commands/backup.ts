@@ -1,10 +1,12 @@
-import cliProgress from 'cli-progress';
+import { createRequire } from 'node:module';
 import type { Command } from 'commander';
 import type { BackupProgress } from '../backups/backup-service.ts';
 import { configFrom, withApp } from './common.ts';
 
 /** A progress bar on stderr (drawn only on a terminal), and its stop. */
 function progressBar(title: string): { progress: BackupProgress; stop: () => void } {
+  // loaded when a backup command runs, not by every start of the CLI (`serve` included)
+  const cliProgress = createRequire(import.meta.url)('cli-progress') as typeof import('cli-progress');
   const bar = new cliProgress.SingleBar(
     { format: `${title} [{bar}] {value}/{total} {label}`, stream: process.stderr, hideCursor: true },
     cliProgress.Presets.shades_classic,

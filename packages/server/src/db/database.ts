@@ -178,6 +178,8 @@ export type StopListening = () => Promise<void>;
  * process: messages go nowhere and every write transaction already runs alone.
  */
 export interface ChangeBus {
+  /** True when other nodes may share the database (PostgreSQL): messages reach them. */
+  readonly shared: boolean;
   /** Sends `payload` (short text, under 8000 bytes) to every node listening on `channel`. */
   notify(channel: string, payload: string): Promise<void>;
   /**

@@ -28,6 +28,8 @@ export interface SystemTables {
   _s3_uploads: S3UploadsTable;
   _s3_parts: S3PartsTable;
   _tus_uploads: TusUploadsTable;
+  _databases: DatabasesTable;
+  _database_tokens: DatabaseTokensTable;
 }
 
 /**
@@ -216,6 +218,29 @@ export interface TusUploadsTable {
   done: Defaulted<number>;
   lockToken: Defaulted<string>;
   lockedUntil: Defaulted<string>;
+  expires: string;
+  created: string;
+}
+
+/** A tenant database (databases/): its file is `<dataDir>/databases/<name>.db` on `node`. */
+export interface DatabasesTable {
+  name: string;
+  node: string;
+  /** BIGINT: a string from pg, a number from SQLite; read with Number(). */
+  max_size_bytes: number | string;
+  statement_timeout_ms: number;
+  max_rows: number;
+  idle_transaction_ms: number;
+  created: string;
+}
+
+/** A database token: bound to one database, read-only or not; only its sha256 is kept. */
+export interface DatabaseTokensTable {
+  id: string;
+  database_name: string;
+  hash: string;
+  /** 0 or 1 on both dialects. */
+  read_only: number;
   expires: string;
   created: string;
 }

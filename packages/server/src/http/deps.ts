@@ -2,6 +2,7 @@ import type { AuthService } from '../auth/auth-service.ts';
 import type { BackupService } from '../backups/backup-service.ts';
 import type { Config } from '../config.ts';
 import type { CronRegistry } from '../crons/cron-registry.ts';
+import type { DatabasesHandle } from '../databases/lazy-databases.ts';
 import type { FileService } from '../files/file-service.ts';
 import type { LogService } from '../logs/log-service.ts';
 import type { Logger } from '../observability/logger.ts';
@@ -35,6 +36,8 @@ export interface HttpDeps {
   logs: LogService;
   backups: BackupService;
   crons: CronRegistry;
+  /** Tenant databases (`/api/databases`), loaded by the first request that needs them. */
+  databases: DatabasesHandle;
   logger: Logger;
   /** Request counts and latencies (`GET /metrics`), recorded by the request-metrics hooks. */
   metrics: Metrics;

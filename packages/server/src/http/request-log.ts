@@ -7,8 +7,12 @@ import type { RequestFacts } from '../logs/request-entry.ts';
 import { redactUrl } from '../tools/redact-url.ts';
 import { viewerOf } from './viewer.ts';
 
-/** Routes whose successful requests are not stored (PocketBase's SkipSuccessActivityLog on /api/logs). */
-const SKIP_SUCCESS = /^\/api\/logs(\/|$)/;
+/**
+ * Routes whose successful requests are not stored (PocketBase's SkipSuccessActivityLog on
+ * /api/logs); and the SQL round trips of tenant databases (Hrana), which would otherwise
+ * add a log write to every statement: their counts and latency are in the database's stats.
+ */
+const SKIP_SUCCESS = /^\/api\/logs(\/|$)|^\/api\/databases\/:name\/v[23](\/|$)/;
 
 /** The signed-in record of a request, resolved once (the same lookup the routes use). */
 async function authOf(req: FastifyRequest, auth: AuthService): Promise<RequestFacts['auth']> {

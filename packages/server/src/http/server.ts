@@ -22,6 +22,8 @@ import { backupRoutes } from './routes/backups.ts';
 import { batchRoutes } from './routes/batch.ts';
 import { collectionRoutes } from './routes/collections.ts';
 import { cronRoutes } from './routes/crons.ts';
+import { databaseRoutes } from './routes/databases.ts';
+import { databaseHranaRoutes } from './routes/databases-hrana.ts';
 import { docsRoutes } from './routes/docs.ts';
 import { fileRoutes } from './routes/files.ts';
 import { healthRoutes } from './routes/health.ts';
@@ -50,6 +52,13 @@ const routeLists = new WeakMap<FastifyInstance, string[]>();
 /** Every route a server registered, as `METHOD /path` (HEAD left out), for the API description's test. */
 export function registeredRoutes(app: FastifyInstance): string[] {
   return [...(routeLists.get(app) ?? [])].sort();
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Marks the server as stopping: every response from now on closes its connection. */
+    beginClosing(): void;
+  }
 }
 
 /** Builds the Fastify server: hooks, error mapping, then every route group in one list. */
@@ -111,6 +120,11 @@ export async function createHttpServer(deps: HttpDeps, logger: Logger): Promise<
   // graceful stop: a request still in flight when close() starts gets its response, then
   // its keep-alive connection is closed (otherwise close() waits for the 72 s idle timeout)
   let closing = false;
+  // app.stop() calls it first, before the background services stop (which can take a
+  // while on PostgreSQL): a response sent meanwhile already says `connection: close`
+  app.decorate('beginClosing', () => {
+    closing = true;
+  });
   app.addHook('preClose', (done) => {
     closing = true;
     done();
@@ -174,6 +188,8 @@ export async function createHttpServer(deps: HttpDeps, logger: Logger): Promise<
     backupRoutes,
     cronRoutes,
     metricsRoutes,
+    databaseRoutes,
+    databaseHranaRoutes,
     // last: `/*` takes only the GETs no other route takes
     publicRoutes,
   ];

@@ -8,6 +8,7 @@ import type { Viewer } from '../rules/viewer.ts';
 import type { CollectionService } from '../schema/collection-service.ts';
 import { randomString } from '../tools/id.ts';
 import { type ClientSink, enqueueFrame, newClient, type RealtimeClient, sameAuth } from './client.ts';
+import { createDirectSend } from './direct-send.ts';
 import { createFilterVerdicts, deliveriesFor, topicMatches } from './dispatch.ts';
 import { MAX_SUBSCRIPTIONS, parseTopic, parseTopics, type Topic } from './topic.ts';
 import { TopicIndex } from './topic-index.ts';
@@ -73,6 +74,25 @@ export function createRealtimeHub({ db, changes, collections, records, logger, o
   const counters = { delivered: 0, dropped: 0, slow: 0 };
   const deps = { db, collections, records, logger, filterVerdicts: createFilterVerdicts() };
   let following: Following | undefined;
+
+  /**
+   * Sends a named message once to the client `id` subscribed to `topic` (exactly that
+   * key), then drops that subscription: PocketBase's `@oauth2` hand-over. False (nothing
+   * sent) for an unknown or closed client, one without the subscription, or one that
+   * connected from another address than `ip` (clients with no address are not checked).
+   */
+  function sendOnce(id: string, topic: string, data: unknown, ip: string): boolean {
+    const client = clients.get(id);
+    if (!client || client.closed || !client.subscriptions.has(topic)) return false;
+    if (client.ip !== '' && client.ip !== ip) return false;
+    const next = new Map(client.subscriptions);
+    next.delete(topic);
+    setTopics(client, next);
+    send(client, client.sink.message(topic, data));
+    return true;
+  }
+  const direct = createDirectSend({ bus: db.bus, logger, local: sendOnce });
+
   let timer: NodeJS.Timeout | undefined;
 
   function disconnect(client: RealtimeClient, reason: string): void {
@@ -249,22 +269,13 @@ export function createRealtimeHub({ db, changes, collections, records, logger, o
         filterCondition({ db, collection: (n) => collections.find(n) }, c, text, client.viewer);
     },
 
+    sendOnce,
+
     /**
-     * Sends a named message once to the client `id` subscribed to `topic` (exactly that
-     * key), then drops that subscription: PocketBase's `@oauth2` hand-over. False (nothing
-     * sent) for an unknown or closed client, one without the subscription, or one that
-     * connected from another address than `ip` (clients with no address are not checked).
+     * `sendOnce` to a client held by this node or, with PostgreSQL, by another one (the
+     * node holding it acknowledges on the bus); false when no node delivered it.
      */
-    sendOnce(id: string, topic: string, data: unknown, ip: string): boolean {
-      const client = clients.get(id);
-      if (!client || client.closed || !client.subscriptions.has(topic)) return false;
-      if (client.ip !== '' && client.ip !== ip) return false;
-      const next = new Map(client.subscriptions);
-      next.delete(topic);
-      setTopics(client, next);
-      send(client, client.sink.message(topic, data));
-      return true;
-    },
+    sendOnceAnywhere: direct.send,
 
     unsubscribe(client: RealtimeClient, key: string): void {
       const next = new Map(client.subscriptions);
@@ -326,6 +337,7 @@ export function createRealtimeHub({ db, changes, collections, records, logger, o
     async start(): Promise<void> {
       following = changes.follow('realtime', (rows) => dispatch(rows), { from: 'now' });
       await following.ready;
+      await direct.start();
       timer = setInterval(sweep, Math.max(1, Math.floor(heartbeatMs / SLICES)));
       timer.unref();
     },
@@ -334,6 +346,7 @@ export function createRealtimeHub({ db, changes, collections, records, logger, o
     async stop(): Promise<void> {
       if (timer) clearInterval(timer);
       for (const client of [...clients.values()]) disconnect(client, 'server stopping');
+      await direct.stop();
       await following?.();
       following = undefined;
     },

@@ -35,6 +35,8 @@ export interface KeyGrant {
   id: string;
   name: string;
   allows(c: Collection, op: 'list' | 'view' | 'create' | 'update' | 'delete'): boolean;
+  /** The key has the `{ "databases": true }` scope: it manages and opens every tenant database. */
+  manageDatabases?: boolean;
 }
 
 const SYSTEM: Viewer = Object.freeze({ superuser: true, system: true });

@@ -81,6 +81,27 @@ export function createCollectionService({
     return result.value;
   }
 
+  /**
+   * Creates several collections in one transaction, in order (a later one may relate to
+   * an earlier one), with one reload and one announcement: how a first start makes the
+   * system collections.
+   */
+  function createMany(
+    inputs: Record<string, unknown>[],
+    opts: { system?: boolean } = {},
+  ): Promise<Collection[]> {
+    return commit(async (tx, pending) => {
+      const created: Collection[] = [];
+      for (const input of inputs) {
+        const next = prepareNew(input, [...pending.values()]);
+        if (opts.system) next.system = true;
+        await writes.save(tx, next, undefined, pending, 'Failed to create collection.');
+        created.push(next);
+      }
+      return { value: created, changes: created.map((after) => ({ before: undefined, after })) };
+    });
+  }
+
   return {
     find,
     get,
@@ -93,14 +114,12 @@ export function createCollectionService({
     onReload: cache.onReload,
 
     /** Creates a collection from PocketBase-shaped input. */
-    create(input: Record<string, unknown>, opts: { system?: boolean } = {}): Promise<Collection> {
-      return commit(async (tx, pending) => {
-        const next = prepareNew(input, [...pending.values()]);
-        if (opts.system) next.system = true;
-        await writes.save(tx, next, undefined, pending, 'Failed to create collection.');
-        return { value: next, changes: [{ before: undefined, after: next }] };
-      });
+    async create(input: Record<string, unknown>, opts: { system?: boolean } = {}): Promise<Collection> {
+      const [created] = await createMany([input], opts);
+      return created!;
     },
+
+    createMany,
 
     /** Applies PocketBase-shaped changes to a collection. */
     update(idOrName: string, input: Record<string, unknown>): Promise<Collection> {

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type PocketBase from 'pocketbase';
 import { ClientResponseError } from 'pocketbase';
-import { DIALECTS, startTestApp, type TestApp } from '../support/app.ts';
+import { type App, createApp } from '../../src/app.ts';
+import { DIALECTS, silentLogger, startTestApp, type TestApp } from '../support/app.ts';
 import { type OidcProvider, startOidcProvider } from '../support/oidc-provider.ts';
 import { Inbox, sdk, TestEventSource } from '../support/realtime.ts';
 
@@ -135,3 +136,44 @@ for (const dialect of DIALECTS) {
     });
   });
 }
+
+// behind a load balancer the redirect may reach another node than the realtime connection
+describe('OAuth2 realtime redirect across two nodes (postgres)', () => {
+  let t: TestApp;
+  let nodeB: App;
+  let urlB = '';
+  before(async () => {
+    t = await startTestApp('postgres');
+    nodeB = await createApp(t.config, { logger: silentLogger() });
+    urlB = await nodeB.start();
+  });
+  after(async () => {
+    await nodeB.stop();
+    await t.close();
+  });
+
+  test('a redirect to node A reaches the client connected to node B, once', async () => {
+    const es = new TestEventSource(`${urlB}/api/realtime`);
+    try {
+      const ids = new Inbox<string>();
+      const messages = new Inbox<unknown>();
+      es.addEventListener('PB_CONNECT', (e) => ids.push(JSON.parse(e.data).clientId));
+      es.addEventListener('@oauth2', (e) => messages.push(JSON.parse(e.data)));
+      const clientId = await ids.next();
+      const sub = await fetch(`${urlB}/api/realtime`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ clientId, subscriptions: ['@oauth2'] }),
+      });
+      assert.equal(sub.status, 204);
+      const res = await fetch(`${t.url}/api/oauth2-redirect?state=${clientId}&code=cross-node`);
+      assert.equal(await res.text(), SUCCESS);
+      assert.deepEqual(await messages.next(), { state: clientId, code: 'cross-node' });
+      // spent on node B: node A hears no acknowledgement the second time
+      const again = await fetch(`${t.url}/api/oauth2-redirect?state=${clientId}&code=again`);
+      assert.equal(await again.text(), FAILURE);
+    } finally {
+      es.close();
+    }
+  });
+});

@@ -115,6 +115,23 @@ const COLUMNS: { [T in keyof SystemTables]-?: ColumnSet<SystemTables[T]> } = {
     expires: true,
     created: true,
   },
+  _databases: {
+    name: true,
+    node: true,
+    max_size_bytes: true,
+    statement_timeout_ms: true,
+    max_rows: true,
+    idle_transaction_ms: true,
+    created: true,
+  },
+  _database_tokens: {
+    id: true,
+    database_name: true,
+    hash: true,
+    read_only: true,
+    expires: true,
+    created: true,
+  },
 };
 
 for (const dialect of DIALECTS) {

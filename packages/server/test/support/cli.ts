@@ -24,14 +24,17 @@ export function runForgebase(
   args: string[],
   cwd: string,
   extraEnv: Record<string, string> = {},
+  /** Written to the command's stdin (then closed). */
+  input?: string,
 ): Promise<CliResult> {
   const env: NodeJS.ProcessEnv = { ...extraEnv };
   for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('FORGEBASE_')) env[k] = v;
   env.PATH = `${BIN}${delimiter}${process.env.PATH ?? ''}`;
   return new Promise((resolve) => {
-    execFile('node', [MAIN, ...args], { cwd, env, timeout: 60_000 }, (err, stdout, stderr) => {
+    const child = execFile('node', [MAIN, ...args], { cwd, env, timeout: 60_000 }, (err, stdout, stderr) => {
       resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr });
     });
+    if (input !== undefined) child.stdin?.end(input);
   });
 }
 

@@ -12,6 +12,7 @@ export function createPgBus(
   schema: string | undefined,
 ): ChangeBus {
   return {
+    shared: true,
     async notify(channel, payload) {
       await pool.query('SELECT pg_notify($1, $2)', [pgChannel(channel, schema), payload]);
     },

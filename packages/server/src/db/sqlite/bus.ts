@@ -6,6 +6,7 @@ import type { ChangeBus } from '../database.ts';
  * alone on the one writer connection, so locks are already held.
  */
 export const sqliteBus: ChangeBus = {
+  shared: false,
   notify: async () => undefined,
   listen: async () => async () => undefined,
   lockKey: async () => undefined,

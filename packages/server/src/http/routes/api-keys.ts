@@ -4,10 +4,16 @@ import { NoContent, NoQuery, type RouteApp } from '../route-schema.ts';
 import { Type } from '../type.ts';
 import { superuserOnly } from '../viewer.ts';
 
-const Scope = Type.Object({
-  collection: Type.String({ description: 'Collection name or id, or `*` (never `_superusers`).' }),
-  operations: Type.Array(Type.String(), { description: 'list, view, create, update, delete, or `*`.' }),
-});
+const Scope = Type.Union([
+  Type.Object({
+    collection: Type.String({ description: 'Collection name or id, or `*` (never `_superusers`).' }),
+    operations: Type.Array(Type.String(), { description: 'list, view, create, update, delete, or `*`.' }),
+  }),
+  Type.Object(
+    { databases: Type.Literal(true) },
+    { description: 'The tenant databases: manage them and open any of them (docs/databases.md).' },
+  ),
+]);
 
 const ApiKey = Type.Object({
   id: Type.String(),
@@ -38,7 +44,9 @@ export function apiKeyRoutes(app: RouteApp, { auth }: HttpDeps): void {
         body: Type.Object({
           name: Type.Optional(Type.String()),
           scopes: Type.Optional(
-            Type.Array(Type.Unknown(), { description: 'Scopes: `{collection, operations}`.' }),
+            Type.Array(Type.Unknown(), {
+              description: 'Scopes: `{collection, operations}` or `{databases: true}`.',
+            }),
           ),
           expires: Type.Optional(Type.String({ description: 'A future date; omit for no expiry.' })),
         }),

@@ -35,15 +35,17 @@ const text = (v: unknown) => (typeof v === 'string' ? v : '');
  * sends that client's id as `state`; this route hands `{state, code, error}` to that client
  * (once, and only to a client that connected from the same address), and answers with a
  * page saying the window may be closed. The SDK then finishes with auth-with-oauth2.
- * The realtime connection must be held by this node.
+ * With PostgreSQL the realtime connection may be held by another node: it gets the message
+ * over the bus (LISTEN/NOTIFY) and acknowledges it.
  */
 export function oauth2RedirectRoutes(app: RouteApp, { realtime }: HttpDeps): void {
-  function handle(req: FastifyRequest, reply: FastifyReply, data: Record<string, unknown>) {
+  async function handle(req: FastifyRequest, reply: FastifyReply, data: Record<string, unknown>) {
     const state = text(data.state);
     const code = text(data.code);
     const error = text(data.error);
     const message = { state, code, ...(error ? { error } : {}) };
-    const sent = state !== '' && realtime.sendOnce(state, OAUTH2_TOPIC, message, req.clientIp);
+    const sent =
+      state !== '' && (await realtime.sendOnceAnywhere(state, OAUTH2_TOPIC, message, req.clientIp));
     if (!sent || error !== '' || code === '') return reply.type('text/plain; charset=utf-8').send(FAILURE);
     return reply.type('text/html; charset=utf-8').send(SUCCESS);
   }
