@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { FastifyInstance } from 'fastify';
 import { adoptExternalAuths, authSystemCollections, forgetAuthCollection } from './auth/auth-collections.ts';
@@ -15,8 +16,10 @@ import type { Database, SqlTrace } from './db/database.ts';
 import { dialectOf, openDatabase, openLogDatabase } from './db/open.ts';
 import { runSystemMigrations } from './db/system-migrations.ts';
 import { createFileService, type FileService } from './files/file-service.ts';
+import type { FunctionService } from './functions/function-service.ts';
 import { createHttpsRedirect } from './http/https-redirect.ts';
 import { createHttpServer } from './http/server.ts';
+import { checkArgs } from './http/validation.ts';
 import { createLogService, type LogService, type LogWriteOptions } from './logs/log-service.ts';
 import { LOG_MIGRATIONS } from './logs/migrations.ts';
 import { createMailer } from './mail/mailer.ts';
@@ -72,6 +75,8 @@ export interface App {
   backups: BackupService;
   /** The cron registry: maintenance jobs, automatic backups. */
   crons: CronRegistry;
+  /** The project's server functions (`functions_dir`); absent when that dir does not exist. */
+  functions: FunctionService | undefined;
   /** Tenant databases (`/api/databases`, `forgebase db`): `await databases.get()` loads the service. */
   databases: DatabasesHandle;
   http: FastifyInstance;
@@ -144,6 +149,7 @@ export async function createApp(
     throw e;
   }
   let logDb: { db: Database; owned: boolean } | undefined;
+  let functions: FunctionService | undefined;
   try {
     logDb = await openLogDatabase(db, { dataDir: config.dataDir, migrations: LOG_MIGRATIONS });
     const mailer = createMailer({ config, logger });
@@ -278,8 +284,31 @@ export async function createApp(
       },
     });
     const databases = lazyDatabases({ db, dataDir: config.dataDir, clock, logger });
+    // the functions runtime loads only for a project that has functions
+    if (existsSync(config.functionsDir)) {
+      const { createFunctionService } = await import('./functions/function-service.ts');
+      functions = createFunctionService({
+        dir: config.functionsDir,
+        env: config.env,
+        watch: config.dev,
+        records,
+        collections,
+        changes,
+        mail: mailer,
+        storage,
+        logger,
+        checkArgs,
+      });
+      await functions.load();
+      const fns = functions;
+      auth.addSignInHook({
+        before: (c, record, method, viewer) => fns.authHook('beforeAuth', c.name, record, method, viewer),
+        after: (c, record, method, viewer) => fns.authHook('afterAuth', c.name, record, method, viewer),
+      });
+    }
     const http = await createHttpServer(
       {
+        functions,
         databases,
         config,
         collections,
@@ -311,6 +340,8 @@ export async function createApp(
       settings.sync(),
       // its consumers, other nodes' wake-ups and the pruning of its retention window
       { name: 'changes', start: changes.start, stop: changes.stop },
+      // hooks of the functions (durable afterCommit consumers), and reloads under --dev
+      ...(functions ? [{ name: 'functions', start: functions.start, stop: functions.stop }] : []),
       { name: 'realtime', start: realtime.start, stop: realtime.stop },
       // drops cached tokens of records changed on other nodes
       { name: 'auth-tokens', start: auth.start, stop: auth.stop },
@@ -339,6 +370,7 @@ export async function createApp(
       logs,
       backups,
       crons,
+      functions,
       databases,
       http,
       clock,
@@ -384,6 +416,7 @@ export async function createApp(
       },
     };
   } catch (e) {
+    await functions?.stop();
     if (logDb?.owned) await logDb.db.close();
     await db.close();
     await tracing.stop();

@@ -25,6 +25,7 @@ export {
 export const DEFAULT_HTTP = '127.0.0.1:8090';
 export const DEFAULT_DATA_DIR = './fb_data';
 export const DEFAULT_MIGRATIONS_DIR = './fb_migrations';
+export const DEFAULT_FUNCTIONS_DIR = './fb_functions';
 export const DEFAULT_BODY_LIMIT = 32 * 1024 * 1024;
 export const DEFAULT_CHANGES_RETENTION_HOURS = 168;
 export const DEFAULT_BATCH_MAX_REQUESTS = 50;
@@ -41,6 +42,13 @@ export interface Config {
   db?: string;
   /** Where schema migration files are written and read. */
   migrationsDir: string;
+  /** Where the project's server functions live (`fb_functions/`, docs/functions.md). */
+  functionsDir: string;
+  /**
+   * Values functions read as `ctx.env`: forgebase.toml's `[env]` table, then each
+   * `FORGEBASE_ENV_<NAME>` variable (as `NAME`).
+   */
+  env: Record<string, string>;
   /** Write a migration file for every schema change made through the API. */
   automigrate: boolean;
   /** SQLite durability: NORMAL survives a process crash, FULL also a power loss. */
@@ -193,6 +201,7 @@ const ENV: Record<string, keyof Config> = {
   FORGEBASE_DIR: 'dataDir',
   FORGEBASE_DB: 'db',
   FORGEBASE_MIGRATIONS_DIR: 'migrationsDir',
+  FORGEBASE_FUNCTIONS_DIR: 'functionsDir',
   FORGEBASE_AUTOMIGRATE: 'automigrate',
   FORGEBASE_SQLITE_SYNC: 'sqliteSync',
   FORGEBASE_LOG_LEVEL: 'logLevel',
@@ -267,6 +276,7 @@ const TOML: Record<string, keyof Config> = {
   dir: 'dataDir',
   db: 'db',
   migrations_dir: 'migrationsDir',
+  functions_dir: 'functionsDir',
   automigrate: 'automigrate',
   sqlite_sync: 'sqliteSync',
   log_level: 'logLevel',
@@ -461,6 +471,7 @@ const FLAG_NAMES: Partial<Record<keyof Config, string>> = {
   dataDir: '--dir',
   db: '--db',
   migrationsDir: '--migrations-dir',
+  functionsDir: '--functions-dir',
   encryptionEnv: '--encryptionEnv',
   origins: '--origins',
   publicDir: '--publicDir',
@@ -489,6 +500,10 @@ export function loadConfig(
       throw new Error(`${tomlPath}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
     }
     for (const [k, v] of Object.entries(doc)) {
+      if (k === 'env') {
+        out.env = envTable(v, `${tomlPath}: env`);
+        continue;
+      }
       const key = TOML[k];
       if (!key) throw new Error(`${tomlPath}: unknown setting "${k}"`);
       out[key] = coerce(key, v, `${tomlPath}: ${k}`);
@@ -497,13 +512,28 @@ export function loadConfig(
   for (const [name, key] of Object.entries(ENV)) {
     if (env[name] !== undefined && env[name] !== '') out[key] = coerce(key, env[name], name);
   }
+  const fromEnv = Object.entries(env).filter(
+    ([name]) => name.startsWith(ENV_PREFIX) && name.length > ENV_PREFIX.length,
+  );
+  if (fromEnv.length) {
+    out.env = {
+      ...(out.env as Record<string, string> | undefined),
+      ...Object.fromEntries(fromEnv.map(([name, v]) => [name.slice(ENV_PREFIX.length), String(v)])),
+    };
+  }
   for (const [k, v] of Object.entries(flags)) {
+    if (k === 'env' && v && typeof v === 'object') {
+      out.env = { ...(out.env as Record<string, string> | undefined), ...(v as Record<string, string>) };
+      continue;
+    }
     if (v !== undefined) out[k] = coerce(k as keyof Config, v, FLAG_NAMES[k as keyof Config] ?? k);
   }
   const config: Config = {
     http: DEFAULT_HTTP,
     dataDir: DEFAULT_DATA_DIR,
     migrationsDir: DEFAULT_MIGRATIONS_DIR,
+    functionsDir: DEFAULT_FUNCTIONS_DIR,
+    env: {},
     automigrate: true,
     sqliteSync: 'NORMAL',
     logLevel: 'info',
@@ -572,10 +602,27 @@ export function loadConfig(
   // development mode logs debug lines (SQL timings among them) unless a level was chosen
   if (config.dev && out.logLevel === undefined) config.logLevel = 'debug';
   config.migrationsDir = resolve(cwd, config.migrationsDir);
+  config.functionsDir = resolve(cwd, config.functionsDir);
   if (config.db && !/^postgres(ql)?:\/\//.test(config.db)) config.db = resolve(cwd, config.db);
   if (config.encryptionEnv) readEncryptionEnv(config, config.encryptionEnv, env);
   parseHostPort(config.http);
   return config;
+}
+
+/** `FORGEBASE_ENV_NAME=value` is `ctx.env.NAME` in functions. */
+const ENV_PREFIX = 'FORGEBASE_ENV_';
+
+/** forgebase.toml's `[env]` table: names to text values (numbers and booleans as written). */
+function envTable(v: unknown, source: string): Record<string, string> {
+  if (!v || typeof v !== 'object' || Array.isArray(v))
+    throw new Error(`${source}: expected a table of names and values ([env] NAME = "value")`);
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(v)) {
+    if (value !== null && typeof value === 'object')
+      throw new Error(`${source}.${name}: expected a string, number or boolean`);
+    out[name] = String(value);
+  }
+  return out;
 }
 
 /** `encryptionEnv` names the variable holding the key (and `<NAME>_PREVIOUS` the previous one). */

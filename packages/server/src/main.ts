@@ -5,6 +5,7 @@ import { registerBackupCommand } from './commands/backup.ts';
 import { registerCollectionsCommand } from './commands/collections.ts';
 import { errorText } from './commands/common.ts';
 import { registerDbCommand } from './commands/db.ts';
+import { registerFunctionsCommand } from './commands/functions.ts';
 import { registerGenJwtCommand } from './commands/gen-jwt.ts';
 import { registerLogsCommand } from './commands/logs.ts';
 import { registerMigrateCommand } from './commands/migrate.ts';
@@ -25,6 +26,7 @@ const program = new Command('forgebase')
   .option('--dir <path>', 'data directory (default ./fb_data)')
   .option('--db <target>', 'SQLite file path or postgres:// URL')
   .option('--migrations-dir <path>', 'migration files directory (default ./fb_migrations)')
+  .option('--functions-dir <path>', 'server functions directory (default ./fb_functions)')
   .option('--encryptionEnv <name>', 'environment variable holding the key that seals secrets at rest')
   .option('--queryTimeout <seconds>', 'cancel a read query running longer than this (default 30)')
   .showHelpAfterError();
@@ -38,6 +40,7 @@ registerSeedCommand(program);
 registerGenJwtCommand(program);
 registerCollectionsCommand(program);
 registerLogsCommand(program);
+registerFunctionsCommand(program);
 registerDbCommand(program);
 
 program.parseAsync(process.argv).catch((e: unknown) => {

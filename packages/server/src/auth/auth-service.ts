@@ -195,6 +195,8 @@ export function createAuthService({
 
   return {
     installToken,
+    /** Hooks every completed sign-in runs (server functions' beforeAuth/afterAuth). */
+    addSignInHook: signIn.addHook,
     /** ForgeBase's API keys (`/api/keys`). */
     apiKeys,
 

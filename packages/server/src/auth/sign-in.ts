@@ -33,6 +33,15 @@ export type AuthMethod = 'password' | 'otp' | 'oauth2' | 'totp' | 'passkey';
 export type SignIn = ReturnType<typeof createSignIn>;
 
 /**
+ * Code told of sign-ins (server functions' `beforeAuth`/`afterAuth` hooks). `record` is
+ * the record as its owner sees it. A `before` that throws refuses the sign-in with its error.
+ */
+export interface SignInHook {
+  before?(c: Collection, record: Record<string, unknown>, method: AuthMethod, viewer: Viewer): Promise<void>;
+  after?(c: Collection, record: Record<string, unknown>, method: AuthMethod, viewer: Viewer): Promise<void>;
+}
+
+/**
  * PocketBase's RequireSameCollectionContextAuth: 401 without a signed-in record, 403 when
  * it belongs to another collection than the route's (checked before the route itself).
  */
@@ -62,6 +71,13 @@ export function createSignIn({
   /** Auth alerts: told of every completed sign-in (see auth-alerts.ts). */
   alerts?: AuthAlerts;
 }) {
+  const hooks = new Set<SignInHook>();
+  const ownView = (c: Collection, record: RecordValues) =>
+    exportRecord(c, record, {
+      superuser: c.name === SUPERUSERS,
+      authId: String(record.id),
+      authCollectionId: c.id,
+    });
   /** `{token, record}`; the record always shows its email to its owner. */
   async function response(c: Collection, record: RecordValues, token?: string): Promise<AuthSuccess> {
     const viewer: Viewer = {
@@ -121,12 +137,20 @@ export function createSignIn({
       method: AuthMethod,
       ctx: SignInContext,
     ): Promise<AuthResult> {
+      for (const h of hooks) await h.before?.(c, ownView(c, record), method, ctx.viewer);
       await checkAuthRule(c, record, ctx.viewer);
       const mfaId = await checkMfa(c, record, method, ctx);
       if (mfaId) return { mfaId };
       const result = await response(c, record);
       await alerts?.signedIn(c, record, ctx);
+      for (const h of hooks) await h.after?.(c, result.record, method, ctx.viewer);
       return result;
+    },
+
+    /** Adds a sign-in hook; returns its remover. */
+    addHook(hook: SignInHook): () => void {
+      hooks.add(hook);
+      return () => hooks.delete(hook);
     },
   };
 }

@@ -10,6 +10,7 @@ export function configFrom(cmd: Command, extra: Partial<Config> = {}): Config {
     dir?: string;
     db?: string;
     migrationsDir?: string;
+    functionsDir?: string;
     encryptionEnv?: string;
     queryTimeout?: string;
   };
@@ -17,6 +18,7 @@ export function configFrom(cmd: Command, extra: Partial<Config> = {}): Config {
     dataDir: g.dir,
     db: g.db,
     migrationsDir: g.migrationsDir,
+    functionsDir: g.functionsDir,
     encryptionEnv: g.encryptionEnv,
     // the config checks it (a positive number of seconds)
     queryTimeoutSeconds: g.queryTimeout as unknown as number | undefined,

@@ -191,6 +191,8 @@ export const errors = {
     new ApiError(415, message, data, { code: ErrorCode.unsupportedMediaType }),
   locked: (message: string) => new ApiError(423, message, {}, { code: ErrorCode.locked }),
   unavailable: (message: string) => new ApiError(503, message, {}, { code: ErrorCode.unavailable }),
+  /** An error of a status of its own, as a server function (or its sandbox) threw it. */
+  withStatus: (status: number, message: string, data: ErrorData = {}) => new ApiError(status, message, data),
   /** A 400, as PocketBase answers a list whose query failed; the cause is kept for the log. */
   queryTimeout: (cause: unknown) =>
     new BadRequestError(

@@ -4,6 +4,7 @@ import type { Config } from '../config.ts';
 import type { CronRegistry } from '../crons/cron-registry.ts';
 import type { DatabasesHandle } from '../databases/lazy-databases.ts';
 import type { FileService } from '../files/file-service.ts';
+import type { FunctionService } from '../functions/function-service.ts';
 import type { LogService } from '../logs/log-service.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
@@ -36,6 +37,8 @@ export interface HttpDeps {
   logs: LogService;
   backups: BackupService;
   crons: CronRegistry;
+  /** The project's server functions; absent when there is no functions dir. */
+  functions?: FunctionService | undefined;
   /** Tenant databases (`/api/databases`), loaded by the first request that needs them. */
   databases: DatabasesHandle;
   logger: Logger;

@@ -26,6 +26,7 @@ import { databaseRoutes } from './routes/databases.ts';
 import { databaseHranaRoutes } from './routes/databases-hrana.ts';
 import { docsRoutes } from './routes/docs.ts';
 import { fileRoutes } from './routes/files.ts';
+import { functionRoutes } from './routes/functions.ts';
 import { healthRoutes } from './routes/health.ts';
 import { logRoutes } from './routes/logs.ts';
 import { metricsRoutes } from './routes/metrics.ts';
@@ -190,6 +191,8 @@ export async function createHttpServer(deps: HttpDeps, logger: Logger): Promise<
     metricsRoutes,
     databaseRoutes,
     databaseHranaRoutes,
+    // after every built-in route: a user route that clashes with one is refused
+    functionRoutes,
     // last: `/*` takes only the GETs no other route takes
     publicRoutes,
   ];

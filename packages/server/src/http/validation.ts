@@ -192,3 +192,19 @@ function fieldErrorOf(e: TLocalizedValidationError, value: unknown, part: string
       return fields.invalidValue();
   }
 }
+
+const argsValidators = new WeakMap<object, Validator>();
+
+/**
+ * Checks a value against a JSON schema the way route bodies are checked (server functions'
+ * args): resolves when it passes, rejects with the same 400 and per-field errors.
+ */
+export async function checkArgs(schema: unknown, value: unknown): Promise<void> {
+  const compiler = schemaCompiler ?? (await loadSchemaCompiler());
+  let v = argsValidators.get(schema as object);
+  if (!v) {
+    v = compiler.Compile(schema as TSchema);
+    argsValidators.set(schema as object, v);
+  }
+  if (!v.Check(value)) throw validationError(v.Errors(value)[1], value, 'body');
+}

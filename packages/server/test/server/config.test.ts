@@ -17,6 +17,7 @@ const TOML = `http = "0.0.0.0:7000"
 dir = "toml_data"
 db = "toml.db"
 migrations_dir = "toml_migrations"
+functions_dir = "toml_functions"
 automigrate = false
 sqlite_sync = "full"
 log_level = "warn"
@@ -57,6 +58,10 @@ backups_cron_max_keep = 0
 enabled = true
 bucket = "backups"
 forcePathStyle = true
+
+[env]
+GREETING = "from toml"
+COUNT = 3
 `;
 
 /** The runtime settings' keys (settings sections) at their defaults. */
@@ -195,6 +200,8 @@ describe('loadConfig', () => {
       http: '127.0.0.1:8090',
       dataDir: join(cwd, 'fb_data'),
       migrationsDir: join(cwd, 'fb_migrations'),
+      functionsDir: join(cwd, 'fb_functions'),
+      env: {},
       automigrate: true,
       sqliteSync: 'NORMAL',
       logLevel: 'info',
@@ -215,6 +222,8 @@ describe('loadConfig', () => {
       dataDir: join(dir, 'toml_data'),
       db: join(dir, 'toml.db'),
       migrationsDir: join(dir, 'toml_migrations'),
+      functionsDir: join(dir, 'toml_functions'),
+      env: { GREETING: 'from toml', COUNT: '3' },
       automigrate: false,
       sqliteSync: 'FULL',
       logLevel: 'warn',
@@ -236,6 +245,9 @@ describe('loadConfig', () => {
       FORGEBASE_DIR: 'env_data',
       FORGEBASE_DB: 'postgres://u@h:5432/db?schema=s',
       FORGEBASE_MIGRATIONS_DIR: '/abs/env_migrations',
+      FORGEBASE_FUNCTIONS_DIR: 'env_functions',
+      FORGEBASE_ENV_GREETING: 'from env',
+      FORGEBASE_ENV_EXTRA: 'x',
       FORGEBASE_AUTOMIGRATE: 'yes',
       FORGEBASE_SQLITE_SYNC: 'normal',
       FORGEBASE_LOG_LEVEL: 'DEBUG',
@@ -257,6 +269,8 @@ describe('loadConfig', () => {
       dataDir: join(dir, 'env_data'),
       db: 'postgres://u@h:5432/db?schema=s',
       migrationsDir: '/abs/env_migrations',
+      functionsDir: join(dir, 'env_functions'),
+      env: { GREETING: 'from env', COUNT: '3', EXTRA: 'x' },
       automigrate: true,
       sqliteSync: 'NORMAL',
       logLevel: 'debug',

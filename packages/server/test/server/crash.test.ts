@@ -1,26 +1,13 @@
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { DIALECTS, type Dialect, SUPERUSER_EMAIL, SUPERUSER_PASSWORD } from '../support/app.ts';
-import { schemaUrl } from '../support/pg.ts';
-import { killServer, runCli, type ServerProcess, spawnServer } from '../support/server-process.ts';
+import { DIALECTS, SUPERUSER_EMAIL, SUPERUSER_PASSWORD } from '../support/app.ts';
+import { dataArgs, killServer, runCli, type ServerProcess, spawnServer } from '../support/server-process.ts';
 import { type TestStorage, testStorage } from '../support/storage.ts';
 
 const WORKERS = 16;
 const MAX_PER_WORKER = 200;
 /** The server is killed once this many creates were acknowledged. */
 const KILL_AFTER = 150;
-
-/** Global CLI flags that point a process at one test's data (temp dir, and a schema on PostgreSQL). */
-function dataArgs(dialect: Dialect, dir: string, schema: string): string[] {
-  return [
-    '--dir',
-    join(dir, 'fb_data'),
-    '--migrations-dir',
-    join(dir, 'fb_migrations'),
-    ...(dialect === 'postgres' ? ['--db', schemaUrl(schema)] : []),
-  ];
-}
 
 async function signIn(url: string): Promise<string> {
   const res = await fetch(`${url}/api/collections/_superusers/auth-with-password`, {

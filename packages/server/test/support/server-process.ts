@@ -1,11 +1,25 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer } from 'node:net';
+import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
+import type { Dialect } from './app.ts';
+import { schemaUrl } from './pg.ts';
 
 /** The CLI entry the `forgebase` bin runs. */
 export const MAIN = fileURLToPath(new URL('../../src/main.ts', import.meta.url));
+
+/** Global CLI flags that point a process at one test's data (temp dir, and a schema on PostgreSQL). */
+export function dataArgs(dialect: Dialect, dir: string, schema: string): string[] {
+  return [
+    '--dir',
+    join(dir, 'fb_data'),
+    '--migrations-dir',
+    join(dir, 'fb_migrations'),
+    ...(dialect === 'postgres' ? ['--db', schemaUrl(schema)] : []),
+  ];
+}
 
 /** A port that was free a moment ago: bind port 0, read the port, close. */
 export async function freePort(): Promise<number> {

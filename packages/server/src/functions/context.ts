@@ -1,0 +1,147 @@
+import { Readable } from 'node:stream';
+import { NotFoundError } from '../errors/api-error.ts';
+import type { MailMessage } from '../mail/mailer.ts';
+import type { Logger } from '../observability/logger.ts';
+import type { RecordMethods } from '../records/record-api.ts';
+import { exportRecord } from '../records/record-codec.ts';
+import { asSystem, type Viewer } from '../rules/viewer.ts';
+import type { StorageService } from '../storage/storage-service.ts';
+import type {
+  CollectionRecords,
+  FunctionAuth,
+  FunctionContext,
+  FunctionDefinition,
+  FunctionKind,
+  FunctionListParams,
+} from './define.ts';
+import { bindFilterParams } from './filter-params.ts';
+
+/** A function used a capability its kind does not have (a write in a query, fetch outside actions). */
+export class FunctionUsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'FunctionUsageError';
+  }
+}
+
+/** Who runs a function and in what: its kind, the caller, the transaction a mutation holds. */
+export interface CallScope {
+  kind: FunctionKind;
+  /** `module/export`, for logs and messages. */
+  fn: string;
+  viewer: Viewer;
+  /** A mutation's (or a hook's) transaction: records read and write through it. */
+  tx?: RecordMethods | undefined;
+}
+
+/** What every ctx is built from (one per function service). */
+export interface ContextDeps {
+  records: RecordMethods;
+  mail: { send(message: MailMessage): Promise<void> };
+  storage: StorageService;
+  env: Record<string, string>;
+  logger: Logger;
+  /** `ctx.run`: calls another function in the caller's scope. */
+  run(ref: FunctionDefinition | string, args: unknown, from: CallScope): Promise<unknown>;
+}
+
+/** The caller as `ctx.auth` shows it (null for anonymous and system calls). */
+export function authOf(viewer: Viewer): FunctionAuth | null {
+  if (!viewer.auth || !viewer.authId) return null;
+  const { collection, record } = viewer.auth;
+  return {
+    id: viewer.authId,
+    collectionId: collection.id,
+    collectionName: collection.name,
+    superuser: viewer.superuser,
+    record: exportRecord(collection, record, viewer),
+  };
+}
+
+/** The `ctx` a handler receives for one call. */
+export function createContext(deps: ContextDeps, scope: CallScope): FunctionContext {
+  const base = scope.tx ?? deps.records;
+  const { viewer, kind } = scope;
+  const readOnly = kind === 'query';
+  const refuseWrite = (op: string) => {
+    throw new FunctionUsageError(
+      `${scope.fn}: a query cannot write (records().${op}); make it a mutation or an action`,
+    );
+  };
+  const log = deps.logger.child({ fn: scope.fn });
+  const records = (collection: string): CollectionRecords => ({
+    list: (params: FunctionListParams = {}) => base.list(collection, listParams(params), viewer),
+    getOne: (id, opts = {}) => base.view(collection, id, viewer, opts),
+    async getFirst(filter, params) {
+      const page = await base.list(
+        collection,
+        { filter: bindFilterParams(filter, params), perPage: 1, skipTotal: true },
+        viewer,
+      );
+      const first = page.items[0];
+      if (!first) throw new NotFoundError();
+      return first;
+    },
+    create: (body) => (readOnly ? refuseWrite('create') : base.create(collection, body, viewer)),
+    update: (id, body) => (readOnly ? refuseWrite('update') : base.update(collection, id, body, viewer)),
+    delete: (id) => (readOnly ? refuseWrite('delete') : base.delete(collection, id, viewer)),
+  });
+  let system: FunctionContext | undefined;
+  const ctx: FunctionContext = {
+    auth: authOf(viewer),
+    records,
+    asSystem: () => {
+      system ??= viewer.system ? ctx : createContext(deps, { ...scope, viewer: asSystem() });
+      return system;
+    },
+    run: (ref, args) => deps.run(ref as FunctionDefinition | string, args, scope) as never,
+    env: deps.env,
+    log: {
+      info: (message, data) => log.info(data ?? {}, message),
+      warn: (message, data) => log.warn(data ?? {}, message),
+      error: (message, data) => log.error(data ?? {}, message),
+    },
+    fetch: ((input: string | URL | Request, init?: RequestInit) => {
+      if (kind !== 'action')
+        throw new FunctionUsageError(
+          `${scope.fn}: ctx.fetch is for actions only (queries and mutations may run again on a conflict)`,
+        );
+      return fetch(input, init);
+    }) as typeof fetch,
+    mail: {
+      send: (message) => {
+        if (readOnly) refuseWrite('mail.send');
+        return deps.mail.send(message);
+      },
+    },
+    storage: {
+      async upload(bucket, name, body, opts = {}) {
+        if (readOnly) refuseWrite('storage.upload');
+        const row = await deps.storage.upload(bucket, name, Readable.from([Buffer.from(body)]), {
+          contentType: opts.contentType,
+          upsert: opts.upsert ?? false,
+          viewer,
+        });
+        return { ...row };
+      },
+      list: (bucket, opts = {}) => deps.storage.list(bucket, opts, viewer),
+      async remove(bucket, names) {
+        if (readOnly) refuseWrite('storage.remove');
+        await deps.storage.remove(bucket, names, viewer);
+      },
+      signDownload: (bucket, name, expiresIn) => deps.storage.signDownload(bucket, name, expiresIn, viewer),
+    },
+  };
+  return ctx;
+}
+
+function listParams(p: FunctionListParams) {
+  return {
+    ...(p.page !== undefined ? { page: p.page } : {}),
+    ...(p.perPage !== undefined ? { perPage: p.perPage } : {}),
+    ...(p.sort !== undefined ? { sort: p.sort } : {}),
+    ...(p.filter !== undefined ? { filter: bindFilterParams(p.filter, p.params) } : {}),
+    ...(p.skipTotal !== undefined ? { skipTotal: p.skipTotal } : {}),
+    ...(p.expand !== undefined ? { expand: p.expand } : {}),
+  };
+}
