@@ -18,8 +18,8 @@ import { type Config, parseHostPort } from './config.ts';
 import { createCronLeases } from './crons/cron-leases.ts';
 import { type CronRegistry, createCronRegistry } from './crons/cron-registry.ts';
 import { type DatabasesHandle, lazyDatabases } from './databases/lazy-databases.ts';
-import type { Database } from './db/database.ts';
-import { openDatabase, openLogDatabase } from './db/open.ts';
+import type { Database, SqlTrace } from './db/database.ts';
+import { dialectOf, openDatabase, openLogDatabase } from './db/open.ts';
 import { runSystemMigrations } from './db/system-migrations.ts';
 import { createFileService, type FileService } from './files/file-service.ts';
 import type { FunctionService } from './functions/function-service.ts';
@@ -31,6 +31,9 @@ import { LOG_MIGRATIONS } from './logs/migrations.ts';
 import { createMailer } from './mail/mailer.ts';
 import { createMigrationRunner, type MigrationRunner } from './migrations/migration-runner.ts';
 import { createLogger, type Logger } from './observability/logger.ts';
+import { createMetrics, type Metrics } from './observability/metrics.ts';
+import { createTracing } from './observability/tracing.ts';
+import type { Tracing } from './observability/tracing-types.ts';
 import { createRealtimeHub, type HubOptions, type RealtimeHub } from './realtime/hub.ts';
 import { createRecordFiles } from './records/record-files.ts';
 import { createRecordService, type RecordService } from './records/record-service.ts';
@@ -91,6 +94,10 @@ export interface App {
   audit: AuditService;
   /** The time every service reads (a manual clock in tests). */
   clock: Clock;
+  /** Request, database and realtime metrics (`GET /metrics`); `metrics.register()` adds a subsystem's own. */
+  metrics: Metrics;
+  /** OpenTelemetry spans when config `otel_endpoint` is set (no-ops otherwise): `tracing.span()`, `tracing.inject()`. */
+  tracing: Tracing;
   /** Seals and opens secrets at rest (see docs/security.md "Secrets at rest"). */
   secrets: SecretBox;
   /** User secrets for functions (`forgebase secrets set NAME`; `ctx.secrets` once wired). */
@@ -126,17 +133,35 @@ export async function createApp(
   const clock = opts.clock ?? SYSTEM_CLOCK;
   // secrets at rest: a malformed key stops here, before the database is opened
   const secrets = openSecretBox(config, logger);
-  const db = await openDatabase({
-    dataDir: config.dataDir,
-    sqliteSync: config.sqliteSync,
-    queryTimeoutSeconds: config.queryTimeoutSeconds,
-    // development (PocketBase's --dev): every statement with its time, at debug level
-    ...(config.dev
-      ? { trace: (sql: string, ms: number) => logger.debug({ sql, ms: Math.round(ms * 100) / 100 }, 'sql') }
-      : {}),
-    systemMigrations: SYSTEM_MIGRATIONS,
-    ...(config.db ? { db: config.db } : {}),
+  const metrics = createMetrics({ clock });
+  // off (and the OpenTelemetry SDK never imported) unless otel_endpoint is set
+  const tracing = await createTracing({
+    endpoint: config.otelEndpoint,
+    dialect: dialectOf(config.db),
+    logger,
   });
+  let db: Database;
+  try {
+    db = await openDatabase({
+      dataDir: config.dataDir,
+      sqliteSync: config.sqliteSync,
+      queryTimeoutSeconds: config.queryTimeoutSeconds,
+      trace: sqlTrace([
+        metrics.dbQuery,
+        tracing.dbQuery,
+        // development (PocketBase's --dev): every statement with its time, at debug level
+        config.dev
+          ? (sql: string, ms: number) => logger.debug({ sql, ms: Math.round(ms * 100) / 100 }, 'sql')
+          : undefined,
+      ]),
+      onCommit: metrics.dbCommit,
+      systemMigrations: SYSTEM_MIGRATIONS,
+      ...(config.db ? { db: config.db } : {}),
+    });
+  } catch (e) {
+    await tracing.stop();
+    throw e;
+  }
   let logDb: { db: Database; owned: boolean } | undefined;
   let functions: FunctionService | undefined;
   try {
@@ -237,6 +262,7 @@ export async function createApp(
       logger,
       options: opts.realtime ?? {},
     });
+    metrics.watch({ db, realtime });
     const storage = createStorageService({
       db,
       blobs,
@@ -333,12 +359,16 @@ export async function createApp(
         audit,
         logger,
         clock,
+        metrics,
+        tracing,
       },
       logger,
     );
 
     // the background services, started in this order by start() and stopped in reverse
     const services: BackgroundService[] = [
+      // the summary's one-minute window moves on every second
+      { name: 'metrics', start: metrics.start, stop: metrics.stop },
       schemaSync,
       // other nodes' settings changes
       settings.sync(),
@@ -379,6 +409,8 @@ export async function createApp(
       http,
       clock,
       audit,
+      metrics,
+      tracing,
       secrets,
       userSecrets,
       rotateSecrets: () =>
@@ -420,6 +452,8 @@ export async function createApp(
         await backups.close();
         await blobs.close();
         await db.close();
+        // the spans of the last requests are exported before the app is gone
+        await tracing.stop();
         logger.flush?.();
       },
     };
@@ -427,8 +461,18 @@ export async function createApp(
     await functions?.stop();
     if (logDb?.owned) await logDb.db.close();
     await db.close();
+    await tracing.stop();
     throw e;
   }
+}
+
+/** One statement trace calling each of `traces` that is set (metrics, spans, dev logs). */
+function sqlTrace(traces: (SqlTrace | undefined)[]): SqlTrace {
+  const set = traces.filter((t): t is SqlTrace => t !== undefined);
+  if (set.length === 1) return set[0]!;
+  return (sql, ms) => {
+    for (const t of set) t(sql, ms);
+  };
 }
 
 /** Every place that keeps sealed secrets (re-sealed at start and by `forgebase secrets rotate`). */

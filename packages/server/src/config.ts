@@ -189,6 +189,13 @@ export interface Config {
   httpsKey?: string;
   /** A read query running longer than this is cancelled (PocketBase's `--queryTimeout`, default 30). */
   queryTimeoutSeconds: number;
+  /** A token that may scrape `GET /metrics` (`Authorization: Bearer <token>`) besides superusers; unset: superusers only. */
+  metricsToken?: string;
+  /**
+   * OpenTelemetry traces go to this OTLP/HTTP endpoint (a collector's base URL such as
+   * `http://localhost:4318`, or its full `/v1/traces` URL); unset: tracing is off.
+   */
+  otelEndpoint?: string;
 }
 
 type Partial_ = { [K in keyof Config]?: Config[K] | undefined };
@@ -266,6 +273,8 @@ const ENV: Record<string, keyof Config> = {
   FORGEBASE_HTTPS_CERT: 'httpsCert',
   FORGEBASE_HTTPS_KEY: 'httpsKey',
   FORGEBASE_QUERY_TIMEOUT_SECONDS: 'queryTimeoutSeconds',
+  FORGEBASE_METRICS_TOKEN: 'metricsToken',
+  FORGEBASE_OTEL_ENDPOINT: 'otelEndpoint',
 };
 
 const TOML: Record<string, keyof Config> = {
@@ -340,6 +349,8 @@ const TOML: Record<string, keyof Config> = {
   https_cert: 'httpsCert',
   https_key: 'httpsKey',
   query_timeout_seconds: 'queryTimeoutSeconds',
+  metrics_token: 'metricsToken',
+  otel_endpoint: 'otelEndpoint',
 };
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -448,6 +459,16 @@ function coerce(key: keyof Config, v: unknown, source: string): unknown {
   if (key === 'sqliteSync') {
     const s = String(v).toUpperCase();
     if (s !== 'NORMAL' && s !== 'FULL') throw invalid('NORMAL or FULL');
+    return s;
+  }
+  if (key === 'otelEndpoint') {
+    const s = String(v).trim();
+    if (!URL.canParse(s) || !/^https?:$/.test(new URL(s).protocol)) throw invalid('an http(s) URL');
+    return s;
+  }
+  if (key === 'metricsToken') {
+    const s = String(v);
+    if (s.length < 16) throw invalid('a token of 16 characters or more');
     return s;
   }
   if (key === 'logLevel') {

@@ -129,7 +129,21 @@ export interface Connection extends Executor {
    * Always false on SQLite.
    */
   isSuperuserRole(): Promise<boolean>;
+  /** The connections and the work waiting for one, right now (read by the metrics at scrape time). */
+  stats(): DbStats;
+  /** Bytes the app's data takes (SQLite: the database file's pages; PostgreSQL: the schema's tables and indexes). */
+  sizeBytes(): Promise<number>;
   close(): Promise<void>;
+}
+
+/** A database's load at one moment, for `GET /metrics` and the metrics summary. */
+export interface DbStats {
+  /** Waiting for a connection: write jobs queued for the SQLite writer, clients waiting for a pooled PostgreSQL connection. */
+  queued: number;
+  /** Open connections (SQLite: the writer and the reader). */
+  connections: number;
+  /** Connections running work now (SQLite: 1 while the writer commits a group). */
+  busy: number;
 }
 
 /**

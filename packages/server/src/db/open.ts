@@ -3,6 +3,11 @@ import type { Database, SqlTrace } from './database.ts';
 import { SqliteDatabase } from './sqlite/database.ts';
 import { runSystemMigrations, type SystemMigration } from './system-migrations.ts';
 
+/** The dialect a `--db` setting names: a postgres:// URL, else a SQLite file. */
+export function dialectOf(db: string | undefined): 'sqlite' | 'postgres' {
+  return db && /^postgres(ql)?:\/\//.test(db) ? 'postgres' : 'sqlite';
+}
+
 /**
  * Opens the database a config names: a postgres:// URL, or a SQLite file path (default
  * `<dataDir>/data.db`), and brings the system tables up to date with the capabilities'
@@ -14,25 +19,29 @@ export async function openDatabase(opts: {
   sqliteSync?: 'NORMAL' | 'FULL';
   /** Read queries running longer are cancelled (see the dialects' `queryTimeoutMs`). */
   queryTimeoutSeconds?: number;
-  /** Told of every statement and its duration (`serve --dev`). */
+  /** Told of every statement and its duration (`serve --dev`, metrics, traces). */
   trace?: SqlTrace;
+  /** SQLite: told how many write jobs shared each group commit (metrics). */
+  onCommit?: (jobs: number) => void;
   systemMigrations: readonly SystemMigration[];
 }): Promise<Database> {
   const queryTimeoutMs = (opts.queryTimeoutSeconds ?? 0) * 1000;
   const target = opts.db ?? join(opts.dataDir, 'data.db');
   // the PostgreSQL driver loads only when it is used (start-up time and memory on SQLite)
-  const db: Database = /^postgres(ql)?:\/\//.test(target)
-    ? await (await import('./postgres/database.ts')).PostgresDatabase.open({
-        url: target,
-        queryTimeoutMs,
-        ...(opts.trace ? { trace: opts.trace } : {}),
-      })
-    : new SqliteDatabase({
-        path: target,
-        queryTimeoutMs,
-        ...(opts.trace ? { trace: opts.trace } : {}),
-        ...(opts.sqliteSync ? { synchronous: opts.sqliteSync } : {}),
-      });
+  const db: Database =
+    dialectOf(target) === 'postgres'
+      ? await (await import('./postgres/database.ts')).PostgresDatabase.open({
+          url: target,
+          queryTimeoutMs,
+          ...(opts.trace ? { trace: opts.trace } : {}),
+        })
+      : new SqliteDatabase({
+          path: target,
+          queryTimeoutMs,
+          ...(opts.trace ? { trace: opts.trace } : {}),
+          ...(opts.sqliteSync ? { synchronous: opts.sqliteSync } : {}),
+          ...(opts.onCommit ? { onCommit: opts.onCommit } : {}),
+        });
   try {
     await runSystemMigrations(db, opts.systemMigrations);
   } catch (e) {

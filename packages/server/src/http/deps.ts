@@ -8,6 +8,8 @@ import type { FileService } from '../files/file-service.ts';
 import type { FunctionService } from '../functions/function-service.ts';
 import type { LogService } from '../logs/log-service.ts';
 import type { Logger } from '../observability/logger.ts';
+import type { Metrics } from '../observability/metrics.ts';
+import type { Tracing } from '../observability/tracing-types.ts';
 import type { RealtimeHub } from '../realtime/hub.ts';
 import type { RecordService } from '../records/record-service.ts';
 import type { S3Service } from '../s3/s3-service.ts';
@@ -43,4 +45,8 @@ export interface HttpDeps {
   /** Tenant databases (`/api/databases`), loaded by the first request that needs them. */
   databases: DatabasesHandle;
   logger: Logger;
+  /** Request counts and latencies (`GET /metrics`), recorded by the request-metrics hooks. */
+  metrics: Metrics;
+  /** A span per request when config `otel_endpoint` is set. */
+  tracing: Tracing;
 }

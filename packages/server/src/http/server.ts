@@ -13,6 +13,8 @@ import { registerOperatorAccess } from './operator-access.ts';
 import { fieldsParam } from './query-params.ts';
 import { registerRateLimits } from './rate-limit.ts';
 import { registerRequestLog } from './request-log.ts';
+import { registerRequestMetrics } from './request-metrics.ts';
+import { registerRequestTracing } from './request-tracing.ts';
 import { collectRoutes } from './route-catalog.ts';
 import type { TypeBoxProvider } from './route-schema.ts';
 import { apiKeyRoutes } from './routes/api-keys.ts';
@@ -29,6 +31,7 @@ import { fileRoutes } from './routes/files.ts';
 import { functionRoutes } from './routes/functions.ts';
 import { healthRoutes } from './routes/health.ts';
 import { logRoutes } from './routes/logs.ts';
+import { metricsRoutes } from './routes/metrics.ts';
 import { oauth2RedirectRoutes } from './routes/oauth2-redirect.ts';
 import { publicRoutes } from './routes/public.ts';
 import { realtimeRoutes } from './routes/realtime.ts';
@@ -100,6 +103,7 @@ export async function createHttpServer(deps: HttpDeps, logger: Logger): Promise<
     for (const m of [r.method].flat()) if (m !== 'HEAD') routes.push(`${m} ${r.url}`);
   });
   collectRoutes(app);
+  registerRequestMetrics(app, deps.metrics);
   // first: a preflight is answered before any other hook counts or logs it
   registerCors(app, deps.config.origins);
   registerValidation(app);
@@ -112,6 +116,7 @@ export async function createHttpServer(deps: HttpDeps, logger: Logger): Promise<
   registerUnreadBodyDrain(app, deps.config.bodyLimit);
   registerCompression(app);
 
+  registerRequestTracing(app, deps.tracing);
   app.addHook('onRequest', (req, reply, done) => {
     reply.header('x-request-id', req.id);
     done();
@@ -187,6 +192,7 @@ export async function createHttpServer(deps: HttpDeps, logger: Logger): Promise<
     storageTusRoutes,
     backupRoutes,
     cronRoutes,
+    metricsRoutes,
     databaseRoutes,
     databaseHranaRoutes,
     // after every built-in route: a user route that clashes with one is refused

@@ -50,6 +50,8 @@ export const Type = {
     kinded('String', { type: 'string', ...options })) as unknown as TB['String'],
   Integer: ((options: Schema = {}) =>
     kinded('Integer', { type: 'integer', ...options })) as unknown as TB['Integer'],
+  Number: ((options: Schema = {}) =>
+    kinded('Number', { type: 'number', ...options })) as unknown as TB['Number'],
   Boolean: ((options: Schema = {}) =>
     kinded('Boolean', { type: 'boolean', ...options })) as unknown as TB['Boolean'],
   Null: ((options: Schema = {}) => kinded('Null', { type: 'null', ...options })) as unknown as TB['Null'],

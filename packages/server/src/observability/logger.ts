@@ -11,6 +11,7 @@ const SECRET_KEYS = [
   's3Secret',
   'encryptionKey',
   'encryptionKeyPrevious',
+  'metricsToken',
 ];
 
 /**

@@ -13,6 +13,7 @@ test('each builder makes the JSON Schema TypeBox makes', () => {
     return {
       string: T.String({ description: 'd' }),
       integer: T.Integer({ minimum: 0, maximum: 9 }),
+      number: T.Number({ minimum: 0 }),
       boolean: T.Boolean(),
       null: T.Null({ description: 'n' }),
       unknown: T.Unknown(),

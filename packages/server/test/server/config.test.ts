@@ -378,6 +378,34 @@ maxRequests = 5
     });
   });
 
+  test('the observability keys: metrics token and OpenTelemetry endpoint, from toml and env', () => {
+    const dir = withToml(
+      'metrics_token = "scrape-0123456789abcdef"\notel_endpoint = "http://collector:4318"\n',
+    );
+    const config = loadConfig({}, {}, dir);
+    assert.deepEqual(
+      [config.metricsToken, config.otelEndpoint],
+      ['scrape-0123456789abcdef', 'http://collector:4318'],
+    );
+    const env = {
+      FORGEBASE_METRICS_TOKEN: 'env-token-0123456789',
+      FORGEBASE_OTEL_ENDPOINT: 'https://otel.test/v1/traces',
+    };
+    const fromEnv = loadConfig({}, env, dir);
+    assert.deepEqual(
+      [fromEnv.metricsToken, fromEnv.otelEndpoint],
+      ['env-token-0123456789', 'https://otel.test/v1/traces'],
+    );
+    const unset = loadConfig({}, {}, cwd);
+    assert.deepEqual([unset.metricsToken, unset.otelEndpoint], [undefined, undefined]);
+    assert.throws(() => loadConfig({}, { FORGEBASE_METRICS_TOKEN: 'short' }, cwd), {
+      message: 'FORGEBASE_METRICS_TOKEN: invalid value "short", expected a token of 16 characters or more',
+    });
+    assert.throws(() => loadConfig({}, { FORGEBASE_OTEL_ENDPOINT: 'collector:4318' }, cwd), {
+      message: 'FORGEBASE_OTEL_ENDPOINT: invalid value "collector:4318", expected an http(s) URL',
+    });
+  });
+
   test('development mode logs at debug level unless a level is set', () => {
     assert.equal(loadConfig({ dev: true }, {}, cwd).logLevel, 'debug');
     assert.equal(loadConfig({ dev: true, logLevel: 'warn' }, {}, cwd).logLevel, 'warn');

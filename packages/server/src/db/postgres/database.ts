@@ -5,6 +5,7 @@ import {
   type ChangeOrder,
   type Database,
   type DataSnapshot,
+  type DbStats,
   type Executor,
   type Query,
   type RunResult,
@@ -167,6 +168,21 @@ export class PostgresDatabase implements Database {
   async isSuperuserRole(): Promise<boolean> {
     const r = await this.pool.query(`SELECT current_setting('is_superuser') AS su`);
     return r.rows[0]?.su === 'on';
+  }
+
+  stats(): DbStats {
+    const p = this.pool;
+    return { queued: p.waitingCount, connections: p.totalCount, busy: p.totalCount - p.idleCount };
+  }
+
+  async sizeBytes(): Promise<number> {
+    // the app's schema only: one PostgreSQL database may hold several apps' schemas
+    const r = await this.pool.query(
+      `SELECT COALESCE(SUM(pg_total_relation_size(c.oid)), 0)::bigint AS size
+         FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+        WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'm')`,
+    );
+    return Number(r.rows[0]?.size ?? 0);
   }
 
   async readOnly<T>(fn: (ex: Executor) => Promise<T>): Promise<T> {

@@ -7,6 +7,7 @@ import {
   type ChangeOrder,
   type Database,
   type DataSnapshot,
+  type DbStats,
   type Executor,
   type Query,
   type RunResult,
@@ -38,8 +39,10 @@ export interface SqliteOptions {
    * rows it yields (node:sqlite has no interrupt). 0: no limit.
    */
   queryTimeoutMs?: number;
-  /** Told of every statement and its duration (development logs). */
+  /** Told of every statement and its duration (development logs, metrics). */
   trace?: SqlTrace;
+  /** Told of every group commit: how many write jobs shared it (metrics). */
+  onCommit?: (jobs: number) => void;
 }
 
 interface WriteJob {
@@ -73,6 +76,7 @@ export class SqliteDatabase implements Database {
   readonly #scopes = new TxScopes();
   readonly #driver: TxDriver;
   readonly #timedReads: Executor;
+  readonly #onCommit: ((jobs: number) => void) | undefined;
   #draining = false;
   #closed = false;
 
@@ -94,6 +98,7 @@ export class SqliteDatabase implements Database {
     // with one connection for both, data_version would not see our own writes
     this.#results = this.#reader !== this.#writer ? new ResultCache(this.#reader.raw) : undefined;
     this.#maxGroup = opts.maxGroup ?? 64;
+    this.#onCommit = opts.onCommit;
     this.ddl = createSqliteDdl(this.#writer);
     this.snapshot = sqliteSnapshot(opts.path, (fn) => this.#exclusive(fn));
     const writer = this.#writer;
@@ -160,6 +165,22 @@ export class SqliteDatabase implements Database {
 
   async isSuperuserRole(): Promise<boolean> {
     return false;
+  }
+
+  stats(): DbStats {
+    return {
+      queued: this.#queue.length,
+      connections: this.#reader === this.#writer ? 1 : 2,
+      busy: this.#draining ? 1 : 0,
+    };
+  }
+
+  async sizeBytes(): Promise<number> {
+    const row = this.#reader.all({
+      sql: 'SELECT page_count * page_size AS size FROM pragma_page_count(), pragma_page_size()',
+      parameters: [],
+    })[0] as { size: number } | undefined;
+    return Number(row?.size ?? 0);
   }
 
   // a SELECT cannot write on SQLite (no writing functions are registered): nothing to guard;
@@ -254,6 +275,7 @@ export class SqliteDatabase implements Database {
     try {
       w.control('COMMIT');
       this.#results?.invalidate();
+      this.#onCommit?.(group.length);
     } catch (e) {
       try {
         w.control('ROLLBACK');
