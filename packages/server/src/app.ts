@@ -323,6 +323,7 @@ export async function createApp(
       functions = createFunctionService({
         dir: config.functionsDir,
         env: config.env,
+        secrets: userSecrets,
         watch: config.dev,
         records,
         collections,

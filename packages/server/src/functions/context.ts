@@ -40,6 +40,8 @@ export interface ContextDeps {
   mail: { send(message: MailMessage): Promise<void> };
   storage: StorageService;
   env: Record<string, string>;
+  /** `ctx.secrets`: the current snapshot of the user secrets. */
+  secrets(): Readonly<Record<string, string>>;
   logger: Logger;
   /** `ctx.run`: calls another function in the caller's scope. */
   run(ref: FunctionDefinition | string, args: unknown, from: CallScope): Promise<unknown>;
@@ -96,6 +98,7 @@ export function createContext(deps: ContextDeps, scope: CallScope): FunctionCont
     },
     run: (ref, args) => deps.run(ref as FunctionDefinition | string, args, scope) as never,
     env: deps.env,
+    secrets: deps.secrets(),
     log: {
       info: (message, data) => log.info(data ?? {}, message),
       warn: (message, data) => log.warn(data ?? {}, message),

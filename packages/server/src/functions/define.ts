@@ -102,6 +102,11 @@ export interface FunctionContext {
   run<R = unknown>(fn: FunctionDefinition<unknown, R> | string, args?: unknown): Promise<R>;
   /** forgebase.toml `[env]` and `FORGEBASE_ENV_*`. */
   env: Record<string, string>;
+  /**
+   * The project's secrets (`forgebase secrets set NAME`), opened: never log or return them.
+   * A change reaches running functions within seconds. Not given to isolated functions.
+   */
+  secrets: Readonly<Record<string, string>>;
   log: FunctionLog;
   /** The global fetch; actions only (elsewhere it throws: queries and mutations may be retried). */
   fetch: typeof fetch;

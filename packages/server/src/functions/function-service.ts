@@ -36,6 +36,11 @@ export interface FunctionServiceDeps {
   dir: string;
   /** `ctx.env`. */
   env: Record<string, string>;
+  /** `ctx.secrets`: the user secrets in clear, and how to hear of a change (secrets/user-secrets.ts). */
+  secrets?: {
+    values(): Promise<Record<string, string>>;
+    onChange(listener: () => Promise<void>): () => void;
+  };
   records: RecordService;
   collections: Pick<CollectionService, 'find'>;
   changes: ChangeLog;
@@ -75,6 +80,9 @@ const MUTATION_ATTEMPTS = 5;
 
 const CALLABLE = new Set(['query', 'mutation', 'action']);
 
+/** How often `ctx.secrets` is re-read (changes made elsewhere than this node's process). */
+const SECRETS_REFRESH_MS = 5000;
+
 export type FunctionService = ReturnType<typeof createFunctionService>;
 
 /**
@@ -107,11 +115,26 @@ export function createFunctionService(deps: FunctionServiceDeps) {
     return undefined;
   };
 
+  // ctx.secrets is read synchronously: a snapshot, re-read on a local change and every few
+  // seconds (a `forgebase secrets set` from another process, another node)
+  let secrets: Readonly<Record<string, string>> = Object.freeze({});
+  const refreshSecrets = async () => {
+    if (!deps.secrets) return;
+    try {
+      secrets = Object.freeze(await deps.secrets.values());
+    } catch (err) {
+      logger.error({ err }, 'reading the user secrets failed; functions keep the previous ones');
+    }
+  };
+  let secretsTimer: NodeJS.Timeout | undefined;
+  let unhearSecrets: (() => void) | undefined;
+
   const contextDeps = {
     records,
     mail: deps.mail,
     storage: deps.storage,
     env: deps.env,
+    secrets: () => secrets,
     logger,
     run: (ref: FunctionDefinition | string, args: unknown, from: CallScope) => {
       const target = find(ref);
@@ -304,6 +327,10 @@ export function createFunctionService(deps: FunctionServiceDeps) {
 
     /** Binds the hooks of the loaded files (record hooks, durable after-commit consumers, auth hooks). */
     async start(): Promise<void> {
+      await refreshSecrets();
+      unhearSecrets = deps.secrets?.onChange(refreshSecrets);
+      secretsTimer = setInterval(() => void refreshSecrets(), SECRETS_REFRESH_MS);
+      secretsTimer.unref();
       hooks = bindHooks({
         records,
         collections: deps.collections,
@@ -316,6 +343,8 @@ export function createFunctionService(deps: FunctionServiceDeps) {
     },
 
     async stop(): Promise<void> {
+      clearInterval(secretsTimer);
+      unhearSecrets?.();
       unwatch?.();
       await hooks?.stop();
       hooks = undefined;

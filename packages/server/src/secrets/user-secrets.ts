@@ -26,7 +26,17 @@ export function createUserSecrets({ db, box }: { db: Database; box: SecretBox })
         ),
       });
   };
+  const changed = new Set<() => void | Promise<void>>();
+  /** Waits for the listeners, so a set or delete has reached them when it returns. */
+  const tell = async () => {
+    await Promise.all([...changed].map((listener) => listener()));
+  };
   return {
+    /** Calls (and awaits) `listener` after each set or delete on this node (functions re-read `ctx.secrets`). */
+    onChange(listener: () => void | Promise<void>): () => void {
+      changed.add(listener);
+      return () => changed.delete(listener);
+    },
     /** Creates or replaces a secret. */
     async set(name: string, value: string): Promise<void> {
       checkName(name);
@@ -42,10 +52,13 @@ export function createUserSecrets({ db, box }: { db: Database; box: SecretBox })
           .values({ name, value: sealed, created: now, updated: now })
           .onConflict((oc) => oc.column('name').doUpdateSet({ value: sealed, updated: now })),
       );
+      await tell();
     },
     /** Deletes a secret; false when there was none. */
     async delete(name: string): Promise<boolean> {
-      return (await db.run(db.sys.deleteFrom('_user_secrets').where('name', '=', name))).changes > 0;
+      const gone = (await db.run(db.sys.deleteFrom('_user_secrets').where('name', '=', name))).changes > 0;
+      await tell();
+      return gone;
     },
     /** The names, sorted (never the values). */
     async names(): Promise<string[]> {

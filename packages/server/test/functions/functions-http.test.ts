@@ -41,6 +41,7 @@ export const crash = action(() => {
 export const fetchInQuery = query((ctx) => ctx.fetch('http://127.0.0.1:1/'));
 export const whoami = query((ctx) => (ctx.auth ? { id: ctx.auth.id, collection: ctx.auth.collectionName } : null));
 export const nothing = action(() => undefined);
+export const secretLength = action((ctx) => ({ names: Object.keys(ctx.secrets).sort(), length: ctx.secrets.API_KEY?.length ?? 0 }));
 export const hello = route('GET', '/hello/{name}', (ctx, req) => ({ hi: req.params.name, q: req.query.x ?? null }));
 export const made = route('POST', '/made', (ctx, req) =>
   new Response(\`made \${(req.body as { n: number }).n}\`, { status: 201, headers: { 'content-type': 'text/plain' } }));
@@ -253,6 +254,16 @@ for (const dialect of DIALECTS) {
       });
       assert.equal((await t.request('GET', '/api/functions')).status, 401);
       assert.equal((await t.request('GET', '/api/functions', { token: alice.token })).status, 403);
+    });
+
+    test('ctx.secrets holds the user secrets in clear; a change on this node shows at once', async () => {
+      assert.deepEqual((await call('todos/secretLength', {}, alice.token)).body, { names: [], length: 0 });
+      await t.app.userSecrets.set('API_KEY', 'sk-live-123456');
+      await t.app.userSecrets.set('OTHER', 'x');
+      const seen = async () => (await call('todos/secretLength', {}, alice.token)).body;
+      assert.deepEqual(await seen(), { names: ['API_KEY', 'OTHER'], length: 14 });
+      await t.app.userSecrets.delete('OTHER');
+      assert.deepEqual(await seen(), { names: ['API_KEY'], length: 14 });
     });
   });
 }
