@@ -17,6 +17,7 @@ import { type ChangeLog, createChangeLog } from './changes/change-log.ts';
 import { type Config, parseHostPort } from './config.ts';
 import { createCronLeases } from './crons/cron-leases.ts';
 import { type CronRegistry, createCronRegistry } from './crons/cron-registry.ts';
+import type { DatabaseService } from './databases/database-service.ts';
 import { type DatabasesHandle, lazyDatabases } from './databases/lazy-databases.ts';
 import type { Database, SqlTrace } from './db/database.ts';
 import { dialectOf, openDatabase, openLogDatabase } from './db/open.ts';
@@ -55,6 +56,9 @@ import { SYSTEM_MIGRATIONS } from './system-migrations.ts';
 import { type Clock, SYSTEM_CLOCK } from './tools/clock.ts';
 import { type BackgroundService, createLifecycle } from './tools/lifecycle.ts';
 import type { SecretBox } from './tools/secret-box.ts';
+
+/** What /metrics reports of one open tenant database. */
+type TenantStats = ReturnType<DatabaseService['openStats']>[number];
 
 export type { Config } from './config.ts';
 
@@ -317,6 +321,47 @@ export async function createApp(
       },
     });
     const databases = lazyDatabases({ db, dataDir: config.dataDir, clock, logger });
+    // tenant databases opened on this node, labelled by name (operators make them: bounded)
+    const tenantMetric = (
+      name: string,
+      help: string,
+      type: 'gauge' | 'counter',
+      value: (s: TenantStats) => number,
+    ) =>
+      metrics.register({
+        name,
+        help,
+        type,
+        collect: () =>
+          (databases.loaded()?.openStats() ?? []).map((s) => ({
+            labels: { database: s.name },
+            value: value(s),
+          })),
+      });
+    tenantMetric(
+      'forgebase_tenant_db_statements_total',
+      'Statements run on each open tenant database.',
+      'counter',
+      (s) => s.queries,
+    );
+    tenantMetric(
+      'forgebase_tenant_db_errors_total',
+      'Statements that failed on each open tenant database.',
+      'counter',
+      (s) => s.errors,
+    );
+    tenantMetric(
+      'forgebase_tenant_db_size_bytes',
+      'Size of each open tenant database file.',
+      'gauge',
+      (s) => s.size,
+    );
+    tenantMetric(
+      'forgebase_tenant_db_open_streams',
+      'Open Hrana streams (batons) of each tenant database.',
+      'gauge',
+      (s) => s.openStreams,
+    );
     // the functions runtime loads only for a project that has functions
     if (existsSync(config.functionsDir)) {
       const { createFunctionService } = await import('./functions/function-service.ts');

@@ -148,6 +148,13 @@ for (const dialect of DIALECTS) {
       assert.deepEqual(rest, { name: 'st', tables: 2, queries: 4, errors: 1, openStreams: 0 });
       assert.ok(size > 0);
       assert.ok(p50Ms >= 0 && p99Ms >= p50Ms);
+      // and in /metrics, labelled by database
+      const scraped = await t.request('GET', '/metrics', { token: 'superuser' });
+      const series = (name: string) =>
+        Number(String(scraped.body).match(new RegExp(`^${name}\\{database="st"\\} (\\S+)$`, 'm'))?.[1]);
+      assert.equal(series('forgebase_tenant_db_statements_total'), 4);
+      assert.equal(series('forgebase_tenant_db_errors_total'), 1);
+      assert.equal(series('forgebase_tenant_db_size_bytes'), size);
     });
 
     test('the raw protocol: describe, store_sql, get_autocommit, batch conditions and the v3 cursor', async () => {

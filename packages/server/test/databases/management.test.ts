@@ -156,6 +156,22 @@ for (const dialect of DIALECTS) {
         (await t.request('POST', '/api/databases/nope/tokens', { token: 'superuser', body: {} })).status,
         404,
       );
+      // issuing and revoking are in the audit log, never the token itself
+      const audit = await t.request(
+        'GET',
+        `/api/audit?perPage=50&filter=${encodeURIComponent("action ~ 'database.token'")}&sort=seq`,
+        {
+          token: 'superuser',
+        },
+      );
+      assert.deepEqual(
+        audit.body.items.map((e: { action: string; target: string }) => [e.action, e.target]),
+        [
+          ['database.token.issue', `tok/${made.body.id}`],
+          ['database.token.revoke', `tok/${made.body.id}`],
+        ],
+      );
+      assert.equal(JSON.stringify(audit.body).includes(made.body.token), false);
     });
 
     const pipeline = (db: string, auth: string) =>

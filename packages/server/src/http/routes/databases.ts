@@ -63,7 +63,7 @@ export function databasesAdmin(auth: AuthService): preValidationAsyncHookHandler
  * The databases management API (ForgeBase's own): create, list, view and delete tenant
  * databases, their tokens, backups and stats. The SQL itself is Hrana (databases-hrana.ts).
  */
-export function databaseRoutes(app: RouteApp, { auth, databases }: HttpDeps): void {
+export function databaseRoutes(app: RouteApp, { auth, audit, databases }: HttpDeps): void {
   const preValidation = databasesAdmin(auth);
   const svc = () => databases.get();
   app.post(
@@ -150,7 +150,17 @@ export function databaseRoutes(app: RouteApp, { auth, databases }: HttpDeps): vo
         response: { 200: Type.Object({ ...TokenInfo.properties, token: Type.String() }) },
       },
     },
-    async (req) => (await svc()).createToken(req.params.name, req.body ?? {}),
+    async (req) => {
+      const service = await svc();
+      return audit.recorded(
+        () => service.createToken(req.params.name, req.body ?? {}),
+        (token) => ({
+          action: 'database.token.issue',
+          target: `${req.params.name}/${String(token.id)}`,
+          data: { database: req.params.name, readOnly: token.readOnly, expires: token.expires },
+        }),
+      );
+    },
   );
   app.get(
     '/api/databases/:name/tokens',
@@ -181,7 +191,11 @@ export function databaseRoutes(app: RouteApp, { auth, databases }: HttpDeps): vo
       },
     },
     async (req, reply) => {
-      await (await svc()).revokeToken(req.params.name, req.params.id);
+      const service = await svc();
+      await audit.recorded(
+        () => service.revokeToken(req.params.name, req.params.id),
+        () => ({ action: 'database.token.revoke', target: `${req.params.name}/${req.params.id}` }),
+      );
       return reply.status(204).send();
     },
   );
