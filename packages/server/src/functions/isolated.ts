@@ -84,6 +84,11 @@ export function sandboxBridge(ctx: FunctionContext): SandboxBridge {
 /** An error the sandbox passed back: `{status, message, data}` keeps its status as an ApiError. */
 export function hostError(e: unknown): unknown {
   if (e instanceof ApiError) return e;
+  // the function's own doing, not the client's: a 500 that says which limit it hit
+  if (e instanceof Error && e.name === 'SandboxLimitError') {
+    const limit = (e as { limit?: string }).limit === 'memory' ? 'memory' : 'CPU time';
+    return errors.withStatus(500, `The function exceeded its ${limit} limit.`);
+  }
   const o = e as { status?: unknown; message?: unknown; data?: unknown };
   if (o && typeof o === 'object' && typeof o.status === 'number' && o.status >= 400 && o.status < 600)
     return errors.withStatus(o.status, String(o.message ?? 'Error.'), (o.data ?? {}) as never);

@@ -85,7 +85,11 @@ for (const dialect of DIALECTS) {
         status: 500,
       });
       const spin = await call('isolated/notes/spin');
-      assert.equal(spin.status, 500);
+      assert.deepEqual(spin.body, {
+        data: {},
+        message: 'The function exceeded its CPU time limit.',
+        status: 500,
+      });
       // the server stays responsive
       assert.equal((await call('isolated/notes/env')).body, 'boxed hello');
     });
