@@ -2,6 +2,7 @@ import { Readable } from 'node:stream';
 import { NotFoundError } from '../errors/api-error.ts';
 import type { MailMessage } from '../mail/mailer.ts';
 import type { Logger } from '../observability/logger.ts';
+import { bindFilterParams } from '../query/filter-params.ts';
 import type { RecordMethods } from '../records/record-api.ts';
 import { exportRecord } from '../records/record-codec.ts';
 import { asSystem, type Viewer } from '../rules/viewer.ts';
@@ -14,7 +15,6 @@ import type {
   FunctionKind,
   FunctionListParams,
 } from './define.ts';
-import { bindFilterParams } from './filter-params.ts';
 
 /** A function used a capability its kind does not have (a write in a query, fetch outside actions). */
 export class FunctionUsageError extends Error {
