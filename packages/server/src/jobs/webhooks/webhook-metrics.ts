@@ -1,0 +1,57 @@
+import type { Metrics } from '../../observability/metrics.ts';
+import type { DeliveryCounters } from './webhook-deliverer.ts';
+import type { WebhookStore } from './webhook-store.ts';
+
+/**
+ * The webhook numbers in `GET /metrics`: attempts and finished deliveries by outcome (this
+ * node's, since start), attempt latency as a sum and a count, and deliveries by status
+ * (the whole cluster's, read from the table at scrape time).
+ */
+export function registerWebhookMetrics(
+  metrics: Metrics,
+  counters: DeliveryCounters,
+  store: WebhookStore,
+): void {
+  metrics.register({
+    name: 'forgebase_webhook_attempts_total',
+    help: 'Webhook delivery attempts on this node, by outcome (succeeded: a 2xx answer).',
+    type: 'counter',
+    collect: () => [
+      { labels: { outcome: 'succeeded' }, value: counters.attempts.succeeded },
+      { labels: { outcome: 'failed' }, value: counters.attempts.failed },
+    ],
+  });
+  metrics.register({
+    name: 'forgebase_webhook_deliveries_total',
+    help: 'Webhook deliveries that ended on this node, by outcome (failed: after the last attempt).',
+    type: 'counter',
+    collect: () => [
+      { labels: { outcome: 'succeeded' }, value: counters.finished.succeeded },
+      { labels: { outcome: 'failed' }, value: counters.finished.failed },
+    ],
+  });
+  metrics.register({
+    name: 'forgebase_webhook_attempt_seconds_sum',
+    help: 'Seconds spent in webhook delivery attempts on this node (with _count: the mean latency).',
+    type: 'counter',
+    collect: () => [{ value: counters.seconds }],
+  });
+  metrics.register({
+    name: 'forgebase_webhook_attempt_seconds_count',
+    help: 'Webhook delivery attempts timed on this node.',
+    type: 'counter',
+    collect: () => [{ value: counters.timed }],
+  });
+  metrics.register({
+    name: 'forgebase_webhook_deliveries',
+    help: 'Webhook deliveries kept in the delivery log, by status.',
+    type: 'gauge',
+    collect: async () => {
+      const by = new Map((await store.countByState()).map((r) => [r.state, r.n]));
+      return ['pending', 'succeeded', 'failed'].map((state) => ({
+        labels: { state },
+        value: by.get(state) ?? 0,
+      }));
+    },
+  });
+}
