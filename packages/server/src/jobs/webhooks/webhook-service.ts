@@ -239,8 +239,9 @@ export function createWebhookService(deps: WebhookServiceDeps) {
       await db.transaction(async (tx) => {
         await store.updateWebhook(next, tx);
         if (v.secret !== undefined) await store.setSecret(id, v.secret, tx);
+        // once committed (the caller's transaction, e.g. the audit entry's, included), never inside it
+        if (next.enabled && !w.enabled) tx.afterCommit(() => void deliverer.wake());
       });
-      if (next.enabled && !w.enabled) void deliverer.wake();
       return view(next);
     },
 
