@@ -1,3 +1,4 @@
+import { AsyncResource } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { Logger } from '../../observability/logger.ts';
@@ -66,6 +67,9 @@ export function createWebhookDeliverer({ store, clock, logger, sender, inject, r
     seconds: 0,
     timed: 0,
   };
+  // passes run in the context the deliverer was built in: a wake from inside some
+  // transaction's work must not make the claims join that transaction
+  const detached = AsyncResource.bind((fn: () => Promise<void>) => fn());
   let running: Promise<void> | undefined;
   let again = false;
   let stopped = true;
@@ -140,12 +144,12 @@ export function createWebhookDeliverer({ store, clock, logger, sender, inject, r
       again = true;
       return running;
     }
-    running = (async () => {
+    running = detached(async () => {
       do {
         again = false;
         await pass().catch((err: unknown) => logger.error({ err }, 'webhook deliveries: claim failed'));
       } while (again && !stopped);
-    })().finally(() => {
+    }).finally(() => {
       running = undefined;
     });
     return running;
