@@ -298,6 +298,8 @@ export interface WebhooksTable {
   /** Deliveries in a row that failed after their last attempt (reset by a success). */
   failures: number;
   disabled_reason: string;
+  /** The newest change seq when it was made: only later changes are delivered. */
+  from_seq: number | string;
   created: string;
   updated: string;
 }

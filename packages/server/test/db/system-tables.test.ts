@@ -157,6 +157,7 @@ const COLUMNS: { [T in keyof SystemTables]-?: ColumnSet<SystemTables[T]> } = {
     enabled: true,
     failures: true,
     disabled_reason: true,
+    from_seq: true,
     created: true,
     updated: true,
   },

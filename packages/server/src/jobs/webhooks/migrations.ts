@@ -5,7 +5,7 @@ const WEBHOOKS = `
   CREATE TABLE _webhooks (
     id TEXT PRIMARY KEY NOT NULL, collection_id TEXT NOT NULL, events TEXT NOT NULL,
     url TEXT NOT NULL, secret TEXT NOT NULL, filter TEXT NOT NULL, enabled INTEGER NOT NULL,
-    failures INTEGER NOT NULL, disabled_reason TEXT NOT NULL,
+    failures INTEGER NOT NULL, disabled_reason TEXT NOT NULL, from_seq BIGINT NOT NULL,
     created TEXT NOT NULL, updated TEXT NOT NULL);
   CREATE TABLE _webhook_deliveries (
     id TEXT PRIMARY KEY NOT NULL, webhook_id TEXT NOT NULL, dedup_key TEXT NOT NULL,

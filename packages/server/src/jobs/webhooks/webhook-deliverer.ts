@@ -50,6 +50,8 @@ export interface DelivererDeps {
   /** Adds trace headers to an outgoing request (OpenTelemetry, when on). */
   inject?: (headers: Record<string, string>) => Record<string, string>;
   random?: () => number;
+  /** Called on each look for other nodes' work (about once a second). */
+  onRescan?: () => Promise<void>;
 }
 
 /**
@@ -59,7 +61,15 @@ export interface DelivererDeps {
  * 410 Gone fails at once and disables the webhook). AUTO_DISABLE_AFTER failed deliveries in
  * a row disable the webhook. Runs on the app's clock; `wake()` runs it now.
  */
-export function createWebhookDeliverer({ store, clock, logger, sender, inject, random }: DelivererDeps) {
+export function createWebhookDeliverer({
+  store,
+  clock,
+  logger,
+  sender,
+  inject,
+  random,
+  onRescan,
+}: DelivererDeps) {
   const owner = randomUUID();
   const counters: DeliveryCounters = {
     attempts: { succeeded: 0, failed: 0 },
@@ -116,6 +126,7 @@ export function createWebhookDeliverer({ store, clock, logger, sender, inject, r
   }
 
   async function pass(): Promise<void> {
+    if (onRescan && performance.now() - lastScan >= RESCAN_MS) await onRescan();
     for (;;) {
       const now = clock.now();
       const claimed = await store.claimDue(now, now + sender.timeoutMs + LEASE_MARGIN_MS, owner, CLAIM_BATCH);

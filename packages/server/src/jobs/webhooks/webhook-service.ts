@@ -1,3 +1,4 @@
+import { AsyncResource } from 'node:async_hooks';
 import type { ChangeLog, ChangeRow, Following } from '../../changes/change-log.ts';
 import type { Database } from '../../db/database.ts';
 import { errors } from '../../errors/codes.ts';
@@ -109,11 +110,33 @@ export function createWebhookService(deps: WebhookServiceDeps) {
     logger,
     sender: { timeoutMs: DELIVERY_TIMEOUT_MS, allowPrivate: deps.allowPrivate },
     ...(deps.inject ? { inject: deps.inject } : {}),
+    // another node may have made the first webhook
+    onRescan: () => follow(),
   });
   registerWebhookMetrics(deps.metrics, deliverer.counters, store);
   const now = () => formatDate(new Date(clock.now()));
   const inputDeps = { rules, allowPrivate: deps.allowPrivate };
   let following: Following | undefined;
+  let running = false;
+  // the consumer starts in the context the service was built in, never inside a caller's transaction
+  const detached = AsyncResource.bind((fn: () => Promise<void>) => fn());
+
+  /**
+   * Follows the change log once a webhook exists (an app without webhooks keeps no cursor
+   * and pins no rows of the log). The cursor is shared by every node, so a node that starts
+   * following late resumes where the others are. Once the last webhook is deleted the
+   * consumer runs on until the next start, which drops its cursor.
+   */
+  function follow(): Promise<void> {
+    return detached(async () => {
+      if (!running || following) return;
+      const startAt = await store.firstFromSeq();
+      if (startAt === undefined || !running || following) return;
+      // without a cursor yet: from the first webhook's creation, not from whenever this runs
+      following = changes.follow(WEBHOOKS_CONSUMER, consume, { durable: true, startAt });
+      await following.ready;
+    });
+  }
 
   const view = (w: WebhookRow): WebhookView => ({
     id: w.id,
@@ -162,7 +185,8 @@ export function createWebhookService(deps: WebhookServiceDeps) {
     const out: NewDelivery[] = [];
     for (const row of rows) {
       for (const w of hooks) {
-        if (w.collectionId !== row.collectionId || !w.events.includes(row.action)) continue;
+        if (w.collectionId !== row.collectionId || !w.events.includes(row.action) || row.seq <= w.fromSeq)
+          continue;
         const c = collections.find(row.collectionId);
         if (!c || !(await changeMatches(rules, db, c, w.filter, row))) continue;
         out.push({
@@ -203,10 +227,18 @@ export function createWebhookService(deps: WebhookServiceDeps) {
         enabled: v.enabled ?? true,
         failures: 0,
         disabledReason: '',
+        fromSeq: await changes.lastSeq(),
         created: at,
         updated: at,
       };
-      await store.insertWebhook(w);
+      await db.transaction(async (tx) => {
+        await store.insertWebhook(w, tx);
+        tx.afterCommit(() => {
+          follow().catch((err: unknown) =>
+            logger.error({ err }, 'webhooks: following the change log failed'),
+          );
+        });
+      });
       return { ...view(w), secret: w.secret };
     },
 
@@ -312,15 +344,18 @@ export function createWebhookService(deps: WebhookServiceDeps) {
     /** The sealed secrets, for the start-up re-seal and `forgebase secrets rotate`. */
     secretStore: store.secretStore,
 
-    /** Follows the change log (durably, from where it stopped) and starts the deliverer. */
+    /** Follows the change log (durably, from where it stopped; once a webhook exists) and starts the deliverer. */
     async start(): Promise<void> {
-      following = changes.follow(WEBHOOKS_CONSUMER, consume, { durable: true });
-      await following.ready;
+      running = true;
+      // no webhook left: no cursor either, so the log's pruning is not held back for nobody
+      if ((await store.firstFromSeq()) !== undefined) await follow();
+      else await changes.forget(WEBHOOKS_CONSUMER);
       deliverer.start();
     },
 
     /** Stops following and the deliverer (waiting for attempts under way). */
     async stop(): Promise<void> {
+      running = false;
       await following?.();
       following = undefined;
       await deliverer.stop();

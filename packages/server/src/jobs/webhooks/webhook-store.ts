@@ -13,6 +13,8 @@ export interface WebhookRow {
   enabled: boolean;
   failures: number;
   disabledReason: string;
+  /** Only changes after this seq are delivered (the newest one when the webhook was made). */
+  fromSeq: number;
   created: string;
   updated: string;
 }
@@ -69,6 +71,7 @@ const decodeWebhook = (r: WebhooksTable, box: SecretBox): WebhookRow => ({
   enabled: Number(r.enabled) === 1,
   failures: Number(r.failures),
   disabledReason: r.disabled_reason,
+  fromSeq: Number(r.from_seq),
   created: r.created,
   updated: r.updated,
 });
@@ -113,6 +116,7 @@ export function createWebhookStore(db: Database, box: SecretBox) {
           enabled: w.enabled ? 1 : 0,
           failures: w.failures,
           disabled_reason: w.disabledReason,
+          from_seq: w.fromSeq,
           created: w.created,
           updated: w.updated,
         }),
@@ -161,6 +165,15 @@ export function createWebhookStore(db: Database, box: SecretBox) {
 
     async listWebhooks(): Promise<WebhookRow[]> {
       return (await db.all(webhooks.orderBy('created').orderBy('id'))).map((r) => decodeWebhook(r, box));
+    },
+
+    /**
+     * Where the change-log consumer starts when it has no cursor yet: the oldest webhook's
+     * `fromSeq`; undefined when there is no webhook (then it does not run).
+     */
+    async firstFromSeq(): Promise<number | undefined> {
+      const r = await db.first(qb.selectFrom('_webhooks').select((eb) => eb.fn.min('from_seq').as('seq')));
+      return r?.seq == null ? undefined : Number(r.seq);
     },
 
     /** The enabled webhooks, for the change-feed consumer. */
