@@ -4,9 +4,10 @@ import { performance } from 'node:perf_hooks';
 import type { Logger } from '../../observability/logger.ts';
 import type { Clock } from '../../tools/clock.ts';
 import { formatDate } from '../../tools/time.ts';
+import type { AttemptOutcome, DeliveryRow, DeliveryStore } from './delivery-store.ts';
 import { type SenderOptions, type SendResult, sendWebhook } from './webhook-sender.ts';
 import { signWebhook } from './webhook-signer.ts';
-import type { AttemptOutcome, DeliveryRow, WebhookRow, WebhookStore } from './webhook-store.ts';
+import type { WebhookRow, WebhookStore } from './webhook-store.ts';
 
 /** Attempts per delivery before it is marked failed. */
 export const MAX_ATTEMPTS = 8;
@@ -43,7 +44,8 @@ export interface DeliveryCounters {
 
 /** What the deliverer is built from. */
 export interface DelivererDeps {
-  store: WebhookStore;
+  webhooks: WebhookStore;
+  deliveries: DeliveryStore;
   clock: Clock;
   logger: Logger;
   sender: SenderOptions;
@@ -62,7 +64,8 @@ export interface DelivererDeps {
  * a row disable the webhook. Runs on the app's clock; `wake()` runs it now.
  */
 export function createWebhookDeliverer({
-  store,
+  webhooks,
+  deliveries,
   clock,
   logger,
   sender,
@@ -113,15 +116,15 @@ export function createWebhookDeliverer({
     counters.attempts[o.state === 'succeeded' ? 'succeeded' : 'failed']++;
     counters.seconds += result.durationMs / 1000;
     counters.timed++;
-    if (!(await store.finishAttempt(d.id, owner, o))) return; // the lease ran out: another node owns it now
+    if (!(await deliveries.finishAttempt(d.id, owner, o))) return; // the lease ran out: another node owns it now
     if (o.state === 'pending') return;
     counters.finished[o.state]++;
-    if (o.state === 'succeeded') return store.resetFailures(w.id);
+    if (o.state === 'succeeded') return webhooks.resetFailures(w.id);
     const gone = result.status === 410;
     const reason = gone
       ? 'the receiver answered 410 Gone'
       : `${AUTO_DISABLE_AFTER} deliveries in a row failed after ${MAX_ATTEMPTS} attempts`;
-    if (await store.addFailure(w.id, gone ? 1 : AUTO_DISABLE_AFTER, reason, o.updated))
+    if (await webhooks.addFailure(w.id, gone ? 1 : AUTO_DISABLE_AFTER, reason, o.updated))
       logger.warn({ webhook: w.id, reason }, 'webhook disabled');
   }
 
@@ -129,9 +132,14 @@ export function createWebhookDeliverer({
     if (onRescan && performance.now() - lastScan >= RESCAN_MS) await onRescan();
     for (;;) {
       const now = clock.now();
-      const claimed = await store.claimDue(now, now + sender.timeoutMs + LEASE_MARGIN_MS, owner, CLAIM_BATCH);
+      const claimed = await deliveries.claimDue(
+        now,
+        now + sender.timeoutMs + LEASE_MARGIN_MS,
+        owner,
+        CLAIM_BATCH,
+      );
       if (!claimed.length) {
-        nextCheck = (await store.nextDue()) ?? Number.POSITIVE_INFINITY;
+        nextCheck = (await deliveries.nextDue()) ?? Number.POSITIVE_INFINITY;
         lastScan = performance.now();
         return;
       }

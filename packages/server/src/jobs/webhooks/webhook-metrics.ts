@@ -1,6 +1,6 @@
 import type { Metrics } from '../../observability/metrics.ts';
+import type { DeliveryStore } from './delivery-store.ts';
 import type { DeliveryCounters } from './webhook-deliverer.ts';
-import type { WebhookStore } from './webhook-store.ts';
 
 /**
  * The webhook numbers in `GET /metrics`: attempts and finished deliveries by outcome (this
@@ -10,7 +10,7 @@ import type { WebhookStore } from './webhook-store.ts';
 export function registerWebhookMetrics(
   metrics: Metrics,
   counters: DeliveryCounters,
-  store: WebhookStore,
+  store: DeliveryStore,
 ): void {
   metrics.register({
     name: 'forgebase_webhook_attempts_total',

@@ -10,18 +10,20 @@ import type { Clock } from '../../tools/clock.ts';
 import { newRecordId } from '../../tools/id.ts';
 import type { SecretBox } from '../../tools/secret-box.ts';
 import { formatDate } from '../../tools/time.ts';
+import { createDeliveryStore, type DeliveryState, type NewDelivery } from './delivery-store.ts';
 import { createWebhookDeliverer } from './webhook-deliverer.ts';
 import { checkWebhookInput, type WebhookInput } from './webhook-input.ts';
 import { changeMatches, deliveryBody } from './webhook-matcher.ts';
 import { registerWebhookMetrics } from './webhook-metrics.ts';
 import { newWebhookSecret } from './webhook-signer.ts';
+import { createWebhookStore, type WebhookRow } from './webhook-store.ts';
 import {
-  createWebhookStore,
-  type DeliveryRow,
-  type DeliveryState,
-  type NewDelivery,
-  type WebhookRow,
-} from './webhook-store.ts';
+  type DeliveryPage,
+  type DeliveryView,
+  deliveryView,
+  type WebhookView,
+  webhookView,
+} from './webhook-views.ts';
 
 /** The change-log consumer that turns changes into deliveries (its cursor in `_change_cursors`). */
 export const WEBHOOKS_CONSUMER = 'webhooks';
@@ -31,53 +33,6 @@ export const DELIVERY_RETENTION_DAYS = 7;
 export const DELIVERY_TIMEOUT_MS = 15_000;
 /** Deliveries inserted per statement. */
 const INSERT_CHUNK = 100;
-
-/** A webhook as the API shows it: never its secret. */
-export interface WebhookView {
-  id: string;
-  collection: string;
-  collectionId: string;
-  events: string[];
-  url: string;
-  filter: string;
-  enabled: boolean;
-  /** Deliveries in a row that failed after their last attempt. */
-  failures: number;
-  /** Why it was disabled automatically ('' when it was not). */
-  disabledReason: string;
-  created: string;
-  updated: string;
-}
-
-/** A delivery as the API shows it. */
-export interface DeliveryView {
-  id: string;
-  webhookId: string;
-  eventId: string;
-  seq: number;
-  event: string;
-  recordId: string;
-  status: DeliveryState;
-  attempts: number;
-  /** When the next attempt is due (a stored date), '' once the delivery ended. */
-  nextAttempt: string;
-  statusCode: number;
-  durationMs: number;
-  response: string;
-  error: string;
-  redeliveryOf: string;
-  created: string;
-  updated: string;
-}
-
-/** A page of deliveries, PocketBase's list shape. */
-export interface DeliveryPage {
-  page: number;
-  perPage: number;
-  totalItems: number;
-  totalPages: number;
-  items: DeliveryView[];
-}
 
 /** What the webhook service is built from (wired in app.ts). */
 export interface WebhookServiceDeps {
@@ -103,9 +58,11 @@ export interface WebhookServiceDeps {
 export function createWebhookService(deps: WebhookServiceDeps) {
   const { db, collections, changes, clock, logger } = deps;
   const store = createWebhookStore(db, deps.secrets);
+  const log = createDeliveryStore(db, deps.secrets);
   const rules: RuleDeps = { db, collection: (idOrName) => collections.find(idOrName) };
   const deliverer = createWebhookDeliverer({
-    store,
+    webhooks: store,
+    deliveries: log,
     clock,
     logger,
     sender: { timeoutMs: DELIVERY_TIMEOUT_MS, allowPrivate: deps.allowPrivate },
@@ -113,7 +70,7 @@ export function createWebhookService(deps: WebhookServiceDeps) {
     // another node may have made the first webhook
     onRescan: () => follow(),
   });
-  registerWebhookMetrics(deps.metrics, deliverer.counters, store);
+  registerWebhookMetrics(deps.metrics, deliverer.counters, log);
   const now = () => formatDate(new Date(clock.now()));
   const inputDeps = { rules, allowPrivate: deps.allowPrivate };
   let following: Following | undefined;
@@ -138,38 +95,7 @@ export function createWebhookService(deps: WebhookServiceDeps) {
     });
   }
 
-  const view = (w: WebhookRow): WebhookView => ({
-    id: w.id,
-    collection: collections.find(w.collectionId)?.name ?? '',
-    collectionId: w.collectionId,
-    events: w.events,
-    url: w.url,
-    filter: w.filter,
-    enabled: w.enabled,
-    failures: w.failures,
-    disabledReason: w.disabledReason,
-    created: w.created,
-    updated: w.updated,
-  });
-
-  const deliveryView = (d: DeliveryRow): DeliveryView => ({
-    id: d.id,
-    webhookId: d.webhookId,
-    eventId: d.eventId,
-    seq: d.changeSeq,
-    event: d.event,
-    recordId: d.recordId,
-    status: d.state,
-    attempts: d.attempts,
-    nextAttempt: d.state === 'pending' ? formatDate(new Date(d.nextAt)) : '',
-    statusCode: d.statusCode,
-    durationMs: d.durationMs,
-    response: d.response,
-    error: d.error,
-    redeliveryOf: d.redeliveryOf,
-    created: d.created,
-    updated: d.updated,
-  });
+  const view = (w: WebhookRow) => webhookView(w, (id) => collections.find(id)?.name);
 
   async function found(id: string): Promise<WebhookRow> {
     const w = await store.getWebhook(id);
@@ -207,7 +133,7 @@ export function createWebhookService(deps: WebhookServiceDeps) {
     if (!out.length) return;
     await db.transaction(async (tx) => {
       for (let i = 0; i < out.length; i += INSERT_CHUNK)
-        await store.insertDeliveries(out.slice(i, i + INSERT_CHUNK), tx);
+        await log.insertDeliveries(out.slice(i, i + INSERT_CHUNK), tx);
     });
     void deliverer.wake();
   }
@@ -290,7 +216,7 @@ export function createWebhookService(deps: WebhookServiceDeps) {
       await found(id);
       const page = q.page && q.page > 0 ? q.page : 1;
       const perPage = q.perPage && q.perPage > 0 ? Math.min(q.perPage, 1000) : 30;
-      const { items, total } = await store.listDeliveries(id, {
+      const { items, total } = await log.listDeliveries(id, {
         offset: (page - 1) * perPage,
         limit: perPage,
         state: q.status,
@@ -310,11 +236,11 @@ export function createWebhookService(deps: WebhookServiceDeps) {
      */
     async redeliver(id: string, deliveryId: string): Promise<DeliveryView> {
       await found(id);
-      const original = await store.getDelivery(id, deliveryId);
+      const original = await log.getDelivery(id, deliveryId);
       if (!original) throw errors.notFound('The delivery does not exist.');
       const newId = newRecordId();
       const created = now();
-      await store.insertDeliveries([
+      await log.insertDeliveries([
         {
           id: newId,
           webhookId: id,
@@ -330,7 +256,7 @@ export function createWebhookService(deps: WebhookServiceDeps) {
         },
       ]);
       void deliverer.wake();
-      return deliveryView((await store.getDelivery(id, newId))!);
+      return deliveryView((await log.getDelivery(id, newId))!);
     },
 
     /** Sends the deliveries that are due now (the deliverer also does this on its own). */
@@ -338,7 +264,7 @@ export function createWebhookService(deps: WebhookServiceDeps) {
 
     /** Deletes finished deliveries older than DELIVERY_RETENTION_DAYS; returns how many. */
     pruneDeliveries(): Promise<number> {
-      return store.pruneDeliveries(formatDate(new Date(clock.now() - DELIVERY_RETENTION_DAYS * 86_400_000)));
+      return log.pruneDeliveries(formatDate(new Date(clock.now() - DELIVERY_RETENTION_DAYS * 86_400_000)));
     },
 
     /** The sealed secrets, for the start-up re-seal and `forgebase secrets rotate`. */
