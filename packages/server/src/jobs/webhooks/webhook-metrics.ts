@@ -12,24 +12,26 @@ export function registerWebhookMetrics(
   counters: DeliveryCounters,
   store: DeliveryStore,
 ): void {
-  metrics.register({
-    name: 'forgebase_webhook_attempts_total',
-    help: 'Webhook delivery attempts on this node, by outcome (succeeded: a 2xx answer).',
-    type: 'counter',
-    collect: () => [
-      { labels: { outcome: 'succeeded' }, value: counters.attempts.succeeded },
-      { labels: { outcome: 'failed' }, value: counters.attempts.failed },
-    ],
-  });
-  metrics.register({
-    name: 'forgebase_webhook_deliveries_total',
-    help: 'Webhook deliveries that ended on this node, by outcome (failed: after the last attempt).',
-    type: 'counter',
-    collect: () => [
-      { labels: { outcome: 'succeeded' }, value: counters.finished.succeeded },
-      { labels: { outcome: 'failed' }, value: counters.finished.failed },
-    ],
-  });
+  const byOutcome = (name: string, help: string, of: { succeeded: number; failed: number }) =>
+    metrics.register({
+      name,
+      help,
+      type: 'counter',
+      collect: () => [
+        { labels: { outcome: 'succeeded' }, value: of.succeeded },
+        { labels: { outcome: 'failed' }, value: of.failed },
+      ],
+    });
+  byOutcome(
+    'forgebase_webhook_attempts_total',
+    'Webhook delivery attempts on this node, by outcome (succeeded: a 2xx answer).',
+    counters.attempts,
+  );
+  byOutcome(
+    'forgebase_webhook_deliveries_total',
+    'Webhook deliveries that ended on this node, by outcome (failed: after the last attempt).',
+    counters.finished,
+  );
   metrics.register({
     name: 'forgebase_webhook_attempt_seconds_sum',
     help: 'Seconds spent in webhook delivery attempts on this node (with _count: the mean latency).',

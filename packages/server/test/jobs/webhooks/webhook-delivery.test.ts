@@ -199,12 +199,39 @@ for (const dialect of DIALECTS) {
     });
 
     test('/metrics counts attempts and deliveries by outcome', async () => {
-      const text = (await t.request('GET', '/metrics', { token: 'superuser' })).body as string;
-      const succeeded = /forgebase_webhook_attempts_total\{outcome="succeeded"\} (\d+)/.exec(text);
-      assert.ok(succeeded && Number(succeeded[1]) >= 10, text.slice(0, 200));
-      assert.match(text, /forgebase_webhook_deliveries_total\{outcome="failed"\} 0/);
-      assert.match(text, /forgebase_webhook_attempt_seconds_count \d+/);
-      assert.match(text, /forgebase_webhook_deliveries\{state="pending"\} 0/);
+      const scrape = async () => {
+        const text = (await t.request('GET', '/metrics', { token: 'superuser' })).body as string;
+        const value = (series: string) => {
+          const line = text.split('\n').find((l) => l.startsWith(`${series} `));
+          assert.ok(line, `${series} is missing`);
+          return Number(line.slice(series.length + 1));
+        };
+        return {
+          attempts: value('forgebase_webhook_attempts_total{outcome="succeeded"}'),
+          failedAttempts: value('forgebase_webhook_attempts_total{outcome="failed"}'),
+          delivered: value('forgebase_webhook_deliveries_total{outcome="succeeded"}'),
+          timed: value('forgebase_webhook_attempt_seconds_count'),
+          pending: value('forgebase_webhook_deliveries{state="pending"}'),
+          succeeded: value('forgebase_webhook_deliveries{state="succeeded"}'),
+        };
+      };
+      const before = await scrape();
+      await hook({ events: ['create'] });
+      await orders().create('orders', { status: 'counted', total: 1 });
+      await rx.inbox.next();
+      await t.app.webhooks.deliverDue();
+      const after = await scrape();
+      assert.deepEqual(
+        {
+          attempts: after.attempts - before.attempts,
+          failedAttempts: after.failedAttempts - before.failedAttempts,
+          delivered: after.delivered - before.delivered,
+          timed: after.timed - before.timed,
+          pending: after.pending,
+          succeeded: after.succeeded,
+        },
+        { attempts: 1, failedAttempts: 0, delivered: 1, timed: 1, pending: 0, succeeded: 1 },
+      );
     });
 
     test('a change committed while the consumer is down is delivered after a restart (durable cursor)', async () => {
