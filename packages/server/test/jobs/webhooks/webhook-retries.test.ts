@@ -124,6 +124,38 @@ for (const dialect of DIALECTS) {
       assert.equal(rx.received.length, 1);
     });
 
+    test('a delivery another node leased and never finished is sent once its lease ran out', async () => {
+      rx.status = 500;
+      rx.received.length = 0;
+      rx.inbox.items.length = 0;
+      const made = await t.request('POST', '/api/webhooks', {
+        token: 'superuser',
+        body: { collection: 'orders', url: rx.url, events: ['create'] },
+      });
+      await t.app.records.asSystem().create('orders', { status: 'leased' });
+      await rx.inbox.next();
+      await t.app.webhooks.deliverDue();
+      // its retry is due in 10 to 12 s; a node that claimed it then and died leaves it leased
+      const { db } = t.app;
+      const leasedUntil = clock.now() + 60_000;
+      await db.run(
+        db.sys
+          .updateTable('_webhook_deliveries')
+          .set({ lease_until: leasedUntil, lease_owner: 'a-dead-node' })
+          .where('webhook_id', '=', made.body.id),
+      );
+      rx.status = 200;
+      await clock.advance(FIRST_RETRY_MS * (1 + RETRY_JITTER) + POLL_MS);
+      await t.app.webhooks.deliverDue();
+      assert.equal(rx.received.length, 1, 'not sent again while the lease holds');
+      await clock.advance(leasedUntil - clock.now() + POLL_MS);
+      await t.app.webhooks.deliverDue();
+      assert.equal(rx.received.length, 2);
+      const [d] = (await t.app.webhooks.deliveries(made.body.id, {})).items;
+      assert.deepEqual([d?.status, d?.attempts, d?.statusCode], ['succeeded', 2, 200]);
+      await t.request('DELETE', `/api/webhooks/${made.body.id}`, { token: 'superuser' });
+    });
+
     test('finished deliveries older than the retention are pruned by the cleanup cron', async () => {
       const [w] = await t.app.webhooks.list();
       const kept = () => t.app.webhooks.deliveries(w!.id, {}).then((p) => p.totalItems);
