@@ -231,10 +231,20 @@ export function createDeliveryStore(db: Database, box: SecretBox) {
       return rows.map((r) => ({ state: r.state, n: Number(r.n) }));
     },
 
-    /** Deletes finished deliveries last updated before `before` (a stored date); returns how many. */
+    /**
+     * Deletes finished deliveries last updated before `before` (a stored date), and those of
+     * webhooks deleted while a change was being turned into them; returns how many.
+     */
     async pruneDeliveries(before: string): Promise<number> {
       const r = await db.run(
-        qb.deleteFrom('_webhook_deliveries').where('state', '!=', 'pending').where('updated', '<', before),
+        qb
+          .deleteFrom('_webhook_deliveries')
+          .where((eb) =>
+            eb.or([
+              eb.and([eb('state', '!=', 'pending'), eb('updated', '<', before)]),
+              eb('webhook_id', 'not in', qb.selectFrom('_webhooks').select('id')),
+            ]),
+          ),
       );
       return r.changes;
     },

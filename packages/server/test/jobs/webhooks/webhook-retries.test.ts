@@ -157,8 +157,13 @@ for (const dialect of DIALECTS) {
     });
 
     test('finished deliveries older than the retention are pruned by the cleanup cron', async () => {
-      const [w] = await t.app.webhooks.list();
-      const kept = () => t.app.webhooks.deliveries(w!.id, {}).then((p) => p.totalItems);
+      rx.status = 200;
+      rx.inbox.items.length = 0;
+      const w = await t.app.webhooks.create({ collection: 'orders', url: rx.url, events: ['create'] });
+      await t.app.records.asSystem().create('orders', { status: 'to prune' });
+      await rx.inbox.next();
+      await t.app.webhooks.deliverDue();
+      const kept = () => t.app.webhooks.deliveries(w.id, {}).then((p) => p.totalItems);
       assert.equal(await kept(), 1);
       await clock.advance(6 * 86_400_000);
       assert.equal(await kept(), 1);
