@@ -32,6 +32,20 @@ for (const dialect of DIALECTS) {
         .items;
     const webhook = async (id: string) =>
       (await t.request('GET', `/api/webhooks/${id}`, { token: 'superuser' })).body;
+    /** A new webhook on `orders` and its first delivery (of a record with `status`), which the receiver answered `answer`. */
+    const firstAttempt = async (answer: number, status: string): Promise<string> => {
+      rx.status = answer;
+      rx.received.length = 0;
+      rx.inbox.items.length = 0;
+      const made = await t.request('POST', '/api/webhooks', {
+        token: 'superuser',
+        body: { collection: 'orders', url: rx.url, events: ['create'] },
+      });
+      await t.app.records.asSystem().create('orders', { status });
+      await rx.inbox.next();
+      await t.app.webhooks.deliverDue();
+      return made.body.id;
+    };
 
     test('a failing receiver is retried with backoff, fails after the last attempt, and 5 such deliveries disable the webhook', async () => {
       rx.status = 500;
@@ -106,35 +120,17 @@ for (const dialect of DIALECTS) {
     });
 
     test('a 410 Gone fails the delivery at once and disables the webhook', async () => {
-      rx.status = 410;
-      rx.received.length = 0;
-      rx.inbox.items.length = 0;
-      const made = await t.request('POST', '/api/webhooks', {
-        token: 'superuser',
-        body: { collection: 'orders', url: rx.url, events: ['create'] },
-      });
-      await t.app.records.asSystem().create('orders', { status: 'gone' });
-      await rx.inbox.next();
-      await t.app.webhooks.deliverDue();
-      const [d] = await deliveries(made.body.id);
+      const id = await firstAttempt(410, 'gone');
+      const [d] = await deliveries(id);
       assert.deepEqual([d.status, d.attempts, d.statusCode], ['failed', 1, 410]);
-      const w = await webhook(made.body.id);
+      const w = await webhook(id);
       assert.deepEqual([w.enabled, w.disabledReason], [false, 'the receiver answered 410 Gone']);
       await clock.advance(FIRST_RETRY_MS * 2);
       assert.equal(rx.received.length, 1);
     });
 
     test('a delivery another node leased and never finished is sent once its lease ran out', async () => {
-      rx.status = 500;
-      rx.received.length = 0;
-      rx.inbox.items.length = 0;
-      const made = await t.request('POST', '/api/webhooks', {
-        token: 'superuser',
-        body: { collection: 'orders', url: rx.url, events: ['create'] },
-      });
-      await t.app.records.asSystem().create('orders', { status: 'leased' });
-      await rx.inbox.next();
-      await t.app.webhooks.deliverDue();
+      const id = await firstAttempt(500, 'leased');
       // its retry is due in 10 to 12 s; a node that claimed it then and died leaves it leased
       const { db } = t.app;
       const leasedUntil = clock.now() + 60_000;
@@ -142,7 +138,7 @@ for (const dialect of DIALECTS) {
         db.sys
           .updateTable('_webhook_deliveries')
           .set({ lease_until: leasedUntil, lease_owner: 'a-dead-node' })
-          .where('webhook_id', '=', made.body.id),
+          .where('webhook_id', '=', id),
       );
       rx.status = 200;
       await clock.advance(FIRST_RETRY_MS * (1 + RETRY_JITTER) + POLL_MS);
@@ -151,19 +147,14 @@ for (const dialect of DIALECTS) {
       await clock.advance(leasedUntil - clock.now() + POLL_MS);
       await t.app.webhooks.deliverDue();
       assert.equal(rx.received.length, 2);
-      const [d] = (await t.app.webhooks.deliveries(made.body.id, {})).items;
+      const [d] = (await t.app.webhooks.deliveries(id, {})).items;
       assert.deepEqual([d?.status, d?.attempts, d?.statusCode], ['succeeded', 2, 200]);
-      await t.request('DELETE', `/api/webhooks/${made.body.id}`, { token: 'superuser' });
+      await t.request('DELETE', `/api/webhooks/${id}`, { token: 'superuser' });
     });
 
     test('finished deliveries older than the retention are pruned by the cleanup cron', async () => {
-      rx.status = 200;
-      rx.inbox.items.length = 0;
-      const w = await t.app.webhooks.create({ collection: 'orders', url: rx.url, events: ['create'] });
-      await t.app.records.asSystem().create('orders', { status: 'to prune' });
-      await rx.inbox.next();
-      await t.app.webhooks.deliverDue();
-      const kept = () => t.app.webhooks.deliveries(w.id, {}).then((p) => p.totalItems);
+      const id = await firstAttempt(200, 'to prune');
+      const kept = () => t.app.webhooks.deliveries(id, {}).then((p) => p.totalItems);
       assert.equal(await kept(), 1);
       await clock.advance(6 * 86_400_000);
       assert.equal(await kept(), 1);
