@@ -81,6 +81,8 @@ export interface Config {
   superuserIps: string[];
   /** How long entries of the `_changes` log are kept, in hours. */
   changesRetentionHours: number;
+  /** Webhooks may deliver to private, loopback and link-local addresses (off: SSRF guard). */
+  webhooksAllowPrivate: boolean;
   /** SMTP server for outgoing mail; unset = mail is logged instead of sent (development). */
   smtpHost?: string;
   smtpPort: number;
@@ -217,6 +219,7 @@ const ENV: Record<string, keyof Config> = {
   FORGEBASE_REQUEST_TIMEOUT_SECONDS: 'requestTimeoutSeconds',
   FORGEBASE_IDLE_TIMEOUT_SECONDS: 'idleTimeoutSeconds',
   FORGEBASE_CHANGES_RETENTION_HOURS: 'changesRetentionHours',
+  FORGEBASE_WEBHOOKS_ALLOW_PRIVATE: 'webhooksAllowPrivate',
   FORGEBASE_BATCH_MAX_REQUESTS: 'batchMaxRequests',
   FORGEBASE_BATCH_ENABLED: 'batchEnabled',
   FORGEBASE_BATCH_TIMEOUT_SECONDS: 'batchTimeoutSeconds',
@@ -295,6 +298,7 @@ const TOML: Record<string, keyof Config> = {
   request_timeout_seconds: 'requestTimeoutSeconds',
   idle_timeout_seconds: 'idleTimeoutSeconds',
   changes_retention_hours: 'changesRetentionHours',
+  webhooks_allow_private: 'webhooksAllowPrivate',
   batch_max_requests: 'batchMaxRequests',
   batch_enabled: 'batchEnabled',
   batch_timeout_seconds: 'batchTimeoutSeconds',
@@ -399,6 +403,7 @@ function coerce(key: keyof Config, v: unknown, source: string): unknown {
     key === 'dev' ||
     key === 'batchEnabled' ||
     key === 'rateLimitsEnabled' ||
+    key === 'webhooksAllowPrivate' ||
     key === 'logsLogIp' ||
     key === 'logsLogAuthId' ||
     key === 'hideControls' ||
@@ -560,6 +565,7 @@ export function loadConfig(
     requestTimeoutSeconds: 30,
     idleTimeoutSeconds: 60,
     changesRetentionHours: DEFAULT_CHANGES_RETENTION_HOURS,
+    webhooksAllowPrivate: false,
     batchMaxRequests: DEFAULT_BATCH_MAX_REQUESTS,
     smtpPort: 587,
     smtpTls: false,
