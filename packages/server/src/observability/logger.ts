@@ -39,3 +39,40 @@ export function createLogger(level: string, destination?: pino.DestinationStream
     destination ?? pino.destination({ fd: 1, sync: false }),
   );
 }
+
+const LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const;
+
+/**
+ * A child of `parent` with `bindings` that pino makes only when something is logged at an
+ * enabled level: Fastify asks for one per request (`req.log`, bound to the request id), and
+ * making it runs the redaction over the bindings, though most requests log nothing.
+ */
+export function lazyChildLogger(
+  parent: Logger,
+  bindings: pino.Bindings,
+  options?: pino.ChildLoggerOptions,
+): Logger {
+  let real: Logger | undefined;
+  const child = () => {
+    real ??= parent.child(bindings, options);
+    return real;
+  };
+  const lazy: Record<string, unknown> = {
+    child: (b: pino.Bindings, o?: pino.ChildLoggerOptions) => child().child(b, o),
+    isLevelEnabled: (level: string) => (real ?? parent).isLevelEnabled(level),
+    bindings: () => ({ ...parent.bindings(), ...bindings }),
+    silent: () => {},
+  };
+  for (const level of LEVELS)
+    lazy[level] = (...args: unknown[]) => {
+      if (!(real ?? parent).isLevelEnabled(level)) return;
+      (child()[level] as (...a: unknown[]) => void)(...args);
+    };
+  Object.defineProperty(lazy, 'level', {
+    get: () => (real ?? parent).level,
+    set: (level: string) => {
+      child().level = level;
+    },
+  });
+  return lazy as unknown as Logger;
+}

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { lazyChildLogger } from '../../src/observability/logger.ts';
 import { testConfig } from '../support/app.ts';
 import { captureLogger } from '../support/log-capture.ts';
 
@@ -32,5 +33,36 @@ describe('logger redaction', () => {
     ])
       assert.ok(!text.includes(secret), `${secret} was logged: ${text}`);
     assert.equal(lines[0]?.config.smtpPassword, '[redacted]');
+  });
+});
+
+describe('lazyChildLogger', () => {
+  test('makes the child only when a line is logged at an enabled level, with its bindings', () => {
+    const { logger, lines } = captureLogger();
+    logger.level = 'warn';
+    let made = 0;
+    const parent = new Proxy(logger, {
+      get(target, key, receiver) {
+        if (key === 'child')
+          return (...args: Parameters<typeof logger.child>) => {
+            made++;
+            return target.child(...args);
+          };
+        return Reflect.get(target, key, receiver);
+      },
+    });
+    const child = lazyChildLogger(parent, { reqId: 'r-1' });
+    child.info('not at this level');
+    child.debug({ a: 1 }, 'nor this');
+    assert.equal(made, 0);
+    assert.equal(child.level, 'warn');
+    child.warn({ user: { password: 'p-1' } }, 'logged');
+    child.error('again');
+    assert.equal(made, 1);
+    const logged = lines.filter((l) => l.reqId === 'r-1').map((l) => [l.msg, l.user?.password]);
+    assert.deepEqual(logged, [
+      ['logged', '[redacted]'],
+      ['again', undefined],
+    ]);
   });
 });
