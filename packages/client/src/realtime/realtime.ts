@@ -58,6 +58,7 @@ export class Realtime {
   #resuming = false;
   #held: Frame[] = [];
   #seen = new Set<string>();
+  #offAuth: (() => void) | undefined;
 
   constructor(o: RealtimeOptions) {
     this.#o = o;
@@ -106,6 +107,7 @@ export class Realtime {
 
   /** Closes the connection and forgets every subscription. */
   close(): void {
+    this.#offAuth?.();
     this.#socket?.close();
     this.#sse?.close();
     this.#subs.clear();
@@ -151,7 +153,7 @@ export class Realtime {
         await socket.connect();
         this.#socket = socket;
         // a new sign-in (or sign-out) needs a new connection: the server binds one auth per socket
-        this.#o.authStore.onChange(() => socket.reconnect());
+        this.#offAuth = this.#o.authStore.onChange(() => socket.reconnect());
         return;
       } catch {
         socket.close();
