@@ -33,6 +33,8 @@ export interface ClientOptions {
   refreshMarginSeconds?: number;
   /** Realtime reconnect delays in ms. */
   reconnectBackoff?: number[];
+  /** Told of realtime failures no call awaits, e.g. a resume the server refused after a long disconnect. */
+  onRealtimeError?: (e: Error) => void;
 }
 
 type Ref<K extends CallableKind> = FunctionRef<K, any, any>;
@@ -82,6 +84,7 @@ export class ForgeBase<S extends Schema = UntypedSchema> {
         authStore: this.authStore,
         ...(o.WebSocket !== undefined ? { WebSocket: o.WebSocket } : {}),
         ...(o.reconnectBackoff ? { backoff: o.reconnectBackoff } : {}),
+        ...(o.onRealtimeError ? { onError: o.onRealtimeError } : {}),
       });
       return this.#realtime;
     };

@@ -126,6 +126,43 @@ for (const dialect of DIALECTS) {
       await proxy.close();
     });
 
+    test('signing in reconnects the socket with the new auth; resume replays what the new auth may see', async () => {
+      await t.createCollection({
+        name: 'private_notes',
+        type: 'base',
+        listRule: "@request.auth.id != ''",
+        fields: [{ name: 'title', type: 'text' }],
+      });
+      const fb = client(t.url, undefined, { reconnectBackoff: [20] });
+      try {
+        const got = new Waiter<RealtimeEvent>();
+        await fb.collection('private_notes').subscribe('*', got.push);
+        const write = async (title: string) =>
+          t.request('POST', '/api/collections/private_notes/records', {
+            token: 'superuser',
+            body: { title },
+          });
+        await write('hidden from guests');
+        const reopened = new Promise<void>((resolve) => {
+          const off = fb.realtime.socket?.onOpen(() => {
+            off?.();
+            resolve();
+          });
+        });
+        fb.authStore.save(t.superuserToken);
+        await reopened;
+        await write('seen when signed in');
+        // the guest never got the first; signed in, the resume hands it over, once, before the new one
+        assert.deepEqual(
+          [(await got.next()).record.title, (await got.next()).record.title],
+          ['hidden from guests', 'seen when signed in'],
+        );
+        assert.deepEqual(got.pending, []);
+      } finally {
+        fb.close();
+      }
+    });
+
     test('without WebSockets the client falls back to SSE (/api/realtime)', async () => {
       for (const WebSocket of [null, NoWebSocket as never]) {
         // SSE streams on sockets of their own: see own-socket-fetch.ts

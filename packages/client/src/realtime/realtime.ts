@@ -1,7 +1,7 @@
 import type { AuthStore } from '../auth/store.ts';
 import type { Transport } from '../http/transport.ts';
 import type { RecordModel } from '../types.ts';
-import { type Frame, RealtimeSocket, type WebSocketFactory } from './socket.ts';
+import { DEFAULT_BACKOFF, type Frame, RealtimeSocket, type WebSocketFactory } from './socket.ts';
 import { SseConnection } from './sse.ts';
 
 /** A change delivered to a subscription. `seq` is its change-log position (WebSocket only). */
@@ -27,6 +27,11 @@ export interface RealtimeOptions {
   /** The WebSocket constructor; absent (or `null`) uses SSE. Defaults to `globalThis.WebSocket`. */
   WebSocket?: WebSocketFactory | null;
   backoff?: number[];
+  /**
+   * Told of realtime failures no call awaits: a refused resume after a reconnect (more was
+   * missed than the server replays: reload the data), or a failed reconnect.
+   */
+  onError?: (e: Error) => void;
 }
 
 type Callback = (e: RealtimeEvent) => void;
@@ -139,6 +144,7 @@ export class Realtime {
         token: () => this.#o.authStore.token,
         WebSocket: WS,
         ...(this.#o.backoff ? { backoff: this.#o.backoff } : {}),
+        ...(this.#o.onError ? { onError: this.#o.onError } : {}),
       });
       socket.on('event', (f) => this.#onEvent(f));
       let first = true;
@@ -171,13 +177,28 @@ export class Realtime {
     });
     this.#sse = sse;
     const { ended } = await sse.connect();
+    // the server binds the first auth to the client: a new sign-in needs a new stream
+    this.#offAuth ??= this.#o.authStore.onChange(() => this.#sse?.close());
     void ended.then(() => {
-      if (this.#sse !== sse) return;
-      // the stream dropped: connect again and post the topics again
-      void this.#connectSse().then(async () => {
-        await this.#sse?.setTopics([...this.#subs.keys()]);
-      });
+      if (this.#sse === sse) this.#reconnectSse(0);
     });
+  }
+
+  /** The stream dropped (or was closed for a new auth): connect again and post the topics again. */
+  #reconnectSse(attempt: number): void {
+    const delays = this.#o.backoff ?? DEFAULT_BACKOFF;
+    setTimeout(
+      () => {
+        if (!this.#sse) return; // closed meanwhile
+        this.#connectSse()
+          .then(() => this.#sse?.setTopics([...this.#subs.keys()]))
+          .catch((e: Error) => {
+            this.#o.onError?.(e);
+            this.#reconnectSse(attempt + 1);
+          });
+      },
+      delays[Math.min(attempt, delays.length - 1)] ?? 1000,
+    );
   }
 
   async #resubscribe(socket: RealtimeSocket): Promise<void> {
@@ -188,8 +209,8 @@ export class Realtime {
     const since = this.#lastSeq > 0 ? this.#lastSeq : Number.MAX_SAFE_INTEGER;
     const resume = socket.request({ type: 'resume', since });
     try {
-      await Promise.all(subs);
-      this.#advance((await resume).seq);
+      const [ack] = await Promise.all([resume, ...subs]);
+      this.#advance(ack.seq);
     } finally {
       this.#resuming = false;
       const held = this.#held.sort((a, b) => Number(a.seq) - Number(b.seq));

@@ -37,7 +37,12 @@ export interface SocketOptions {
   WebSocket: WebSocketFactory;
   /** Reconnect delays in ms, the last one repeating (default 0, 200, 500, 1000, 2000, 5000). */
   backoff?: number[];
+  /** Told of failures nobody awaits (an `onOpen` hook that threw, e.g. a refused resume). */
+  onError?: (e: Error) => void;
 }
+
+/** The default reconnect delays in ms. */
+export const DEFAULT_BACKOFF = [0, 200, 500, 1000, 2000, 5000];
 
 /** Rejected requests carry the server's `status` (and 0 when the socket closed first). */
 export class SocketError extends Error {
@@ -137,7 +142,13 @@ export class RealtimeSocket {
         async () => {
           this.#attempt = 0;
           this.#opened = true;
-          for (const fn of [...this.#openHooks]) await fn();
+          for (const fn of [...this.#openHooks]) {
+            try {
+              await fn();
+            } catch (e) {
+              this.#o.onError?.(e as Error);
+            }
+          }
           resolve?.();
         },
         (e: Error) => {
@@ -157,7 +168,7 @@ export class RealtimeSocket {
       for (const fn of [...this.#closeHooks]) fn();
       if (!wasOpen && reject) return reject(new SocketError(0, 'The realtime WebSocket could not connect.'));
       if (this.#closed) return;
-      const delays = this.#o.backoff ?? [0, 200, 500, 1000, 2000, 5000];
+      const delays = this.#o.backoff ?? DEFAULT_BACKOFF;
       const delay = delays[Math.min(this.#attempt++, delays.length - 1)] ?? 1000;
       setTimeout(() => {
         if (!this.#closed) this.#open();
