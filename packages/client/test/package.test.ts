@@ -55,3 +55,16 @@ describe('@forgebase/client package', () => {
     assert.equal(mod.filter('a = {:x}', { x: "it's" }), "a = 'it\\'s'");
   });
 });
+
+describe('ClientError codes', () => {
+  test("follow the server's catalog: the same code for every status the server defaults", async () => {
+    const { ApiError } = await import('../../server/src/errors/api-error.ts');
+    const { codeOfStatus } = await import('../src/errors.ts');
+    for (let status = 400; status < 600; status++) {
+      // 503 is sent with the catalog's `unavailable` code (a restore in progress); the SDK names it so
+      if (status === 503) continue;
+      assert.equal(codeOfStatus(status), new ApiError(status, 'x').code, `status ${status}`);
+    }
+    assert.equal(codeOfStatus(503), 'unavailable');
+  });
+});
