@@ -113,6 +113,8 @@ export function registerRecordsTransferCommands(program: Command): void {
               },
             });
             bar.stop();
+            // a bulk load: fresh planner statistics for the lists that follow
+            if (result.imported) await app.db.ddl.analyze(app.db, collection.name);
             if (o.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
             else {
               for (const p of result.problems) process.stderr.write(`line ${p.line}: ${p.message}\n`);

@@ -166,6 +166,11 @@ export interface SchemaDdl {
   queryColumns(tx: Executor, select: string): Promise<{ name: string; kind: ColumnKind | 'unknown' }[]>;
   /** True when a table or view with this name exists (names compare case-insensitively). */
   hasTable(ex: Executor, name: string): Promise<boolean>;
+  /**
+   * Refreshes the planner's statistics of a table (ANALYZE), after a bulk load or an index
+   * change, so lists pick their indexes from current figures. Bounded on SQLite (a sample).
+   */
+  analyze(ex: Executor, table: string): Promise<void>;
 }
 
 /** Stops listening; resolves once the listening connection is closed. */

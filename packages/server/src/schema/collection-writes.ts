@@ -170,6 +170,9 @@ export function createCollectionWrites({ db, secrets, all, ruleProblem }: Collec
         } else {
           const tableChanged = !prev || !planIsNoop(next, prev);
           if (tableChanged) await db.ddl.applyTablePlan(tx, planTable(next, prev));
+          // new indexes on a table with rows: the planner needs figures to choose them
+          if (prev && next.indexes.length && JSON.stringify(next.indexes) !== JSON.stringify(prev.indexes))
+            await db.ddl.analyze(tx, next.name);
           const search = searchColumns(next);
           if (tableChanged || !prev || searchColumns(prev).join() !== search.join()) {
             await db.ddl.syncSearch(

@@ -46,6 +46,17 @@ async function itemsOf(app: App): Promise<Record<string, unknown>[]> {
   return page.items.map(({ created: _c, collectionId: _i, collectionName: _n, ...rest }) => rest);
 }
 
+/** True when the planner has statistics of `items` (ANALYZE ran on it). */
+async function analyzed(app: App): Promise<boolean> {
+  const q =
+    app.db.dialect === 'sqlite'
+      ? "SELECT count(*) AS n FROM sqlite_stat1 WHERE tbl = 'items'"
+      : // reltuples is -1 until the table's first ANALYZE
+        "SELECT reltuples AS n FROM pg_class WHERE oid = to_regclass('items')";
+  const row = await app.db.first<{ n: number | string }>({ sql: q, parameters: [] });
+  return Number(row?.n) > 0;
+}
+
 async function changeCount(app: App): Promise<number> {
   const rows = await app.db.all(app.db.sys.selectFrom('_changes').select('seq'));
   return rows.length;
@@ -89,6 +100,8 @@ for (const dialect of DIALECTS) {
         const [want, got] = [await source.withApp(itemsOf), await target.withApp(itemsOf)];
         assert.equal(got.length, 60);
         assert.deepEqual(got, want);
+        // the import refreshed the planner's statistics of the table
+        assert.ok(await target.withApp(analyzed), 'ANALYZE ran after the import');
       });
     }
 

@@ -56,6 +56,11 @@ export async function createView(
   await tx.exec(`CREATE VIEW ${quoteIdent(name)} AS ${select}`);
 }
 
+/** ANALYZE of one table (PostgreSQL samples it; allowed inside a transaction). */
+export async function analyze(ex: Executor, table: string): Promise<void> {
+  await ex.exec(`ANALYZE ${quoteIdent(table)}`);
+}
+
 export async function dropView(tx: Transaction, name: string): Promise<void> {
   await tx.exec(`DROP VIEW IF EXISTS ${quoteIdent(name)}`);
 }
@@ -98,5 +103,6 @@ export function createPgDdl(pool: pg.Pool): SchemaDdl {
     dropView,
     queryColumns: (ex, select) => queryColumns(pool, ex, select),
     hasTable,
+    analyze,
   };
 }

@@ -56,6 +56,11 @@ export async function createView(
   await tx.all({ sql: `SELECT * FROM ${quoteIdent(name)} LIMIT 0`, parameters: [] });
 }
 
+/** ANALYZE of one table, on at most 1000 rows per index (`analysis_limit`): quick on big tables. */
+export async function analyze(ex: Executor, table: string): Promise<void> {
+  await ex.exec(`PRAGMA analysis_limit = 1000; ANALYZE ${quoteIdent(table)}`);
+}
+
 export async function dropView(tx: Transaction, name: string): Promise<void> {
   await tx.exec(`DROP VIEW IF EXISTS ${quoteIdent(name)}`);
 }
@@ -93,5 +98,6 @@ export function createSqliteDdl(writer: Connection): SchemaDdl {
     dropView,
     queryColumns: async (_ex, select) => queryColumns(writer, select),
     hasTable,
+    analyze,
   };
 }
