@@ -113,6 +113,10 @@ describe('the dashboard operations screens', { skip: SKIP }, () => {
           const sent = await within(smtp.waitForMail(EMAIL, WITHIN_MS), WITHIN_MS, 'the test email');
           assert.deepEqual(sent.to, [EMAIL]);
           await mail.getByText(`Test email sent to ${EMAIL}.`).waitFor();
+          // the S3 test of a bucket that is not set up: the server's refusal is shown
+          const files = page.getByRole('form', { name: 'File storage' });
+          await files.getByRole('button', { name: 'Test files S3' }).click();
+          await files.getByRole('alert').waitFor();
           // a value the server refuses is reported with the section, nothing saved
           const schedule = page.getByRole('form', { name: 'Backups' });
           await schedule.getByLabel('Backup schedule (cron, empty for never)').fill('every day');
@@ -222,7 +226,8 @@ describe('the dashboard operations screens', { skip: SKIP }, () => {
       });
 
       test('every operations screen fits 375 px', async () => {
-        const page = await browser.newPage({ viewport: { width: 375, height: 740 } });
+        // and in dark mode, which follows the system
+        const page = await browser.newPage({ viewport: { width: 375, height: 740 }, colorScheme: 'dark' });
         try {
           await signInOn(page, url, EMAIL, PASSWORD);
           for (const [path, heading] of [
@@ -241,7 +246,7 @@ describe('the dashboard operations screens', { skip: SKIP }, () => {
             );
             assert.ok(width <= 375, `#/${path} is ${width}px wide: ${wide}`);
           }
-          await shot(page, `${dialect}-settings-375px`);
+          await shot(page, `${dialect}-superusers-375px-dark`);
         } finally {
           await page.close();
         }
