@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { type App, createApp } from '../../server/src/app.ts';
-import { DIALECTS, silentLogger, testConfig } from '../../server/test/support/app.ts';
+import { DIALECTS, silentLogger, type TestApp, testConfig } from '../../server/test/support/app.ts';
+import { backupsIdle } from '../../server/test/support/backups.ts';
 import { type SmtpCatcher, startSmtpCatcher } from '../../server/test/support/smtp.ts';
 import { testStorage } from '../../server/test/support/storage.ts';
 import { buildDashboard, launchBrowser, SKIP, shot, signInOn } from './support/browser.ts';
@@ -220,6 +221,31 @@ describe('the dashboard operations screens', { skip: SKIP }, () => {
             left.items.map((s) => s.email),
             [EMAIL],
           );
+        } finally {
+          await page.close();
+        }
+      });
+
+      test('a restore, once confirmed, brings back what the backup holds', async () => {
+        const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
+        try {
+          await signInOn(page, url, EMAIL, PASSWORD);
+          await page.goto(`${url}/_/#/backups`);
+          await page.getByLabel('Backup name (optional)').fill('before_rename.zip');
+          await page.getByRole('button', { name: 'Create backup' }).click();
+          await page.getByRole('rowheader', { name: 'before_rename.zip' }).waitFor();
+          const named = (await settingsNow()).meta.appName;
+          const renamed = await fetch(`${url}/api/settings`, {
+            method: 'PATCH',
+            headers: { authorization: token, 'content-type': 'application/json' },
+            body: JSON.stringify({ meta: { appName: 'Renamed after the backup' } }),
+          });
+          assert.equal(renamed.status, 200);
+          page.once('dialog', (d) => void d.accept());
+          await page.getByRole('button', { name: 'Restore before_rename.zip' }).click();
+          await page.getByRole('status').getByText('Restoring before_rename.zip').waitFor();
+          await backupsIdle({ app } as TestApp);
+          assert.equal((await settingsNow()).meta.appName, named);
         } finally {
           await page.close();
         }
