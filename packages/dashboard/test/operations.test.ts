@@ -162,6 +162,12 @@ describe('the dashboard operations screens', { skip: SKIP }, () => {
           await nav.getByRole('link', { name: 'Logs' }).click();
           await page.getByRole('heading', { name: /^Logs/ }).waitFor();
           await page.getByRole('img', { name: /Requests per hour: [1-9]\d* requests/ }).waitFor();
+          // a page of 20, then the next one (the flow so far made more than 20 requests)
+          await page.getByLabel('Entries per page').selectOption('20');
+          await page.getByText(/^Page 1 of [2-9]/).waitFor();
+          assert.equal(await page.getByRole('button', { name: 'View' }).count(), 20);
+          await page.getByRole('button', { name: 'Next page' }).click();
+          await page.getByText(/^Page 2 of/).waitFor();
           await page.getByLabel('Filter logs').fill("data.method = 'PATCH'");
           await page.getByRole('button', { name: 'Apply filter' }).click();
           await page
