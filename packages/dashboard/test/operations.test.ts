@@ -129,6 +129,7 @@ describe('the dashboard operations screens', { skip: SKIP }, () => {
           // backups: create one with a name, download it, upload a copy, a refused restore, delete
           await nav.getByRole('link', { name: 'Backups' }).click();
           await page.getByRole('heading', { name: 'Backups' }).waitFor();
+          await page.getByText('No scheduled backups.').waitFor();
           await page.getByLabel('Backup name (optional)').fill('from_dashboard.zip');
           await page.getByRole('button', { name: 'Create backup' }).click();
           await page.getByRole('rowheader', { name: 'from_dashboard.zip' }).waitFor();
