@@ -1,28 +1,18 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { get } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { type App, createApp } from '../../server/src/app.ts';
 import { DIALECTS, silentLogger, testConfig } from '../../server/test/support/app.ts';
 import { testStorage } from '../../server/test/support/storage.ts';
+import { buildDashboard, launchBrowser, SKIP, shot, signInOn as signInWith } from './support/browser.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
-const SKIP = existsSync(CHROMIUM) ? false : `${CHROMIUM} is missing (apt-get install -y chromium)`;
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const SHOTS = join(ROOT, 'test-results');
 const EMAIL = 'owner@example.com';
 const PASSWORD = 'owner-password-1';
-
-/** Builds the dashboard's current sources (not a stale dist/) into a temp dir. */
-async function buildDashboard(outDir: string): Promise<void> {
-  const { build } = await import('vite');
-  await build({ root: ROOT, logLevel: 'silent', build: { outDir, emptyOutDir: true } });
-}
 
 /** A GET whose path goes out byte for byte (no URL normalisation), answering the body. */
 function rawGet(url: string): Promise<string> {
@@ -47,19 +37,7 @@ const PNG = Buffer.from(
 );
 
 /** Opens the dashboard and signs in as the suite's superuser (created by the install test). */
-async function signInOn(page: Page, url: string): Promise<void> {
-  await page.goto(`${url}/_/`);
-  await page.getByRole('heading', { name: 'Sign in' }).waitFor();
-  await page.getByLabel('Email').fill(EMAIL);
-  await page.getByLabel('Password').fill(PASSWORD);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByRole('heading', { name: 'Collections' }).waitFor();
-}
-
-async function shot(page: Page, name: string): Promise<void> {
-  mkdirSync(SHOTS, { recursive: true });
-  await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
-}
+const signInOn = (page: Page, url: string) => signInWith(page, url, EMAIL, PASSWORD);
 
 describe('the dashboard at /_/', { skip: SKIP }, () => {
   let browser: Browser;
@@ -67,10 +45,7 @@ describe('the dashboard at /_/', { skip: SKIP }, () => {
   before(async () => {
     dist = mkdtempSync(join(tmpdir(), 'fb-dashboard-'));
     await buildDashboard(dist);
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--no-first-run'],
-    });
+    browser = await launchBrowser();
   });
   after(async () => {
     await browser?.close();

@@ -73,3 +73,10 @@ export async function api<T = any>(method: string, path: string, opts: RequestOp
     );
   return json as T;
 }
+
+/** An absolute URL of the API with a query (a download link the browser follows itself). */
+export function apiUrl(path: string, query: Record<string, string> = {}): string {
+  const url = new URL(path, location.origin);
+  for (const [k, v] of Object.entries(query)) url.searchParams.set(k, v);
+  return url.href;
+}
