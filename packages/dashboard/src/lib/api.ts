@@ -1,82 +1,35 @@
-// The dashboard's one way to the server. It speaks the PocketBase-compatible HTTP API and is
-// meant to be replaced by @forgebase/client as soon as that package covers these calls:
-// every screen imports from here, never calls fetch itself.
+// The dashboard's one way to the server: @forgebase/client. Screens import `api` (a call by
+// method and path, for the endpoints the SDK has no method for: settings, logs, backups…)
+// and `fb` (the SDK itself: auth, records, realtime); nothing else calls fetch.
+import { ClientError, ForgeBase, localStoragePersistence } from '@forgebase/client';
 
-/** An error answer of the server: PocketBase's `{status, message, data}`. */
-export class ApiError extends Error {
-  readonly status: number;
-  readonly data: Record<string, { code?: string; message?: string }>;
-  /** The whole answer (a 401 of a first factor carries `mfaId` beside the error). */
-  readonly body: any;
-  constructor(status: number, message: string, data: ApiError['data'] = {}, body?: unknown) {
-    super(message);
-    this.name = 'ApiError';
-    this.status = status;
-    this.data = data;
-    this.body = body;
-  }
+/** The SDK, on the page's own origin; the session is kept in localStorage. */
+export const fb = new ForgeBase(location.origin, {
+  persistence: localStoragePersistence('forgebase_dashboard_auth'),
+});
 
-  /** The message of one field's error, if the server named it. */
-  field(name: string): string | undefined {
-    return this.data[name]?.message;
-  }
-}
-
-let authToken = '';
-
-/** Sets the token sent as `Authorization` on every call (empty: none). */
-export function useToken(token: string): void {
-  authToken = token;
-}
+/** An error answer of the server: PocketBase's `{status, message, data}` (the SDK's ClientError). */
+export { ClientError as ApiError };
 
 export interface RequestOptions {
   /** JSON, or a FormData sent as multipart (file uploads). */
   body?: unknown;
-  /** Overrides the session's token (the install token). */
+  /** Sent as `Authorization` instead of the session's token (the install token). */
   token?: string;
   query?: Record<string, string | number | boolean | undefined>;
 }
 
-/** Calls the API and answers the parsed JSON; a non-2xx answer throws ApiError. */
-export async function api<T = any>(method: string, path: string, opts: RequestOptions = {}): Promise<T> {
-  const url = new URL(path, location.origin);
-  for (const [k, v] of Object.entries(opts.query ?? {}))
-    if (v !== undefined) url.searchParams.set(k, String(v));
-  const headers: Record<string, string> = {};
-  const token = opts.token ?? authToken;
-  if (token) headers.authorization = token;
-  const form = opts.body instanceof FormData;
-  if (opts.body !== undefined && !form) headers['content-type'] = 'application/json';
-  let res: Response;
-  try {
-    res = await fetch(url, {
-      method,
-      headers,
-      body: opts.body === undefined ? undefined : form ? (opts.body as FormData) : JSON.stringify(opts.body),
-    });
-  } catch {
-    throw new ApiError(0, 'The server cannot be reached.');
-  }
-  const text = await res.text();
-  let json: any;
-  try {
-    json = text ? JSON.parse(text) : undefined;
-  } catch {
-    json = undefined;
-  }
-  if (!res.ok)
-    throw new ApiError(
-      res.status,
-      json?.message ?? `The server answered ${res.status}.`,
-      json?.data ?? {},
-      json,
-    );
-  return json as T;
+/** Calls the API and answers the parsed JSON; a non-2xx answer throws ClientError. */
+export function api<T = any>(method: string, path: string, opts: RequestOptions = {}): Promise<T> {
+  return fb.send<T>(path, {
+    method,
+    ...(opts.body !== undefined ? { body: opts.body } : {}),
+    ...(opts.query ? { query: opts.query } : {}),
+    ...(opts.token ? { headers: { authorization: opts.token }, anonymous: true } : {}),
+  });
 }
 
 /** An absolute URL of the API with a query (a download link the browser follows itself). */
 export function apiUrl(path: string, query: Record<string, string> = {}): string {
-  const url = new URL(path, location.origin);
-  for (const [k, v] of Object.entries(query)) url.searchParams.set(k, v);
-  return url.href;
+  return fb.transport.url(path, query);
 }

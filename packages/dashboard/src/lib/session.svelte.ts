@@ -1,9 +1,7 @@
-import { ApiError, api, useToken } from './api.ts';
+import { mfaIdOf } from '@forgebase/client';
+import { api, fb } from './api.ts';
 
-const STORAGE_KEY = 'forgebase_dashboard_auth';
-const SUPERUSERS = '/api/collections/_superusers';
-/** Refresh this long before the token expires. */
-const REFRESH_AHEAD_MS = 5 * 60 * 1000;
+const SUPERUSERS = '_superusers';
 
 export interface Superuser {
   id: string;
@@ -11,57 +9,36 @@ export interface Superuser {
   [field: string]: unknown;
 }
 
-interface AuthAnswer {
-  token: string;
-  record: Superuser;
-}
-
-/** The signed-in superuser, kept in localStorage so a reload stays signed in. */
+/**
+ * The signed-in superuser, mirrored from the SDK's auth store (kept in localStorage, so a
+ * reload stays signed in; the SDK refreshes the token before it expires).
+ */
 export const session = $state<{ token: string; user: Superuser | null }>({ token: '', user: null });
 
-let refreshTimer: ReturnType<typeof setTimeout> | undefined;
+fb.authStore.onChange((token, record) => {
+  session.token = token;
+  session.user = token ? (record as unknown as Superuser | null) : null;
+}, true);
 
-function expiryOf(token: string): number {
-  try {
-    const payload = JSON.parse(atob(token.split('.')[1]!.replace(/-/g, '+').replace(/_/g, '/')));
-    return typeof payload.exp === 'number' ? payload.exp * 1000 : 0;
-  } catch {
-    return 0;
-  }
-}
-
-function keep(answer: AuthAnswer): void {
-  session.token = answer.token;
-  session.user = answer.record;
-  useToken(answer.token);
-  localStorage.setItem(STORAGE_KEY, JSON.stringify(answer));
-  clearTimeout(refreshTimer);
-  const wait = expiryOf(answer.token) - Date.now() - REFRESH_AHEAD_MS;
-  refreshTimer = setTimeout(() => void refresh().catch(() => signOut()), Math.max(wait, 10_000));
-}
+const superusers = () => fb.collection(SUPERUSERS);
 
 /** Forgets the session (sign-out, or a token the server refused). */
 export function signOut(): void {
-  clearTimeout(refreshTimer);
-  session.token = '';
-  session.user = null;
-  useToken('');
-  localStorage.removeItem(STORAGE_KEY);
+  fb.authStore.clear();
 }
 
-/** Asks the server for a fresh token (auth-refresh); a refused one signs out. */
+/** Asks the server for a fresh token (auth-refresh). */
 export async function refresh(): Promise<void> {
-  keep(await api<AuthAnswer>('POST', `${SUPERUSERS}/auth-refresh`));
+  await superusers().authRefresh();
 }
 
 /** Restores the stored session and refreshes it; false when there is none or it is no longer valid. */
 export async function restore(): Promise<boolean> {
-  const stored = localStorage.getItem(STORAGE_KEY);
-  if (!stored) return false;
+  if (!fb.authStore.isValid || !fb.authStore.isSuperuser) {
+    signOut();
+    return false;
+  }
   try {
-    const answer = JSON.parse(stored) as AuthAnswer;
-    if (expiryOf(answer.token) <= Date.now()) throw new Error('expired');
-    useToken(answer.token);
     await refresh();
     return true;
   } catch {
@@ -75,34 +52,28 @@ export type SignInStep = { done: true } | { done: false; mfaId: string; otpId: s
 
 /** Signs in with email and password; with MFA on, sends the code and answers the next step. */
 export async function signIn(email: string, password: string): Promise<SignInStep> {
-  let mfaId: string;
   try {
-    keep(
-      await api<AuthAnswer>('POST', `${SUPERUSERS}/auth-with-password`, {
-        body: { identity: email, password },
-      }),
-    );
+    await superusers().authWithPassword(email, password);
     return { done: true };
   } catch (e) {
     // matches PocketBase: a first factor that needs a second answers 401 with `mfaId`
-    if (!(e instanceof ApiError && e.status === 401 && typeof e.body?.mfaId === 'string')) throw e;
-    mfaId = e.body.mfaId;
+    const mfaId = mfaIdOf(e);
+    if (!mfaId) throw e;
+    const { otpId } = await superusers().requestOTP(email);
+    return { done: false, mfaId, otpId };
   }
-  const { otpId } = await api<{ otpId: string }>('POST', `${SUPERUSERS}/request-otp`, { body: { email } });
-  return { done: false, mfaId, otpId };
 }
 
 /** Completes an MFA sign-in with the emailed one-time code. */
 export async function signInWithCode(step: { mfaId: string; otpId: string }, code: string): Promise<void> {
-  keep(
-    await api<AuthAnswer>('POST', `${SUPERUSERS}/auth-with-otp`, {
-      body: { otpId: step.otpId, password: code, mfaId: step.mfaId },
-    }),
-  );
+  await superusers().authWithOTP(step.otpId, code, { mfaId: step.mfaId });
 }
 
 /** Creates the first superuser with the install token the server printed, then signs in. */
 export async function install(token: string, email: string, password: string, passwordConfirm: string) {
-  await api('POST', `${SUPERUSERS}/records`, { token, body: { email, password, passwordConfirm } });
+  await api('POST', `/api/collections/${SUPERUSERS}/records`, {
+    token,
+    body: { email, password, passwordConfirm },
+  });
   await signIn(email, password);
 }
