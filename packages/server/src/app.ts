@@ -15,7 +15,7 @@ import { autoBackupService } from './backups/auto-backup.ts';
 import { type BackupService, createBackupService } from './backups/backup-service.ts';
 import { type ChangeLog, createChangeLog } from './changes/change-log.ts';
 import { type Config, parseHostPort } from './config.ts';
-import { createCronLeases } from './crons/cron-leases.ts';
+import { createCronLeases, cronLastTick } from './crons/cron-leases.ts';
 import { type CronRegistry, createCronRegistry } from './crons/cron-registry.ts';
 import type { DatabaseService } from './databases/database-service.ts';
 import { type DatabasesHandle, lazyDatabases } from './databases/lazy-databases.ts';
@@ -27,6 +27,8 @@ import type { FunctionService } from './functions/function-service.ts';
 import { createHttpsRedirect } from './http/https-redirect.ts';
 import { createHttpServer } from './http/server.ts';
 import { checkArgs } from './http/validation.ts';
+import { createJobMetrics } from './jobs/job-metrics.ts';
+import { createJobQueue, type JobQueue } from './jobs/job-queue.ts';
 import { createLogService, type LogService, type LogWriteOptions } from './logs/log-service.ts';
 import { LOG_MIGRATIONS } from './logs/migrations.ts';
 import { createMailer } from './mail/mailer.ts';
@@ -84,8 +86,10 @@ export interface App {
   logs: LogService;
   /** Backups: create, list, restore (also `forgebase backup`). */
   backups: BackupService;
-  /** The cron registry: maintenance jobs, automatic backups. */
+  /** The cron registry: maintenance jobs, automatic backups, user crons. */
   crons: CronRegistry;
+  /** The job queue (docs/jobs.md): `jobs.define(name, opts, handler)`, `jobs.enqueue(name, args, opts, tx?)`. */
+  jobs: JobQueue;
   /** The project's server functions (`functions_dir`); absent when that dir does not exist. */
   functions: FunctionService | undefined;
   /** Tenant databases (`/api/databases`, `forgebase db`): `await databases.get()` loads the service. */
@@ -296,6 +300,7 @@ export async function createApp(
       logger,
       timezone: config.cronTimezone,
       claim: createCronLeases(db),
+      lastTick: cronLastTick(db),
     });
     // the maintenance jobs (PocketBase's __pb…__ jobs); one node of a cluster runs each tick
     crons.add('__fbChangesCleanup__', '*/10 * * * *', () => changes.prune().then(() => undefined));
@@ -306,6 +311,17 @@ export async function createApp(
     // a signed head every 10 minutes (with a signing key), retention behind a checkpoint
     crons.add('__fbAuditSign__', '*/10 * * * *', () => audit.signHead().then(() => undefined));
     crons.add('__fbAuditCleanup__', '0 */6 * * *', () => audit.prune().then(() => undefined));
+    // queue depth read at scrape time; attempts counted as the workers finish them
+    const jobMetrics = createJobMetrics(() => jobs.depth());
+    const jobs = createJobQueue({
+      db,
+      clock,
+      logger,
+      workers: config.jobsWorkers,
+      onOutcome: jobMetrics.record,
+    });
+    for (const source of jobMetrics.sources) metrics.register(source);
+    crons.add('__fbJobsCleanup__', '30 * * * *', () => jobs.prune().then(() => undefined));
     const backups = createBackupService({
       db,
       blobs,
@@ -377,6 +393,8 @@ export async function createApp(
         storage,
         logger,
         checkArgs,
+        jobs,
+        crons,
       });
       await functions.load();
       const fns = functions;
@@ -401,6 +419,7 @@ export async function createApp(
         settings,
         backups,
         crons,
+        jobs,
         logs,
         audit,
         logger,
@@ -422,6 +441,8 @@ export async function createApp(
       { name: 'changes', start: changes.start, stop: changes.stop },
       // hooks of the functions (durable afterCommit consumers), and reloads under --dev
       ...(functions ? [{ name: 'functions', start: functions.start, stop: functions.stop }] : []),
+      // the worker pool, after the functions that define most jobs; stopped before them
+      { name: 'jobs', start: jobs.start, stop: jobs.stop },
       { name: 'realtime', start: realtime.start, stop: realtime.stop },
       // drops cached tokens of records changed on other nodes
       { name: 'auth-tokens', start: auth.start, stop: auth.stop },
@@ -450,6 +471,7 @@ export async function createApp(
       logs,
       backups,
       crons,
+      jobs,
       functions,
       databases,
       http,

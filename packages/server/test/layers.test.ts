@@ -30,6 +30,8 @@ const LAYERS: Record<string, number> = {
   databases: 55,
   // server functions: the registry, ctx and runtime over records, changes, storage and mail
   functions: 55,
+  // the job queue and its workers (over db, changes' bus; below the functions that define jobs)
+  jobs: 50,
   // services
   // the cron registry (maintenance jobs, automatic backups; later user crons)
   crons: 45,

@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import type { Compilable, CompiledQuery, Kysely } from 'kysely';
+import type { Compilable, CompiledQuery, Kysely, SelectQueryBuilder } from 'kysely';
 import type { FilterDialect } from './filter-dialect.ts';
 import type { SystemTables } from './system-tables.ts';
 
@@ -197,6 +197,13 @@ export interface ChangeBus {
    * writes are serialised anyway; PostgreSQL takes a transaction advisory lock.
    */
   lockKey(tx: Transaction, key: string): Promise<void>;
+  /**
+   * Makes a SELECT run inside a transaction lock the rows it returns and pass over rows
+   * another transaction holds (PostgreSQL `FOR UPDATE SKIP LOCKED`), so claimers on
+   * several nodes take disjoint rows (the job queue's claim). Unchanged on SQLite, whose
+   * write transactions already run one at a time.
+   */
+  claimRows<DB, TB extends keyof DB, O>(query: SelectQueryBuilder<DB, TB, O>): SelectQueryBuilder<DB, TB, O>;
 }
 
 /** The bus channel on which the change log announces new rows. */

@@ -33,6 +33,7 @@ export interface SystemTables {
   _user_secrets: UserSecretsTable;
   _databases: DatabasesTable;
   _database_tokens: DatabaseTokensTable;
+  _jobs: JobsTable;
 }
 
 /**
@@ -282,4 +283,29 @@ export interface DatabaseTokensTable {
   read_only: number;
   expires: string;
   created: string;
+}
+
+/**
+ * A job of the queue (jobs/): `state` is queued, running, completed, failed (waiting to
+ * retry at `run_at`) or dead; times are epoch milliseconds; `args` and `result` JSON text.
+ */
+export interface JobsTable {
+  id: string;
+  name: string;
+  args: string;
+  state: string;
+  priority: number;
+  run_at: number;
+  attempts: number;
+  max_attempts: number;
+  backoff: string;
+  backoff_ms: number;
+  timeout_ms: number;
+  dedup_key: string | null;
+  lease_until: number | null;
+  last_error: string | null;
+  result: string | null;
+  created: number;
+  updated: number;
+  finished: number | null;
 }

@@ -24,6 +24,7 @@ log_level = "warn"
 log_requests = false
 body_limit = 1000
 changes_retention_hours = 24
+jobs_workers = 2
 batch_max_requests = 7
 smtp_host = "smtp.toml"
 smtp_port = 2525
@@ -213,6 +214,7 @@ describe('loadConfig', () => {
       logRequests: true,
       bodyLimit: DEFAULT_BODY_LIMIT,
       changesRetentionHours: DEFAULT_CHANGES_RETENTION_HOURS,
+      jobsWorkers: 4,
       batchMaxRequests: DEFAULT_BATCH_MAX_REQUESTS,
       ...SETTINGS_DEFAULTS,
       ...MAIL_AUTH_DEFAULTS,
@@ -235,6 +237,7 @@ describe('loadConfig', () => {
       logRequests: false,
       bodyLimit: 1000,
       changesRetentionHours: 24,
+      jobsWorkers: 2,
       batchMaxRequests: 7,
       ...SETTINGS_DEFAULTS,
       s3Enabled: true,
@@ -259,6 +262,7 @@ describe('loadConfig', () => {
       FORGEBASE_LOG_REQUESTS: 'on',
       FORGEBASE_BODY_LIMIT: '2000',
       FORGEBASE_CHANGES_RETENTION_HOURS: '48',
+      FORGEBASE_JOBS_WORKERS: '8',
       FORGEBASE_BATCH_MAX_REQUESTS: '9',
       FORGEBASE_SMTP_HOST: 'smtp.env',
       FORGEBASE_SMTP_TLS: 'off',
@@ -282,6 +286,7 @@ describe('loadConfig', () => {
       logRequests: true,
       bodyLimit: 2000,
       changesRetentionHours: 48,
+      jobsWorkers: 8,
       batchMaxRequests: 9,
       ...SETTINGS_DEFAULTS,
       s3Enabled: true,
