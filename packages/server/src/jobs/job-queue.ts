@@ -60,6 +60,7 @@ export function createJobQueue(deps: JobQueueDeps) {
   const definitions = new Map<string, Definition>();
   let names: string[] = [];
   let limits = new Map<string, number>();
+  const observers = new Set<(o: JobOutcome) => void>();
   const refresh = () => {
     names = [...definitions.keys()];
     limits = new Map(
@@ -77,7 +78,10 @@ export function createJobQueue(deps: JobQueueDeps) {
     leaseGraceMs: deps.leaseGraceMs ?? 5000,
     shutdownMs: deps.shutdownMs ?? 10_000,
     definitions: { names: () => names, limits: () => limits, handler: (n) => definitions.get(n)?.handler },
-    ...(deps.onOutcome ? { onOutcome: deps.onOutcome } : {}),
+    onOutcome(o) {
+      deps.onOutcome?.(o);
+      for (const observer of observers) observer(o);
+    },
   });
   let stopListening: (() => Promise<void>) | undefined;
   // one NOTIFY per turn of the event loop, however many jobs were enqueued in it
@@ -210,6 +214,12 @@ export function createJobQueue(deps: JobQueueDeps) {
 
     /** Jobs running on this node now. */
     active: () => pool.active(),
+
+    /** Told of every attempt this node finishes (tests, and what builds on the queue); returns the remover. */
+    observe(listener: (o: JobOutcome) => void): () => void {
+      observers.add(listener);
+      return () => observers.delete(listener);
+    },
 
     /** Starts the workers, and on PostgreSQL listens for other nodes' enqueues. */
     async start(): Promise<void> {

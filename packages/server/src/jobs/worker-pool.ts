@@ -32,6 +32,7 @@ export interface PoolDefinitions {
 
 /** An attempt's outcome, for the metrics. */
 export interface JobOutcome {
+  id: string;
   name: string;
   state: 'completed' | 'failed' | 'dead' | 'lost';
   /** Claim time minus the time the job became due (ms). */
@@ -93,7 +94,7 @@ export function createWorkerPool(deps: WorkerPoolDeps) {
     const waitMs = Math.max(0, job.claimedAt - job.runAt);
     let completedInTx = false;
     const report = (state: JobOutcome['state']) =>
-      deps.onOutcome?.({ name: job.name, state, waitMs, runMs: clock.now() - started });
+      deps.onOutcome?.({ id: job.id, name: job.name, state, waitMs, runMs: clock.now() - started });
     const run: JobRun = {
       id: job.id,
       name: job.name,
