@@ -283,6 +283,30 @@ export function createJobStore(db: Database) {
       return dead.changes + again.changes;
     },
 
+    /**
+     * The earliest time something may become claimable: a ready job of `names` coming due,
+     * or a running job's lease running out (undefined: nothing pending).
+     */
+    async nextDue(names: readonly string[]): Promise<number | undefined> {
+      const ready = names.length
+        ? await db.first(
+            t()
+              .selectFrom('_jobs')
+              .select((eb) => eb.fn.min('run_at').as('at'))
+              .where('state', 'in', READY)
+              .where('name', 'in', [...names]),
+          )
+        : undefined;
+      const lease = await db.first(
+        t()
+          .selectFrom('_jobs')
+          .select((eb) => eb.fn.min('lease_until').as('at'))
+          .where('state', '=', 'running'),
+      );
+      const times = [ready?.at, lease?.at].filter((v) => v !== null && v !== undefined).map(Number);
+      return times.length ? Math.min(...times) : undefined;
+    },
+
     /** One job by id. */
     get: (id: string): Promise<JobRow | undefined> =>
       db.first(t().selectFrom('_jobs').selectAll().where('id', '=', id)),

@@ -55,6 +55,9 @@ export interface WorkerPoolDeps {
   onOutcome?: (o: JobOutcome) => void;
 }
 
+/** The longest an idle node goes without looking at the queue (jobs of names it learnt of late, leases of other nodes' new claims). */
+const IDLE_CHECK_MS = 30_000;
+
 class TimeoutError extends Error {
   constructor(ms: number) {
     super(`timed out after ${ms} ms`);
@@ -76,6 +79,11 @@ export function createWorkerPool(deps: WorkerPoolDeps) {
   let pumping = false;
   let again = false;
   let cancelPoll: (() => void) | undefined;
+  // before this time a poll has nothing to find (what is pending comes due later); a wake
+  // (an enqueue here or on another node) clears it, and it never lies further than IDLE_CHECK_MS
+  let quietUntil = 0;
+  // counts the events that may make a job claimable: a quiet time computed across one is stale
+  let changes = 0;
 
   function settleTimeout(job: ClaimedJob): { promise: Promise<never>; cancel(): void } {
     let cancel: () => void = () => undefined;
@@ -150,6 +158,7 @@ export function createWorkerPool(deps: WorkerPoolDeps) {
       do {
         again = false;
         while (started && running.size < deps.size) {
+          const seen = changes;
           const jobs = await store.claim({
             limit: deps.size - running.size,
             now: clock.now(),
@@ -157,10 +166,18 @@ export function createWorkerPool(deps: WorkerPoolDeps) {
             limits: definitions.limits(),
             leaseGraceMs: deps.leaseGraceMs,
           });
-          if (!jobs.length) break;
+          if (!jobs.length) {
+            const due = await store.nextDue(definitions.names());
+            if (seen === changes)
+              quietUntil = Math.min(due ?? Number.POSITIVE_INFINITY, clock.now() + IDLE_CHECK_MS);
+            break;
+          }
           for (const job of jobs) {
             const done = runOne(job).finally(() => {
               running.delete(job.id);
+              // its outcome (a retry time) changes what comes due next
+              quietUntil = 0;
+              changes++;
               void pump();
             });
             running.set(job.id, { job, done });
@@ -177,6 +194,8 @@ export function createWorkerPool(deps: WorkerPoolDeps) {
   return {
     /** Look for due jobs now (an enqueue on this node or another). */
     wake(): void {
+      quietUntil = 0;
+      changes++;
       if (started) void pump();
     },
     /** Starts claiming; `releaseAll`: every running job is an orphan (SQLite's one process restarted). */
@@ -184,6 +203,7 @@ export function createWorkerPool(deps: WorkerPoolDeps) {
       await store.reclaimExpired(clock.now(), opts.releaseAll === true);
       started = true;
       cancelPoll = clock.every(deps.pollMs, async () => {
+        if (clock.now() < quietUntil) return;
         try {
           await store.reclaimExpired(clock.now());
         } catch (err) {

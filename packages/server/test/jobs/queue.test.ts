@@ -58,25 +58,32 @@ for (const dialect of DIALECTS) {
       clock = createManualClock(Date.UTC(2026, 0, 1));
       outcomes = new Inbox();
       const q = await node();
-      const attempts: number[] = [];
+      const attempts: [number, number][] = [];
       q.define('flaky', { retries: 2, backoff: 'exponential', backoffDelay: '1s' }, (job) => {
-        attempts.push(job.attempt);
+        attempts.push([job.attempt, clock.now()]);
         throw new Error(`boom ${job.attempt}`);
       });
       const { id } = await q.enqueue('flaky', { n: 1 });
       assert.equal((await outcomes.next()).state, 'failed');
-      let r = await row(id);
-      assert.equal(r?.state, 'failed');
-      assert.equal(Number(r?.run_at), clock.now() + 1000);
+      const [, first] = attempts[0]!;
+      assert.equal(Number((await row(id))?.run_at), first + 1000);
+      assert.equal((await row(id))?.state, 'failed');
       await clock.advance(900);
-      assert.deepEqual(attempts, [1]);
-      await clock.advance(100);
+      assert.equal(attempts.length, 1, 'not before its backoff');
+      // the poll (every 100 ms) takes it once it is due
+      await clock.advance(200);
       assert.equal((await outcomes.next()).state, 'failed');
-      r = await row(id);
-      assert.equal(Number(r?.run_at), clock.now() + 2000, 'the second wait doubles');
-      await clock.advance(2000);
+      const [, second] = attempts[1]!;
+      assert.ok(second >= first + 1000 && second <= first + 1200, `retried on time (${second - first} ms)`);
+      assert.equal(Number((await row(id))?.run_at), second + 2000, 'the second wait doubles');
+      await clock.advance(second + 1900 - clock.now());
+      assert.equal(attempts.length, 2, 'not before its doubled backoff');
+      await clock.advance(200);
       assert.equal((await outcomes.next()).state, 'dead');
-      assert.deepEqual(attempts, [1, 2, 3]);
+      assert.deepEqual(
+        attempts.map(([n]) => n),
+        [1, 2, 3],
+      );
       const dead = await q.list({ state: 'dead' });
       assert.equal(dead.totalItems, 1);
       assert.deepEqual(
