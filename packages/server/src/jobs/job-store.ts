@@ -1,5 +1,6 @@
+import type { SelectQueryBuilder } from 'kysely';
 import type { Database, Executor, Transaction } from '../db/database.ts';
-import type { JobsTable } from '../db/system-tables.ts';
+import type { JobsTable, SystemTables } from '../db/system-tables.ts';
 import { newRecordId } from '../tools/id.ts';
 
 /** Where a job is: waiting, running, done, waiting to retry after a failure, or out of attempts. */
@@ -77,6 +78,90 @@ export function createJobStore(db: Database) {
     return counts;
   }
 
+  /** Moves the rows `pick` selects to running for this attempt, returning them (attempts already counted). */
+  function markRunning(
+    ex: Executor,
+    ids: SelectQueryBuilder<SystemTables, '_jobs', { id: string }>,
+    req: ClaimRequest,
+  ) {
+    return ex.all(
+      t()
+        .updateTable('_jobs')
+        .set((eb) => ({
+          state: 'running',
+          attempts: eb('attempts', '+', 1),
+          lease_until: eb('timeout_ms', '+', req.now + req.leaseGraceMs),
+          updated: req.now,
+        }))
+        .where('id', 'in', ids)
+        .returningAll(),
+    );
+  }
+
+  /** The ready jobs of `names`, best first, as a locking subquery of at most `limit` ids. */
+  const ready = (names: readonly string[], limit: number, now: number) =>
+    db.bus.claimRows(
+      t()
+        .selectFrom('_jobs')
+        .select('id')
+        .where('state', 'in', READY)
+        .where('run_at', '<=', now)
+        .where('name', 'in', [...names])
+        .orderBy('priority', 'desc')
+        .orderBy('run_at')
+        .orderBy('id')
+        .limit(limit),
+    );
+
+  /** One statement: claims up to `limit` ready jobs of names without a limit. */
+  const claimRows = (ex: Executor, names: readonly string[], limit: number, req: ClaimRequest) =>
+    markRunning(ex, ready(names, limit, req.now), req);
+
+  /** Claims jobs of limited names under their advisory locks, up to each limit. */
+  function claimLimited(names: string[], limit: number, req: ClaimRequest): Promise<JobRow[]> {
+    return db.transaction(async (tx) => {
+      const before = await runningCounts(tx, names, req.now);
+      const open = names.filter((n) => (before.get(n) ?? 0) < req.limits.get(n)!);
+      if (!open.length) return [];
+      const candidates = await tx.all(
+        db.bus.claimRows(
+          t()
+            .selectFrom('_jobs')
+            .select(['id', 'name'])
+            .where('state', 'in', READY)
+            .where('run_at', '<=', req.now)
+            .where('name', 'in', open)
+            .orderBy('priority', 'desc')
+            .orderBy('run_at')
+            .orderBy('id')
+            .limit(limit),
+        ),
+      );
+      const present = [...new Set(candidates.map((r) => r.name))].sort();
+      for (const n of present) await db.bus.lockKey(tx, `jobs:${n}`);
+      const counts = await runningCounts(tx, present, req.now);
+      const chosen = candidates.filter((r) => {
+        const n = counts.get(r.name) ?? 0;
+        if (n >= req.limits.get(r.name)!) return false;
+        counts.set(r.name, n + 1);
+        return true;
+      });
+      if (!chosen.length) return [];
+      return markRunning(
+        tx,
+        t()
+          .selectFrom('_jobs')
+          .select('id')
+          .where(
+            'id',
+            'in',
+            chosen.map((r) => r.id),
+          ),
+        req,
+      );
+    });
+  }
+
   return {
     /**
      * Inserts a job unless a pending job of the same name has the same key; answers the id
@@ -120,76 +205,68 @@ export function createJobStore(db: Database) {
     },
 
     /**
-     * Claims up to `limit` ready jobs, highest priority first, then oldest: one transaction
-     * that locks the candidates (SKIP LOCKED on PostgreSQL), serialises the names that
-     * have a concurrency limit (an advisory lock each, in name order) and counts their
-     * running jobs under that lock, so a limit holds across nodes.
+     * Claims up to `limit` ready jobs, highest priority first, then oldest. Names without a
+     * concurrency limit are claimed in one statement (an UPDATE of the rows a SKIP LOCKED
+     * SELECT picked, on PostgreSQL); names with one after them, in a transaction that
+     * serialises each such name (an advisory lock, in name order) and counts its running
+     * jobs under that lock, so a limit holds across nodes. Priority order holds within each
+     * of the two groups.
      */
-    claim(req: ClaimRequest): Promise<ClaimedJob[]> {
-      if (!req.names.length || req.limit <= 0) return Promise.resolve([]);
-      return db.transaction(async (tx) => {
-        const limited = [...req.limits.keys()].filter((n) => req.names.includes(n));
-        const before = await runningCounts(tx, limited, req.now);
-        const full = limited.filter((n) => (before.get(n) ?? 0) >= req.limits.get(n)!);
-        const names = req.names.filter((n) => !full.includes(n));
-        if (!names.length) return [];
-        let q = t()
-          .selectFrom('_jobs')
-          .selectAll()
-          .where('state', 'in', READY)
-          .where('run_at', '<=', req.now)
-          .where('name', 'in', names)
-          .orderBy('priority', 'desc')
-          .orderBy('run_at')
-          .orderBy('id')
-          .limit(req.limit);
-        q = db.bus.claimRows(q);
-        let rows = await tx.all(q);
-        const present = [...new Set(rows.map((r) => r.name))].filter((n) => req.limits.has(n)).sort();
-        if (present.length) {
-          for (const n of present) await db.bus.lockKey(tx, `jobs:${n}`);
-          const counts = await runningCounts(tx, present, req.now);
-          rows = rows.filter((r) => {
-            const limit = req.limits.get(r.name);
-            if (limit === undefined) return true;
-            const n = counts.get(r.name) ?? 0;
-            if (n >= limit) return false;
-            counts.set(r.name, n + 1);
-            return true;
-          });
-        }
-        if (!rows.length) return [];
-        // one UPDATE per distinct timeout (usually one): the lease is the timeout plus the grace
-        const byLease = new Map<number, string[]>();
-        for (const r of rows) {
-          const until = req.now + Number(r.timeout_ms) + req.leaseGraceMs;
-          byLease.set(until, [...(byLease.get(until) ?? []), r.id]);
-        }
-        for (const [until, ids] of byLease)
-          await tx.run(
+    async claim(req: ClaimRequest): Promise<ClaimedJob[]> {
+      if (!req.names.length || req.limit <= 0) return [];
+      const free = req.names.filter((n) => !req.limits.has(n));
+      const limited = req.names.filter((n) => req.limits.has(n));
+      // a write with RETURNING: on the writer (SQLite), one short transaction
+      const rows = free.length ? await db.transaction((tx) => claimRows(tx, free, req.limit, req)) : [];
+      if (rows.length < req.limit && limited.length)
+        rows.push(...(await claimLimited(limited, req.limit - rows.length, req)));
+      rows.sort(
+        (a, b) =>
+          Number(b.priority) - Number(a.priority) ||
+          Number(a.run_at) - Number(b.run_at) ||
+          (a.id < b.id ? -1 : 1),
+      );
+      return rows.map((r) => ({
+        id: r.id,
+        name: r.name,
+        args: JSON.parse(r.args) as unknown,
+        attempt: Number(r.attempts),
+        maxAttempts: Number(r.max_attempts),
+        backoff: r.backoff === 'fixed' ? 'fixed' : 'exponential',
+        backoffMs: Number(r.backoff_ms),
+        timeoutMs: Number(r.timeout_ms),
+        runAt: Number(r.run_at),
+        claimedAt: req.now,
+      }));
+    },
+
+    /**
+     * Marks attempts completed in one statement (each keeps its own result); answers the
+     * ids whose attempt still held the job.
+     */
+    async completeMany(done: { job: ClaimedJob; result: unknown }[], now: number): Promise<Set<string>> {
+      const held = new Set<string>();
+      const byResult = new Map<string | null, ClaimedJob[]>();
+      for (const d of done) {
+        const text = d.result === undefined || d.result === null ? null : JSON.stringify(d.result);
+        byResult.set(text, [...(byResult.get(text) ?? []), d.job]);
+      }
+      for (const [result, jobs] of byResult) {
+        const rows = await db.transaction((tx) =>
+          tx.all(
             t()
               .updateTable('_jobs')
-              .set((eb) => ({
-                state: 'running',
-                attempts: eb('attempts', '+', 1),
-                lease_until: until,
-                updated: req.now,
-              }))
-              .where('id', 'in', ids),
-          );
-        return rows.map((r) => ({
-          id: r.id,
-          name: r.name,
-          args: JSON.parse(r.args) as unknown,
-          attempt: Number(r.attempts) + 1,
-          maxAttempts: Number(r.max_attempts),
-          backoff: r.backoff === 'fixed' ? 'fixed' : 'exponential',
-          backoffMs: Number(r.backoff_ms),
-          timeoutMs: Number(r.timeout_ms),
-          runAt: Number(r.run_at),
-          claimedAt: req.now,
-        }));
-      });
+              .set({ state: 'completed', result, lease_until: null, finished: now, updated: now })
+              .where('state', '=', 'running')
+              .where((eb) =>
+                eb.or(jobs.map((j) => eb.and([eb('id', '=', j.id), eb('attempts', '=', j.attempt)]))),
+              )
+              .returning('id'),
+          ),
+        );
+        for (const r of rows) held.add(r.id);
+      }
+      return held;
     },
 
     /**

@@ -85,6 +85,32 @@ export function createWorkerPool(deps: WorkerPoolDeps) {
   // counts the events that may make a job claimable: a quiet time computed across one is stale
   let changes = 0;
 
+  // completions of one turn of the event loop are written in one statement
+  let batch: {
+    job: ClaimedJob;
+    result: unknown;
+    done: (held: boolean) => void;
+    fail: (e: unknown) => void;
+  }[] = [];
+  function completeSoon(job: ClaimedJob, result: unknown): Promise<boolean> {
+    return new Promise((done, fail) => {
+      if (!batch.length)
+        setImmediate(() => {
+          const flush = batch;
+          batch = [];
+          store.completeMany(flush, clock.now()).then(
+            (held) => {
+              for (const b of flush) b.done(held.has(b.job.id));
+            },
+            (err: unknown) => {
+              for (const b of flush) b.fail(err);
+            },
+          );
+        });
+      batch.push({ job, result, done, fail });
+    });
+  }
+
   function settleTimeout(job: ClaimedJob): { promise: Promise<never>; cancel(): void } {
     let cancel: () => void = () => undefined;
     const promise = new Promise<never>((_, reject) => {
@@ -125,7 +151,7 @@ export function createWorkerPool(deps: WorkerPoolDeps) {
       if (!handler) throw new Error(`no handler for job ${job.name} on this node`);
       const result = await Promise.race([Promise.resolve().then(() => handler(run)), timeout.promise]);
       if (completedInTx) return report('completed');
-      report((await store.complete(job, result, clock.now())) ? 'completed' : 'lost');
+      report((await completeSoon(job, result)) ? 'completed' : 'lost');
     } catch (err) {
       if (completedInTx) return report('completed');
       const last = job.attempt >= job.maxAttempts;

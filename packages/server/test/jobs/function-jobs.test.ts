@@ -170,6 +170,22 @@ for (const dialect of DIALECTS) {
       assert.equal(unknown.status, 500);
     });
 
+    test('/metrics shows the queue depth by state and the attempts by name and outcome', async () => {
+      const res = await t.request('GET', '/metrics', { token: 'superuser' });
+      assert.equal(res.status, 200);
+      const text = String(res.body);
+      const value = (series: string) => {
+        const line = text.split('\n').find((l) => l.startsWith(`${series} `));
+        return line === undefined ? undefined : Number(line.slice(series.length + 1));
+      };
+      // from the tests above: two welcome jobs completed (one queued for later), one audit
+      assert.equal(value('forgebase_jobs{state="queued"}'), 1);
+      assert.ok((value('forgebase_jobs{state="completed"}') ?? 0) >= 2);
+      assert.equal(value('forgebase_job_runs_total{name="mail/alwaysFails",outcome="dead"}'), 2);
+      assert.equal(value('forgebase_job_runs_total{name="mail/sendWelcome",outcome="completed"}'), 1);
+      assert.ok((value('forgebase_job_run_seconds_total{name="mail/audit",outcome="completed"}') ?? -1) >= 0);
+    });
+
     test('the jobs API is in the OpenAPI document', async () => {
       const doc = await t.request('GET', '/api/docs/openapi.json');
       for (const path of ['/api/jobs', '/api/jobs/{id}', '/api/jobs/{id}/retry'])

@@ -110,7 +110,11 @@ for (const dialect of DIALECTS) {
       // every job completes after the last restart (bounded: leases of killed runs expire first)
       const deadline = Date.now() + 60_000;
       let done = 0;
-      while ((done = await completed(server.url, token)) < JOBS && Date.now() < deadline) await delay(100);
+      for (;;) {
+        done = await completed(server.url, token);
+        if (done >= JOBS || Date.now() >= deadline) break;
+        await delay(100);
+      }
       assert.equal(done, JOBS, `completed jobs (at the kills: ${doneAtKill})`);
       const counts = new Map<number, number>();
       for (let page = 1; page <= 10; page++) {
