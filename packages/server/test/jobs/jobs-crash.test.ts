@@ -1,18 +1,10 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as delay } from 'node:timers/promises';
-import { DIALECTS, SUPERUSER_EMAIL, SUPERUSER_PASSWORD } from '../support/app.ts';
-import {
-  childEnv,
-  dataArgs,
-  killServer,
-  runCli,
-  type ServerProcess,
-  spawnServer,
-} from '../support/server-process.ts';
-import { type TestStorage, testStorage } from '../support/storage.ts';
+import { DIALECTS } from '../support/app.ts';
+import { api, prepareServerDir, signIn } from '../support/server-api.ts';
+import { childEnv, killServer, type ServerProcess, spawnServer } from '../support/server-process.ts';
+import type { TestStorage } from '../support/storage.ts';
 
 const JOBS = 5000;
 const BATCH = 500;
@@ -32,24 +24,6 @@ export const enqueueMany = mutation(async (ctx, { from, count }: { from: number;
 });
 `;
 
-async function api(url: string, method: string, path: string, token: string, body?: unknown) {
-  const res = await fetch(`${url}${path}`, {
-    method,
-    headers: { 'content-type': 'application/json', authorization: token },
-    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-  });
-  return { status: res.status, body: (await res.json()) as any };
-}
-
-async function signIn(url: string): Promise<string> {
-  const res = await api(url, 'POST', '/api/collections/_superusers/auth-with-password', '', {
-    identity: SUPERUSER_EMAIL,
-    password: SUPERUSER_PASSWORD,
-  });
-  assert.equal(res.status, 200);
-  return res.body.token;
-}
-
 const completed = async (url: string, token: string): Promise<number> =>
   (await api(url, 'GET', '/api/jobs?state=completed&perPage=1', token)).body.totalItems;
 
@@ -60,15 +34,10 @@ for (const dialect of DIALECTS) {
     let args: string[] = [];
     const env = childEnv({ FORGEBASE_JOBS_WORKERS: '8' });
     before(async () => {
-      storage = testStorage(dialect, 'fb-jobs-crash-');
-      args = dataArgs(dialect, storage.dir, storage.schema);
-      mkdirSync(join(storage.dir, 'fb_functions'));
-      writeFileSync(join(storage.dir, 'fb_functions', 'crash.ts'), MODULE);
-      const cli = await runCli(
-        ['superuser', 'upsert', SUPERUSER_EMAIL, SUPERUSER_PASSWORD, ...args],
-        storage.dir,
-      );
-      assert.equal(cli.code, 0, cli.stderr);
+      ({ storage, args } = await prepareServerDir(dialect, 'fb-jobs-crash-', {
+        file: 'crash.ts',
+        source: MODULE,
+      }));
     });
     after(async () => {
       await killServer(server);
