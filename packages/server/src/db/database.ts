@@ -78,6 +78,16 @@ export interface Executor {
   exec(sql: string): Promise<void>;
 }
 
+/** A write that answers rows (`UPDATE … RETURNING`), run as one statement. */
+export interface ReturningWriter {
+  /**
+   * Runs one write statement with RETURNING and answers its rows: on its own (one round
+   * trip on PostgreSQL, the writer on SQLite), or in the caller's transaction when called
+   * from inside one's work.
+   */
+  writeReturning<T = Record<string, unknown>>(q: Query): Promise<T[]>;
+}
+
 /** An open transaction (or a savepoint of one). */
 export interface Transaction extends Executor {
   /** The outermost transaction this one belongs to (itself unless it is a savepoint). */
@@ -99,7 +109,7 @@ export interface Transaction extends Executor {
  * A connection to the database: runs statements, opens transactions, closes. This is
  * the role most code needs (stores, services); the other roles hang off `Database`.
  */
-export interface Connection extends Executor {
+export interface Connection extends Executor, ReturningWriter {
   readonly dialect: 'sqlite' | 'postgres';
   /**
    * A compile-only Kysely instance for collection tables (dynamic, so untyped): build

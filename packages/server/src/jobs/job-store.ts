@@ -1,5 +1,5 @@
 import type { SelectQueryBuilder } from 'kysely';
-import type { Database, Executor, Transaction } from '../db/database.ts';
+import type { Database, Executor, Query, Transaction } from '../db/database.ts';
 import type { JobsTable, SystemTables } from '../db/system-tables.ts';
 import { newRecordId } from '../tools/id.ts';
 
@@ -80,11 +80,11 @@ export function createJobStore(db: Database) {
 
   /** Moves the rows `pick` selects to running for this attempt, returning them (attempts already counted). */
   function markRunning(
-    ex: Executor,
+    write: (q: Query) => Promise<JobRow[]>,
     ids: SelectQueryBuilder<SystemTables, '_jobs', { id: string }>,
     req: ClaimRequest,
   ) {
-    return ex.all(
+    return write(
       t()
         .updateTable('_jobs')
         .set((eb) => ({
@@ -114,8 +114,8 @@ export function createJobStore(db: Database) {
     );
 
   /** One statement: claims up to `limit` ready jobs of names without a limit. */
-  const claimRows = (ex: Executor, names: readonly string[], limit: number, req: ClaimRequest) =>
-    markRunning(ex, ready(names, limit, req.now), req);
+  const claimRows = (names: readonly string[], limit: number, req: ClaimRequest) =>
+    markRunning((q) => db.writeReturning<JobRow>(q), ready(names, limit, req.now), req);
 
   /** Claims jobs of limited names under their advisory locks, up to each limit. */
   function claimLimited(names: string[], limit: number, req: ClaimRequest): Promise<JobRow[]> {
@@ -148,7 +148,7 @@ export function createJobStore(db: Database) {
       });
       if (!chosen.length) return [];
       return markRunning(
-        tx,
+        (q) => tx.all<JobRow>(q),
         t()
           .selectFrom('_jobs')
           .select('id')
@@ -216,8 +216,7 @@ export function createJobStore(db: Database) {
       if (!req.names.length || req.limit <= 0) return [];
       const free = req.names.filter((n) => !req.limits.has(n));
       const limited = req.names.filter((n) => req.limits.has(n));
-      // a write with RETURNING: on the writer (SQLite), one short transaction
-      const rows = free.length ? await db.transaction((tx) => claimRows(tx, free, req.limit, req)) : [];
+      const rows = free.length ? await claimRows(free, req.limit, req) : [];
       if (rows.length < req.limit && limited.length)
         rows.push(...(await claimLimited(limited, req.limit - rows.length, req)));
       rows.sort(
@@ -252,17 +251,15 @@ export function createJobStore(db: Database) {
         byResult.set(text, [...(byResult.get(text) ?? []), d.job]);
       }
       for (const [result, jobs] of byResult) {
-        const rows = await db.transaction((tx) =>
-          tx.all(
-            t()
-              .updateTable('_jobs')
-              .set({ state: 'completed', result, lease_until: null, finished: now, updated: now })
-              .where('state', '=', 'running')
-              .where((eb) =>
-                eb.or(jobs.map((j) => eb.and([eb('id', '=', j.id), eb('attempts', '=', j.attempt)]))),
-              )
-              .returning('id'),
-          ),
+        const rows = await db.writeReturning<{ id: string }>(
+          t()
+            .updateTable('_jobs')
+            .set({ state: 'completed', result, lease_until: null, finished: now, updated: now })
+            .where('state', '=', 'running')
+            .where((eb) =>
+              eb.or(jobs.map((j) => eb.and([eb('id', '=', j.id), eb('attempts', '=', j.attempt)]))),
+            )
+            .returning('id'),
         );
         for (const r of rows) held.add(r.id);
       }
