@@ -55,8 +55,11 @@ export interface WorkerPoolDeps {
   onOutcome?: (o: JobOutcome) => void;
 }
 
-/** The longest an idle node goes without looking at the queue (jobs of names it learnt of late, leases of other nodes' new claims). */
-const IDLE_CHECK_MS = 30_000;
+/**
+ * The longest an idle node goes without looking at the queue: a safety net for a wake-up
+ * lost with a dropped LISTEN connection (enqueues and claims anywhere wake it otherwise).
+ */
+const IDLE_CHECK_MS = 10 * 60_000;
 
 class TimeoutError extends Error {
   constructor(ms: number) {
@@ -79,6 +82,7 @@ export function createWorkerPool(deps: WorkerPoolDeps) {
   let pumping = false;
   let again = false;
   let cancelPoll: (() => void) | undefined;
+  let pollEvery = 0;
   // before this time a poll has nothing to find (what is pending comes due later); a wake
   // (an enqueue here or on another node) clears it, and it never lies further than IDLE_CHECK_MS
   let quietUntil = 0;
@@ -173,6 +177,34 @@ export function createWorkerPool(deps: WorkerPoolDeps) {
     }
   }
 
+  /** The poll: expired leases back to the queue, then a claim, unless nothing can be due yet. */
+  async function poll(): Promise<void> {
+    if (clock.now() >= quietUntil) {
+      try {
+        await store.reclaimExpired(clock.now());
+      } catch (err) {
+        logger.error({ err }, 'reclaiming expired job leases failed');
+      }
+      await pump();
+    }
+    armPoll();
+  }
+
+  /**
+   * Sets the poll timer to fire every `pollMs` while something may be due, and to sleep
+   * until the next due time (at most IDLE_CHECK_MS) while nothing is: an idle node (or a
+   * manual clock moved by days) costs a wake-up per due time, not one per poll interval.
+   */
+  function armPoll(): void {
+    if (!started) return;
+    const now = clock.now();
+    const every = Math.max(deps.pollMs, Math.min(quietUntil, now + IDLE_CHECK_MS) - now);
+    if (cancelPoll && every === pollEvery) return;
+    cancelPoll?.();
+    pollEvery = every;
+    cancelPoll = clock.every(every, poll);
+  }
+
   /** Claims for the free workers until none is free or nothing is due. */
   async function pump(): Promise<void> {
     if (pumping) {
@@ -196,6 +228,7 @@ export function createWorkerPool(deps: WorkerPoolDeps) {
             const due = await store.nextDue(definitions.names());
             if (seen === changes)
               quietUntil = Math.min(due ?? Number.POSITIVE_INFINITY, clock.now() + IDLE_CHECK_MS);
+            armPoll();
             break;
           }
           for (const job of jobs) {
@@ -204,6 +237,7 @@ export function createWorkerPool(deps: WorkerPoolDeps) {
               // its outcome (a retry time) changes what comes due next
               quietUntil = 0;
               changes++;
+              armPoll();
               void pump();
             });
             running.set(job.id, { job, done });
@@ -222,21 +256,14 @@ export function createWorkerPool(deps: WorkerPoolDeps) {
     wake(): void {
       quietUntil = 0;
       changes++;
+      armPoll();
       if (started) void pump();
     },
     /** Starts claiming; `releaseAll`: every running job is an orphan (SQLite's one process restarted). */
     async start(opts: { releaseAll?: boolean } = {}): Promise<void> {
       await store.reclaimExpired(clock.now(), opts.releaseAll === true);
       started = true;
-      cancelPoll = clock.every(deps.pollMs, async () => {
-        if (clock.now() < quietUntil) return;
-        try {
-          await store.reclaimExpired(clock.now());
-        } catch (err) {
-          logger.error({ err }, 'reclaiming expired job leases failed');
-        }
-        await pump();
-      });
+      armPoll();
       void pump();
     },
     /**
@@ -248,6 +275,7 @@ export function createWorkerPool(deps: WorkerPoolDeps) {
       started = false;
       cancelPoll?.();
       cancelPoll = undefined;
+      pollEvery = 0;
       const all = Promise.all([...running.values()].map((r) => r.done));
       let cancel: () => void = () => undefined;
       const waited = new Promise<void>((resolve) => {
