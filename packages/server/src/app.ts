@@ -15,7 +15,7 @@ import { autoBackupService } from './backups/auto-backup.ts';
 import { type BackupService, createBackupService } from './backups/backup-service.ts';
 import { type ChangeLog, createChangeLog } from './changes/change-log.ts';
 import { type Config, parseHostPort } from './config.ts';
-import { createCronLeases } from './crons/cron-leases.ts';
+import { createCronLeases, cronLastTick } from './crons/cron-leases.ts';
 import { type CronRegistry, createCronRegistry } from './crons/cron-registry.ts';
 import type { DatabaseService } from './databases/database-service.ts';
 import { type DatabasesHandle, lazyDatabases } from './databases/lazy-databases.ts';
@@ -27,6 +27,8 @@ import type { FunctionService } from './functions/function-service.ts';
 import { createHttpsRedirect } from './http/https-redirect.ts';
 import { createHttpServer } from './http/server.ts';
 import { checkArgs } from './http/validation.ts';
+import { createJobMetrics } from './jobs/job-metrics.ts';
+import { createJobQueue, type JobQueue } from './jobs/job-queue.ts';
 import { createWebhookService, type WebhookService } from './jobs/webhooks/webhook-service.ts';
 import { createWebhookStore } from './jobs/webhooks/webhook-store.ts';
 import { createLogService, type LogService, type LogWriteOptions } from './logs/log-service.ts';
@@ -86,8 +88,10 @@ export interface App {
   logs: LogService;
   /** Backups: create, list, restore (also `forgebase backup`). */
   backups: BackupService;
-  /** The cron registry: maintenance jobs, automatic backups. */
+  /** The cron registry: maintenance jobs, automatic backups, user crons. */
   crons: CronRegistry;
+  /** The job queue (docs/jobs.md): `jobs.define(name, opts, handler)`, `jobs.enqueue(name, args, opts, tx?)`. */
+  jobs: JobQueue;
   /** The project's server functions (`functions_dir`); absent when that dir does not exist. */
   functions: FunctionService | undefined;
   /** Tenant databases (`/api/databases`, `forgebase db`): `await databases.get()` loads the service. */
@@ -300,6 +304,7 @@ export async function createApp(
       logger,
       timezone: config.cronTimezone,
       claim: createCronLeases(db),
+      lastTick: cronLastTick(db),
     });
     // the maintenance jobs (PocketBase's __pb…__ jobs); one node of a cluster runs each tick
     crons.add('__fbChangesCleanup__', '*/10 * * * *', () => changes.prune().then(() => undefined));
@@ -324,6 +329,17 @@ export async function createApp(
     crons.add('__fbWebhookDeliveriesCleanup__', '0 * * * *', () =>
       webhooks.pruneDeliveries().then(() => undefined),
     );
+    // queue depth read at scrape time; attempts counted as the workers finish them
+    const jobMetrics = createJobMetrics(() => jobs.depth());
+    const jobs = createJobQueue({
+      db,
+      clock,
+      logger,
+      workers: config.jobsWorkers,
+      onOutcome: jobMetrics.record,
+    });
+    for (const source of jobMetrics.sources) metrics.register(source);
+    crons.add('__fbJobsCleanup__', '30 * * * *', () => jobs.prune().then(() => undefined));
     const backups = createBackupService({
       db,
       blobs,
@@ -396,6 +412,8 @@ export async function createApp(
         logger,
         checkArgs,
         tracing,
+        jobs,
+        crons,
       });
       await functions.load();
       const fns = functions;
@@ -421,6 +439,7 @@ export async function createApp(
         settings,
         backups,
         crons,
+        jobs,
         logs,
         audit,
         logger,
@@ -442,6 +461,8 @@ export async function createApp(
       { name: 'changes', start: changes.start, stop: changes.stop },
       // hooks of the functions (durable afterCommit consumers), and reloads under --dev
       ...(functions ? [{ name: 'functions', start: functions.start, stop: functions.stop }] : []),
+      // the worker pool, after the functions that define most jobs; stopped before them
+      { name: 'jobs', start: jobs.start, stop: jobs.stop },
       { name: 'realtime', start: realtime.start, stop: realtime.stop },
       // a durable change-log consumer and the claim loop of the deliveries
       { name: 'webhooks', start: webhooks.start, stop: webhooks.stop },
@@ -472,6 +493,7 @@ export async function createApp(
       logs,
       backups,
       crons,
+      jobs,
       functions,
       databases,
       webhooks,

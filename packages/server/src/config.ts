@@ -83,6 +83,8 @@ export interface Config {
   changesRetentionHours: number;
   /** Webhooks may deliver to private, loopback and link-local addresses (off: SSRF guard). */
   webhooksAllowPrivate: boolean;
+  /** Jobs one node runs at once (its worker pool, docs/jobs.md). */
+  jobsWorkers: number;
   /** SMTP server for outgoing mail; unset = mail is logged instead of sent (development). */
   smtpHost?: string;
   smtpPort: number;
@@ -220,6 +222,7 @@ const ENV: Record<string, keyof Config> = {
   FORGEBASE_IDLE_TIMEOUT_SECONDS: 'idleTimeoutSeconds',
   FORGEBASE_CHANGES_RETENTION_HOURS: 'changesRetentionHours',
   FORGEBASE_WEBHOOKS_ALLOW_PRIVATE: 'webhooksAllowPrivate',
+  FORGEBASE_JOBS_WORKERS: 'jobsWorkers',
   FORGEBASE_BATCH_MAX_REQUESTS: 'batchMaxRequests',
   FORGEBASE_BATCH_ENABLED: 'batchEnabled',
   FORGEBASE_BATCH_TIMEOUT_SECONDS: 'batchTimeoutSeconds',
@@ -299,6 +302,7 @@ const TOML: Record<string, keyof Config> = {
   idle_timeout_seconds: 'idleTimeoutSeconds',
   changes_retention_hours: 'changesRetentionHours',
   webhooks_allow_private: 'webhooksAllowPrivate',
+  jobs_workers: 'jobsWorkers',
   batch_max_requests: 'batchMaxRequests',
   batch_enabled: 'batchEnabled',
   batch_timeout_seconds: 'batchTimeoutSeconds',
@@ -441,6 +445,7 @@ function coerce(key: keyof Config, v: unknown, source: string): unknown {
     key.endsWith('TimeoutSeconds') ||
     key === 'changesRetentionHours' ||
     key === 'batchMaxRequests' ||
+    key === 'jobsWorkers' ||
     key.startsWith('storage') ||
     key === 'smtpPort' ||
     key.startsWith('authFail')
@@ -566,6 +571,7 @@ export function loadConfig(
     idleTimeoutSeconds: 60,
     changesRetentionHours: DEFAULT_CHANGES_RETENTION_HOURS,
     webhooksAllowPrivate: false,
+    jobsWorkers: 4,
     batchMaxRequests: DEFAULT_BATCH_MAX_REQUESTS,
     smtpPort: 587,
     smtpTls: false,

@@ -30,7 +30,8 @@ const LAYERS: Record<string, number> = {
   databases: 55,
   // server functions: the registry, ctx and runtime over records, changes, storage and mail
   functions: 55,
-  // jobs and webhooks: over records, the change log, rules and the cron registry
+  // jobs (the queue and workers, over db and changes' bus) and webhooks (over records,
+  // the change log, rules and the cron registry); below the functions that define jobs
   jobs: 52,
   // services
   // the cron registry (maintenance jobs, automatic backups; later user crons)

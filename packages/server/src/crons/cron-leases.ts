@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Database } from '../db/database.ts';
-import type { CronClaim } from './cron-registry.ts';
+import type { CronClaim, CronLastTick } from './cron-registry.ts';
 
 /**
  * Claims of scheduled ticks in `_cron_leases` (one row per job): a node runs a tick only
@@ -23,5 +23,13 @@ export function createCronLeases(db: Database): CronClaim {
         ),
     );
     return result.changes === 1;
+  };
+}
+
+/** The last tick any node claimed for a job (the point a catch-up at start looks back to). */
+export function cronLastTick(db: Database): CronLastTick {
+  return async (id) => {
+    const row = await db.first(db.sys.selectFrom('_cron_leases').select('tick').where('id', '=', id));
+    return row ? Date.parse(row.tick) : undefined;
   };
 }

@@ -19,6 +19,12 @@ export interface CronJobInfo {
  */
 export type CronClaim = (id: string, at: number) => Promise<boolean>;
 
+/** The last tick of a job any node claimed (epoch ms), undefined when none ever did. */
+export type CronLastTick = (id: string) => Promise<number | undefined>;
+
+/** How many ticks a catch-up steps through at most to find the latest missed one. */
+const CATCH_UP_STEPS = 100_000;
+
 interface Entry {
   id: string;
   expression: string;
@@ -26,11 +32,13 @@ interface Entry {
   fn: () => Promise<void> | void;
   next: number | undefined;
   running: Promise<void> | undefined;
+  /** Runs a tick missed while every node was down, once, at start (user crons). */
+  catchUp: boolean;
 }
 
 /**
  * The app's named periodic jobs (PocketBase's cron registry): maintenance jobs
- * (`__fbChangesCleanup__`, `__fbAutoBackup__`, …) and later user crons. Schedules are
+ * (`__fbChangesCleanup__`, `__fbAutoBackup__`, …) and user crons (`cron()` exports). Schedules are
  * cron expressions read by `croner`, in `timezone` (default UTC). One timer on `clock`
  * sleeps until the earliest due job (at most a minute), so a manual clock drives them in
  * tests, and a long jump of it costs one wake-up per minute at most; a job still
@@ -47,6 +55,7 @@ export function createCronRegistry(deps: {
   /** The default time zone of jobs added without one (config `cronTimezone`). */
   timezone?: string;
   claim?: CronClaim;
+  lastTick?: CronLastTick;
 }) {
   const clock = deps.clock ?? SYSTEM_CLOCK;
   const { logger } = deps;
@@ -78,6 +87,40 @@ export function createCronRegistry(deps: {
   }
 
   let started = false;
+  let catchingUp: Promise<void> = Promise.resolve();
+
+  /**
+   * Runs the latest tick between the last one claimed and now, once per cluster (the claim
+   * decides), when there is one; a job no node ever claimed only gets its first claim as
+   * the point to catch up from next time.
+   */
+  async function catchUp(e: Entry): Promise<void> {
+    if (!deps.claim || !deps.lastTick) return;
+    try {
+      const now = clock.now();
+      const last = await deps.lastTick(e.id);
+      if (last === undefined) {
+        await deps.claim(e.id, now);
+        return;
+      }
+      let missed: number | undefined;
+      let t = nextAfter(e.cron, last);
+      for (let i = 0; t !== undefined && t <= now && i < CATCH_UP_STEPS; i++) {
+        missed = t;
+        t = nextAfter(e.cron, t);
+      }
+      if (missed === undefined || e.running || !(await deps.claim(e.id, missed))) return;
+      logger.info({ cron: e.id, tick: new Date(missed).toISOString() }, 'cron: running a missed tick');
+      await execute(e);
+    } catch (err) {
+      logger.error({ err, cron: e.id }, 'cron catch-up failed');
+    }
+  }
+
+  const queueCatchUp = (e: Entry) => {
+    const run = catchingUp.then(() => catchUp(e));
+    catchingUp = run;
+  };
 
   /** Sleeps until the earliest due job (at most a minute), on `clock`. */
   function arm(): void {
@@ -112,7 +155,7 @@ export function createCronRegistry(deps: {
       id: string,
       expression: string,
       fn: () => Promise<void> | void,
-      opts: { timezone?: string } = {},
+      opts: { timezone?: string; catchUp?: boolean } = {},
     ): void {
       const timezone = opts.timezone ?? deps.timezone ?? 'UTC';
       // paused: croner only parses and computes run times, the registry's tick runs jobs
@@ -125,7 +168,9 @@ export function createCronRegistry(deps: {
         fn,
         next: nextAfter(cron, clock.now()),
         running: previous?.running,
+        catchUp: opts.catchUp === true,
       });
+      if (started && opts.catchUp) queueCatchUp(entries.get(id)!);
       arm();
     },
     /** Unregisters a job (a run in progress finishes); unknown ids are ignored. */
@@ -147,15 +192,19 @@ export function createCronRegistry(deps: {
       if (e.running) await e.running.catch(() => undefined);
       await execute(e);
     },
-    /** Starts scheduling (app start). */
+    /** Starts scheduling (app start), and the catch-up of the jobs added with `catchUp`. */
     start(): void {
       started = true;
+      for (const e of entries.values()) if (e.catchUp) queueCatchUp(e);
       arm();
     },
+    /** Resolves once the catch-ups queued so far are done (tests; start() does not wait for them). */
+    caughtUp: (): Promise<void> => catchingUp,
     /** Stops scheduling and waits for running jobs. */
     async stop(): Promise<void> {
       started = false;
       arm();
+      await catchingUp;
       await Promise.all([...entries.values()].map((e) => e.running?.catch(() => undefined)));
     },
   };

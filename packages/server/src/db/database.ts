@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import type { Compilable, CompiledQuery, Kysely } from 'kysely';
+import type { Compilable, CompiledQuery, Kysely, SelectQueryBuilder } from 'kysely';
 import type { FilterDialect } from './filter-dialect.ts';
 import type { SystemTables } from './system-tables.ts';
 
@@ -78,6 +78,16 @@ export interface Executor {
   exec(sql: string): Promise<void>;
 }
 
+/** A write that answers rows (`UPDATE … RETURNING`), run as one statement. */
+export interface ReturningWriter {
+  /**
+   * Runs one write statement with RETURNING and answers its rows: on its own (one round
+   * trip on PostgreSQL, the writer on SQLite), or in the caller's transaction when called
+   * from inside one's work.
+   */
+  writeReturning<T = Record<string, unknown>>(q: Query): Promise<T[]>;
+}
+
 /** An open transaction (or a savepoint of one). */
 export interface Transaction extends Executor {
   /** The outermost transaction this one belongs to (itself unless it is a savepoint). */
@@ -99,7 +109,7 @@ export interface Transaction extends Executor {
  * A connection to the database: runs statements, opens transactions, closes. This is
  * the role most code needs (stores, services); the other roles hang off `Database`.
  */
-export interface Connection extends Executor {
+export interface Connection extends Executor, ReturningWriter {
   readonly dialect: 'sqlite' | 'postgres';
   /**
    * A compile-only Kysely instance for collection tables (dynamic, so untyped): build
@@ -202,6 +212,13 @@ export interface ChangeBus {
    * writes are serialised anyway; PostgreSQL takes a transaction advisory lock.
    */
   lockKey(tx: Transaction, key: string): Promise<void>;
+  /**
+   * Makes a SELECT run inside a transaction lock the rows it returns and pass over rows
+   * another transaction holds (PostgreSQL `FOR UPDATE SKIP LOCKED`), so claimers on
+   * several nodes take disjoint rows (the job queue's claim). Unchanged on SQLite, whose
+   * write transactions already run one at a time.
+   */
+  claimRows<DB, TB extends keyof DB, O>(query: SelectQueryBuilder<DB, TB, O>): SelectQueryBuilder<DB, TB, O>;
 }
 
 /** The bus channel on which the change log announces new rows. */

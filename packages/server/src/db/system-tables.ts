@@ -35,6 +35,7 @@ export interface SystemTables {
   _database_tokens: DatabaseTokensTable;
   _webhooks: WebhooksTable;
   _webhook_deliveries: WebhookDeliveriesTable;
+  _jobs: JobsTable;
 }
 
 /**
@@ -330,4 +331,29 @@ export interface WebhookDeliveriesTable {
   redelivery_of: string;
   created: string;
   updated: string;
+}
+
+/**
+ * A job of the queue (jobs/): `state` is queued, running, completed, failed (waiting to
+ * retry at `run_at`) or dead; times are epoch milliseconds; `args` and `result` JSON text.
+ */
+export interface JobsTable {
+  id: string;
+  name: string;
+  args: string;
+  state: string;
+  priority: number;
+  run_at: number;
+  attempts: number;
+  max_attempts: number;
+  backoff: string;
+  backoff_ms: number;
+  timeout_ms: number;
+  dedup_key: string | null;
+  lease_until: number | null;
+  last_error: string | null;
+  result: string | null;
+  created: number;
+  updated: number;
+  finished: number | null;
 }

@@ -1,5 +1,6 @@
 import { Readable } from 'node:stream';
 import { NotFoundError } from '../errors/api-error.ts';
+import type { EnqueueOptions } from '../jobs/job-options.ts';
 import type { MailMessage } from '../mail/mailer.ts';
 import type { Logger } from '../observability/logger.ts';
 import { bindFilterParams } from '../query/filter-params.ts';
@@ -12,6 +13,7 @@ import type {
   FunctionAuth,
   FunctionContext,
   FunctionDefinition,
+  FunctionJobInfo,
   FunctionKind,
   FunctionListParams,
 } from './define.ts';
@@ -32,6 +34,8 @@ export interface CallScope {
   viewer: Viewer;
   /** A mutation's (or a hook's) transaction: records read and write through it. */
   tx?: RecordMethods | undefined;
+  /** The job being run, in a job's scope. */
+  job?: FunctionJobInfo | undefined;
 }
 
 /** What every ctx is built from (one per function service). */
@@ -45,6 +49,13 @@ export interface ContextDeps {
   logger: Logger;
   /** `ctx.run`: calls another function in the caller's scope. */
   run(ref: FunctionDefinition | string, args: unknown, from: CallScope): Promise<unknown>;
+  /** `ctx.jobs.enqueue`: in the scope's transaction when it has one. */
+  enqueue(
+    ref: FunctionDefinition | string,
+    args: unknown,
+    opts: EnqueueOptions,
+    from: CallScope,
+  ): Promise<{ id: string; deduplicated: boolean }>;
   /** Adds the current trace's `traceparent` to headers, so a `ctx.fetch` callee joins the trace. */
   inject?: ((headers: Record<string, string>) => Record<string, string>) | undefined;
 }
@@ -152,6 +163,13 @@ export function createContext(deps: ContextDeps, scope: CallScope): FunctionCont
       },
       signDownload: (bucket, name, expiresIn) => deps.storage.signDownload(bucket, name, expiresIn, viewer),
     },
+    jobs: {
+      enqueue: (ref, args, opts = {}) => {
+        if (readOnly) refuseWrite('jobs.enqueue');
+        return deps.enqueue(ref as FunctionDefinition | string, args ?? null, opts, scope);
+      },
+    },
+    ...(scope.job ? { job: scope.job } : {}),
   };
   return ctx;
 }

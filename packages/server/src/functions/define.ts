@@ -1,4 +1,5 @@
 import type { Static, TSchema } from 'typebox';
+import type { EnqueueOptions, JobOptions } from '../jobs/job-options.ts';
 
 export {
   ApiError,
@@ -25,7 +26,9 @@ export {
 /** The tag of a definition (a registered symbol: the same in every copy of this module). */
 export const FUNCTION_DEF: unique symbol = Symbol.for('forgebase.function');
 
-export type FunctionKind = 'query' | 'mutation' | 'action' | 'route' | 'hook';
+// `workflow` (durable, memoised steps) will be one more kind, its runs being jobs of the
+// queue (jobs/job-queue.ts `define`, completion through `JobRun.complete(tx)`)
+export type FunctionKind = 'query' | 'mutation' | 'action' | 'route' | 'hook' | 'job' | 'cron';
 
 /** The signed-in caller of a function: its record (as it sees itself) and collection. */
 export interface FunctionAuth {
@@ -90,6 +93,29 @@ export interface FunctionStorage {
   signDownload(bucket: string, name: string, expiresIn: number): Promise<string>;
 }
 
+/** `ctx.jobs`: the job queue (docs/jobs.md). */
+export interface FunctionJobs {
+  /**
+   * Enqueues a job (its definition, or `"module/export"`). Inside a mutation or a record
+   * hook the job is written in the same transaction: a rolled-back write enqueues nothing.
+   * With a `key`, a pending job of that name and key is returned instead of a new one.
+   */
+  enqueue(
+    job: FunctionDefinition<any, unknown> | string,
+    args?: unknown,
+    opts?: EnqueueOptions,
+  ): Promise<{ id: string; deduplicated: boolean }>;
+}
+
+/** In a job's run: which job and which attempt (key idempotent effects by `id`). */
+export interface FunctionJobInfo {
+  id: string;
+  name: string;
+  /** 1 for the first attempt. */
+  attempt: number;
+  maxAttempts: number;
+}
+
 /** What every handler receives first. */
 export interface FunctionContext {
   /** The caller, or null (anonymous, or internal work such as an afterCommit hook). */
@@ -112,6 +138,10 @@ export interface FunctionContext {
   fetch: typeof fetch;
   mail: FunctionMail;
   storage: FunctionStorage;
+  /** The job queue: `ctx.jobs.enqueue(sendWelcome, { userId })`. */
+  jobs: FunctionJobs;
+  /** Set while a job runs: its id and attempt. */
+  job?: FunctionJobInfo;
 }
 
 /** What a route handler receives beside `ctx`. */
@@ -139,6 +169,26 @@ export interface FunctionDefinition<A = unknown, R = unknown> {
   path?: string;
   collection?: string;
   event?: string;
+  /** A job's retry, backoff, timeout, concurrency and transaction options. */
+  job?: JobDefinitionOptions;
+  /** A cron's schedule. */
+  schedule?: CronSchedule;
+}
+
+/** `job({...})`'s options: the queue's, and whether the run is one transaction. */
+export interface JobDefinitionOptions extends JobOptions {
+  /**
+   * Runs the handler in one transaction (like a mutation: `ctx.records` writes through it)
+   * that also marks the job completed, so its writes happen exactly once even when the
+   * job runs again after a crash. Without it the job runs like an action.
+   */
+  transaction?: boolean;
+}
+
+/** When a cron runs: a cron expression, in a time zone (default config `cron_timezone`). */
+export interface CronSchedule {
+  expression: string;
+  timezone?: string;
 }
 
 interface Options<S extends TSchema | undefined, A, R> {
@@ -195,6 +245,56 @@ export function route<R>(
   if (!METHODS.includes(m)) throw new TypeError(`route(): method must be one of ${METHODS.join(', ')}`);
   if (!path.startsWith('/')) throw new TypeError(`route(): the path must start with "/" (got ${path})`);
   return define('route', input, { method: m, path });
+}
+
+/**
+ * A background job, enqueued with `ctx.jobs.enqueue(def, args, opts)`: retried with backoff
+ * after a failure (`retries`, `backoff`, `backoffDelay`), bounded by `timeout`, at most
+ * `concurrency` at once across the cluster. It runs with the system viewer.
+ *
+ * @example
+ * export const sendWelcome = job({ retries: 5, backoff: 'exponential', concurrency: 4, timeout: '30s' },
+ *   async (ctx, { userId }: { userId: string }) => { … });
+ */
+export function job<A = unknown, R = unknown>(
+  options: JobDefinitionOptions,
+  handler: Handler<A, R>,
+): FunctionDefinition<A, R>;
+export function job<A = unknown, R = unknown>(handler: Handler<A, R>): FunctionDefinition<A, R>;
+export function job(a: unknown, b?: unknown): FunctionDefinition {
+  const handler = typeof a === 'function' ? a : b;
+  const options = (typeof a === 'function' ? {} : (a ?? {})) as JobDefinitionOptions;
+  if (typeof options !== 'object') throw new TypeError('job(): expected options and a handler');
+  return define('job', handler, { job: { ...options } });
+}
+
+/**
+ * A user cron, listed by `GET /api/crons` as `module/export` and run on demand by `POST
+ * /api/crons/{id}`: once per tick across the cluster, in its time zone; a tick missed
+ * while every node was down runs once at the next start.
+ *
+ * @example
+ * export const nightly = cron('0 3 * * *', { timezone: 'Europe/Berlin' }, async (ctx) => { … });
+ */
+export function cron(
+  expression: string,
+  options: { timezone?: string },
+  handler: Handler<Record<string, never>, unknown>,
+): FunctionDefinition<Record<string, never>, unknown>;
+export function cron(
+  expression: string,
+  handler: Handler<Record<string, never>, unknown>,
+): FunctionDefinition<Record<string, never>, unknown>;
+export function cron(expression: string, a: unknown, b?: unknown): FunctionDefinition {
+  if (typeof expression !== 'string' || !expression.trim())
+    throw new TypeError('cron(): expected a cron expression first');
+  const handler = typeof a === 'function' ? a : b;
+  const options = (typeof a === 'function' ? {} : (a ?? {})) as { timezone?: string };
+  const schedule: CronSchedule = {
+    expression: expression.trim(),
+    ...(options.timezone ? { timezone: options.timezone } : {}),
+  };
+  return define('cron', handler, { schedule });
 }
 
 /** Record hook events, PocketBase's OnRecord* and the durable after-commit ones. */

@@ -1,11 +1,14 @@
 import { pathToFileURL } from 'node:url';
 import type { ChangeLog } from '../changes/change-log.ts';
+import type { CronRegistry } from '../crons/cron-registry.ts';
 import { DbError } from '../db/database.ts';
 import { errors } from '../errors/codes.ts';
+import type { EnqueueOptions } from '../jobs/job-options.ts';
+import type { JobQueue } from '../jobs/job-queue.ts';
 import type { MailMessage } from '../mail/mailer.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Tracing } from '../observability/tracing-types.ts';
-import type { RecordService } from '../records/record-service.ts';
+import type { RecordService, RecordTx } from '../records/record-service.ts';
 import type { Viewer } from '../rules/viewer.ts';
 import type { CollectionService } from '../schema/collection-service.ts';
 import type { StorageService } from '../storage/storage-service.ts';
@@ -18,6 +21,7 @@ import {
 } from './define.ts';
 import { bindHooks, type HookBindings } from './hook-bindings.ts';
 import { hostError, loadSandbox, sandboxBridge } from './isolated.ts';
+import { bindJobs, jobName } from './job-bindings.ts';
 import {
   type FunctionEntry,
   type LoadedModule,
@@ -54,6 +58,9 @@ export interface FunctionServiceDeps {
   checkArgs(schema: unknown, value: unknown): void | Promise<void>;
   /** A span per call (`function module/export`), and the trace's headers on `ctx.fetch`. */
   tracing?: Pick<Tracing, 'enabled' | 'span' | 'inject'>;
+  /** The job queue (`job` exports, `ctx.jobs`) and the cron registry (`cron` exports). */
+  jobs: JobQueue;
+  crons: CronRegistry;
 }
 
 /** One export as `GET /api/functions` and `forgebase functions list` show it. */
@@ -151,8 +158,25 @@ export function createFunctionService(deps: FunctionServiceDeps) {
       }
       return execute(target, args ?? {}, from.viewer, from);
     },
+    enqueue: (ref: FunctionDefinition | string, args: unknown, opts: EnqueueOptions, from: CallScope) => {
+      const target = find(ref);
+      if (target?.kind !== 'job') {
+        const name =
+          typeof ref === 'string' ? ref : isFunctionDefinition(ref) ? `a ${ref.kind}` : String(ref);
+        throw new FunctionUsageError(`${from.fn}: ctx.jobs.enqueue: ${name} is not a registered job`);
+      }
+      // inside a mutation or an after-hook the job commits (or rolls back) with its write
+      const tx = from.tx && 'tx' in from.tx ? (from.tx as RecordTx).tx : undefined;
+      return deps.jobs.enqueue(jobName(target), args, opts, tx);
+    },
   };
   const contextFor = (scope: CallScope): FunctionContext => createContext(contextDeps, scope);
+  const jobBindings = bindJobs({
+    jobs: deps.jobs,
+    crons: deps.crons,
+    records,
+    run: (e, args, scope) => invoke(e, contextFor(scope), args),
+  });
 
   /** Runs one export's handler, in a span of its own when tracing is on. */
   function invoke(
@@ -163,7 +187,9 @@ export function createFunctionService(deps: FunctionServiceDeps) {
   ): Promise<unknown> {
     const tracing = deps.tracing;
     if (!tracing?.enabled) return run(e, ctx, input, request);
-    return tracing.span(`function ${e.module}/${e.name}`, () => run(e, ctx, input, request), {
+    // a job or cron run is a span of its own kind (a root span: no request runs it)
+    const kind = e.kind === 'job' || e.kind === 'cron' ? e.kind : 'function';
+    return tracing.span(`${kind} ${e.module}/${e.name}`, () => run(e, ctx, input, request), {
       'forgebase.function': `${e.module}/${e.name}`,
       'forgebase.function.kind': e.kind,
       'forgebase.function.isolated': e.isolated,
@@ -247,6 +273,11 @@ export function createFunctionService(deps: FunctionServiceDeps) {
     modules = next;
     const kept = new Set(next.values());
     for (const m of previous.values()) if (!kept.has(m)) m.sandboxed?.dispose();
+    try {
+      jobBindings.update(allEntries());
+    } catch (err) {
+      logger.error({ err }, 'function jobs and crons: rebinding failed');
+    }
     await hooks
       ?.update(allEntries())
       .catch((err: unknown) => logger.error({ err }, 'function hooks: rebinding failed'));
@@ -269,6 +300,13 @@ export function createFunctionService(deps: FunctionServiceDeps) {
       }
       modules = next;
       checkRoutes();
+      try {
+        jobBindings.update(allEntries());
+      } catch (err) {
+        jobBindings.stop();
+        unserve();
+        throw err;
+      }
     },
 
     /**
@@ -368,6 +406,7 @@ export function createFunctionService(deps: FunctionServiceDeps) {
       unwatch?.();
       await hooks?.stop();
       hooks = undefined;
+      jobBindings.stop();
       await reloading;
       for (const m of modules.values()) m.sandboxed?.dispose();
       unserve();

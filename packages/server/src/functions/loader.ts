@@ -1,7 +1,13 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { type FunctionDefinition, type FunctionKind, isFunctionDefinition } from './define.ts';
+import {
+  type CronSchedule,
+  type FunctionDefinition,
+  type FunctionKind,
+  isFunctionDefinition,
+  type JobDefinitionOptions,
+} from './define.ts';
 import type { IsolatedModule, IsolatedSandbox } from './isolated.ts';
 import { VERSION_PARAM } from './module-hooks.ts';
 
@@ -17,6 +23,10 @@ export interface FunctionEntry {
   path?: string;
   collection?: string;
   event?: string;
+  /** A job's options. */
+  job?: JobDefinitionOptions;
+  /** A cron's schedule. */
+  schedule?: CronSchedule;
   /** The in-process definition (absent for a module of `isolated/`, never imported). */
   def?: FunctionDefinition;
 }
@@ -117,6 +127,8 @@ function bindingOf(d: {
   path?: string | undefined;
   collection?: string | undefined;
   event?: string | undefined;
+  job?: JobDefinitionOptions | undefined;
+  schedule?: CronSchedule | undefined;
 }): Partial<FunctionEntry> {
   return {
     ...(d.args !== undefined ? { args: d.args } : {}),
@@ -124,6 +136,8 @@ function bindingOf(d: {
     ...(d.path ? { path: d.path } : {}),
     ...(d.collection ? { collection: d.collection } : {}),
     ...(d.event ? { event: d.event } : {}),
+    ...(d.job ? { job: d.job } : {}),
+    ...(d.schedule ? { schedule: d.schedule } : {}),
   };
 }
 

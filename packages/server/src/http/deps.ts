@@ -6,6 +6,7 @@ import type { CronRegistry } from '../crons/cron-registry.ts';
 import type { DatabasesHandle } from '../databases/lazy-databases.ts';
 import type { FileService } from '../files/file-service.ts';
 import type { FunctionService } from '../functions/function-service.ts';
+import type { JobQueue } from '../jobs/job-queue.ts';
 import type { WebhookService } from '../jobs/webhooks/webhook-service.ts';
 import type { LogService } from '../logs/log-service.ts';
 import type { Logger } from '../observability/logger.ts';
@@ -41,6 +42,8 @@ export interface HttpDeps {
   audit: AuditService;
   backups: BackupService;
   crons: CronRegistry;
+  /** The job queue (`/api/jobs`). */
+  jobs: JobQueue;
   /** The project's server functions; absent when there is no functions dir. */
   functions?: FunctionService | undefined;
   /** Tenant databases (`/api/databases`), loaded by the first request that needs them. */

@@ -31,6 +31,7 @@ import { docsRoutes } from './routes/docs.ts';
 import { fileRoutes } from './routes/files.ts';
 import { functionRoutes } from './routes/functions.ts';
 import { healthRoutes } from './routes/health.ts';
+import { jobRoutes } from './routes/jobs.ts';
 import { logRoutes } from './routes/logs.ts';
 import { metricsRoutes } from './routes/metrics.ts';
 import { oauth2RedirectRoutes } from './routes/oauth2-redirect.ts';
@@ -196,6 +197,7 @@ export async function createHttpServer(deps: HttpDeps, logger: Logger): Promise<
     storageTusRoutes,
     backupRoutes,
     cronRoutes,
+    jobRoutes,
     metricsRoutes,
     databaseRoutes,
     databaseHranaRoutes,

@@ -86,6 +86,7 @@ for (const dialect of DIALECTS) {
         { id: '__fbAuthCleanup__', expression: '*/10 * * * *' },
         { id: '__fbAutoBackup__', expression: '0 3 * * *' },
         { id: '__fbChangesCleanup__', expression: '*/10 * * * *' },
+        { id: '__fbJobsCleanup__', expression: '30 * * * *' },
         { id: '__fbLogsCleanup__', expression: '0 */6 * * *' },
         { id: '__fbTusCleanup__', expression: '0 * * * *' },
         { id: '__fbWebhookDeliveriesCleanup__', expression: '0 * * * *' },

@@ -183,6 +183,26 @@ const COLUMNS: { [T in keyof SystemTables]-?: ColumnSet<SystemTables[T]> } = {
     created: true,
     updated: true,
   },
+  _jobs: {
+    id: true,
+    name: true,
+    args: true,
+    state: true,
+    priority: true,
+    run_at: true,
+    attempts: true,
+    max_attempts: true,
+    backoff: true,
+    backoff_ms: true,
+    timeout_ms: true,
+    dedup_key: true,
+    lease_until: true,
+    last_error: true,
+    result: true,
+    created: true,
+    updated: true,
+    finished: true,
+  },
 };
 
 for (const dialect of DIALECTS) {

@@ -1,17 +1,9 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { DIALECTS, SUPERUSER_EMAIL, SUPERUSER_PASSWORD } from '../support/app.ts';
-import {
-  childEnv,
-  dataArgs,
-  killServer,
-  runCli,
-  type ServerProcess,
-  spawnServer,
-} from '../support/server-process.ts';
-import { type TestStorage, testStorage } from '../support/storage.ts';
+import { DIALECTS } from '../support/app.ts';
+import { api, prepareServerDir, signIn } from '../support/server-api.ts';
+import { childEnv, killServer, type ServerProcess, spawnServer } from '../support/server-process.ts';
+import type { TestStorage } from '../support/storage.ts';
 
 // the hook dies (kill -9 of its own process) on its first delivery: the change is
 // committed, its delivery never finished, so the next start must deliver it again
@@ -28,39 +20,16 @@ export const deliver = hook('events', 'afterCommitCreate', async (ctx, e) => {
 });
 `;
 
-async function api(url: string, method: string, path: string, token: string, body?: unknown) {
-  const res = await fetch(`${url}${path}`, {
-    method,
-    headers: { 'content-type': 'application/json', authorization: token },
-    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-  });
-  return { status: res.status, body: (await res.json()) as any };
-}
-
-async function signIn(url: string): Promise<string> {
-  const res = await api(url, 'POST', '/api/collections/_superusers/auth-with-password', '', {
-    identity: SUPERUSER_EMAIL,
-    password: SUPERUSER_PASSWORD,
-  });
-  assert.equal(res.status, 200);
-  return res.body.token;
-}
-
 for (const dialect of DIALECTS) {
   describe(`afterCommit hooks after a crash (${dialect})`, () => {
     let storage: TestStorage | undefined;
     let server: ServerProcess | undefined;
     let args: string[] = [];
     before(async () => {
-      storage = testStorage(dialect, 'fb-fn-crash-');
-      args = dataArgs(dialect, storage.dir, storage.schema);
-      mkdirSync(join(storage.dir, 'fb_functions'));
-      writeFileSync(join(storage.dir, 'fb_functions', 'hooks.ts'), HOOK);
-      const cli = await runCli(
-        ['superuser', 'upsert', SUPERUSER_EMAIL, SUPERUSER_PASSWORD, ...args],
-        storage.dir,
-      );
-      assert.equal(cli.code, 0, cli.stderr);
+      ({ storage, args } = await prepareServerDir(dialect, 'fb-fn-crash-', {
+        file: 'hooks.ts',
+        source: HOOK,
+      }));
     });
     after(async () => {
       await killServer(server);

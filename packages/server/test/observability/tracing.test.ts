@@ -9,7 +9,9 @@ import { functionsDir } from '../support/functions.ts';
 
 /** An action that calls `url` through ctx.fetch and answers what it got back. */
 const PING_MODULE = `
-import { action } from '@forgebase/server/functions';
+import { action, job, mutation } from '@forgebase/server/functions';
+export const tick = job({ retries: 0 }, async () => 'ticked');
+export const queueTick = mutation((ctx) => ctx.jobs.enqueue(tick, {}));
 export const ping = action(async (ctx, args) => {
   const res = await ctx.fetch(args.url, { headers: { 'x-from': 'ping' } });
   return { status: res.status };
@@ -139,6 +141,24 @@ for (const dialect of DIALECTS) {
       const call = echo.headers.at(-1);
       assert.equal(call?.['x-from'], 'ping', 'the caller’s own headers are kept');
       assert.equal(call?.traceparent, `00-${TRACE_ID}-${fn.spanId}-01`);
+    });
+
+    test('a job run is a span of its own', async () => {
+      const done = new Promise<void>((resolve) => {
+        const stop = t.app.jobs.observe((o) => {
+          if (o.name === 'calls/tick') {
+            stop();
+            resolve();
+          }
+        });
+      });
+      const res = await t.request('POST', '/api/functions/calls/queueTick', { body: {} });
+      assert.equal(res.status, 200, JSON.stringify(res.body));
+      await done;
+      await t.app.tracing.flush();
+      const span = receiver.spans.find((s) => s.name === 'job calls/tick');
+      assert.ok(span, receiver.spans.map((s) => s.name).join());
+      assert.equal(span.attributes['forgebase.function.kind'], 'job');
     });
 
     test('a request continues the caller’s traceparent; its statements are child spans', async () => {

@@ -25,6 +25,7 @@ log_requests = false
 body_limit = 1000
 changes_retention_hours = 24
 webhooks_allow_private = true
+jobs_workers = 2
 batch_max_requests = 7
 smtp_host = "smtp.toml"
 smtp_port = 2525
@@ -216,6 +217,7 @@ describe('loadConfig', () => {
       bodyLimit: DEFAULT_BODY_LIMIT,
       changesRetentionHours: DEFAULT_CHANGES_RETENTION_HOURS,
       webhooksAllowPrivate: false,
+      jobsWorkers: 4,
       batchMaxRequests: DEFAULT_BATCH_MAX_REQUESTS,
       ...SETTINGS_DEFAULTS,
       ...MAIL_AUTH_DEFAULTS,
@@ -239,6 +241,7 @@ describe('loadConfig', () => {
       bodyLimit: 1000,
       changesRetentionHours: 24,
       webhooksAllowPrivate: true,
+      jobsWorkers: 2,
       batchMaxRequests: 7,
       ...SETTINGS_DEFAULTS,
       s3Enabled: true,
@@ -264,6 +267,7 @@ describe('loadConfig', () => {
       FORGEBASE_BODY_LIMIT: '2000',
       FORGEBASE_CHANGES_RETENTION_HOURS: '48',
       FORGEBASE_WEBHOOKS_ALLOW_PRIVATE: 'off',
+      FORGEBASE_JOBS_WORKERS: '8',
       FORGEBASE_BATCH_MAX_REQUESTS: '9',
       FORGEBASE_SMTP_HOST: 'smtp.env',
       FORGEBASE_SMTP_TLS: 'off',
@@ -288,6 +292,7 @@ describe('loadConfig', () => {
       bodyLimit: 2000,
       changesRetentionHours: 48,
       webhooksAllowPrivate: false,
+      jobsWorkers: 8,
       batchMaxRequests: 9,
       ...SETTINGS_DEFAULTS,
       s3Enabled: true,

@@ -4,7 +4,7 @@ import { listenChannel, pgChannel } from './listen.ts';
 
 /**
  * The bus on PostgreSQL: NOTIFY through the pool, LISTEN on a dedicated connection per
- * listener, advisory locks held until the transaction ends.
+ * listener, advisory locks held until the transaction ends, claims with SKIP LOCKED.
  */
 export function createPgBus(
   pool: pg.Pool,
@@ -27,5 +27,6 @@ export function createPgBus(
     async lockKey(tx, key) {
       await tx.run({ sql: 'SELECT pg_advisory_xact_lock(hashtext($1))', parameters: [key] });
     },
+    claimRows: (query) => query.forUpdate().skipLocked(),
   };
 }

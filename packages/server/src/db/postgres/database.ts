@@ -134,6 +134,11 @@ export class PostgresDatabase implements Database {
     return { changes: r.rowCount ?? 0 };
   }
 
+  async writeReturning<T>(q: Query): Promise<T[]> {
+    if (this.#scopes.current()) return this.transaction(async (tx) => (await tx.all(q)) as T[]);
+    return (await runPg(this.pool, q, this.#trace)).rows as T[];
+  }
+
   async exec(text: string): Promise<void> {
     if (this.#scopes.current()) return this.transaction((tx) => tx.exec(text));
     try {

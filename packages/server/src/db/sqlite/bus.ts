@@ -10,4 +10,5 @@ export const sqliteBus: ChangeBus = {
   notify: async () => undefined,
   listen: async () => async () => undefined,
   lockKey: async () => undefined,
+  claimRows: (query) => query,
 };

@@ -159,6 +159,10 @@ export class SqliteDatabase implements Database {
     return this.transaction(async (tx) => tx.run(q));
   }
 
+  writeReturning<T>(q: Query): Promise<T[]> {
+    return this.transaction(async (tx) => (await tx.all(q)) as T[]);
+  }
+
   exec(sql: string): Promise<void> {
     return this.transaction(async (tx) => tx.exec(sql));
   }
