@@ -81,6 +81,8 @@ export interface Config {
   superuserIps: string[];
   /** How long entries of the `_changes` log are kept, in hours. */
   changesRetentionHours: number;
+  /** Most live queries one realtime WebSocket may have open (docs/live-queries.md). */
+  liveMaxPerSocket: number;
   /** SMTP server for outgoing mail; unset = mail is logged instead of sent (development). */
   smtpHost?: string;
   smtpPort: number;
@@ -215,6 +217,7 @@ const ENV: Record<string, keyof Config> = {
   FORGEBASE_REQUEST_TIMEOUT_SECONDS: 'requestTimeoutSeconds',
   FORGEBASE_IDLE_TIMEOUT_SECONDS: 'idleTimeoutSeconds',
   FORGEBASE_CHANGES_RETENTION_HOURS: 'changesRetentionHours',
+  FORGEBASE_LIVE_MAX_PER_SOCKET: 'liveMaxPerSocket',
   FORGEBASE_BATCH_MAX_REQUESTS: 'batchMaxRequests',
   FORGEBASE_BATCH_ENABLED: 'batchEnabled',
   FORGEBASE_BATCH_TIMEOUT_SECONDS: 'batchTimeoutSeconds',
@@ -292,6 +295,7 @@ const TOML: Record<string, keyof Config> = {
   request_timeout_seconds: 'requestTimeoutSeconds',
   idle_timeout_seconds: 'idleTimeoutSeconds',
   changes_retention_hours: 'changesRetentionHours',
+  live_max_per_socket: 'liveMaxPerSocket',
   batch_max_requests: 'batchMaxRequests',
   batch_enabled: 'batchEnabled',
   batch_timeout_seconds: 'batchTimeoutSeconds',
@@ -431,6 +435,7 @@ function coerce(key: keyof Config, v: unknown, source: string): unknown {
     key === 'bodyLimit' ||
     key.endsWith('TimeoutSeconds') ||
     key === 'changesRetentionHours' ||
+    key === 'liveMaxPerSocket' ||
     key === 'batchMaxRequests' ||
     key.startsWith('storage') ||
     key === 'smtpPort' ||
@@ -556,6 +561,7 @@ export function loadConfig(
     requestTimeoutSeconds: 30,
     idleTimeoutSeconds: 60,
     changesRetentionHours: DEFAULT_CHANGES_RETENTION_HOURS,
+    liveMaxPerSocket: 100,
     batchMaxRequests: DEFAULT_BATCH_MAX_REQUESTS,
     smtpPort: 587,
     smtpTls: false,

@@ -178,7 +178,8 @@ export function createFunctionService(deps: FunctionServiceDeps) {
   ): Promise<unknown> {
     if (e.args !== undefined) await deps.checkArgs(e.args, args);
     const fn = `${e.module}/${e.name}`;
-    if (e.kind === 'query') return invoke(e, contextFor({ kind: 'query', fn, viewer, tx: outer?.tx }), args);
+    if (e.kind === 'query')
+      return invoke(e, contextFor({ kind: 'query', fn, viewer, tx: outer?.tx, reads: outer?.reads }), args);
     if (e.kind === 'action') {
       if (outer && outer.kind !== 'action')
         throw new FunctionUsageError(`${outer.fn}: a ${outer.kind} cannot run an action (${fn})`);
@@ -308,6 +309,24 @@ export function createFunctionService(deps: FunctionServiceDeps) {
       const e = entry(module, name);
       if (!e || !CALLABLE.has(e.kind)) throw errors.notFound('The function was not found.');
       return (await execute(e, args, viewer)) ?? null;
+    },
+
+    /**
+     * Runs a query function for a live query (`module/export`), as `viewer`, telling
+     * `reads` of every collection its `ctx.records` read. Only queries: anything else is a 400.
+     */
+    async liveQuery(
+      ref: string,
+      args: unknown,
+      viewer: Viewer,
+      reads: (collection: string, related: boolean) => void,
+    ): Promise<unknown> {
+      const e = find(ref);
+      if (!e || !CALLABLE.has(e.kind)) throw errors.notFound('The function was not found.');
+      if (e.kind !== 'query') throw errors.badRequest('Only query functions can be live.');
+      if (e.args !== undefined) await deps.checkArgs(e.args, args);
+      const scope = { kind: 'query' as const, fn: ref, viewer, reads };
+      return (await invoke(e, contextFor(scope), args)) ?? null;
     },
 
     /** The user routes of the loaded files (registered once, at start). */

@@ -271,6 +271,11 @@ export function createRealtimeHub({ db, changes, collections, records, logger, o
 
     sendOnce,
 
+    /** Hands a frame of another kind (live queries) to a client, through its bounded queue. */
+    push(client: RealtimeClient, frame: string): void {
+      send(client, frame);
+    },
+
     /**
      * `sendOnce` to a client held by this node or, with PostgreSQL, by another one (the
      * node holding it acknowledges on the bus); false when no node delivered it.

@@ -1,0 +1,365 @@
+import type { ChangeLog, ChangeRow, Following } from '../../changes/change-log.ts';
+import { ApiError } from '../../errors/api-error.ts';
+import { errors } from '../../errors/codes.ts';
+import type { Logger } from '../../observability/logger.ts';
+import type { RealtimeClient } from '../client.ts';
+import { createFilterVerdicts } from '../dispatch.ts';
+import { type KeyRange, wasMember } from './key-range.ts';
+import { diffBody, type LiveResult, liveResult, resultIds } from './live-result.ts';
+import { type BoundQuery, bindQuery, type RunnerDeps } from './live-runner.ts';
+import type { LiveSpec } from './live-spec.ts';
+import { createRangeRegistry } from './range-registry.ts';
+import { mayMatchKeys, type ReadSet, touches } from './read-set.ts';
+import { createRerunQueue } from './rerun-queue.ts';
+
+/** Limits of live queries; the defaults suit a public server. */
+export interface LiveOptions {
+  /** Most live queries one socket may have open (default 100). */
+  maxPerSocket?: number;
+  /** Most re-runs in flight at once, over all queries (default 4). */
+  concurrency?: number;
+}
+
+/** What the live query engine is built from (wired in app.ts). */
+export interface LiveDeps extends Omit<RunnerDeps, 'filterVerdicts'> {
+  changes: ChangeLog;
+  logger: Logger;
+  /** Hands a frame to a client (the hub's bounded queue). */
+  send(client: RealtimeClient, frame: string): void;
+  /** Hears of every schema swap (a local change or another node's). */
+  onSchemaChange(fn: () => void): () => void;
+  options?: LiveOptions;
+}
+
+/** One client's live query: a handle on a shared query. */
+interface LiveSub {
+  client: RealtimeClient;
+  /** The handle the client named it by (`live` in every frame about it). */
+  id: string;
+  spec: LiveSpec;
+  query: SharedQuery;
+}
+
+/** One query as many subscribers of one viewer class share it. */
+interface SharedQuery {
+  bound: BoundQuery;
+  readSet: ReadSet;
+  range: KeyRange | undefined;
+  subs: Set<LiveSub>;
+  result: LiveResult | undefined;
+  ids: Set<string>;
+  /** The newest change seq the result is known to include. */
+  seq: number;
+  /** The first run, which every subscriber that joins meanwhile awaits. */
+  first: Promise<void>;
+  /** When (performance.now) the oldest change not yet in the result arrived. */
+  since: number | undefined;
+  closed: boolean;
+}
+
+/** Counters of the engine, for /metrics and tests. */
+export interface LiveStats {
+  /** Live queries open, over every socket. */
+  subscriptions: number;
+  /** Distinct shared queries (one re-run serves all subscribers of one). */
+  queries: number;
+  /** Queries run (first runs and re-runs). */
+  runs: number;
+  /** Diff frames built (once per shared query, whatever its subscriber count). */
+  diffs: number;
+  /** Seconds from a change's arrival to its diff going out: sum and count. */
+  diffSeconds: number;
+  diffCount: number;
+}
+
+/**
+ * Live queries over the realtime WebSocket (docs/live-queries.md): a list query or a
+ * query function, answered with its first result, then `live.diff` frames whenever a
+ * committed change alters what the caller may see. Each query keeps its read set; a
+ * change re-runs only the queries it can affect, once per shared query (subscribers of
+ * one spec and viewer class), coalesced while a re-run is in flight. Re-runs read the
+ * database as committed, so a result never shows half of a transaction.
+ */
+export function createLiveQueries(deps: LiveDeps) {
+  const { changes, logger, send } = deps;
+  const maxPerSocket = deps.options?.maxPerSocket ?? 100;
+  const runnerDeps: RunnerDeps = { ...deps, filterVerdicts: createFilterVerdicts() };
+  const queries = new Map<string, SharedQuery>();
+  const byClient = new Map<RealtimeClient, Map<string, LiveSub>>();
+  const byCollection = new Map<string, Set<SharedQuery>>();
+  const everywhere = new Set<SharedQuery>();
+  const ranges = createRangeRegistry(deps.records, logger);
+  const stats = { runs: 0, diffs: 0, diffSeconds: 0, diffCount: 0 };
+  let seen = 0;
+  let following: Following | undefined;
+  let unhearSchema: (() => void) | undefined;
+  const queue = createRerunQueue<SharedQuery>(deps.options?.concurrency ?? 4, rerun);
+
+  function index(q: SharedQuery, add: boolean): void {
+    const sets = q.readSet.all
+      ? [everywhere]
+      : [...q.readSet.collections].map((id) => {
+          const s = byCollection.get(id) ?? new Set<SharedQuery>();
+          byCollection.set(id, s);
+          return s;
+        });
+    for (const s of sets) {
+      if (add) s.add(q);
+      else s.delete(q);
+    }
+    if (!add)
+      for (const id of q.readSet.collections) if (byCollection.get(id)?.size === 0) byCollection.delete(id);
+  }
+
+  function setReadSet(q: SharedQuery, readSet: ReadSet): void {
+    index(q, false);
+    q.readSet = readSet;
+    index(q, true);
+    const next = q.bound.outOfPage ? ranges.acquire(readSet) : undefined;
+    if (q.range) ranges.release(q.range);
+    q.range = next;
+  }
+
+  function frameFor(sub: LiveSub, body: string): string {
+    return `{"type":"live.diff","live":${JSON.stringify(sub.id)},${body}}`;
+  }
+
+  function drop(q: SharedQuery): void {
+    if (q.closed) return;
+    q.closed = true;
+    if (queries.get(q.bound.key) === q) queries.delete(q.bound.key);
+    queue.cancel(q);
+    index(q, false);
+    if (q.range) ranges.release(q.range);
+    q.range = undefined;
+  }
+
+  function forget(sub: LiveSub): void {
+    byClient.get(sub.client)?.delete(sub.id);
+    sub.query.subs.delete(sub);
+    if (sub.query.subs.size === 0) drop(sub.query);
+  }
+
+  /** Ends every subscription of a query that can no longer run for its viewers. */
+  function fail(q: SharedQuery, err: ApiError): void {
+    for (const sub of [...q.subs]) {
+      send(
+        sub.client,
+        JSON.stringify({ type: 'live.error', live: sub.id, status: err.status, message: err.message }),
+      );
+      forget(sub);
+    }
+    drop(q);
+  }
+
+  /** Runs a query once: the first run, or a re-run that sends the diff to every subscriber. */
+  async function rerun(q: SharedQuery): Promise<void> {
+    if (q.closed) return;
+    const seq = seen;
+    const since = q.since;
+    q.since = undefined;
+    stats.runs++;
+    let out: Awaited<ReturnType<BoundQuery['run']>>;
+    try {
+      out = await q.bound.run();
+    } catch (e) {
+      if (!q.result) throw e; // a first run's failure is its opener's error
+      if (e instanceof ApiError) fail(q, e);
+      else logger.error({ err: e }, 'live query re-run failed; it runs again on the next change');
+      return;
+    }
+    if (q.closed) return;
+    const next = liveResult(out.value);
+    const prev = q.result;
+    q.result = next;
+    q.ids = resultIds(next);
+    q.seq = Math.max(q.seq, seq);
+    setReadSet(q, out.readSet);
+    if (!prev) return;
+    const body = diffBody(prev, next, q.seq);
+    if (body === undefined) return;
+    stats.diffs++;
+    if (since !== undefined) {
+      stats.diffSeconds += (performance.now() - since) / 1000;
+      stats.diffCount++;
+    }
+    for (const sub of q.subs) send(sub.client, frameFor(sub, body));
+  }
+
+  function markDirty(q: SharedQuery, at: number): void {
+    q.since ??= at;
+    queue.schedule(q);
+  }
+
+  /** Whether a change can alter a query's result (false only when it surely cannot). */
+  function affects(q: SharedQuery, row: ChangeRow, before: boolean | undefined): boolean {
+    const rs = q.readSet;
+    if (!touches(rs, row)) return false;
+    if (!q.result || row.collectionId !== rs.main || q.ids.has(row.recordId)) return true;
+    if (row.action !== 'delete' && mayMatchKeys(rs.keys, row.record)) return true;
+    // not in the page, and not in the keys now: only a count or a later page can change,
+    // and only when the record was in the range before
+    return q.bound.outOfPage && before !== false;
+  }
+
+  function onChanges(rows: ChangeRow[]): void {
+    const at = performance.now();
+    for (const row of rows) {
+      seen = Math.max(seen, row.seq);
+      const candidates = [...(byCollection.get(row.collectionId) ?? []), ...everywhere];
+      for (const q of candidates) {
+        if (queue.pending(q)) continue; // a re-run is coming anyway
+        const before = q.range ? wasMember(q.range, row.recordId) : undefined;
+        if (affects(q, row, before)) markDirty(q, at);
+      }
+      ranges.apply(row);
+    }
+  }
+
+  /** Binds a spec for a client, or the shared query already made for it. */
+  async function shared(client: RealtimeClient, spec: LiveSpec): Promise<SharedQuery> {
+    const bound = bindQuery(runnerDeps, spec, client.viewer);
+    const existing = queries.get(bound.key);
+    if (existing) {
+      await existing.first;
+      return existing;
+    }
+    const q: SharedQuery = {
+      bound,
+      readSet: bound.readSet,
+      range: undefined,
+      subs: new Set(),
+      result: undefined,
+      ids: new Set(),
+      seq: seen,
+      first: Promise.resolve(),
+      since: undefined,
+      closed: false,
+    };
+    queries.set(bound.key, q);
+    // indexed before it runs: a change committed meanwhile marks it for a re-run
+    setReadSet(q, bound.readSet);
+    q.first = Promise.all([queue.runNow(q), q.range ? ranges.seeded(q.range) : undefined]).then(
+      () => undefined,
+    );
+    try {
+      await q.first;
+    } catch (e) {
+      drop(q);
+      throw e;
+    }
+    return q;
+  }
+
+  /** Moves a subscription to the query its client's current viewer shares; sends the difference. */
+  async function rebind(sub: LiveSub): Promise<void> {
+    let next: SharedQuery;
+    try {
+      const key = bindQuery(runnerDeps, sub.spec, sub.client.viewer).key;
+      if (key === sub.query.bound.key && !sub.query.closed) return;
+      next = await shared(sub.client, sub.spec);
+    } catch (e) {
+      if (!(e instanceof ApiError)) throw e;
+      send(
+        sub.client,
+        JSON.stringify({ type: 'live.error', live: sub.id, status: e.status, message: e.message }),
+      );
+      forget(sub);
+      return;
+    }
+    const prev = sub.query;
+    prev.subs.delete(sub);
+    if (prev.subs.size === 0) drop(prev);
+    sub.query = next;
+    next.subs.add(sub);
+    const body = prev.result && next.result ? diffBody(prev.result, next.result, next.seq) : undefined;
+    if (body !== undefined) send(sub.client, frameFor(sub, body));
+  }
+
+  /** A schema swap: subscribers may now belong to another viewer class; every query re-runs. */
+  function onSchema(): void {
+    const at = performance.now();
+    void (async () => {
+      for (const subs of [...byClient.values()])
+        for (const sub of [...subs.values()])
+          await rebind(sub).catch((err: unknown) => logger.error({ err }, 'live query rebind failed'));
+      for (const q of [...queries.values()]) markDirty(q, at);
+    })();
+  }
+
+  return {
+    /**
+     * Opens a live query named `id` for a client and sends its first result
+     * (`live.result`) on the client's stream, so no diff can overtake it. A 400 over the
+     * socket's limit or for a name in use; a 404 for an unknown collection or function;
+     * the errors of the query itself (400/403) as a list would give them.
+     */
+    async open(client: RealtimeClient, id: string, spec: LiveSpec): Promise<void> {
+      let mine = byClient.get(client);
+      if (mine?.has(id)) throw errors.badRequest('A live query with this id is open already.');
+      if ((mine?.size ?? 0) >= maxPerSocket)
+        throw errors.badRequest(`At most ${maxPerSocket} live queries can be open on one socket.`);
+      const q = await shared(client, spec);
+      if (client.closed) {
+        if (q.subs.size === 0) drop(q);
+        return;
+      }
+      mine = byClient.get(client) ?? new Map<string, LiveSub>();
+      byClient.set(client, mine);
+      if (mine.has(id)) throw errors.badRequest('A live query with this id is open already.');
+      const sub: LiveSub = { client, id, spec, query: q };
+      mine.set(id, sub);
+      q.subs.add(sub);
+      const result = q.result?.json ?? 'null';
+      send(
+        client,
+        `{"type":"live.result","id":${JSON.stringify(id)},"live":${JSON.stringify(id)},"seq":${q.seq},"result":${result}}`,
+      );
+    },
+
+    /** Stops one live query of a client (`unlive`); a 404 when there is none of that id. */
+    close(client: RealtimeClient, id: string): void {
+      const sub = byClient.get(client)?.get(id);
+      if (!sub) throw errors.notFound('No live query with this id is open.');
+      forget(sub);
+    },
+
+    /** Drops every live query of a client that went away. */
+    closeClient(client: RealtimeClient): void {
+      for (const sub of [...(byClient.get(client)?.values() ?? [])]) forget(sub);
+      byClient.delete(client);
+    },
+
+    /** The client's auth changed: each of its live queries follows the new viewer. */
+    async reviewClient(client: RealtimeClient): Promise<void> {
+      for (const sub of [...(byClient.get(client)?.values() ?? [])]) await rebind(sub);
+    },
+
+    stats(): LiveStats {
+      let subscriptions = 0;
+      for (const m of byClient.values()) subscriptions += m.size;
+      return { subscriptions, queries: queries.size, ...stats };
+    },
+
+    /** Follows the change log (after the newest change) and the schema. */
+    async start(): Promise<void> {
+      following = changes.follow('live', onChanges, { from: 'now' });
+      await following.ready;
+      seen = following.position;
+      unhearSchema = deps.onSchemaChange(onSchema);
+    },
+
+    async stop(): Promise<void> {
+      unhearSchema?.();
+      await following?.();
+      following = undefined;
+      for (const client of [...byClient.keys()])
+        for (const sub of [...(byClient.get(client)?.values() ?? [])]) forget(sub);
+      byClient.clear();
+      await queue.idle();
+    },
+  };
+}
+
+/** The live query engine (see createLiveQueries). */
+export type LiveQueries = ReturnType<typeof createLiveQueries>;
