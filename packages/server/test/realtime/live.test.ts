@@ -218,6 +218,35 @@ for (const dialect of DIALECTS) {
       assert.equal(t.app.live.stats().runs - runs, 1);
     });
 
+    test('a record that leaves the filter off the page still changes the count', async () => {
+      const memo = (title: string, owner: string) =>
+        write('POST', '/api/collections/memos/records', { title, owner });
+      await memo('z1', a.id);
+      const far = await memo('z2', a.id);
+      const wa = await open(a.token);
+      const first = await wa.request({
+        type: 'live',
+        query: { collection: 'memos', filter: "title ~ 'z'", sort: 'title', perPage: 1 },
+      });
+      assert.deepEqual([first.result.items.length, first.result.totalItems], [1, 2]);
+      await write('PATCH', `/api/collections/memos/records/${far.id}`, { owner: b.id });
+      const d = await wa.live.next();
+      assert.deepEqual([d.removed, d.inserted, d.updated, d.totalItems], [[], [], [], 1]);
+    });
+
+    test('/metrics shows the live queries open, their runs and the diff latency', async () => {
+      const ws = await open();
+      await ws.request({ type: 'live', query: { collection: 'tasks', filter: "list = 'M'" } });
+      await task('m', 1, 'M');
+      await ws.live.next();
+      const res = await t.request('GET', '/metrics', { token: 'superuser' });
+      const value = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(String(res.body))?.[1]);
+      assert.ok(value('forgebase_live_queries_open') >= 1);
+      assert.ok(value('forgebase_live_query_runs_total') >= 2);
+      assert.ok(value('forgebase_live_diff_latency_seconds_count') >= 1);
+      assert.ok(value('forgebase_live_diff_latency_seconds_sum') > 0);
+    });
+
     test('signing in on the socket re-evaluates its live queries', async () => {
       const ws = await open();
       const first = await ws.request({ type: 'live', query: { collection: 'notes', sort: 'title' } });

@@ -54,6 +54,8 @@ interface SharedQuery {
   first: Promise<void>;
   /** When (performance.now) the oldest change not yet in the result arrived. */
   since: number | undefined;
+  /** Subscribers joining: they wait for a run that starts after they asked (they see their own writes). */
+  joiners: { resolve(): void; reject(e: unknown): void }[];
   closed: boolean;
 }
 
@@ -158,17 +160,37 @@ export function createLiveQueries(deps: LiveDeps) {
     const seq = seen;
     const since = q.since;
     q.since = undefined;
+    const joiners = q.joiners;
+    q.joiners = [];
     stats.runs++;
     let out: Awaited<ReturnType<BoundQuery['run']>>;
     try {
       out = await q.bound.run();
     } catch (e) {
+      for (const j of joiners) j.reject(e);
       if (!q.result) throw e; // a first run's failure is its opener's error
       if (e instanceof ApiError) fail(q, e);
       else logger.error({ err: e }, 'live query re-run failed; it runs again on the next change');
       return;
     }
-    if (q.closed) return;
+    if (q.closed) {
+      for (const j of joiners) j.reject(errors.notFound('No live query with this id is open.'));
+      return;
+    }
+    try {
+      publish(q, out, seq, since);
+    } finally {
+      for (const j of joiners) j.resolve();
+    }
+  }
+
+  /** Takes a run's answer as the query's result and sends its diff to every subscriber. */
+  function publish(
+    q: SharedQuery,
+    out: Awaited<ReturnType<BoundQuery['run']>>,
+    seq: number,
+    since: number | undefined,
+  ): void {
     const next = liveResult(out.value);
     const prev = q.result;
     q.result = next;
@@ -222,6 +244,11 @@ export function createLiveQueries(deps: LiveDeps) {
     const existing = queries.get(bound.key);
     if (existing) {
       await existing.first;
+      // the shared result may predate a write this client just made: wait for a fresh run
+      await new Promise<void>((resolve, reject) => {
+        existing.joiners.push({ resolve, reject });
+        queue.schedule(existing);
+      });
       return existing;
     }
     const q: SharedQuery = {
@@ -234,6 +261,7 @@ export function createLiveQueries(deps: LiveDeps) {
       seq: seen,
       first: Promise.resolve(),
       since: undefined,
+      joiners: [],
       closed: false,
     };
     queries.set(bound.key, q);
