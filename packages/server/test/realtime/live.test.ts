@@ -247,6 +247,28 @@ for (const dialect of DIALECTS) {
       assert.ok(value('forgebase_live_diff_latency_seconds_sum') > 0);
     });
 
+    test('expand and fields shape the result; a change to an expanded record re-runs the query', async () => {
+      await write('POST', '/api/collections/notes/records', { title: 'mine', owner: a.id });
+      const wa = await open(a.token);
+      const first = await wa.request({
+        type: 'live',
+        query: { collection: 'notes', sort: 'title', expand: 'owner', fields: 'id,title,expand.owner.name' },
+      });
+      const expected = await rest(
+        'notes',
+        'sort=title&expand=owner&fields=id,title,expand.owner.name',
+        a.token,
+      );
+      assert.deepEqual(first.result, expected);
+      assert.ok(first.result.items.length > 0);
+      await write('PATCH', `/api/collections/users/records/${a.id}`, { name: 'Ada' });
+      const d = await wa.live.next();
+      assert.deepEqual(
+        d.updated.map((u: any) => u.record.expand.owner.name),
+        first.result.items.map(() => 'Ada'),
+      );
+    });
+
     test('signing in on the socket re-evaluates its live queries', async () => {
       const ws = await open();
       const first = await ws.request({ type: 'live', query: { collection: 'notes', sort: 'title' } });

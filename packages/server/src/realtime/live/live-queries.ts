@@ -18,6 +18,11 @@ export interface LiveOptions {
   maxPerSocket?: number;
   /** Most re-runs in flight at once, over all queries (default 4). */
   concurrency?: number;
+  /**
+   * Benchmarks only (`npm run bench:live`'s baseline): every live query is its own query
+   * and every change re-runs all of them (no sharing, no read sets).
+   */
+  naive?: boolean;
 }
 
 /** What the live query engine is built from (wired in app.ts). */
@@ -55,7 +60,7 @@ interface SharedQuery {
   /** When (performance.now) the oldest change not yet in the result arrived. */
   since: number | undefined;
   /** Subscribers joining: they wait for a run that starts after they asked (they see their own writes). */
-  joiners: { resolve(): void; reject(e: unknown): void }[];
+  joiners: { resolve(joined: boolean): void; reject(e: unknown): void }[];
   closed: boolean;
 }
 
@@ -85,6 +90,8 @@ export interface LiveStats {
 export function createLiveQueries(deps: LiveDeps) {
   const { changes, logger, send } = deps;
   const maxPerSocket = deps.options?.maxPerSocket ?? 100;
+  const naive = deps.options?.naive ?? false;
+  let naiveKeys = 0;
   const runnerDeps: RunnerDeps = { ...deps, filterVerdicts: createFilterVerdicts() };
   const queries = new Map<string, SharedQuery>();
   const byClient = new Map<RealtimeClient, Map<string, LiveSub>>();
@@ -131,6 +138,7 @@ export function createLiveQueries(deps: LiveDeps) {
     q.closed = true;
     if (queries.get(q.bound.key) === q) queries.delete(q.bound.key);
     queue.cancel(q);
+    for (const j of q.joiners.splice(0)) j.resolve(false);
     index(q, false);
     if (q.range) ranges.release(q.range);
     q.range = undefined;
@@ -174,13 +182,13 @@ export function createLiveQueries(deps: LiveDeps) {
       return;
     }
     if (q.closed) {
-      for (const j of joiners) j.reject(errors.notFound('No live query with this id is open.'));
+      for (const j of joiners) j.resolve(false);
       return;
     }
     try {
       publish(q, out, seq, since);
     } finally {
-      for (const j of joiners) j.resolve();
+      for (const j of joiners) j.resolve(true);
     }
   }
 
@@ -228,11 +236,13 @@ export function createLiveQueries(deps: LiveDeps) {
     const at = performance.now();
     for (const row of rows) {
       seen = Math.max(seen, row.seq);
-      const candidates = [...(byCollection.get(row.collectionId) ?? []), ...everywhere];
+      const candidates = naive
+        ? [...queries.values()]
+        : [...(byCollection.get(row.collectionId) ?? []), ...everywhere];
       for (const q of candidates) {
         if (queue.pending(q)) continue; // a re-run is coming anyway
         const before = q.range ? wasMember(q.range, row.recordId) : undefined;
-        if (affects(q, row, before)) markDirty(q, at);
+        if (naive || affects(q, row, before)) markDirty(q, at);
       }
       ranges.apply(row);
     }
@@ -241,15 +251,17 @@ export function createLiveQueries(deps: LiveDeps) {
   /** Binds a spec for a client, or the shared query already made for it. */
   async function shared(client: RealtimeClient, spec: LiveSpec): Promise<SharedQuery> {
     const bound = bindQuery(runnerDeps, spec, client.viewer);
-    const existing = queries.get(bound.key);
-    if (existing) {
+    if (naive) bound.key += `\u0000${++naiveKeys}`;
+    for (let existing = queries.get(bound.key); existing; existing = queries.get(bound.key)) {
       await existing.first;
       // the shared result may predate a write this client just made: wait for a fresh run
-      await new Promise<void>((resolve, reject) => {
-        existing.joiners.push({ resolve, reject });
-        queue.schedule(existing);
+      // (false: the query went away meanwhile, with its last subscriber; make it anew)
+      const q = existing;
+      const joined = await new Promise<boolean>((resolve, reject) => {
+        q.joiners.push({ resolve, reject });
+        queue.schedule(q);
       });
-      return existing;
+      if (joined) return q;
     }
     const q: SharedQuery = {
       bound,
