@@ -19,13 +19,10 @@ import {
   waitHealthy,
 } from './processes.ts';
 import { call } from './seed.ts';
+import { envInt, percentile } from './stats.ts';
 import { SUPERUSER } from './targets.ts';
 
-const int = (name: string, fallback: number) => {
-  const n = Number(process.env[name] ?? fallback);
-  if (!Number.isInteger(n) || n <= 0) throw new Error(`${name} must be a positive integer`);
-  return n;
-};
+const int = envInt;
 const QUERIES = int('BENCH_QUERIES', 1000);
 const FILTERS = int('BENCH_FILTERS', 100);
 const SOCKETS = int('BENCH_SOCKETS', 100);
@@ -35,10 +32,7 @@ const RECORDS_PER_FILTER = int('BENCH_RECORDS_PER_FILTER', 20);
 const SERVER = join(import.meta.dirname, 'live-server.ts');
 const log = (msg: string) => process.stderr.write(`${msg}\n`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const pct = (xs: number[], p: number) =>
-  xs.length
-    ? [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((xs.length * p) / 100))]!
-    : Number.NaN;
+const pct = percentile;
 
 interface Phase {
   name: string;

@@ -4,13 +4,18 @@ import { errors } from '../../errors/codes.ts';
 import type { Logger } from '../../observability/logger.ts';
 import type { RealtimeClient } from '../client.ts';
 import { createFilterVerdicts } from '../dispatch.ts';
-import { type KeyRange, wasMember } from './key-range.ts';
-import { diffBody, type LiveResult, liveResult, resultIds } from './live-result.ts';
+import { wasMember } from './key-range.ts';
+import { diffBody, liveResult, resultIds } from './live-result.ts';
 import { type BoundQuery, bindQuery, type RunnerDeps } from './live-runner.ts';
 import type { LiveSpec } from './live-spec.ts';
+import { createQueryIndex } from './query-index.ts';
 import { createRangeRegistry } from './range-registry.ts';
-import { mayMatchKeys, type ReadSet, touches } from './read-set.ts';
+import type { ReadSet } from './read-set.ts';
 import { createRerunQueue } from './rerun-queue.ts';
+import { affects, type LiveSub, newSharedQuery, type SharedQuery } from './shared-query.ts';
+
+/** How long a re-run that failed (not for the client's sake: a busy database) waits to run again. */
+const RETRY_MS = 500;
 
 /** Limits of live queries; the defaults suit a public server. */
 export interface LiveOptions {
@@ -34,34 +39,6 @@ export interface LiveDeps extends Omit<RunnerDeps, 'filterVerdicts'> {
   /** Hears of every schema swap (a local change or another node's). */
   onSchemaChange(fn: () => void): () => void;
   options?: LiveOptions;
-}
-
-/** One client's live query: a handle on a shared query. */
-interface LiveSub {
-  client: RealtimeClient;
-  /** The handle the client named it by (`live` in every frame about it). */
-  id: string;
-  spec: LiveSpec;
-  query: SharedQuery;
-}
-
-/** One query as many subscribers of one viewer class share it. */
-interface SharedQuery {
-  bound: BoundQuery;
-  readSet: ReadSet;
-  range: KeyRange | undefined;
-  subs: Set<LiveSub>;
-  result: LiveResult | undefined;
-  ids: Set<string>;
-  /** The newest change seq the result is known to include. */
-  seq: number;
-  /** The first run, which every subscriber that joins meanwhile awaits. */
-  first: Promise<void>;
-  /** When (performance.now) the oldest change not yet in the result arrived. */
-  since: number | undefined;
-  /** Subscribers joining: they wait for a run that starts after they asked (they see their own writes). */
-  joiners: { resolve(joined: boolean): void; reject(e: unknown): void }[];
-  closed: boolean;
 }
 
 /** Counters of the engine, for /metrics and tests. */
@@ -95,8 +72,7 @@ export function createLiveQueries(deps: LiveDeps) {
   const runnerDeps: RunnerDeps = { ...deps, filterVerdicts: createFilterVerdicts() };
   const queries = new Map<string, SharedQuery>();
   const byClient = new Map<RealtimeClient, Map<string, LiveSub>>();
-  const byCollection = new Map<string, Set<SharedQuery>>();
-  const everywhere = new Set<SharedQuery>();
+  const index = createQueryIndex();
   const ranges = createRangeRegistry(deps.records, logger);
   const stats = { runs: 0, diffs: 0, diffSeconds: 0, diffCount: 0 };
   let seen = 0;
@@ -104,26 +80,10 @@ export function createLiveQueries(deps: LiveDeps) {
   let unhearSchema: (() => void) | undefined;
   const queue = createRerunQueue<SharedQuery>(deps.options?.concurrency ?? 4, rerun);
 
-  function index(q: SharedQuery, add: boolean): void {
-    const sets = q.readSet.all
-      ? [everywhere]
-      : [...q.readSet.collections].map((id) => {
-          const s = byCollection.get(id) ?? new Set<SharedQuery>();
-          byCollection.set(id, s);
-          return s;
-        });
-    for (const s of sets) {
-      if (add) s.add(q);
-      else s.delete(q);
-    }
-    if (!add)
-      for (const id of q.readSet.collections) if (byCollection.get(id)?.size === 0) byCollection.delete(id);
-  }
-
   function setReadSet(q: SharedQuery, readSet: ReadSet): void {
-    index(q, false);
+    index.remove(q);
     q.readSet = readSet;
-    index(q, true);
+    index.add(q);
     const next = q.bound.outOfPage ? ranges.acquire(readSet) : undefined;
     if (q.range) ranges.release(q.range);
     q.range = next;
@@ -139,7 +99,7 @@ export function createLiveQueries(deps: LiveDeps) {
     if (queries.get(q.bound.key) === q) queries.delete(q.bound.key);
     queue.cancel(q);
     for (const j of q.joiners.splice(0)) j.resolve(false);
-    index(q, false);
+    index.remove(q);
     if (q.range) ranges.release(q.range);
     q.range = undefined;
   }
@@ -178,7 +138,14 @@ export function createLiveQueries(deps: LiveDeps) {
       for (const j of joiners) j.reject(e);
       if (!q.result) throw e; // a first run's failure is its opener's error
       if (e instanceof ApiError) fail(q, e);
-      else logger.error({ err: e }, 'live query re-run failed; it runs again on the next change');
+      else {
+        // e.g. a busy database: try again shortly, so the change is not lost
+        logger.error({ err: e }, 'live query re-run failed; it runs again');
+        q.since ??= since;
+        setTimeout(() => {
+          if (!q.closed) queue.schedule(q);
+        }, RETRY_MS).unref();
+      }
       return;
     }
     if (q.closed) {
@@ -221,24 +188,11 @@ export function createLiveQueries(deps: LiveDeps) {
     queue.schedule(q);
   }
 
-  /** Whether a change can alter a query's result (false only when it surely cannot). */
-  function affects(q: SharedQuery, row: ChangeRow, before: boolean | undefined): boolean {
-    const rs = q.readSet;
-    if (!touches(rs, row)) return false;
-    if (!q.result || row.collectionId !== rs.main || q.ids.has(row.recordId)) return true;
-    if (row.action !== 'delete' && mayMatchKeys(rs.keys, row.record)) return true;
-    // not in the page, and not in the keys now: only a count or a later page can change,
-    // and only when the record was in the range before
-    return q.bound.outOfPage && before !== false;
-  }
-
   function onChanges(rows: ChangeRow[]): void {
     const at = performance.now();
     for (const row of rows) {
       seen = Math.max(seen, row.seq);
-      const candidates = naive
-        ? [...queries.values()]
-        : [...(byCollection.get(row.collectionId) ?? []), ...everywhere];
+      const candidates = naive ? [...queries.values()] : index.candidates(row.collectionId);
       for (const q of candidates) {
         if (queue.pending(q)) continue; // a re-run is coming anyway
         const before = q.range ? wasMember(q.range, row.recordId) : undefined;
@@ -263,19 +217,7 @@ export function createLiveQueries(deps: LiveDeps) {
       });
       if (joined) return q;
     }
-    const q: SharedQuery = {
-      bound,
-      readSet: bound.readSet,
-      range: undefined,
-      subs: new Set(),
-      result: undefined,
-      ids: new Set(),
-      seq: seen,
-      first: Promise.resolve(),
-      since: undefined,
-      joiners: [],
-      closed: false,
-    };
+    const q = newSharedQuery(bound, seen);
     queries.set(bound.key, q);
     // indexed before it runs: a change committed meanwhile marks it for a re-run
     setReadSet(q, bound.readSet);
