@@ -2,6 +2,7 @@ import { Readable } from 'node:stream';
 import { NotFoundError } from '../errors/api-error.ts';
 import type { MailMessage } from '../mail/mailer.ts';
 import type { Logger } from '../observability/logger.ts';
+import { bindFilterParams } from '../query/filter-params.ts';
 import type { RecordMethods } from '../records/record-api.ts';
 import { exportRecord } from '../records/record-codec.ts';
 import { asSystem, type Viewer } from '../rules/viewer.ts';
@@ -14,7 +15,6 @@ import type {
   FunctionKind,
   FunctionListParams,
 } from './define.ts';
-import { bindFilterParams } from './filter-params.ts';
 
 /** A function used a capability its kind does not have (a write in a query, fetch outside actions). */
 export class FunctionUsageError extends Error {
@@ -30,7 +30,7 @@ export interface CallScope {
   /** `module/export`, for logs and messages. */
   fn: string;
   viewer: Viewer;
-  /** A mutation's (or a hook's) transaction: records read and write through it. */
+  /** A mutation's (or a hook's) transaction, or a live query's snapshot: records read (and write) through it. */
   tx?: RecordMethods | undefined;
   /**
    * Told of every collection the call's `ctx.records` reads (nested `ctx.run` calls

@@ -4,6 +4,7 @@ import { DbError } from '../db/database.ts';
 import { errors } from '../errors/codes.ts';
 import type { MailMessage } from '../mail/mailer.ts';
 import type { Logger } from '../observability/logger.ts';
+import type { RecordMethods } from '../records/record-api.ts';
 import type { RecordService } from '../records/record-service.ts';
 import type { Viewer } from '../rules/viewer.ts';
 import type { CollectionService } from '../schema/collection-service.ts';
@@ -313,19 +314,21 @@ export function createFunctionService(deps: FunctionServiceDeps) {
 
     /**
      * Runs a query function for a live query (`module/export`), as `viewer`, telling
-     * `reads` of every collection its `ctx.records` read. Only queries: anything else is a 400.
+     * `reads` of every collection its `ctx.records` read; it reads through `via` (one
+     * snapshot). Only queries: anything else is a 400.
      */
     async liveQuery(
       ref: string,
       args: unknown,
       viewer: Viewer,
       reads: (collection: string, related: boolean) => void,
+      via?: RecordMethods,
     ): Promise<unknown> {
       const e = find(ref);
       if (!e || !CALLABLE.has(e.kind)) throw errors.notFound('The function was not found.');
       if (e.kind !== 'query') throw errors.badRequest('Only query functions can be live.');
       if (e.args !== undefined) await deps.checkArgs(e.args, args);
-      const scope = { kind: 'query' as const, fn: ref, viewer, reads };
+      const scope = { kind: 'query' as const, fn: ref, viewer, reads, tx: via };
       return (await invoke(e, contextFor(scope), args)) ?? null;
     },
 

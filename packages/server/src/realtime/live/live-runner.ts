@@ -1,6 +1,7 @@
 import type { Database } from '../../db/database.ts';
 import { errors } from '../../errors/codes.ts';
 import { parseFields, pickFields } from '../../records/pick-fields.ts';
+import type { RecordMethods } from '../../records/record-api.ts';
 import type { RecordService } from '../../records/record-service.ts';
 import type { Viewer } from '../../rules/viewer.ts';
 import type { CollectionService } from '../../schema/collection-service.ts';
@@ -20,6 +21,7 @@ export interface LiveFunctions {
     args: unknown,
     viewer: Viewer,
     reads: (collection: string, related: boolean) => void,
+    via: RecordMethods,
   ): Promise<unknown>;
 }
 
@@ -88,7 +90,10 @@ function bindList(deps: RunnerDeps, spec: ListSpec, socketViewer: Viewer): Bound
     async run() {
       const readSet = readSetNow();
       const params = { page, perPage, skipTotal, ...(filter ? { filter } : {}), ...(sort ? { sort } : {}) };
-      const list = await deps.records.list(c.id, { ...params, ...(expand ? { expand } : {}) }, viewer);
+      // the page, its count and its expands from one snapshot: never a state that did not exist
+      const list = await deps.records.snapshot((r) =>
+        r.list(c.id, { ...params, ...(expand ? { expand } : {}) }, viewer),
+      );
       return { value: tree ? { ...list, items: pickFields(list.items, tree) } : list, readSet };
     },
   };
@@ -107,13 +112,15 @@ function bindFunction(deps: RunnerDeps, spec: FunctionSpec, socketViewer: Viewer
     outOfPage: false,
     async run() {
       const readSet: ReadSet = { collections: new Set(), all: false, keys: new Map() };
-      const value = await fns.liveQuery(spec.fn, spec.args, viewer, (name, related) => {
+      const reads = (name: string, related: boolean) => {
         const c = deps.collections.find(name);
         if (!c) return; // the read fails with a 404: nothing of it can change
         if (c.type === 'view') readSet.all = true;
         for (const id of related ? relatedCollections(deps.collections.all(), c) : [c.id])
           readSet.collections.add(id);
-      });
+      };
+      // every read of the function from one snapshot, like a list's
+      const value = await deps.records.snapshot((r) => fns.liveQuery(spec.fn, spec.args, viewer, reads, r));
       return { value, readSet };
     },
   };

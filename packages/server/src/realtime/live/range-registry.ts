@@ -1,6 +1,6 @@
 import type { ChangeRow } from '../../changes/change-log.ts';
-import { bindFilterParams } from '../../functions/filter-params.ts';
 import type { Logger } from '../../observability/logger.ts';
+import { bindFilterParams } from '../../query/filter-params.ts';
 import type { RecordService } from '../../records/record-service.ts';
 import {
   applyToRange,
