@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { applyDiff, diffItems, type LiveItem } from '../../src/realtime/live/diff.ts';
 import { mayMatchKeys } from '../../src/realtime/live/read-set.ts';
+import { createRerunQueue } from '../../src/realtime/live/rerun-queue.ts';
 
 const items = (spec: string) => [...spec].map((id) => ({ id, v: 0 }) as LiveItem);
 const diff = (a: LiveItem[], b: LiveItem[]) =>
@@ -59,5 +60,32 @@ describe('live diffs', () => {
     assert.equal(mayMatchKeys(keys, { owner: 'u1', n: 3 }), false);
     // a multi-valued field or a value of another type may still match in SQL
     assert.equal(mayMatchKeys(keys, { owner: ['u1', 'u2'], n: '2' }), true);
+  });
+
+  test('re-runs: at most `concurrency` at once; asked again while running, an item runs once more', async () => {
+    const gates: (() => void)[] = [];
+    const ran: string[] = [];
+    let active = 0;
+    let most = 0;
+    const queue = createRerunQueue<{ name: string }>(2, async (item) => {
+      ran.push(item.name);
+      most = Math.max(most, ++active);
+      await new Promise<void>((resolve) => gates.push(resolve));
+      active--;
+    });
+    const items = ['a', 'b', 'c', 'd'].map((name) => ({ name }));
+    for (const item of items) queue.schedule(item);
+    queue.schedule(items[2]!); // waiting already: not queued twice
+    assert.deepEqual([ran, queue.pending(items[2]!)], [['a', 'b'], true]);
+    queue.schedule(items[0]!); // running: once more afterwards, however often it is asked
+    queue.schedule(items[0]!);
+    const idle = queue.idle();
+    while (gates.length) {
+      gates.shift()!();
+      await new Promise((r) => setImmediate(r));
+    }
+    await idle;
+    assert.deepEqual([...ran].sort(), ['a', 'a', 'b', 'c', 'd']);
+    assert.equal(most, 2);
   });
 });

@@ -297,6 +297,16 @@ for (const dialect of DIALECTS) {
       assert.equal(after.diffs - before.diffs, 1);
     });
 
+    test('a burst of concurrent writes: the diffs, applied in order, end at the final state', async () => {
+      const ws = await open();
+      const query = { collection: 'tasks', filter: "list = 'burst'", sort: 'rank' };
+      const view = follow(await ws.request({ type: 'live', query }));
+      await Promise.all(Array.from({ length: 20 }, (_, i) => task(`x${i}`, i, 'burst')));
+      const final = await rest('tasks', `filter=${encodeURIComponent("list = 'burst'")}&sort=rank`);
+      while (view.state.totalItems < 20) view.apply(await ws.live.next());
+      assert.deepEqual(view.state, { items: final.items, totalItems: 20 });
+    });
+
     test('a rule change re-runs the query; a rule only superusers pass ends it with live.error', async () => {
       await t.createCollection({
         name: 'posts',
