@@ -269,6 +269,21 @@ for (const dialect of DIALECTS) {
       );
     });
 
+    test("a change to the viewer's own auth record re-evaluates rules that read it", async () => {
+      await t.createCollection({
+        name: 'levels',
+        listRule: '@request.auth.level > 1',
+        fields: [{ name: 'title', type: 'text' }],
+      });
+      const shown = await write('POST', '/api/collections/levels/records', { title: 'for level 2+' });
+      const wb = await open(b.token);
+      const first = await wb.request({ type: 'live', query: { collection: 'levels' } });
+      assert.equal(first.result.totalItems, 0);
+      await write('PATCH', `/api/collections/users/records/${b.id}`, { level: 2 });
+      const d = await wb.live.next();
+      assert.deepEqual([d.inserted, d.totalItems], [[{ index: 0, record: shown }], 1]);
+    });
+
     test('signing in on the socket re-evaluates its live queries', async () => {
       const ws = await open();
       const first = await ws.request({ type: 'live', query: { collection: 'notes', sort: 'title' } });

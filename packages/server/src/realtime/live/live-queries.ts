@@ -6,7 +6,7 @@ import type { RealtimeClient } from '../client.ts';
 import { createFilterVerdicts } from '../dispatch.ts';
 import { wasMember } from './key-range.ts';
 import { diffBody, liveResult, resultIds } from './live-result.ts';
-import { type BoundQuery, bindQuery, type RunnerDeps } from './live-runner.ts';
+import { type BoundQuery, bindQuery, type RunnerDeps, withAuthRecord } from './live-runner.ts';
 import type { LiveSpec } from './live-spec.ts';
 import { createQueryIndex } from './query-index.ts';
 import { createRangeRegistry } from './range-registry.ts';
@@ -188,10 +188,31 @@ export function createLiveQueries(deps: LiveDeps) {
     queue.schedule(q);
   }
 
+  /** An auth record changed: the queries that run as it re-run with its new fields (rules may read them). */
+  function refreshAuth(row: ChangeRow, at: number): void {
+    const c = deps.collections.find(row.collectionId);
+    if (c?.type !== 'auth' || row.action !== 'update') return;
+    const theirs = [...queries.values()].filter(
+      (q) => q.bound.viewer.authId === row.recordId && q.bound.viewer.authCollectionId === c.id,
+    );
+    if (!theirs.length) return;
+    deps.records
+      .findById(c, row.recordId)
+      .then((fresh) => {
+        if (!fresh) return;
+        for (const q of theirs) {
+          q.bound.viewer = withAuthRecord(q.bound.viewer, fresh);
+          markDirty(q, at);
+        }
+      })
+      .catch((err: unknown) => logger.error({ err }, 'live queries: reading a changed auth record failed'));
+  }
+
   function onChanges(rows: ChangeRow[]): void {
     const at = performance.now();
     for (const row of rows) {
       seen = Math.max(seen, row.seq);
+      refreshAuth(row, at);
       const candidates = naive ? [...queries.values()] : index.candidates(row.collectionId);
       for (const q of candidates) {
         if (queue.pending(q)) continue; // a re-run is coming anyway

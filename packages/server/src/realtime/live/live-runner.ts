@@ -5,6 +5,7 @@ import type { RecordMethods } from '../../records/record-api.ts';
 import type { RecordService } from '../../records/record-service.ts';
 import type { Viewer } from '../../rules/viewer.ts';
 import type { CollectionService } from '../../schema/collection-service.ts';
+import type { RecordValues } from '../../schema/record-values.ts';
 import { type FilterVerdicts, filterIsPersonal } from '../dispatch.ts';
 import { viewerClass } from '../viewer-class.ts';
 import type { FunctionSpec, ListSpec, LiveSpec } from './live-spec.ts';
@@ -38,7 +39,7 @@ export interface RunnerDeps {
 export interface BoundQuery {
   /** Equal keys share one query (the spec and the viewer class). */
   key: string;
-  /** Who the shared query runs as. */
+  /** Who the shared query runs as (its auth record replaced when that record changes). */
   viewer: Viewer;
   /** The read set before the first run (functions: every collection, until they ran once). */
   readSet: ReadSet;
@@ -82,7 +83,7 @@ function bindList(deps: RunnerDeps, spec: ListSpec, socketViewer: Viewer): Bound
     if (!current) throw errors.notFound('Missing collection context.');
     return listReadSet(deps.collections.all(), current, spec, viewer);
   };
-  return {
+  const bound: BoundQuery = {
     key: `${specKey({ ...spec, collection: c.id })}\u0000${who}`,
     viewer,
     readSet: readSetNow(),
@@ -92,11 +93,12 @@ function bindList(deps: RunnerDeps, spec: ListSpec, socketViewer: Viewer): Bound
       const params = { page, perPage, skipTotal, ...(filter ? { filter } : {}), ...(sort ? { sort } : {}) };
       // the page, its count and its expands from one snapshot: never a state that did not exist
       const list = await deps.records.snapshot((r) =>
-        r.list(c.id, { ...params, ...(expand ? { expand } : {}) }, viewer),
+        r.list(c.id, { ...params, ...(expand ? { expand } : {}) }, bound.viewer),
       );
       return { value: tree ? { ...list, items: pickFields(list.items, tree) } : list, readSet };
     },
   };
+  return bound;
 }
 
 function bindFunction(deps: RunnerDeps, spec: FunctionSpec, socketViewer: Viewer): BoundQuery {
@@ -105,7 +107,7 @@ function bindFunction(deps: RunnerDeps, spec: FunctionSpec, socketViewer: Viewer
   // a function sees ctx.auth: one class per signed-in record (superusers apart)
   const who = `${socketViewer.superuser ? 's' : 'u'}:${socketViewer.authCollectionId ?? ''}/${socketViewer.authId ?? ''}`;
   const viewer = liveViewer(socketViewer, {});
-  return {
+  const bound: BoundQuery = {
     key: `${specKey(spec)}\u0000${who}`,
     viewer,
     readSet: { collections: new Set(), all: true, keys: new Map() },
@@ -120,10 +122,20 @@ function bindFunction(deps: RunnerDeps, spec: FunctionSpec, socketViewer: Viewer
           readSet.collections.add(id);
       };
       // every read of the function from one snapshot, like a list's
-      const value = await deps.records.snapshot((r) => fns.liveQuery(spec.fn, spec.args, viewer, reads, r));
+      const value = await deps.records.snapshot((r) =>
+        fns.liveQuery(spec.fn, spec.args, bound.viewer, reads, r),
+      );
       return { value, readSet };
     },
   };
+  return bound;
+}
+
+/** The viewer with a fresh copy of its auth record (its fields changed: rules may read them). */
+export function withAuthRecord(viewer: Viewer, record: RecordValues): Viewer {
+  if (!viewer.auth) return viewer;
+  const auth = { ...viewer.auth, record };
+  return { ...viewer, auth, ...(viewer.request ? { request: { ...viewer.request, auth } } : {}) };
 }
 
 /** Binds a live spec to the socket's viewer (a 404 for an unknown collection or function). */
