@@ -105,7 +105,8 @@ export function createLiveQueries(deps: LiveDeps) {
   }
 
   function forget(sub: LiveSub): void {
-    byClient.get(sub.client)?.delete(sub.id);
+    if (byClient.get(sub.client)?.delete(sub.id)) sub.client.liveQueries--;
+    sub.client.lastActive = Date.now();
     sub.query.subs.delete(sub);
     if (sub.query.subs.size === 0) drop(sub.query);
   }
@@ -312,6 +313,7 @@ export function createLiveQueries(deps: LiveDeps) {
       if (mine.has(id)) throw errors.badRequest('A live query with this id is open already.');
       const sub: LiveSub = { client, id, spec, query: q };
       mine.set(id, sub);
+      client.liveQueries++;
       q.subs.add(sub);
       const result = q.result?.json ?? 'null';
       send(
