@@ -395,6 +395,7 @@ export async function createApp(
         storage,
         logger,
         checkArgs,
+        tracing,
       });
       await functions.load();
       const fns = functions;

@@ -183,6 +183,8 @@ export interface Config {
   publicDir: string;
   /** Serve `index.html` of `publicDir` for a path with no file (single-page apps); off by default. */
   indexFallback: boolean;
+  /** The admin dashboard's build served at `/_/`; empty (default): the built `@forgebase/dashboard`. */
+  dashboardDir: string;
   /** host:port of an HTTPS listener (with `httpsCert` and `httpsKey`); unset = plain HTTP only. */
   https?: string;
   /** PEM certificate chain file for `https`. */
@@ -272,6 +274,7 @@ const ENV: Record<string, keyof Config> = {
   FORGEBASE_ORIGINS: 'origins',
   FORGEBASE_PUBLIC_DIR: 'publicDir',
   FORGEBASE_INDEX_FALLBACK: 'indexFallback',
+  FORGEBASE_DASHBOARD_DIR: 'dashboardDir',
   FORGEBASE_HTTPS: 'https',
   FORGEBASE_HTTPS_CERT: 'httpsCert',
   FORGEBASE_HTTPS_KEY: 'httpsKey',
@@ -349,6 +352,7 @@ const TOML: Record<string, keyof Config> = {
   origins: 'origins',
   public_dir: 'publicDir',
   index_fallback: 'indexFallback',
+  dashboard_dir: 'dashboardDir',
   https: 'https',
   https_cert: 'httpsCert',
   https_key: 'httpsKey',
@@ -603,6 +607,7 @@ export function loadConfig(
     origins: ['*'],
     publicDir: '',
     indexFallback: false,
+    dashboardDir: '',
     queryTimeoutSeconds: 30,
     ...(out as Partial<Config>),
     s3Enabled: (out.s3Enabled as boolean | undefined) ?? Boolean(out.s3Bucket),
@@ -612,6 +617,7 @@ export function loadConfig(
   config.publicDir = config.publicDir
     ? resolve(cwd, config.publicDir)
     : join(dirname(config.dataDir), 'fb_public');
+  if (config.dashboardDir) config.dashboardDir = resolve(cwd, config.dashboardDir);
   if (config.https !== undefined) {
     parseHostPort(config.https);
     if (!config.httpsCert || !config.httpsKey)

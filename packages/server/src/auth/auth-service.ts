@@ -89,11 +89,11 @@ export function createAuthService({
 }: AuthServiceDeps) {
   // verified tokens: a record change on any node drops its tokens (see token-cache.ts)
   const tokens = createTokenCache({ clock });
-  const forgetChanged = (collectionId: string, recordId: string, action: string) => {
-    if (action !== 'create' && collections.find(collectionId)?.type === 'auth')
-      tokens.forget(collectionId, recordId);
+  // a create has no tokens yet: only updates and deletes are heard
+  const forgetChanged = (collectionId: string, recordId: string) => {
+    if (collections.find(collectionId)?.type === 'auth') tokens.forget(collectionId, recordId);
   };
-  records.onChange((c) => forgetChanged(c.collection.id, String(c.record.id), c.action));
+  records.onChange((c) => forgetChanged(c.collection.id, String(c.record.id)), ['update', 'delete']);
   collections.onReload(() => tokens.clear());
   let stopFollowing: (() => Promise<void>) | undefined;
   // one-time install token: lets the first superuser be created, only while none exists
@@ -256,7 +256,7 @@ export function createAuthService({
     async start(): Promise<void> {
       if (!changes || stopFollowing) return;
       const following = changes.follow('auth-tokens', (rows) => {
-        for (const row of rows) forgetChanged(row.collectionId, row.recordId, row.action);
+        for (const row of rows) if (row.action !== 'create') forgetChanged(row.collectionId, row.recordId);
       });
       stopFollowing = following;
       await following.ready;

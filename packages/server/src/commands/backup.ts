@@ -1,31 +1,6 @@
-import { createRequire } from 'node:module';
 import type { Command } from 'commander';
-import type { BackupProgress } from '../backups/backup-service.ts';
 import { configFrom, withApp } from './common.ts';
-
-/** A progress bar on stderr (drawn only on a terminal), and its stop. */
-function progressBar(title: string): { progress: BackupProgress; stop: () => void } {
-  // loaded when a backup command runs, not by every start of the CLI (`serve` included)
-  const cliProgress = createRequire(import.meta.url)('cli-progress') as typeof import('cli-progress');
-  const bar = new cliProgress.SingleBar(
-    { format: `${title} [{bar}] {value}/{total} {label}`, stream: process.stderr, hideCursor: true },
-    cliProgress.Presets.shades_classic,
-  );
-  let started = false;
-  return {
-    progress(done, total, label) {
-      if (!started) {
-        bar.start(total, done, { label });
-        started = true;
-      }
-      bar.setTotal(Math.max(total, 1));
-      bar.update(done, { label: label.length > 40 ? `…${label.slice(-39)}` : label });
-    },
-    stop: () => {
-      if (started) bar.stop();
-    },
-  };
-}
+import { progressBar } from './progress.ts';
 
 /**
  * `forgebase backup create [NAME] | list | restore NAME`: the backups API from the shell,
@@ -41,7 +16,7 @@ export function registerBackupCommand(program: Command): void {
       await withApp(configFrom(c), async (app) => {
         const bar = progressBar('backup');
         try {
-          const key = await app.backups.create(name ?? '', bar.progress);
+          const key = await app.backups.create(name ?? '', bar.update);
           bar.stop();
           const info = (await app.backups.list()).find((b) => b.key === key);
           process.stdout.write(`Backup ${key} created (${info?.size ?? 0} bytes).\n`);
@@ -68,7 +43,7 @@ export function registerBackupCommand(program: Command): void {
       await withApp(configFrom(c), async (app) => {
         const bar = progressBar('restore');
         try {
-          const { done } = await app.backups.restore(name, bar.progress);
+          const { done } = await app.backups.restore(name, bar.update);
           await done;
           bar.stop();
           process.stdout.write(`Backup ${name} restored.\n`);

@@ -52,7 +52,9 @@ export function registerServeCommand(program: Command): void {
       const first = await app.records.asSystem().list(SUPERUSERS, { perPage: 1, skipTotal: true });
       if (first.items.length === 0) {
         process.stdout.write(
-          `\nNo superuser yet. Create the first one (this token works once, for one hour):\n` +
+          `\nNo superuser yet. Create the first one in the dashboard (this link works once, for one hour):\n` +
+            `  ${url}/_/#/install?token=${app.auth.installToken}\n` +
+            `or with curl:\n` +
             `  curl -X POST ${url}/api/collections/_superusers/records -H 'Authorization: ${app.auth.installToken}' ` +
             `-H 'Content-Type: application/json' -d '{"email":"you@example.com","password":"…","passwordConfirm":"…"}'\n` +
             `or run: forgebase superuser upsert EMAIL PASSWORD\n\n`,

@@ -51,6 +51,24 @@ export interface ContextDeps {
   logger: Logger;
   /** `ctx.run`: calls another function in the caller's scope. */
   run(ref: FunctionDefinition | string, args: unknown, from: CallScope): Promise<unknown>;
+  /** Adds the current trace's `traceparent` to headers, so a `ctx.fetch` callee joins the trace. */
+  inject?: ((headers: Record<string, string>) => Record<string, string>) | undefined;
+}
+
+/**
+ * The init of a `ctx.fetch` with the trace's headers added (W3C `traceparent`), unless the
+ * caller set them itself; unchanged when there is no trace.
+ */
+function withTraceHeaders(
+  input: string | URL | Request,
+  init: RequestInit | undefined,
+  inject: ContextDeps['inject'],
+): RequestInit | undefined {
+  const extra = inject?.({});
+  if (!extra || Object.keys(extra).length === 0) return init;
+  const headers = new Headers(init?.headers ?? (input instanceof Request ? input.headers : undefined));
+  for (const [k, v] of Object.entries(extra)) if (!headers.has(k)) headers.set(k, v);
+  return { ...init, headers };
 }
 
 /** The caller as `ctx.auth` shows it (null for anonymous and system calls). */
@@ -127,7 +145,7 @@ export function createContext(deps: ContextDeps, scope: CallScope): FunctionCont
         throw new FunctionUsageError(
           `${scope.fn}: ctx.fetch is for actions only (queries and mutations may run again on a conflict)`,
         );
-      return fetch(input, init);
+      return fetch(input, withTraceHeaders(input, init, deps.inject));
     }) as typeof fetch,
     mail: {
       send: (message) => {

@@ -4,6 +4,7 @@ import { DbError } from '../db/database.ts';
 import { errors } from '../errors/codes.ts';
 import type { MailMessage } from '../mail/mailer.ts';
 import type { Logger } from '../observability/logger.ts';
+import type { Tracing } from '../observability/tracing-types.ts';
 import type { RecordMethods } from '../records/record-api.ts';
 import type { RecordService } from '../records/record-service.ts';
 import type { Viewer } from '../rules/viewer.ts';
@@ -52,6 +53,8 @@ export interface FunctionServiceDeps {
   watch?: boolean;
   /** Checks a value against an args schema; throws the 400 with per-field errors. */
   checkArgs(schema: unknown, value: unknown): void | Promise<void>;
+  /** A span per call (`function module/export`), and the trace's headers on `ctx.fetch`. */
+  tracing?: Pick<Tracing, 'enabled' | 'span' | 'inject'>;
 }
 
 /** One export as `GET /api/functions` and `forgebase functions list` show it. */
@@ -137,6 +140,7 @@ export function createFunctionService(deps: FunctionServiceDeps) {
     env: deps.env,
     secrets: () => secrets,
     logger,
+    inject: deps.tracing?.enabled ? deps.tracing.inject : undefined,
     run: (ref: FunctionDefinition | string, args: unknown, from: CallScope) => {
       const target = find(ref);
       if (!target || !CALLABLE.has(target.kind)) {
@@ -151,8 +155,24 @@ export function createFunctionService(deps: FunctionServiceDeps) {
   };
   const contextFor = (scope: CallScope): FunctionContext => createContext(contextDeps, scope);
 
+  /** Runs one export's handler, in a span of its own when tracing is on. */
+  function invoke(
+    e: FunctionEntry,
+    ctx: FunctionContext,
+    input: unknown,
+    request?: unknown,
+  ): Promise<unknown> {
+    const tracing = deps.tracing;
+    if (!tracing?.enabled) return run(e, ctx, input, request);
+    return tracing.span(`function ${e.module}/${e.name}`, () => run(e, ctx, input, request), {
+      'forgebase.function': `${e.module}/${e.name}`,
+      'forgebase.function.kind': e.kind,
+      'forgebase.function.isolated': e.isolated,
+    });
+  }
+
   /** Runs one export's handler: in-process, or in the sandbox for an isolated one. */
-  async function invoke(e: FunctionEntry, ctx: FunctionContext, input: unknown, request?: unknown) {
+  async function run(e: FunctionEntry, ctx: FunctionContext, input: unknown, request?: unknown) {
     if (!e.isolated) return e.def!.handler(ctx, input);
     const sandboxed = modules.get(e.module)?.sandboxed;
     if (!sandboxed) throw new Error(`${e.module}/${e.name}: its sandbox is not loaded`);

@@ -24,6 +24,7 @@ import { backupRoutes } from './routes/backups.ts';
 import { batchRoutes } from './routes/batch.ts';
 import { collectionRoutes } from './routes/collections.ts';
 import { cronRoutes } from './routes/crons.ts';
+import { dashboardRoutes } from './routes/dashboard.ts';
 import { databaseRoutes } from './routes/databases.ts';
 import { databaseHranaRoutes } from './routes/databases-hrana.ts';
 import { docsRoutes } from './routes/docs.ts';
@@ -197,6 +198,7 @@ export async function createHttpServer(deps: HttpDeps, logger: Logger): Promise<
     databaseHranaRoutes,
     // after every built-in route: a user route that clashes with one is refused
     functionRoutes,
+    dashboardRoutes,
     // last: `/*` takes only the GETs no other route takes
     publicRoutes,
   ];

@@ -11,6 +11,16 @@ export interface RecordChange {
   record: RecordValues;
 }
 
+/**
+ * An in-process listener of committed changes (`records.onChange`) and the actions it
+ * wants: a write no listener wants keeps nothing for after its commit, so a transaction
+ * of a million creates (an import) holds no per-record callback.
+ */
+export interface ChangeListener {
+  hear(change: RecordChange): void;
+  actions: ReadonlySet<RecordChange['action']>;
+}
+
 /** A change heard from the change log after commit: `record` is its superuser export. */
 export interface CommittedChange extends RecordChange {
   seq: number;

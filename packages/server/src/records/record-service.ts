@@ -7,7 +7,7 @@ import type { CollectionService } from '../schema/collection-service.ts';
 import type { Clock } from '../tools/clock.ts';
 import { type BatchOperation, runBatch } from './batch.ts';
 import { type CollectionPage, listCollections } from './collection-list.ts';
-import { type CommittedChange, createHookRegistry, type RecordChange } from './hooks.ts';
+import { type ChangeListener, type CommittedChange, createHookRegistry, type RecordChange } from './hooks.ts';
 import type { ListParams } from './list.ts';
 import { createWritePreparer } from './prepare-ops.ts';
 import type { RecordMethods, RecordTx } from './record-api.ts';
@@ -62,8 +62,12 @@ export function createRecordService({
   clock,
 }: RecordServiceDeps) {
   const qb: Kysely<any> = db.qb;
-  const listeners = new Set<(change: RecordChange) => void>();
-  const onChange = (listener: (change: RecordChange) => void): (() => void) => {
+  const listeners = new Set<ChangeListener>();
+  const onChange = (
+    hear: (change: RecordChange) => void,
+    actions: readonly RecordChange['action'][] = ['create', 'update', 'delete'],
+  ): (() => void) => {
+    const listener = { hear, actions: new Set(actions) };
     listeners.add(listener);
     return () => listeners.delete(listener);
   };
@@ -153,8 +157,8 @@ export function createRecordService({
 
     /**
      * Subscribes to changes this process committed, synchronously after each commit (not
-     * durable, no other node's changes); returns the unsubscribe function. Most consumers
-     * want `hooks.afterCommit` or `changes.follow` instead.
+     * durable, no other node's changes) of the given actions (all by default); returns the
+     * unsubscribe function. Most consumers want `hooks.afterCommit` or `changes.follow` instead.
      */
     onChange,
 
@@ -162,7 +166,10 @@ export function createRecordService({
      * Runs `fn` in one write transaction with record methods bound to it: everything it
      * reads sees its own writes, and everything it writes commits or rolls back together.
      * Keep it short: on SQLite it holds the writer. Called inside another transaction's
-     * work (a hook), it joins that transaction as a savepoint.
+     * work (a hook), it joins that transaction as a savepoint. Each write of `fn` is a
+     * savepoint of its own, so a refused one leaves the others; `savepoints: false` (bulk
+     * work that ends on its first error, an import) writes straight into the transaction,
+     * half the statements on PostgreSQL, where a failed statement then aborts the whole.
      *
      * @example
      * await records.inTransaction(async (r) => {
@@ -170,7 +177,9 @@ export function createRecordService({
      *   await r.update('stock', itemId, { 'count-': 1 }, viewer);
      * });
      */
-    inTransaction<T>(fn: (records: RecordTx) => Promise<T>): Promise<T> {
+    inTransaction<T>(fn: (records: RecordTx) => Promise<T>, opts: { savepoints?: boolean } = {}): Promise<T> {
+      if (opts.savepoints === false)
+        return write((tx) => fn({ ...recordMethods(core, tx, (op) => op(tx)), tx }));
       return write((tx) => fn(withTx(tx)));
     },
 

@@ -12,7 +12,7 @@ import type { PasswordValue } from '../schema/fields/password.ts';
 import type { RecordValues } from '../schema/record-values.ts';
 import type { Clock } from '../tools/clock.ts';
 import { randomString } from '../tools/id.ts';
-import type { RecordChange } from './hooks.ts';
+import type { ChangeListener, RecordChange } from './hooks.ts';
 import { type AuthWriteAccess, checkManagedFields, prepareValues } from './prepare.ts';
 import { decodeRow, exportRecord } from './record-codec.ts';
 import type { RecordFiles } from './record-files.ts';
@@ -39,7 +39,7 @@ export interface RecordWriterDeps {
   /** Where each change is appended, in the write's transaction. */
   changes: Pick<ChangeLog, 'append'>;
   /** Told of every change once its transaction has committed (in process). */
-  listeners: Set<(change: RecordChange) => void>;
+  listeners: Set<ChangeListener>;
   /** Deletes dropped record files after commit. */
   files?: RecordFiles | undefined;
   /** Hashes a new password (argon2id in auth/; injected so records need not import auth). */
@@ -119,9 +119,10 @@ export function createRecordWriter({
       action: change.action,
       record,
     });
-    if (listeners.size)
+    const hearing = [...listeners].filter((l) => l.actions.has(change.action));
+    if (hearing.length)
       tx.afterCommit(() => {
-        for (const l of listeners) l(change);
+        for (const l of hearing) l.hear(change);
       });
   }
 

@@ -98,10 +98,15 @@ for (const dialect of DIALECTS) {
     });
 
     test('a missing file is the JSON 404; /api/ and /_/ are never answered from the dir', async () => {
-      for (const path of ['/missing.html', '/api/secret.txt', '/api/', '/_/x.txt', '/_/']) {
+      for (const path of ['/missing.html', '/api/secret.txt', '/api/']) {
         const res = await fetch(t.url + path);
         assert.equal(res.status, 404, path);
         assert.deepEqual(await res.json(), NOT_FOUND, path);
+      }
+      // `/_/` is the dashboard's (docs/dashboard.md): the public dir's `_/x.txt` never shows
+      for (const path of ['/_/x.txt', '/_/']) {
+        const res = await fetch(t.url + path);
+        assert.notEqual(await res.text(), 'shadow', path);
       }
       const health = await fetch(`${t.url}/api/health`);
       assert.equal(((await health.json()) as { message: string }).message, 'API is healthy.');

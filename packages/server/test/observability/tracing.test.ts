@@ -5,6 +5,16 @@ import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
 import { tracesUrl } from '../../src/observability/tracing-otel.ts';
 import { DIALECTS, startTestApp, type TestApp } from '../support/app.ts';
+import { functionsDir } from '../support/functions.ts';
+
+/** An action that calls `url` through ctx.fetch and answers what it got back. */
+const PING_MODULE = `
+import { action } from '@forgebase/server/functions';
+export const ping = action(async (ctx, args) => {
+  const res = await ctx.fetch(args.url, { headers: { 'x-from': 'ping' } });
+  return { status: res.status };
+});
+`;
 
 interface ReceivedSpan {
   traceId: string;
@@ -74,9 +84,27 @@ for (const dialect of DIALECTS) {
   describe(`OpenTelemetry traces (${dialect})`, () => {
     let t: TestApp;
     let receiver: Awaited<ReturnType<typeof startReceiver>>;
+    let echo: {
+      url: string;
+      headers: Record<string, string | string[] | undefined>[];
+      close(): Promise<void>;
+    };
+    let fns: ReturnType<typeof functionsDir>;
     before(async () => {
       receiver = await startReceiver();
-      t = await startTestApp(dialect, { otelEndpoint: receiver.url });
+      fns = functionsDir({ 'calls.ts': PING_MODULE });
+      const seen: Record<string, string | string[] | undefined>[] = [];
+      const server = createServer((req, res) => {
+        seen.push(req.headers);
+        res.end('ok');
+      });
+      await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+      echo = {
+        url: `http://127.0.0.1:${(server.address() as { port: number }).port}/`,
+        headers: seen,
+        close: () => new Promise<void>((r) => server.close(() => r())),
+      };
+      t = await startTestApp(dialect, { otelEndpoint: receiver.url, functionsDir: fns.dir });
       await t.createCollection({
         name: 'posts',
         type: 'base',
@@ -88,6 +116,29 @@ for (const dialect of DIALECTS) {
     after(async () => {
       await t.close();
       await receiver.close();
+      await echo.close();
+      fns.remove();
+    });
+
+    test('a function call is a span of its request, and ctx.fetch carries the trace on', async () => {
+      const res = await t.request('POST', '/api/functions/calls/ping', {
+        body: { url: echo.url },
+        headers: { traceparent: `00-${TRACE_ID}-${CALLER_SPAN}-01`, 'x-request-id': `trace-${dialect}-fn` },
+      });
+      assert.equal(res.status, 200, JSON.stringify(res.body));
+      assert.deepEqual(res.body, { status: 200 });
+      await t.app.tracing.flush();
+      const request = receiver.spans.find(
+        (s) => s.attributes['forgebase.request_id'] === `trace-${dialect}-fn`,
+      );
+      const fn = receiver.spans.find((s) => s.name === 'function calls/ping' && s.traceId === TRACE_ID);
+      assert.ok(request && fn, receiver.spans.map((s) => s.name).join());
+      assert.equal(fn.parentSpanId, request.spanId);
+      assert.equal(fn.attributes['forgebase.function'], 'calls/ping');
+      assert.equal(fn.attributes['forgebase.function.kind'], 'action');
+      const call = echo.headers.at(-1);
+      assert.equal(call?.['x-from'], 'ping', 'the caller’s own headers are kept');
+      assert.equal(call?.traceparent, `00-${TRACE_ID}-${fn.spanId}-01`);
     });
 
     test('a request continues the caller’s traceparent; its statements are child spans', async () => {

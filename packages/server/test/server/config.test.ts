@@ -136,6 +136,7 @@ const httpDefaults = (dir: string) => ({
   origins: ['*'],
   publicDir: join(dir, 'fb_public'),
   indexFallback: false,
+  dashboardDir: '',
   queryTimeoutSeconds: 30,
 });
 
@@ -338,6 +339,7 @@ maxRequests = 5
   test('the HTTP keys: origins, public dir, index fallback, HTTPS pair, query timeout', () => {
     const dir = withToml(
       'origins = ["https://app.test", "https://*.app.test"]\npublic_dir = "site"\nindex_fallback = true\n' +
+        'dashboard_dir = "admin/dist"\n' +
         'https = "0.0.0.0:8443"\nhttps_cert = "tls/cert.pem"\nhttps_key = "tls/key.pem"\nquery_timeout_seconds = 5\n',
     );
     const config = loadConfig({}, {}, dir);
@@ -346,6 +348,7 @@ maxRequests = 5
         config.origins,
         config.publicDir,
         config.indexFallback,
+        config.dashboardDir,
         config.https,
         config.httpsCert,
         config.httpsKey,
@@ -354,6 +357,7 @@ maxRequests = 5
         ['https://app.test', 'https://*.app.test'],
         join(dir, 'site'),
         true,
+        join(dir, 'admin/dist'),
         '0.0.0.0:8443',
         join(dir, 'tls/cert.pem'),
         join(dir, 'tls/key.pem'),

@@ -1,0 +1,4 @@
+// Svelte 5 with runes everywhere in the dashboard.
+export default {
+  compilerOptions: { runes: true },
+};
