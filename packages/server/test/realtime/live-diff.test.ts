@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { applyDiff, diffItems, type LiveItem } from '../../src/realtime/live/diff.ts';
+import type { LiveDiffFrame } from '../../src/realtime/live/live-frames.ts';
 import { mayMatchKeys } from '../../src/realtime/live/read-set.ts';
 import { createRerunQueue } from '../../src/realtime/live/rerun-queue.ts';
 
@@ -27,6 +28,9 @@ describe('live diffs', () => {
     const before = items('abcd');
     const after = [before[1]!, { id: 'c', v: 1 }, before[3]!, before[0]!];
     const d = diff(before, after);
+    // the frame a client receives carries the diff as is
+    const frame: LiveDiffFrame = { type: 'live.diff', live: 'q', seq: 1, ...d, totalItems: 4 };
+    assert.deepEqual('removed' in frame && frame.removed, d.removed);
     assert.deepEqual(d, {
       removed: [{ id: 'a', index: 0 }],
       inserted: [{ index: 3, record: before[0] }],
