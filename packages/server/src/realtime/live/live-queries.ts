@@ -8,6 +8,7 @@ import { wasMember } from './key-range.ts';
 import { diffBody, liveResult, resultIds } from './live-result.ts';
 import { type BoundQuery, bindQuery, type RunnerDeps, withAuthRecord } from './live-runner.ts';
 import type { LiveSpec } from './live-spec.ts';
+import { createNaiveQueue } from './naive-queue.ts';
 import { createQueryIndex } from './query-index.ts';
 import { createRangeRegistry } from './range-registry.ts';
 import type { ReadSet } from './read-set.ts';
@@ -25,7 +26,8 @@ export interface LiveOptions {
   concurrency?: number;
   /**
    * Benchmarks only (`npm run bench:live`'s baseline): every live query is its own query
-   * and every change re-runs all of them (no sharing, no read sets).
+   * and every change re-runs all of them, each run on its own (no sharing, no read sets,
+   * no coalescing).
    */
   naive?: boolean;
 }
@@ -79,6 +81,7 @@ export function createLiveQueries(deps: LiveDeps) {
   let following: Following | undefined;
   let unhearSchema: (() => void) | undefined;
   const queue = createRerunQueue<SharedQuery>(deps.options?.concurrency ?? 4, rerun);
+  const naiveQueue = createNaiveQueue<SharedQuery>(deps.options?.concurrency ?? 4, rerun);
 
   function setReadSet(q: SharedQuery, readSet: ReadSet): void {
     index.remove(q);
@@ -214,11 +217,17 @@ export function createLiveQueries(deps: LiveDeps) {
     for (const row of rows) {
       seen = Math.max(seen, row.seq);
       refreshAuth(row, at);
-      const candidates = naive ? [...queries.values()] : index.candidates(row.collectionId);
-      for (const q of candidates) {
+      if (naive) {
+        for (const q of queries.values()) {
+          q.since ??= at;
+          naiveQueue.push(q);
+        }
+        continue;
+      }
+      for (const q of index.candidates(row.collectionId)) {
         if (queue.pending(q)) continue; // a re-run is coming anyway
         const before = q.range ? wasMember(q.range, row.recordId) : undefined;
-        if (naive || affects(q, row, before)) markDirty(q, at);
+        if (affects(q, row, before)) markDirty(q, at);
       }
       ranges.apply(row);
     }
