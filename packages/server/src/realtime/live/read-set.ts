@@ -67,6 +67,12 @@ function constant(op: Operand, viewer: Viewer): KeyValue | undefined {
   return undefined;
 }
 
+/**
+ * Field types whose `=` is plain equality of the stored value (no date or JSON
+ * normalisation), so a record's value can be compared with the literal in memory.
+ */
+const KEY_TYPES = new Set(['text', 'email', 'url', 'select', 'relation', 'number']);
+
 /** `field = constant` conjuncts of an expression (a top-level AND chain) into `out`. */
 function collectKeys(expr: Expr, c: Collection, viewer: Viewer, out: Map<string, KeyValue>): void {
   if (expr.kind === 'and') {
@@ -79,10 +85,11 @@ function collectKeys(expr: Expr, c: Collection, viewer: Viewer, out: Map<string,
     [expr.left, expr.right],
     [expr.right, expr.left],
   ] as const) {
-    if (field.kind !== 'identifier' || !c.fields.some((f) => f.name === field.name)) continue;
+    const f = field.kind === 'identifier' ? c.fields.find((x) => x.name === field.name) : undefined;
+    if (!f || !KEY_TYPES.has(f.type)) continue;
     const v = constant(value, viewer);
     // two different values for one field match nothing: keep the first (still a superset)
-    if (v !== undefined && !out.has(field.name)) out.set(field.name, v);
+    if (v !== undefined && !out.has(f.name)) out.set(f.name, v);
   }
 }
 
