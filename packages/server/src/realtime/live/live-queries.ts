@@ -280,6 +280,11 @@ export function createLiveQueries(deps: LiveDeps) {
       forget(sub);
       return;
     }
+    if (byClient.get(sub.client)?.get(sub.id) !== sub) {
+      // the subscription ended while its new query ran (unlive, the socket closed)
+      if (next.subs.size === 0) drop(next);
+      return;
+    }
     const prev = sub.query;
     prev.subs.delete(sub);
     if (prev.subs.size === 0) drop(prev);
@@ -312,14 +317,15 @@ export function createLiveQueries(deps: LiveDeps) {
       if (mine?.has(id)) throw errors.badRequest('A live query with this id is open already.');
       if ((mine?.size ?? 0) >= maxPerSocket)
         throw errors.badRequest(`At most ${maxPerSocket} live queries can be open on one socket.`);
-      const q = await shared(client, spec);
+      let q = await shared(client, spec);
+      // it went away in the moment since (its last subscriber left): make it anew
+      while (q.closed) q = await shared(client, spec);
       if (client.closed) {
         if (q.subs.size === 0) drop(q);
         return;
       }
       mine = byClient.get(client) ?? new Map<string, LiveSub>();
       byClient.set(client, mine);
-      if (mine.has(id)) throw errors.badRequest('A live query with this id is open already.');
       const sub: LiveSub = { client, id, spec, query: q };
       mine.set(id, sub);
       client.liveQueries++;
