@@ -40,6 +40,22 @@ function rawGet(url: string): Promise<string> {
   });
 }
 
+/** A 1×1 PNG, for the upload and its thumbnail. */
+const PNG = Buffer.from(
+  'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==',
+  'base64',
+);
+
+/** Opens the dashboard and signs in as the suite's superuser (created by the install test). */
+async function signInOn(page: Page, url: string): Promise<void> {
+  await page.goto(`${url}/_/`);
+  await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+  await page.getByLabel('Email').fill(EMAIL);
+  await page.getByLabel('Password').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('heading', { name: 'Collections' }).waitFor();
+}
+
 async function shot(page: Page, name: string): Promise<void> {
   mkdirSync(SHOTS, { recursive: true });
   await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
@@ -182,15 +198,117 @@ describe('the dashboard at /_/', { skip: SKIP }, () => {
         }
       });
 
+      test('a collection with several field types and rules, its records added, edited, filtered, deleted, a file and a live record', async () => {
+        const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
+        page.on('dialog', (d) => void d.accept());
+        try {
+          await signInOn(page, url);
+          await page.getByRole('link', { name: 'New collection' }).click();
+          await page.getByRole('heading', { name: 'New collection' }).waitFor();
+          await page.getByLabel('Name', { exact: true }).fill('notes');
+          const addField = async (type: string, name: string) => {
+            await page.getByLabel('New field type').selectOption(type);
+            await page.getByRole('button', { name: 'Add field' }).click();
+            await page.getByLabel('Field name').last().fill(name);
+          };
+          await addField('text', 'title');
+          await page.getByRole('group', { name: 'Field title' }).getByLabel('Required').check();
+          await addField('number', 'count');
+          await addField('bool', 'done');
+          await addField('select', 'kind');
+          await page
+            .getByRole('group', { name: 'Field kind' })
+            .getByLabel('Values (comma separated)')
+            .fill('idea, task');
+          await addField('file', 'photo');
+          // a rule the server refuses is reported, and nothing is created
+          await page.getByLabel('Lock list rule').uncheck();
+          await page.getByLabel('List rule', { exact: true }).fill('nosuchfield = 1');
+          await page.getByRole('button', { name: 'Create collection' }).click();
+          await page.getByRole('alert').waitFor();
+          await page.getByLabel('List rule', { exact: true }).fill('');
+          await page.getByLabel('Lock view rule').uncheck();
+          await page.getByRole('button', { name: 'Create collection' }).click();
+          await page.getByRole('heading', { name: /^notes/ }).waitFor();
+          const notes = await app.collections.get('notes');
+          assert.deepEqual([notes.listRule, notes.viewRule, notes.createRule], ['', '', null]);
+          await shot(page, `${dialect}-collection-new`);
+
+          // add two records through the form, one with a file
+          for (const [title, count] of [
+            ['first note', '3'],
+            ['second note', '7'],
+          ] as const) {
+            await page.getByRole('button', { name: 'New record' }).click();
+            const form = page.getByRole('form', { name: 'New record' });
+            await form.getByLabel('title').fill(title);
+            await form.getByLabel('count').fill(count);
+            await form.getByLabel('kind').selectOption('task');
+            if (title === 'first note')
+              await form
+                .getByLabel('photo')
+                .setInputFiles({ name: 'dot.png', mimeType: 'image/png', buffer: PNG });
+            await form.getByRole('button', { name: 'Create record' }).click();
+            await page.getByRole('cell', { name: title }).waitFor();
+          }
+          const thumb = page.getByRole('img', { name: /^dot.*\.png$/ });
+          await thumb.waitFor();
+          await page.waitForFunction(
+            '[...document.querySelectorAll("img.thumb")].some((i) => i.naturalWidth > 0)',
+          );
+
+          // edit one
+          const first = (await app.records.asSystem().list('notes', { filter: "title = 'first note'" }))
+            .items[0] as {
+            id: string;
+          };
+          await page.getByRole('button', { name: `Edit ${first.id}` }).click();
+          const edit = page.getByRole('form', { name: `Edit record ${first.id}` });
+          await edit.getByLabel('title').fill('first note, edited');
+          await edit.getByLabel('done').check();
+          await edit.getByRole('button', { name: 'Save record' }).click();
+          await page.getByRole('cell', { name: 'first note, edited' }).waitFor();
+          const edited = await app.records.asSystem().view('notes', first.id);
+          assert.equal(edited.done, true);
+
+          // filter, and a filter the server refuses
+          await page.getByLabel('Filter').fill('count > 5');
+          await page.getByRole('button', { name: 'Apply filter' }).click();
+          await page.getByRole('cell', { name: 'first note, edited' }).waitFor({ state: 'detached' });
+          await page.getByRole('cell', { name: 'second note' }).waitFor();
+          await page.getByLabel('Filter').fill('count >');
+          await page.getByRole('button', { name: 'Apply filter' }).click();
+          await page.getByRole('alert').waitFor();
+          await page.getByLabel('Filter').fill('');
+          await page.getByRole('button', { name: 'Apply filter' }).click();
+          await page.getByRole('cell', { name: 'first note, edited' }).waitFor();
+
+          // a record another client creates appears without a reload
+          await app.records.asSystem().create('notes', { title: 'from another client', count: 1 });
+          await page.getByRole('cell', { name: 'from another client' }).waitFor();
+          await shot(page, `${dialect}-records`);
+
+          // delete (the confirmation is accepted)
+          const second = (await app.records.asSystem().list('notes', { filter: "title = 'second note'" }))
+            .items[0] as {
+            id: string;
+          };
+          await page.getByRole('button', { name: `Delete ${second.id}` }).click();
+          await page.getByRole('cell', { name: 'second note' }).waitFor({ state: 'detached' });
+          const left = await app.records.asSystem().list('notes', { sort: 'title' });
+          assert.deepEqual(
+            left.items.map((r) => r.title),
+            ['first note, edited', 'from another client'],
+          );
+        } finally {
+          await page.close();
+        }
+      });
+
       test('usable at 375 px wide: nothing overflows sideways', async () => {
         const page = await browser.newPage({ viewport: { width: 375, height: 740 } });
         try {
-          await page.goto(`${url}/_/`);
-          await page.getByRole('heading', { name: 'Sign in' }).waitFor();
-          await page.getByLabel('Email').fill(EMAIL);
-          await page.getByLabel('Password').fill(PASSWORD);
-          await page.getByRole('button', { name: 'Sign in' }).click();
-          await page.getByRole('heading', { name: 'Collections' }).waitFor();
+          await signInOn(page, url);
           const width = (await page.evaluate('document.documentElement.scrollWidth')) as number;
           assert.ok(width <= 375, `the page is ${width}px wide`);
           await shot(page, `${dialect}-collections-375px`);

@@ -27,6 +27,8 @@ import type { FunctionService } from './functions/function-service.ts';
 import { createHttpsRedirect } from './http/https-redirect.ts';
 import { createHttpServer } from './http/server.ts';
 import { checkArgs } from './http/validation.ts';
+import { createWebhookService, type WebhookService } from './jobs/webhooks/webhook-service.ts';
+import { createWebhookStore } from './jobs/webhooks/webhook-store.ts';
 import { createLogService, type LogService, type LogWriteOptions } from './logs/log-service.ts';
 import { LOG_MIGRATIONS } from './logs/migrations.ts';
 import { createMailer } from './mail/mailer.ts';
@@ -94,6 +96,8 @@ export interface App {
   functions: FunctionService | undefined;
   /** Tenant databases (`/api/databases`, `forgebase db`): `await databases.get()` loads the service. */
   databases: DatabasesHandle;
+  /** Webhooks on the change log (`/api/webhooks`); `webhooks.deliverDue()` sends what is due now. */
+  webhooks: WebhookService;
   http: FastifyInstance;
   /**
    * The tamper-evident audit log (docs/audit.md): `audit.append(entry, tx?)` inside the
@@ -324,6 +328,20 @@ export async function createApp(
     // a signed head every 10 minutes (with a signing key), retention behind a checkpoint
     crons.add('__fbAuditSign__', '*/10 * * * *', () => audit.signHead().then(() => undefined));
     crons.add('__fbAuditCleanup__', '0 */6 * * *', () => audit.prune().then(() => undefined));
+    const webhooks = createWebhookService({
+      db,
+      collections,
+      changes,
+      secrets,
+      clock,
+      logger,
+      metrics,
+      allowPrivate: config.webhooksAllowPrivate,
+      inject: tracing.inject,
+    });
+    crons.add('__fbWebhookDeliveriesCleanup__', '0 * * * *', () =>
+      webhooks.pruneDeliveries().then(() => undefined),
+    );
     const backups = createBackupService({
       db,
       blobs,
@@ -408,6 +426,7 @@ export async function createApp(
       {
         functions,
         databases,
+        webhooks,
         config,
         collections,
         records,
@@ -444,6 +463,8 @@ export async function createApp(
       ...(functions ? [{ name: 'functions', start: functions.start, stop: functions.stop }] : []),
       { name: 'realtime', start: realtime.start, stop: realtime.stop },
       { name: 'live', start: live.start, stop: live.stop },
+      // a durable change-log consumer and the claim loop of the deliveries
+      { name: 'webhooks', start: webhooks.start, stop: webhooks.stop },
       // drops cached tokens of records changed on other nodes
       { name: 'auth-tokens', start: auth.start, stop: auth.stop },
       // buffered request log entries written every second; the last ones by stop(), below
@@ -474,6 +495,7 @@ export async function createApp(
       crons,
       functions,
       databases,
+      webhooks,
       http,
       clock,
       audit,
@@ -550,6 +572,7 @@ function secretStores(db: Database, stores: SecretStore[], secrets: SecretBox): 
     ...stores,
     totpSecretStore(db),
     createS3Store(db, secrets).secretStore,
+    createWebhookStore(db, secrets).secretStore,
   ];
 }
 

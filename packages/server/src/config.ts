@@ -83,6 +83,8 @@ export interface Config {
   changesRetentionHours: number;
   /** Most live queries one realtime WebSocket may have open (docs/live-queries.md). */
   liveMaxPerSocket: number;
+  /** Webhooks may deliver to private, loopback and link-local addresses (off: SSRF guard). */
+  webhooksAllowPrivate: boolean;
   /** SMTP server for outgoing mail; unset = mail is logged instead of sent (development). */
   smtpHost?: string;
   smtpPort: number;
@@ -220,6 +222,7 @@ const ENV: Record<string, keyof Config> = {
   FORGEBASE_IDLE_TIMEOUT_SECONDS: 'idleTimeoutSeconds',
   FORGEBASE_CHANGES_RETENTION_HOURS: 'changesRetentionHours',
   FORGEBASE_LIVE_MAX_PER_SOCKET: 'liveMaxPerSocket',
+  FORGEBASE_WEBHOOKS_ALLOW_PRIVATE: 'webhooksAllowPrivate',
   FORGEBASE_BATCH_MAX_REQUESTS: 'batchMaxRequests',
   FORGEBASE_BATCH_ENABLED: 'batchEnabled',
   FORGEBASE_BATCH_TIMEOUT_SECONDS: 'batchTimeoutSeconds',
@@ -299,6 +302,7 @@ const TOML: Record<string, keyof Config> = {
   idle_timeout_seconds: 'idleTimeoutSeconds',
   changes_retention_hours: 'changesRetentionHours',
   live_max_per_socket: 'liveMaxPerSocket',
+  webhooks_allow_private: 'webhooksAllowPrivate',
   batch_max_requests: 'batchMaxRequests',
   batch_enabled: 'batchEnabled',
   batch_timeout_seconds: 'batchTimeoutSeconds',
@@ -403,6 +407,7 @@ function coerce(key: keyof Config, v: unknown, source: string): unknown {
     key === 'dev' ||
     key === 'batchEnabled' ||
     key === 'rateLimitsEnabled' ||
+    key === 'webhooksAllowPrivate' ||
     key === 'logsLogIp' ||
     key === 'logsLogAuthId' ||
     key === 'hideControls' ||
@@ -566,6 +571,7 @@ export function loadConfig(
     idleTimeoutSeconds: 60,
     changesRetentionHours: DEFAULT_CHANGES_RETENTION_HOURS,
     liveMaxPerSocket: 100,
+    webhooksAllowPrivate: false,
     batchMaxRequests: DEFAULT_BATCH_MAX_REQUESTS,
     smtpPort: 587,
     smtpTls: false,

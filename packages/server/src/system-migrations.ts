@@ -4,6 +4,7 @@ import { CHANGES_MIGRATIONS } from './changes/migrations.ts';
 import { CRONS_MIGRATIONS } from './crons/migrations.ts';
 import { DATABASES_MIGRATIONS } from './databases/migrations.ts';
 import type { SystemMigration } from './db/system-migrations.ts';
+import { WEBHOOKS_MIGRATIONS } from './jobs/webhooks/migrations.ts';
 import { S3_MIGRATIONS } from './s3/migrations.ts';
 import { CORE_MIGRATIONS } from './schema/migrations.ts';
 import { SECRETS_MIGRATIONS } from './secrets/migrations.ts';
@@ -23,4 +24,5 @@ export const SYSTEM_MIGRATIONS: readonly SystemMigration[] = [
   ...AUDIT_MIGRATIONS,
   ...SECRETS_MIGRATIONS,
   ...DATABASES_MIGRATIONS,
+  ...WEBHOOKS_MIGRATIONS,
 ];

@@ -30,6 +30,8 @@ const LAYERS: Record<string, number> = {
   databases: 55,
   // server functions: the registry, ctx and runtime over records, changes, storage and mail
   functions: 55,
+  // jobs and webhooks: over records, the change log, rules and the cron registry
+  jobs: 52,
   // services
   // the cron registry (maintenance jobs, automatic backups; later user crons)
   crons: 45,

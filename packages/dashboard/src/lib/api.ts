@@ -30,6 +30,7 @@ export function useToken(token: string): void {
 }
 
 export interface RequestOptions {
+  /** JSON, or a FormData sent as multipart (file uploads). */
   body?: unknown;
   /** Overrides the session's token (the install token). */
   token?: string;
@@ -44,13 +45,14 @@ export async function api<T = any>(method: string, path: string, opts: RequestOp
   const headers: Record<string, string> = {};
   const token = opts.token ?? authToken;
   if (token) headers.authorization = token;
-  if (opts.body !== undefined) headers['content-type'] = 'application/json';
+  const form = opts.body instanceof FormData;
+  if (opts.body !== undefined && !form) headers['content-type'] = 'application/json';
   let res: Response;
   try {
     res = await fetch(url, {
       method,
       headers,
-      body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
+      body: opts.body === undefined ? undefined : form ? (opts.body as FormData) : JSON.stringify(opts.body),
     });
   } catch {
     throw new ApiError(0, 'The server cannot be reached.');

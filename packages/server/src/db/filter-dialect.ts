@@ -71,4 +71,10 @@ export interface FilterDialect {
    * the text itself on SQLite, jsonb on PostgreSQL.
    */
   jsonText(text: RawBuilder<unknown>): RawBuilder<unknown>;
+  /**
+   * Locks the rows a claim's SELECT picks for its transaction and skips rows another
+   * transaction holds (PostgreSQL `FOR UPDATE SKIP LOCKED`), so nodes claiming work from one
+   * table never take the same row; SQLite has one writer, so the query stays as it is.
+   */
+  lockForClaim<Q extends { forUpdate(): Q; skipLocked(): Q }>(query: Q): Q;
 }

@@ -33,6 +33,8 @@ export interface SystemTables {
   _user_secrets: UserSecretsTable;
   _databases: DatabasesTable;
   _database_tokens: DatabaseTokensTable;
+  _webhooks: WebhooksTable;
+  _webhook_deliveries: WebhookDeliveriesTable;
 }
 
 /**
@@ -282,4 +284,50 @@ export interface DatabaseTokensTable {
   read_only: number;
   expires: string;
   created: string;
+}
+
+/** A webhook (jobs/webhooks/): `events` is a JSON array, `secret` sealed, `enabled` 0 or 1. */
+export interface WebhooksTable {
+  id: string;
+  collection_id: string;
+  events: string;
+  url: string;
+  secret: string;
+  filter: string;
+  enabled: number;
+  /** Deliveries in a row that failed after their last attempt (reset by a success). */
+  failures: number;
+  disabled_reason: string;
+  /** The newest change seq when it was made: only later changes are delivered. */
+  from_seq: number | string;
+  created: string;
+  updated: string;
+}
+
+/** One delivery of a change to a webhook; BIGINT columns come back as strings from pg. */
+export interface WebhookDeliveriesTable {
+  id: string;
+  webhook_id: string;
+  dedup_key: string;
+  event_id: string;
+  change_seq: number | string;
+  event: string;
+  record_id: string;
+  body: string;
+  /** `pending`, `succeeded` or `failed`. */
+  state: string;
+  attempts: number;
+  /** Epoch ms of the next attempt. */
+  next_at: number | string;
+  /** Epoch ms until which a node holds the delivery (0: free). */
+  lease_until: number | string;
+  lease_owner: string;
+  status_code: number;
+  duration_ms: number;
+  response: string;
+  error: string;
+  /** The delivery this one sends again ('' for none). */
+  redelivery_of: string;
+  created: string;
+  updated: string;
 }

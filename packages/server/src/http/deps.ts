@@ -6,6 +6,7 @@ import type { CronRegistry } from '../crons/cron-registry.ts';
 import type { DatabasesHandle } from '../databases/lazy-databases.ts';
 import type { FileService } from '../files/file-service.ts';
 import type { FunctionService } from '../functions/function-service.ts';
+import type { WebhookService } from '../jobs/webhooks/webhook-service.ts';
 import type { LogService } from '../logs/log-service.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
@@ -47,6 +48,8 @@ export interface HttpDeps {
   functions?: FunctionService | undefined;
   /** Tenant databases (`/api/databases`), loaded by the first request that needs them. */
   databases: DatabasesHandle;
+  /** Webhooks on the change log (`/api/webhooks`). */
+  webhooks: WebhookService;
   logger: Logger;
   /** Request counts and latencies (`GET /metrics`), recorded by the request-metrics hooks. */
   metrics: Metrics;

@@ -44,6 +44,7 @@ import { settingsRoutes } from './routes/settings.ts';
 import { signInMethodRoutes } from './routes/sign-in-methods.ts';
 import { storageRoutes } from './routes/storage.ts';
 import { storageTusRoutes } from './routes/storage-tus.ts';
+import { webhookRoutes } from './routes/webhooks.ts';
 import { registerTimeouts, serverTimeoutOptions } from './timeouts.ts';
 import { registerUnreadBodyDrain } from './unread-body.ts';
 import { registerValidation } from './validation.ts';
@@ -196,6 +197,7 @@ export async function createHttpServer(deps: HttpDeps, logger: Logger): Promise<
     metricsRoutes,
     databaseRoutes,
     databaseHranaRoutes,
+    webhookRoutes,
     // after every built-in route: a user route that clashes with one is refused
     functionRoutes,
     dashboardRoutes,

@@ -88,6 +88,7 @@ for (const dialect of DIALECTS) {
         { id: '__fbChangesCleanup__', expression: '*/10 * * * *' },
         { id: '__fbLogsCleanup__', expression: '0 */6 * * *' },
         { id: '__fbTusCleanup__', expression: '0 * * * *' },
+        { id: '__fbWebhookDeliveriesCleanup__', expression: '0 * * * *' },
       ]);
       assert.equal(await pb.crons.run('__fbChangesCleanup__'), true);
       assert.equal(await status(() => pb.crons.run('__nope__')), 404);

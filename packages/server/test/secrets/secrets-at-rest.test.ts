@@ -238,7 +238,7 @@ for (const dialect of DIALECTS) {
       // rotateSecrets finds nothing left to do
       assert.deepEqual(
         (await app.rotateSecrets()).map((x) => x.resealed),
-        [0, 0, 0, 0, 0],
+        [0, 0, 0, 0, 0, 0],
       );
 
       // a wrong key (nor the previous one) is refused at start, with a clear message

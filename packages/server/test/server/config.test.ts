@@ -24,6 +24,7 @@ log_level = "warn"
 log_requests = false
 body_limit = 1000
 changes_retention_hours = 24
+webhooks_allow_private = true
 batch_max_requests = 7
 smtp_host = "smtp.toml"
 smtp_port = 2525
@@ -215,6 +216,7 @@ describe('loadConfig', () => {
       logRequests: true,
       bodyLimit: DEFAULT_BODY_LIMIT,
       changesRetentionHours: DEFAULT_CHANGES_RETENTION_HOURS,
+      webhooksAllowPrivate: false,
       batchMaxRequests: DEFAULT_BATCH_MAX_REQUESTS,
       ...SETTINGS_DEFAULTS,
       ...MAIL_AUTH_DEFAULTS,
@@ -237,6 +239,7 @@ describe('loadConfig', () => {
       logRequests: false,
       bodyLimit: 1000,
       changesRetentionHours: 24,
+      webhooksAllowPrivate: true,
       batchMaxRequests: 7,
       ...SETTINGS_DEFAULTS,
       s3Enabled: true,
@@ -261,6 +264,7 @@ describe('loadConfig', () => {
       FORGEBASE_LOG_REQUESTS: 'on',
       FORGEBASE_BODY_LIMIT: '2000',
       FORGEBASE_CHANGES_RETENTION_HOURS: '48',
+      FORGEBASE_WEBHOOKS_ALLOW_PRIVATE: 'off',
       FORGEBASE_BATCH_MAX_REQUESTS: '9',
       FORGEBASE_SMTP_HOST: 'smtp.env',
       FORGEBASE_SMTP_TLS: 'off',
@@ -284,6 +288,7 @@ describe('loadConfig', () => {
       logRequests: true,
       bodyLimit: 2000,
       changesRetentionHours: 48,
+      webhooksAllowPrivate: false,
       batchMaxRequests: 9,
       ...SETTINGS_DEFAULTS,
       s3Enabled: true,

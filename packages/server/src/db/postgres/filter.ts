@@ -10,6 +10,7 @@ function pgPath(path: (string | number)[]): string {
 
 /** FilterDialect for PostgreSQL: JSON values are compared as jsonb, so numbers compare as numbers. */
 export const pgFilter: FilterDialect = {
+  lockForClaim: (query) => query.forUpdate().skipLocked(),
   ident: quoteIdent,
   bool: (value) => value,
   decodeBool: (value) => value === true,

@@ -10,6 +10,7 @@ function jsonPath(path: (string | number)[]): string {
 
 /** FilterDialect for SQLite (JSON values compared as SQLite values, FTS5 for search). */
 export const sqliteFilter: FilterDialect = {
+  lockForClaim: (query) => query,
   ident: quoteIdent,
   // SQLite has no boolean type: TRUE is 1
   bool: (value) => (value ? 1 : 0),
