@@ -15,6 +15,7 @@ import { registerSecretsCommand } from './commands/secrets.ts';
 import { registerSeedCommand } from './commands/seed.ts';
 import { registerServeCommand } from './commands/serve.ts';
 import { registerSuperuserCommand } from './commands/superuser.ts';
+import { registerTypegenCommand } from './commands/typegen.ts';
 
 const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
   version: string;
@@ -46,6 +47,7 @@ registerLogsCommand(program);
 registerFunctionsCommand(program);
 registerAuditCommand(program);
 registerDbCommand(program);
+registerTypegenCommand(program);
 
 program.parseAsync(process.argv).catch((e: unknown) => {
   process.stderr.write(`forgebase: ${errorText(e)}\n`);

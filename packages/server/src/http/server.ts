@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import Fastify, { type FastifyInstance, LogController } from 'fastify';
-import type { Logger } from '../observability/logger.ts';
+import { type Logger, lazyChildLogger } from '../observability/logger.ts';
 import { parseFields, pickFields } from '../records/pick-fields.ts';
 import { registerBodyParsers } from './body.ts';
 import { registerClientIp } from './client-ip.ts';
@@ -75,6 +75,8 @@ export async function createHttpServer(deps: HttpDeps, logger: Logger): Promise<
     loggerInstance: logger,
     // request lines are written by our own onResponse hook (one line, when enabled)
     logController: new LogController({ disableRequestLogging: true }),
+    // `req.log` is made when a request logs something, not for every request
+    childLoggerFactory: (parent, bindings, options) => lazyChildLogger(parent as Logger, bindings, options),
     bodyLimit: deps.config.bodyLimit,
     // --https: this server speaks TLS with the configured pair (app.start adds the redirect)
     ...(deps.config.https && deps.config.httpsCert && deps.config.httpsKey

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { lazyChildLogger, redactSecrets } from '../../src/observability/logger.ts';
 import { testConfig } from '../support/app.ts';
 import { captureLogger } from '../support/log-capture.ts';
 
@@ -32,5 +33,66 @@ describe('logger redaction', () => {
     ])
       assert.ok(!text.includes(secret), `${secret} was logged: ${text}`);
     assert.equal(lines[0]?.config.smtpPassword, '[redacted]');
+  });
+});
+
+describe('lazyChildLogger', () => {
+  test('makes the child only when a line is logged at an enabled level, with its bindings', () => {
+    const { logger, lines } = captureLogger();
+    logger.level = 'warn';
+    let made = 0;
+    const parent = new Proxy(logger, {
+      get(target, key, receiver) {
+        if (key === 'child')
+          return (...args: Parameters<typeof logger.child>) => {
+            made++;
+            return target.child(...args);
+          };
+        return Reflect.get(target, key, receiver);
+      },
+    });
+    const child = lazyChildLogger(parent, { reqId: 'r-1' });
+    child.info('not at this level');
+    child.debug({ a: 1 }, 'nor this');
+    assert.equal(made, 0);
+    assert.equal(child.level, 'warn');
+    child.warn({ user: { password: 'p-1' } }, 'logged');
+    child.error('again');
+    assert.equal(made, 1);
+    const logged = lines.filter((l) => l.reqId === 'r-1').map((l) => [l.msg, l.user?.password]);
+    assert.deepEqual(logged, [
+      ['logged', '[redacted]'],
+      ['again', undefined],
+    ]);
+  });
+});
+
+describe('redactSecrets', () => {
+  test('errors keep their message, stack and type; a secret inside one is censored', () => {
+    const { logger, lines } = captureLogger();
+    const err = Object.assign(new TypeError('boom'), { config: { smtpPassword: 'smtp-pw-2' }, code: 'E_X' });
+    logger.error({ err }, 'failed');
+    logger.error({ err: new Error('plain') }, 'failed too');
+    const [first, second] = lines;
+    assert.equal(first?.err.message, 'boom');
+    assert.equal(first?.err.type, 'TypeError');
+    assert.equal(first?.err.code, 'E_X');
+    assert.match(first?.err.stack, /TypeError: boom/);
+    assert.equal(first?.err.config.smtpPassword, '[redacted]');
+    assert.equal(err.config.smtpPassword, 'smtp-pw-2', 'the logged object itself is not changed');
+    assert.equal(second?.err.message, 'plain');
+  });
+
+  test('headers and arrays are searched; an object without secrets is passed as it is', () => {
+    const { logger, lines } = captureLogger();
+    logger
+      .child({ reqId: 'r-2' })
+      .info({ req: { headers: { authorization: 'Bearer abc' } }, list: [{ password: 'p-2' }, 'ok'] }, 'x');
+    const [line] = lines;
+    assert.equal(line?.reqId, 'r-2');
+    assert.equal(line?.req.headers.authorization, '[redacted]');
+    assert.deepEqual(line?.list, [{ password: '[redacted]' }, 'ok']);
+    const clean = { method: 'GET', nested: { url: '/x' } };
+    assert.equal(redactSecrets(clean), clean);
   });
 });
