@@ -1,13 +1,11 @@
 import assert from 'node:assert/strict';
-import { cpSync, mkdtempSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { ArgsOf, FunctionRef, ListResult, RecordModel, ResultOf } from '../src/index.ts';
 import { createApi } from '../src/index.ts';
 import { createUseLive } from '../src/react.ts';
 import { readable } from '../src/svelte.ts';
 import { startDropProxy } from './support/drop-proxy.ts';
-import { client, DIALECTS, startTestApp, type TestApp, Waiter } from './support/server.ts';
+import { client, DIALECTS, startTodosApp, type TestApp, Waiter } from './support/server.ts';
 import type * as todos from './types/fixtures/fb_functions/todos.ts';
 
 type Api = {
@@ -22,26 +20,11 @@ const titles = (p: Page) => (p?.items ?? []).map((r) => r.title);
 for (const dialect of DIALECTS) {
   describe(`client live queries (${dialect})`, () => {
     let t: TestApp;
-    let fnDir: string;
+    let close: () => Promise<void>;
     before(async () => {
-      fnDir = mkdtempSync(join(import.meta.dirname, 'types', '.out-live-'));
-      cpSync(join(import.meta.dirname, 'types/fixtures/fb_functions'), fnDir, { recursive: true });
-      t = await startTestApp(dialect, { functionsDir: fnDir });
-      await t.createCollection({
-        name: 'todos',
-        type: 'base',
-        listRule: '',
-        fields: [
-          { name: 'title', type: 'text' },
-          { name: 'owner', type: 'text' },
-          { name: 'done', type: 'bool' },
-        ],
-      });
+      ({ t, close } = await startTodosApp(dialect, { listRule: '' }));
     });
-    after(async () => {
-      await t.close();
-      rmSync(fnDir, { recursive: true, force: true });
-    });
+    after(() => close());
 
     const write = async (method: string, path: string, body?: unknown) => {
       const res = await t.request(method, path, { token: 'superuser', body });
