@@ -7,23 +7,17 @@ import { join } from 'node:path';
 import { killAll, rssMiB, waitHealthy } from './processes.ts';
 import { openMany, openSse, openWs, type Sink, type Subscriber } from './realtime-clients.ts';
 import { call } from './seed.ts';
+import { envInt, percentile } from './stats.ts';
 import { cleanupAll, prepareTarget, SUPERUSER } from './targets.ts';
 
-const int = (name: string, fallback: number) => {
-  const n = Number(process.env[name] ?? fallback);
-  if (!Number.isInteger(n) || n <= 0) throw new Error(`${name} must be a positive integer`);
-  return n;
-};
+const int = envInt;
 const CLIENTS = int('BENCH_CLIENTS', 10_000);
 const RATE = int('BENCH_RATE', 100);
 const DURATION = int('BENCH_DURATION', 10);
 const BROADCAST_WRITES = int('BENCH_BROADCAST_WRITES', 5);
 const TRANSPORTS = (process.env.BENCH_TRANSPORTS ?? 'sse,ws').split(',').map((s) => s.trim());
 const log = (msg: string) => process.stderr.write(`${msg}\n`);
-const pct = (xs: number[], p: number) =>
-  xs.length
-    ? [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((xs.length * p) / 100))]!
-    : Number.NaN;
+const pct = percentile;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Waits until `sink` has `expected` events, or `ms` passed since the last arrival. */

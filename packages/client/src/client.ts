@@ -12,6 +12,7 @@ import {
   type FunctionRef,
 } from './functions/functions.ts';
 import { createTransport, type SendOptions, type Transport } from './http/transport.ts';
+import { LiveQuery } from './realtime/live.ts';
 import { Realtime } from './realtime/realtime.ts';
 import type { WebSocketFactory } from './realtime/socket.ts';
 import { Batch } from './records/batch.ts';
@@ -125,6 +126,15 @@ export class ForgeBase<S extends Schema = UntypedSchema> {
   /** Calls a query function (reads with the caller's rules). */
   query<F extends Ref<'query'>>(fn: F, ...args: ArgsParam<Args<F>>): Promise<Result<F>> {
     return callFunction(this.transport, fn, args[0]);
+  }
+
+  /**
+   * A live query function (docs/live-queries.md): its result, then every change to it as
+   * writes change what it read. A Svelte store; `ready()` gives the first result.
+   */
+  live<F extends Ref<'query'>>(fn: F | string, ...args: ArgsParam<Args<F>>): LiveQuery<Result<F>> {
+    const path = typeof fn === 'string' ? fn : fn.path;
+    return new LiveQuery(this.#ctx.realtime, { function: path, args: args[0] ?? {} });
   }
 
   /** Calls a mutation function (one transaction). */

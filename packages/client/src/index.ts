@@ -39,6 +39,7 @@ export {
   type ResultOf,
 } from './functions/functions.ts';
 export type { SendOptions, Transport } from './http/transport.ts';
+export { applyLiveDiff, type LiveListOptions, LiveQuery, type LiveTarget } from './realtime/live.ts';
 export { Realtime, type RealtimeEvent, type SubscribeOptions } from './realtime/realtime.ts';
 export { type Frame, RealtimeSocket, SocketError } from './realtime/socket.ts';
 export { Batch, type BatchResult } from './records/batch.ts';

@@ -1,11 +1,9 @@
 import assert from 'node:assert/strict';
-import { cpSync, mkdtempSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { createClient as libsql } from '@libsql/client';
 import type { ArgsOf, FunctionRef, ResultOf } from '../src/index.ts';
 import { ClientError, createApi, type ForgeBase } from '../src/index.ts';
-import { client, DIALECTS, startTestApp, type TestApp } from './support/server.ts';
+import { client, DIALECTS, startTodosApp, type TestApp } from './support/server.ts';
 import type * as todos from './types/fixtures/fb_functions/todos.ts';
 
 /** The Api typegen writes for the fixture module, spelled out. */
@@ -22,28 +20,12 @@ for (const dialect of DIALECTS) {
   describe(`client functions and databases (${dialect})`, () => {
     let t: TestApp;
     let fb: ForgeBase;
-    let fnDir: string;
+    let close: () => Promise<void>;
     before(async () => {
-      fnDir = mkdtempSync(join(import.meta.dirname, 'types', '.out-fn-'));
-      cpSync(join(import.meta.dirname, 'types/fixtures/fb_functions'), fnDir, { recursive: true });
-      t = await startTestApp(dialect, { functionsDir: fnDir });
+      ({ t, close } = await startTodosApp(dialect, { listRule: '', updateRule: '' }));
       fb = client(t.url, t.superuserToken);
-      await t.createCollection({
-        name: 'todos',
-        type: 'base',
-        listRule: '',
-        updateRule: '',
-        fields: [
-          { name: 'title', type: 'text' },
-          { name: 'owner', type: 'text' },
-          { name: 'done', type: 'bool' },
-        ],
-      });
     });
-    after(async () => {
-      await t.close();
-      rmSync(fnDir, { recursive: true, force: true });
-    });
+    after(() => close());
 
     test('query, mutation and action calls answer the typed results', async () => {
       const a = await fb.collection('todos').create({ title: 'one', owner: 'u1' });

@@ -40,6 +40,8 @@ import { createMetrics, type Metrics } from './observability/metrics.ts';
 import { createTracing } from './observability/tracing.ts';
 import type { Tracing } from './observability/tracing-types.ts';
 import { createRealtimeHub, type HubOptions, type RealtimeHub } from './realtime/hub.ts';
+import { registerLiveMetrics } from './realtime/live/live-metrics.ts';
+import { createLiveQueries, type LiveOptions, type LiveQueries } from './realtime/live/live-queries.ts';
 import { createRecordFiles } from './records/record-files.ts';
 import { createRecordService, type RecordService } from './records/record-service.ts';
 import { ruleProblem } from './rules/rule-condition.ts';
@@ -81,6 +83,8 @@ export interface App {
   files: FileService;
   migrations: MigrationRunner;
   realtime: RealtimeHub;
+  /** Live queries (docs/live-queries.md): `live.stats()` for tests and benchmarks. */
+  live: LiveQueries;
   storage: StorageService;
   /** The runtime settings (GET/PATCH /api/settings), for commands and tests. */
   settings: SettingsService;
@@ -136,6 +140,8 @@ export async function createApp(
     logger?: Logger;
     applyMigrations?: boolean;
     realtime?: HubOptions;
+    /** Limits of live queries (per socket, re-runs in flight). */
+    live?: LiveOptions;
     clock?: Clock;
     /** How request log writes are batched (tests shorten the flush interval). */
     logWrites?: LogWriteOptions;
@@ -275,6 +281,18 @@ export async function createApp(
       options: opts.realtime ?? {},
     });
     metrics.watch({ db, realtime });
+    const live = createLiveQueries({
+      db,
+      changes,
+      collections,
+      records,
+      logger,
+      functions: () => functions,
+      send: realtime.push,
+      onSchemaChange: collections.onReload,
+      options: { maxPerSocket: config.liveMaxPerSocket, ...opts.live },
+    });
+    registerLiveMetrics(metrics, live);
     const storage = createStorageService({
       db,
       blobs,
@@ -433,6 +451,7 @@ export async function createApp(
         auth,
         files,
         realtime,
+        live,
         storage,
         s3,
         tus,
@@ -464,6 +483,7 @@ export async function createApp(
       // the worker pool, after the functions that define most jobs; stopped before them
       { name: 'jobs', start: jobs.start, stop: jobs.stop },
       { name: 'realtime', start: realtime.start, stop: realtime.stop },
+      { name: 'live', start: live.start, stop: live.stop },
       // a durable change-log consumer and the claim loop of the deliveries
       { name: 'webhooks', start: webhooks.start, stop: webhooks.stop },
       // drops cached tokens of records changed on other nodes
@@ -488,6 +508,7 @@ export async function createApp(
       files,
       migrations,
       realtime,
+      live,
       storage,
       settings,
       logs,

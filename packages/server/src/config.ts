@@ -81,6 +81,8 @@ export interface Config {
   superuserIps: string[];
   /** How long entries of the `_changes` log are kept, in hours. */
   changesRetentionHours: number;
+  /** Most live queries one realtime WebSocket may have open (docs/live-queries.md). */
+  liveMaxPerSocket: number;
   /** Webhooks may deliver to private, loopback and link-local addresses (off: SSRF guard). */
   webhooksAllowPrivate: boolean;
   /** Jobs one node runs at once (its worker pool, docs/jobs.md). */
@@ -221,6 +223,7 @@ const ENV: Record<string, keyof Config> = {
   FORGEBASE_REQUEST_TIMEOUT_SECONDS: 'requestTimeoutSeconds',
   FORGEBASE_IDLE_TIMEOUT_SECONDS: 'idleTimeoutSeconds',
   FORGEBASE_CHANGES_RETENTION_HOURS: 'changesRetentionHours',
+  FORGEBASE_LIVE_MAX_PER_SOCKET: 'liveMaxPerSocket',
   FORGEBASE_WEBHOOKS_ALLOW_PRIVATE: 'webhooksAllowPrivate',
   FORGEBASE_JOBS_WORKERS: 'jobsWorkers',
   FORGEBASE_BATCH_MAX_REQUESTS: 'batchMaxRequests',
@@ -301,6 +304,7 @@ const TOML: Record<string, keyof Config> = {
   request_timeout_seconds: 'requestTimeoutSeconds',
   idle_timeout_seconds: 'idleTimeoutSeconds',
   changes_retention_hours: 'changesRetentionHours',
+  live_max_per_socket: 'liveMaxPerSocket',
   webhooks_allow_private: 'webhooksAllowPrivate',
   jobs_workers: 'jobsWorkers',
   batch_max_requests: 'batchMaxRequests',
@@ -444,6 +448,7 @@ function coerce(key: keyof Config, v: unknown, source: string): unknown {
     key === 'bodyLimit' ||
     key.endsWith('TimeoutSeconds') ||
     key === 'changesRetentionHours' ||
+    key === 'liveMaxPerSocket' ||
     key === 'batchMaxRequests' ||
     key === 'jobsWorkers' ||
     key.startsWith('storage') ||
@@ -570,6 +575,7 @@ export function loadConfig(
     requestTimeoutSeconds: 30,
     idleTimeoutSeconds: 60,
     changesRetentionHours: DEFAULT_CHANGES_RETENTION_HOURS,
+    liveMaxPerSocket: 100,
     webhooksAllowPrivate: false,
     jobsWorkers: 4,
     batchMaxRequests: DEFAULT_BATCH_MAX_REQUESTS,

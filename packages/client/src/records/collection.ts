@@ -1,6 +1,7 @@
 import type { ClientContext } from '../context.ts';
 import { ClientError } from '../errors.ts';
 import type { QueryValue } from '../http/query.ts';
+import { type LiveListOptions, LiveQuery } from '../realtime/live.ts';
 import type { RealtimeEvent, SubscribeOptions } from '../realtime/realtime.ts';
 import type { ListOptions, ListResult, ReadOptions, RecordModel } from '../types.ts';
 import { recordBody } from './body.ts';
@@ -45,6 +46,14 @@ export class RecordService<R = RecordModel, C = Record<string, unknown>, U = Par
       headers: opts.headers,
       signal: opts.signal,
     });
+  }
+
+  /**
+   * A live list (docs/live-queries.md): the list as these options give it, kept up to date
+   * as writes change it (rules applied). A Svelte store; `ready()` gives the first result.
+   */
+  live(opts: LiveListOptions = {}): LiveQuery<ListResult<R>> {
+    return new LiveQuery(this.ctx.realtime, { query: { ...opts, collection: this.name } });
   }
 
   /** PocketBase's `getList(page, perPage, opts)`. */

@@ -1,3 +1,6 @@
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { type Dialect, startTestApp, type TestApp } from '../../../server/test/support/app.ts';
 import type { ClientOptions } from '../../src/client.ts';
 import { ForgeBase } from '../../src/index.ts';
 import type { Schema, UntypedSchema } from '../../src/types.ts';
@@ -42,4 +45,35 @@ export class Waiter<T> {
   get pending(): T[] {
     return this.#items;
   }
+}
+
+/**
+ * A test server with a copy of the fixture functions (`test/types/fixtures/fb_functions`)
+ * and a `todos` collection (title, owner, done) with `rules`; `close` stops it and removes
+ * the copy.
+ */
+export async function startTodosApp(
+  dialect: Dialect,
+  rules: Record<string, string>,
+): Promise<{ t: TestApp; close(): Promise<void> }> {
+  const fnDir = mkdtempSync(join(import.meta.dirname, '..', 'types', '.out-fn-'));
+  cpSync(join(import.meta.dirname, '..', 'types/fixtures/fb_functions'), fnDir, { recursive: true });
+  const t = await startTestApp(dialect, { functionsDir: fnDir });
+  await t.createCollection({
+    name: 'todos',
+    type: 'base',
+    ...rules,
+    fields: [
+      { name: 'title', type: 'text' },
+      { name: 'owner', type: 'text' },
+      { name: 'done', type: 'bool' },
+    ],
+  });
+  return {
+    t,
+    async close() {
+      await t.close();
+      rmSync(fnDir, { recursive: true, force: true });
+    },
+  };
 }

@@ -134,6 +134,13 @@ export interface Connection extends Executor, ReturningWriter {
    */
   readOnly<T>(fn: (ex: Executor) => Promise<T>): Promise<T>;
   /**
+   * Runs reads that must agree with each other (a page and its count, a live query's
+   * re-run): PostgreSQL runs them in one REPEATABLE READ READ ONLY transaction, so they all
+   * see one snapshot; SQLite runs them as they are (its reads are synchronous: the
+   * statements issued in one turn, like a page and its count, see one state).
+   */
+  readSnapshot<T>(fn: (ex: Executor) => Promise<T>): Promise<T>;
+  /**
    * True when the database role ForgeBase connects as is a PostgreSQL superuser, which
    * could read the host's files through SQL (checked at start, logged as a warning).
    * Always false on SQLite.

@@ -32,10 +32,16 @@ export interface CallScope {
   /** `module/export`, for logs and messages. */
   fn: string;
   viewer: Viewer;
-  /** A mutation's (or a hook's) transaction: records read and write through it. */
+  /** A mutation's (or a hook's) transaction, or a live query's snapshot: records read (and write) through it. */
   tx?: RecordMethods | undefined;
   /** The job being run, in a job's scope. */
   job?: FunctionJobInfo | undefined;
+  /**
+   * Told of every collection the call's `ctx.records` reads (nested `ctx.run` calls
+   * included), with whether the read can reach related collections (an expand or a
+   * relation path): a live query function's read set.
+   */
+  reads?: ((collection: string, related: boolean) => void) | undefined;
 }
 
 /** What every ctx is built from (one per function service). */
@@ -100,10 +106,22 @@ export function createContext(deps: ContextDeps, scope: CallScope): FunctionCont
     );
   };
   const log = deps.logger.child({ fn: scope.fn });
+  const read = (collection: string, ...texts: (string | undefined)[]) =>
+    scope.reads?.(
+      collection,
+      texts.some((t) => !!t && (t.includes('.') || t.includes('_via_'))),
+    );
   const records = (collection: string): CollectionRecords => ({
-    list: (params: FunctionListParams = {}) => base.list(collection, listParams(params), viewer),
-    getOne: (id, opts = {}) => base.view(collection, id, viewer, opts),
+    list: (params: FunctionListParams = {}) => {
+      read(collection, params.expand, params.filter, params.sort);
+      return base.list(collection, listParams(params), viewer);
+    },
+    getOne: (id, opts = {}) => {
+      read(collection, opts.expand);
+      return base.view(collection, id, viewer, opts);
+    },
     async getFirst(filter, params) {
+      read(collection, filter);
       const page = await base.list(
         collection,
         { filter: bindFilterParams(filter, params), perPage: 1, skipTotal: true },

@@ -8,6 +8,7 @@ import type { JobQueue } from '../jobs/job-queue.ts';
 import type { MailMessage } from '../mail/mailer.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Tracing } from '../observability/tracing-types.ts';
+import type { RecordMethods } from '../records/record-api.ts';
 import type { RecordService, RecordTx } from '../records/record-service.ts';
 import type { Viewer } from '../rules/viewer.ts';
 import type { CollectionService } from '../schema/collection-service.ts';
@@ -224,7 +225,8 @@ export function createFunctionService(deps: FunctionServiceDeps) {
   ): Promise<unknown> {
     if (e.args !== undefined) await deps.checkArgs(e.args, args);
     const fn = `${e.module}/${e.name}`;
-    if (e.kind === 'query') return invoke(e, contextFor({ kind: 'query', fn, viewer, tx: outer?.tx }), args);
+    if (e.kind === 'query')
+      return invoke(e, contextFor({ kind: 'query', fn, viewer, tx: outer?.tx, reads: outer?.reads }), args);
     if (e.kind === 'action') {
       if (outer && outer.kind !== 'action')
         throw new FunctionUsageError(`${outer.fn}: a ${outer.kind} cannot run an action (${fn})`);
@@ -366,6 +368,26 @@ export function createFunctionService(deps: FunctionServiceDeps) {
       const e = entry(module, name);
       if (!e || !CALLABLE.has(e.kind)) throw errors.notFound('The function was not found.');
       return (await execute(e, args, viewer)) ?? null;
+    },
+
+    /**
+     * Runs a query function for a live query (`module/export`), as `viewer`, telling
+     * `reads` of every collection its `ctx.records` read; it reads through `via` (one
+     * snapshot). Only queries: anything else is a 400.
+     */
+    async liveQuery(
+      ref: string,
+      args: unknown,
+      viewer: Viewer,
+      reads: (collection: string, related: boolean) => void,
+      via?: RecordMethods,
+    ): Promise<unknown> {
+      const e = find(ref);
+      if (!e || !CALLABLE.has(e.kind)) throw errors.notFound('The function was not found.');
+      if (e.kind !== 'query') throw errors.badRequest('Only query functions can be live.');
+      if (e.args !== undefined) await deps.checkArgs(e.args, args);
+      const scope = { kind: 'query' as const, fn: ref, viewer, reads, tx: via };
+      return (await invoke(e, contextFor(scope), args)) ?? null;
     },
 
     /** The user routes of the loaded files (registered once, at start). */

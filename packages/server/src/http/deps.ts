@@ -13,6 +13,7 @@ import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import type { Tracing } from '../observability/tracing-types.ts';
 import type { RealtimeHub } from '../realtime/hub.ts';
+import type { LiveQueries } from '../realtime/live/live-queries.ts';
 import type { RecordService } from '../records/record-service.ts';
 import type { S3Service } from '../s3/s3-service.ts';
 import type { CollectionService } from '../schema/collection-service.ts';
@@ -29,6 +30,8 @@ export interface HttpDeps {
   auth: AuthService;
   files: FileService;
   realtime: RealtimeHub;
+  /** Live queries over the realtime WebSocket (`live`/`unlive` frames). */
+  live: LiveQueries;
   storage: StorageService;
   s3: S3Service;
   /** Resumable (tus) uploads into storage buckets. */

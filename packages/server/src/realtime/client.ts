@@ -37,6 +37,8 @@ export interface RealtimeClient {
   viewer: Viewer;
   /** Subscriptions by topic key. */
   subscriptions: Map<string, Topic>;
+  /** Live queries the client has open (docs/live-queries.md): a client with some is not idle. */
+  liveQueries: number;
   /** When the client last changed its subscriptions (idle timeout). */
   lastActive: number;
   closed: boolean;
@@ -65,6 +67,7 @@ export function newClient(
     transport,
     viewer,
     subscriptions: new Map(),
+    liveQueries: 0,
     lastActive: Date.now(),
     closed: false,
     sink,

@@ -6,12 +6,13 @@ import { parseFields, pickFields } from '../records/pick-fields.ts';
 import { exportedFields, exportRecord } from '../records/record-codec.ts';
 import type { RecordService } from '../records/record-service.ts';
 import { viewerMatchesValues } from '../rules/match-values.ts';
-import { filterReadsViewer, type RuleDeps, viewerScopeKey } from '../rules/rule-condition.ts';
+import { filterReadsViewer, type RuleDeps } from '../rules/rule-condition.ts';
 import type { Viewer } from '../rules/viewer.ts';
 import type { Collection } from '../schema/collection.ts';
 import type { CollectionService } from '../schema/collection-service.ts';
 import type { Delivery, RealtimeClient } from './client.ts';
 import type { Topic } from './topic.ts';
+import { viewerClass } from './viewer-class.ts';
 
 /** The services dispatch needs to check rules and serialize records. */
 export interface DispatchDeps {
@@ -35,7 +36,7 @@ export function createFilterVerdicts(): FilterVerdicts {
 }
 
 /** Whether a subscription filter on `c` means different things to different viewers (memoised). */
-function filterIsPersonal(
+export function filterIsPersonal(
   verdicts: FilterVerdicts,
   ruleDeps: RuleDeps,
   c: Collection,
@@ -76,13 +77,7 @@ export function topicMatches(topic: Topic, c: Collection, recordId: string): boo
  */
 function groupKey(c: Collection, topic: Topic, viewer: Viewer, personalFilter: boolean): string {
   const rule = (topic.recordId === undefined ? c.listRule : c.viewRule) ?? '';
-  const personal =
-    personalFilter || rule.includes('@request') || c.type === 'auth' || topic.query.expand !== undefined;
-  const who = viewer.superuser
-    ? viewerScopeKey(viewer)
-    : personal
-      ? `u:${viewer.authCollectionId ?? ''}/${viewer.authId ?? ''}`
-      : 'p';
+  const who = viewerClass(c, rule, viewer, { personalFilter, expand: topic.query.expand !== undefined });
   // only what changes the outcome: the query and headers count when a rule reads them
   const { filter, expand, fields } = topic.query;
   const whole = personalFilter || rule.includes('@request.query');

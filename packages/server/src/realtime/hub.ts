@@ -194,7 +194,11 @@ export function createRealtimeHub({ db, changes, collections, records, logger, o
         counters.slow++;
         logger.warn({ clientId: client.id }, 'realtime client stalled: socket not drained, disconnected');
         disconnect(client, 'slow consumer');
-      } else if (client.subscriptions.size === 0 && now - client.lastActive > idleTimeoutMs) {
+      } else if (
+        client.subscriptions.size === 0 &&
+        client.liveQueries === 0 &&
+        now - client.lastActive > idleTimeoutMs
+      ) {
         disconnect(client, 'idle');
       } else client.sink.heartbeat();
     }
@@ -270,6 +274,11 @@ export function createRealtimeHub({ db, changes, collections, records, logger, o
     },
 
     sendOnce,
+
+    /** Hands a frame of another kind (live queries) to a client, through its bounded queue. */
+    push(client: RealtimeClient, frame: string): void {
+      send(client, frame);
+    },
 
     /**
      * `sendOnce` to a client held by this node or, with PostgreSQL, by another one (the

@@ -186,6 +186,21 @@ export function createRecordService({
     /** The record methods bound to an open transaction (PocketBase's txApp). */
     withTx,
 
+    /**
+     * Runs reads that must agree with each other (a live query's re-run: a page, its count,
+     * its expands) with record methods on one snapshot (`db.readSnapshot`: one REPEATABLE
+     * READ READ ONLY transaction on PostgreSQL). They are for reading: a write fails.
+     */
+    snapshot<T>(fn: (records: RecordMethods) => Promise<T>): Promise<T> {
+      return db.readSnapshot((ex) =>
+        fn(
+          recordMethods(core, ex, () =>
+            Promise.reject(new Error('records.snapshot is for reads: a write cannot run in it')),
+          ),
+        ),
+      );
+    },
+
     /** Runs several writes in one transaction: all succeed or none does (see runBatch). */
     batch(
       ops: BatchOperation[],

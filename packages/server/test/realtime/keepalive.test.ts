@@ -65,6 +65,19 @@ for (const dialect of DIALECTS) {
       assert.deepEqual(await ws.closed, { code: 1000, reason: 'auth collection changed' });
     });
 
+    test('a client with only a live query is not idle', async () => {
+      await app.collections.create({ name: 'watched', type: 'base', listRule: '', fields: [] });
+      const ws = await WsClient.open(url);
+      const first = await ws.request({ type: 'live', query: { collection: 'watched' } });
+      assert.equal(first.type, 'live.result');
+      const pinged = new Inbox<true>();
+      ws.ws.on('ping', () => pinged.push(true));
+      // many heartbeats later (well past the idle timeout) the socket is still open
+      for (let i = 0; i < 10; i++) await pinged.next();
+      assert.equal(ws.ws.readyState, ws.ws.OPEN);
+      ws.close();
+    });
+
     test('a client with a subscription is not idle', async () => {
       const ws = await WsClient.open(url);
       assert.equal((await ws.request({ type: 'subscribe', topic: 'anything' })).status, 404);

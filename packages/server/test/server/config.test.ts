@@ -70,6 +70,7 @@ COUNT = 3
 
 /** The runtime settings' keys (settings sections) at their defaults. */
 const SETTINGS_DEFAULTS = {
+  liveMaxPerSocket: 100,
   batchEnabled: true,
   batchTimeoutSeconds: 3,
   batchMaxBodySize: 0,

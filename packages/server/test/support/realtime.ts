@@ -73,6 +73,8 @@ export function sdk(url: string, token?: string): PocketBase {
 /** A WebSocket client of `/api/ws` that collects events and answers frames by id. */
 export class WsClient {
   readonly events = new Inbox<any>();
+  /** `live.diff` and `live.error` frames (a `live` frame's first result is its reply). */
+  readonly live = new Inbox<any>();
   readonly closed: Promise<{ code: number; reason: string }>;
   #replies = new Map<string, (frame: any) => void>();
   #next = 0;
@@ -86,6 +88,7 @@ export class WsClient {
     ws.on('message', (data) => {
       const frame = JSON.parse(data.toString());
       if (frame.type === 'event') this.events.push(frame);
+      else if (frame.type === 'live.diff' || frame.type === 'live.error') this.live.push(frame);
       else if (frame.id !== undefined) this.#replies.get(String(frame.id))?.(frame);
     });
   }

@@ -190,10 +190,19 @@ export class PostgresDatabase implements Database {
     return Number(r.rows[0]?.size ?? 0);
   }
 
-  async readOnly<T>(fn: (ex: Executor) => Promise<T>): Promise<T> {
+  readOnly<T>(fn: (ex: Executor) => Promise<T>): Promise<T> {
+    return this.#readOnlyIn('BEGIN READ ONLY', fn);
+  }
+
+  readSnapshot<T>(fn: (ex: Executor) => Promise<T>): Promise<T> {
+    // read only and repeatable read: one snapshot, and never a serialization failure
+    return this.#readOnlyIn('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY', fn);
+  }
+
+  async #readOnlyIn<T>(begin: string, fn: (ex: Executor) => Promise<T>): Promise<T> {
     const client = await this.pool.connect();
     try {
-      await client.query('BEGIN READ ONLY');
+      await client.query(begin);
       const value = await fn(clientDriver(client, this.#trace).statements);
       await client.query('COMMIT');
       return value;

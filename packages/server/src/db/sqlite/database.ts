@@ -193,6 +193,10 @@ export class SqliteDatabase implements Database {
     return fn(this.#timedReads);
   }
 
+  readSnapshot<T>(fn: (ex: Executor) => Promise<T>): Promise<T> {
+    return fn(this);
+  }
+
   transaction<T>(fn: (tx: Transaction) => Promise<T>): Promise<T> {
     // inside a running write: a savepoint of it (queueing would wait for ourselves)
     const open = this.#scopes.current();

@@ -2,6 +2,7 @@ import type { WebSocket, WebSocketServer } from 'ws';
 import { ApiError } from '../../errors/api-error.ts';
 import { errors } from '../../errors/codes.ts';
 import type { ClientSink, Delivery, RealtimeClient } from '../../realtime/client.ts';
+import { parseLiveSpec } from '../../realtime/live/live-spec.ts';
 import type { HttpDeps } from '../deps.ts';
 import { NoQuery, type RouteApp } from '../route-schema.ts';
 import { Type } from '../type.ts';
@@ -19,6 +20,10 @@ type Frame = {
   topic?: unknown;
   filter?: unknown;
   since?: unknown;
+  query?: unknown;
+  function?: unknown;
+  args?: unknown;
+  live?: unknown;
 };
 
 /**
@@ -26,7 +31,7 @@ type Frame = {
  * and unsubscribe (each acknowledged), events with their change-log seq, and `resume`
  * to replay what a reconnecting client missed.
  */
-export function realtimeWsRoutes(app: RouteApp, { realtime, auth }: HttpDeps): void {
+export function realtimeWsRoutes(app: RouteApp, { realtime, live, auth }: HttpDeps): void {
   // upgrades never reach routes (Node hands them to the `upgrade` listener below): this
   // route describes the endpoint and answers a plain GET
   app.get(
@@ -35,7 +40,7 @@ export function realtimeWsRoutes(app: RouteApp, { realtime, auth }: HttpDeps): v
       schema: {
         summary: 'The realtime WebSocket (ForgeBase)',
         description:
-          'Upgrade to a WebSocket. JSON frames: `auth`, `subscribe` (with `filter`), `unsubscribe`, `resume` (from a seq), `ping`; the server answers `ack`/`error` per frame and sends `event` frames. See docs/realtime.md.',
+          'Upgrade to a WebSocket. JSON frames: `auth`, `subscribe` (with `filter`), `unsubscribe`, `resume` (from a seq), `live`/`unlive` (live queries), `ping`; the server answers `ack`/`error` per frame and sends `event`, `live.result`, `live.diff` and `live.error` frames. See docs/realtime.md and docs/live-queries.md.',
         tags: ['realtime'],
         forgebase: true,
         querystring: NoQuery,
@@ -111,8 +116,20 @@ export function realtimeWsRoutes(app: RouteApp, { realtime, auth }: HttpDeps): v
         const viewer = await auth.viewerFromToken(typeof msg.token === 'string' ? msg.token : undefined);
         if (!viewer.authId) throw errors.unauthorized('The token is missing, invalid or expired.');
         realtime.bindAuth(client, viewer);
+        await live.reviewClient(client);
         return { type: 'ack', id };
       }
+      case 'live': {
+        if (typeof id !== 'string' || !id || id.length > 100)
+          throw errors.badRequest('A live frame needs an `id` (a string of at most 100 characters).');
+        // the first result is the reply: live.open sends it on the client's stream
+        await live.open(client, id, parseLiveSpec(msg));
+        return undefined;
+      }
+      case 'unlive':
+        if (typeof msg.live !== 'string') throw errors.badRequest('`live` must name an open live query.');
+        live.close(client, msg.live);
+        return { type: 'ack', id };
       case 'subscribe': {
         if (typeof msg.topic !== 'string') throw errors.badRequest('A topic is required.');
         if (msg.filter !== undefined && typeof msg.filter !== 'string')
@@ -137,8 +154,14 @@ export function realtimeWsRoutes(app: RouteApp, { realtime, auth }: HttpDeps): v
 
   function serve(ws: WebSocket): void {
     const client = realtime.connect('ws', sinkOf(ws));
-    ws.on('close', () => realtime.disconnect(client, 'closed by peer'));
-    ws.on('error', () => realtime.disconnect(client, 'socket error'));
+    ws.on('close', () => {
+      realtime.disconnect(client, 'closed by peer');
+      live.closeClient(client);
+    });
+    ws.on('error', () => {
+      realtime.disconnect(client, 'socket error');
+      live.closeClient(client);
+    });
     // frames of one socket are handled in order
     let chain = Promise.resolve();
     ws.on('message', (data, isBinary) => {
