@@ -363,7 +363,7 @@ export function createLiveQueries(deps: LiveDeps) {
 
     /** Follows the change log (after the newest change) and the schema. */
     async start(): Promise<void> {
-      following = changes.follow('live', onChanges, { from: 'now' });
+      following = changes.follow('live-queries', onChanges, { from: 'now' });
       await following.ready;
       seen = following.position;
       unhearSchema = deps.onSchemaChange(onSchema);
