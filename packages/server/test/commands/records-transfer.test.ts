@@ -212,7 +212,7 @@ for (const dialect of DIALECTS) {
       assert.equal((await target.run('import', 'nope', file)).code, 1);
     });
 
-    test('an import holds no memory per row: the heap stays flat over 12,000 rows in one transaction', async () => {
+    test('an import holds no memory per row: the heap stays flat over 22,000 rows in one transaction', async () => {
       setFlagsFromString('--expose-gc');
       const gc = runInNewContext('gc') as () => void;
       await target.withApp(async (app) => {
@@ -220,23 +220,25 @@ for (const dialect of DIALECTS) {
         const collection = app.collections.get('items');
         const heap: number[] = [];
         async function* rows() {
-          for (let i = 1; i <= 12_000; i++)
+          for (let i = 1; i <= 22_000; i++)
             yield { line: i, values: { title: `row ${i}`, n: i, meta: { i } } };
         }
         const result = await importRecords(app.records, collection, rows(), {
           onRow(n) {
-            if (n === 2_000 || n === 12_000) {
+            if (n === 2_000 || n === 22_000) {
+              gc();
               gc();
               heap.push(process.memoryUsage().heapUsed);
             }
           },
         });
-        assert.equal(result.imported, 12_000);
-        const [at2k = 0, at12k = 0] = heap;
-        // 10,000 rows kept alive at even 300 bytes each would add 3 MB
+        assert.equal(result.imported, 22_000);
+        const [at2k = 0, at22k = 0] = heap;
+        // 20,000 rows kept alive at even 300 bytes each would add 6 MB (a per-row callback
+        // added 11 MB); the app's background work (queues, consumers) moves it by a few MB
         assert.ok(
-          at12k - at2k < 3 * 1024 * 1024,
-          `heap grew ${((at12k - at2k) / 1024 / 1024).toFixed(1)} MB`,
+          at22k - at2k < 6 * 1024 * 1024,
+          `heap grew ${((at22k - at2k) / 1024 / 1024).toFixed(1)} MB`,
         );
       });
     });
